@@ -1,0 +1,81 @@
+"""tapeflow: TensorFlow-style GradientTape code, recorded as IR graphs and compiled.
+
+`import tapeflow as tf` runs tape code written for TensorFlow: tensors, variables, tapes and
+the ops below all go through one `bind` (tapeflow.ops.core) that evaluates eagerly and records
+on the active tapes.
+"""
+
+__version__ = "0.1.0"
+
+from tapeflow import ops  # registers every primitive
+from tapeflow.tracer import tape as _tape  # installs the eager tracer behind `bind`
+from tapeflow.api import errors, keras, linalg, math, nn, random
+from tapeflow.ops import (
+    abs,
+    add,
+    broadcast_to,
+    cast,
+    clip_by_value,
+    concat,
+    cos,
+    custom_gradient,
+    divide,
+    equal,
+    exp,
+    expand_dims,
+    fill,
+    gather,
+    greater,
+    greater_equal,
+    identity,
+    less,
+    less_equal,
+    log,
+    logical_and,
+    logical_not,
+    logical_or,
+    matmul,
+    maximum,
+    minimum,
+    multiply,
+    negative,
+    norm,
+    not_equal,
+    ones_like,
+    pow,
+    reduce_all,
+    reduce_any,
+    reduce_logsumexp,
+    reduce_max,
+    reduce_mean,
+    reduce_min,
+    reduce_prod,
+    reduce_sum,
+    reshape,
+    shape,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    square,
+    squeeze,
+    stack,
+    stop_gradient,
+    subtract,
+    tan,
+    tanh,
+    tensordot,
+    tile,
+    transpose,
+    unstack,
+    where,
+    zeros_like,
+)
+from tapeflow.tracer.creation import ones, range, zeros
+from tapeflow.tracer.dtypes import DType, as_dtype, bool, float32, float64, int32, int64
+from tapeflow.tracer.module import Module
+from tapeflow.tracer.tape import GradientTape, UnconnectedGradients
+from tapeflow.tracer.tensor import Tensor, constant, convert_to_tensor
+from tapeflow.tracer.variable import Variable
+
+newaxis = None

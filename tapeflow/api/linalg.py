@@ -1,0 +1,3 @@
+"""`tf.linalg`."""
+
+from tapeflow.ops import matmul, norm, tensordot, transpose  # noqa: F401

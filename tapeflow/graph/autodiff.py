@@ -1,0 +1,95 @@
+"""Reverse-mode differentiation over recorded equations: the one place adjoints are built.
+
+`backward_pass` walks equations in reverse, calls each primitive's VJP rule and accumulates
+cotangents. VJP rules build their results with tapeflow ops, so the adjoint is itself recorded
+wherever ops are recorded: eagerly under an outer tape (higher-order derivatives), and into the
+traced graph under `@function` (the adjoint Eqns are appended to the forward ones).
+
+Broadcasting is undone here and only here: rules return cotangents at the broadcast shape and
+`unbroadcast` sums them down to each input's shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Sequence
+
+from tapeflow.graph.ir import Eqn, Var
+from tapeflow.ops import reduce_sum, reshape, add, zeros_like
+from tapeflow.ops.core import is_float
+
+
+def unbroadcast(ct, shape: tuple[int, ...]):
+    """Sum a cotangent of a broadcast result down to an operand's `shape`."""
+    ct_shape = tuple(ct.shape)
+    if ct_shape == shape:
+        return ct
+    lead = len(ct_shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and ct_shape[lead + i] != 1
+    )
+    if axes:
+        ct = reduce_sum(ct, axes, keepdims=False)
+    return reshape(ct, shape)
+
+
+def active_eqns(eqns: Iterable[Eqn], sources: Iterable[Var]) -> tuple[list[Eqn], set[Var]]:
+    """The equations that depend on a float source, and every float Var that does."""
+    active = {v for v in sources if is_float(v.aval.dtype)}
+    relevant = []
+    for eqn in eqns:
+        if any(v in active for v in eqn.inputs):
+            relevant.append(eqn)
+            active.update(v for v in eqn.outputs if is_float(v.aval.dtype))
+    return relevant, active
+
+
+def backward_pass(
+    eqns: Sequence[Eqn],
+    value_of: Callable[[Var], Any],
+    seeds: dict[Var, Any],
+    sources: Sequence[Var],
+) -> dict[Var, Any]:
+    """Cotangents of `sources` given cotangent `seeds` on some Vars.
+
+    `value_of(var)` gives the tensor recorded for a Var (VJP rules need inputs and outputs).
+    Returns {source: cotangent} for each source that the seeds reach.
+    """
+    relevant, active = active_eqns(eqns, sources)
+    wanted_sources = set(sources)
+    cts: dict[Var, Any] = {}
+    for v, seed in seeds.items():
+        if v in active:
+            _accumulate(cts, v, seed)
+    results: dict[Var, Any] = {}
+
+    for eqn in reversed(relevant):
+        out_cts = []
+        for v in eqn.outputs:
+            ct = cts.pop(v, None)
+            if ct is not None and v in wanted_sources:
+                results[v] = ct
+            out_cts.append(ct)
+        if all(ct is None for ct in out_cts):
+            continue
+        prim = eqn.prim
+        outs = [value_of(v) for v in eqn.outputs]
+        if prim.multiple_results:
+            out_cts = [zeros_like(o) if ct is None else ct for ct, o in zip(out_cts, outs)]
+            out_value = tuple(outs)
+        else:
+            out_value = outs[0]
+        inputs = tuple(value_of(v) for v in eqn.inputs)
+        wanted = tuple(v in active for v in eqn.inputs)
+        in_cts = prim.vjp(tuple(out_cts), out_value, inputs, wanted, **eqn.params_dict)
+        for v, ct in zip(eqn.inputs, in_cts):
+            if ct is not None and v in active:
+                _accumulate(cts, v, unbroadcast(ct, v.aval.shape))
+
+    for v in sources:
+        if v in cts:
+            results[v] = cts[v]
+    return results
+
+
+def _accumulate(cts: dict, v: Var, ct) -> None:
+    cts[v] = add(cts[v], ct) if v in cts else ct

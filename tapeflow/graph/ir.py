@@ -1,0 +1,114 @@
+"""The IR: flat SSA equations over typed variables, in a deterministic order.
+
+A `Graph` is a list of `Eqn`s, each applying one primitive to input `Var`s and defining output
+`Var`s; params are static and stored as sorted (name, value) pairs. Nothing nests: passes walk
+one list. The dataclasses are frozen, so a pass builds a new graph instead of editing one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tapeflow.ops.core import Primitive, ShapedArray
+
+_var_ids = itertools.count()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Var:
+    """A value in the graph. Identity is the object (eq=False); `id` orders and names it."""
+
+    aval: ShapedArray
+    id: int = field(default_factory=lambda: next(_var_ids))
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.aval.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.aval.dtype
+
+    def __repr__(self) -> str:
+        return f"Var({self.id}:{self.aval})"
+
+
+def new_var(aval: ShapedArray) -> Var:
+    return Var(aval, next(_var_ids))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Eqn:
+    """``outputs = prim(*inputs, **params)``, recorded at `source` = (file, line) of user code."""
+
+    prim: Primitive
+    inputs: tuple[Var, ...]
+    outputs: tuple[Var, ...]
+    params: tuple[tuple[str, Any], ...] = ()
+    source: tuple[str, int] | None = None
+
+    @property
+    def params_dict(self) -> dict[str, Any]:
+        return dict(self.params)
+
+
+def make_params(params: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """Params as sorted pairs, the form every Eqn stores (so printing and hashing are stable)."""
+    return tuple(sorted(params.items())) if params else ()
+
+
+@dataclass(frozen=True, eq=False)
+class Graph:
+    """A whole program: inputs, constants, equations in execution order, and outputs.
+
+    `input_names` labels each input for people (a Variable's name, an argument's path); it has
+    no meaning for execution.
+    """
+
+    inputs: tuple[Var, ...]
+    eqns: tuple[Eqn, ...]
+    outputs: tuple[Var, ...]
+    consts: tuple[tuple[Var, np.ndarray], ...] = ()
+    input_names: tuple[str | None, ...] = ()
+
+    def __post_init__(self):
+        if self.input_names and len(self.input_names) != len(self.inputs):
+            raise ValueError("input_names must label every input")
+
+    def __str__(self) -> str:
+        from tapeflow.graph.printer import print_graph
+
+        return print_graph(self)
+
+    def replace(self, **changes) -> "Graph":
+        fields = dict(
+            inputs=self.inputs,
+            eqns=self.eqns,
+            outputs=self.outputs,
+            consts=self.consts,
+            input_names=self.input_names,
+        )
+        fields.update(changes)
+        return Graph(**fields)
+
+    def producers(self) -> dict[Var, Eqn]:
+        return {v: e for e in self.eqns for v in e.outputs}
+
+    def to_networkx(self):
+        """A networkx DiGraph of equations (nodes are eqn indices; edges follow data)."""
+        import networkx as nx
+
+        g = nx.DiGraph()
+        made_by = {}
+        for i, e in enumerate(self.eqns):
+            g.add_node(i, prim=e.prim.name)
+            for v in e.inputs:
+                if v in made_by:
+                    g.add_edge(made_by[v], i)
+            for v in e.outputs:
+                made_by[v] = i
+        return g

@@ -1,0 +1,292 @@
+"""Text form of a Graph: a printer and a parser that reads the printer's output back.
+
+    graph(a:f32[3,2] "w:0", b:f32[2] "b:0")
+      c:f32[1,3] = const([[1.0, 2.0, 3.0]])
+      d:f32[1,2] = matmul(c, a)                         # train.py:12
+      e:f32[] = reduce_sum(d, axes=(0, 1), keepdims=False)  # train.py:13
+      return (e,)
+
+One equation per line, typed binders, params as keywords, the user's line as a comment.
+Variables are named a, b, ..., z, ba, bb, ... in order of definition, so the text of a graph
+depends only on its structure. Constants of more than `CONST_LIMIT` elements print as
+`const(...)` and must be handed to `parse_graph(text, consts={name: array})`.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import os
+import re
+
+import numpy as np
+
+from tapeflow.graph.ir import Eqn, Graph, Var, make_params, new_var
+from tapeflow.ops.core import PRIMITIVES, SHORT_TO_DTYPE, ShapedArray, short_dtype
+
+CONST_LIMIT = 64
+_COMMENT_COLUMN = 56
+
+
+# --------------------------------------------------------------------------------------------
+# Printing
+# --------------------------------------------------------------------------------------------
+
+
+def _names():
+    """a..z, ba..bz, ca.., skipping Python keywords (the parser reads calls with `ast`)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    n = 0
+    while True:
+        s, k = "", n
+        while True:
+            s = letters[k % 26] + s
+            k //= 26
+            if k == 0:
+                break
+        n += 1
+        if not keyword.iskeyword(s):
+            yield s
+
+
+def format_value(value) -> str:
+    """A param or constant as text the parser's literal reader accepts."""
+    if isinstance(value, np.dtype):
+        return value.name
+    if isinstance(value, np.ndarray):
+        return _format_array(value)
+    if isinstance(value, tuple):
+        inner = ", ".join(format_value(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, float):
+        return repr(value)
+    if callable(value):
+        return f"<{getattr(value, '__qualname__', type(value).__name__)}>"
+    return repr(value)
+
+
+def _format_array(arr: np.ndarray) -> str:
+    if arr.ndim == 0:
+        return _format_scalar(arr[()])
+    return "[" + ", ".join(_format_array(sub) for sub in arr) + "]"
+
+
+def _format_scalar(x) -> str:
+    # str() of a numpy float is the shortest text that reads back to the same value in its dtype.
+    if isinstance(x, np.floating):
+        text = str(x)
+        return text if any(c in text for c in ".einf") else text + ".0"
+    return str(x.item() if hasattr(x, "item") else x)
+
+
+def print_graph(graph: Graph) -> str:
+    names: dict[Var, str] = {}
+    fresh = _names()
+
+    def bind(v: Var) -> str:
+        names[v] = next(fresh)
+        return f"{names[v]}:{_type(v.aval)}"
+
+    def use(v: Var) -> str:
+        if v not in names:  # a malformed graph still prints; the verifier says what is wrong
+            names[v] = f"?{v.id}"
+        return names[v]
+
+    header = []
+    labels = graph.input_names or (None,) * len(graph.inputs)
+    for v, label in zip(graph.inputs, labels):
+        header.append(bind(v) + (f" {label!r}" if label else ""))
+    lines = [f"graph({', '.join(header)})"]
+    for v, value in graph.consts:
+        shown = _format_array(value) if value.size <= CONST_LIMIT else "..."
+        lines.append(f"  {bind(v)} = const({shown})")
+    for eqn in graph.eqns:
+        args = [use(v) for v in eqn.inputs]
+        args += [f"{k}={format_value(val)}" for k, val in eqn.params]
+        binders = ", ".join(bind(v) for v in eqn.outputs)
+        line = f"  {binders} = {eqn.prim.name}({', '.join(args)})"
+        if eqn.source is not None:
+            line = f"{line.ljust(_COMMENT_COLUMN)}  # {os.path.basename(eqn.source[0])}:{eqn.source[1]}"
+        lines.append(line)
+    outs = ", ".join(use(v) for v in graph.outputs)
+    lines.append(f"  return ({outs},)" if len(graph.outputs) == 1 else f"  return ({outs})")
+    return "\n".join(lines)
+
+
+def _type(aval: ShapedArray) -> str:
+    return f"{short_dtype(aval.dtype)}[{','.join(map(str, aval.shape))}]"
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------------------------
+
+
+class ParseError(ValueError):
+    """The text is not a graph as `print_graph` writes it; says which line and why."""
+
+
+_BINDER = re.compile(r"^\s*([A-Za-z_?][\w?]*):(\w+)\[([\d,\s]*)\]\s*$")
+_HEADER = re.compile(r"^graph\((.*)\)\s*$")
+_INPUT = re.compile(r"^\s*([A-Za-z_]\w*):(\w+)\[([\d,\s]*)\](?:\s+(['\"].*['\"]))?\s*$")
+_SOURCE = re.compile(r"^(.*\S)\s*:(\d+)$")
+
+
+def parse_graph(text: str, consts: dict[str, np.ndarray] | None = None) -> Graph:
+    """Read a graph printed by `print_graph`. Elided constants come from `consts` by name."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise ParseError("empty text: expected a line 'graph(...)'")
+    env: dict[str, Var] = {}
+
+    m = _HEADER.match(lines[0].strip())
+    if not m:
+        raise ParseError(f"line 1: expected 'graph(...)', got {lines[0]!r}")
+    inputs, labels = [], []
+    for part in _split_top(m.group(1)):
+        mi = _INPUT.match(part)
+        if not mi:
+            raise ParseError(f"line 1: cannot read input {part!r}")
+        name, dt, dims, label = mi.groups()
+        v = new_var(_aval(dt, dims, 1))
+        env[name] = v
+        inputs.append(v)
+        labels.append(ast.literal_eval(label) if label else None)
+
+    eqns, const_list, outputs = [], [], None
+    for lineno, raw in enumerate(lines[1:], start=2):
+        body, _, comment = raw.partition("  # ")
+        body = body.strip()
+        if body.startswith("return"):
+            outputs = _parse_return(body, env, lineno)
+            continue
+        lhs, eq, rhs = body.partition(" = ")
+        if not eq:
+            raise ParseError(f"line {lineno}: expected 'binders = prim(...)', got {raw.strip()!r}")
+        binders = []
+        for b in _split_top(lhs):
+            mb = _BINDER.match(b)
+            if not mb:
+                raise ParseError(f"line {lineno}: cannot read binder {b!r}")
+            binders.append((mb.group(1), _aval(mb.group(2), mb.group(3), lineno)))
+        try:
+            call = ast.parse(rhs.strip(), mode="eval").body
+        except SyntaxError as e:
+            raise ParseError(f"line {lineno}: cannot read {rhs.strip()!r}: {e.msg}") from None
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+            raise ParseError(f"line {lineno}: expected prim(args...), got {rhs.strip()!r}")
+        prim_name = call.func.id
+        if prim_name == "const":
+            (name, aval), = binders
+            v = new_var(aval)
+            const_list.append((v, _parse_const(call, name, aval, consts, lineno)))
+            env[name] = v
+            continue
+        if prim_name not in PRIMITIVES:
+            raise ParseError(f"line {lineno}: unknown primitive {prim_name!r}")
+        args = []
+        for a in call.args:
+            if not isinstance(a, ast.Name) or a.id not in env:
+                raise ParseError(f"line {lineno}: {ast.unparse(a)!r} is not a defined variable")
+            args.append(env[a.id])
+        params = {kw.arg: _literal(kw.value, lineno) for kw in call.keywords}
+        outs = []
+        for name, aval in binders:
+            v = new_var(aval)
+            env[name] = v
+            outs.append(v)
+        eqns.append(
+            Eqn(PRIMITIVES[prim_name], tuple(args), tuple(outs), make_params(params),
+                _parse_source(comment))
+        )
+    if outputs is None:
+        raise ParseError("missing 'return (...)' line")
+    return Graph(
+        tuple(inputs), tuple(eqns), outputs, tuple(const_list),
+        tuple(labels) if any(labels) else (),
+    )
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on commas that are not inside brackets or quotes."""
+    parts, depth, quote, cur = [], 0, None, []
+    for ch in text:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    if "".join(cur).strip():
+        parts.append("".join(cur))
+    return [p for p in parts if p.strip()]
+
+
+def _aval(dt: str, dims: str, lineno: int) -> ShapedArray:
+    if dt not in SHORT_TO_DTYPE:
+        raise ParseError(f"line {lineno}: unknown dtype {dt!r} (one of {list(SHORT_TO_DTYPE)})")
+    shape = tuple(int(d) for d in dims.split(",") if d.strip())
+    return ShapedArray(shape, SHORT_TO_DTYPE[dt])
+
+
+def _parse_return(body: str, env, lineno) -> tuple[Var, ...]:
+    inner = body[len("return"):].strip()
+    if not (inner.startswith("(") and inner.endswith(")")):
+        raise ParseError(f"line {lineno}: expected 'return (a, b)', got {body!r}")
+    outs = []
+    for name in _split_top(inner[1:-1]):
+        name = name.strip()
+        if name not in env:
+            raise ParseError(f"line {lineno}: returns undefined variable {name!r}")
+        outs.append(env[name])
+    return tuple(outs)
+
+
+def _parse_const(call, name, aval, consts, lineno) -> np.ndarray:
+    (node,) = call.args
+    if isinstance(node, ast.Constant) and node.value is Ellipsis:
+        if not consts or name not in consts:
+            raise ParseError(
+                f"line {lineno}: constant {name} is elided in the text; "
+                f"pass its value as parse_graph(text, consts={{{name!r}: array}})"
+            )
+        value = np.asarray(consts[name])
+    else:
+        value = np.asarray(_literal(node, lineno))
+    value = value.astype(aval.dtype)
+    if value.shape != aval.shape:
+        raise ParseError(f"line {lineno}: constant {name} has shape {value.shape}, "
+                         f"its binder says {aval.shape}")
+    return value
+
+
+def _literal(node, lineno):
+    """Evaluate a param/constant: literals, tuples, lists, -x, inf, nan and dtype names."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Tuple):
+        return tuple(_literal(e, lineno) for e in node.elts)
+    if isinstance(node, ast.List):
+        return [_literal(e, lineno) for e in node.elts]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_literal(node.operand, lineno)
+    if isinstance(node, ast.Name):
+        if node.id in ("inf", "nan"):
+            return float(node.id)
+        try:
+            return np.dtype(node.id)
+        except TypeError:
+            pass
+    raise ParseError(f"line {lineno}: cannot read the value {ast.unparse(node)!r}")
+
+
+def _parse_source(comment: str):
+    m = _SOURCE.match(comment.strip()) if comment else None
+    return (m.group(1), int(m.group(2))) if m else None

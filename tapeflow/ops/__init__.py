@@ -1,0 +1,83 @@
+"""The primitive registry and the ops built on it. Importing this registers every primitive.
+
+Families, in dependency order: shape, elementwise, reductions, linalg, nn, custom.
+"""
+
+from tapeflow.ops import core
+from tapeflow.ops.core import PRIMITIVES, InvalidArgumentError, OpTypeError, Primitive, bind
+from tapeflow.ops.shape import (
+    IndexOutOfRangeError,
+    broadcast_to,
+    concat,
+    expand_dims,
+    fill,
+    full_like,
+    gather,
+    getitem,
+    ones_like,
+    reshape,
+    shape,
+    squeeze,
+    stack,
+    tile,
+    transpose,
+    unstack,
+    zeros_like,
+)
+from tapeflow.ops.elementwise import (
+    abs,
+    add,
+    cast,
+    cos,
+    divide,
+    equal,
+    exp,
+    floordiv,
+    greater,
+    greater_equal,
+    identity,
+    less,
+    less_equal,
+    log,
+    log1p,
+    logical_and,
+    logical_not,
+    logical_or,
+    maximum,
+    minimum,
+    mod,
+    multiply,
+    negative,
+    not_equal,
+    pow,
+    sigmoid,
+    sign,
+    sin,
+    softplus,
+    sqrt,
+    square,
+    stop_gradient,
+    subtract,
+    tan,
+    tanh,
+    where,
+)
+from tapeflow.ops.reductions import (
+    norm,
+    reduce_all,
+    reduce_any,
+    reduce_logsumexp,
+    reduce_max,
+    reduce_mean,
+    reduce_min,
+    reduce_prod,
+    reduce_sum,
+)
+from tapeflow.ops.linalg import matmul, tensordot
+from tapeflow.ops.nn import log_softmax, relu, softmax, sparse_softmax_cross_entropy_with_logits
+from tapeflow.ops.custom import custom_gradient
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """min(max(t, lo), hi); at a bound the gradient is 1, since ties go to `t`."""
+    return minimum(maximum(t, clip_value_min), clip_value_max)

@@ -1,0 +1,321 @@
+"""The primitive registry and `bind`, the one entry point every tensor operation goes through.
+
+A `Primitive` carries four rules, registered right after its definition in `ops/<family>.py`:
+
+1. ``abstract_eval(*avals, **params) -> aval | tuple[aval, ...]``: shapes and dtypes, and every
+   check that makes a bad call fail with a clear error before any kernel runs;
+2. ``impl(*arrays, **params) -> ndarray | tuple[ndarray, ...]``: the eager numpy kernel;
+3. ``vjp(cts, out, inputs, wanted, **params) -> tuple``: the cotangent of each input, built with
+   tapeflow ops (so the backward pass is itself recorded) and returned at the broadcast shape;
+   `graph/autodiff.py` sums broadcasting back down, in one place;
+4. ``lowering``: the Numba lowering, filled in by the code generator's issue.
+
+`bind` knows nothing of tensors: it hands the call to whichever tracer installed itself with
+`set_bind_hook`, so that this module imports nothing above it and VJP rules can call ops freely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+# --------------------------------------------------------------------------------------------
+# Abstract values and dtypes
+# --------------------------------------------------------------------------------------------
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+INT_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
+BOOL = np.dtype(np.bool_)
+SUPPORTED_DTYPES = FLOAT_DTYPES + INT_DTYPES + (BOOL,)
+
+_SHORT_NAMES = {
+    np.dtype(np.float32): "f32",
+    np.dtype(np.float64): "f64",
+    np.dtype(np.int32): "i32",
+    np.dtype(np.int64): "i64",
+    np.dtype(np.bool_): "bool",
+}
+SHORT_TO_DTYPE = {v: k for k, v in _SHORT_NAMES.items()}
+
+
+def short_dtype(dtype: np.dtype) -> str:
+    """`float32` -> `f32`, as the IR printer writes types."""
+    return _SHORT_NAMES[dtype]
+
+
+@dataclass(frozen=True, slots=True)
+class ShapedArray:
+    """The abstract value of a tensor: its static shape and dtype."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __str__(self) -> str:
+        return f"{_SHORT_NAMES[self.dtype]}[{','.join(map(str, self.shape))}]"
+
+
+def is_float(dtype: np.dtype) -> bool:
+    return dtype.kind == "f"
+
+
+_PYTHON_TYPES = {float: np.dtype(np.float32), int: np.dtype(np.int32), bool: BOOL}
+
+
+def canonical_dtype(dtype) -> np.dtype:
+    """Any dtype spelling users write (tf.float32, np.float64, 'int32', float) -> numpy dtype.
+
+    Python's `float` means float32 and `int` int32, as in TensorFlow.
+    """
+    if hasattr(dtype, "as_numpy_dtype"):
+        return np.dtype(dtype.as_numpy_dtype)
+    if dtype in _PYTHON_TYPES:
+        return _PYTHON_TYPES[dtype]
+    try:
+        np_dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{dtype!r} is not a dtype") from None
+    if np_dtype not in SUPPORTED_DTYPES:
+        names = ", ".join(d.name for d in SUPPORTED_DTYPES)
+        raise OpTypeError(f"dtype {np_dtype.name} is not supported (tapeflow has {names})")
+    return np_dtype
+
+
+def prod(dims) -> int:
+    """The number of elements of a shape (1 for ())."""
+    n = 1
+    for d in dims:
+        n *= d
+    return n
+
+
+def shape_of(x) -> tuple[int, ...]:
+    """The shape of a tracer or a numpy array."""
+    return x.aval.shape if hasattr(x, "aval") else np.shape(x)
+
+
+def dtype_of(x) -> np.dtype:
+    """The numpy dtype of a tracer or a numpy array."""
+    return x.aval.dtype if hasattr(x, "aval") else np.asarray(x).dtype
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------------
+
+
+class InvalidArgumentError(ValueError):
+    """TensorFlow's name for a bad argument to an op; a ValueError, so both `except`s work."""
+
+
+class OpTypeError(InvalidArgumentError, TypeError):
+    """A dtype mismatch: caught by `except TypeError` and by TF users' `InvalidArgumentError`."""
+
+
+def fmt_avals(avals) -> str:
+    return ", ".join(str(a) for a in avals)
+
+
+# --------------------------------------------------------------------------------------------
+# The registry
+# --------------------------------------------------------------------------------------------
+
+PRIMITIVES: dict[str, "Primitive"] = {}
+
+
+class Primitive:
+    """One operation of the IR. Declared once; its rules are registered right after it."""
+
+    def __init__(
+        self, name: str, *, multiple_results: bool = False, doc: str = "", memo: bool = True
+    ):
+        if name in PRIMITIVES:
+            raise ValueError(f"primitive {name!r} is declared twice")
+        self.name = name
+        self.multiple_results = multiple_results
+        self.doc = doc
+        self.abstract_eval: Callable | None = None
+        self.impl: Callable | None = None
+        self.vjp: Callable | None = None
+        # Filled by the code generator (issue: Numba codegen); the slot is part of the contract.
+        self.lowering: Callable | None = None
+        # Memo of abstract_eval results: shapes repeat in training loops, and the rule checks.
+        # Off for primitives whose params are fresh objects each call (closures).
+        self._aval_cache: dict | None = {} if memo else None
+        PRIMITIVES[name] = self
+
+    def __repr__(self) -> str:
+        return self.name
+
+    # Registration, in the order a family file writes them.
+    def def_abstract_eval(self, rule: Callable) -> Callable:
+        self.abstract_eval = rule
+        return rule
+
+    def def_impl(self, kernel: Callable) -> Callable:
+        self.impl = kernel
+        return kernel
+
+    def def_vjp(self, rule: Callable) -> Callable:
+        self.vjp = rule
+        return rule
+
+    def out_avals(self, avals: tuple, params: dict) -> tuple:
+        """Abstract evaluation, memoised on (avals, params); always returns a tuple."""
+        cache = self._aval_cache
+        key = None
+        if cache is not None:
+            key = (avals, tuple(sorted(params.items()))) if params else avals
+            try:
+                return cache[key]
+            except KeyError:
+                pass
+            except TypeError:  # an unhashable param (rare): evaluate without the memo
+                key = None
+        out = self.abstract_eval(*avals, **params)
+        out = tuple(out) if self.multiple_results else (out,)
+        if key is not None and len(cache) < 4096:
+            cache[key] = out
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# bind: one entry point, handed to the active tracer
+# --------------------------------------------------------------------------------------------
+
+
+def _no_tracer(prim, args, params):
+    raise RuntimeError("no tracer installed: import tapeflow, not tapeflow.ops alone")
+
+
+_bind_hook: Callable = _no_tracer
+
+
+def set_bind_hook(hook: Callable) -> Callable:
+    """Install the function that `bind` hands every call to; returns the previous one."""
+    global _bind_hook
+    previous, _bind_hook = _bind_hook, hook
+    return previous
+
+
+def bind(prim: Primitive, *args, **params):
+    """Apply `prim` to `args` (tensors, variables or numpy constants) with static `params`."""
+    return _bind_hook(prim, args, params)
+
+
+# --------------------------------------------------------------------------------------------
+# Operand conversion shared by the op wrappers
+# --------------------------------------------------------------------------------------------
+
+def is_tracer(x) -> bool:
+    """True for tapeflow tensors and variables: the objects that carry an `aval`."""
+    return hasattr(x, "_tapeflow_tensor")
+
+
+def default_dtype(value) -> np.dtype:
+    """TF's dtype for a Python value: floats float32, ints int32, numpy arrays keep theirs."""
+    if isinstance(value, np.ndarray | np.generic) and not isinstance(value, float | int):
+        dt = value.dtype
+        if dt not in SUPPORTED_DTYPES:
+            raise OpTypeError(f"unsupported dtype {dt} (tapeflow has {_supported_names()})")
+        return dt
+    arr = np.asarray(value)
+    if arr.dtype == BOOL:
+        return BOOL
+    if arr.dtype.kind in "iu":
+        return np.dtype(np.int32)
+    if arr.dtype.kind == "f":
+        return np.dtype(np.float32)
+    raise OpTypeError(f"cannot convert {type(value).__name__} {value!r:.60} to a tensor")
+
+
+def _supported_names() -> str:
+    return ", ".join(str(d) for d in SUPPORTED_DTYPES)
+
+
+def to_array(value, dtype: np.dtype, *, op: str = "convert") -> np.ndarray:
+    """Convert a Python/numpy value to an array of `dtype`, refusing lossy kind changes."""
+    arr = np.asarray(value)
+    if arr.dtype.kind in "fc" and dtype.kind in "iub":
+        raise OpTypeError(
+            f"{op}: cannot convert {value!r:.60} (a {arr.dtype.name} value) to {dtype.name} "
+            "without losing its fraction; cast explicitly with tf.cast"
+        )
+    if arr.dtype.kind == "O":
+        raise OpTypeError(f"{op}: cannot convert {type(value).__name__} to a tensor")
+    return np.asarray(arr, dtype=dtype)
+
+
+def promote(op: str, *args):
+    """Bring the operands of an elementwise op to one dtype, as TensorFlow does.
+
+    Tensors and variables are strong: they must agree exactly (float32 with float64 is an
+    error). Python scalars, lists and numpy arrays are weak: they take the strong dtype.
+    """
+    strong = None
+    for a in args:
+        if not is_tracer(a):
+            continue
+        if strong is None:
+            strong = a.aval.dtype
+        elif a.aval.dtype != strong:
+            operands = ", ".join(str(t.aval) for t in args if is_tracer(t))
+            raise OpTypeError(
+                f"{op}: operands have different dtypes ({operands}); tapeflow does not mix "
+                f"{strong.name} and {a.aval.dtype.name}: cast one with tf.cast"
+            )
+    if strong is None:
+        strong = _weak_result_dtype(args)
+    return tuple(a if is_tracer(a) else to_array(a, strong, op=op) for a in args)
+
+
+def _weak_result_dtype(args) -> np.dtype:
+    """The dtype of an op whose operands are all Python/numpy values."""
+    dtypes = [default_dtype(a) for a in args]
+    for kind in ("f", "i", "b"):
+        for d in dtypes:
+            if d.kind == kind:
+                return d
+    return dtypes[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Named rule shapes (JAX's deflinear / defjvp_zero, for our VJPs)
+# --------------------------------------------------------------------------------------------
+
+
+def per_input(*rules):
+    """A VJP from one rule per input: ``rule(g, out, *inputs, **params) -> cotangent``.
+
+    `None` in place of a rule marks an input that gets no gradient (an index, a condition).
+    Only the rules of inputs that need a gradient are called.
+    """
+
+    def vjp(cts, out, inputs, wanted, **params):
+        (g,) = cts
+        return tuple(
+            rule(g, out, *inputs, **params) if (want and rule is not None) else None
+            for rule, want in zip(rules, wanted)
+        )
+
+    vjp.rules = rules
+    return vjp
+
+
+def nondifferentiable(n_inputs: int):
+    """The VJP of a piecewise-constant op (comparisons, sign, floor division): no gradient."""
+
+    def vjp(cts, out, inputs, wanted, **params):
+        return (None,) * n_inputs
+
+    vjp.nondifferentiable = True
+    return vjp

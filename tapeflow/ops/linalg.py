@@ -1,0 +1,97 @@
+"""Matrix products: the `matmul` primitive (batched over leading axes) and `tensordot`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tapeflow.ops.core import (
+    InvalidArgumentError,
+    OpTypeError,
+    Primitive,
+    ShapedArray,
+    bind,
+    per_input,
+    prod,
+    promote,
+    shape_of,
+)
+from tapeflow.ops.shape import reshape, transpose
+
+matmul_p = Primitive("matmul", doc="a @ b over the last two axes; leading (batch) axes equal")
+
+
+@matmul_p.def_abstract_eval
+def _matmul_rule(a: ShapedArray, b: ShapedArray) -> ShapedArray:
+    if a.dtype != b.dtype:
+        raise OpTypeError(f"matmul: operands have different dtypes ({a}, {b})")
+    if a.dtype.kind == "b":
+        raise OpTypeError(f"matmul: not defined for bool tensors ({a}, {b})")
+    if a.ndim < 2 or b.ndim < 2:
+        raise InvalidArgumentError(
+            f"matmul: both operands need rank >= 2, got {a} and {b} "
+            "(use tf.tensordot or tf.reshape for vectors)"
+        )
+    if a.shape[:-2] != b.shape[:-2] or a.ndim != b.ndim:
+        raise InvalidArgumentError(f"matmul: batch dimensions differ: {a} @ {b}")
+    if a.shape[-1] != b.shape[-2]:
+        raise InvalidArgumentError(
+            f"matmul: inner dimensions do not match: {a} @ {b} "
+            f"({a.shape[-1]} != {b.shape[-2]})"
+        )
+    return ShapedArray(a.shape[:-1] + b.shape[-1:], a.dtype)
+
+
+matmul_p.def_impl(np.matmul)
+
+
+def _swap_last(t):
+    n = len(t.shape)
+    return transpose(t, tuple(range(n - 2)) + (n - 1, n - 2))
+
+
+matmul_p.def_vjp(
+    per_input(
+        lambda g, out, a, b: matmul(g, _swap_last(b)),  # dA = G B^T
+        lambda g, out, a, b: matmul(_swap_last(a), g),  # dB = A^T G
+    )
+)
+
+
+def matmul(a, b, transpose_a=False, transpose_b=False, name=None, **unsupported):
+    """`tf.matmul` / `a @ b` for operands of rank >= 2."""
+    if unsupported:
+        raise InvalidArgumentError(f"matmul: unsupported arguments {sorted(unsupported)}")
+    a, b = promote("matmul", a, b)
+    if transpose_a:
+        a = _swap_last(a)
+    if transpose_b:
+        b = _swap_last(b)
+    return bind(matmul_p, a, b)
+
+
+def tensordot(a, b, axes, name=None):
+    """`tf.tensordot`: contract `axes` of a with those of b (an int N means a's last N axes
+    with b's first N), as one matmul between transposed, reshaped operands."""
+    a, b = promote("tensordot", a, b)
+    sa, sb = shape_of(a), shape_of(b)
+    if isinstance(axes, int | np.integer):
+        n = int(axes)
+        if n < 0 or n > len(sa) or n > len(sb):
+            raise InvalidArgumentError(f"tensordot: axes={n} is invalid for shapes {sa}, {sb}")
+        axes_a, axes_b = list(range(len(sa) - n, len(sa))), list(range(n))
+    else:
+        axes_a, axes_b = ([int(x)] if np.ndim(x) == 0 else [int(i) for i in x] for x in axes)
+        axes_a = [x % len(sa) for x in axes_a]
+        axes_b = [x % len(sb) for x in axes_b]
+    if [sa[i] for i in axes_a] != [sb[i] for i in axes_b]:
+        raise InvalidArgumentError(
+            f"tensordot: contracted dimensions differ: {[sa[i] for i in axes_a]} of {sa} vs "
+            f"{[sb[i] for i in axes_b]} of {sb}"
+        )
+    free_a = [i for i in range(len(sa)) if i not in axes_a]
+    free_b = [i for i in range(len(sb)) if i not in axes_b]
+    m, k, n = (prod(sa[i] for i in free_a), prod(sa[i] for i in axes_a),
+               prod(sb[i] for i in free_b))
+    a2 = reshape(transpose(a, free_a + axes_a), (m, k))
+    b2 = reshape(transpose(b, axes_b + free_b), (k, n))
+    return reshape(matmul(a2, b2), [sa[i] for i in free_a] + [sb[i] for i in free_b])

@@ -1,0 +1,216 @@
+"""Reductions over axes: sum, max, min, prod primitives; mean, logsumexp, norm composites.
+
+The primitives take normalised, sorted `axes` and a `keepdims` flag. VJPs first put the
+cotangent back at keepdims shape, then broadcast it to the input's shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tapeflow.ops.core import (
+    BOOL,
+    InvalidArgumentError,
+    OpTypeError,
+    Primitive,
+    ShapedArray,
+    bind,
+    is_float,
+    is_tracer,
+    per_input,
+    promote,
+)
+from tapeflow.ops.elementwise import (
+    abs,
+    add,
+    cast,
+    divide,
+    equal,
+    exp,
+    floordiv,
+    greater,
+    log,
+    multiply,
+    sqrt,
+    stop_gradient,
+    subtract,
+    where,
+)
+from tapeflow.ops.shape import broadcast_to, ones_like, reshape, zeros_like
+
+
+def _reduce_rule(name: str):
+    def rule(x: ShapedArray, *, axes: tuple[int, ...], keepdims: bool) -> ShapedArray:
+        if x.dtype == BOOL and name != "reduce_sum":
+            raise OpTypeError(f"{name}: not defined for bool tensors ({x})")
+        if any(not 0 <= a < x.ndim for a in axes) or len(set(axes)) != len(axes):
+            raise InvalidArgumentError(f"{name}: axes {list(axes)} are invalid for {x}")
+        if keepdims:
+            shape = tuple(1 if i in axes else d for i, d in enumerate(x.shape))
+        else:
+            shape = tuple(d for i, d in enumerate(x.shape) if i not in axes)
+        return ShapedArray(shape, x.dtype)
+
+    return rule
+
+
+def reduction(name: str, kernel, doc: str) -> Primitive:
+    """A primitive reducing `x` over `axes`."""
+    p = Primitive(name, doc=doc)
+    p.def_abstract_eval(_reduce_rule(name))
+    p.def_impl(lambda x, *, axes, keepdims: np.asarray(kernel(x, axis=axes, keepdims=keepdims),
+                                                      dtype=x.dtype))
+    return p
+
+
+def _keep(t, x, axes):
+    """`t` (reduced over `axes` of x, keepdims or not) reshaped to keepdims form."""
+    shape = tuple(1 if i in axes else d for i, d in enumerate(x.aval.shape))
+    return reshape(t, shape)
+
+
+def _expand(t, x, axes):
+    """`t` put back at x's shape: keepdims form, broadcast over the reduced axes."""
+    return broadcast_to(_keep(t, x, axes), x.aval.shape)
+
+
+reduce_sum_p = reduction("reduce_sum", np.sum, "sum over `axes`")
+reduce_sum_p.def_vjp(per_input(lambda g, out, x, *, axes, keepdims: _expand(g, x, axes)))
+
+
+def _extremum_vjp(g, out, x, *, axes, keepdims):
+    # The gradient is shared equally among the elements that attain the extremum (TF's rule).
+    hits = cast(equal(x, _expand(out, x, axes)), x.aval.dtype)
+    count = bind(reduce_sum_p, hits, axes=axes, keepdims=True)
+    return multiply(_expand(g, x, axes), divide(hits, count))
+
+
+reduce_max_p = reduction("reduce_max", np.max, "maximum over `axes`")
+reduce_max_p.def_vjp(per_input(_extremum_vjp))
+
+reduce_min_p = reduction("reduce_min", np.min, "minimum over `axes`")
+reduce_min_p.def_vjp(per_input(_extremum_vjp))
+
+
+def _prod_vjp(g, out, x, *, axes, keepdims):
+    # d prod / d x_i = product of the others. Where x has no zero that is out / x_i; with one
+    # zero, only the zero's position gets the product of the non-zeros; with two, all get 0.
+    dt = x.aval.dtype
+    is_zero = equal(x, zeros_like(x))
+    nonzero = where(is_zero, ones_like(x), x)
+    zeros = bind(reduce_sum_p, cast(is_zero, dt), axes=axes, keepdims=True)
+    prod_nonzero = _expand(bind(reduce_prod_p, nonzero, axes=axes, keepdims=True), x, axes)
+    zeros = _expand(zeros, x, axes)
+    others = where(
+        is_zero,
+        where(equal(zeros, ones_like(zeros)), prod_nonzero, zeros_like(x)),
+        where(equal(zeros, zeros_like(zeros)), divide(prod_nonzero, nonzero), zeros_like(x)),
+    )
+    return multiply(_expand(g, x, axes), others)
+
+
+reduce_prod_p = reduction("reduce_prod", np.prod, "product over `axes`")
+reduce_prod_p.def_vjp(per_input(_prod_vjp))
+
+
+# --------------------------------------------------------------------------------------------
+# User-facing reductions
+# --------------------------------------------------------------------------------------------
+
+
+def normalize_axes(axis, ndim: int, op: str) -> tuple[int, ...]:
+    """None -> every axis; ints (negative allowed) -> sorted tuple, with range checks."""
+    if axis is None:
+        return tuple(range(ndim))
+    if is_tracer(axis):
+        axis = axis.numpy().tolist()
+    axes = list(axis) if isinstance(axis, list | tuple | np.ndarray) else [axis]
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1):
+            raise InvalidArgumentError(f"{op}: axis {a} is out of range for a tensor of rank "
+                                       f"{ndim}")
+        out.append(a % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise InvalidArgumentError(f"{op}: axis {list(axis)} repeats an axis")
+    return tuple(sorted(out))
+
+
+def _reducer(p: Primitive, tf_name: str):
+    def op(input_tensor, axis=None, keepdims=False, name=None):
+        (x,) = promote(tf_name, input_tensor)
+        ndim = x.aval.ndim if is_tracer(x) else x.ndim
+        if tf_name == "reduce_sum" and (x.aval.dtype if is_tracer(x) else x.dtype) == BOOL:
+            raise OpTypeError(f"{tf_name}: not defined for bool tensors (cast first)")
+        return bind(p, x, axes=normalize_axes(axis, ndim, tf_name), keepdims=bool(keepdims))
+
+    op.__name__ = tf_name
+    op.__doc__ = p.doc
+    return op
+
+
+reduce_sum = _reducer(reduce_sum_p, "reduce_sum")
+reduce_max = _reducer(reduce_max_p, "reduce_max")
+reduce_min = _reducer(reduce_min_p, "reduce_min")
+reduce_prod = _reducer(reduce_prod_p, "reduce_prod")
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
+    """Mean over `axis` (integer tensors: integer division, as TF)."""
+    (x,) = promote("reduce_mean", input_tensor)
+    shape = x.aval.shape if is_tracer(x) else x.shape
+    axes = normalize_axes(axis, len(shape), "reduce_mean")
+    count = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    total = reduce_sum(x, axes, keepdims)
+    dt = x.aval.dtype if is_tracer(x) else x.dtype
+    if is_float(dt):
+        return divide(total, np.array(count, dtype=dt))
+    return floordiv(total, np.array(max(count, 1), dtype=dt))
+
+
+def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
+    """log(sum(exp(x))) over `axis`, computed around the maximum so it does not overflow."""
+    (x,) = promote("reduce_logsumexp", input_tensor)
+    shape = x.aval.shape if is_tracer(x) else x.shape
+    axes = normalize_axes(axis, len(shape), "reduce_logsumexp")
+    peak = stop_gradient(reduce_max(x, axes, keepdims=True))
+    # An all -inf row has peak -inf; shifting by 0 there keeps the result -inf, not nan.
+    peak = where(_is_finite(peak), peak, zeros_like(peak))
+    total = reduce_sum(exp(subtract(x, peak)), axes, keepdims=True)
+    result = add(log(total), peak)
+    return result if keepdims else reshape(result, [d for i, d in enumerate(shape)
+                                                    if i not in axes])
+
+
+def _is_finite(x):
+    # x - x is 0 for finite x and nan for +-inf or nan; nan == 0 is False.
+    return equal(subtract(x, x), zeros_like(x))
+
+
+def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical or over `axis` of a bool tensor (not differentiable)."""
+    (x,) = promote("reduce_any", input_tensor)
+    n = reduce_max(cast(x, np.int32), axis, keepdims)
+    return greater(n, np.array(0, dtype=np.int32))
+
+
+def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical and over `axis` of a bool tensor (not differentiable)."""
+    (x,) = promote("reduce_all", input_tensor)
+    n = reduce_min(cast(x, np.int32), axis, keepdims)
+    return greater(n, np.array(0, dtype=np.int32))
+
+
+def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa: A002
+    """`tf.norm` of a vector (or of all elements): ord 'euclidean'/2, 1 or np.inf."""
+    (x,) = promote("norm", tensor)
+    keep = bool(keepdims)
+    if ord in ("euclidean", "fro", 2, 2.0):
+        return sqrt(reduce_sum(multiply(x, x), axis, keep))
+    if ord in (1, 1.0):
+        return reduce_sum(abs(x), axis, keep)
+    if ord in (np.inf, "inf"):
+        return reduce_max(abs(x), axis, keep)
+    raise InvalidArgumentError(f"norm: ord={ord!r} is not supported (use 'euclidean', 1 or "
+                               "np.inf)")

@@ -1,0 +1,503 @@
+"""Shape primitives: reshape, transpose, broadcast_to, concatenate, strided slices, gather.
+
+Each primitive's VJP is another primitive of this file (reshape <-> reshape, slice <-> pad,
+gather <-> scatter_add), so adjoints stay first-class IR. Composites users know from
+TensorFlow (expand_dims, squeeze, stack, unstack, tile, indexing) are built on top.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from tapeflow.ops.core import (
+    InvalidArgumentError,
+    OpTypeError,
+    Primitive,
+    ShapedArray,
+    bind,
+    canonical_dtype,
+    default_dtype,
+    dtype_of,
+    is_tracer,
+    per_input,
+    prod,
+    promote,
+    shape_of,
+)
+
+
+class IndexOutOfRangeError(InvalidArgumentError, IndexError):
+    """An index past a dimension's end: a ValueError for TF users and an IndexError for Python."""
+
+
+
+
+def _as_tensorish(x, op: str):
+    """Operands that are not tapeflow tensors become numpy constants of their TF dtype."""
+    return x if is_tracer(x) else promote(op, x)[0]
+
+
+# --------------------------------------------------------------------------------------------
+# reshape
+# --------------------------------------------------------------------------------------------
+
+reshape_p = Primitive("reshape", doc="the same elements, row-major, in `new_sizes`")
+
+
+@reshape_p.def_abstract_eval
+def _reshape_rule(x: ShapedArray, *, new_sizes: tuple[int, ...]) -> ShapedArray:
+    if prod(new_sizes) != x.size:
+        raise InvalidArgumentError(
+            f"reshape: cannot reshape {x} ({x.size} elements) into shape {list(new_sizes)}"
+        )
+    return ShapedArray(new_sizes, x.dtype)
+
+
+reshape_p.def_impl(lambda x, *, new_sizes: x.reshape(new_sizes))
+reshape_p.def_vjp(per_input(lambda g, out, x, *, new_sizes: reshape(g, x.aval.shape)))
+
+
+def reshape(x, shape, name=None):
+    """`tf.reshape`; one dimension may be -1 (inferred)."""
+    x = _as_tensorish(x, "reshape")
+    shape = tuple(int(d) for d in (shape.numpy() if is_tracer(shape) else np.ravel(shape)))
+    size = prod(shape_of(x))
+    if shape.count(-1) > 1:
+        raise InvalidArgumentError(f"reshape: at most one dimension may be -1, got {list(shape)}")
+    if -1 in shape:
+        known = prod(d for d in shape if d != -1)
+        if known == 0 or size % known:
+            raise InvalidArgumentError(
+                f"reshape: cannot reshape {size} elements into shape {list(shape)}"
+            )
+        shape = tuple(size // known if d == -1 else d for d in shape)
+    if any(d < 0 for d in shape):
+        raise InvalidArgumentError(f"reshape: negative dimension in {list(shape)}")
+    if is_tracer(x) and shape == x.aval.shape:
+        return x
+    return bind(reshape_p, x, new_sizes=shape)
+
+
+# --------------------------------------------------------------------------------------------
+# transpose
+# --------------------------------------------------------------------------------------------
+
+transpose_p = Primitive("transpose", doc="axes permuted: out.shape[i] = x.shape[perm[i]]")
+
+
+@transpose_p.def_abstract_eval
+def _transpose_rule(x: ShapedArray, *, perm: tuple[int, ...]) -> ShapedArray:
+    if sorted(perm) != list(range(x.ndim)):
+        raise InvalidArgumentError(f"transpose: perm {list(perm)} is not a permutation of "
+                                   f"the {x.ndim} axes of {x}")
+    return ShapedArray(tuple(x.shape[p] for p in perm), x.dtype)
+
+
+transpose_p.def_impl(lambda x, *, perm: np.transpose(x, perm))
+transpose_p.def_vjp(
+    per_input(lambda g, out, x, *, perm: transpose(g, tuple(int(i) for i in np.argsort(perm))))
+)
+
+
+def transpose(a, perm=None, conjugate=False, name=None):
+    """`tf.transpose`; without `perm`, the axes are reversed."""
+    a = _as_tensorish(a, "transpose")
+    ndim = len(shape_of(a))
+    perm = tuple(reversed(range(ndim))) if perm is None else tuple(int(p) for p in perm)
+    perm = tuple(p + ndim if p < 0 else p for p in perm)
+    if perm == tuple(range(ndim)) and is_tracer(a):
+        return a
+    return bind(transpose_p, a, perm=perm)
+
+
+# --------------------------------------------------------------------------------------------
+# broadcast_to
+# --------------------------------------------------------------------------------------------
+
+broadcast_to_p = Primitive("broadcast_to", doc="x repeated along new or size-1 axes to `shape`")
+
+
+@broadcast_to_p.def_abstract_eval
+def _broadcast_to_rule(x: ShapedArray, *, shape: tuple[int, ...]) -> ShapedArray:
+    lead = len(shape) - x.ndim
+    if lead < 0 or any(d not in (1, shape[lead + i]) for i, d in enumerate(x.shape)):
+        raise InvalidArgumentError(f"broadcast_to: cannot broadcast {x} to shape {list(shape)}")
+    return ShapedArray(tuple(shape), x.dtype)
+
+
+broadcast_to_p.def_impl(lambda x, *, shape: np.broadcast_to(x, shape))
+# The cotangent stays at the broadcast shape: autodiff sums it down, as for every op.
+broadcast_to_p.def_vjp(per_input(lambda g, out, x, *, shape: g))
+
+
+def broadcast_to(input, shape, name=None):  # noqa: A002 - TensorFlow's argument name
+    input = _as_tensorish(input, "broadcast_to")
+    shape = tuple(int(d) for d in shape)
+    if is_tracer(input) and input.aval.shape == shape:
+        return input
+    return bind(broadcast_to_p, input, shape=shape)
+
+
+def full_like(x, value, dtype=None):
+    """A tensor of `x`'s shape filled with `value` (one scalar constant, broadcast)."""
+    dt = canonical_dtype(dtype) if dtype is not None else dtype_of(x)
+    return bind(broadcast_to_p, np.array(value, dtype=dt), shape=tuple(shape_of(x)))
+
+
+def zeros_like(input, dtype=None, name=None):  # noqa: A002
+    return full_like(input, 0, dtype)
+
+
+def ones_like(input, dtype=None, name=None):  # noqa: A002
+    return full_like(input, 1, dtype)
+
+
+def fill(dims, value, name=None):
+    """`tf.fill`: shape `dims` filled with `value` (its dtype as tf.constant gives it)."""
+    value = value if is_tracer(value) else np.array(value, dtype=default_dtype(value))
+    return broadcast_to(value, tuple(int(d) for d in dims))
+
+
+# --------------------------------------------------------------------------------------------
+# concatenate
+# --------------------------------------------------------------------------------------------
+
+concatenate_p = Primitive("concatenate", doc="inputs joined along `axis`")
+
+
+@concatenate_p.def_abstract_eval
+def _concatenate_rule(*xs: ShapedArray, axis: int) -> ShapedArray:
+    first = xs[0]
+    if not 0 <= axis < first.ndim:
+        raise InvalidArgumentError(f"concat: axis {axis} is out of range for {first}")
+    for x in xs[1:]:
+        if x.dtype != first.dtype:
+            raise OpTypeError(f"concat: inputs have different dtypes ({first}, {x})")
+        if x.ndim != first.ndim or any(
+            a != b for i, (a, b) in enumerate(zip(x.shape, first.shape)) if i != axis
+        ):
+            raise InvalidArgumentError(
+                f"concat: shapes {', '.join(map(str, xs))} differ outside axis {axis}"
+            )
+    shape = list(first.shape)
+    shape[axis] = sum(x.shape[axis] for x in xs)
+    return ShapedArray(tuple(shape), first.dtype)
+
+
+concatenate_p.def_impl(lambda *xs, axis: np.concatenate(xs, axis=axis))
+
+
+@concatenate_p.def_vjp
+def _concatenate_vjp(cts, out, inputs, wanted, *, axis):
+    (g,) = cts
+    results, start = [], 0
+    for x, want in zip(inputs, wanted):
+        n = x.aval.shape[axis]
+        if want:
+            slices = tuple(
+                (start, start + n, 1) if i == axis else (0, d, 1) for i, d in enumerate(g.shape)
+            )
+            results.append(bind(strided_slice_p, g, slices=slices))
+        else:
+            results.append(None)
+        start += n
+    return tuple(results)
+
+
+def concat(values, axis, name=None):
+    """`tf.concat`: join tensors along an existing axis."""
+    values = list(values)
+    if not values:
+        raise InvalidArgumentError("concat: needs at least one tensor")
+    values = list(promote("concat", *values))
+    ndim = len(shape_of(values[0]))
+    axis = _normalize_axis(axis, ndim, "concat")
+    if len(values) == 1 and is_tracer(values[0]):
+        return values[0]
+    return bind(concatenate_p, *values, axis=axis)
+
+
+# --------------------------------------------------------------------------------------------
+# strided_slice and its transpose
+# --------------------------------------------------------------------------------------------
+
+strided_slice_p = Primitive(
+    "strided_slice", doc="x[start:stop:step, ...] with one normalised (start, stop, step) per axis"
+)
+
+
+def _slice_len(start: int, stop: int, step: int) -> int:
+    return len(range(start, stop, step))
+
+
+@strided_slice_p.def_abstract_eval
+def _strided_slice_rule(x: ShapedArray, *, slices) -> ShapedArray:
+    if len(slices) != x.ndim:
+        raise InvalidArgumentError(f"strided_slice: {len(slices)} slices for {x}")
+    return ShapedArray(tuple(_slice_len(*s) for s in slices), x.dtype)
+
+
+def _np_slices(slices):
+    # (start, stop, step) from slice.indices(); a stop of -1 with a negative step means "past
+    # the front", which numpy spells None.
+    return tuple(slice(a, None if b < 0 else b, c) for a, b, c in slices)
+
+
+strided_slice_p.def_impl(lambda x, *, slices: x[_np_slices(slices)])
+strided_slice_p.def_vjp(
+    per_input(lambda g, out, x, *, slices: bind(pad_strided_p, g, slices=slices,
+                                                shape=x.aval.shape))
+)
+
+pad_strided_p = Primitive(
+    "pad_strided", doc="zeros of `shape` with x written at the strided slice (slice's transpose)"
+)
+
+
+@pad_strided_p.def_abstract_eval
+def _pad_strided_rule(x: ShapedArray, *, slices, shape) -> ShapedArray:
+    expected = tuple(_slice_len(*s) for s in slices)
+    if expected != x.shape:
+        raise InvalidArgumentError(f"pad_strided: {x} does not fit the slices {slices}")
+    return ShapedArray(tuple(shape), x.dtype)
+
+
+def _pad_strided(x, *, slices, shape):
+    out = np.zeros(shape, dtype=x.dtype)
+    out[_np_slices(slices)] = x
+    return out
+
+
+pad_strided_p.def_impl(_pad_strided)
+pad_strided_p.def_vjp(per_input(lambda g, out, x, *, slices, shape: bind(strided_slice_p, g,
+                                                                         slices=slices)))
+
+# --------------------------------------------------------------------------------------------
+# gather and its transpose
+# --------------------------------------------------------------------------------------------
+
+gather_p = Primitive("gather", doc="x.take(indices, axis): out.shape = x[:axis]+idx+x[axis+1:]")
+
+
+@gather_p.def_abstract_eval
+def _gather_rule(x: ShapedArray, indices: ShapedArray, *, axis: int) -> ShapedArray:
+    if indices.dtype.kind not in "iu":
+        raise OpTypeError(f"gather: indices must be integers, got {indices}")
+    if not 0 <= axis < x.ndim:
+        raise InvalidArgumentError(f"gather: axis {axis} is out of range for {x}")
+    return ShapedArray(x.shape[:axis] + indices.shape + x.shape[axis + 1:], x.dtype)
+
+
+def _check_indices(indices, size: int, op: str):
+    if indices.size and (indices.min() < 0 or indices.max() >= size):
+        bad = indices[(indices < 0) | (indices >= size)].ravel()[0]
+        raise IndexOutOfRangeError(f"{op}: index {bad} is out of range [0, {size})")
+
+
+def _gather(x, indices, *, axis):
+    _check_indices(indices, x.shape[axis], "gather")
+    return np.take(x, indices, axis=axis)
+
+
+gather_p.def_impl(_gather)
+gather_p.def_vjp(
+    per_input(
+        lambda g, out, x, idx, *, axis: bind(scatter_add_p, g, idx, axis=axis,
+                                             size=x.aval.shape[axis]),
+        None,
+    )
+)
+
+scatter_add_p = Primitive(
+    "scatter_add", doc="zeros with `size` rows on `axis`, g's slices added at indices (gather's "
+    "transpose)"
+)
+
+
+@scatter_add_p.def_abstract_eval
+def _scatter_add_rule(g: ShapedArray, indices: ShapedArray, *, axis: int, size: int):
+    k = indices.ndim
+    return ShapedArray(g.shape[:axis] + (size,) + g.shape[axis + k:], g.dtype)
+
+
+def _scatter_add(g, indices, *, axis, size):
+    _check_indices(indices, size, "scatter_add")
+    k = indices.ndim
+    shape = g.shape[:axis] + (size,) + g.shape[axis + k:]
+    out = np.zeros(shape, dtype=g.dtype)
+    # Move the indexed axis first so np.add.at accumulates repeated indices.
+    moved = np.moveaxis(out, axis, 0)
+    flat_g = np.moveaxis(g.reshape(g.shape[:axis] + (-1,) + g.shape[axis + k:]), axis, 0)
+    np.add.at(moved, indices.ravel(), flat_g)
+    return out
+
+
+scatter_add_p.def_impl(_scatter_add)
+scatter_add_p.def_vjp(
+    per_input(lambda ct, out, g, idx, *, axis, size: bind(gather_p, ct, idx, axis=axis), None)
+)
+
+
+def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
+    """`tf.gather`: slices of `params` at integer `indices` along `axis` (default 0)."""
+    if batch_dims:
+        raise InvalidArgumentError("gather: batch_dims is not supported")
+    params = _as_tensorish(params, "gather")
+    if not is_tracer(indices):
+        indices = np.asarray(indices)
+        if indices.dtype.kind not in "iu":
+            raise OpTypeError(f"gather: indices must be integers, got {indices.dtype}")
+        indices = indices.astype(np.int64 if indices.dtype == np.int64 else np.int32)
+    axis = _normalize_axis(0 if axis is None else axis, len(shape_of(params)), "gather")
+    return bind(gather_p, params, indices, axis=axis)
+
+
+# --------------------------------------------------------------------------------------------
+# Composites
+# --------------------------------------------------------------------------------------------
+
+
+def _normalize_axis(axis, ndim: int, op: str) -> int:
+    axis = operator.index(axis)
+    if not -ndim <= axis < max(ndim, 1):
+        raise InvalidArgumentError(f"{op}: axis {axis} is out of range for rank {ndim}")
+    return axis % ndim if ndim else 0
+
+
+def expand_dims(input, axis, name=None):  # noqa: A002
+    shape = list(shape_of(input))
+    axis = operator.index(axis)
+    if not -len(shape) - 1 <= axis <= len(shape):
+        raise InvalidArgumentError(f"expand_dims: axis {axis} is out of range for rank "
+                                   f"{len(shape)}")
+    shape.insert(axis if axis >= 0 else len(shape) + 1 + axis, 1)
+    return reshape(input, shape)
+
+
+def squeeze(input, axis=None, name=None):  # noqa: A002
+    shape = shape_of(input)
+    if axis is None:
+        axes = [i for i, d in enumerate(shape) if d == 1]
+    else:
+        axes = [_normalize_axis(a, len(shape), "squeeze")
+                for a in (axis if isinstance(axis, list | tuple) else [axis])]
+        for a in axes:
+            if shape[a] != 1:
+                raise InvalidArgumentError(
+                    f"squeeze: cannot squeeze axis {a} of shape {list(shape)}: its size is "
+                    f"{shape[a]}, not 1"
+                )
+    return reshape(input, [d for i, d in enumerate(shape) if i not in axes])
+
+
+def stack(values, axis=0, name=None):
+    """`tf.stack`: join tensors of one shape along a new axis."""
+    values = list(promote("stack", *values))
+    if not values:
+        raise InvalidArgumentError("stack: needs at least one tensor")
+    shapes = [shape_of(v) for v in values]
+    if any(s != shapes[0] for s in shapes):
+        raise InvalidArgumentError(f"stack: shapes differ: {[list(s) for s in shapes]}")
+    ndim = len(shapes[0]) + 1
+    axis = _normalize_axis(axis, ndim, "stack")
+    return concat([expand_dims(v, axis) for v in values], axis)
+
+
+def unstack(value, num=None, axis=0, name=None):
+    """`tf.unstack`: the slices of `value` along `axis`, as a list."""
+    shape = shape_of(value)
+    axis = _normalize_axis(axis, len(shape), "unstack")
+    index = [slice(None)] * len(shape)
+    out = []
+    for i in range(shape[axis]):
+        index[axis] = i
+        out.append(getitem(value, tuple(index)))
+    return out
+
+
+def tile(input, multiples, name=None):  # noqa: A002
+    """`tf.tile`: repeat `input` `multiples[i]` times along axis i."""
+    shape = shape_of(input)
+    multiples = [int(m) for m in (multiples.numpy() if is_tracer(multiples) else multiples)]
+    if len(multiples) != len(shape):
+        raise InvalidArgumentError(
+            f"tile: {len(multiples)} multiples for a tensor of rank {len(shape)}"
+        )
+    # (d0, d1) tiled (m0, m1) = broadcast (1, d0, 1, d1) -> (m0, d0, m1, d1), then merge.
+    interleaved = [v for d in shape for v in (1, d)]
+    target = [v for m, d in zip(multiples, shape) for v in (m, d)]
+    out = broadcast_to(reshape(input, interleaved), target)
+    return reshape(out, [m * d for m, d in zip(multiples, shape)])
+
+
+def shape(input, out_type=None, name=None):  # noqa: A002
+    """`tf.shape`: the shape as an int32 tensor."""
+    dt = canonical_dtype(out_type) if out_type is not None else np.dtype(np.int32)
+    return bind(
+        broadcast_to_p, np.array(shape_of(input), dtype=dt), shape=(len(shape_of(input)),)
+    )
+
+
+def getitem(x, key):
+    """`x[key]` with ints, slices (any step), `...`, `None`, and one integer-array index."""
+    shape = shape_of(x)
+    key = key if isinstance(key, tuple) else (key,)
+    n_ellipsis = sum(k is Ellipsis for k in key)
+    if n_ellipsis > 1:
+        raise InvalidArgumentError("index: an index can only have a single ellipsis ('...')")
+    used = sum(k is not None and k is not Ellipsis for k in key)
+    if used > len(shape):
+        raise IndexOutOfRangeError(
+            f"index: too many indices ({used}) for a tensor of rank {len(shape)}"
+        )
+    if n_ellipsis:
+        i = next(j for j, k in enumerate(key) if k is Ellipsis)
+        key = key[:i] + (slice(None),) * (len(shape) - used) + key[i + 1:]
+    else:
+        key = key + (slice(None),) * (len(shape) - used)
+
+    slices, out_shape, advanced = [], [], None
+    axis = 0
+    for k in key:
+        if k is None:
+            out_shape.append(1)
+            continue
+        dim = shape[axis]
+        if isinstance(k, slice):
+            start, stop, step = k.indices(dim)
+            slices.append((start, stop, step))
+            out_shape.append(_slice_len(start, stop, step))
+        elif _is_int_index(k):
+            i = operator.index(k)
+            if not -dim <= i < dim:
+                raise IndexOutOfRangeError(
+                    f"index {i} is out of bounds for axis {axis} with size {dim}"
+                )
+            i %= dim
+            slices.append((i, i + 1, 1))
+        else:
+            if advanced is not None:
+                raise InvalidArgumentError("index: only one integer-array index is supported")
+            slices.append((0, dim, 1))
+            advanced = (len(out_shape), k)
+            out_shape.append(dim)
+        axis += 1
+
+    x = _as_tensorish(x, "index")
+    if any(s != (0, d, 1) for s, d in zip(slices, shape)):
+        x = bind(strided_slice_p, x, slices=tuple(slices))
+    x = reshape(x, out_shape)
+    if advanced is not None:
+        position, index = advanced
+        x = gather(x, index, axis=position)
+    return x
+
+
+def _is_int_index(k) -> bool:
+    if isinstance(k, bool):
+        return False
+    if isinstance(k, int | np.integer):
+        return True
+    return is_tracer(k) and k.aval.ndim == 0 and k.aval.dtype.kind in "iu"

@@ -1,0 +1,79 @@
+"""TensorFlow-style dtype objects (`tf.float32`, ...), thin names over numpy dtypes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tapeflow.ops.core import canonical_dtype
+
+
+class DType:
+    """A tensor element type. Compares equal to itself, its numpy dtype and its name."""
+
+    __slots__ = ("_np",)
+
+    def __init__(self, np_dtype: np.dtype):
+        self._np = np.dtype(np_dtype)
+
+    @property
+    def name(self) -> str:
+        return self._np.name
+
+    @property
+    def as_numpy_dtype(self):
+        return self._np.type
+
+    @property
+    def is_floating(self) -> bool:
+        return self._np.kind == "f"
+
+    @property
+    def is_integer(self) -> bool:
+        return self._np.kind in "iu"
+
+    @property
+    def is_bool(self) -> bool:
+        return self._np.kind == "b"
+
+    @property
+    def base_dtype(self) -> "DType":
+        return self
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, DType):
+            return self._np == other._np
+        try:
+            return self._np == as_numpy_dtype(other)
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._np)
+
+    def __repr__(self) -> str:
+        return f"tf.{self.name}"
+
+    def __str__(self) -> str:
+        return f"<dtype: {self.name!r}>"
+
+
+float32 = DType(np.float32)
+float64 = DType(np.float64)
+int32 = DType(np.int32)
+int64 = DType(np.int64)
+bool = DType(np.bool_)  # noqa: A001 - TensorFlow's name, as users write `tf.bool`
+_BY_NUMPY = {d._np: d for d in (float32, float64, int32, int64, bool)}
+
+
+def as_numpy_dtype(dtype) -> np.dtype:
+    """Any dtype spelling users write -> numpy dtype (Python float is float32, as in TF)."""
+    return canonical_dtype(dtype)
+
+
+def as_dtype(dtype) -> DType:
+    """Any dtype spelling -> the tapeflow DType (`tf.as_dtype`)."""
+    return _BY_NUMPY[as_numpy_dtype(dtype)]
+
+
+def from_numpy(np_dtype: np.dtype) -> DType:
+    return _BY_NUMPY[np_dtype]

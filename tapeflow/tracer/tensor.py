@@ -1,0 +1,311 @@
+"""`Tensor`: an immutable array with an IR variable, and the operators users write on it.
+
+Every operator goes through `tapeflow.ops`, so tapes and traced functions see it. A Tensor owns
+its numpy value (never shared with the user: constants are copied in, `.numpy()` copies out)
+and the `Var` that names it in any graph that records it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tapeflow import ops
+from tapeflow.graph.ir import Var, new_var
+from tapeflow.ops.core import InvalidArgumentError, ShapedArray, default_dtype, to_array
+from tapeflow.tracer import dtypes
+
+
+class TensorOperators:
+    """Python operators for Tensor and Variable, each one tapeflow op (TF's operator set)."""
+
+    __slots__ = ()
+    _tapeflow_tensor = True
+    __array_priority__ = 100  # numpy defers `ndarray * tensor` to us
+
+    def __add__(self, other):
+        return ops.add(self, other)
+
+    def __radd__(self, other):
+        return ops.add(other, self)
+
+    def __sub__(self, other):
+        return ops.subtract(self, other)
+
+    def __rsub__(self, other):
+        return ops.subtract(other, self)
+
+    def __mul__(self, other):
+        return ops.multiply(self, other)
+
+    def __rmul__(self, other):
+        return ops.multiply(other, self)
+
+    def __truediv__(self, other):
+        return ops.divide(self, other)
+
+    def __rtruediv__(self, other):
+        return ops.divide(other, self)
+
+    def __floordiv__(self, other):
+        return ops.floordiv(self, other)
+
+    def __rfloordiv__(self, other):
+        return ops.floordiv(other, self)
+
+    def __mod__(self, other):
+        return ops.mod(self, other)
+
+    def __rmod__(self, other):
+        return ops.mod(other, self)
+
+    def __pow__(self, other):
+        return ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.matmul(other, self)
+
+    def __neg__(self):
+        return ops.negative(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return ops.abs(self)
+
+    def __invert__(self):
+        return ops.logical_not(self)
+
+    def __and__(self, other):
+        return ops.logical_and(self, other)
+
+    def __or__(self, other):
+        return ops.logical_or(self, other)
+
+    def __lt__(self, other):
+        return ops.less(self, other)
+
+    def __le__(self, other):
+        return ops.less_equal(self, other)
+
+    def __gt__(self, other):
+        return ops.greater(self, other)
+
+    def __ge__(self, other):
+        return ops.greater_equal(self, other)
+
+    def __eq__(self, other):
+        if other is None:
+            return False
+        return ops.equal(self, other)
+
+    def __ne__(self, other):
+        if other is None:
+            return True
+        return ops.not_equal(self, other)
+
+    # Elementwise == makes tensors unhashable, as in TensorFlow; use `.ref()` as a dict key.
+    __hash__ = None
+
+    def ref(self):
+        return _Ref(self)
+
+    def __getitem__(self, key):
+        return ops.getitem(self, key)
+
+    def __len__(self):
+        shape = self.shape
+        if not shape:
+            raise TypeError("len() of a scalar tensor (shape=())")
+        return shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a scalar tensor (shape=())")
+        for i in range(self.shape[0]):
+            yield self[i]
+
+    def __bool__(self):
+        return bool(_python_value(self, "bool"))
+
+    def __float__(self):
+        return float(_python_value(self, "float"))
+
+    def __int__(self):
+        return int(_python_value(self, "int"))
+
+    def __index__(self):
+        if self.aval.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors can be used as an index, not {self.dtype!r}")
+        return int(_python_value(self, "int"))
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def dtype(self) -> dtypes.DType:
+        return dtypes.from_numpy(self.aval.dtype)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.aval.shape
+
+    def get_shape(self) -> tuple[int, ...]:
+        return self.shape
+
+
+class _Ref:
+    """A hashable handle to a tensor (`t.ref()`), compared by identity."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj):
+        self._obj = obj
+
+    def deref(self):
+        return self._obj
+
+    def __hash__(self):
+        return id(self._obj)
+
+    def __eq__(self, other):
+        return isinstance(other, _Ref) and other._obj is self._obj
+
+
+# Where Python reads a tensor's value (bool(t), float(t), t.numpy()). A function tracer
+# replaces this to record a guard; eagerly it just hands back the value.
+def _eager_python_value(tensor, kind):
+    return tensor._concrete()
+
+
+python_value_hook = _eager_python_value
+
+
+def _python_value(tensor, kind: str):
+    value = python_value_hook(tensor, kind)
+    if kind != "numpy" and value.size != 1:
+        raise ValueError(
+            f"{kind}() of a tensor with shape {tensor.shape} is ambiguous: it has "
+            f"{value.size} elements (use tf.reduce_any / tf.reduce_all)"
+        )
+    return value.reshape(()) if kind != "numpy" else value
+
+
+class Tensor(TensorOperators):
+    """An immutable n-dimensional array, as `tf.Tensor`."""
+
+    __slots__ = ("_value", "_var", "__weakref__")
+
+    def __init__(self, value: np.ndarray, var: Var):
+        self._value = value
+        self._var = var
+
+    @property
+    def aval(self) -> ShapedArray:
+        return self._var.aval
+
+    def _concrete(self) -> np.ndarray:
+        return self._value
+
+    def numpy(self) -> np.ndarray:
+        """A copy of the value (writing to it never changes the tensor)."""
+        return np.array(_python_value(self, "numpy"))
+
+    def __array__(self, dtype=None, copy=None):
+        value = np.asarray(_python_value(self, "numpy"), dtype=dtype)
+        if copy:
+            return value.copy()
+        if value is self._value:
+            value = value.view()
+            value.flags.writeable = False
+        return value
+
+    def __repr__(self) -> str:
+        return f"<tapeflow.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={_numpy_repr(self._value)}>"
+
+    def __str__(self) -> str:
+        return f"tapeflow.Tensor({_numpy_str(self._value)}, shape={self.shape}, dtype={self.dtype.name})"
+
+
+def _numpy_repr(value: np.ndarray) -> str:
+    if value.ndim == 0:
+        return str(value[()])
+    return repr(value)
+
+
+def _numpy_str(value: np.ndarray) -> str:
+    if value.ndim == 0:
+        return str(value[()])
+    return str(value)
+
+
+def make_constant(value: np.ndarray) -> Tensor:
+    """A Tensor owning `value` (which the caller must not keep or mutate)."""
+    return Tensor(value, new_var(ShapedArray(value.shape, value.dtype)))
+
+
+def constant(value, dtype=None, shape=None, name=None) -> Tensor:
+    """`tf.constant`: a tensor from a Python value, numpy array or tensor.
+
+    Python floats become float32 and ints int32; numpy arrays keep their dtype.
+    With `shape`, a scalar is filled out to that shape and other values are reshaped.
+    """
+    if dtype is None and ops.core.is_tracer(value):
+        t = convert_to_tensor(value)
+    else:
+        np_dtype = dtypes.as_numpy_dtype(dtype) if dtype is not None else None
+        if ops.core.is_tracer(value) or _holds_tensors(value):
+            t = convert_to_tensor(value)
+            if np_dtype is not None and t.aval.dtype != np_dtype:
+                t = ops.cast(t, np_dtype)
+        else:
+            # tf.constant casts Python and numpy values to the requested dtype.
+            np_dtype = np_dtype or default_dtype(value)
+            arr = np.array(value)
+            if arr.dtype.kind == "O":
+                raise TypeError(f"constant: cannot convert {type(value).__name__} to a tensor")
+            t = make_constant(np.array(arr, dtype=np_dtype))
+    if shape is not None:
+        shape = tuple(int(d) for d in shape)
+        if t.shape == ():
+            t = ops.broadcast_to(t, shape)
+        elif t.shape != shape:
+            t = ops.reshape(t, shape)
+    return t
+
+
+def _holds_tensors(value) -> bool:
+    if isinstance(value, list | tuple):
+        return any(ops.core.is_tracer(v) or _holds_tensors(v) for v in value)
+    return False
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
+    """`tf.convert_to_tensor`. A list holding tensors is stacked (so it stays differentiable)."""
+    np_dtype = dtypes.as_numpy_dtype(dtype) if dtype is not None else None
+    if isinstance(value, Tensor):
+        t = value
+    elif ops.core.is_tracer(value):  # a Variable: read it (the read is seen by tapes)
+        t = ops.identity(value)
+    elif _holds_tensors(value):
+        t = ops.stack([convert_to_tensor(v, dtype, dtype_hint) for v in value])
+    else:
+        if np_dtype is None and dtype_hint is not None:
+            hinted = dtypes.as_numpy_dtype(dtype_hint)
+            base = default_dtype(value)
+            np_dtype = hinted if (hinted.kind == base.kind or base.kind in "ib") else base
+        target = np_dtype or default_dtype(value)
+        return make_constant(np.array(to_array(value, target, op="convert_to_tensor")))
+    if np_dtype is not None and t.aval.dtype != np_dtype:
+        raise InvalidArgumentError(
+            f"convert_to_tensor: the tensor has dtype {t.aval.dtype.name}, "
+            f"{np_dtype.name} was requested (use tf.cast)"
+        )
+    return t

@@ -1,0 +1,134 @@
+"""`Variable`: mutable state whose reads are tensors that tapes watch automatically."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from tapeflow import ops
+from tapeflow.ops.core import InvalidArgumentError, OpTypeError, ShapedArray
+from tapeflow.tracer import dtypes
+from tapeflow.tracer.tensor import (
+    Tensor,
+    TensorOperators,
+    _numpy_repr,
+    constant,
+    make_constant,
+)
+
+# Creation order: `tape.watched_variables()` lists variables in it, as TensorFlow does.
+_creation_ids = itertools.count()
+
+# Whoever must see variable reads and writes (tapes, the function tracer) installs hooks here.
+# read_hooks: called as hook(variable) before a read; write_hooks: hook(variable, new_tensor)
+# decides how an assignment lands (eagerly: at once).
+read_hooks: list = []
+
+
+def _commit_now(variable: "Variable", value: Tensor) -> None:
+    variable._value = value
+
+
+write_hook = _commit_now
+
+
+class Variable(TensorOperators):
+    """`tf.Variable`: a named, mutable tensor. Trainable variables are watched by tapes."""
+
+    __slots__ = ("_value", "_name", "trainable", "_uid", "__weakref__")
+
+    def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None):
+        if initial_value is None:
+            raise ValueError("Variable: initial_value is required")
+        if callable(initial_value):
+            initial_value = initial_value()
+        value = constant(initial_value, dtype=dtype)
+        if isinstance(initial_value, TensorOperators):
+            # Detach: the variable owns its state; reading it later starts a new path.
+            value = make_constant(value._concrete())
+        self._value = value
+        self._name = name or "Variable"
+        self.trainable = bool(trainable)
+        self._uid = next(_creation_ids)
+
+    @property
+    def aval(self) -> ShapedArray:
+        return self._value.aval
+
+    @property
+    def name(self) -> str:
+        return f"{self._name}:0"
+
+    def _concrete(self) -> np.ndarray:
+        return self._value._concrete()
+
+    def _read(self) -> Tensor:
+        """The current value, announced to tapes (this is what ops consume)."""
+        for hook in read_hooks:
+            hook(self)
+        return self._value
+
+    def read_value(self) -> Tensor:
+        return ops.identity(self)
+
+    def value(self) -> Tensor:
+        return self._read()
+
+    def numpy(self) -> np.ndarray:
+        return self._read().numpy()
+
+    def __array__(self, dtype=None, copy=None):
+        return self._read().__array__(dtype, copy)
+
+    # ---- assignment: validated before anything changes --------------------------------------
+
+    def assign(self, value, use_locking=None, name=None, read_value=True):
+        new = self._converted(value, "assign")
+        write_hook(self, new)
+        return self if read_value else None
+
+    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
+        delta = self._converted(delta, "assign_add")
+        write_hook(self, ops.add(self, delta))
+        return self if read_value else None
+
+    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
+        delta = self._converted(delta, "assign_sub")
+        write_hook(self, ops.subtract(self, delta))
+        return self if read_value else None
+
+    def _converted(self, value, op: str) -> Tensor:
+        """`value` as a tensor of this variable's shape and dtype, or a clear error."""
+        aval = self.aval
+        if isinstance(value, TensorOperators):
+            tensor = value._read() if isinstance(value, Variable) else value
+            if tensor.aval.dtype != aval.dtype:
+                raise OpTypeError(
+                    f"{op} to variable {self.name!r} ({aval}): value has dtype "
+                    f"{tensor.aval.dtype.name}, the variable {aval.dtype.name}"
+                )
+        else:
+            try:
+                tensor = constant(np.asarray(ops.core.to_array(value, aval.dtype, op=op)))
+            except OpTypeError as e:
+                raise OpTypeError(f"{op} to variable {self.name!r} ({aval}): {e}") from None
+        if tensor.shape != aval.shape:
+            raise InvalidArgumentError(
+                f"{op} to variable {self.name!r}: shape {tensor.shape} does not match "
+                f"the variable's shape {aval.shape}"
+            )
+        return tensor
+
+    @property
+    def dtype(self) -> dtypes.DType:
+        return dtypes.from_numpy(self.aval.dtype)
+
+    def __repr__(self) -> str:
+        return (
+            f"<tapeflow.Variable {self.name!r} shape={self.shape} dtype={self.dtype.name}, "
+            f"numpy={_numpy_repr(self._concrete())}>"
+        )
+
+    def __str__(self) -> str:
+        return self.__repr__()
