@@ -331,9 +331,13 @@ class GradientTape:
             )
 
     def _consume(self):
+        # A used non-persistent tape drops what it holds; like TF it still answers
+        # watched_variables().
         if not self._persistent:
             self._used = True
+            variables = self._variables
             self._reset_records()
+            self._variables = variables
 
     @contextlib.contextmanager
     def _computing(self):
