@@ -263,7 +263,7 @@ def promote(op: str, *args):
     """
     strong = None
     for a in args:
-        if not is_tracer(a):
+        if not hasattr(a, "_tapeflow_tensor"):
             continue
         if strong is None:
             strong = a.aval.dtype

@@ -15,7 +15,7 @@ from tapeflow.tracer.variable import Variable
 
 class Module:
     """A container of variables: `variables` and `trainable_variables` are found recursively
-    in attributes, lists, tuples and dicts (in attribute order, without duplicates)."""
+    in attributes, lists, tuples and dicts (in TensorFlow's order, without duplicates)."""
 
     def __init__(self, name=None):
         self._name = name or _snake(type(self).__name__)
@@ -26,54 +26,55 @@ class Module:
 
     @property
     def variables(self) -> tuple[Variable, ...]:
-        return tuple(self._collect(lambda v: True))
+        return tuple(self._flatten(lambda x: isinstance(x, Variable)))
 
     @property
     def trainable_variables(self) -> tuple[Variable, ...]:
-        return tuple(self._collect(lambda v: v.trainable))
+        return tuple(self._flatten(lambda x: isinstance(x, Variable) and x.trainable))
 
     @property
     def submodules(self) -> tuple["Module", ...]:
-        found: list[Module] = []
-        stack = list(reversed(list(vars(self).values())))
-        seen = {id(self)}
-        while stack:
-            obj = stack.pop()
-            if isinstance(obj, Module) and id(obj) not in seen:
-                seen.add(id(obj))
-                found.append(obj)
-                stack.extend(reversed(list(vars(obj).values())))
-            elif isinstance(obj, dict):
-                stack.extend(reversed(list(obj.values())))
-            elif isinstance(obj, list | tuple):
-                stack.extend(reversed(obj))
-        return tuple(found)
+        return tuple(self._flatten(lambda x: isinstance(x, Module)))
 
-    def _collect(self, keep):
-        out, seen = [], set()
-        stack = [self]
-        visited = set()
-        while stack:
-            obj = stack.pop()
-            if isinstance(obj, Variable):
-                if id(obj) not in seen and keep(obj):
-                    seen.add(id(obj))
-                    out.append(obj)
-            elif isinstance(obj, Module):
-                if id(obj) in visited:
-                    continue
-                visited.add(id(obj))
-                stack.extend(reversed(list(obj._attributes())))
-            elif isinstance(obj, dict):
-                stack.extend(reversed([obj[k] for k in sorted(obj, key=str)]))
-            elif isinstance(obj, list | tuple):
-                stack.extend(reversed(obj))
+    def _flatten(self, keep) -> list:
+        """Leaves of the attributes kept by `keep`, in TensorFlow's order: a module's own
+        attributes first (by name; lists in order, dicts by key), then its submodules, each
+        the same way. Every object appears once."""
+        out, seen = [], {id(self)}
+        pending = [self]
+        while pending:
+            module = pending.pop(0)
+            submodules = []
+            for value in module._attributes():
+                for leaf in _leaves(value):
+                    if id(leaf) in seen:
+                        continue
+                    seen.add(id(leaf))
+                    if keep(leaf):
+                        out.append(leaf)
+                    if isinstance(leaf, Module):
+                        submodules.append(leaf)
+            # Depth first over submodules, as TF recurses into each before the next.
+            pending[:0] = submodules
         return out
 
     def _attributes(self):
         # tf.Module lists variables by attribute name, so the order never depends on the
         # order of assignments in __init__.
         return [v for k, v in sorted(vars(self).items()) if k != "_name"]
+
+
+def _leaves(value):
+    """`value` flattened as tf.nest does: lists and tuples in order, dicts by sorted key."""
+    stack = [value]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, dict):
+            stack.extend(reversed([obj[k] for k in sorted(obj, key=str)]))
+        elif isinstance(obj, list | tuple):
+            stack.extend(reversed(obj))
+        else:
+            yield obj
 
 
 def _snake(name: str) -> str:

@@ -60,7 +60,7 @@ def _as_input(x) -> Tensor:
 
 def eager_bind(prim, args, params):
     """Evaluate `prim` on concrete values and record it on every tape that watches an input."""
-    inputs = [_as_input(a) for a in args]
+    inputs = [a if type(a) is Tensor else _as_input(a) for a in args]
     out_avals = prim.out_avals(tuple(t._var.aval for t in inputs), params)
     values = prim.impl(*[t._value for t in inputs], **params)
     if not prim.multiple_results:
@@ -83,7 +83,10 @@ def _record(prim, inputs, outputs, params):
     eqn = None
     for tape in _recording:
         watched = tape._watched
-        if not any(t._var in watched for t in inputs):
+        for t in inputs:
+            if t._var in watched:
+                break
+        else:
             continue
         if eqn is None:
             eqn = Eqn(
