@@ -77,5 +77,7 @@ from tapeflow.tracer.module import Module
 from tapeflow.tracer.tape import GradientTape, UnconnectedGradients
 from tapeflow.tracer.tensor import Tensor, constant, convert_to_tensor
 from tapeflow.tracer.variable import Variable
+from tapeflow.runtime.function import Function, RetraceWarning, function
+from tapeflow.runtime.signature import TensorSpec
 
 newaxis = None

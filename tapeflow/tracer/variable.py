@@ -24,6 +24,9 @@ _creation_ids = itertools.count()
 # read_hooks: called as hook(variable) before a read; write_hooks: hook(variable, new_tensor)
 # decides how an assignment lands (eagerly: at once).
 read_hooks: list = []
+# creation_hooks: called as hook(variable) once it is built (a function tracer refuses new
+# variables after its first trace, as tf.function does).
+creation_hooks: list = []
 
 
 def _commit_now(variable: "Variable", value: Tensor) -> None:
@@ -51,6 +54,8 @@ class Variable(TensorOperators):
         self._name = name or "Variable"
         self.trainable = bool(trainable)
         self._uid = next(_creation_ids)
+        for hook in creation_hooks:
+            hook(self)
 
     @property
     def aval(self) -> ShapedArray:

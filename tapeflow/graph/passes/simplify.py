@@ -150,6 +150,10 @@ RULES: list[tuple[str, object]] = [
     ("reshape", _reshape_of_reshape),  # reshape(reshape(x, a), b) -> reshape(x, b)
     ("transpose", _transpose_of_transpose),  # transpose(transpose(x, p), q) -> transpose(x, p∘q)
     ("reduce_sum", _sum_of_broadcast),  # sum(broadcast(s)) -> s * n
+    ("reduce_sum", _same_type_noop),  # a reduction over no axes -> x
+    ("reduce_max", _same_type_noop),
+    ("reduce_min", _same_type_noop),
+    ("reduce_prod", _same_type_noop),
 ]
 
 _BY_PRIM: dict[str, list] = {}

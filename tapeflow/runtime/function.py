@@ -1,0 +1,283 @@
+"""`@tapeflow.function`: trace once per signature, optimise, and reuse the graph.
+
+A call looks up its signature (tensor shapes and dtypes, static Python values); each
+signature holds up to `max_specializations` traced paths, one per outcome of the guards. A
+call runs a path's graph, checks its guards, and only then commits the variable updates and
+returns; when no path's guards hold, the function is traced again along the new path. Past
+the bound, the function runs eagerly and says which line keeps changing the path.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+from tapeflow import nest
+from tapeflow.graph.interp import Interpreter
+from tapeflow.graph.passes import optimize
+from tapeflow.ops.core import bind
+from tapeflow.runtime import signature as sig
+from tapeflow.runtime.trace import Trace, TracedGraph, active_trace, close_trace, fresh_input
+from tapeflow.tracer import tape as tape_module
+from tapeflow.tracer.tensor import Tensor, make_constant
+
+logger = logging.getLogger("tapeflow")
+
+RETRACE_REPORT_AFTER = 5  # traces of one function before the "keeps retracing" warning
+
+
+class RetraceWarning(UserWarning):
+    """A tapeflow.function was traced again; the message says which argument changed."""
+
+
+class ConcreteFunction:
+    """One traced, optimised path of a function for one signature."""
+
+    def __init__(self, traced: TracedGraph, optimized=None):
+        self.traced = traced
+        self.raw_graph = traced.graph
+        self.graph = optimized if optimized is not None else optimize(traced.graph)
+        self._interpreter = Interpreter(self.graph)
+        self._input_ids = {id(v): i for i, v in enumerate(self.graph.inputs)}
+
+    @property
+    def guards(self):
+        return self.traced.guards
+
+    def __str__(self) -> str:
+        return str(self.graph)
+
+    def _gather(self, arg_values: list) -> list:
+        return list(arg_values) + [v._value._value for v in self.traced.captured]
+
+    def run(self, arg_values: list):
+        """Run the graph; None when a guard fails (nothing is committed then)."""
+        if tape_module._recording:
+            return self._run_recorded(arg_values)
+        outs = self._interpreter.run(*self._gather(arg_values))
+        for guard, index in self.traced.guards:
+            if not guard.holds(outs[index]):
+                return None
+        return self._finish(outs, lambda value, index: _owned_tensor(value, index, self.graph))
+
+    def _run_recorded(self, arg_values: list):
+        # Under an outer GradientTape, replay the graph through `bind`, so the tape records
+        # every primitive and can differentiate the call.
+        inputs = [a if isinstance(a, Tensor) else make_constant(np.array(a)) for a in arg_values]
+        inputs += [v._read() for v in self.traced.captured]
+        env = dict(zip(self.graph.inputs, inputs))
+        for v, value in self.graph.consts:
+            env[v] = make_constant(value)
+        for eqn in self.graph.eqns:
+            out = bind(eqn.prim, *[env[v] for v in eqn.inputs], **eqn.params_dict)
+            outs = out if eqn.prim.multiple_results else (out,)
+            env.update(zip(eqn.outputs, outs))
+        outs = [env[v] for v in self.graph.outputs]
+        for guard, index in self.traced.guards:
+            if not guard.holds(outs[index]._value):
+                return None
+        return self._finish(outs, lambda value, index: value)
+
+    def _finish(self, outs: list, wrap: Callable):
+        for variable, index in self.traced.updates:
+            value = outs[index]
+            variable._value = make_constant(value._value if isinstance(value, Tensor)
+                                            else np.array(value))
+        leaves = [
+            slot[1] if isinstance(slot, tuple) else wrap(outs[slot], slot)
+            for slot in self.traced.output_slots
+        ]
+        return nest.pack_sequence_as(self.traced.result_structure, leaves)
+
+
+def _owned_tensor(value: np.ndarray, index: int, graph) -> Tensor:
+    # Outputs never alias memory the caller can change: an output that is an input (the
+    # caller's array) is copied. Everything else is fresh from this call.
+    if graph.outputs[index] in graph.inputs:
+        value = np.array(value)
+    return make_constant(value)
+
+
+class Function:
+    """The object `@tapeflow.function` returns; call it like the function it wraps."""
+
+    def __init__(
+        self,
+        fn: Callable,
+        input_signature=None,
+        max_specializations: int = 8,
+        name: str | None = None,
+    ):
+        self._fn = fn
+        self._signature = inspect.signature(fn)
+        self.input_signature = (
+            None if input_signature is None else [
+                s if isinstance(s, sig.TensorSpec) else sig.TensorSpec(*s)
+                for s in input_signature
+            ]
+        )
+        self.max_specializations = max_specializations
+        self.__name__ = name or getattr(fn, "__name__", "function")
+        functools.update_wrapper(self, fn)
+        self._paths: dict[Any, list[ConcreteFunction]] = {}
+        self._eager_keys: dict[Any, str] = {}
+        self._trace_count = 0
+        self._last_key = None
+        self._reported_churn = False
+        self._variables_allowed = True
+
+    # ---- the per-call path ------------------------------------------------------------------
+
+    def __call__(self, *args, **kwargs):
+        if active_trace() is not None:
+            return self._fn(*args, **kwargs)  # inside another trace: inline, as TF does
+        arguments = self._bind(args, kwargs)
+        key, paths = sig.signature_key(arguments)
+        if self.input_signature is not None:
+            sig.check_input_signature(self.input_signature, paths)
+        if key in self._eager_keys:
+            return self._fn(*args, **kwargs)
+        arg_values = [leaf for _, leaf in paths if sig.is_input(leaf)]
+        specializations = self._paths.get(key)
+        if specializations:
+            for concrete in specializations:
+                result = concrete.run(
+                    [a._value if isinstance(a, Tensor) and not tape_module._recording else a
+                     for a in arg_values]
+                )
+                if result is not None:
+                    return result
+            if len(specializations) >= self.max_specializations:
+                return self._give_up(key, specializations, args, kwargs)
+        concrete, result = self._trace(arguments, paths, key)
+        self._paths.setdefault(key, []).append(concrete)
+        return result
+
+    def _bind(self, args, kwargs) -> dict[str, Any]:
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{self.__name__}(): {e}") from None
+        bound.apply_defaults()
+        return dict(bound.arguments)
+
+    def _trace(self, arguments, paths, key):
+        """Run the Python function under recording; returns (ConcreteFunction, its result)."""
+        self._report_retrace(key, paths)
+        arg_inputs = [(p, fresh_input(leaf)) for p, leaf in paths if sig.is_input(leaf)]
+        replaced = iter(t for _, t in arg_inputs)
+        leaves = [next(replaced) if sig.is_input(leaf) else leaf for _, leaf in paths]
+        call_args = sig.rebuild(arguments, leaves)
+        trace = Trace(allow_new_variables=self._variables_allowed)
+        bound = self._signature.bind_partial()
+        bound.arguments.update(call_args)
+        result = trace.run(self._fn, bound.args, bound.kwargs, [t for _, t in arg_inputs])
+        self._trace_count += 1
+        self._variables_allowed = False
+        traced = close_trace(trace, arg_inputs, result)
+        return ConcreteFunction(traced), result
+
+    def _report_retrace(self, key, paths) -> None:
+        previous = self._last_key
+        self._last_key = key
+        if previous is None:
+            return
+        if key in self._paths:
+            why = "a guard failed (Python read a traced value that differs on this call)"
+        else:
+            why = sig.describe_change(previous, key, paths)
+        message = f"tapeflow.function {self.__name__!r} is tracing again: {why}"
+        if self._trace_count + 1 >= RETRACE_REPORT_AFTER and not self._reported_churn:
+            self._reported_churn = True
+            message += (
+                f". It has now been traced {self._trace_count + 1} times"
+                + _suggestion(previous, key)
+            )
+        logger.info(message)
+        warnings.warn(message, RetraceWarning, stacklevel=4)
+
+    def _give_up(self, key, specializations, args, kwargs):
+        lines = sorted({g.where() for c in specializations for g, _ in c.guards})
+        self._eager_keys[key] = "; ".join(lines)
+        warnings.warn(
+            f"tapeflow.function {self.__name__!r} took {len(specializations)} different paths "
+            f"for one signature (the bound is {self.max_specializations}); it now runs "
+            f"eagerly for this signature. The path depends on: {'; '.join(lines)}",
+            RetraceWarning,
+            stacklevel=3,
+        )
+        return self._fn(*args, **kwargs)
+
+    # ---- TensorFlow's inspection API --------------------------------------------------------
+
+    def experimental_get_tracing_count(self) -> int:
+        return self._trace_count
+
+    def get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
+        """The traced path for these arguments (tracing them if needed)."""
+        arguments = self._bind(args, kwargs)
+        key, paths = sig.signature_key(arguments)
+        if self.input_signature is not None:
+            sig.check_input_signature(self.input_signature, paths)
+        if not self._paths.get(key):
+            concrete, _ = self._trace(arguments, paths, key)
+            self._paths.setdefault(key, []).append(concrete)
+        return self._paths[key][-1]
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        return _BoundFunction(self, instance)
+
+    def __repr__(self) -> str:
+        return f"<tapeflow.function {self.__name__} ({self._trace_count} traces)>"
+
+
+class _BoundFunction:
+    """A decorated method bound to its instance; `self` is part of the signature."""
+
+    def __init__(self, function: Function, instance):
+        self._function = function
+        self._instance = instance
+
+    def __call__(self, *args, **kwargs):
+        return self._function(self._instance, *args, **kwargs)
+
+    def get_concrete_function(self, *args, **kwargs):
+        return self._function.get_concrete_function(self._instance, *args, **kwargs)
+
+    def experimental_get_tracing_count(self) -> int:
+        return self._function.experimental_get_tracing_count()
+
+
+def _suggestion(old_key, new_key) -> str:
+    static_changes = [
+        (o, n) for o, n in zip(old_key[1], new_key[1]) if o != n and o[0] == "static"
+    ]
+    if static_changes:
+        return (
+            ". A Python number that changes from call to call causes a trace per value: pass "
+            "it as a tensor (tf.constant) or keep it in a tf.Variable"
+        )
+    return ". Consider input_signature with None dimensions for arguments whose shape varies"
+
+
+def function(fn=None, *, input_signature=None, max_specializations: int = 8, **unused):
+    """`@tapeflow.function`, bare or with arguments, on functions and methods."""
+    for option in unused:
+        if option not in ("jit_compile", "reduce_retracing", "autograph",
+                          "experimental_relax_shapes", "name"):
+            raise TypeError(f"tapeflow.function() got an unexpected argument {option!r}")
+
+    def wrap(f):
+        return Function(f, input_signature=input_signature,
+                        max_specializations=max_specializations,
+                        name=unused.get("name"))
+
+    return wrap if fn is None else wrap(fn)
+

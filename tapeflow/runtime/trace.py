@@ -1,0 +1,200 @@
+"""Tracing a Python function into a Graph: run it once on the real arguments, recording.
+
+While a trace is active, every op whose inputs derive from the arguments or from variables
+is recorded (a `GradientTape` that watches all of them), so inner tapes' `gradient` calls
+append their adjoint equations to the same graph. Python's reads of traced values
+(`bool`, `float`, `int`, `.numpy()`) become guards; variable assignments are collected and
+become graph outputs. A trace that raises restores every variable it assigned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tapeflow import nest
+from tapeflow.graph.ir import Graph, Var, new_var
+from tapeflow.tracer import tape as tape_module
+from tapeflow.tracer import tensor as tensor_module
+from tapeflow.tracer import variable as variable_module
+from tapeflow.tracer.tape import GradientTape, user_source
+from tapeflow.tracer.tensor import Tensor
+from tapeflow.tracer.variable import Variable
+
+# The innermost active trace (a decorated function called inside it is inlined).
+_active: list["Trace"] = []
+
+
+def active_trace() -> "Trace | None":
+    return _active[-1] if _active else None
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Python read `var` as a `kind` and saw `expected`; the path is valid while it holds."""
+
+    var: Var
+    kind: str
+    expected: np.ndarray
+    source: tuple[str, int] | None
+
+    def holds(self, value: np.ndarray) -> bool:
+        value = np.asarray(value)
+        if self.kind == "bool":
+            return bool(value.reshape(())) == bool(self.expected.reshape(()))
+        equal_nan = value.dtype.kind == "f"
+        return value.shape == self.expected.shape and bool(
+            np.array_equal(value, self.expected, equal_nan=equal_nan)
+        )
+
+    def where(self) -> str:
+        if self.source is None:
+            return f"{self.kind}() of a traced value"
+        import os
+
+        return f"{self.kind}() of a traced value at {os.path.basename(self.source[0])}:" \
+               f"{self.source[1]}"
+
+
+class VariableCreatedError(ValueError):
+    """A Variable was created in a trace after the first one (tf.function's rule)."""
+
+
+class _Recorder(GradientTape):
+    """A tape that watches every variable read (trainable or not) and every argument."""
+
+    def __init__(self):
+        super().__init__(persistent=True, watch_accessed_variables=True)
+        self.captured: dict[int, tuple[Variable, Tensor]] = {}  # first read, before writes
+        self.written: dict[int, tuple[Variable, Tensor]] = {}  # value before the first write
+
+    def _saw_variable(self, variable: Variable) -> None:
+        uid = variable._uid
+        self._variables[uid] = variable
+        if uid not in self.written and uid not in self.captured:
+            self.captured[uid] = (variable, variable._value)
+        self._watch_value(variable, variable._value)
+
+
+@dataclass
+class Trace:
+    """One run of the user's function under recording, and what it observed."""
+
+    allow_new_variables: bool
+    recorder: _Recorder = field(default_factory=_Recorder)
+    guards: list[Guard] = field(default_factory=list)
+
+    # ---- hooks installed while the function runs --------------------------------------------
+
+    def _observe(self, tensor, kind: str) -> np.ndarray:
+        if isinstance(tensor, Variable):
+            tensor = tensor._read()
+        value = tensor._value
+        if tensor._var in self.recorder._watched:
+            if not any(g.var is tensor._var and g.kind == kind for g in self.guards):
+                self.guards.append(Guard(tensor._var, kind, np.array(value), user_source()))
+        return value
+
+    def _assign(self, variable: Variable, value: Tensor) -> None:
+        uid = variable._uid
+        if uid not in self.recorder.written:
+            self.recorder.written[uid] = (variable, variable._value)
+        variable._value = value
+
+    def _created(self, variable: Variable) -> None:
+        if not self.allow_new_variables:
+            raise VariableCreatedError(
+                f"a tapeflow.function created Variable {variable.name!r} in a trace after its "
+                "first; create variables outside the function, or only on its first call "
+                "(as tf.function requires)"
+            )
+
+    def run(self, fn, args, kwargs, inputs: list[Tensor]):
+        """Call fn(*args, **kwargs) with recording and the hooks installed; `inputs` are
+        the argument tensors the graph takes."""
+        self.recorder.watch(inputs)
+        previous_value_hook = tensor_module.python_value_hook
+        previous_write_hook = variable_module.write_hook
+        tensor_module.python_value_hook = self._observe
+        variable_module.write_hook = self._assign
+        variable_module.creation_hooks.append(self._created)
+        tape_module._recording.append(self.recorder)
+        _active.append(self)
+        try:
+            return fn(*args, **kwargs)
+        except BaseException:
+            for variable, original in self.recorder.written.values():
+                variable._value = original
+            raise
+        finally:
+            _active.pop()
+            if self.recorder in tape_module._recording:
+                tape_module._recording.remove(self.recorder)
+            variable_module.creation_hooks.remove(self._created)
+            variable_module.write_hook = previous_write_hook
+            tensor_module.python_value_hook = previous_value_hook
+
+
+@dataclass
+class TracedGraph:
+    """A trace closed into a Graph, with the layout the runtime needs to call it."""
+
+    graph: Graph
+    n_args: int
+    captured: list[Variable]
+    output_slots: list[Any]  # per returned leaf: an output index, or ("static", value)
+    result_structure: Any
+    updates: list[tuple[Variable, int]]
+    guards: list[tuple[Guard, int]]
+
+
+def close_trace(trace: Trace, arg_inputs: list[tuple[str, Tensor]], result) -> TracedGraph:
+    """Build the Graph of a finished trace: inputs are the tensor arguments and the
+    variables read before any write; outputs are the returned tensors, the final value of
+    each assigned variable, and every guarded value."""
+    rec = trace.recorder
+    captured = list(rec.captured.values())
+    inputs = [t._var for _, t in arg_inputs] + [value._var for _, value in captured]
+    names = [path for path, _ in arg_inputs] + [variable.name for variable, _ in captured]
+
+    outputs: list[Var] = []
+    known: dict[Var, Tensor] = dict(rec._values)
+
+    def output(t: Tensor) -> int:
+        known.setdefault(t._var, t)
+        outputs.append(t._var)
+        return len(outputs) - 1
+
+    slots = []
+    leaves = nest.flatten(result)
+    for leaf in leaves:
+        if isinstance(leaf, Variable):
+            leaf = leaf._value
+        slots.append(output(leaf) if isinstance(leaf, Tensor) else ("static", leaf))
+    updates = [(variable, output(variable._value)) for variable, _ in rec.written.values()]
+    guards = [(g, output(known[g.var])) for g in trace.guards]
+
+    defined = set(inputs)
+    consts = {}
+    for eqn in rec._eqns:
+        for v in eqn.inputs:
+            if v not in defined and v not in consts:
+                consts[v] = known[v]._value
+        defined.update(eqn.outputs)
+    for v in outputs:
+        if v not in defined and v not in consts:
+            consts[v] = known[v]._value
+    graph = Graph(
+        tuple(inputs), tuple(rec._eqns), tuple(outputs), tuple(consts.items()), tuple(names)
+    )
+    return TracedGraph(graph, len(arg_inputs), [v for v, _ in captured], slots, result,
+                       updates, guards)
+
+
+def fresh_input(leaf) -> Tensor:
+    """A new graph input holding an argument's value (its own Var, so the graph owns it)."""
+    if isinstance(leaf, Tensor):
+        return Tensor(leaf._value, new_var(leaf.aval))
+    return tensor_module.make_constant(np.array(leaf))
