@@ -85,10 +85,26 @@ def _extremum_vjp(g, out, x, *, axes, keepdims):
     return multiply(_expand(g, x, axes), divide(hits, count))
 
 
-reduce_max_p = reduction("reduce_max", np.max, "maximum over `axes`")
+def _extremum_kernel(kernel, lowest: bool):
+    # An empty reduction gives the identity, as in TF (-inf / the lowest integer for max),
+    # where numpy alone raises "zero-size array to reduction operation".
+    def run(x, *, axis, keepdims):
+        if x.dtype.kind == "f":
+            initial = -np.inf if lowest else np.inf
+        else:
+            info = np.iinfo(x.dtype)
+            initial = info.min if lowest else info.max
+        return kernel(x, axis=axis, keepdims=keepdims, initial=initial)
+
+    return run
+
+
+reduce_max_p = reduction("reduce_max", _extremum_kernel(np.max, lowest=True),
+                         "maximum over `axes`")
 reduce_max_p.def_vjp(per_input(_extremum_vjp))
 
-reduce_min_p = reduction("reduce_min", np.min, "minimum over `axes`")
+reduce_min_p = reduction("reduce_min", _extremum_kernel(np.min, lowest=False),
+                         "minimum over `axes`")
 reduce_min_p.def_vjp(per_input(_extremum_vjp))
 
 

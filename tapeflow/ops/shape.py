@@ -240,9 +240,14 @@ def _strided_slice_rule(x: ShapedArray, *, slices) -> ShapedArray:
 
 
 def _np_slices(slices):
-    # (start, stop, step) from slice.indices(); a stop of -1 with a negative step means "past
-    # the front", which numpy spells None.
-    return tuple(slice(a, None if b < 0 else b, c) for a, b, c in slices)
+    # (start, stop, step) from slice.indices() follow range() semantics, but numpy reads a
+    # negative start or stop as counted from the end: a stop of -1 with a negative step means
+    # "past the front" (numpy: None), and an empty range may start at -1 (x[-10::-1] on 5
+    # elements gives (-1, -1, -1)), which numpy would read as the last element: spell it 0:0.
+    return tuple(
+        slice(a, None if b < 0 else b, c) if _slice_len(a, b, c) else slice(0, 0, 1)
+        for a, b, c in slices
+    )
 
 
 strided_slice_p.def_impl(lambda x, *, slices: x[_np_slices(slices)])

@@ -53,8 +53,8 @@ def _as_input(x) -> Tensor:
         return x
     if isinstance(x, Variable):
         return x._read()
-    if isinstance(x, np.ndarray):
-        return make_constant(x)
+    if isinstance(x, np.ndarray | np.generic):
+        return make_constant(np.asarray(x))
     raise TypeError(f"an op received {type(x).__name__}; expected a tensor or numpy array")
 
 
@@ -140,7 +140,10 @@ class GradientTape:
 
     def __enter__(self) -> "GradientTape":
         if self in _recording:
-            raise RuntimeError("this GradientTape is already recording")
+            raise ValueError("this GradientTape is already recording: a tape cannot be "
+                             "entered again inside its own `with` block")
+        if self._used:  # a used non-persistent tape starts afresh, as TF's does
+            self.reset()
         _recording.append(self)
         return self
 

@@ -1,0 +1,141 @@
+"""Each pass: one structural assertion, and the outputs are the same before and after."""
+
+import numpy as np
+import pytest
+
+from tapeflow.graph.interp import evaluate
+from tapeflow.graph.passes import PIPELINE, cse, dce, fold_constants, optimize, simplify
+from tapeflow.graph.printer import parse_graph, print_graph
+from tapeflow.graph.verify import verify
+
+RNG = np.random.default_rng(0)
+
+
+def _check(text, pass_fn, consts=None):
+    """Run `pass_fn` on the parsed graph; assert it changed and preserved the outputs."""
+    graph = verify(parse_graph(text, consts))
+    args = [RNG.uniform(0.5, 2.0, size=v.aval.shape).astype(v.aval.dtype) for v in graph.inputs]
+    out, changed = pass_fn(graph)
+    verify(out)
+    assert changed
+    for before, after in zip(evaluate(graph, args), evaluate(out, args)):
+        np.testing.assert_allclose(after, before, rtol=1e-6)
+    again, changed_again = pass_fn(out)
+    assert not changed_again and again is out  # a second run finds nothing to do
+    return out
+
+
+def _prims(graph):
+    return [e.prim.name for e in graph.eqns]
+
+
+def test_dce_removes_dead_equations_and_keeps_inputs():
+    out = _check("""graph(a:f32[3])
+  b:f32[3] = exp(a)
+  c:f32[3] = sin(a)
+  return (c,)""", dce)
+    assert _prims(out) == ["sin"] and len(out.inputs) == 1
+
+
+def test_cse_merges_repeated_equations_and_equal_constants():
+    out = _check("""graph(a:f32[3])
+  b:f32[] = const(2.0)
+  c:f32[] = const(2.0)
+  d:f32[3] = mul(a, b)
+  e:f32[3] = mul(a, c)
+  f:f32[3] = add(d, e)
+  return (f,)""", cse)
+    assert _prims(out) == ["mul", "add"] and len(out.consts) == 1
+
+
+def test_cse_keeps_equations_that_differ_only_in_params():
+    graph = parse_graph("""graph(a:f32[2,3])
+  b:f32[3] = reduce_sum(a, axes=(0,), keepdims=False)
+  c:f32[2] = reduce_sum(a, axes=(1,), keepdims=False)
+  return (b, c)""")
+    out, changed = cse(graph)
+    assert not changed and len(out.eqns) == 2
+
+
+def test_fold_constants_evaluates_constant_subgraphs():
+    out = _check("""graph(a:f32[3])
+  b:f32[] = const(2.0)
+  c:f32[] = exp(b)
+  d:f32[3] = mul(a, c)
+  return (d,)""", fold_constants)
+    assert _prims(out) == ["mul"]
+
+
+def test_fold_constants_does_not_blow_up_broadcasts():
+    graph = parse_graph("""graph(a:f32[100,100])
+  b:f32[] = const(1.0)
+  c:f32[100,100] = broadcast_to(b, shape=(100, 100))
+  d:f32[100,100] = add(a, c)
+  return (d,)""")
+    out, changed = fold_constants(graph)
+    assert not changed
+
+
+@pytest.mark.parametrize(
+    "body, remaining",
+    [
+        ("  c:f32[3] = const([1.0, 1.0, 1.0])\n  d:f32[3] = mul(a, c)", []),  # x*1 -> x
+        ("  c:f32[] = const(0.0)\n  d:f32[3] = add(c, a)", []),  # 0+x -> x
+        ("  c:f32[] = const(1.0)\n  d:f32[3] = div(a, c)", []),  # x/1 -> x
+        ("  c:f32[] = const(2.0)\n  d:f32[3] = pow(a, c)", ["mul"]),  # x**2 -> x*x
+        ("  c:f32[3] = neg(a)\n  d:f32[3] = neg(c)", []),  # -(-x) -> x
+        ("  d:f32[3] = stop_gradient(a)", []),
+        ("  d:f32[3] = cast(a, dtype=float32)", []),
+        ("  c:f32[3,1] = reshape(a, new_sizes=(3, 1))\n  d:f32[3] = reshape(c, new_sizes=(3,))",
+         []),  # reshape back to x's own shape -> x
+        ("  c:f32[1,3] = reshape(a, new_sizes=(1, 3))\n  g:f32[3,1] = reshape(c, new_sizes=(3, 1))"
+         "\n  d:f32[3] = reshape(g, new_sizes=(3,))", []),
+        ("  d:f32[3] = reduce_sum(a, axes=(), keepdims=False)", []),
+    ],
+)
+def test_simplify_rules(body, remaining):
+    text = f"graph(a:f32[3])\n{body}\n  e:f32[3] = exp(d)\n  return (e,)"
+    out = _check(text, simplify)
+    assert [p for p in _prims(dce(out)[0]) if p != "exp"] == remaining
+
+
+def test_simplify_transpose_of_transpose():
+    out = _check("""graph(a:f32[2,3,4])
+  b:f32[4,3,2] = transpose(a, perm=(2, 1, 0))
+  c:f32[2,3,4] = transpose(b, perm=(2, 1, 0))
+  d:f32[2,3,4] = exp(c)
+  return (d,)""", simplify)
+    assert _prims(dce(out)[0]) == ["exp"]
+
+
+def test_simplify_sum_of_broadcast_scalar():
+    out = _check("""graph(a:f32[])
+  b:f32[4,5] = broadcast_to(a, shape=(4, 5))
+  c:f32[] = reduce_sum(b, axes=(0, 1), keepdims=False)
+  return (c,)""", simplify)
+    assert _prims(dce(out)[0]) == ["mul"]
+
+
+def test_simplify_leaves_broadcasting_identity_alone():
+    # x * ones(3) with x of shape () is a broadcast, not a no-op.
+    graph = parse_graph("""graph(a:f32[])
+  b:f32[3] = const([1.0, 1.0, 1.0])
+  c:f32[3] = mul(a, b)
+  return (c,)""")
+    out, changed = simplify(graph)
+    assert not changed
+
+
+def test_pipeline_is_a_visible_list_and_reports_each_pass():
+    assert [name for name, _ in PIPELINE] == ["verify", "simplify", "fold_constants", "cse",
+                                              "dce"]
+    graph = parse_graph("""graph(a:f32[3])
+  b:f32[] = const(2.0)
+  c:f32[3] = pow(a, b)
+  d:f32[3] = pow(a, b)
+  e:f32[3] = add(c, d)
+  return (e,)""")
+    seen = []
+    out = optimize(graph, on_pass=lambda name, g, changed: seen.append((name, print_graph(g))))
+    assert [name for name, _ in seen[:5]] == [name for name, _ in PIPELINE]
+    assert _prims(out) == ["mul", "add"]

@@ -1,0 +1,720 @@
+"""Every primitive, driven from one table (jax's LAX_GRAD_OPS in tests/lax_autodiff_test.py).
+
+Each `OpCase` row names a primitive, an input generator, static params, a numpy reference and
+which inputs are differentiable. pytest parametrizes the checks over `OP_TABLE`:
+
+a. the shape rule agrees with the eager kernel (shape and dtype);
+b. eager `bind` agrees with the numpy reference;
+c. the VJP agrees with central finite differences in float64 (autograd's `check_grads`), or,
+   for piecewise-constant ops and integer inputs, the gradient is None (zeros for sign, as TF);
+   custom_gradient is checked against its own rule in a separate test.
+
+(A fourth check, Numba lowering against eager, arrives with the codegen issue.)
+
+Adding a primitive means adding rows here: tests/ops/test_registry.py fails for a primitive
+without one. Conventions at points where the derivative is not unique (ties, kinks, zeros)
+are pinned by the small tests at the end, through the tf API.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zlib
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+from tapeflow.ops import PRIMITIVES, Primitive, bind
+from tapeflow.ops.core import ShapedArray
+
+F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
+I32, I64, BOOL = np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.bool_)
+
+
+@dataclass(frozen=True)
+class OpCase:
+    """One row: a primitive applied to generated inputs, and how to check it."""
+
+    name: str  # the primitive's registry name
+    prim: Primitive
+    make_args: Callable[[np.random.Generator], list]  # rng -> numpy input arrays
+    params: dict
+    ref: Callable[..., np.ndarray]  # numpy reference: ref(*args) -> expected output
+    grad_argnums: tuple[int, ...]  # inputs that become tf.Variables in the gradient check
+    rtol: float  # eager vs numpy
+    atol: float
+    id: str
+    # "fd": VJP vs finite differences; "none": the gradient is None (piecewise-constant ops,
+    # integer inputs); "zeros": the gradient is zero (sign, as TF); "custom": own test below.
+    grad: str = "fd"
+    grad_dtype: np.dtype | None = F64  # float inputs cast to this for the VJP check (None: keep)
+    fd_eps: float = 1e-6
+    fd_rtol: float = 1e-5
+    fd_atol: float = 1e-7
+
+
+def case(name, make_args, ref, *, params=None, grad_argnums=None, id, rtol=None, atol=None,
+         **kw) -> OpCase:
+    """A row for primitive `name`; tolerances default by the inputs' precision."""
+    sample = make_args(np.random.default_rng(0))
+    low_precision = any(np.asarray(a).dtype == F32 for a in sample)
+    if rtol is None:
+        rtol = 1e-5 if low_precision else 1e-12
+    if atol is None:
+        atol = 1e-6 if low_precision else 1e-12
+    if grad_argnums is None:
+        grad_argnums = tuple(range(len(sample)))
+    return OpCase(name, PRIMITIVES[name], make_args, dict(params or {}), ref,
+                  tuple(grad_argnums), rtol, atol, f"{name}:{id}", **kw)
+
+
+# --------------------------------------------------------------------------------------------
+# Input generators: each takes a shape and returns rng -> array
+# --------------------------------------------------------------------------------------------
+
+
+def normal(shape, dtype=F64):
+    return lambda rng: np.asarray(rng.standard_normal(shape), dtype=dtype)
+
+
+def uniform(shape, lo, hi, dtype=F64):
+    return lambda rng: np.asarray(rng.uniform(lo, hi, shape), dtype=dtype)
+
+
+def signed(shape, lo, hi, dtype=F64):
+    """Magnitudes in [lo, hi] with random signs: away from 0 (abs, sign, a divisor)."""
+    return lambda rng: np.asarray(rng.choice([-1.0, 1.0], shape) * rng.uniform(lo, hi, shape),
+                                  dtype=dtype)
+
+
+def small_ints(shape, lo=-3, hi=4, dtype=F64):
+    """Whole numbers from a small range (as floats by default), so ties and equality occur."""
+    return lambda rng: np.asarray(rng.integers(lo, hi, shape), dtype=dtype)
+
+
+def offset_grid(shape, lo, hi, dtype=F64):
+    """Whole numbers plus a fraction in [lo, hi]: two such draws with disjoint fraction ranges
+    differ by at least the gap between the ranges (max/min kinks stay away)."""
+    return lambda rng: np.asarray(rng.integers(-2, 3, shape) + rng.uniform(lo, hi, shape),
+                                  dtype=dtype)
+
+
+def mod_dividend(shape):
+    """±(k + [0.3, 0.7]) for k in 0..2: divided by |y| in [1, 1.1], never near a whole number,
+    so the floor in mod (its kink) is locally constant."""
+    return lambda rng: np.asarray(rng.choice([-1.0, 1.0], shape)
+                                  * (rng.integers(0, 3, shape) + rng.uniform(0.3, 0.7, shape)))
+
+
+def bools(shape):
+    return lambda rng: np.asarray(rng.random(shape) < 0.5)
+
+
+def fixed(value, dtype):
+    return lambda rng: np.array(value, dtype=dtype)
+
+
+def args(*gens):
+    return lambda rng: [g(rng) for g in gens]
+
+
+# --------------------------------------------------------------------------------------------
+# Elementwise rows
+# --------------------------------------------------------------------------------------------
+
+
+def _logistic_ref(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _softplus_ref(x):
+    return np.log(1.0 + np.exp(x))
+
+
+UNARY = [
+    # (primitive, numpy reference, input generator of a shape and dtype, grad mode)
+    ("neg", np.negative, lambda s, d: normal(s, d), "fd"),
+    ("abs", np.abs, lambda s, d: signed(s, 0.2, 2.0, d), "fd"),  # kink at 0
+    ("sign", np.sign, lambda s, d: signed(s, 0.2, 2.0, d), "zeros"),
+    ("exp", np.exp, lambda s, d: normal(s, d), "fd"),
+    ("log", np.log, lambda s, d: uniform(s, 0.5, 3.0, d), "fd"),
+    ("log1p", np.log1p, lambda s, d: uniform(s, -0.5, 2.0, d), "fd"),
+    ("sin", np.sin, lambda s, d: normal(s, d), "fd"),
+    ("cos", np.cos, lambda s, d: normal(s, d), "fd"),
+    ("tan", np.tan, lambda s, d: uniform(s, -1.2, 1.2, d), "fd"),
+    ("tanh", np.tanh, lambda s, d: normal(s, d), "fd"),
+    ("sqrt", np.sqrt, lambda s, d: uniform(s, 0.5, 3.0, d), "fd"),
+    ("logistic", _logistic_ref, lambda s, d: uniform(s, -4.0, 4.0, d), "fd"),
+    ("softplus", _softplus_ref, lambda s, d: uniform(s, -4.0, 4.0, d), "fd"),
+    ("identity", lambda x: x, lambda s, d: normal(s, d), "fd"),
+    ("stop_gradient", lambda x: x, lambda s, d: normal(s, d), "none"),
+]
+
+UNARY_ROWS = [
+    row
+    for name, ref, gen, grad in UNARY
+    for row in (
+        case(name, args(gen((2, 3), F64)), ref, grad=grad, id="f64(2,3)"),
+        case(name, args(gen((), F64)), ref, grad=grad, id="f64()"),
+        case(name, args(gen((4,), F32)), ref, grad=grad, id="f32(4,)"),
+    )
+] + [
+    # Integer and bool tensors: exact results, and integer inputs have no gradient.
+    case("neg", args(small_ints((5,), dtype=I32)), np.negative, grad="none", id="i32"),
+    case("abs", args(small_ints((5,), dtype=I64)), np.abs, grad="none", id="i64"),
+    case("sign", args(small_ints((2, 3), dtype=I32)), np.sign, grad="none", id="i32"),
+    case("identity", args(bools((2, 2))), lambda x: x, grad="none", id="bool"),
+    case("stop_gradient", args(small_ints((3,), dtype=I32)), lambda x: x, grad="none",
+         id="i32"),
+    case("logical_not", args(bools((2, 3))), np.logical_not, grad="none", id="(2,3)"),
+    case("logical_not", args(bools(())), np.logical_not, grad="none", id="()"),
+    # Kernels that must not overflow where the naive formula would.
+    case("logistic", args(fixed([-800.0, -30.0, 0.0, 30.0, 800.0], F64)),
+         lambda x: np.array([0.0, 9.357622968840175e-14, 0.5, 1.0, 1.0]),
+         grad_argnums=(), id="extreme", rtol=1e-10, atol=0),
+    case("softplus", args(fixed([-800.0, -30.0, 0.0, 30.0, 800.0], F64)),
+         lambda x: np.array([0.0, 9.357622968840175e-14, np.log(2.0), 30.0, 800.0]),
+         grad_argnums=(), id="extreme", rtol=1e-10, atol=0),
+]
+
+# Operand shapes for every broadcasting binary op: equal, rank-extended on either side,
+# both sides stretched, and a scalar on either side.
+BROADCAST = [((2, 3), (2, 3)), ((3,), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (4,)),
+             ((4,), ())]
+
+
+def _shape_id(sx, sy):
+    return f"{sx}x{sy}".replace(" ", "")
+
+
+BINARY = [
+    # (primitive, numpy reference, (x generator, y generator) of a shape, grad mode)
+    ("add", np.add, (normal, normal), "fd"),
+    ("sub", np.subtract, (normal, normal), "fd"),
+    ("mul", np.multiply, (normal, normal), "fd"),
+    ("div", np.divide, (normal, lambda s: signed(s, 0.5, 2.0)), "fd"),
+    ("pow", np.power, (lambda s: uniform(s, 0.5, 2.0), lambda s: uniform(s, -2.0, 2.0)), "fd"),
+    # x's fractions in [0, .3], y's in [.5, .8]: |x - y| >= .2, never a tie.
+    ("max", np.maximum, (lambda s: offset_grid(s, 0.0, 0.3),
+                         lambda s: offset_grid(s, 0.5, 0.8)), "fd"),
+    ("min", np.minimum, (lambda s: offset_grid(s, 0.0, 0.3),
+                         lambda s: offset_grid(s, 0.5, 0.8)), "fd"),
+    ("mod", np.mod, (mod_dividend, lambda s: signed(s, 1.0, 1.1)), "fd"),
+    ("floordiv", np.floor_divide, (lambda s: uniform(s, -5.0, 5.0),
+                                   lambda s: signed(s, 0.5, 2.0)), "none"),
+    ("eq", np.equal, (small_ints, small_ints), "none"),
+    ("ne", np.not_equal, (small_ints, small_ints), "none"),
+    ("lt", np.less, (small_ints, small_ints), "none"),
+    ("le", np.less_equal, (small_ints, small_ints), "none"),
+    ("gt", np.greater, (small_ints, small_ints), "none"),
+    ("ge", np.greater_equal, (small_ints, small_ints), "none"),
+    ("logical_and", np.logical_and, (bools, bools), "none"),
+    ("logical_or", np.logical_or, (bools, bools), "none"),
+]
+
+
+BINARY_ROWS = [
+    case(name, args(gx(sx), gy(sy)), ref, grad=grad, id=_shape_id(sx, sy))
+    for name, ref, (gx, gy), grad in BINARY
+    for sx, sy in BROADCAST
+] + [
+    case(name, lambda rng, gx=gx, gy=gy: [a.astype(F32) if a.dtype == F64 else a
+                                          for a in args(gx((2, 3)), gy((3,)))(rng)],
+         ref, grad=grad, id="f32")
+    for name, ref, (gx, gy), grad in BINARY
+    if name not in ("logical_and", "logical_or")
+] + [
+    # Integers: exact arithmetic with Python's floor/mod signs, and no gradient.
+    case("add", args(small_ints((2, 3), dtype=I32), small_ints((3,), dtype=I32)), np.add,
+         grad="none", id="i32"),
+    case("mul", args(small_ints((4,), dtype=I64), small_ints((), dtype=I64)), np.multiply,
+         grad="none", id="i64"),
+    case("max", args(small_ints((2, 3), dtype=I32), small_ints((2, 1), dtype=I32)),
+         np.maximum, grad="none", id="i32"),
+    case("pow", args(small_ints((5,), 0, 4, I32), small_ints((5,), 0, 4, I32)), np.power,
+         grad="none", id="i32"),
+    case("floordiv", args(fixed([7, -7, 7, -7, 0], I32), fixed([2, 2, -2, -2, 3], I32)),
+         lambda x, y: np.array([3, -4, -4, 3, 0], I32), grad="none", id="i32-signs"),
+    case("mod", args(fixed([7, -7, 7, -7, 0], I32), fixed([2, 2, -2, -2, 3], I32)),
+         lambda x, y: np.array([1, 1, -1, -1, 0], I32), grad="none", id="i32-signs"),
+    case("mod", args(fixed([5.5, -5.5, 5.5, -5.5], F64), fixed([2.0, 2.0, -2.0, -2.0], F64)),
+         lambda x, y: np.array([1.5, 0.5, -0.5, -1.5]), id="f64-signs"),
+    case("eq", args(bools((2, 3)), bools((3,))), np.equal, grad="none", id="bool"),
+    case("ne", args(bools((2, 3)), bools(())), np.not_equal, grad="none", id="bool"),
+    case("lt", args(small_ints((2, 3), dtype=I32), small_ints((3,), dtype=I32)), np.less,
+         grad="none", id="i32"),
+]
+
+SELECT_ROWS = [
+    case("select", args(bools((2, 3)), normal((2, 3)), normal((2, 3))), np.where,
+         grad_argnums=(1, 2), id="(2,3)"),
+    case("select", args(bools((2, 1)), normal((3,)), normal(())), np.where,
+         grad_argnums=(1, 2), id="c(2,1)x(3,)y()"),
+    case("select", args(bools(()), normal((2, 3)), normal((1, 3))), np.where,
+         grad_argnums=(1, 2), id="c()x(2,3)y(1,3)"),
+    case("select", args(bools((4,)), small_ints((4,), dtype=I32), small_ints((), dtype=I32)),
+         np.where, grad="none", id="i32"),
+]
+
+# A cast between float32 and float64 rounds in float32: larger steps, looser tolerances.
+_CAST_FD = dict(grad_dtype=None, fd_eps=1e-2, fd_rtol=1e-4, fd_atol=1e-5)
+
+CAST_ROWS = [
+    case("cast", args(normal((2, 3))), lambda x: x.astype(F32), params={"dtype": F32},
+         id="f64->f32", rtol=0, atol=0, **_CAST_FD),
+    case("cast", args(normal((2, 3), F32)), lambda x: x.astype(F64), params={"dtype": F64},
+         id="f32->f64", rtol=0, atol=0, **_CAST_FD),
+    case("cast", args(fixed([-2.7, -0.5, 0.5, 2.7], F64)), lambda x: np.array([-2, 0, 0, 2]),
+         params={"dtype": I32}, grad="none", id="f64->i32(truncates)", rtol=0, atol=0),
+    case("cast", args(small_ints((3,), dtype=I32)), lambda x: x.astype(F64),
+         params={"dtype": F64}, grad="none", id="i32->f64", rtol=0, atol=0),
+    case("cast", args(fixed([0.0, 2.0, -1.0], F64)), lambda x: np.array([False, True, True]),
+         params={"dtype": BOOL}, grad="none", id="f64->bool", rtol=0, atol=0),
+]
+
+# --------------------------------------------------------------------------------------------
+# Reductions
+# --------------------------------------------------------------------------------------------
+
+REDUCTIONS = [
+    # (primitive, numpy reference, input generator of a shape)
+    ("reduce_sum", np.sum, normal),
+    ("reduce_max", np.max, normal),
+    ("reduce_min", np.min, normal),
+    ("reduce_prod", np.prod, lambda s: signed(s, 0.5, 1.5)),  # zeros: convention tests
+]
+
+REDUCE_AXES = [(1,), (0, 2), (0, 1, 2), ()]
+
+
+def _reduce_ref(ref, axes, keepdims):
+    return lambda x: ref(x, axis=axes, keepdims=keepdims)
+
+
+REDUCTION_ROWS = [
+    case(name, args(gen((2, 3, 4))), _reduce_ref(ref, axes, keepdims),
+         params={"axes": axes, "keepdims": keepdims},
+         id=f"axes{axes}{'-keep' if keepdims else ''}".replace(" ", ""))
+    for name, ref, gen in REDUCTIONS
+    for axes in REDUCE_AXES
+    for keepdims in (False, True)
+] + [
+    case(name, args(gen((5,))), _reduce_ref(ref, (0,), False),
+         params={"axes": (0,), "keepdims": False}, id="vector")
+    for name, ref, gen in REDUCTIONS
+] + [
+    case(name, lambda rng, gen=gen: [gen((3, 4))(rng).astype(F32)],
+         _reduce_ref(ref, (1,), False), params={"axes": (1,), "keepdims": False}, id="f32")
+    for name, ref, gen in REDUCTIONS
+] + [
+    case("reduce_sum", args(small_ints((3, 4), dtype=I32)), _reduce_ref(np.sum, (0,), False),
+         params={"axes": (0,), "keepdims": False}, grad="none", id="i32"),
+    case("reduce_max", args(small_ints((3, 4), dtype=I64)), _reduce_ref(np.max, (1,), True),
+         params={"axes": (1,), "keepdims": True}, grad="none", id="i64"),
+    case("reduce_min", args(small_ints((3, 4), dtype=I32)), _reduce_ref(np.min, (0, 1), False),
+         params={"axes": (0, 1), "keepdims": False}, grad="none", id="i32"),
+    # An empty reduction gives the identity, as TF: -inf (lowest int) for max, +inf for min.
+    case("reduce_max", args(normal((0, 3))), lambda x: np.full(3, -np.inf),
+         params={"axes": (0,), "keepdims": False}, grad_argnums=(), id="empty"),
+    case("reduce_min", args(normal((0, 3))), lambda x: np.full((1, 3), np.inf),
+         params={"axes": (0,), "keepdims": True}, grad_argnums=(), id="empty"),
+    case("reduce_max", args(small_ints((2, 0), dtype=I32)),
+         lambda x: np.full(2, np.iinfo(np.int32).min, I32),
+         params={"axes": (1,), "keepdims": False}, grad="none", id="empty-i32"),
+    case("reduce_sum", args(normal((0, 3))), lambda x: np.zeros(3),
+         params={"axes": (0,), "keepdims": False}, grad_argnums=(), id="empty"),
+    case("reduce_prod", args(normal((0, 3))), lambda x: np.ones(3),
+         params={"axes": (0,), "keepdims": False}, grad_argnums=(), id="empty"),
+]
+
+# --------------------------------------------------------------------------------------------
+# Linear algebra
+# --------------------------------------------------------------------------------------------
+
+MATMUL_ROWS = [
+    case("matmul", args(normal((3, 3)), normal((3, 3))), np.matmul, id="square",
+         rtol=1e-10),
+    case("matmul", args(normal((2, 4)), normal((4, 5))), np.matmul, id="rectangular",
+         rtol=1e-10),
+    case("matmul", args(normal((2, 3, 4)), normal((2, 4, 5))), np.matmul, id="batched",
+         rtol=1e-10),
+    case("matmul", args(normal((1, 3)), normal((3, 1))), np.matmul, id="(1,3)@(3,1)",
+         rtol=1e-10),
+    case("matmul", args(normal((3, 2), F32), normal((2, 4), F32)), np.matmul, id="f32"),
+    case("matmul", args(normal((2, 3)), normal((3, 2))), np.matmul, grad_argnums=(1,),
+         id="grad-b-only", rtol=1e-10),
+    case("matmul", args(small_ints((2, 3), dtype=I32), small_ints((3, 2), dtype=I32)),
+         np.matmul, grad="none", id="i32"),
+]
+
+# --------------------------------------------------------------------------------------------
+# Shape ops
+# --------------------------------------------------------------------------------------------
+
+
+def _slices(shape, *py_slices):
+    """Python slices -> the normalised (start, stop, step) triples strided_slice takes."""
+    return tuple(s.indices(d) for s, d in zip(py_slices, shape))
+
+
+def _slice_case(shape, py_slices, id, dtype=F64):
+    return case("strided_slice", args(normal(shape, dtype)), lambda x: x[py_slices],
+                params={"slices": _slices(shape, *py_slices)}, id=id)
+
+
+def _pad_ref(shape, py_slices):
+    def ref(x):
+        out = np.zeros(shape, dtype=x.dtype)
+        for pos in np.ndindex(x.shape):
+            index = tuple(range(*s.indices(d))[i] for s, d, i in zip(py_slices, shape, pos))
+            out[index] = x[pos]
+        return out
+
+    return ref
+
+
+def _pad_case(shape, py_slices, id):
+    sliced = np.zeros(shape)[py_slices].shape
+    return case("pad_strided", args(normal(sliced)), _pad_ref(shape, py_slices),
+                params={"slices": _slices(shape, *py_slices), "shape": shape}, id=id)
+
+
+def _gather_ref(axis):
+    def ref(x, idx):
+        lead = (slice(None),) * axis
+        return x[lead + (idx,)]
+
+    return ref
+
+
+def _scatter_ref(axis, size):
+    def ref(g, idx):
+        shape = g.shape[:axis] + (size,) + g.shape[axis + idx.ndim:]
+        out = np.zeros(shape, dtype=g.dtype)
+        lead = (slice(None),) * axis
+        for pos in np.ndindex(idx.shape):
+            out[lead + (idx[pos],)] += g[lead + pos]
+        return out
+
+    return ref
+
+
+def _concat_ref(axis):
+    return lambda *xs: np.concatenate(xs, axis=axis)
+
+
+SHAPE_ROWS = [
+    case("reshape", args(normal((2, 3, 4))), lambda x: x.reshape(6, 4),
+         params={"new_sizes": (6, 4)}, id="merge"),
+    case("reshape", args(normal((4, 6))), lambda x: x.reshape(2, 2, 6),
+         params={"new_sizes": (2, 2, 6)}, id="split"),
+    case("reshape", args(normal(())), lambda x: x.reshape(1, 1),
+         params={"new_sizes": (1, 1)}, id="scalar->(1,1)"),
+    case("reshape", args(normal((1, 3))), lambda x: x.reshape(3),
+         params={"new_sizes": (3,)}, id="(1,3)->(3,)"),
+    case("transpose", args(normal((2, 3, 4))), lambda x: np.transpose(x, (2, 0, 1)),
+         params={"perm": (2, 0, 1)}, id="(2,0,1)"),
+    case("transpose", args(normal((2, 3))), lambda x: x.T, params={"perm": (1, 0)}, id="2d"),
+    case("transpose", args(small_ints((2, 3), dtype=I32)), lambda x: x.T,
+         params={"perm": (1, 0)}, grad="none", id="i32"),
+    case("broadcast_to", args(normal((3,))), lambda x: np.broadcast_to(x, (2, 3)),
+         params={"shape": (2, 3)}, id="(3,)->(2,3)"),
+    case("broadcast_to", args(normal((2, 1))), lambda x: np.broadcast_to(x, (2, 4)),
+         params={"shape": (2, 4)}, id="(2,1)->(2,4)"),
+    case("broadcast_to", args(normal(())), lambda x: np.broadcast_to(x, (3, 2)),
+         params={"shape": (3, 2)}, id="()->(3,2)"),
+    case("broadcast_to", args(normal((1, 3))), lambda x: np.broadcast_to(x, (4, 2, 3)),
+         params={"shape": (4, 2, 3)}, id="(1,3)->(4,2,3)"),
+    case("broadcast_to", args(normal((2, 3))), lambda x: x, params={"shape": (2, 3)},
+         id="same"),
+    case("concatenate", args(normal((2, 1, 3)), normal((2, 2, 3)), normal((2, 3, 3))),
+         _concat_ref(1), params={"axis": 1}, id="3-inputs-axis1"),
+    case("concatenate", args(normal((1, 2)), normal((3, 2))), _concat_ref(0),
+         params={"axis": 0}, id="axis0"),
+    case("concatenate", args(normal((2, 3)), normal((2, 2)), normal((2, 1))),
+         _concat_ref(1), params={"axis": 1}, grad_argnums=(0, 2), id="grad-outer-only"),
+    case("concatenate", args(bools((2,)), bools((3,))), _concat_ref(0), params={"axis": 0},
+         grad="none", id="bool"),
+    _slice_case((5, 6), (slice(1, 4), slice(0, 6, 2)), "forward"),
+    _slice_case((5, 6), (slice(None, None, -1), slice(1, 5, 2)), "reverse-all"),
+    _slice_case((5, 6), (slice(3, 0, -2), slice(None, None, -3)), "negative-steps"),
+    _slice_case((4, 3, 2), (slice(-1, -4, -1), slice(2, None), slice(None, None, -1)),
+                "3d-negative"),
+    _slice_case((6,), (slice(5, None, -4),), "1d-step-4"),
+    _slice_case((4, 5), (slice(3, 1), slice(None)), "empty"),
+    # slice(-10, None, -1).indices(5) == (-1, -1, -1): empty, not "from the last element".
+    _slice_case((5, 3), (slice(-10, None, -1), slice(None)), "empty-negative-step"),
+    _pad_case((5, 6), (slice(1, 4), slice(0, 6, 2)), "forward"),
+    _pad_case((5, 6), (slice(3, 0, -2), slice(None, None, -3)), "negative-steps"),
+    _pad_case((6,), (slice(None, None, -1),), "reverse"),
+    _pad_case((5, 3), (slice(-10, None, -1), slice(None)), "empty-negative-step"),
+    case("gather", args(normal((5, 3)), fixed([0, 2, 2, 4, 2], I32)), _gather_ref(0),
+         params={"axis": 0}, grad_argnums=(0,), id="axis0-repeated"),
+    case("gather", args(normal((2, 3, 4)), fixed([[0, 2], [2, 2]], I64)), _gather_ref(1),
+         params={"axis": 1}, grad_argnums=(0,), id="axis1-2d-repeated"),
+    case("gather", args(normal((3, 4)), fixed([1, 1, 1], I32)), _gather_ref(1),
+         params={"axis": 1}, grad_argnums=(0,), id="last-axis"),
+    case("gather", args(normal((4, 3)), fixed(2, I32)), _gather_ref(0),
+         params={"axis": 0}, grad_argnums=(0,), id="scalar-index"),
+    case("scatter_add", args(normal((5, 3)), fixed([0, 2, 2, 4, 2], I32)), _scatter_ref(0, 5),
+         params={"axis": 0, "size": 5}, grad_argnums=(0,), id="axis0-repeated"),
+    case("scatter_add", args(normal((3, 2, 2, 4)), fixed([[1, 4], [4, 4]], I64)),
+         _scatter_ref(1, 5), params={"axis": 1, "size": 5}, grad_argnums=(0,),
+         id="axis1-2d-repeated"),
+    case("scatter_add", args(normal((4, 3)), fixed(1, I32)), _scatter_ref(1, 5),
+         params={"axis": 1, "size": 5}, grad_argnums=(0,), id="scalar-index"),
+]
+
+
+def _custom_grad(g):
+    return (2 * g,)
+
+
+CUSTOM_ROWS = [
+    case("custom_gradient", args(normal((2, 3)), normal((2, 3))), lambda y, x: y,
+         params={"grad_fn": _custom_grad}, grad="custom", id="y,x"),
+]
+
+OP_TABLE: list[OpCase] = (
+    UNARY_ROWS + BINARY_ROWS + SELECT_ROWS + CAST_ROWS + REDUCTION_ROWS + MATMUL_ROWS
+    + SHAPE_ROWS + CUSTOM_ROWS
+)
+
+rows = pytest.mark.parametrize("row", OP_TABLE, ids=lambda r: r.id)
+
+
+def _tuple(x, prim):
+    return tuple(x) if prim.multiple_results else (x,)
+
+
+def _rng(row):
+    return np.random.default_rng(zlib.crc32(row.id.encode()))
+
+
+def test_table_ids_are_unique():
+    ids = [r.id for r in OP_TABLE]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+# --------------------------------------------------------------------------------------------
+# a. shape rule == eager kernel
+# --------------------------------------------------------------------------------------------
+
+
+@rows
+def test_shape_rule_matches_eager(row):
+    xs = row.make_args(_rng(row))
+    avals = tuple(ShapedArray(np.shape(x), np.asarray(x).dtype) for x in xs)
+    expected = row.prim.out_avals(avals, row.params)
+    outs = _tuple(row.prim.impl(*xs, **row.params), row.prim)
+    got = tuple(ShapedArray(np.shape(o), np.asarray(o).dtype) for o in outs)
+    assert got == expected
+
+
+# --------------------------------------------------------------------------------------------
+# b. eager == numpy
+# --------------------------------------------------------------------------------------------
+
+
+@rows
+def test_eager_matches_numpy(row):
+    xs = row.make_args(_rng(row))
+    out = bind(row.prim, *xs, **row.params)
+    got = np.asarray([o.numpy() for o in out] if row.prim.multiple_results else out.numpy())
+    want = np.asarray(row.ref(*[x.copy() for x in xs]))
+    assert got.shape == want.shape
+    if want.dtype.kind in "fc":
+        np.testing.assert_allclose(got, want, rtol=row.rtol, atol=row.atol)
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+# --------------------------------------------------------------------------------------------
+# c. VJP == central finite differences (or no gradient)
+# --------------------------------------------------------------------------------------------
+
+
+def _vjp_inputs(row):
+    """Float inputs at the row's gradient precision, a fixed cotangent, and the out dtype."""
+    rng = _rng(row)
+    xs = row.make_args(rng)
+    if row.grad_dtype is not None:
+        xs = [x.astype(row.grad_dtype) if x.dtype.kind == "f" else x for x in xs]
+    avals = tuple(ShapedArray(x.shape, x.dtype) for x in xs)
+    (out_aval,) = row.prim.out_avals(avals, row.params)
+    ct_dtype = out_aval.dtype if out_aval.dtype.kind == "f" else F64
+    ct = np.asarray(rng.standard_normal(out_aval.shape), dtype=ct_dtype)
+    return xs, ct
+
+
+def _taped_gradient(row, xs, ct):
+    """d sum(out * ct) / d x_i for i in grad_argnums, through tf.GradientTape."""
+    variables = {i: tf.Variable(xs[i]) for i in row.grad_argnums}
+    inputs = [variables.get(i, x) for i, x in enumerate(xs)]
+    with tf.GradientTape() as tape:
+        out = bind(row.prim, *inputs, **row.params)
+        if out.dtype.as_numpy_dtype != ct.dtype:  # bool or integer output
+            out = tf.cast(out, ct.dtype)
+        loss = tf.reduce_sum(out * ct)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "integer sources have no gradient"
+        return tape.gradient(loss, [variables[i] for i in row.grad_argnums])
+
+
+def _numeric_gradient(row, xs, ct, i):
+    """Central differences of sum(out * ct) in x_i, dividing by the step actually taken."""
+    x = xs[i]
+    grad = np.zeros(x.shape, dtype=F64)
+    for j in np.ndindex(x.shape):
+        step = []
+        values = []
+        for sign in (1, -1):
+            shifted = x.astype(F64)
+            shifted[j] += sign * row.fd_eps
+            shifted = shifted.astype(x.dtype)
+            step.append(float(shifted[j]))
+            out = row.prim.impl(*xs[:i], shifted, *xs[i + 1:], **row.params)
+            values.append(np.sum(np.asarray(out, dtype=F64) * ct))
+        grad[j] = (values[0] - values[1]) / (step[0] - step[1])
+    return grad
+
+
+FD_ROWS = [r for r in OP_TABLE if r.grad == "fd" and r.grad_argnums]
+NO_GRAD_ROWS = [r for r in OP_TABLE if r.grad in ("none", "zeros")]
+
+
+@pytest.mark.parametrize("row", FD_ROWS, ids=lambda r: r.id)
+def test_vjp_matches_finite_differences(row):
+    xs, ct = _vjp_inputs(row)
+    grads = _taped_gradient(row, xs, ct)
+    for i, g in zip(row.grad_argnums, grads):
+        assert g is not None, f"input {i}: no gradient"
+        g = g.numpy()
+        assert g.shape == xs[i].shape and g.dtype == xs[i].dtype, f"input {i}"
+        np.testing.assert_allclose(g, _numeric_gradient(row, xs, ct, i), rtol=row.fd_rtol,
+                                   atol=row.fd_atol, err_msg=f"gradient of input {i}")
+
+
+@pytest.mark.parametrize("row", NO_GRAD_ROWS, ids=lambda r: r.id)
+def test_piecewise_constant_ops_have_no_gradient(row):
+    xs, ct = _vjp_inputs(row)
+    grads = _taped_gradient(row, xs, ct)
+    for i, g in zip(row.grad_argnums, grads):
+        if row.grad == "zeros":  # sign: TF gives zeros, not None
+            assert g is not None, f"input {i}"
+            np.testing.assert_array_equal(g.numpy(), np.zeros_like(xs[i]))
+        else:
+            assert g is None, f"input {i}: expected no gradient, got {g}"
+
+
+def test_custom_gradient_uses_the_rule_not_the_forward():
+    # custom_gradient(y, x) returns y; its VJP is grad_fn(dy) for x and nothing for y.
+    (row,) = [r for r in OP_TABLE if r.grad == "custom"]
+    xs, ct = _vjp_inputs(row)
+    y, x = tf.Variable(xs[0]), tf.Variable(xs[1])
+    with tf.GradientTape() as tape:
+        out = bind(row.prim, y, x, grad_fn=lambda g: (2 * g,))
+        loss = tf.reduce_sum(out * ct)
+    dy, dx = tape.gradient(loss, [y, x])
+    assert dy is None
+    np.testing.assert_allclose(dx.numpy(), 2 * ct, rtol=0, atol=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Conventions where the derivative is not unique (TensorFlow's choices), through the tf API
+# --------------------------------------------------------------------------------------------
+
+
+def _grad(f, *values, dtype=tf.float64):
+    variables = [tf.Variable(v, dtype=dtype) for v in values]
+    with tf.GradientTape() as tape:
+        y = f(*variables)
+    grads = tape.gradient(y, variables)
+    return [None if g is None else g.numpy() for g in grads]
+
+
+@pytest.mark.parametrize("op", [tf.maximum, tf.minimum], ids=["maximum", "minimum"])
+def test_max_min_tie_gradient_goes_to_first_argument(op):
+    assert _grad(op, 2.0, 2.0) == [1.0, 0.0]
+    assert _grad(lambda x, y: op(y, x), 2.0, 2.0) == [0.0, 1.0]
+
+
+def test_max_min_ties_inside_broadcasting():
+    dx, dy = _grad(lambda x, y: tf.reduce_sum(tf.maximum(x, y)), [1.0, 2.0, 3.0], 2.0)
+    np.testing.assert_array_equal(dx, [0.0, 1.0, 1.0])
+    np.testing.assert_array_equal(dy, 1.0)
+    dx, dy = _grad(lambda x, y: tf.reduce_sum(tf.minimum(x, y)), [1.0, 2.0, 3.0], 2.0)
+    np.testing.assert_array_equal(dx, [1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(dy, 1.0)
+
+
+@pytest.mark.parametrize(
+    "op, x, axis, expected",
+    [
+        (tf.reduce_max, [1.0, 3.0, 3.0], None, [0.0, 0.5, 0.5]),
+        (tf.reduce_min, [1.0, 1.0, 3.0], None, [0.5, 0.5, 0.0]),
+        (tf.reduce_max, [[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], 1,
+         [[0.0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]]),
+        (tf.reduce_min, [[1.0, 0.0], [0.0, 3.0]], 0, [[0.0, 1.0], [1.0, 0.0]]),
+    ],
+    ids=["max", "min", "max-axis1", "min-axis0"],
+)
+def test_reduce_max_min_split_gradient_among_ties(op, x, axis, expected):
+    (dx,) = _grad(lambda v: tf.reduce_sum(op(v, axis=axis)), x)
+    np.testing.assert_allclose(dx, expected, rtol=1e-15)
+
+
+def test_clip_by_value_gradient_is_one_at_bounds_and_zero_outside():
+    (dx,) = _grad(lambda x: tf.reduce_sum(tf.clip_by_value(x, -1.0, 2.0)),
+                  [-1.0, 2.0, -3.0, 5.0, 0.5])
+    np.testing.assert_array_equal(dx, [1.0, 1.0, 0.0, 0.0, 1.0])
+
+
+def test_relu_gradient_at_zero_is_zero():
+    (dx,) = _grad(lambda x: tf.reduce_sum(tf.nn.relu(x)), [-1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(dx, [0.0, 0.0, 1.0])
+
+
+def test_abs_gradient_at_zero_is_zero():
+    (dx,) = _grad(lambda x: tf.reduce_sum(tf.abs(x)), [-2.0, 0.0, 3.0])
+    np.testing.assert_array_equal(dx, [-1.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    "x, axis, expected",
+    [
+        ([2.0, 0.0, 3.0], None, [0.0, 6.0, 0.0]),  # one zero: it gets the others' product
+        ([0.0, 2.0, 0.0], None, [0.0, 0.0, 0.0]),  # two zeros: every partial has a zero
+        ([[2.0, 0.0, 3.0], [1.0, 2.0, 3.0]], 1, [[0.0, 6.0, 0.0], [6.0, 3.0, 2.0]]),
+        ([[0.0, 2.0, 0.0], [4.0, 0.0, 5.0]], 1, [[0.0, 0.0, 0.0], [0.0, 20.0, 0.0]]),
+    ],
+    ids=["one-zero", "two-zeros", "one-zero-per-row", "two-zeros-in-one-row"],
+)
+def test_reduce_prod_gradient_with_zeros(x, axis, expected):
+    (dx,) = _grad(lambda v: tf.reduce_sum(tf.reduce_prod(v, axis=axis)), x)
+    np.testing.assert_array_equal(dx, expected)
+
+
+def test_square_gradient():
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = x**2
+    assert tape.gradient(y, x).numpy() == 6.0
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: tf.reduce_sum(tf.exp(x) * x),
+        lambda x: tf.reduce_sum(tf.matmul(x, tf.transpose(x))),
+        lambda x: tf.reduce_max(x**2 / (1.0 + x)),
+        lambda x: tf.reduce_sum(tf.gather(x, [0, 0, 1]) - tf.reduce_mean(x)),
+    ],
+    ids=["exp", "matmul", "div-pow", "gather-mean"],
+)
+def test_float64_inputs_give_float64_gradients(f):
+    (dx,) = _grad(f, [[1.0, 2.0], [3.0, 4.0]])
+    assert dx.dtype == np.float64
