@@ -222,8 +222,8 @@ def is_tracer(x) -> bool:
 
 
 def default_dtype(value) -> np.dtype:
-    """TF's dtype for a Python value: floats float32, ints int32, numpy arrays keep theirs."""
-    if isinstance(value, np.ndarray | np.generic) and not isinstance(value, float | int):
+    """TF's dtype for a Python value: floats float32, ints int32, numpy values keep theirs."""
+    if isinstance(value, np.ndarray | np.generic):
         dt = value.dtype
         if dt not in SUPPORTED_DTYPES:
             raise OpTypeError(f"unsupported dtype {dt} (tapeflow has {_supported_names()})")
@@ -273,9 +273,21 @@ def promote(op: str, *args):
                 f"{op}: operands have different dtypes ({operands}); tapeflow does not mix "
                 f"{strong.name} and {a.aval.dtype.name}: cast one with tf.cast"
             )
+    if any(_holds_tracers(a) for a in args):
+        # A list of tensors is a tensor (TF packs it), and stays differentiable.
+        from tapeflow.ops.shape import stack
+
+        args = tuple(stack(list(a)) if _holds_tracers(a) else a for a in args)
+        return promote(op, *args)
     if strong is None:
         strong = _weak_result_dtype(args)
     return tuple(a if is_tracer(a) else to_array(a, strong, op=op) for a in args)
+
+
+def _holds_tracers(value) -> bool:
+    return isinstance(value, list | tuple) and any(
+        is_tracer(v) or _holds_tracers(v) for v in value
+    )
 
 
 def _weak_result_dtype(args) -> np.dtype:

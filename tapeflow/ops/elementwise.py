@@ -43,11 +43,15 @@ def _unary_rule(name: str, float_only: bool):
     return rule
 
 
+# IEEE results (inf, nan) are the answer, as in TensorFlow: numpy must not warn about them.
+_quiet = np.errstate(all="ignore")
+
+
 def unary(name: str, kernel, doc: str, *, float_only: bool = True) -> Primitive:
     """A primitive `y = f(x)` of one tensor, same shape and dtype."""
     p = Primitive(name, doc=doc)
     p.def_abstract_eval(_unary_rule(name, float_only))
-    p.def_impl(kernel)
+    p.def_impl(_quiet(kernel))
     return p
 
 
@@ -88,7 +92,7 @@ def binary(name: str, kernel, doc: str, *, result: str = "same", allow_bool=Fals
     """A broadcasting primitive `z = f(x, y)`; `result` is 'same', 'float' or 'bool'."""
     p = Primitive(name, doc=doc)
     p.def_abstract_eval(_binary_rule(name, result, allow_bool))
-    p.def_impl(kernel)
+    p.def_impl(_quiet(kernel))
     return p
 
 
