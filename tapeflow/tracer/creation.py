@@ -11,7 +11,7 @@ from tapeflow.tracer.tensor import Tensor, make_constant
 def _shape(shape) -> tuple[int, ...]:
     if isinstance(shape, int | np.integer):
         return (int(shape),)
-    dims = tuple(int(d) for d in (shape.numpy() if hasattr(shape, "numpy") else shape))
+    dims = tuple(int(d) for d in np.ravel(shape.numpy() if hasattr(shape, "numpy") else shape))
     if any(d < 0 for d in dims):
         raise InvalidArgumentError(f"shape {list(dims)} has a negative dimension")
     return dims

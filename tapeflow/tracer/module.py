@@ -153,7 +153,10 @@ class Dense(Module):
                 f"Dense {self.name!r}: input has {shape[-1]} features, the layer was built "
                 f"for {self.kernel.shape[0]}"
             )
-        y = ops.matmul(x, self.kernel)
+        if len(shape) == 2:
+            y = ops.matmul(x, self.kernel)
+        else:  # as Keras: contract the last axis, keep the leading ones
+            y = ops.tensordot(x, self.kernel, 1)
         if self.use_bias:
             y = ops.add(y, self.bias)
         return self.activation(y) if self.activation is not None else y

@@ -19,7 +19,7 @@ from tapeflow import nest, ops
 from tapeflow.graph.autodiff import backward_pass
 from tapeflow.graph.ir import Eqn, Graph, Var, new_var
 from tapeflow.ops import core
-from tapeflow.ops.core import InvalidArgumentError, ShapedArray, is_float
+from tapeflow.ops.core import InvalidArgumentError, OpTypeError, ShapedArray, is_float
 from tapeflow.tracer import variable as variable_module
 from tapeflow.tracer.tensor import Tensor, make_constant
 from tapeflow.tracer.variable import Variable
@@ -127,6 +127,7 @@ class GradientTape:
         self._persistent = persistent
         self._watch_accessed_variables = watch_accessed_variables
         self._used = False
+        self._in_with = False  # inside its `with` block (what stop_recording pauses)
         self._reset_records()
 
     def _reset_records(self):
@@ -145,25 +146,32 @@ class GradientTape:
         if self._used:  # a used non-persistent tape starts afresh, as TF's does
             self.reset()
         _recording.append(self)
+        self._in_with = True
         return self
 
     def __exit__(self, *exc):
+        self._in_with = False
         if self in _recording:
             _recording.remove(self)
         return False
 
     @contextlib.contextmanager
     def stop_recording(self):
-        """Run the block without recording on this tape."""
-        if self not in _recording:
+        """Run the block without recording on any tape, as TF stops every tape on the
+        thread. (A function tracer's recorder, which no `with` opened, keeps recording:
+        a traced graph still needs the ops.)"""
+        if not self._in_with:
             raise ValueError("stop_recording: this tape is not recording (use it inside "
                              "`with tape:`)")
-        index = _recording.index(self)
-        _recording.remove(self)
+        paused = [(i, t) for i, t in enumerate(_recording) if getattr(t, "_in_with", False)]
+        for _, t in paused:
+            _recording.remove(t)
         try:
             yield
         finally:
-            _recording.insert(min(index, len(_recording)), self)
+            for i, t in paused:
+                if t._in_with and t not in _recording:
+                    _recording.insert(min(i, len(_recording)), t)
 
     def reset(self):
         """Forget everything recorded so far (the tape keeps recording if it is active)."""
@@ -188,7 +196,8 @@ class GradientTape:
                 self._watched.add(t._var)
                 self._values.setdefault(t._var, t)
             else:
-                raise TypeError(
+                # TF raises ValueError here; OpTypeError is both that and a TypeError.
+                raise OpTypeError(
                     f"watch: expected a tensor or Variable, got {type(t).__name__}"
                 )
 

@@ -214,9 +214,11 @@ class Tensor(TensorOperators):
     def _concrete(self) -> np.ndarray:
         return self._value
 
-    def numpy(self) -> np.ndarray:
-        """A copy of the value (writing to it never changes the tensor)."""
-        return np.array(_python_value(self, "numpy"))
+    def numpy(self) -> np.ndarray | np.generic:
+        """A copy of the value (writing to it never changes the tensor); a numpy scalar
+        (np.float32(6.0)) for a scalar tensor, as TensorFlow returns."""
+        value = _python_value(self, "numpy")
+        return value[()] if value.ndim == 0 else np.array(value)
 
     def __array__(self, dtype=None, copy=None):
         value = np.asarray(_python_value(self, "numpy"), dtype=dtype)
@@ -266,12 +268,13 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
             if np_dtype is not None and t.aval.dtype != np_dtype:
                 t = ops.cast(t, np_dtype)
         else:
-            # tf.constant casts Python and numpy values to the requested dtype.
+            # tf.constant casts Python and numpy values to the requested dtype, but never
+            # drops a fraction (TF: "Cannot convert 1.5 to EagerTensor of dtype int32").
             np_dtype = np_dtype or default_dtype(value)
             arr = np.array(value)
             if arr.dtype.kind == "O":
                 raise TypeError(f"constant: cannot convert {type(value).__name__} to a tensor")
-            t = make_constant(np.array(arr, dtype=np_dtype))
+            t = make_constant(np.array(to_array(value, np_dtype, op="constant")))
     if shape is not None:
         shape = tuple(int(d) for d in shape)
         if t.shape == ():

@@ -30,7 +30,9 @@ creation_hooks: list = []
 
 
 def _commit_now(variable: "Variable", value: Tensor) -> None:
-    variable._value = value
+    # The new state starts a new path, as TF's AssignVariableOp has no gradient: later reads
+    # are differentiated with respect to the variable, not through the assigned expression.
+    variable._value = make_constant(value._concrete())
 
 
 write_hook = _commit_now

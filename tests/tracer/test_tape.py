@@ -190,6 +190,79 @@ def test_persistent_tape_allows_many_gradients():
     assert float(tape.gradient(z, x)) == 108.0
 
 
+def test_gradient_inside_the_with_block():
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = x * x
+        g = tape.gradient(y, x)
+    assert float(g) == 4.0
+
+
+def test_persistent_tape_differentiates_its_own_gradient():
+    x = tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * x * x
+        g = tape.gradient(y, x)
+    assert float(g) == 12.0
+    assert float(tape.gradient(g, x)) == 12.0  # 6x
+
+
+def test_duplicate_sources_each_get_the_gradient():
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = x * x
+    g1, g2 = tape.gradient(y, [x, x])
+    assert float(g1) == float(g2) == 4.0
+
+
+def test_integer_target_gives_none():
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = tf.cast(x, tf.int32)
+    assert tape.gradient(y, x) is None
+
+
+def test_gradient_of_a_watched_tensor_with_respect_to_itself_is_ones():
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+    np.testing.assert_array_equal(_v(tape.gradient(x, x)), [1.0, 1.0])
+
+
+def test_re_entering_a_tape_continues_recording():
+    x = tf.Variable(2.0)
+    tape = tf.GradientTape()
+    with tape:
+        y = x * x
+    with tape:
+        z = y * 3.0
+    assert float(tape.gradient(z, x)) == 12.0
+
+
+def test_re_entering_a_used_tape_starts_afresh():
+    x = tf.Variable(2.0)
+    tape = tf.GradientTape()
+    with tape:
+        y = x * x
+    assert float(tape.gradient(y, x)) == 4.0
+    with tape:
+        z = x * 3.0
+    assert float(tape.gradient(z, x)) == 3.0
+
+
+def test_entering_a_recording_tape_raises():
+    with tf.GradientTape() as tape:
+        with pytest.raises(ValueError):
+            tape.__enter__()
+
+
+def test_stop_recording_outside_the_block_raises():
+    tape = tf.GradientTape()
+    with pytest.raises(ValueError):
+        with tape.stop_recording():
+            pass
+
+
 def test_constants_are_not_watched_unless_asked():
     x = tf.constant(3.0)
     with tf.GradientTape() as tape:
@@ -307,6 +380,29 @@ def test_stop_recording_block_gives_none_when_only_path():
     assert tape.gradient(y, x) is None
 
 
+def test_stop_recording_pauses_outer_tapes_too():
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            with inner.stop_recording():
+                y = x * x
+    assert outer.gradient(y, x) is None
+
+
+def test_stop_recording_resumes_every_tape():
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            with inner.stop_recording():
+                with outer.stop_recording():  # nested: still allowed, as in TF
+                    unused = x * x
+            y = x * 3.0
+        g = inner.gradient(y, x)
+    assert float(g) == 3.0
+    assert float(outer.gradient(y, x)) == 3.0
+    del unused
+
+
 def test_reset_forgets_recorded_ops():
     x = tf.Variable(2.0)
     with tf.GradientTape() as tape:
@@ -406,6 +502,29 @@ def test_batch_jacobian_shape_and_values():
     s = 1 / (1 + np.exp(-(xn @ Wn)))
     expected = np.stack([(s[b] * (1 - s[b]))[:, None] * Wn.T for b in range(2)])
     np.testing.assert_allclose(_v(bj), expected, rtol=1e-5)
+
+
+def test_jacobian_of_scalar_target_is_the_gradient():
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(x ** 2)
+    j = tape.jacobian(y, x)
+    assert j.shape == (2,)
+    np.testing.assert_allclose(_v(j), [2.0, 4.0])
+
+
+def test_batch_jacobian_unconnected():
+    x = tf.constant(np.ones((2, 3)))
+    z = tf.constant(np.ones((2, 4)))
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, z])
+        y = x * 2.0
+    assert tape.batch_jacobian(y, z) is None
+    bz = tape.batch_jacobian(y, z, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    assert bz.shape == (2, 3, 4)
+    assert bz.dtype == tf.float64
+    np.testing.assert_array_equal(_v(bz), np.zeros((2, 3, 4)))
 
 
 def test_batch_jacobian_multi_dim_target():
@@ -518,10 +637,7 @@ def test_custom_gradient_log1pexp():
     x = tf.constant(100.0)
     with tf.GradientTape() as tape:
         tape.watch(x)
-        # exp(100) overflows float32 to inf (TF does so silently; numpy warns: reported).
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            y = log1pexp(x)
+        y = log1pexp(x)  # exp(100) overflows float32 to inf, silently as in TF
     assert np.isinf(float(y))
     assert float(tape.gradient(y, x)) == 1.0  # the naive gradient would be nan
 
@@ -579,6 +695,33 @@ def test_gradient_after_assign_counts_both_values():
         y = y1 + y2
     assert float(tape.gradient(y, x)) == 2 * 2.0 + 3.0
     assert float(x.numpy()) == 5.0
+
+
+def test_assign_inside_the_tape_cuts_the_path():
+    # TF's AssignVariableOp has no gradient: a later read is differentiated with respect to
+    # the variable itself, not through the assigned expression.
+    v = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        v.assign(v * 2.0)
+        z = v * v
+    assert float(tape.gradient(z, v)) == 4.0  # 2 * v_new, not 8 through v_new = 2 v_old
+    w = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        w.assign_add(w * 2.0)
+        z = w * w
+    assert float(tape.gradient(z, w)) == 6.0
+
+
+def test_assign_from_watched_tensor_cuts_the_path():
+    c = tf.constant(5.0)
+    v = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        tape.watch(c)
+        v.assign(c)
+        z = v * 3.0
+    gc, gv = tape.gradient(z, [c, v])
+    assert gc is None
+    assert float(gv) == 3.0
 
 
 def test_gradient_after_assign_add_uses_new_value():

@@ -1,4 +1,6 @@
 """Tensor, dtype and creation semantics, each as TensorFlow's eager API behaves."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -33,6 +35,16 @@ def test_constant_copies_the_numpy_input():
     t = tf.constant(a)
     a[0] = 100.0
     np.testing.assert_array_equal(t.numpy(), [1.0, 2.0])
+
+
+def test_numpy_of_a_scalar_is_a_numpy_scalar():
+    # TF returns np.float32(6.0), so a notebook cell `dy_dx.numpy()` shows 6.0.
+    out = tf.constant(6.0).numpy()
+    assert isinstance(out, np.float32)
+    assert out == 6.0
+    assert isinstance(tf.constant(3).numpy(), np.int32)
+    assert isinstance(tf.Variable(2.0).numpy(), np.float32)
+    assert isinstance(tf.constant([1.0]).numpy(), np.ndarray)
 
 
 def test_np_asarray_gives_the_value():
@@ -89,6 +101,14 @@ def test_arithmetic_operators():
         assert r.dtype == tf.float32
 
 
+def test_overflow_and_division_by_zero_are_silent():
+    # TF returns inf/nan without a warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isinf(float(tf.constant(1.0) / 0.0))
+        assert np.isinf(float(tf.exp(tf.constant(100.0))))
+
+
 def test_floordiv_and_mod_follow_python_sign_rules():
     a = tf.constant([7, -7, 7, -7])
     b = tf.constant([2, 2, -2, -2])
@@ -127,6 +147,18 @@ def test_matmul_operator():
     np.testing.assert_allclose(_v(r), [[17.0], [39.0]])
     r2 = [[1.0, 0.0]] @ a  # list on the left: __rmatmul__
     np.testing.assert_allclose(_v(r2), [[1.0, 2.0]])
+
+
+def test_batched_matmul():
+    r = tf.ones((4, 2, 3)) @ tf.ones((4, 3, 5))
+    assert r.shape == (4, 2, 5)
+    np.testing.assert_allclose(_v(r), np.full((4, 2, 5), 3.0))
+
+
+@pytest.mark.xfail(strict=True, reason="ops matmul does not broadcast batch dimensions "
+                   "(TF's BatchMatMulV2 does)")
+def test_matmul_broadcasts_batch_dimensions():
+    assert (tf.ones((4, 2, 3)) @ tf.ones((3, 5))).shape == (4, 2, 5)
 
 
 def test_unary_negation_and_abs():
@@ -369,6 +401,11 @@ def test_float64_gradient_is_float64():
     np.testing.assert_allclose(_v(g), [2.0, 4.0])
 
 
+def test_numpy_float64_scalar_stays_float64():
+    assert tf.constant(np.float64(1.0)).dtype == tf.float64
+    assert tf.constant(np.mean(np.array([1.0, 2.0]))).dtype == tf.float64
+
+
 def test_python_scalars_adopt_the_tensor_dtype():
     x = tf.constant(np.array([1.0, 2.0]))
     assert (x * 2).dtype == tf.float64
@@ -429,6 +466,16 @@ def test_constant_with_dtype():
     assert tf.constant(1.0, dtype=tf.float64).dtype == tf.float64
 
 
+def test_constant_refuses_to_drop_a_fraction():
+    # TF: "Cannot convert 1.5 to EagerTensor of dtype int32".
+    with pytest.raises(TypeError, match="int32"):
+        tf.constant(1.5, dtype=tf.int32)
+    with pytest.raises(TypeError):
+        tf.constant(np.array([1.0, 2.0]), dtype=tf.int32)
+    with pytest.raises(TypeError):
+        tf.Variable([0.5], dtype=tf.int32)
+
+
 def test_constant_with_shape_fills_a_scalar():
     t = tf.constant(7.0, shape=(2, 3))
     assert t.shape == (2, 3)
@@ -445,6 +492,14 @@ def test_convert_to_tensor():
     assert isinstance(t, tf.Tensor) and t.dtype == tf.float32
     assert tf.convert_to_tensor(t) is t
     assert tf.convert_to_tensor(1, dtype=tf.float32).dtype == tf.float32
+
+
+def test_op_on_a_list_of_tensors_is_differentiable():
+    # TF packs a list holding tensors into one tensor, keeping the gradient path.
+    v = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum([v, 2.0 * v])
+    assert float(tape.gradient(y, v)) == 3.0
 
 
 def test_convert_to_tensor_of_a_list_of_scalar_tensors_is_differentiable():
@@ -474,6 +529,12 @@ def test_zeros_and_ones():
     assert o.dtype == tf.int32
     np.testing.assert_array_equal(_v(o), [1, 1, 1])
     assert tf.zeros(4).shape == (4,)
+
+
+def test_zeros_and_ones_accept_tensor_shapes():
+    assert tf.zeros(tf.shape(tf.ones((2, 3)))).shape == (2, 3)
+    assert tf.ones(tf.constant(3)).shape == (3,)
+    assert tf.zeros(np.int64(2)).shape == (2,)
 
 
 def test_zeros_like_and_ones_like_keep_shape_and_dtype():

@@ -1,0 +1,1 @@
+"""Tracer tests: Tensor, Variable, GradientTape, Module/Dense and their errors."""
