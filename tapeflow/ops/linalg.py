@@ -15,9 +15,10 @@ from tapeflow.ops.core import (
     promote,
     shape_of,
 )
+from tapeflow.ops.elementwise import broadcast_shapes
 from tapeflow.ops.shape import reshape, transpose
 
-matmul_p = Primitive("matmul", doc="a @ b over the last two axes; leading (batch) axes equal")
+matmul_p = Primitive("matmul", doc="a @ b over the last two axes; leading (batch) axes broadcast")
 
 
 @matmul_p.def_abstract_eval
@@ -31,14 +32,17 @@ def _matmul_rule(a: ShapedArray, b: ShapedArray) -> ShapedArray:
             f"matmul: both operands need rank >= 2, got {a} and {b} "
             "(use tf.tensordot or tf.reshape for vectors)"
         )
-    if a.shape[:-2] != b.shape[:-2] or a.ndim != b.ndim:
-        raise InvalidArgumentError(f"matmul: batch dimensions differ: {a} @ {b}")
     if a.shape[-1] != b.shape[-2]:
         raise InvalidArgumentError(
             f"matmul: inner dimensions do not match: {a} @ {b} "
             f"({a.shape[-1]} != {b.shape[-2]})"
         )
-    return ShapedArray(a.shape[:-1] + b.shape[-1:], a.dtype)
+    # Batch (leading) dimensions broadcast, as numpy's matmul and TF's BatchMatMulV2; the
+    # cotangents come back at the broadcast batch shape and autodiff sums them down.
+    batch = broadcast_shapes(
+        "matmul", ShapedArray(a.shape[:-2], a.dtype), ShapedArray(b.shape[:-2], b.dtype)
+    )
+    return ShapedArray(batch + a.shape[-2:-1] + b.shape[-1:], a.dtype)
 
 
 matmul_p.def_impl(np.matmul)

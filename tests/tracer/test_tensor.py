@@ -155,8 +155,6 @@ def test_batched_matmul():
     np.testing.assert_allclose(_v(r), np.full((4, 2, 5), 3.0))
 
 
-@pytest.mark.xfail(strict=True, reason="ops matmul does not broadcast batch dimensions "
-                   "(TF's BatchMatMulV2 does)")
 def test_matmul_broadcasts_batch_dimensions():
     assert (tf.ones((4, 2, 3)) @ tf.ones((3, 5))).shape == (4, 2, 5)
 
