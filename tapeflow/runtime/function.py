@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import sys
 import warnings
 from typing import Any, Callable
 
@@ -24,6 +25,7 @@ from tapeflow.ops.core import bind
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime.trace import Trace, TracedGraph, active_trace, close_trace, fresh_input
 from tapeflow.tracer import tape as tape_module
+from tapeflow.tracer.tape import PACKAGE_DIR
 from tapeflow.tracer.tensor import Tensor, make_constant
 
 logger = logging.getLogger("tapeflow")
@@ -136,10 +138,7 @@ class Function:
     def __call__(self, *args, **kwargs):
         if active_trace() is not None:
             return self._fn(*args, **kwargs)  # inside another trace: inline, as TF does
-        arguments = self._bind(args, kwargs)
-        key, paths = sig.signature_key(arguments)
-        if self.input_signature is not None:
-            sig.check_input_signature(self.input_signature, paths)
+        arguments, key, paths = self._keyed(args, kwargs)
         if key in self._eager_keys:
             return self._fn(*args, **kwargs)
         arg_values = [leaf for _, leaf in paths if sig.is_input(leaf)]
@@ -154,21 +153,58 @@ class Function:
                     return result
             if len(specializations) >= self.max_specializations:
                 return self._give_up(key, specializations, args, kwargs)
-        concrete, result = self._trace(arguments, paths, key)
+        outer_tapes = list(tape_module._recording)
+        concrete, result = self._trace(arguments, paths, key, commit=not outer_tapes)
         self._paths.setdefault(key, []).append(concrete)
+        if outer_tapes:
+            # The trace ran on fresh graph inputs with the outer tapes paused and its variable
+            # writes undone; replay it through `bind` on the caller's tensors so the outer
+            # tapes record the call and can differentiate it (as they do on later calls).
+            replayed = concrete.run(arg_values)
+            if replayed is not None:
+                return replayed
         return result
+
+    def _keyed(self, args, kwargs):
+        """(arguments, signature key, leaf paths) for a call. Under `input_signature` every
+        argument is a tensor input (Python numbers are converted, as TF does), so a new
+        value never retraces."""
+        arguments = self._bind(args, kwargs)
+        key, paths = sig.signature_key(arguments)
+        if self.input_signature is not None:
+            sig.check_input_signature(self.input_signature, paths)
+            if not all(sig.is_input(leaf) for _, leaf in paths):
+                leaves = [
+                    leaf if sig.is_input(leaf) else np.asarray(leaf, dtype=spec.dtype)
+                    for (_, leaf), spec in zip(paths, self.input_signature)
+                ]
+                arguments = sig.rebuild(arguments, leaves)
+                key, paths = sig.signature_key(arguments)
+        return arguments, key, paths
 
     def _bind(self, args, kwargs) -> dict[str, Any]:
         try:
             bound = self._signature.bind(*args, **kwargs)
         except TypeError as e:
-            raise TypeError(f"{self.__name__}(): {e}") from None
+            expected = f"{self.__name__}{self._signature}"
+            if self.input_signature is not None:
+                expected += f" with input_signature ({', '.join(map(str, self.input_signature))})"
+            given = f"{len(args)} positional argument(s)"
+            if kwargs:
+                given += f" and keyword argument(s) {', '.join(map(repr, kwargs))}"
+            raise TypeError(f"{self.__name__}(): {e}; expected {expected}, given {given}") \
+                from None
         bound.apply_defaults()
         return dict(bound.arguments)
 
-    def _trace(self, arguments, paths, key):
-        """Run the Python function under recording; returns (ConcreteFunction, its result)."""
-        self._report_retrace(key, paths)
+    def _trace(self, arguments, paths, key, commit: bool = True):
+        """Run the Python function under recording; returns (ConcreteFunction, its result).
+
+        With `commit` false the variables the trace assigned are restored afterwards (the
+        caller runs the graph itself, or only wanted the graph). Tapes recording outside
+        the call are paused while the trace runs: it works on fresh graph inputs they
+        cannot differentiate through."""
+        message = self._retrace_message(key, paths)
         arg_inputs = [(p, fresh_input(leaf)) for p, leaf in paths if sig.is_input(leaf)]
         replaced = iter(t for _, t in arg_inputs)
         leaves = [next(replaced) if sig.is_input(leaf) else leaf for _, leaf in paths]
@@ -176,40 +212,54 @@ class Function:
         trace = Trace(allow_new_variables=self._variables_allowed)
         bound = self._signature.bind_partial()
         bound.arguments.update(call_args)
-        result = trace.run(self._fn, bound.args, bound.kwargs, [t for _, t in arg_inputs])
+        outer_tapes = list(tape_module._recording)
+        del tape_module._recording[:]
+        try:
+            if message is not None:
+                logger.info(message)
+                _warn(message)
+            result = trace.run(self._fn, bound.args, bound.kwargs, [t for _, t in arg_inputs])
+        finally:
+            tape_module._recording[:0] = outer_tapes
         self._trace_count += 1
+        self._last_key = key
         self._variables_allowed = False
         traced = close_trace(trace, arg_inputs, result)
+        if not commit:
+            for variable, original in trace.recorder.written.values():
+                variable._value = original
         return ConcreteFunction(traced), result
 
-    def _report_retrace(self, key, paths) -> None:
+    def _retrace_message(self, key, paths) -> str | None:
+        """The RetraceWarning's text when this trace is not the function's first."""
         previous = self._last_key
-        self._last_key = key
         if previous is None:
-            return
-        if key in self._paths:
-            why = "a guard failed (Python read a traced value that differs on this call)"
+            return None
+        guard_failed = key in self._paths
+        if guard_failed:
+            lines = sorted({g.where() for c in self._paths[key] for g, _ in c.guards})
+            why = ("a guard failed (Python read a traced value that differs on this call: "
+                   f"{'; '.join(lines)})")
         else:
             why = sig.describe_change(previous, key, paths)
         message = f"tapeflow.function {self.__name__!r} is tracing again: {why}"
         if self._trace_count + 1 >= RETRACE_REPORT_AFTER and not self._reported_churn:
             self._reported_churn = True
+            message += f". It has now been traced {self._trace_count + 1} times"
             message += (
-                f". It has now been traced {self._trace_count + 1} times"
-                + _suggestion(previous, key)
+                ". Each new outcome of a Python read of a traced value is another path: "
+                "compute it with tensor ops (tf.where, tf.maximum, ...) where you can"
+                if guard_failed else _suggestion(previous, key)
             )
-        logger.info(message)
-        warnings.warn(message, RetraceWarning, stacklevel=4)
+        return message
 
     def _give_up(self, key, specializations, args, kwargs):
         lines = sorted({g.where() for c in specializations for g, _ in c.guards})
         self._eager_keys[key] = "; ".join(lines)
-        warnings.warn(
+        _warn(
             f"tapeflow.function {self.__name__!r} took {len(specializations)} different paths "
             f"for one signature (the bound is {self.max_specializations}); it now runs "
-            f"eagerly for this signature. The path depends on: {'; '.join(lines)}",
-            RetraceWarning,
-            stacklevel=3,
+            f"eagerly for this signature. The path depends on: {'; '.join(lines)}"
         )
         return self._fn(*args, **kwargs)
 
@@ -220,12 +270,10 @@ class Function:
 
     def get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
         """The traced path for these arguments (tracing them if needed)."""
-        arguments = self._bind(args, kwargs)
-        key, paths = sig.signature_key(arguments)
-        if self.input_signature is not None:
-            sig.check_input_signature(self.input_signature, paths)
+        arguments, key, paths = self._keyed(args, kwargs)
         if not self._paths.get(key):
-            concrete, _ = self._trace(arguments, paths, key)
+            # Tracing for the graph alone: variables keep their values (TF runs nothing).
+            concrete, _ = self._trace(arguments, paths, key, commit=False)
             self._paths.setdefault(key, []).append(concrete)
         return self._paths[key][-1]
 
@@ -253,6 +301,15 @@ class _BoundFunction:
 
     def experimental_get_tracing_count(self) -> int:
         return self._function.experimental_get_tracing_count()
+
+
+def _warn(message: str) -> None:
+    """A RetraceWarning attributed to the user's line that made the call (the first frame
+    outside tapeflow, however many wrappers, such as bound methods, lie between)."""
+    frame, level = sys._getframe(0), 1
+    while frame is not None and frame.f_code.co_filename.startswith(PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, RetraceWarning, stacklevel=level)
 
 
 def _suggestion(old_key, new_key) -> str:

@@ -9,6 +9,8 @@ to name each leaf in messages.
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,7 +118,36 @@ def leaf_spec(leaf):
         return ("variable", leaf._uid)
     if leaf is None or isinstance(leaf, bool | int | float | str | bytes):
         return ("static", type(leaf).__name__, leaf)
-    return ("object", type(leaf).__qualname__, id(leaf))
+    return ("object", type(leaf).__qualname__, object_token(leaf))
+
+
+# id() alone is not an identity once the object dies: CPython reuses ids, and a new object
+# would silently hit the old one's traces (its static attributes, its Variables). Each object
+# gets a serial number that is never reused, held beside a weak reference (or, for objects
+# that take none, a strong one, so their id cannot be reused while we key on it).
+_tokens: dict[int, tuple[Any, int]] = {}
+_serials = itertools.count()
+
+
+def object_token(obj) -> int:
+    entry = _tokens.get(id(obj))
+    if entry is not None:
+        ref, serial = entry
+        if (ref() if isinstance(ref, weakref.ref) else ref) is obj:
+            return serial
+    serial = next(_serials)
+    try:
+        ref = weakref.ref(obj, lambda _, key=id(obj), serial=serial: _forget(key, serial))
+    except TypeError:
+        ref = obj
+    _tokens[id(obj)] = (ref, serial)
+    return serial
+
+
+def _forget(key: int, serial: int) -> None:
+    entry = _tokens.get(key)
+    if entry is not None and entry[1] == serial:
+        del _tokens[key]
 
 
 def signature_key(arguments: dict[str, Any]):
@@ -142,7 +173,9 @@ def describe_change(old_key, new_key, paths) -> str:
         return "the structure of the arguments changed"
     changes = []
     for (path, _), old, new in zip(paths, old_key[1], new_key[1]):
-        if old != new:
+        if old != new and old[0] == new[0] == "object" and old[1] == new[1]:
+            changes.append(f"{path}: another {old[1]} object (objects are keyed by identity)")
+        elif old != new:
             changes.append(f"{path}: {describe_spec(old)} -> {describe_spec(new)}")
     return "; ".join(changes) if changes else "no argument changed"
 

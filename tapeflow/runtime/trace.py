@@ -44,6 +44,13 @@ class Guard:
         value = np.asarray(value)
         if self.kind == "bool":
             return bool(value.reshape(())) == bool(self.expected.reshape(()))
+        if self.kind == "int" and value.size == 1 == self.expected.size:
+            # Python saw only the integer part: 1.2 and 1.7 take the same path. A value int()
+            # cannot convert fails the guard, so the retrace raises at the user's line.
+            v = value.reshape(())
+            if value.dtype.kind == "f" and not np.isfinite(v):
+                return False
+            return int(v) == int(self.expected.reshape(()))
         equal_nan = value.dtype.kind == "f"
         return value.shape == self.expected.shape and bool(
             np.array_equal(value, self.expected, equal_nan=equal_nan)
@@ -114,7 +121,9 @@ class Trace:
     def run(self, fn, args, kwargs, inputs: list[Tensor]):
         """Call fn(*args, **kwargs) with recording and the hooks installed; `inputs` are
         the argument tensors the graph takes."""
-        self.recorder.watch(inputs)
+        for t in inputs:  # every input, integer ones too (no "only float" warning)
+            self.recorder._watched.add(t._var)
+            self.recorder._values.setdefault(t._var, t)
         previous_value_hook = tensor_module.python_value_hook
         previous_write_hook = variable_module.write_hook
         tensor_module.python_value_hook = self._observe

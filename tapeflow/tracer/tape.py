@@ -32,13 +32,13 @@ _recording: list["GradientTape"] = []
 # Where in user code an op was called (for the IR's source comments)
 # --------------------------------------------------------------------------------------------
 
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def user_source() -> tuple[str, int] | None:
     """(file, line) of the innermost caller outside the tapeflow package."""
     frame = sys._getframe(2)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and frame.f_code.co_filename.startswith(PACKAGE_DIR):
         frame = frame.f_back
     return (frame.f_code.co_filename, frame.f_lineno) if frame is not None else None
 
