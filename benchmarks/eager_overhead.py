@@ -10,25 +10,10 @@ Goal (issue 2): recording costs at most 5x plain numpy per op on scalars.
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
 
 import tapeflow as tf
-
-
-def median_time(fn, *, number: int, repeat: int = 15) -> float:
-    """Median seconds per call over `repeat` batches of `number` calls."""
-    for _ in range(number):  # warm up
-        fn()
-    samples = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - t0) / number)
-    return statistics.median(samples)
+from _timing import median_time
 
 
 def run(size: int | None) -> dict[str, float]:

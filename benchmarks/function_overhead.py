@@ -9,24 +9,10 @@ Both variants run in this process; prints medians and the ratio.
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
 
 import tapeflow as tf
-
-
-def median_time(fn, *, number: int = 500, repeat: int = 15) -> float:
-    for _ in range(50):
-        fn()
-    samples = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - t0) / number)
-    return statistics.median(samples)
+from _timing import median_time
 
 
 def make_step(w, b, x):
@@ -50,8 +36,8 @@ def main() -> None:
     eager = make_step(w_e, b_e, x)
     traced = tf.function(make_step(w_f, b_f, x))
     traced()  # trace outside the timing
-    t_eager = median_time(eager)
-    t_traced = median_time(traced)
+    t_eager = median_time(eager, number=500, warmup=50)
+    t_traced = median_time(traced, number=500, warmup=50)
     np.testing.assert_allclose(w_f.numpy(), w_e.numpy(), rtol=1e-4)
     print("seed linear model step (forward, gradients, SGD update), median per call")
     print(f"  eager tapeflow               {t_eager * 1e6:9.1f} us")

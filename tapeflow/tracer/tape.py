@@ -259,8 +259,7 @@ class GradientTape:
         source_vars = [self._source_vars(s, i, "gradient") for i, s in enumerate(flat_sources)]
         seeds = self._seeds(target, output_gradients)
         with self._computing():
-            cts = backward_pass(tuple(self._eqns), self._values.__getitem__, seeds,
-                                [v for vs in source_vars for v in vs])
+            cts = self._backward(seeds, [v for vs in source_vars for v in vs])
             grads = [
                 self._gradient_for(s, vs, cts, unconnected_gradients)
                 for s, vs in zip(flat_sources, source_vars)
@@ -289,12 +288,11 @@ class GradientTape:
                 seed = np.zeros(n, dtype=target.aval.dtype)
                 seed[i] = 1
                 seeds = {target._var: make_constant(seed.reshape(target.shape))}
-                cts = backward_pass(tuple(self._eqns), self._values.__getitem__, seeds,
-                                    all_vars)
+                cts = self._backward(seeds, all_vars)
                 for k, (s, vs) in enumerate(zip(flat_sources, source_vars)):
                     rows[k].append(self._gradient_for(s, vs, cts, unconnected_gradients))
             result = [
-                self._stack_rows(r, target.shape, s, unconnected_gradients)
+                self._stack_rows(r, s, axis=0, shape=tuple(target.shape) + tuple(s.shape))
                 for r, s in zip(rows, flat_sources)
             ]
         self._consume()
@@ -324,15 +322,11 @@ class GradientTape:
                 seed = np.zeros((b, inner), dtype=target.aval.dtype)
                 seed[:, j] = 1  # the same inner element of every example at once
                 seeds = {target._var: make_constant(seed.reshape(target.shape))}
-                cts = backward_pass(tuple(self._eqns), self._values.__getitem__, seeds,
-                                    source_vars)
+                cts = self._backward(seeds, source_vars)
                 rows.append(self._gradient_for(source, source_vars, cts, unconnected_gradients))
-            if all(r is None for r in rows):
-                result = None
-            else:
-                rows = [ops.zeros_like(source) if r is None else r for r in rows]
-                stacked = ops.stack(rows, axis=1)  # (b, inner, *source.shape[1:])
-                result = ops.reshape(stacked, target.shape + tuple(source.shape[1:]))
+            # Rows stack on axis 1: (b, inner, *source.shape[1:]).
+            result = self._stack_rows(rows, source, axis=1,
+                                      shape=target.shape + tuple(source.shape[1:]))
         self._consume()
         return result
 
@@ -376,28 +370,26 @@ class GradientTape:
         raise TypeError(f"{what}: the target must be a tensor, got {type(t).__name__}")
 
     def _source_vars(self, s, index: int, what: str) -> list[Var]:
+        """The Vars whose cotangents make up the gradient of source `s`."""
+        if not isinstance(s, Variable | Tensor):
+            raise TypeError(
+                f"{what}: source {index} is a {type(s).__name__}; sources must be tensors or "
+                "Variables (watch a tensor with tape.watch)"
+            )
+        if not is_float(s.aval.dtype):
+            label = f" ({s.name})" if isinstance(s, Variable) else ""
+            warnings.warn(
+                f"{what}: source {index}{label} has dtype {s.dtype.name}; integer sources "
+                "have no gradient, so it is None",
+                stacklevel=3,
+            )
+            return []
         if isinstance(s, Variable):
-            if not is_float(s.aval.dtype):
-                warnings.warn(
-                    f"{what}: source {index} ({s.name}) has dtype {s.dtype.name}; integer "
-                    "sources have no gradient, so it is None",
-                    stacklevel=3,
-                )
-                return []
             return list(self._variable_values.get(s._uid, ()))
-        if isinstance(s, Tensor):
-            if not is_float(s.aval.dtype):
-                warnings.warn(
-                    f"{what}: source {index} has dtype {s.dtype.name}; integer sources have "
-                    "no gradient, so it is None",
-                    stacklevel=3,
-                )
-                return []
-            return [s._var]
-        raise TypeError(
-            f"{what}: source {index} is a {type(s).__name__}; sources must be tensors or "
-            "Variables (watch a tensor with tape.watch)"
-        )
+        return [s._var]
+
+    def _backward(self, seeds: dict[Var, Tensor], source_vars: list[Var]) -> dict[Var, Tensor]:
+        return backward_pass(tuple(self._eqns), self._values.__getitem__, seeds, source_vars)
 
     def _seeds(self, target, output_gradients) -> dict[Var, Tensor]:
         flat_targets = [self._as_target(t, "gradient") for t in nest.flatten(target)]
@@ -441,13 +433,14 @@ class GradientTape:
         return total
 
     @staticmethod
-    def _stack_rows(rows, target_shape, source, unconnected):
-        if all(r is None for r in rows):
+    def _stack_rows(rows, source, axis: int, shape: tuple[int, ...]):
+        """Per-element gradients stacked into a Jacobian of `shape` (None if all are None)."""
+        if rows and all(r is None for r in rows):
             return None
-        rows = [ops.zeros_like(source) if r is None else r for r in rows]
         if not rows:  # an empty target
-            return make_constant(np.zeros(target_shape + source.shape, source.aval.dtype))
-        return ops.reshape(ops.stack(rows), tuple(target_shape) + tuple(source.shape))
+            return make_constant(np.zeros(shape, source.aval.dtype))
+        rows = [ops.zeros_like(source) if r is None else r for r in rows]
+        return ops.reshape(ops.stack(rows, axis=axis), shape)
 
 
 def _graph_of(eqns, values, watched, names: dict[Var, str]) -> Graph:
