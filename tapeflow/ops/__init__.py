@@ -1,6 +1,7 @@
 """The primitive registry and the ops built on it. Importing this registers every primitive.
 
-Families, in dependency order: shape, elementwise, reductions, linalg, nn, custom.
+Families, in dependency order: shape (with array composites), elementwise, reductions, linalg,
+nn, custom.
 """
 
 from tapeflow.ops import core
@@ -9,21 +10,15 @@ from tapeflow.ops.shape import (
     IndexOutOfRangeError,
     broadcast_to,
     concat,
-    expand_dims,
     fill,
     full_like,
     gather,
-    getitem,
     ones_like,
     reshape,
-    shape,
-    squeeze,
-    stack,
-    tile,
     transpose,
-    unstack,
     zeros_like,
 )
+from tapeflow.ops.array import expand_dims, getitem, shape, squeeze, stack, tile, unstack
 from tapeflow.ops.elementwise import (
     abs,
     add,

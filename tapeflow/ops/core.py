@@ -17,7 +17,7 @@ A `Primitive` carries four rules, registered right after its definition in `ops/
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
@@ -275,7 +275,7 @@ def promote(op: str, *args):
             )
     if any(_holds_tracers(a) for a in args):
         # A list of tensors is a tensor (TF packs it), and stays differentiable.
-        from tapeflow.ops.shape import stack
+        from tapeflow.ops.array import stack
 
         args = tuple(stack(list(a)) if _holds_tracers(a) else a for a in args)
         return promote(op, *args)

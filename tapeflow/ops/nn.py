@@ -19,7 +19,8 @@ from tapeflow.ops.elementwise import (
     where,
 )
 from tapeflow.ops.reductions import normalize_axes, reduce_max, reduce_sum
-from tapeflow.ops.shape import expand_dims, zeros_like
+from tapeflow.ops.array import expand_dims
+from tapeflow.ops.shape import zeros_like
 
 
 def relu(features, name=None):

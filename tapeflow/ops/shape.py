@@ -1,8 +1,8 @@
 """Shape primitives: reshape, transpose, broadcast_to, concatenate, strided slices, gather.
 
 Each primitive's VJP is another primitive of this file (reshape <-> reshape, slice <-> pad,
-gather <-> scatter_add), so adjoints stay first-class IR. Composites users know from
-TensorFlow (expand_dims, squeeze, stack, unstack, tile, indexing) are built on top.
+gather <-> scatter_add), so adjoints stay first-class IR. The composites users know from
+TensorFlow (expand_dims, stack, tile, indexing, ...) are in `ops/array.py`.
 """
 
 from __future__ import annotations
@@ -359,150 +359,8 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     return bind(gather_p, params, indices, axis=axis)
 
 
-# --------------------------------------------------------------------------------------------
-# Composites
-# --------------------------------------------------------------------------------------------
-
-
 def _normalize_axis(axis, ndim: int, op: str) -> int:
     axis = operator.index(axis)
     if not -ndim <= axis < max(ndim, 1):
         raise InvalidArgumentError(f"{op}: axis {axis} is out of range for rank {ndim}")
     return axis % ndim if ndim else 0
-
-
-def expand_dims(input, axis, name=None):  # noqa: A002
-    shape = list(shape_of(input))
-    axis = operator.index(axis)
-    if not -len(shape) - 1 <= axis <= len(shape):
-        raise InvalidArgumentError(f"expand_dims: axis {axis} is out of range for rank "
-                                   f"{len(shape)}")
-    shape.insert(axis if axis >= 0 else len(shape) + 1 + axis, 1)
-    return reshape(input, shape)
-
-
-def squeeze(input, axis=None, name=None):  # noqa: A002
-    shape = shape_of(input)
-    if axis is None:
-        axes = [i for i, d in enumerate(shape) if d == 1]
-    else:
-        axes = [_normalize_axis(a, len(shape), "squeeze")
-                for a in (axis if isinstance(axis, list | tuple) else [axis])]
-        for a in axes:
-            if shape[a] != 1:
-                raise InvalidArgumentError(
-                    f"squeeze: cannot squeeze axis {a} of shape {list(shape)}: its size is "
-                    f"{shape[a]}, not 1"
-                )
-    return reshape(input, [d for i, d in enumerate(shape) if i not in axes])
-
-
-def stack(values, axis=0, name=None):
-    """`tf.stack`: join tensors of one shape along a new axis."""
-    values = list(promote("stack", *values))
-    if not values:
-        raise InvalidArgumentError("stack: needs at least one tensor")
-    shapes = [shape_of(v) for v in values]
-    if any(s != shapes[0] for s in shapes):
-        raise InvalidArgumentError(f"stack: shapes differ: {[list(s) for s in shapes]}")
-    ndim = len(shapes[0]) + 1
-    axis = _normalize_axis(axis, ndim, "stack")
-    return concat([expand_dims(v, axis) for v in values], axis)
-
-
-def unstack(value, num=None, axis=0, name=None):
-    """`tf.unstack`: the slices of `value` along `axis`, as a list."""
-    shape = shape_of(value)
-    axis = _normalize_axis(axis, len(shape), "unstack")
-    index = [slice(None)] * len(shape)
-    out = []
-    for i in range(shape[axis]):
-        index[axis] = i
-        out.append(getitem(value, tuple(index)))
-    return out
-
-
-def tile(input, multiples, name=None):  # noqa: A002
-    """`tf.tile`: repeat `input` `multiples[i]` times along axis i."""
-    shape = shape_of(input)
-    multiples = [int(m) for m in (multiples.numpy() if is_tracer(multiples) else multiples)]
-    if len(multiples) != len(shape):
-        raise InvalidArgumentError(
-            f"tile: {len(multiples)} multiples for a tensor of rank {len(shape)}"
-        )
-    # (d0, d1) tiled (m0, m1) = broadcast (1, d0, 1, d1) -> (m0, d0, m1, d1), then merge.
-    interleaved = [v for d in shape for v in (1, d)]
-    target = [v for m, d in zip(multiples, shape) for v in (m, d)]
-    out = broadcast_to(reshape(input, interleaved), target)
-    return reshape(out, [m * d for m, d in zip(multiples, shape)])
-
-
-def shape(input, out_type=None, name=None):  # noqa: A002
-    """`tf.shape`: the shape as an int32 tensor."""
-    dt = canonical_dtype(out_type) if out_type is not None else np.dtype(np.int32)
-    return bind(
-        broadcast_to_p, np.array(shape_of(input), dtype=dt), shape=(len(shape_of(input)),)
-    )
-
-
-def getitem(x, key):
-    """`x[key]` with ints, slices (any step), `...`, `None`, and one integer-array index."""
-    shape = shape_of(x)
-    key = key if isinstance(key, tuple) else (key,)
-    n_ellipsis = sum(k is Ellipsis for k in key)
-    if n_ellipsis > 1:
-        raise InvalidArgumentError("index: an index can only have a single ellipsis ('...')")
-    used = sum(k is not None and k is not Ellipsis for k in key)
-    if used > len(shape):
-        raise IndexOutOfRangeError(
-            f"index: too many indices ({used}) for a tensor of rank {len(shape)}"
-        )
-    if n_ellipsis:
-        i = next(j for j, k in enumerate(key) if k is Ellipsis)
-        key = key[:i] + (slice(None),) * (len(shape) - used) + key[i + 1:]
-    else:
-        key = key + (slice(None),) * (len(shape) - used)
-
-    slices, out_shape, advanced = [], [], None
-    axis = 0
-    for k in key:
-        if k is None:
-            out_shape.append(1)
-            continue
-        dim = shape[axis]
-        if isinstance(k, slice):
-            start, stop, step = k.indices(dim)
-            slices.append((start, stop, step))
-            out_shape.append(_slice_len(start, stop, step))
-        elif _is_int_index(k):
-            i = operator.index(k)
-            if not -dim <= i < dim:
-                raise IndexOutOfRangeError(
-                    f"index {i} is out of bounds for axis {axis} with size {dim}"
-                )
-            i %= dim
-            slices.append((i, i + 1, 1))
-        else:
-            if advanced is not None:
-                raise InvalidArgumentError("index: only one integer-array index is supported")
-            slices.append((0, dim, 1))
-            advanced = (len(out_shape), k)
-            out_shape.append(dim)
-        axis += 1
-
-    x = _as_tensorish(x, "index")
-    if any(s != (0, d, 1) for s, d in zip(slices, shape)):
-        x = bind(strided_slice_p, x, slices=tuple(slices))
-    x = reshape(x, out_shape)
-    if advanced is not None:
-        position, index = advanced
-        x = gather(x, index, axis=position)
-    return x
-
-
-def _is_int_index(k) -> bool:
-    if isinstance(k, bool):
-        return False
-    if isinstance(k, int | np.integer):
-        return True
-    return is_tracer(k) and k.aval.ndim == 0 and k.aval.dtype.kind in "iu"

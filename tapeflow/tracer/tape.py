@@ -19,7 +19,7 @@ from tapeflow import nest, ops
 from tapeflow.graph.autodiff import backward_pass
 from tapeflow.graph.ir import Eqn, Graph, Var, new_var
 from tapeflow.ops import core
-from tapeflow.ops.core import InvalidArgumentError, OpTypeError, ShapedArray, is_float
+from tapeflow.ops.core import InvalidArgumentError, OpTypeError, is_float
 from tapeflow.tracer import variable as variable_module
 from tapeflow.tracer.tensor import Tensor, make_constant
 from tapeflow.tracer.variable import Variable

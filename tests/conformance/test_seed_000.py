@@ -48,7 +48,6 @@ def _reference(w, b, x):
 # ---------------------------------------------------------------- cells
 
 def test_seed000_cell1_imports():
-    import numpy as np  # noqa: F811
     import tapeflow as tf  # noqa: F811
     assert hasattr(tf, 'GradientTape')
     assert hasattr(tf, 'Variable')

@@ -17,7 +17,6 @@ import tapeflow as tf
 
 def test_seed003_cell1_imports():
     import tapeflow as tf  # noqa: F811
-    import numpy as np  # noqa: F811
     assert hasattr(tf, 'GradientTape')
 
 
