@@ -79,35 +79,49 @@ def _format_scalar(x) -> str:
     return str(x.item() if hasattr(x, "item") else x)
 
 
-def print_graph(graph: Graph) -> str:
-    names: dict[Var, str] = {}
+def var_names(graph: Graph) -> dict[Var, str]:
+    """The printer's name for every Var the graph defines, in order of definition."""
     fresh = _names()
+    names: dict[Var, str] = {}
+    defined = list(graph.inputs) + [v for v, _ in graph.consts]
+    defined += [v for eqn in graph.eqns for v in eqn.outputs]
+    for v in defined:
+        if v not in names:
+            names[v] = next(fresh)
+    return names
 
-    def bind(v: Var) -> str:
-        names[v] = next(fresh)
-        return f"{names[v]}:{_type(v.aval)}"
+
+def format_eqn(eqn: Eqn, names: dict[Var, str]) -> str:
+    """One equation as the printer writes it, with its source comment."""
+    def use(v: Var) -> str:
+        # A malformed graph still prints; the verifier says what is wrong with it.
+        return names.get(v, f"?{v.id}")
+
+    args = [use(v) for v in eqn.inputs]
+    args += [f"{k}={format_value(val)}" for k, val in eqn.params]
+    binders = ", ".join(f"{use(v)}:{_type(v.aval)}" for v in eqn.outputs)
+    line = f"{binders} = {eqn.prim.name}({', '.join(args)})"
+    if eqn.source is not None:
+        where = f"{os.path.basename(eqn.source[0])}:{eqn.source[1]}"
+        line = f"{line.ljust(_COMMENT_COLUMN - 2)}  # {where}"
+    return line
+
+
+def print_graph(graph: Graph) -> str:
+    names = var_names(graph)
 
     def use(v: Var) -> str:
-        if v not in names:  # a malformed graph still prints; the verifier says what is wrong
-            names[v] = f"?{v.id}"
-        return names[v]
+        return names.get(v, f"?{v.id}")
 
     header = []
     labels = graph.input_names or (None,) * len(graph.inputs)
     for v, label in zip(graph.inputs, labels):
-        header.append(bind(v) + (f" {label!r}" if label else ""))
+        header.append(f"{use(v)}:{_type(v.aval)}" + (f" {label!r}" if label else ""))
     lines = [f"graph({', '.join(header)})"]
     for v, value in graph.consts:
         shown = _format_array(value) if value.size <= CONST_LIMIT else "..."
-        lines.append(f"  {bind(v)} = const({shown})")
-    for eqn in graph.eqns:
-        args = [use(v) for v in eqn.inputs]
-        args += [f"{k}={format_value(val)}" for k, val in eqn.params]
-        binders = ", ".join(bind(v) for v in eqn.outputs)
-        line = f"  {binders} = {eqn.prim.name}({', '.join(args)})"
-        if eqn.source is not None:
-            line = f"{line.ljust(_COMMENT_COLUMN)}  # {os.path.basename(eqn.source[0])}:{eqn.source[1]}"
-        lines.append(line)
+        lines.append(f"  {use(v)}:{_type(v.aval)} = const({shown})")
+    lines += ["  " + format_eqn(eqn, names) for eqn in graph.eqns]
     outs = ", ".join(use(v) for v in graph.outputs)
     lines.append(f"  return ({outs},)" if len(graph.outputs) == 1 else f"  return ({outs})")
     return "\n".join(lines)

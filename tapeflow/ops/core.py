@@ -169,6 +169,10 @@ class Primitive:
         self.vjp = rule
         return rule
 
+    def def_lowering(self, lowering: "Scalar | LoopKernel") -> "Scalar | LoopKernel":
+        self.lowering = lowering
+        return lowering
+
     def out_avals(self, avals: tuple, params: dict) -> tuple:
         """Abstract evaluation, memoised on (avals, params); always returns a tuple."""
         cache = self._aval_cache
@@ -186,6 +190,30 @@ class Primitive:
         if key is not None and len(cache) < 4096:
             cache[key] = out
         return out
+
+
+# --------------------------------------------------------------------------------------------
+# Numba lowerings (the fourth rule): what the code generator reads
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """An elementwise primitive's lowering: `expr(*operand_exprs, **params)` is the Python
+    expression computing one output element from one element of each operand. The code
+    generator puts it inside a loop nest (fusing chains of them), with broadcasting done by
+    its indexing. Expressions may use `math`, `np` and `vm` (tapeflow.codegen.vecmath)."""
+
+    expr: Callable[..., str]
+
+
+@dataclass(frozen=True)
+class LoopKernel:
+    """A structured primitive's lowering: `emit(out, ins, avals, **params) -> list[str]`
+    returns statements (no indentation) that compute the array named `out` from the arrays
+    named in `ins`; `avals` are the output's and the inputs' ShapedArrays."""
+
+    emit: Callable[..., list[str]]
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import functools
 from tapeflow.ops.core import (
     InvalidArgumentError,
     Primitive,
+    Scalar,
     ShapedArray,
     bind,
     is_tracer,
@@ -32,6 +33,7 @@ def _custom_gradient_rule(y: ShapedArray, *xs: ShapedArray, grad_fn) -> ShapedAr
 
 
 custom_gradient_p.def_impl(lambda y, *xs, grad_fn: y)
+custom_gradient_p.def_lowering(Scalar(lambda y, *xs, grad_fn: y))  # forward: y itself
 
 
 @custom_gradient_p.def_vjp

@@ -11,6 +11,7 @@ import numpy as np
 
 from tapeflow.ops.core import (
     BOOL,
+    Scalar,
     canonical_dtype,
     default_dtype,
     dtype_of,
@@ -122,36 +123,47 @@ def _wrap_binary(p: Primitive):
 
 neg_p = unary("neg", np.negative, "-x", float_only=False)
 neg_p.def_vjp(per_input(lambda g, out, x: negative(g)))  # d(-x) = -dx
+neg_p.def_lowering(Scalar(lambda x: f"(-{x})"))
 
 abs_p = unary("abs", np.abs, "|x|", float_only=False)
 abs_p.def_vjp(per_input(lambda g, out, x: multiply(g, sign(x))))  # |x|' = sign(x); 0 at 0
+abs_p.def_lowering(Scalar(lambda x: f"abs({x})"))
 
 sign_p = unary("sign", np.sign, "-1, 0 or 1 by the sign of x", float_only=False)
 sign_p.def_vjp(per_input(lambda g, out, x: zeros_like(g)))  # piecewise constant: zero, as TF
+sign_p.def_lowering(Scalar(lambda x: f"np.sign({x})"))
 
 exp_p = unary("exp", np.exp, "e**x")
 exp_p.def_vjp(per_input(lambda g, out, x: multiply(g, out)))  # exp' = exp: reuse the output
+exp_p.def_lowering(Scalar(lambda x: f"math.exp({x})"))
 
 log_p = unary("log", np.log, "natural logarithm")
 log_p.def_vjp(per_input(lambda g, out, x: divide(g, x)))  # log' = 1/x
+log_p.def_lowering(Scalar(lambda x: f"math.log({x})"))
 
 log1p_p = unary("log1p", np.log1p, "log(1 + x), accurate near 0")
 log1p_p.def_vjp(per_input(lambda g, out, x: divide(g, add(x, 1))))  # 1/(1+x)
+log1p_p.def_lowering(Scalar(lambda x: f"math.log1p({x})"))
 
 sin_p = unary("sin", np.sin, "sine")
 sin_p.def_vjp(per_input(lambda g, out, x: multiply(g, cos(x))))
+sin_p.def_lowering(Scalar(lambda x: f"math.sin({x})"))
 
 cos_p = unary("cos", np.cos, "cosine")
 cos_p.def_vjp(per_input(lambda g, out, x: negative(multiply(g, sin(x)))))
+cos_p.def_lowering(Scalar(lambda x: f"math.cos({x})"))
 
 tan_p = unary("tan", np.tan, "tangent")
 tan_p.def_vjp(per_input(lambda g, out, x: multiply(g, add(1, multiply(out, out)))))  # 1+tan²
+tan_p.def_lowering(Scalar(lambda x: f"math.tan({x})"))
 
 tanh_p = unary("tanh", np.tanh, "hyperbolic tangent")
 tanh_p.def_vjp(per_input(lambda g, out, x: multiply(g, subtract(1, multiply(out, out)))))
+tanh_p.def_lowering(Scalar(lambda x: f"math.tanh({x})"))
 
 sqrt_p = unary("sqrt", np.sqrt, "square root")
 sqrt_p.def_vjp(per_input(lambda g, out, x: divide(multiply(g, 0.5), out)))  # 1/(2 sqrt x)
+sqrt_p.def_lowering(Scalar(lambda x: f"math.sqrt({x})"))
 
 
 def _logistic(x):
@@ -162,6 +174,7 @@ def _logistic(x):
 
 logistic_p = unary("logistic", _logistic, "sigmoid 1/(1+exp(-x))")
 logistic_p.def_vjp(per_input(lambda g, out, x: multiply(g, multiply(out, subtract(1, out)))))
+logistic_p.def_lowering(Scalar(lambda x: f"_sigmoid({x})"))
 
 
 def _softplus(x):
@@ -171,15 +184,19 @@ def _softplus(x):
 
 softplus_p = unary("softplus", _softplus, "log(1 + exp(x))")
 softplus_p.def_vjp(per_input(lambda g, out, x: multiply(g, sigmoid(x))))  # softplus' = sigmoid
+softplus_p.def_lowering(Scalar(lambda x: f"_softplus({x})"))
 
 identity_p = unary("identity", lambda x: x, "x itself (a named copy)", float_only=False)
 identity_p.def_vjp(per_input(lambda g, out, x: g))
+identity_p.def_lowering(Scalar(lambda x: x))
 
 stop_gradient_p = unary("stop_gradient", lambda x: x, "x, with no gradient", float_only=False)
 stop_gradient_p.def_vjp(nondifferentiable(1))
+stop_gradient_p.def_lowering(Scalar(lambda x: x))
 
 logical_not_p = unary("logical_not", np.logical_not, "not x, of a bool tensor", float_only=False)
 logical_not_p.def_vjp(nondifferentiable(1))
+logical_not_p.def_lowering(Scalar(lambda x: f"(not {x})"))
 
 negative = _wrap_unary(neg_p)
 sign = _wrap_unary(sign_p)
@@ -216,14 +233,17 @@ def logical_not(x, name=None):
 
 add_p = binary("add", np.add, "x + y")
 add_p.def_vjp(per_input(lambda g, out, x, y: g, lambda g, out, x, y: g))
+add_p.def_lowering(Scalar(lambda x, y: f"({x} + {y})"))
 
 sub_p = binary("sub", np.subtract, "x - y")
 sub_p.def_vjp(per_input(lambda g, out, x, y: g, lambda g, out, x, y: negative(g)))
+sub_p.def_lowering(Scalar(lambda x, y: f"({x} - {y})"))
 
 mul_p = binary("mul", np.multiply, "x * y")
 mul_p.def_vjp(
     per_input(lambda g, out, x, y: multiply(g, y), lambda g, out, x, y: multiply(g, x))
 )
+mul_p.def_lowering(Scalar(lambda x, y: f"({x} * {y})"))
 
 div_p = binary("div", np.divide, "x / y, of floats", result="float")
 div_p.def_vjp(
@@ -232,6 +252,7 @@ div_p.def_vjp(
         lambda g, out, x, y: negative(divide(multiply(g, x), multiply(y, y))),  # -x/y²
     )
 )
+div_p.def_lowering(Scalar(lambda x, y: f"({x} / {y})"))
 
 
 def _pow_kernel(x, y):
@@ -256,6 +277,7 @@ pow_p.def_vjp(
         _pow_grad_y,
     )
 )
+pow_p.def_lowering(Scalar(lambda x, y: f"({x} ** {y})"))
 
 max_p = binary("max", np.maximum, "elementwise maximum; a tie's gradient goes to x")
 max_p.def_vjp(
@@ -264,6 +286,7 @@ max_p.def_vjp(
         lambda g, out, x, y: where(less(x, y), g, zeros_like(g)),
     )
 )
+max_p.def_lowering(Scalar(lambda x, y: f"_maximum({x}, {y})"))
 
 min_p = binary("min", np.minimum, "elementwise minimum; a tie's gradient goes to x")
 min_p.def_vjp(
@@ -272,6 +295,7 @@ min_p.def_vjp(
         lambda g, out, x, y: where(greater(x, y), g, zeros_like(g)),
     )
 )
+min_p.def_lowering(Scalar(lambda x, y: f"_minimum({x}, {y})"))
 
 
 def _checked_int_division(kernel, name):
@@ -286,6 +310,7 @@ def _checked_int_division(kernel, name):
 floordiv_p = binary("floordiv", _checked_int_division(np.floor_divide, "floordiv"),
                     "floor(x / y)")
 floordiv_p.def_vjp(nondifferentiable(2))
+floordiv_p.def_lowering(Scalar(lambda x, y: f"({x} // {y})"))
 
 mod_p = binary("mod", _checked_int_division(np.mod, "mod"),
                "x - floor(x / y) * y (sign of y, as Python)")
@@ -295,6 +320,7 @@ mod_p.def_vjp(
         lambda g, out, x, y: multiply(negative(g), floordiv(x, y)),  # d/dy = -floor(x/y)
     )
 )
+mod_p.def_lowering(Scalar(lambda x, y: f"({x} % {y})"))
 
 add = _wrap_binary(add_p)
 subtract = _wrap_binary(sub_p)
@@ -319,18 +345,19 @@ def divide(x, y, name=None):
 # --------------------------------------------------------------------------------------------
 
 
-def _comparison(name, kernel, doc):
+def _comparison(name, kernel, doc, op: str):
     p = binary(name, kernel, doc, result="bool", allow_bool=name in ("eq", "ne"))
     p.def_vjp(nondifferentiable(2))
+    p.def_lowering(Scalar(lambda x, y: f"({x} {op} {y})"))
     return p
 
 
-eq_p = _comparison("eq", np.equal, "x == y")
-ne_p = _comparison("ne", np.not_equal, "x != y")
-lt_p = _comparison("lt", np.less, "x < y")
-le_p = _comparison("le", np.less_equal, "x <= y")
-gt_p = _comparison("gt", np.greater, "x > y")
-ge_p = _comparison("ge", np.greater_equal, "x >= y")
+eq_p = _comparison("eq", np.equal, "x == y", "==")
+ne_p = _comparison("ne", np.not_equal, "x != y", "!=")
+lt_p = _comparison("lt", np.less, "x < y", "<")
+le_p = _comparison("le", np.less_equal, "x <= y", "<=")
+gt_p = _comparison("gt", np.greater, "x > y", ">")
+ge_p = _comparison("ge", np.greater_equal, "x >= y", ">=")
 
 equal = _wrap_binary(eq_p)
 not_equal = _wrap_binary(ne_p)
@@ -340,7 +367,7 @@ greater = _wrap_binary(gt_p)
 greater_equal = _wrap_binary(ge_p)
 
 
-def _logical(name, kernel, doc):
+def _logical(name, kernel, doc, op: str):
     p = Primitive(name, doc=doc)
 
     @p.def_abstract_eval
@@ -351,11 +378,12 @@ def _logical(name, kernel, doc):
 
     p.def_impl(kernel)
     p.def_vjp(nondifferentiable(2))
+    p.def_lowering(Scalar(lambda x, y: f"({x} {op} {y})"))
     return p
 
 
-and_p = _logical("logical_and", np.logical_and, "x and y, of bool tensors")
-or_p = _logical("logical_or", np.logical_or, "x or y, of bool tensors")
+and_p = _logical("logical_and", np.logical_and, "x and y, of bool tensors", "and")
+or_p = _logical("logical_or", np.logical_or, "x or y, of bool tensors", "or")
 logical_and = _wrap_binary(and_p)
 logical_or = _wrap_binary(or_p)
 
@@ -376,6 +404,7 @@ def _select_rule(c: ShapedArray, x: ShapedArray, y: ShapedArray) -> ShapedArray:
 
 
 select_p.def_impl(np.where)
+select_p.def_lowering(Scalar(lambda c, x, y: f"({x} if {c} else {y})"))
 select_p.def_vjp(
     per_input(
         None,  # the condition
@@ -408,6 +437,9 @@ def _cast_rule(x: ShapedArray, *, dtype: np.dtype) -> ShapedArray:
 
 
 cast_p.def_impl(lambda x, *, dtype: x.astype(dtype))
+cast_p.def_lowering(
+    Scalar(lambda x, *, dtype: f"({x} != 0)" if dtype == BOOL else f"np.{dtype.name}({x})")
+)
 cast_p.def_vjp(
     per_input(
         # Only float -> float casts carry a gradient (cast back to the input's precision).

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from tapeflow.ops import lowering as lw
 from tapeflow.ops.core import (
     InvalidArgumentError,
+    LoopKernel,
     OpTypeError,
     Primitive,
     ShapedArray,
@@ -46,6 +48,32 @@ def _matmul_rule(a: ShapedArray, b: ShapedArray) -> ShapedArray:
 
 
 matmul_p.def_impl(np.matmul)
+
+
+@matmul_p.def_lowering
+@LoopKernel
+def _matmul_lowering(out, ins, avals):
+    # Floats go to BLAS through np.dot (operands are C-contiguous: the generated code makes
+    # every intermediate itself); integers, which np.dot refuses inside Numba, get loops.
+    a, b = ins
+    out_aval, a_aval, b_aval = avals
+    dt = lw.dtype_expr(out_aval.dtype)
+    batch = out_aval.shape[:-2]
+    names = lw.loop_vars(len(batch), "n")
+    ai = lw.broadcast_index(a_aval.shape[:-2], batch, names)
+    bi = lw.broadcast_index(b_aval.shape[:-2], batch, names)
+    sub = lambda name, i: name if not batch else f"{name}[{i}]"  # noqa: E731
+    if out_aval.dtype.kind == "f":
+        body = [f"{sub(out, lw.index(names))}[:, :] = np.dot({sub(a, ai)}, {sub(b, bi)})"]
+    else:
+        m, k, n = a_aval.shape[-2], a_aval.shape[-1], b_aval.shape[-1]
+        body = lw.loop_nest((m, n), [
+            "_acc = 0",
+            f"for _k in range({k}):",
+            f"    _acc += {sub(a, ai)}[i0, _k] * {sub(b, bi)}[_k, i1]",
+            f"{sub(out, lw.index(names))}[i0, i1] = _acc",
+        ])
+    return [f"{out} = np.empty({out_aval.shape}, dtype={dt})"] + lw.loop_nest(batch, body, "n")
 
 
 def _swap_last(t):

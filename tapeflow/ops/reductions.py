@@ -6,10 +6,14 @@ cotangent back at keepdims shape, then broadcast it to the input's shape.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from tapeflow.ops import lowering as lw
 from tapeflow.ops.core import (
     BOOL,
+    LoopKernel,
     InvalidArgumentError,
     OpTypeError,
     Primitive,
@@ -54,13 +58,38 @@ def _reduce_rule(name: str):
     return rule
 
 
-def reduction(name: str, kernel, doc: str) -> Primitive:
-    """A primitive reducing `x` over `axes`."""
+def reduction(name: str, kernel, doc: str, combine: str) -> Primitive:
+    """A primitive reducing `x` over `axes`; `combine` ('sum', 'prod', 'max', 'min') names
+    how its loop lowering folds an element into the running result."""
     p = Primitive(name, doc=doc)
     p.def_abstract_eval(_reduce_rule(name))
     p.def_impl(lambda x, *, axes, keepdims: np.asarray(kernel(x, axis=axes, keepdims=keepdims),
                                                       dtype=x.dtype))
+    p.def_lowering(LoopKernel(functools.partial(_reduce_lowering, combine)))
     return p
+
+
+_COMBINE = {
+    "sum": "{acc} + {x}",
+    "prod": "{acc} * {x}",
+    "max": "_maximum({acc}, {x})",
+    "min": "_minimum({acc}, {x})",
+}
+
+
+def _reduce_lowering(combine, out, ins, avals, *, axes, keepdims):
+    (x,) = ins
+    out_aval, x_aval = avals
+    names = lw.loop_vars(x_aval.ndim)
+    if keepdims:
+        dst = ["0" if i in axes else n for i, n in enumerate(names)]
+    else:
+        dst = [n for i, n in enumerate(names) if i not in axes]
+    acc = f"{out}[{lw.index(dst)}]"
+    init = lw.identity_value(combine, out_aval.dtype)
+    body = [f"{acc} = " + _COMBINE[combine].format(acc=acc, x=f"{x}[{lw.index(names)}]")]
+    return [f"{out} = np.full({out_aval.shape}, {init}, dtype={lw.dtype_expr(out_aval.dtype)})"] \
+        + lw.loop_nest(x_aval.shape, body)
 
 
 def _keep(t, x, axes):
@@ -74,7 +103,7 @@ def _expand(t, x, axes):
     return broadcast_to(_keep(t, x, axes), x.aval.shape)
 
 
-reduce_sum_p = reduction("reduce_sum", np.sum, "sum over `axes`")
+reduce_sum_p = reduction("reduce_sum", np.sum, "sum over `axes`", "sum")
 reduce_sum_p.def_vjp(per_input(lambda g, out, x, *, axes, keepdims: _expand(g, x, axes)))
 
 
@@ -100,11 +129,11 @@ def _extremum_kernel(kernel, lowest: bool):
 
 
 reduce_max_p = reduction("reduce_max", _extremum_kernel(np.max, lowest=True),
-                         "maximum over `axes`")
+                         "maximum over `axes`", "max")
 reduce_max_p.def_vjp(per_input(_extremum_vjp))
 
 reduce_min_p = reduction("reduce_min", _extremum_kernel(np.min, lowest=False),
-                         "minimum over `axes`")
+                         "minimum over `axes`", "min")
 reduce_min_p.def_vjp(per_input(_extremum_vjp))
 
 
@@ -125,7 +154,7 @@ def _prod_vjp(g, out, x, *, axes, keepdims):
     return multiply(_expand(g, x, axes), others)
 
 
-reduce_prod_p = reduction("reduce_prod", np.prod, "product over `axes`")
+reduce_prod_p = reduction("reduce_prod", np.prod, "product over `axes`", "prod")
 reduce_prod_p.def_vjp(per_input(_prod_vjp))
 
 

@@ -11,8 +11,11 @@ import operator
 
 import numpy as np
 
+from tapeflow.ops import lowering as lw
 from tapeflow.ops.core import (
     InvalidArgumentError,
+    LoopKernel,
+    Scalar,
     OpTypeError,
     Primitive,
     ShapedArray,
@@ -59,6 +62,20 @@ reshape_p.def_impl(lambda x, *, new_sizes: x.reshape(new_sizes))
 reshape_p.def_vjp(per_input(lambda g, out, x, *, new_sizes: reshape(g, x.aval.shape)))
 
 
+@reshape_p.def_lowering
+@LoopKernel
+def _reshape_lowering(out, ins, avals, *, new_sizes):
+    (x,) = ins
+    out_aval, x_aval = avals
+    if out_aval.ndim and x_aval.ndim:
+        return [f"{out} = np.ascontiguousarray({x}).reshape({tuple(new_sizes)})"]
+    # To or from a 0-d array: copy the one element (numba's reshape needs a non-empty shape).
+    src = f"{x}[()]" if not x_aval.ndim else f"{x}.ravel()[0]"
+    dst = "()" if not out_aval.ndim else lw.index(["0"] * out_aval.ndim)
+    return [f"{out} = np.empty({tuple(new_sizes)}, dtype={lw.dtype_expr(out_aval.dtype)})",
+            f"{out}[{dst}] = {src}"]
+
+
 def reshape(x, shape, name=None):
     """`tf.reshape`; one dimension may be -1 (inferred)."""
     x = _as_tensorish(x, "reshape")
@@ -101,6 +118,20 @@ transpose_p.def_vjp(
 )
 
 
+@transpose_p.def_lowering
+@LoopKernel
+def _transpose_lowering(out, ins, avals, *, perm):
+    (x,) = ins
+    out_aval = avals[0]
+    names = lw.loop_vars(out_aval.ndim)
+    src = [""] * len(perm)
+    for k, p in enumerate(perm):  # out[i_k] reads x at axis perm[k]
+        src[p] = names[k]
+    body = [f"{out}[{lw.index(names)}] = {x}[{lw.index(src)}]"]
+    return [f"{out} = np.empty({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"] + \
+        lw.loop_nest(out_aval.shape, body)
+
+
 def transpose(a, perm=None, conjugate=False, name=None):
     """`tf.transpose`; without `perm`, the axes are reversed."""
     a = _as_tensorish(a, "transpose")
@@ -130,6 +161,7 @@ def _broadcast_to_rule(x: ShapedArray, *, shape: tuple[int, ...]) -> ShapedArray
 broadcast_to_p.def_impl(lambda x, *, shape: np.broadcast_to(x, shape))
 # The cotangent stays at the broadcast shape: autodiff sums it down, as for every op.
 broadcast_to_p.def_vjp(per_input(lambda g, out, x, *, shape: g))
+broadcast_to_p.def_lowering(Scalar(lambda x, *, shape: x))  # the loop's indexing broadcasts
 
 
 def broadcast_to(input, shape, name=None):  # noqa: A002 - TensorFlow's argument name
@@ -187,6 +219,21 @@ def _concatenate_rule(*xs: ShapedArray, axis: int) -> ShapedArray:
 
 
 concatenate_p.def_impl(lambda *xs, axis: np.concatenate(xs, axis=axis))
+
+
+@concatenate_p.def_lowering
+@LoopKernel
+def _concatenate_lowering(out, ins, avals, *, axis):
+    out_aval = avals[0]
+    lines = [f"{out} = np.empty({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"]
+    start = 0
+    for name, aval in zip(ins, avals[1:]):
+        stop = start + aval.shape[axis]
+        where = [":"] * out_aval.ndim
+        where[axis] = f"{start}:{stop}"
+        lines.append(f"{out}[{', '.join(where)}] = {name}")
+        start = stop
+    return lines
 
 
 @concatenate_p.def_vjp
@@ -256,6 +303,16 @@ strided_slice_p.def_vjp(
                                                 shape=x.aval.shape))
 )
 
+
+def _slice_text(slices) -> str:
+    return ", ".join(f"{a}:{'' if b < 0 else b}:{c}" for a, b, c in slices)
+
+
+@strided_slice_p.def_lowering
+@LoopKernel
+def _strided_slice_lowering(out, ins, avals, *, slices):
+    return [f"{out} = np.ascontiguousarray({ins[0]}[{_slice_text(slices)}])"]
+
 pad_strided_p = Primitive(
     "pad_strided", doc="zeros of `shape` with x written at the strided slice (slice's transpose)"
 )
@@ -278,6 +335,14 @@ def _pad_strided(x, *, slices, shape):
 pad_strided_p.def_impl(_pad_strided)
 pad_strided_p.def_vjp(per_input(lambda g, out, x, *, slices, shape: bind(strided_slice_p, g,
                                                                          slices=slices)))
+
+
+@pad_strided_p.def_lowering
+@LoopKernel
+def _pad_strided_lowering(out, ins, avals, *, slices, shape):
+    dt = lw.dtype_expr(avals[0].dtype)
+    return [f"{out} = np.zeros({tuple(shape)}, dtype={dt})",
+            f"{out}[{_slice_text(slices)}] = {ins[0]}"]
 
 # --------------------------------------------------------------------------------------------
 # gather and its transpose
@@ -315,6 +380,27 @@ gather_p.def_vjp(
     )
 )
 
+
+@gather_p.def_lowering
+@LoopKernel
+def _gather_lowering(out, ins, avals, *, axis):
+    # Indices are data: each is checked before it is read, so a bad one raises, never reads
+    # out of bounds.
+    x, idx = ins
+    out_aval, x_aval, idx_aval = avals
+    names = lw.loop_vars(out_aval.ndim)
+    k = idx_aval.ndim
+    j = f"{idx}[{lw.index(names[axis:axis + k])}]"
+    src = names[:axis] + ["_j"] + names[axis + k:]
+    body = [
+        f"_j = {j}",
+        f"if _j < 0 or _j >= {x_aval.shape[axis]}:",
+        "    raise IndexError('gather: an index is out of range')",
+        f"{out}[{lw.index(names)}] = {x}[{lw.index(src)}]",
+    ]
+    return [f"{out} = np.empty({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"] + \
+        lw.loop_nest(out_aval.shape, body)
+
 scatter_add_p = Primitive(
     "scatter_add", doc="zeros with `size` rows on `axis`, g's slices added at indices (gather's "
     "transpose)"
@@ -343,6 +429,24 @@ scatter_add_p.def_impl(_scatter_add)
 scatter_add_p.def_vjp(
     per_input(lambda ct, out, g, idx, *, axis, size: bind(gather_p, ct, idx, axis=axis), None)
 )
+
+
+@scatter_add_p.def_lowering
+@LoopKernel
+def _scatter_add_lowering(out, ins, avals, *, axis, size):
+    g, idx = ins
+    out_aval, g_aval, idx_aval = avals
+    names = lw.loop_vars(g_aval.ndim)
+    k = idx_aval.ndim
+    dst = names[:axis] + ["_j"] + names[axis + k:]
+    body = [
+        f"_j = {idx}[{lw.index(names[axis:axis + k])}]",
+        f"if _j < 0 or _j >= {size}:",
+        "    raise IndexError('scatter_add: an index is out of range')",
+        f"{out}[{lw.index(dst)}] += {g}[{lw.index(names)}]",
+    ]
+    return [f"{out} = np.zeros({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"] + \
+        lw.loop_nest(g_aval.shape, body)
 
 
 def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):

@@ -19,10 +19,10 @@ from typing import Any, Callable
 import numpy as np
 
 from tapeflow import nest
-from tapeflow.graph.interp import Interpreter
 from tapeflow.graph.passes import optimize
 from tapeflow.ops.core import bind
 from tapeflow.runtime import signature as sig
+from tapeflow.runtime.backends import BACKENDS, make_executor
 from tapeflow.runtime.trace import Trace, TracedGraph, active_trace, close_trace, fresh_input
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer.tape import PACKAGE_DIR
@@ -40,12 +40,11 @@ class RetraceWarning(UserWarning):
 class ConcreteFunction:
     """One traced, optimised path of a function for one signature."""
 
-    def __init__(self, traced: TracedGraph, optimized=None):
+    def __init__(self, traced: TracedGraph, backend: str = "interpreter"):
         self.traced = traced
         self.raw_graph = traced.graph
-        self.graph = optimized if optimized is not None else optimize(traced.graph)
-        self._interpreter = Interpreter(self.graph)
-        self._input_ids = {id(v): i for i, v in enumerate(self.graph.inputs)}
+        self.graph = optimize(traced.graph)
+        self._execute = make_executor(backend, self.graph)
 
     @property
     def guards(self):
@@ -61,7 +60,7 @@ class ConcreteFunction:
         """Run the graph; None when a guard fails (nothing is committed then)."""
         if tape_module._recording:
             return self._run_recorded(arg_values)
-        outs = self._interpreter.run(*self._gather(arg_values))
+        outs = self._execute(self._gather(arg_values))
         for guard, index in self.traced.guards:
             if not guard.holds(outs[index]):
                 return None
@@ -114,7 +113,12 @@ class Function:
         input_signature=None,
         max_specializations: int = 8,
         name: str | None = None,
+        backend: str = "interpreter",
     ):
+        if backend not in BACKENDS:
+            raise ValueError(f"tapeflow.function: unknown backend {backend!r}; choose one of "
+                             f"{', '.join(BACKENDS)}")
+        self.backend = backend
         self._fn = fn
         self._signature = inspect.signature(fn)
         self.input_signature = (
@@ -228,7 +232,7 @@ class Function:
         if not commit:
             for variable, original in trace.recorder.written.values():
                 variable._value = original
-        return ConcreteFunction(traced), result
+        return ConcreteFunction(traced, self.backend), result
 
     def _retrace_message(self, key, paths) -> str | None:
         """The RetraceWarning's text when this trace is not the function's first."""
@@ -324,7 +328,8 @@ def _suggestion(old_key, new_key) -> str:
     return ". Consider input_signature with None dimensions for arguments whose shape varies"
 
 
-def function(fn=None, *, input_signature=None, max_specializations: int = 8, **unused):
+def function(fn=None, *, input_signature=None, max_specializations: int = 8,
+             backend: str = "interpreter", **unused):
     """`@tapeflow.function`, bare or with arguments, on functions and methods."""
     for option in unused:
         if option not in ("jit_compile", "reduce_retracing", "autograph",
@@ -334,7 +339,7 @@ def function(fn=None, *, input_signature=None, max_specializations: int = 8, **u
     def wrap(f):
         return Function(f, input_signature=input_signature,
                         max_specializations=max_specializations,
-                        name=unused.get("name"))
+                        name=unused.get("name"), backend=backend)
 
     return wrap if fn is None else wrap(fn)
 

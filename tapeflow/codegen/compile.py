@@ -1,0 +1,118 @@
+"""Compile a graph: write its generated module into the cache directory, import it from
+there (so Numba's `cache=True` works across processes), and hand back `entry`.
+
+The key hashes the printed IR with the versions of tapeflow, numba and numpy and the CPU, so
+a change to any of them compiles afresh. A directory that cannot be written (read-only,
+missing, full) or a module that cannot be read back never fails a call: the module is then
+compiled in memory, and a warning says so once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import platform
+import sys
+import tempfile
+import types
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import numba
+import numpy as np
+
+import tapeflow
+from tapeflow.codegen.emit import generate_source
+from tapeflow.graph.ir import Graph
+from tapeflow.graph.printer import print_graph
+
+_warned: set[str] = set()
+
+
+def default_cache_dir() -> Path:
+    """`TAPEFLOW_CACHE_DIR` if set, else the user cache directory (XDG on Linux)."""
+    if os.environ.get("TAPEFLOW_CACHE_DIR"):
+        return Path(os.environ["TAPEFLOW_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "tapeflow"
+
+
+def cache_key(graph: Graph) -> str:
+    text = "\n".join([
+        print_graph(graph),
+        f"tapeflow {tapeflow.__version__}",
+        f"numba {numba.__version__}",
+        f"numpy {np.__version__}",
+        f"cpu {platform.machine()} {numba.config.CPU_NAME or ''}",
+        f"python {sys.version_info[:2]}",
+    ])
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def compile_graph(graph: Graph, cache_dir: Path | None = None) -> Callable:
+    """The compiled entry function of `graph` (from the cache when it is there)."""
+    key = cache_key(graph)
+    # A unique module name per entry: forked workers must not collide (numba issue 10486).
+    module_name = f"tapeflow_kernel_{key}"
+    if module_name in sys.modules:
+        return sys.modules[module_name].entry
+    directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    try:
+        path = _write_source(directory, module_name, generate_source(graph, cache=True))
+        return _import(module_name, path).entry
+    except (OSError, SyntaxError, ImportError, ValueError) as e:
+        sys.modules.pop(module_name, None)
+        _warn_once(directory, e)
+        return _in_memory(module_name, generate_source(graph, cache=False)).entry
+
+
+def _write_source(directory: Path, module_name: str, source: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{module_name}.py"
+    try:
+        if path.read_text() == source:
+            return path
+    except (OSError, UnicodeDecodeError):
+        pass  # missing or unreadable: (re)write it
+    # Write to a temporary file and rename: concurrent writers each rename a whole file.
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{module_name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(source)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _import(module_name: str, path: Path) -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    # Registered before running it, or a second process cannot unpickle the cached
+    # environment (NUMBA-NOTES.md).
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _in_memory(module_name: str, source: str) -> types.ModuleType:
+    module = types.ModuleType(module_name)
+    sys.modules[module_name] = module
+    exec(compile(source, f"<{module_name}>", "exec"), module.__dict__)
+    return module
+
+
+def _warn_once(directory: Path, error: Exception) -> None:
+    if str(directory) in _warned:
+        return
+    _warned.add(str(directory))
+    warnings.warn(
+        f"tapeflow: cannot use the compile cache at {directory} ({type(error).__name__}: "
+        f"{error}); compiling in memory instead (set TAPEFLOW_CACHE_DIR to a writable "
+        "directory to keep compiled code between runs)",
+        RuntimeWarning,
+        stacklevel=3,
+    )

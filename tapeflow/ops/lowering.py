@@ -1,0 +1,55 @@
+"""Helpers that the loop-template lowerings of structured primitives share.
+
+They build Python source text (statements without indentation, and index expressions);
+`tapeflow/codegen` places that text inside the generated entry function.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def dtype_expr(dtype: np.dtype) -> str:
+    """The numpy scalar type as generated code names it: `np.float32`, `np.bool_`."""
+    return "np.bool_" if dtype.kind == "b" else f"np.{dtype.name}"
+
+
+def index(names) -> str:
+    """`a[i0, i1]`-style subscript text for loop variables; `()` for a 0-d array."""
+    names = list(names)
+    return ", ".join(names) if names else "()"
+
+
+def loop_vars(ndim: int, prefix: str = "i") -> list[str]:
+    return [f"{prefix}{k}" for k in range(ndim)]
+
+
+def loop_nest(shape, body: list[str], prefix: str = "i") -> list[str]:
+    """`for i0 in range(d0): for i1 in range(d1): body` as indented lines."""
+    lines = []
+    for depth, d in enumerate(shape):
+        lines.append("    " * depth + f"for {prefix}{depth} in range({d}):")
+    pad = "    " * len(shape)
+    return lines + [pad + line for line in body]
+
+
+def broadcast_index(in_shape, out_shape, names) -> str:
+    """The subscript reading an operand of `in_shape` broadcast to `out_shape` at `names`."""
+    lead = len(out_shape) - len(in_shape)
+    parts = [
+        names[lead + j] if d == out_shape[lead + j] else "0" for j, d in enumerate(in_shape)
+    ]
+    return index(parts)
+
+
+def identity_value(kind: str, dtype: np.dtype) -> str:
+    """The start value of a reduction: 0 for sums, 1 for products, -inf/+inf (or the
+    integer extremes) for max/min."""
+    if kind == "sum":
+        return "0"
+    if kind == "prod":
+        return "1"
+    if dtype.kind == "f":
+        return "-np.inf" if kind == "max" else "np.inf"
+    info = np.iinfo(dtype)
+    return str(info.min if kind == "max" else info.max)
