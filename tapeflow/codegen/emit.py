@@ -51,7 +51,7 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
         "import numba",
         "import numpy as np",
         "",
-        "from tapeflow.codegen.prelude import _maximum, _minimum, _sigmoid, _softplus",
+        "from tapeflow.codegen.prelude import _maximum, _minimum, _power, _sigmoid, _softplus",
         "",
         "",
         f"@numba.njit(cache={cache}, fastmath={set(FASTMATH)!r}, error_model='numpy', "

@@ -277,7 +277,7 @@ pow_p.def_vjp(
         _pow_grad_y,
     )
 )
-pow_p.def_lowering(Scalar(lambda x, y: f"({x} ** {y})"))
+pow_p.def_lowering(Scalar(lambda x, y: f"_power({x}, {y})"))
 
 max_p = binary("max", np.maximum, "elementwise maximum; a tie's gradient goes to x")
 max_p.def_vjp(

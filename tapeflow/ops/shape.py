@@ -305,7 +305,11 @@ strided_slice_p.def_vjp(
 
 
 def _slice_text(slices) -> str:
-    return ", ".join(f"{a}:{'' if b < 0 else b}:{c}" for a, b, c in slices)
+    """The same slices as `_np_slices`, as source text for generated code."""
+    def text(s: slice) -> str:
+        return f"{s.start}:{'' if s.stop is None else s.stop}:{s.step}"
+
+    return ", ".join(text(s) for s in _np_slices(slices))
 
 
 @strided_slice_p.def_lowering
