@@ -54,8 +54,10 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
         "from tapeflow.codegen.prelude import _maximum, _minimum, _power, _sigmoid, _softplus",
         "",
         "",
-        f"@numba.njit(cache={cache}, fastmath={set(FASTMATH)!r}, error_model='numpy', "
-        "nogil=True)",
+        # A set literal written in a fixed order: the module's text must not depend on string
+        # hashing, or every process would rewrite it and invalidate Numba's cache.
+        f"@numba.njit(cache={cache}, fastmath={{{', '.join(map(repr, FASTMATH))}}}, "
+        "error_model='numpy', nogil=True)",
         f"def entry({', '.join(args)}):",
     ]
     return "\n".join(header + ["    " + line for line in body]) + "\n"

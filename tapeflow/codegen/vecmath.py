@@ -69,8 +69,11 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload
 
-# Kernels set their own fastmath so they never inherit the caller's (see the module docstring).
-_kernel = numba.njit(fastmath={"contract"})
+# Kernels set their own fastmath so they never inherit the caller's (see the module docstring),
+# and the numpy error model: Python's raises ZeroDivisionError on x/0, a branch that stops
+# vectorisation (our divisions by 0 are meant to give inf/nan).
+_KERNEL_OPTIONS = {"fastmath": {"contract"}, "error_model": "numpy", "forceinline": True}
+_kernel = numba.njit(**_KERNEL_OPTIONS)
 
 _f32 = np.float32
 
@@ -437,7 +440,7 @@ def _call(x, kernel_f32, kernel_f64):
 def _register(public, kernel_f32, kernel_f64):
     """Make `public` callable from njit code on float32 and float64 scalars."""
 
-    @overload(public)
+    @overload(public, jit_options=_KERNEL_OPTIONS)
     def _typed(x):
         if x == types.float32:
             return lambda x: kernel_f32(x)
