@@ -11,6 +11,7 @@ on-disk cache can reuse it.
 from __future__ import annotations
 
 from tapeflow.graph.ir import Graph
+from tapeflow.graph.passes.fuse import fuse, is_loop, is_reduction, iteration_shape
 from tapeflow.graph.printer import format_eqn, var_names
 from tapeflow.ops import lowering as lw
 from tapeflow.ops.core import LoopKernel, Scalar
@@ -37,10 +38,17 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
     """The module source for `graph`, whose `entry(*inputs, *consts)` returns the outputs."""
     names = array_names(graph)
     args = [names[v] for v in graph.inputs] + [names[v] for v, _ in graph.consts]
+    plan = fuse(graph)
+    needed_later = _values_needed_outside(graph, plan)
     body: list[str] = []
-    for eqn in graph.eqns:
-        body.append(f"# {format_eqn(eqn, names)}")
-        body.extend(_lower_eqn(eqn, names))
+    for group in plan.groups:
+        eqns = [graph.eqns[i] for i in group]
+        if is_loop(eqns[0]):
+            body.extend(_lower_fused(eqns, names, needed_later))
+        else:
+            (eqn,) = eqns
+            body.append(f"# {format_eqn(eqn, names)}")
+            body.extend(_lower_eqn(eqn, names))
     outs = ", ".join(names[v] for v in graph.outputs)
     body.append(f"return ({outs},)" if len(graph.outputs) == 1 else f"return ({outs})")
     header = [
@@ -61,6 +69,74 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
         f"def entry({', '.join(args)}):",
     ]
     return "\n".join(header + ["    " + line for line in body]) + "\n"
+
+
+def _values_needed_outside(graph: Graph, plan) -> set:
+    """Vars that must be stored to an array: read by another group, or returned."""
+    group_of = {}
+    for n, group in enumerate(plan.groups):
+        for i in group:
+            for v in graph.eqns[i].outputs:
+                group_of[v] = n
+    needed = set(graph.outputs)
+    for n, group in enumerate(plan.groups):
+        for i in group:
+            needed.update(v for v in graph.eqns[i].inputs if group_of.get(v, n) != n)
+    return needed
+
+
+def _lower_fused(eqns, names, needed_later: set) -> list[str]:
+    """One loop nest computing a run of elementwise equations over one iteration space,
+    with the reductions of its values accumulated in the same loop.
+
+    Values stay in scalar temporaries (`_e` for array `e`) inside the loop; those needed
+    after the group are also stored to their arrays. A reduction to one element keeps its
+    running value in a scalar (`_acc_i`), which LLVM can vectorise; others accumulate into
+    their output array.
+    """
+    shape = iteration_shape(eqns[0])
+    ivars = lw.loop_vars(len(shape))
+    here = lw.index(ivars)
+    local = {eqn.outputs[0] for eqn in eqns if not is_reduction(eqn)}
+    before, body, after = [], [], []
+    for eqn in eqns:
+        (out,) = eqn.outputs
+        name = names[out]
+        dtype = lw.dtype_expr(out.aval.dtype)
+        operands = [
+            f"_{names[v]}" if v in local else
+            f"{names[v]}[{lw.broadcast_index(v.aval.shape, shape, ivars)}]"
+            for v in eqn.inputs
+        ]
+        body.append(f"# {format_eqn(eqn, names)}")
+        if is_reduction(eqn):
+            combine = eqn.prim.lowering.combine
+            init = lw.identity_value(combine, out.aval.dtype)
+            if out.aval.size == 1:
+                acc = f"_acc_{name}"
+                before.append(f"{acc} = {dtype}({init})")
+                after.append(f"{name} = np.full({out.aval.shape}, {acc}, dtype={dtype})")
+            else:
+                before.append(f"{name} = np.full({out.aval.shape}, {init}, dtype={dtype})")
+                axes, keep = eqn.params_dict["axes"], eqn.params_dict["keepdims"]
+                dst = [("0" if keep else None) if k in axes else iv
+                       for k, iv in enumerate(ivars)]
+                acc = f"{name}[{lw.index(d for d in dst if d is not None)}]"
+            body.append(f"{acc} = {_COMBINE[combine].format(acc=acc, x=operands[0])}")
+            continue
+        body.append(f"_{name} = {eqn.prim.lowering.expr(*operands, **eqn.params_dict)}")
+        if out in needed_later:
+            before.append(f"{name} = np.empty({shape}, dtype={dtype})")
+            body.append(f"{name}[{here}] = _{name}")
+    return before + lw.loop_nest(shape, body) + after
+
+
+_COMBINE = {
+    "sum": "{acc} + {x}",
+    "prod": "{acc} * {x}",
+    "max": "_maximum({acc}, {x})",
+    "min": "_minimum({acc}, {x})",
+}
 
 
 def _lower_eqn(eqn, names) -> list[str]:

@@ -169,7 +169,8 @@ class Primitive:
         self.vjp = rule
         return rule
 
-    def def_lowering(self, lowering: "Scalar | LoopKernel") -> "Scalar | LoopKernel":
+    def def_lowering(self, lowering):
+        """Register the Numba lowering: a `Scalar`, `Reduction` or `LoopKernel`."""
         self.lowering = lowering
         return lowering
 
@@ -205,6 +206,15 @@ class Scalar:
     its indexing. Expressions may use `math`, `np` and `vm` (tapeflow.codegen.vecmath)."""
 
     expr: Callable[..., str]
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """A reduction's lowering: `combine` ('sum', 'prod', 'max' or 'min') says how an element
+    folds into the running result. The code generator writes the loop, alone or fused into
+    the loop that produces the reduced values."""
+
+    combine: str
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,14 @@ cotangent back at keepdims shape, then broadcast it to the input's shape.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
-from tapeflow.ops import lowering as lw
 from tapeflow.ops.core import (
     BOOL,
-    LoopKernel,
     InvalidArgumentError,
     OpTypeError,
     Primitive,
+    Reduction,
     ShapedArray,
     bind,
     is_float,
@@ -65,31 +62,9 @@ def reduction(name: str, kernel, doc: str, combine: str) -> Primitive:
     p.def_abstract_eval(_reduce_rule(name))
     p.def_impl(lambda x, *, axes, keepdims: np.asarray(kernel(x, axis=axes, keepdims=keepdims),
                                                       dtype=x.dtype))
-    p.def_lowering(LoopKernel(functools.partial(_reduce_lowering, combine)))
+    p.def_lowering(Reduction(combine))
     return p
 
-
-_COMBINE = {
-    "sum": "{acc} + {x}",
-    "prod": "{acc} * {x}",
-    "max": "_maximum({acc}, {x})",
-    "min": "_minimum({acc}, {x})",
-}
-
-
-def _reduce_lowering(combine, out, ins, avals, *, axes, keepdims):
-    (x,) = ins
-    out_aval, x_aval = avals
-    names = lw.loop_vars(x_aval.ndim)
-    if keepdims:
-        dst = ["0" if i in axes else n for i, n in enumerate(names)]
-    else:
-        dst = [n for i, n in enumerate(names) if i not in axes]
-    acc = f"{out}[{lw.index(dst)}]"
-    init = lw.identity_value(combine, out_aval.dtype)
-    body = [f"{acc} = " + _COMBINE[combine].format(acc=acc, x=f"{x}[{lw.index(names)}]")]
-    return [f"{out} = np.full({out_aval.shape}, {init}, dtype={lw.dtype_expr(out_aval.dtype)})"] \
-        + lw.loop_nest(x_aval.shape, body)
 
 
 def _keep(t, x, axes):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tapeflow.ops.core import LoopKernel, Scalar
+from tapeflow.ops.core import LoopKernel, Reduction, Scalar
 
 import tapeflow  # noqa: F401 - installs the tracer behind `bind`
 from tapeflow.ops import PRIMITIVES, Primitive
@@ -40,7 +40,7 @@ def test_lowering_slot_exists(name):
 @each_primitive
 def test_lowering_is_registered(name):
     lowering = PRIMITIVES[name].lowering
-    assert isinstance(lowering, Scalar | LoopKernel), f"primitive {name!r} has no Numba lowering"
+    assert isinstance(lowering, Scalar | Reduction | LoopKernel), f"primitive {name!r} has no Numba lowering"
 
 
 @each_primitive
