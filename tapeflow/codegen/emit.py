@@ -59,7 +59,8 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
         "import numba",
         "import numpy as np",
         "",
-        "from tapeflow.codegen.prelude import _maximum, _minimum, _power, _sigmoid, _softplus",
+        "from tapeflow.codegen import vecmath as vm",
+        "from tapeflow.codegen.prelude import _maximum, _minimum, _power",
         "",
         "",
         # A set literal written in a fixed order: the module's text must not depend on string
