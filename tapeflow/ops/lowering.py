@@ -24,11 +24,13 @@ def loop_vars(ndim: int, prefix: str = "i") -> list[str]:
     return [f"{prefix}{k}" for k in range(ndim)]
 
 
-def loop_nest(shape, body: list[str], prefix: str = "i") -> list[str]:
-    """`for i0 in range(d0): for i1 in range(d1): body` as indented lines."""
+def loop_nest(shape, body: list[str], prefix: str = "i", parallel: bool = False) -> list[str]:
+    """`for i0 in range(d0): for i1 in range(d1): body` as indented lines; with `parallel`
+    the outermost loop is a `numba.prange`."""
     lines = []
     for depth, d in enumerate(shape):
-        lines.append("    " * depth + f"for {prefix}{depth} in range({d}):")
+        loop = "numba.prange" if parallel and depth == 0 else "range"
+        lines.append("    " * depth + f"for {prefix}{depth} in {loop}({d}):")
     pad = "    " * len(shape)
     return lines + [pad + line for line in body]
 

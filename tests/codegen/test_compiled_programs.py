@@ -97,3 +97,22 @@ def test_gather_with_a_bad_index_raises_instead_of_reading_out_of_bounds():
     assert f(x, tf.constant([2, 1])).numpy().tolist() == [3.0, 2.0]  # compiled
     with pytest.raises(IndexError, match="out of range"):
         f(x, tf.constant([0, 7]))
+
+
+def test_large_fused_loops_run_in_parallel_and_match_the_interpreter(tmp_path):
+    from tapeflow.codegen.emit import PARALLEL_MIN_ELEMENTS, generate_source
+
+    def w3(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(tf.nn.softplus(tf.sin(x) * x + tf.exp(-x * x)))
+        return loss, tape.gradient(loss, x)
+
+    x = np.random.default_rng(0).uniform(-2, 2, 2 * PARALLEL_MIN_ELEMENTS).astype(np.float32)
+    graph = tf.function(w3).get_concrete_function(tf.constant(x)).graph
+    assert "numba.prange(" in generate_source(graph) and "parallel=True" in \
+        generate_source(graph)
+    got = compile_graph(graph, cache_dir=tmp_path)(x, *[c for _, c in graph.consts])
+    want = evaluate(graph, [x])
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5)  # the parallel float64-backed sum
+    np.testing.assert_allclose(got[1], want[1], rtol=2e-5, atol=1e-6)
