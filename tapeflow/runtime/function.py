@@ -131,6 +131,7 @@ class Function:
         self.__name__ = name or getattr(fn, "__name__", "function")
         functools.update_wrapper(self, fn)
         self._paths: dict[Any, list[ConcreteFunction]] = {}
+        self._fast_paths: dict[Any, list[ConcreteFunction]] = {}
         self._eager_keys: dict[Any, str] = {}
         self._trace_count = 0
         self._last_key = None
@@ -142,6 +143,15 @@ class Function:
     def __call__(self, *args, **kwargs):
         if active_trace() is not None:
             return self._fn(*args, **kwargs)  # inside another trace: inline, as TF does
+        fast = self._fast_key(args, kwargs)
+        known = self._fast_paths.get(fast) if fast is not None else None
+        if known is not None and not tape_module._recording:
+            # The lean path: flat positional arguments whose signature was seen before.
+            values = [a._value if type(a) is Tensor else a for a in args if sig.is_input(a)]
+            for concrete in known:
+                result = concrete.run(values)
+                if result is not None:
+                    return result
         arguments, key, paths = self._keyed(args, kwargs)
         if key in self._eager_keys:
             return self._fn(*args, **kwargs)
@@ -160,6 +170,9 @@ class Function:
         outer_tapes = list(tape_module._recording)
         concrete, result = self._trace(arguments, paths, key, commit=not outer_tapes)
         self._paths.setdefault(key, []).append(concrete)
+        if fast is not None:
+            # The same list as in _paths: paths traced later are seen by the lean path too.
+            self._fast_paths[fast] = self._paths[key]
         if outer_tapes:
             # The trace ran on fresh graph inputs with the outer tapes paused and its variable
             # writes undone; replay it through `bind` on the caller's tensors so the outer
@@ -168,6 +181,18 @@ class Function:
             if replayed is not None:
                 return replayed
         return result
+
+    def _fast_key(self, args, kwargs):
+        """The signature of flat positional calls, from the arguments alone (no binding);
+        None when the slow path must decide (keywords, containers, input_signature)."""
+        if kwargs or self.input_signature is not None:
+            return None
+        if any(isinstance(a, list | tuple | dict) for a in args):
+            return None
+        try:
+            return tuple(sig.leaf_spec(a) for a in args)
+        except (TypeError, ValueError):
+            return None  # e.g. an unsupported dtype: the slow path raises the clear error
 
     def _keyed(self, args, kwargs):
         """(arguments, signature key, leaf paths) for a call. Under `input_signature` every
