@@ -30,6 +30,14 @@ from tapeflow.graph.printer import print_graph
 
 _warned: set[str] = set()
 
+# Numba's OpenMP workers spin after each parallel region and starve BLAS's threads: an MLP
+# step with prange loops beside np.dot took 26 ms instead of 2.5 ms here (NUMBA-NOTES.md).
+# Passive waiting makes idle workers sleep; libgomp reads it when Numba first loads its
+# OpenMP pool, which is after this import. (The workqueue layer also avoids the starvation
+# but ran W3 30-130% slower.) A setting the user made is left alone.
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 
 def default_cache_dir() -> Path:
     """`TAPEFLOW_CACHE_DIR` if set, else the user cache directory (XDG on Linux)."""

@@ -105,11 +105,19 @@ def _lower_fused(eqns, names, needed_later: set) -> list[str]:
         (out,) = eqn.outputs
         name = names[out]
         dtype = lw.dtype_expr(out.aval.dtype)
-        operands = [
-            f"_{names[v]}" if v in local else
-            f"{names[v]}[{lw.broadcast_index(v.aval.shape, shape, ivars)}]"
-            for v in eqn.inputs
-        ]
+        operands = []
+        for v in eqn.inputs:
+            if v in local:
+                operands.append(f"_{names[v]}")
+            elif not v.aval.shape:
+                # A 0-d operand is read once, before the loop (Numba's prange lowering
+                # passes 0-d arrays into the loop body as scalars, where `k[()]` fails).
+                scalar = f"_{names[v]}0"
+                if f"{scalar} = {names[v]}[()]" not in before:
+                    before.append(f"{scalar} = {names[v]}[()]")
+                operands.append(scalar)
+            else:
+                operands.append(f"{names[v]}[{lw.broadcast_index(v.aval.shape, shape, ivars)}]")
         body.append(f"# {format_eqn(eqn, names)}")
         if is_reduction(eqn):
             combine = eqn.prim.lowering.combine

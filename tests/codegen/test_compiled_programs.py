@@ -116,3 +116,43 @@ def test_large_fused_loops_run_in_parallel_and_match_the_interpreter(tmp_path):
     want = evaluate(graph, [x])
     np.testing.assert_allclose(got[0], want[0], rtol=1e-5)  # the parallel float64-backed sum
     np.testing.assert_allclose(got[1], want[1], rtol=2e-5, atol=1e-6)
+
+
+def test_mlp_step_compiles_without_falling_back_and_matches_the_interpreter():
+    import warnings
+
+    from tapeflow.runtime.backends import CompileFallbackWarning
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(128, 200)).astype(np.float32)
+    y = rng.integers(0, 10, size=128).astype(np.int32)
+
+    def make(backend):
+        params = [tf.Variable(rng.normal(size=(200, 256)).astype(np.float32) * 0.05),
+                  tf.Variable(np.zeros(256, np.float32)),
+                  tf.Variable(rng.normal(size=(256, 10)).astype(np.float32) * 0.05),
+                  tf.Variable(np.zeros(10, np.float32))]
+        w1, b1, w2, b2 = params
+
+        def step(x, y):
+            with tf.GradientTape() as tape:
+                logits = tf.nn.relu(x @ w1 + b1) @ w2 + b2
+                loss = tf.reduce_mean(
+                    tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+            for v, g in zip(params, tape.gradient(loss, params)):
+                v.assign_sub(0.1 * g)  # a 0-d constant read inside a parallel loop
+            return loss
+
+        return tf.function(step, backend=backend), params
+
+    state = rng.bit_generator.state
+    compiled, p_c = make("numba")
+    rng.bit_generator.state = state
+    reference, p_r = make("interpreter")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileFallbackWarning)
+        for _ in range(3):
+            np.testing.assert_allclose(compiled(x, y).numpy(), reference(x, y).numpy(),
+                                       rtol=1e-5)
+    for a, b in zip(p_c, p_r):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-6)
