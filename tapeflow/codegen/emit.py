@@ -14,7 +14,7 @@ from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes.fuse import fuse, is_loop, is_reduction, iteration_shape
 from tapeflow.graph.printer import format_eqn, var_names
 from tapeflow.ops import lowering as lw
-from tapeflow.ops.core import LoopKernel, Scalar
+from tapeflow.ops.core import LoopKernel
 
 # fastmath without nnan/ninf: NaN and inf checks must survive (NUMBA-NOTES.md).
 FASTMATH = ("afn", "arcp", "contract", "nsz", "reassoc")
@@ -177,20 +177,10 @@ _COMBINE = {
 
 
 def _lower_eqn(eqn, names) -> list[str]:
+    """A structured equation (elementwise ones and reductions are lowered in fused loops)."""
     low = eqn.prim.lowering
-    params = eqn.params_dict
+    if not isinstance(low, LoopKernel):
+        raise LoweringError(f"primitive {eqn.prim.name!r} has no Numba lowering")
     (out,) = eqn.outputs
-    out_name = names[out]
-    if isinstance(low, Scalar):
-        shape = out.aval.shape
-        ivars = lw.loop_vars(len(shape))
-        operands = [
-            f"{names[v]}[{lw.broadcast_index(v.aval.shape, shape, ivars)}]" for v in eqn.inputs
-        ]
-        expr = low.expr(*operands, **params)
-        alloc = f"{out_name} = np.empty({shape}, dtype={lw.dtype_expr(out.aval.dtype)})"
-        return [alloc] + lw.loop_nest(shape, [f"{out_name}[{lw.index(ivars)}] = {expr}"])
-    if isinstance(low, LoopKernel):
-        avals = [out.aval] + [v.aval for v in eqn.inputs]
-        return low.emit(out_name, [names[v] for v in eqn.inputs], avals, **params)
-    raise LoweringError(f"primitive {eqn.prim.name!r} has no Numba lowering")
+    avals = [out.aval] + [v.aval for v in eqn.inputs]
+    return low.emit(names[out], [names[v] for v in eqn.inputs], avals, **eqn.params_dict)

@@ -8,12 +8,11 @@ live set rather than its length. Analyses subclass `Interpreter` and override `r
 
 from __future__ import annotations
 
-import os
 from typing import Any, Sequence
 
 import numpy as np
 
-from tapeflow.graph.ir import Eqn, Graph, Var
+from tapeflow.graph.ir import Eqn, Graph, Var, source_text
 
 
 class InterpreterError(RuntimeError):
@@ -66,7 +65,7 @@ class Interpreter:
 def _with_context(error: Exception, index: int, eqn: Eqn) -> Exception:
     where = f"while running eqn {index} ({eqn.prim.name})"
     if eqn.source is not None:
-        where += f", recorded at {os.path.basename(eqn.source[0])}:{eqn.source[1]}"
+        where += f", recorded at {source_text(eqn.source)}"
     try:
         return type(error)(f"{error} [{where}]")
     except Exception:

@@ -8,6 +8,7 @@ one list. The dataclasses are frozen, so a pass builds a new graph instead of ed
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,11 @@ class Eqn:
     @property
     def params_dict(self) -> dict[str, Any]:
         return dict(self.params)
+
+
+def source_text(source: tuple[str, int]) -> str:
+    """A recorded source location as people read it: `train.py:12`."""
+    return f"{os.path.basename(source[0])}:{source[1]}"
 
 
 def make_params(params: dict[str, Any]) -> tuple[tuple[str, Any], ...]:

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import ast
 import keyword
-import os
 import re
 
 import numpy as np
 
-from tapeflow.graph.ir import Eqn, Graph, Var, make_params, new_var
+from tapeflow.graph.ir import Eqn, Graph, Var, make_params, new_var, source_text
 from tapeflow.ops.core import PRIMITIVES, SHORT_TO_DTYPE, ShapedArray, short_dtype
 
 CONST_LIMIT = 64
@@ -102,8 +101,7 @@ def format_eqn(eqn: Eqn, names: dict[Var, str]) -> str:
     binders = ", ".join(f"{use(v)}:{_type(v.aval)}" for v in eqn.outputs)
     line = f"{binders} = {eqn.prim.name}({', '.join(args)})"
     if eqn.source is not None:
-        where = f"{os.path.basename(eqn.source[0])}:{eqn.source[1]}"
-        line = f"{line.ljust(_COMMENT_COLUMN - 2)}  # {where}"
+        line = f"{line.ljust(_COMMENT_COLUMN - 2)}  # {source_text(eqn.source)}"
     return line
 
 

@@ -45,6 +45,9 @@ class ConcreteFunction:
         self.raw_graph = traced.graph
         self.graph = optimize(traced.graph)
         self._execute = make_executor(backend, self.graph)
+        # Outputs that are inputs (the caller's arrays) are copied out; known per graph.
+        inputs = set(self.graph.inputs)
+        self._aliased = frozenset(i for i, v in enumerate(self.graph.outputs) if v in inputs)
 
     @property
     def guards(self):
@@ -64,7 +67,12 @@ class ConcreteFunction:
         for guard, index in self.traced.guards:
             if not guard.holds(outs[index]):
                 return None
-        return self._finish(outs, lambda value, index: _owned_tensor(value, index, self.graph))
+        return self._finish(outs, self._owned_tensor)
+
+    def _owned_tensor(self, value: np.ndarray, index: int) -> Tensor:
+        # Outputs never alias memory the caller can change: an output that is an input is
+        # copied. Everything else is fresh from this call.
+        return make_constant(np.array(value) if index in self._aliased else value)
 
     def _run_recorded(self, arg_values: list):
         # Under an outer GradientTape, replay the graph through `bind`, so the tape records
@@ -94,14 +102,6 @@ class ConcreteFunction:
             for slot in self.traced.output_slots
         ]
         return nest.pack_sequence_as(self.traced.result_structure, leaves)
-
-
-def _owned_tensor(value: np.ndarray, index: int, graph) -> Tensor:
-    # Outputs never alias memory the caller can change: an output that is an input (the
-    # caller's array) is copied. Everything else is fresh from this call.
-    if graph.outputs[index] in graph.inputs:
-        value = np.array(value)
-    return make_constant(value)
 
 
 class Function:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow import nest
-from tapeflow.graph.ir import Graph, Var, new_var
+from tapeflow.graph.ir import Graph, Var, new_var, source_text
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer import tensor as tensor_module
 from tapeflow.tracer import variable as variable_module
@@ -59,10 +59,7 @@ class Guard:
     def where(self) -> str:
         if self.source is None:
             return f"{self.kind}() of a traced value"
-        import os
-
-        return f"{self.kind}() of a traced value at {os.path.basename(self.source[0])}:" \
-               f"{self.source[1]}"
+        return f"{self.kind}() of a traced value at {source_text(self.source)}"
 
 
 class VariableCreatedError(ValueError):
