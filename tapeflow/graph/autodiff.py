@@ -16,16 +16,19 @@ from typing import Any, Callable, Iterable, Sequence
 from tapeflow.graph.ir import Eqn, Var
 from tapeflow.ops import reduce_sum, reshape, add, zeros_like
 from tapeflow.ops.core import is_float
+from tapeflow.ops.dims import same_shape
 
 
 def unbroadcast(ct, shape: tuple[int, ...]):
     """Sum a cotangent of a broadcast result down to an operand's `shape`."""
-    ct_shape = tuple(ct.shape)
-    if ct_shape == shape:
+    ct_shape = tuple(ct.aval.shape)
+    if same_shape(ct_shape, shape):
         return ct
     lead = len(ct_shape) - len(shape)
+    # An axis was broadcast where the operand's size differs from the result's (then it is
+    # 1). Asking "differs" first keeps equal symbolic sizes free of an `n == 1` question.
     axes = tuple(range(lead)) + tuple(
-        lead + i for i, d in enumerate(shape) if d == 1 and ct_shape[lead + i] != 1
+        lead + i for i, d in enumerate(shape) if ct_shape[lead + i] != d and d == 1
     )
     if axes:
         ct = reduce_sum(ct, axes, keepdims=False)

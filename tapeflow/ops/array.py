@@ -1,5 +1,6 @@
 """Array manipulation users know from TensorFlow, built from the shape primitives:
-expand_dims, squeeze, stack, unstack, tile, shape, and `x[key]` indexing."""
+expand_dims, squeeze, stack, unstack, tile, shape, and `x[key]` indexing; and `dim`, the
+primitive that turns a symbolic size into a value."""
 
 from __future__ import annotations
 
@@ -7,14 +8,20 @@ import operator
 
 import numpy as np
 
+from tapeflow.ops import lowering as lw
 from tapeflow.ops.core import (
     InvalidArgumentError,
+    LoopKernel,
+    Primitive,
+    ShapedArray,
     bind,
     canonical_dtype,
     is_tracer,
+    nondifferentiable,
     promote,
     shape_of,
 )
+from tapeflow.ops.dims import Dim, is_symbolic
 from tapeflow.ops.shape import (
     IndexOutOfRangeError,
     _as_tensorish,
@@ -93,12 +100,43 @@ def tile(input, multiples, name=None):  # noqa: A002
     return reshape(out, [m * d for m, d in zip(multiples, shape)])
 
 
+dim_p = Primitive("dim", doc="a size of the call as a scalar of `dtype`: `value` is an "
+                  "expression over the symbolic sizes of an input_signature with None")
+
+
+@dim_p.def_abstract_eval
+def _dim_rule(*, value, dtype) -> ShapedArray:
+    return ShapedArray((), dtype)
+
+
+dim_p.def_impl(lambda *, value, dtype: np.array(value, dtype=dtype))
+dim_p.def_vjp(nondifferentiable(0))
+
+
+@dim_p.def_lowering
+@LoopKernel
+def _dim_lowering(out, ins, avals, *, value, dtype):
+    # Sizes are static in a specialised graph (constant folding usually got here first).
+    return [f"{out} = np.empty((), dtype={lw.dtype_expr(dtype)})",
+            f"{out}[()] = {int(value)}"]
+
+
+def size_value(d, dtype):
+    """A size (an int, or a symbolic `Dim` while tracing for any size) as a scalar value:
+    a constant, or a `dim` equation that each specialisation evaluates for its sizes."""
+    dtype = canonical_dtype(dtype)
+    if isinstance(d, Dim):
+        return bind(dim_p, value=d, dtype=dtype)
+    return np.array(d, dtype=dtype)
+
+
 def shape(input, out_type=None, name=None):  # noqa: A002
-    """`tf.shape`: the shape as an int32 tensor."""
+    """`tf.shape`: the shape as an int32 tensor (computed per call for None sizes)."""
     dt = canonical_dtype(out_type) if out_type is not None else np.dtype(np.int32)
-    return bind(
-        broadcast_to_p, np.array(shape_of(input), dtype=dt), shape=(len(shape_of(input)),)
-    )
+    sizes = shape_of(input)
+    if is_symbolic(sizes):
+        return stack([size_value(d, dt) for d in sizes])
+    return bind(broadcast_to_p, np.array(sizes, dtype=dt), shape=(len(sizes),))
 
 
 def getitem(x, key):
@@ -127,7 +165,7 @@ def getitem(x, key):
             continue
         dim = shape[axis]
         if isinstance(k, slice):
-            start, stop, step = k.indices(dim)
+            start, stop, step = _slice_indices(k, dim)
             slices.append((start, stop, step))
             out_shape.append(_slice_len(start, stop, step))
         elif _is_int_index(k):
@@ -136,7 +174,8 @@ def getitem(x, key):
                 raise IndexOutOfRangeError(
                     f"index {i} is out of bounds for axis {axis} with size {dim}"
                 )
-            i %= dim
+            if i < 0:
+                i += dim
             slices.append((i, i + 1, 1))
         else:
             if advanced is not None:
@@ -154,6 +193,30 @@ def getitem(x, key):
         position, index = advanced
         x = gather(x, index, axis=position)
     return x
+
+
+def _slice_indices(k: slice, dim) -> tuple:
+    """`k.indices(dim)` (Python's clamping rules), also for a symbolic size: the clamps
+    compare with the size, which records what the trace assumed (x[1:] assumes len >= 1)."""
+    if not isinstance(dim, Dim):
+        return k.indices(dim)
+    step = 1 if k.step is None else operator.index(k.step)
+    if step == 0:
+        raise InvalidArgumentError("index: slice step cannot be zero")
+    # Bounds as range() wants them: [0, dim] going forward, [-1, dim - 1] going backward.
+    low, high = (0, dim) if step > 0 else (-1, dim - 1)
+
+    def clamp(bound, default):
+        if bound is None:
+            return default
+        bound = operator.index(bound)
+        if bound < 0:
+            return max(bound + dim, low)
+        return min(bound, high)
+
+    start = clamp(k.start, low if step > 0 else high)
+    stop = clamp(k.stop, high if step > 0 else low)
+    return start, stop, step
 
 
 def _is_int_index(k) -> bool:

@@ -47,7 +47,8 @@ def short_dtype(dtype: np.dtype) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ShapedArray:
-    """The abstract value of a tensor: its static shape and dtype."""
+    """The abstract value of a tensor: its static shape and dtype. A size may be a symbolic
+    `Dim` (see ops/dims.py) while a function with None dimensions is traced."""
 
     shape: tuple[int, ...]
     dtype: np.dtype
@@ -58,7 +59,7 @@ class ShapedArray:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return prod(self.shape)
 
     def __str__(self) -> str:
         return f"{_SHORT_NAMES[self.dtype]}[{','.join(map(str, self.shape))}]"

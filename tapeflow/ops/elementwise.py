@@ -61,14 +61,25 @@ def broadcast_shapes(name: str, *avals: ShapedArray) -> tuple[int, ...]:
     ndim = max(a.ndim for a in avals)
     out = []
     for i in range(ndim):
-        dims = {a.shape[i - ndim + a.ndim] for a in avals if i - ndim + a.ndim >= 0}
-        dims.discard(1)
-        if len(dims) > 1:
-            raise InvalidArgumentError(
-                f"{name}: shapes {', '.join(map(str, avals))} are not broadcastable "
-                f"(dimension {i - ndim} has sizes {sorted(dims)})"
-            )
-        out.append(dims.pop() if dims else 1)
+        sizes = [a.shape[i - ndim + a.ndim] for a in avals if i - ndim + a.ndim >= 0]
+        # Compare only sizes that differ as written: equal symbolic sizes (n and n) agree
+        # without asking whether n == 1, which would tie a trace for any n to n != 1.
+        distinct = []
+        for d in sizes:
+            if not any(d is e or (type(d) is type(e) is int and d == e) for e in distinct):
+                distinct.append(d)
+        size = distinct[0]
+        for d in distinct[1:]:
+            if d == 1:
+                continue
+            if size == 1:
+                size = d
+            elif d != size:
+                raise InvalidArgumentError(
+                    f"{name}: shapes {', '.join(map(str, avals))} are not broadcastable "
+                    f"(dimension {i - ndim} has sizes {', '.join(map(str, distinct))})"
+                )
+        out.append(size)
     return tuple(out)
 
 

@@ -19,8 +19,11 @@ from tapeflow.ops.core import (
     is_float,
     is_tracer,
     per_input,
+    prod,
     promote,
 )
+from tapeflow.ops.array import size_value
+from tapeflow.ops.dims import Dim
 from tapeflow.ops.elementwise import (
     abs,
     add,
@@ -181,12 +184,12 @@ def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     (x,) = promote("reduce_mean", input_tensor)
     shape = x.aval.shape if is_tracer(x) else x.shape
     axes = normalize_axes(axis, len(shape), "reduce_mean")
-    count = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    count = prod(shape[a] for a in axes)  # symbolic for a None size: a `dim` equation
     total = reduce_sum(x, axes, keepdims)
     dt = x.aval.dtype if is_tracer(x) else x.dtype
     if is_float(dt):
-        return divide(total, np.array(count, dtype=dt))
-    return floordiv(total, np.array(max(count, 1), dtype=dt))
+        return divide(total, size_value(count, dt))
+    return floordiv(total, size_value(count if isinstance(count, Dim) else max(count, 1), dt))
 
 
 def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):

@@ -12,6 +12,7 @@ import operator
 import numpy as np
 
 from tapeflow.ops import lowering as lw
+from tapeflow.ops.dims import Dim, as_size, same_shape, same_size
 from tapeflow.ops.core import (
     InvalidArgumentError,
     LoopKernel,
@@ -76,23 +77,34 @@ def _reshape_lowering(out, ins, avals, *, new_sizes):
             f"{out}[{dst}] = {src}"]
 
 
+def _sizes(shape) -> tuple:
+    """A shape argument (a list, tuple or array of sizes; symbolic ones stay symbolic)."""
+    if isinstance(shape, list | tuple) and all(
+        isinstance(d, Dim) or np.ndim(d) == 0 for d in shape
+    ):
+        return tuple(as_size(d) for d in shape)
+    return tuple(int(d) for d in np.ravel(shape))
+
+
 def reshape(x, shape, name=None):
     """`tf.reshape`; one dimension may be -1 (inferred)."""
     x = _as_tensorish(x, "reshape")
-    shape = tuple(int(d) for d in (shape.numpy() if is_tracer(shape) else np.ravel(shape)))
+    shape = tuple(int(d) for d in shape.numpy().ravel()) if is_tracer(shape) else _sizes(shape)
     size = prod(shape_of(x))
-    if shape.count(-1) > 1:
+    # -1 is only ever written as an int; a symbolic size is never compared with it.
+    inferred = [i for i, d in enumerate(shape) if not isinstance(d, Dim) and d == -1]
+    if len(inferred) > 1:
         raise InvalidArgumentError(f"reshape: at most one dimension may be -1, got {list(shape)}")
-    if -1 in shape:
-        known = prod(d for d in shape if d != -1)
+    if inferred:
+        known = prod(d for i, d in enumerate(shape) if i != inferred[0])
         if known == 0 or size % known:
             raise InvalidArgumentError(
                 f"reshape: cannot reshape {size} elements into shape {list(shape)}"
             )
-        shape = tuple(size // known if d == -1 else d for d in shape)
-    if any(d < 0 for d in shape):
+        shape = tuple(size // known if i == inferred[0] else d for i, d in enumerate(shape))
+    if any(not isinstance(d, Dim) and d < 0 for d in shape):
         raise InvalidArgumentError(f"reshape: negative dimension in {list(shape)}")
-    if is_tracer(x) and shape == x.aval.shape:
+    if is_tracer(x) and same_shape(shape, x.aval.shape):
         return x
     return bind(reshape_p, x, new_sizes=shape)
 
@@ -153,7 +165,8 @@ broadcast_to_p = Primitive("broadcast_to", doc="x repeated along new or size-1 a
 @broadcast_to_p.def_abstract_eval
 def _broadcast_to_rule(x: ShapedArray, *, shape: tuple[int, ...]) -> ShapedArray:
     lead = len(shape) - x.ndim
-    if lead < 0 or any(d not in (1, shape[lead + i]) for i, d in enumerate(x.shape)):
+    if lead < 0 or any(not (same_size(d, shape[lead + i]) or d == 1 or d == shape[lead + i])
+                       for i, d in enumerate(x.shape)):
         raise InvalidArgumentError(f"broadcast_to: cannot broadcast {x} to shape {list(shape)}")
     return ShapedArray(tuple(shape), x.dtype)
 
@@ -166,8 +179,8 @@ broadcast_to_p.def_lowering(Scalar(lambda x, *, shape: x))  # the loop's indexin
 
 def broadcast_to(input, shape, name=None):  # noqa: A002 - TensorFlow's argument name
     input = _as_tensorish(input, "broadcast_to")
-    shape = tuple(int(d) for d in shape)
-    if is_tracer(input) and input.aval.shape == shape:
+    shape = _sizes(shape)
+    if is_tracer(input) and same_shape(input.aval.shape, shape):
         return input
     return bind(broadcast_to_p, input, shape=shape)
 
@@ -189,7 +202,7 @@ def ones_like(input, dtype=None, name=None):  # noqa: A002
 def fill(dims, value, name=None):
     """`tf.fill`: shape `dims` filled with `value` (its dtype as tf.constant gives it)."""
     value = value if is_tracer(value) else np.array(value, dtype=default_dtype(value))
-    return broadcast_to(value, tuple(int(d) for d in dims))
+    return broadcast_to(value, _sizes(dims))
 
 
 # --------------------------------------------------------------------------------------------
@@ -276,7 +289,10 @@ strided_slice_p = Primitive(
 
 
 def _slice_len(start: int, stop: int, step: int) -> int:
-    return len(range(start, stop, step))
+    """len(range(start, stop, step)), written so that a symbolic size passes through."""
+    if step > 0:
+        return max((stop - start + step - 1) // step, 0)
+    return max((start - stop - step - 1) // -step, 0)
 
 
 @strided_slice_p.def_abstract_eval

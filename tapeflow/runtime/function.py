@@ -19,7 +19,10 @@ from typing import Any, Callable
 import numpy as np
 
 from tapeflow import nest
+from tapeflow.graph.ir import source_text
 from tapeflow.graph.passes import optimize
+from tapeflow.graph.specialize import specialize, symbols_of
+from tapeflow.ops import dims
 from tapeflow.ops.core import bind
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime.backends import BACKENDS, make_executor
@@ -37,21 +40,56 @@ class RetraceWarning(UserWarning):
     """A tapeflow.function was traced again; the message says which argument changed."""
 
 
+class _Compiled:
+    """An optimised static graph and the executor that runs it."""
+
+    def __init__(self, graph, backend: str):
+        self.graph = optimize(graph)
+        self.execute = make_executor(backend, self.graph)
+        # Outputs that are inputs (the caller's arrays) are copied out; known per graph.
+        inputs = set(self.graph.inputs)
+        self.aliased = frozenset(i for i, v in enumerate(self.graph.outputs) if v in inputs)
+
+
 class ConcreteFunction:
-    """One traced, optimised path of a function for one signature."""
+    """One traced path of a function for one signature.
+
+    A path traced with symbolic sizes (input_signature with None) keeps its graph over the
+    symbols and compiles one specialisation per set of sizes it is called with; the shape
+    guards its trace recorded say which sizes it is valid for."""
 
     def __init__(self, traced: TracedGraph, backend: str = "interpreter"):
         self.traced = traced
+        self.backend = backend
         self.raw_graph = traced.graph
-        self.graph = optimize(traced.graph)
-        self._execute = make_executor(backend, self.graph)
-        # Outputs that are inputs (the caller's arrays) are copied out; known per graph.
-        inputs = set(self.graph.inputs)
-        self._aliased = frozenset(i for i, v in enumerate(self.graph.outputs) if v in inputs)
+        self._symbols = symbols_of(traced.graph)
+        self._by_sizes: dict[tuple, _Compiled | None] = {}
+        if self._symbols:
+            self.graph = traced.graph  # printed with its symbolic sizes
+            self._static = None
+        else:
+            self._static = _Compiled(traced.graph, backend)
+            self.graph = self._static.graph
 
     @property
     def guards(self):
         return self.traced.guards
+
+    @property
+    def executor(self):
+        """What runs the graph (an InterpreterExecutor or NumbaExecutor); for a path
+        traced with symbolic sizes, the one of the sizes it was called with last."""
+        if self._static is not None:
+            return self._static.execute
+        compiled = [c for c in self._by_sizes.values() if c is not None]
+        return compiled[-1].execute if compiled else None
+
+    def conditions(self) -> list[str]:
+        """Where the path depends on the call: each guard's user line, for messages."""
+        lines = [g.where() for g, _ in self.traced.guards]
+        lines += [f"the sizes ({g})" + (f" at {source_text(g.source)}" if g.source else "")
+                  for g in self.traced.shape_guards]
+        return lines
 
     def __str__(self) -> str:
         return str(self.graph)
@@ -59,34 +97,50 @@ class ConcreteFunction:
     def _gather(self, arg_values: list) -> list:
         return list(arg_values) + [v._value._value for v in self.traced.captured]
 
+    def _for_sizes(self, arg_values: list) -> _Compiled | None:
+        """The static graph for these arguments' sizes; None when the trace's shape guards
+        do not hold for them (the path does not apply)."""
+        if self._static is not None:
+            return self._static
+        key = tuple(_shape(arg_values[i])[axis] for i, axis, _ in self._symbols)
+        if key not in self._by_sizes:
+            sizes = {symbol: n for (_, _, symbol), n in zip(self._symbols, key)}
+            valid = all(g.holds(sizes) for g in self.traced.shape_guards)
+            self._by_sizes[key] = (
+                _Compiled(specialize(self.traced.graph, sizes), self.backend) if valid else None
+            )
+        return self._by_sizes[key]
+
     def run(self, arg_values: list):
         """Run the graph; None when a guard fails (nothing is committed then)."""
+        compiled = self._for_sizes(arg_values)
+        if compiled is None:
+            return None
         if tape_module._recording:
-            return self._run_recorded(arg_values)
-        outs = self._execute(self._gather(arg_values))
+            return self._run_recorded(compiled.graph, arg_values)
+        outs = compiled.execute(self._gather(arg_values))
         for guard, index in self.traced.guards:
             if not guard.holds(outs[index]):
                 return None
-        return self._finish(outs, self._owned_tensor)
-
-    def _owned_tensor(self, value: np.ndarray, index: int) -> Tensor:
+        aliased = compiled.aliased
         # Outputs never alias memory the caller can change: an output that is an input is
         # copied. Everything else is fresh from this call.
-        return make_constant(np.array(value) if index in self._aliased else value)
+        return self._finish(outs, lambda value, index: make_constant(
+            np.array(value) if index in aliased else value))
 
-    def _run_recorded(self, arg_values: list):
+    def _run_recorded(self, graph, arg_values: list):
         # Under an outer GradientTape, replay the graph through `bind`, so the tape records
         # every primitive and can differentiate the call.
         inputs = [a if isinstance(a, Tensor) else make_constant(np.array(a)) for a in arg_values]
         inputs += [v._read() for v in self.traced.captured]
-        env = dict(zip(self.graph.inputs, inputs))
-        for v, value in self.graph.consts:
+        env = dict(zip(graph.inputs, inputs))
+        for v, value in graph.consts:
             env[v] = make_constant(value)
-        for eqn in self.graph.eqns:
+        for eqn in graph.eqns:
             out = bind(eqn.prim, *[env[v] for v in eqn.inputs], **eqn.params_dict)
             outs = out if eqn.prim.multiple_results else (out,)
             env.update(zip(eqn.outputs, outs))
-        outs = [env[v] for v in self.graph.outputs]
+        outs = [env[v] for v in graph.outputs]
         for guard, index in self.traced.guards:
             if not guard.holds(outs[index]._value):
                 return None
@@ -209,6 +263,12 @@ class Function:
                 ]
                 arguments = sig.rebuild(arguments, leaves)
                 key, paths = sig.signature_key(arguments)
+            # A None size is part of the signature, not of the key: one trace for all sizes.
+            key = (key[0], tuple(
+                ("tensor", spec.shape, spec.dtype) if spec.shape is not None and
+                None in spec.shape else leaf
+                for leaf, spec in zip(key[1], self.input_signature)
+            ))
         return arguments, key, paths
 
     def _bind(self, args, kwargs) -> dict[str, Any]:
@@ -234,11 +294,16 @@ class Function:
         the call are paused while the trace runs: it works on fresh graph inputs they
         cannot differentiate through."""
         message = self._retrace_message(key, paths)
-        arg_inputs = [(p, fresh_input(leaf)) for p, leaf in paths if sig.is_input(leaf)]
+        specs = self.input_signature or [None] * len(paths)
+        arg_inputs = [
+            (p, fresh_input(leaf, p, spec.shape if spec is not None else None))
+            for (p, leaf), spec in zip(paths, specs) if sig.is_input(leaf)
+        ]
         replaced = iter(t for _, t in arg_inputs)
         leaves = [next(replaced) if sig.is_input(leaf) else leaf for _, leaf in paths]
         call_args = sig.rebuild(arguments, leaves)
-        trace = Trace(allow_new_variables=self._variables_allowed)
+        trace = Trace(allow_new_variables=self._variables_allowed,
+                      symbolic=any(dims.is_symbolic(t.aval.shape) for _, t in arg_inputs))
         bound = self._signature.bind_partial()
         bound.arguments.update(call_args)
         outer_tapes = list(tape_module._recording)
@@ -266,9 +331,9 @@ class Function:
             return None
         guard_failed = key in self._paths
         if guard_failed:
-            lines = sorted({g.where() for c in self._paths[key] for g, _ in c.guards})
-            why = ("a guard failed (Python read a traced value that differs on this call: "
-                   f"{'; '.join(lines)})")
+            lines = sorted({line for c in self._paths[key] for line in c.conditions()})
+            why = ("a guard failed (the path depends on values or sizes that differ on this "
+                   f"call: {'; '.join(lines)})")
         else:
             why = sig.describe_change(previous, key, paths)
         message = f"tapeflow.function {self.__name__!r} is tracing again: {why}"
@@ -283,7 +348,7 @@ class Function:
         return message
 
     def _give_up(self, key, specializations, args, kwargs):
-        lines = sorted({g.where() for c in specializations for g, _ in c.guards})
+        lines = sorted({line for c in specializations for line in c.conditions()})
         self._eager_keys[key] = "; ".join(lines)
         _warn(
             f"tapeflow.function {self.__name__!r} took {len(specializations)} different paths "
@@ -330,6 +395,10 @@ class _BoundFunction:
 
     def experimental_get_tracing_count(self) -> int:
         return self._function.experimental_get_tracing_count()
+
+
+def _shape(value) -> tuple:
+    return value._value.shape if isinstance(value, Tensor) else np.shape(value)
 
 
 def _warn(message: str) -> None:

@@ -16,6 +16,8 @@ import numpy as np
 
 from tapeflow import nest
 from tapeflow.graph.ir import Graph, Var, new_var, source_text
+from tapeflow.ops import dims
+from tapeflow.ops.core import ShapedArray
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer import tensor as tensor_module
 from tapeflow.tracer import variable as variable_module
@@ -69,6 +71,8 @@ class VariableCreatedError(ValueError):
 class _Recorder(GradientTape):
     """A tape that watches every variable read (trainable or not) and every argument."""
 
+    _records_shape_dependent = True
+
     def __init__(self):
         super().__init__(persistent=True, watch_accessed_variables=True)
         self.captured: dict[int, tuple[Variable, Tensor]] = {}  # first read, before writes
@@ -89,6 +93,9 @@ class Trace:
     allow_new_variables: bool
     recorder: _Recorder = field(default_factory=_Recorder)
     guards: list[Guard] = field(default_factory=list)
+    # Decisions taken on symbolic sizes (input_signature with None), when there are any.
+    shape_env: dims.ShapeEnv = field(default_factory=lambda: dims.ShapeEnv(where=user_source))
+    symbolic: bool = False
 
     # ---- hooks installed while the function runs --------------------------------------------
 
@@ -128,6 +135,8 @@ class Trace:
         variable_module.creation_hooks.append(self._created)
         tape_module._recording.append(self.recorder)
         _active.append(self)
+        if self.symbolic:
+            dims.push_env(self.shape_env)
         try:
             return fn(*args, **kwargs)
         except BaseException:
@@ -135,6 +144,8 @@ class Trace:
                 variable._value = original
             raise
         finally:
+            if self.symbolic:
+                dims.pop_env(self.shape_env)
             _active.pop()
             if self.recorder in tape_module._recording:
                 tape_module._recording.remove(self.recorder)
@@ -154,6 +165,7 @@ class TracedGraph:
     result_structure: Any
     updates: list[tuple[Variable, int]]
     guards: list[tuple[Guard, int]]
+    shape_guards: list[dims.ShapeGuard] = field(default_factory=list)
 
 
 def close_trace(trace: Trace, arg_inputs: list[tuple[str, Tensor]], result) -> TracedGraph:
@@ -196,11 +208,22 @@ def close_trace(trace: Trace, arg_inputs: list[tuple[str, Tensor]], result) -> T
         tuple(inputs), tuple(rec._eqns), tuple(outputs), tuple(consts.items()), tuple(names)
     )
     return TracedGraph(graph, len(arg_inputs), [v for v, _ in captured], slots, result,
-                       updates, guards)
+                       updates, guards, list(trace.shape_env.guards))
 
 
-def fresh_input(leaf) -> Tensor:
-    """A new graph input holding an argument's value (its own Var, so the graph owns it)."""
+def fresh_input(leaf, path: str = "", spec_shape: tuple | None = None) -> Tensor:
+    """A new graph input holding an argument's value (its own Var, so the graph owns it).
+    Axes that are None in `spec_shape` (the input_signature's) get symbolic sizes, named
+    after the argument's path and axis."""
     if isinstance(leaf, Tensor):
-        return Tensor(leaf._value, new_var(leaf.aval))
-    return tensor_module.make_constant(np.array(leaf))
+        value, aval = leaf._value, leaf.aval
+    else:
+        value = np.array(leaf)
+        aval = ShapedArray(value.shape, value.dtype)
+    if spec_shape is not None and None in spec_shape:
+        shape = tuple(
+            dims.Dim.symbol(f"{path}.{axis}", d) if s is None else d
+            for axis, (s, d) in enumerate(zip(spec_shape, value.shape))
+        )
+        aval = ShapedArray(shape, aval.dtype)
+    return Tensor(value, new_var(aval))

@@ -18,7 +18,7 @@ import numpy as np
 from tapeflow import nest, ops
 from tapeflow.graph.autodiff import backward_pass
 from tapeflow.graph.ir import Eqn, Graph, Var, new_var
-from tapeflow.ops import core
+from tapeflow.ops import core, dims
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, is_float
 from tapeflow.tracer import variable as variable_module
 from tapeflow.tracer.tensor import Tensor, make_constant
@@ -62,24 +62,29 @@ def eager_bind(prim, args, params):
     """Evaluate `prim` on concrete values and record it on every tape that watches an input."""
     inputs = [a if type(a) is Tensor else _as_input(a) for a in args]
     out_avals = prim.out_avals(tuple(t._var.aval for t in inputs), params)
-    values = prim.impl(*[t._value for t in inputs], **params)
+    symbolic = dims.symbolic_active() and (
+        dims.holds_dims(tuple(params.values())) or any(dims.is_symbolic(a.shape)
+                                                       for a in out_avals))
+    # The kernel computes with the sizes of this call (a symbolic size's hint).
+    kernel_params = {k: dims.concretize(v) for k, v in params.items()} if symbolic else params
+    values = prim.impl(*[t._value for t in inputs], **kernel_params)
     if not prim.multiple_results:
         values = (values,)
     outputs = []
     for value, aval in zip(values, out_avals):
         value = np.asarray(value, dtype=aval.dtype)
-        if value.shape != aval.shape:
+        if value.shape != (dims.hints(aval.shape) if symbolic else aval.shape):
             raise AssertionError(
                 f"{prim.name}: the eager kernel made shape {value.shape}, the shape rule "
                 f"says {aval.shape}"
             )
         outputs.append(Tensor(value, new_var(aval)))
     if _recording:
-        _record(prim, inputs, outputs, params)
+        _record(prim, inputs, outputs, params, symbolic)
     return tuple(outputs) if prim.multiple_results else outputs[0]
 
 
-def _record(prim, inputs, outputs, params):
+def _record(prim, inputs, outputs, params, shape_dependent: bool = False):
     eqn = None
     for tape in _recording:
         watched = tape._watched
@@ -87,7 +92,10 @@ def _record(prim, inputs, outputs, params):
             if t._var in watched:
                 break
         else:
-            continue
+            # A value that depends on a symbolic size (ones of shape [n]) is no constant:
+            # a trace records it even when it reads no traced input.
+            if not (shape_dependent and tape._records_shape_dependent):
+                continue
         if eqn is None:
             eqn = Eqn(
                 prim,
@@ -122,6 +130,8 @@ class UnconnectedGradients(enum.Enum):
 
 class GradientTape:
     """Records operations on watched tensors so that `gradient` can differentiate them."""
+
+    _records_shape_dependent = False  # a trace's recorder sets it (see `_record`)
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
         self._persistent = persistent

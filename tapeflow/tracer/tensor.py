@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from tapeflow import ops
+from tapeflow.ops import dims
 from tapeflow.graph.ir import Var, new_var
 from tapeflow.ops.core import InvalidArgumentError, ShapedArray, default_dtype, to_array
 from tapeflow.tracer import dtypes
@@ -120,15 +121,16 @@ class TensorOperators:
         return ops.getitem(self, key)
 
     def __len__(self):
-        shape = self.shape
+        shape = self.aval.shape
         if not shape:
             raise TypeError("len() of a scalar tensor (shape=())")
-        return shape[0]
+        return shape[0]  # a symbolic size becomes its int here, specialising the trace
 
     def __iter__(self):
-        if not self.shape:
+        shape = self.aval.shape
+        if not shape:
             raise TypeError("iteration over a scalar tensor (shape=())")
-        for i in range(self.shape[0]):
+        for i in range(shape[0]):
             yield self[i]
 
     def __bool__(self):
@@ -147,7 +149,7 @@ class TensorOperators:
 
     @property
     def ndim(self) -> int:
-        return len(self.shape)
+        return len(self.aval.shape)
 
     @property
     def dtype(self) -> dtypes.DType:
@@ -155,7 +157,10 @@ class TensorOperators:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.aval.shape
+        shape = self.aval.shape
+        # Inside a function traced for any size (input_signature with None), the unknown
+        # sizes read as None, as in TensorFlow; ops see the symbolic sizes in `aval`.
+        return dims.public_shape(shape) if dims.symbolic_active() else shape
 
     def get_shape(self) -> tuple[int, ...]:
         return self.shape

@@ -31,7 +31,7 @@ SCRIPT = textwrap.dedent("""
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     step(x)  # the first call traces (and its eager run is the result)
     loss = step(x)  # the second runs compiled code
-    entry = step.get_concrete_function(x)._execute._entry
+    entry = step.get_concrete_function(x).executor._entry
     stats = entry.stats
     print(float(loss), sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))
 """)

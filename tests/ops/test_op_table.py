@@ -470,6 +470,12 @@ SHAPE_ROWS = [
          id="axis1-2d-repeated"),
     case("scatter_add", args(normal((4, 3)), fixed(1, I32)), _scatter_ref(1, 5),
          params={"axis": 1, "size": 5}, grad_argnums=(0,), id="scalar-index"),
+    # A size as a value; in a specialised graph its `value` is an int (tests/runtime's
+    # test_symbolic_dims.py covers the symbolic expressions it holds while tracing).
+    case("dim", args(), lambda: np.array(7, F32), params={"value": 7, "dtype": F32},
+         grad="none", id="f32"),
+    case("dim", args(), lambda: np.array(12, I32), params={"value": 12, "dtype": I32},
+         grad="none", id="i32"),
 ]
 
 

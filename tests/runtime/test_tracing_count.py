@@ -217,7 +217,6 @@ def test_get_concrete_function_does_not_run_variable_updates():
 # ------------------------------------------------------------------ input_signature
 
 
-@pytest.mark.xfail(strict=True, reason="None dimensions in input_signature: not yet implemented")
 def test_input_signature_with_none_dimension_traces_once(quiet_retraces):
     seen_shapes = []
 

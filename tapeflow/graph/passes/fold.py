@@ -35,7 +35,7 @@ def fold_constants(graph: Graph) -> tuple[Graph, bool]:
 
 def _try_fold(eqn, values):
     """The equation's outputs when it can be folded, else None."""
-    if not eqn.inputs or not all(v in values for v in eqn.inputs) or not _small(eqn, values):
+    if not all(v in values for v in eqn.inputs) or not _small(eqn, values):
         return None
     try:
         out = eqn.prim.impl(*[values[v] for v in eqn.inputs], **eqn.params_dict)
