@@ -19,12 +19,18 @@ from tapeflow.ops.core import Primitive, ShapedArray
 _var_ids = itertools.count()
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Var:
-    """A value in the graph. Identity is the object (eq=False); `id` orders and names it."""
+    """A value in the graph. Identity is the object; `id` orders and names it.
 
-    aval: ShapedArray
-    id: int = field(default_factory=lambda: next(_var_ids))
+    Immutable by convention, like the rest of the IR. A plain slotted class: every tensor
+    gets a Var, eagerly and on each compiled call's outputs, and a frozen dataclass's
+    __init__ costs about twice as much."""
+
+    __slots__ = ("aval", "id")
+
+    def __init__(self, aval: ShapedArray, id: int | None = None):  # noqa: A002
+        self.aval = aval
+        self.id = next(_var_ids) if id is None else id
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -39,7 +45,7 @@ class Var:
 
 
 def new_var(aval: ShapedArray) -> Var:
-    return Var(aval, next(_var_ids))
+    return Var(aval)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -45,13 +45,30 @@ def short_dtype(dtype: np.dtype) -> str:
     return _SHORT_NAMES[dtype]
 
 
-@dataclass(frozen=True, slots=True)
 class ShapedArray:
     """The abstract value of a tensor: its static shape and dtype. A size may be a symbolic
-    `Dim` (see ops/dims.py) while a function with None dimensions is traced."""
+    `Dim` (see ops/dims.py) while a function with None dimensions is traced.
 
-    shape: tuple[int, ...]
-    dtype: np.dtype
+    Immutable by convention (nothing assigns to it after construction). A plain slotted
+    class rather than a frozen dataclass: one is made for every tensor, and a frozen
+    dataclass's __init__ costs three times as much."""
+
+    __slots__ = ("dtype", "shape")
+
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype):
+        self.shape = shape
+        self.dtype = dtype
+
+    def __eq__(self, other):
+        if not isinstance(other, ShapedArray):
+            return NotImplemented
+        return self.shape == other.shape and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype))
+
+    def __repr__(self) -> str:
+        return f"ShapedArray(shape={self.shape!r}, dtype={self.dtype!r})"
 
     @property
     def ndim(self) -> int:

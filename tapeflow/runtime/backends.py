@@ -8,6 +8,7 @@ graph cannot be compiled.
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -16,6 +17,32 @@ from tapeflow.graph.interp import Interpreter
 from tapeflow.ops.shape import IndexOutOfRangeError
 
 BACKENDS = ("numba", "interpreter")
+
+# What `@tapeflow.function` uses when no backend is named: Numba, or the TAPEFLOW_BACKEND
+# environment variable's choice (the reference interpreter helps when debugging a graph).
+_default_backend = os.environ.get("TAPEFLOW_BACKEND", "numba")
+
+
+def default_backend() -> str:
+    if _default_backend not in BACKENDS:
+        raise ValueError(f"TAPEFLOW_BACKEND={_default_backend!r} is not a backend; choose one "
+                         f"of {', '.join(BACKENDS)}")
+    return _default_backend
+
+
+def set_default_backend(name: str) -> str:
+    """Make `name` the backend of functions that do not name one (from their next trace
+    on); returns the previous default."""
+    global _default_backend
+    check_backend(name)
+    previous, _default_backend = _default_backend, name
+    return previous
+
+
+def check_backend(name: str) -> None:
+    if name not in BACKENDS:
+        raise ValueError(f"tapeflow.function: unknown backend {name!r}; choose one of "
+                         f"{', '.join(BACKENDS)}")
 
 
 class CompileFallbackWarning(RuntimeWarning):
@@ -38,23 +65,35 @@ class NumbaExecutor:
         self._entry = None
         self._fallback: InterpreterExecutor | None = None
         self._consts = [np.asarray(value, order="C") for _, value in graph.consts]
-        self._avals = [v.aval for v in graph.inputs]
+        self._layout = [(v.aval.shape, v.aval.dtype) for v in graph.inputs]
+
+    def _checked(self, inputs: list) -> list:
+        """Validate before entering native code: exact dtype and shape, C-contiguous
+        memory. Arrays that already fit (the usual case) pass through untouched."""
+        args = []
+        for value, (shape, dtype) in zip(inputs, self._layout):
+            # (`is` first: numpy's builtin dtypes are singletons, but arrays Numba returns
+            # carry equal dtype objects that are not.)
+            if type(value) is not np.ndarray or (
+                value.dtype is not dtype and value.dtype != dtype
+            ) or not value.flags.c_contiguous:
+                value = np.asarray(value, dtype=dtype, order="C")  # keeps 0-d arrays 0-d
+            if value.shape != shape:
+                raise ValueError(f"compiled graph: input of shape {value.shape}, expected "
+                                 f"{shape}")
+            args.append(value)
+        return args
 
     def __call__(self, inputs: list) -> list:
         if self._fallback is not None:
-            return self._fallback(inputs)
-        # Validate before entering native code: exact dtype and shape, C-contiguous memory.
-        args = []
-        for value, aval in zip(inputs, self._avals):
-            value = np.asarray(value, dtype=aval.dtype, order="C")
-            if value.shape != aval.shape:
-                raise ValueError(f"compiled graph: input of shape {value.shape}, expected "
-                                 f"{aval.shape}")
-            args.append(value)
+            # numpy kernels return views (of the caller's arrays too): copies, as compiled
+            # code returns fresh arrays.
+            return [np.array(o) for o in self._fallback(inputs)]
+        args = self._checked(inputs)
         if self._entry is None:
             entry = self._compile()
             if entry is None:
-                return self._fallback(inputs)
+                return self(inputs)
             try:
                 outs = entry(*args, *self._consts)  # the first call compiles
             except IndexError as e:
@@ -63,9 +102,9 @@ class NumbaExecutor:
                 return self._fall_back(f"Numba could not compile it ({type(e).__name__}: "
                                        f"{str(e).splitlines()[0] if str(e) else ''})", inputs)
             self._entry = entry
-            return list(outs)
+            return outs
         try:
-            return list(self._entry(*args, *self._consts))
+            return self._entry(*args, *self._consts)
         except IndexError as e:
             raise IndexOutOfRangeError(str(e)) from None
 
@@ -83,7 +122,7 @@ class NumbaExecutor:
         warnings.warn(f"tapeflow: running a graph on the interpreter instead of Numba: {why}",
                       CompileFallbackWarning, stacklevel=4)
         self._fallback = InterpreterExecutor(self.graph)
-        return self._fallback(inputs) if inputs is not None else None
+        return self(inputs) if inputs is not None else None
 
 
 def make_executor(backend: str, graph):

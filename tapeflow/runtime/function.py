@@ -19,14 +19,15 @@ from typing import Any, Callable
 import numpy as np
 
 from tapeflow import nest
-from tapeflow.graph.ir import source_text
+from tapeflow.graph.ir import Var, source_text
 from tapeflow.graph.passes import optimize
 from tapeflow.graph.specialize import specialize, symbols_of
 from tapeflow.ops import dims
 from tapeflow.ops.core import bind
 from tapeflow.runtime import signature as sig
-from tapeflow.runtime.backends import BACKENDS, make_executor
-from tapeflow.runtime.trace import Trace, TracedGraph, active_trace, close_trace, fresh_input
+from tapeflow.runtime.backends import check_backend, default_backend, make_executor
+from tapeflow.runtime.trace import Trace, TracedGraph, close_trace, fresh_input
+from tapeflow.runtime.trace import _active as _active_traces
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer.tape import PACKAGE_DIR
 from tapeflow.tracer.tensor import Tensor, make_constant
@@ -40,15 +41,38 @@ class RetraceWarning(UserWarning):
     """A tapeflow.function was traced again; the message says which argument changed."""
 
 
+# What `ConcreteFunction.run` returns when a guard does not hold (None is a valid result).
+GUARD_FAILED = object()
+
+
 class _Compiled:
-    """An optimised static graph and the executor that runs it."""
+    """An optimised static graph, the executor that runs it, and how its outputs are
+    handed out (worked out once here, so a call only indexes)."""
 
     def __init__(self, graph, backend: str):
         self.graph = optimize(graph)
         self.execute = make_executor(backend, self.graph)
-        # Outputs that are inputs (the caller's arrays) are copied out; known per graph.
-        inputs = set(self.graph.inputs)
-        self.aliased = frozenset(i for i, v in enumerate(self.graph.outputs) if v in inputs)
+        self.out_avals = [v.aval for v in self.graph.outputs]
+        # Outputs never alias memory the caller can change: an output that is an input (or
+        # a view of one) is copied; everything else is fresh from this call. The
+        # interpreter's numpy kernels return views freely, so there every output is copied.
+        self.copied = frozenset(
+            range(len(self.graph.outputs)) if backend == "interpreter"
+            else _views_of_inputs(self.graph)
+        )
+
+
+def _views_of_inputs(graph) -> list[int]:
+    """Indices of outputs that compiled code may return as (views of) input arrays: an
+    input itself, or a reshape of one (the only lowering that returns a view)."""
+    made_by = graph.producers()
+    found = []
+    for i, v in enumerate(graph.outputs):
+        while v in made_by and made_by[v].prim.name == "reshape":
+            v = made_by[v].inputs[0]
+        if v in graph.inputs:
+            found.append(i)
+    return found
 
 
 class ConcreteFunction:
@@ -64,6 +88,16 @@ class ConcreteFunction:
         self.raw_graph = traced.graph
         self._symbols = symbols_of(traced.graph)
         self._by_sizes: dict[tuple, _Compiled | None] = {}
+        # The result's layout: per returned leaf an output index or ("static", value);
+        # results that are one leaf or a flat tuple are packed without walking a structure.
+        self._slots = traced.output_slots
+        structure = traced.result_structure
+        self._pack = (
+            "leaf" if not isinstance(structure, list | tuple | dict)
+            else "tuple" if type(structure) is tuple and not any(
+                isinstance(x, list | tuple | dict) for x in structure)
+            else "nested"
+        )
         if self._symbols:
             self.graph = traced.graph  # printed with its symbolic sizes
             self._static = None
@@ -94,14 +128,9 @@ class ConcreteFunction:
     def __str__(self) -> str:
         return str(self.graph)
 
-    def _gather(self, arg_values: list) -> list:
-        return list(arg_values) + [v._value._value for v in self.traced.captured]
-
     def _for_sizes(self, arg_values: list) -> _Compiled | None:
         """The static graph for these arguments' sizes; None when the trace's shape guards
         do not hold for them (the path does not apply)."""
-        if self._static is not None:
-            return self._static
         key = tuple(_shape(arg_values[i])[axis] for i, axis, _ in self._symbols)
         if key not in self._by_sizes:
             sizes = {symbol: n for (_, _, symbol), n in zip(self._symbols, key)}
@@ -112,21 +141,36 @@ class ConcreteFunction:
         return self._by_sizes[key]
 
     def run(self, arg_values: list):
-        """Run the graph; None when a guard fails (nothing is committed then)."""
-        compiled = self._for_sizes(arg_values)
+        """Run the graph on the argument arrays (a list); GUARD_FAILED when a guard does
+        not hold, and then nothing is committed."""
+        compiled = self._static
         if compiled is None:
-            return None
+            compiled = self._for_sizes(arg_values)
+            if compiled is None:
+                return GUARD_FAILED
         if tape_module._recording:
             return self._run_recorded(compiled.graph, arg_values)
-        outs = compiled.execute(self._gather(arg_values))
+        outs = compiled.execute(arg_values + [v._value._value for v in self.traced.captured])
         for guard, index in self.traced.guards:
             if not guard.holds(outs[index]):
-                return None
-        aliased = compiled.aliased
-        # Outputs never alias memory the caller can change: an output that is an input is
-        # copied. Everything else is fresh from this call.
-        return self._finish(outs, lambda value, index: make_constant(
-            np.array(value) if index in aliased else value))
+                return GUARD_FAILED
+        copied, avals = compiled.copied, compiled.out_avals
+        for variable, index in self.traced.updates:
+            value = outs[index]
+            variable._value = Tensor(value.copy() if index in copied else value, Var(avals[index]))
+        leaves = [
+            slot[1] if type(slot) is tuple else
+            Tensor(outs[slot].copy() if slot in copied else outs[slot], Var(avals[slot]))
+            for slot in self._slots
+        ]
+        return self._packed(leaves)
+
+    def _packed(self, leaves: list):
+        if self._pack == "leaf":
+            return leaves[0]
+        if self._pack == "tuple":
+            return tuple(leaves)
+        return nest.pack_sequence_as(self.traced.result_structure, leaves)
 
     def _run_recorded(self, graph, arg_values: list):
         # Under an outer GradientTape, replay the graph through `bind`, so the tape records
@@ -143,19 +187,11 @@ class ConcreteFunction:
         outs = [env[v] for v in graph.outputs]
         for guard, index in self.traced.guards:
             if not guard.holds(outs[index]._value):
-                return None
-        return self._finish(outs, lambda value, index: value)
-
-    def _finish(self, outs: list, wrap: Callable):
+                return GUARD_FAILED
         for variable, index in self.traced.updates:
-            value = outs[index]
-            variable._value = make_constant(value._value if isinstance(value, Tensor)
-                                            else np.array(value))
-        leaves = [
-            slot[1] if isinstance(slot, tuple) else wrap(outs[slot], slot)
-            for slot in self.traced.output_slots
-        ]
-        return nest.pack_sequence_as(self.traced.result_structure, leaves)
+            variable._value = make_constant(outs[index]._value)
+        return self._packed([slot[1] if type(slot) is tuple else outs[slot]
+                             for slot in self._slots])
 
 
 class Function:
@@ -167,12 +203,11 @@ class Function:
         input_signature=None,
         max_specializations: int = 8,
         name: str | None = None,
-        backend: str = "interpreter",
+        backend: str | None = None,
     ):
-        if backend not in BACKENDS:
-            raise ValueError(f"tapeflow.function: unknown backend {backend!r}; choose one of "
-                             f"{', '.join(BACKENDS)}")
-        self.backend = backend
+        if backend is not None:
+            check_backend(backend)
+        self._backend = backend
         self._fn = fn
         self._signature = inspect.signature(fn)
         self.input_signature = (
@@ -195,17 +230,23 @@ class Function:
     # ---- the per-call path ------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        if active_trace() is not None:
+        if not (kwargs or _active_traces or tape_module._recording):
+            # The lean path: positional tensors, arrays and Python scalars whose signature
+            # was seen before, no tape recording the call.
+            fast = _fast_key(args)
+            known = self._fast_paths.get(fast) if fast is not None else None
+            if known is not None:
+                values = [a._value if type(a) is Tensor else a for a in args
+                          if type(a) is Tensor or type(a) is np.ndarray]
+                for concrete in known:
+                    result = concrete.run(values)
+                    if result is not GUARD_FAILED:
+                        return result
+        if _active_traces:
             return self._fn(*args, **kwargs)  # inside another trace: inline, as TF does
-        fast = self._fast_key(args, kwargs)
-        known = self._fast_paths.get(fast) if fast is not None else None
-        if known is not None and not tape_module._recording:
-            # The lean path: flat positional arguments whose signature was seen before.
-            values = [a._value if type(a) is Tensor else a for a in args if sig.is_input(a)]
-            for concrete in known:
-                result = concrete.run(values)
-                if result is not None:
-                    return result
+        return self._call(args, kwargs)
+
+    def _call(self, args, kwargs):
         arguments, key, paths = self._keyed(args, kwargs)
         if key in self._eager_keys:
             return self._fn(*args, **kwargs)
@@ -217,13 +258,14 @@ class Function:
                     [a._value if isinstance(a, Tensor) and not tape_module._recording else a
                      for a in arg_values]
                 )
-                if result is not None:
+                if result is not GUARD_FAILED:
                     return result
             if len(specializations) >= self.max_specializations:
                 return self._give_up(key, specializations, args, kwargs)
         outer_tapes = list(tape_module._recording)
         concrete, result = self._trace(arguments, paths, key, commit=not outer_tapes)
         self._paths.setdefault(key, []).append(concrete)
+        fast = _fast_key(args) if not kwargs and self.input_signature is None else None
         if fast is not None:
             # The same list as in _paths: paths traced later are seen by the lean path too.
             self._fast_paths[fast] = self._paths[key]
@@ -232,21 +274,9 @@ class Function:
             # writes undone; replay it through `bind` on the caller's tensors so the outer
             # tapes record the call and can differentiate it (as they do on later calls).
             replayed = concrete.run(arg_values)
-            if replayed is not None:
+            if replayed is not GUARD_FAILED:
                 return replayed
         return result
-
-    def _fast_key(self, args, kwargs):
-        """The signature of flat positional calls, from the arguments alone (no binding);
-        None when the slow path must decide (keywords, containers, input_signature)."""
-        if kwargs or self.input_signature is not None:
-            return None
-        if any(isinstance(a, list | tuple | dict) for a in args):
-            return None
-        try:
-            return tuple(sig.leaf_spec(a) for a in args)
-        except (TypeError, ValueError):
-            return None  # e.g. an unsupported dtype: the slow path raises the clear error
 
     def _keyed(self, args, kwargs):
         """(arguments, signature key, leaf paths) for a call. Under `input_signature` every
@@ -324,6 +354,12 @@ class Function:
                 variable._value = original
         return ConcreteFunction(traced, self.backend), result
 
+    @property
+    def backend(self) -> str:
+        """The backend new traces compile for: the one named, else the default (Numba,
+        see tapeflow.runtime.backends.set_default_backend)."""
+        return self._backend or default_backend()
+
     def _retrace_message(self, key, paths) -> str | None:
         """The RetraceWarning's text when this trace is not the function's first."""
         previous = self._last_key
@@ -397,6 +433,24 @@ class _BoundFunction:
         return self._function.experimental_get_tracing_count()
 
 
+def _fast_key(args) -> tuple | None:
+    """The signature of a flat positional call, read straight off the arguments: tensors
+    by their type, arrays by shape and dtype, Python scalars by type and value. None for
+    anything else (containers, Variables, objects): `_keyed` decides those."""
+    key = []
+    for a in args:
+        kind = type(a)
+        if kind is Tensor:
+            key.append(a._var.aval)
+        elif kind is np.ndarray:
+            key.append((a.shape, a.dtype))
+        elif kind is float or kind is int or kind is bool or kind is str or a is None:
+            key.append((kind, a))
+        else:
+            return None
+    return tuple(key)
+
+
 def _shape(value) -> tuple:
     return value._value.shape if isinstance(value, Tensor) else np.shape(value)
 
@@ -423,7 +477,7 @@ def _suggestion(old_key, new_key) -> str:
 
 
 def function(fn=None, *, input_signature=None, max_specializations: int = 8,
-             backend: str = "interpreter", **unused):
+             backend: str | None = None, **unused):
     """`@tapeflow.function`, bare or with arguments, on functions and methods."""
     for option in unused:
         if option not in ("jit_compile", "reduce_retracing", "autograph",

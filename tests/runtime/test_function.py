@@ -421,16 +421,33 @@ def test_structured_arguments():
     assert f.experimental_get_tracing_count() == 1
 
 
-def test_output_does_not_alias_the_callers_array():
+def test_a_function_returning_none_runs_its_updates_once_per_call():
+    # Regression: None was also the "guard failed" answer, so every call retraced and the
+    # cached path and the new trace both committed (v went 1 -> 17 in four calls).
+    v = tf.Variable(1.0)
+
     @tf.function
-    def ident(x):
-        return x
+    def step():
+        v.assign_add(1.0)
+
+    for _ in range(4):
+        assert step() is None
+    assert float(v) == 5.0
+    assert step.experimental_get_tracing_count() == 1
+
+
+@pytest.mark.parametrize("backend", ["interpreter", pytest.param("numba", marks=pytest.mark.slow)])
+def test_outputs_do_not_alias_the_callers_array(backend):
+    @tf.function(backend=backend)
+    def views(x):
+        return x, tf.reshape(x, [3, 1]), tf.transpose(tf.reshape(x, [1, 3]))
 
     arr = np.ones(3, np.float32)
-    out = ident(arr)
-    out = ident(arr)  # the cached call
+    outs = views(arr)
+    outs = views(arr)  # the cached call
     arr[:] = 7.0
-    np.testing.assert_array_equal(out.numpy(), [1.0, 1.0, 1.0])
+    for out in outs:
+        np.testing.assert_array_equal(out.numpy().ravel(), [1.0, 1.0, 1.0])
 
 
 # ------------------------------------------------------------------ under an outer tape

@@ -1,0 +1,14 @@
+"""The fast tier runs `@tapeflow.function` on the reference interpreter; tests marked
+`slow` get the default backend, Numba (they compile), as users do."""
+
+import pytest
+
+from tapeflow.runtime import backends
+
+
+@pytest.fixture(autouse=True)
+def _backend_for_the_tier(request):
+    compiles = request.node.get_closest_marker("slow") is not None
+    previous = backends.set_default_backend("numba" if compiles else "interpreter")
+    yield
+    backends.set_default_backend(previous)
