@@ -395,6 +395,11 @@ class Function:
 
     # ---- TensorFlow's inspection API --------------------------------------------------------
 
+    @property
+    def python_function(self) -> Callable:
+        """The decorated Python function (TF's name)."""
+        return self._fn
+
     def experimental_get_tracing_count(self) -> int:
         return self._trace_count
 
