@@ -171,3 +171,23 @@ def test_every_pass_preserves_outputs(steps, seed):
     assert len(optimised.eqns) <= len(graph.eqns)
     for e, got in zip(expected, evaluate(optimised, arrays)):
         np.testing.assert_allclose(got, e, rtol=1e-9, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=recipes(), seed=st.integers(0, 2**16))
+@example(steps=[("transpose", 0), ("matmul", 3, 0), ("reshape", 4)], seed=0)
+def test_one_trace_for_any_leading_size_matches_eager(steps, seed):
+    # The first input's leading size is None: the trace (at size 2) is specialised for
+    # sizes 4 and 5 from the stored graph, and must agree with eager execution there.
+    signature = [tf.TensorSpec([None, 3], tf.float64), tf.TensorSpec([3], tf.float64),
+                 tf.TensorSpec([3, 4], tf.float64)]
+    step = make_step(steps)
+    traced = tf.function(step, input_signature=signature)
+    a, b, c = _inputs(seed)
+    rng = np.random.default_rng(seed)
+    for n in (2, 4, 5):
+        rows = rng.uniform(-1.5, 1.5, size=(n, 3)) if n != 2 else a
+        inputs = [tf.constant(x) for x in (rows, b, c)]
+        for e, got in zip(_flat(step(*inputs)), _flat(traced(*inputs))):
+            np.testing.assert_allclose(got, e, rtol=1e-9, atol=1e-12)
+    assert traced.experimental_get_tracing_count() == 1
