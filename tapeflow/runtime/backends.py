@@ -67,6 +67,11 @@ class NumbaExecutor:
         self._consts = [np.asarray(value, order="C") for _, value in graph.consts]
         self._layout = [(v.aval.shape, v.aval.dtype) for v in graph.inputs]
 
+    @property
+    def entry(self):
+        """The compiled entry function, once it compiled (None before, or on fallback)."""
+        return self._entry if self._fallback is None else None
+
     def _checked(self, inputs: list) -> list:
         """Validate before entering native code: exact dtype and shape, C-contiguous
         memory. Arrays that already fit (the usual case) pass through untouched."""

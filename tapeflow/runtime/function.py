@@ -26,6 +26,7 @@ from tapeflow.ops import dims
 from tapeflow.ops.core import bind
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime.backends import check_backend, default_backend, make_executor
+from tapeflow.runtime.dispatch import make_dispatcher
 from tapeflow.runtime.trace import Trace, TracedGraph, close_trace, fresh_input
 from tapeflow.runtime.trace import _active as _active_traces
 from tapeflow.tracer import tape as tape_module
@@ -60,6 +61,14 @@ class _Compiled:
             range(len(self.graph.outputs)) if backend == "interpreter"
             else _views_of_inputs(self.graph)
         )
+        # The straight-line call path, written once the Numba entry exists (dispatch.py).
+        self.dispatch: Callable | None = None
+
+    def make_dispatch(self, traced) -> None:
+        entry = getattr(self.execute, "entry", None)
+        if entry is not None:
+            self.dispatch = make_dispatcher(entry, self.graph, traced, self.copied,
+                                            GUARD_FAILED)
 
 
 def _views_of_inputs(graph) -> list[int]:
@@ -150,7 +159,11 @@ class ConcreteFunction:
                 return GUARD_FAILED
         if tape_module._recording:
             return self._run_recorded(compiled.graph, arg_values)
+        if compiled.dispatch is not None:
+            return compiled.dispatch(arg_values)
         outs = compiled.execute(arg_values + [v._value._value for v in self.traced.captured])
+        if self.backend == "numba":
+            compiled.make_dispatch(self.traced)  # compiled by now: later calls go straight
         for guard, index in self.traced.guards:
             if not guard.holds(outs[index]):
                 return GUARD_FAILED
