@@ -40,6 +40,7 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
     args = [names[v] for v in graph.inputs] + [names[v] for v, _ in graph.consts]
     plan = fuse(graph)
     needed_later = _values_needed_outside(graph, plan)
+    views = _transposes_as_views(graph)
     body: list[str] = []
     for group in plan.groups:
         eqns = [graph.eqns[i] for i in group]
@@ -48,7 +49,10 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
         else:
             (eqn,) = eqns
             body.append(f"# {format_eqn(eqn, names)}")
-            body.extend(_lower_eqn(eqn, names))
+            if eqn in views:
+                body.append(f"{names[eqn.outputs[0]]} = {names[eqn.inputs[0]]}.T  # a view")
+            else:
+                body.extend(_lower_eqn(eqn, names))
     parallel = any("numba.prange(" in line for line in body)
     outs = ", ".join(names[v] for v in graph.outputs)
     body.append(f"return ({outs},)" if len(graph.outputs) == 1 else f"return ({outs})")
@@ -85,6 +89,28 @@ def _values_needed_outside(graph: Graph, plan) -> set:
         for i in group:
             needed.update(v for v in graph.eqns[i].inputs if group_of.get(v, n) != n)
     return needed
+
+
+def _transposes_as_views(graph: Graph) -> set:
+    """2-D transposes that only matmuls read: they become `x.T` views rather than copies.
+
+    The adjoint of a matmul multiplies by transposed operands (dA = G B^T, dB = A^T G). A
+    view of a C-contiguous array is F-contiguous, and Numba's np.dot passes BLAS a transpose
+    flag for it, so the copy (and a strided pass over the operand) is saved. A transpose that
+    is returned or read by anything else stays a C-contiguous copy, which every other
+    lowering may assume.
+    """
+    readers: dict = {}
+    for eqn in graph.eqns:
+        for v in eqn.inputs:
+            readers.setdefault(v, []).append(eqn)
+    outputs = set(graph.outputs)
+    return {
+        eqn for eqn in graph.eqns
+        if eqn.prim.name == "transpose" and eqn.params_dict["perm"] == (1, 0)
+        and eqn.outputs[0] not in outputs
+        and all(r.prim.name == "matmul" for r in readers.get(eqn.outputs[0], []))
+    }
 
 
 def _lower_fused(eqns, names, needed_later: set) -> list[str]:
@@ -146,21 +172,42 @@ def _lower_fused(eqns, names, needed_later: set) -> list[str]:
     return before + lw.loop_nest(shape, body, parallel=parallel) + after
 
 
-# Below this many loop iterations, waking threads costs more than it saves (NUMBA-NOTES.md:
-# a parallel region of 1e3 elements took 78 us with sleeping workers against 11.7 us
-# serially). Measured here on W3 (about 20 fused operations per element): 1e5 elements
-# 0.44 ms serial, 0.23 ms with prange on 2 cores; 1e7: 61 ms, 32 ms.
+# A parallel region costs ~70-80 us here when the workers sleep between regions (they must,
+# or they starve BLAS's threads: NUMBA-NOTES.md), so a loop is split only when its serial
+# time is well above that. Work is counted in element-operations, a vecmath call (exp, sin,
+# softplus: a range reduction and a polynomial) as `TRANSCENDENTAL_COST` plain ones.
+# Measured here: W3 (~5 vecmath calls and ~15 arithmetic operations per element) ran 0.44 ms
+# serially and 0.23 ms with prange on 2 cores at 1e5 elements; an MLP step's bias+relu loop
+# over [128,256] took 18 us serially and 36 us with prange next to BLAS calls, its SGD
+# update over [784,256] 73 us and 95 us.
 PARALLEL_MIN_ELEMENTS = 1 << 14
+PARALLEL_MIN_WORK = 1 << 21
+TRANSCENDENTAL_COST = 16
+
+
+def _work_per_element(eqns) -> int:
+    work = 0
+    for eqn in eqns:
+        if is_reduction(eqn):
+            work += 1
+            continue
+        expr = eqn.prim.lowering.expr(*[f"x{k}" for k in range(len(eqn.inputs))],
+                                      **eqn.params_dict)
+        work += TRANSCENDENTAL_COST if ("vm." in expr or "math." in expr) else 1
+    return work
 
 
 def _worth_parallel(eqns, shape) -> bool:
-    """prange the outer loop when it is large, splits evenly, and every reduction in it is a
-    scalar sum or product (which Numba's prange reduces safely; accumulating into an array
-    or through our NaN-propagating max/min would race or not be recognised)."""
+    """prange the outer loop when it is large, has enough work per element to pay for
+    waking the threads, splits evenly, and every reduction in it is a scalar sum or product
+    (which Numba's prange reduces safely; accumulating into an array or through our
+    NaN-propagating max/min would race or not be recognised)."""
     size = 1
     for d in shape:
         size *= d
     if not shape or shape[0] < 2 or size < PARALLEL_MIN_ELEMENTS:
+        return False
+    if size * _work_per_element(eqns) < PARALLEL_MIN_WORK:
         return False
     return all(
         eqn.prim.lowering.combine in ("sum", "prod") and eqn.outputs[0].aval.size == 1

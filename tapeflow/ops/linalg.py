@@ -53,18 +53,23 @@ matmul_p.def_impl(np.matmul)
 @matmul_p.def_lowering
 @LoopKernel
 def _matmul_lowering(out, ins, avals):
-    # Floats go to BLAS through np.dot (operands are C-contiguous: the generated code makes
-    # every intermediate itself); integers, which np.dot refuses inside Numba, get loops.
+    # Floats go to BLAS through np.dot, which returns a fresh C-contiguous product (no copy
+    # into a preallocated array), or writes each batch slice in place through its `out`
+    # argument. Operands may be C- or F-contiguous (the emitter passes `x.T` views for
+    # transposes that only matmuls read; Numba hands BLAS a transpose flag instead of a
+    # copy). Integers, which np.dot refuses inside Numba, get loops.
     a, b = ins
     out_aval, a_aval, b_aval = avals
     dt = lw.dtype_expr(out_aval.dtype)
     batch = out_aval.shape[:-2]
+    if out_aval.dtype.kind == "f" and not batch:
+        return [f"{out} = np.dot({a}, {b})"]
     names = lw.loop_vars(len(batch), "n")
     ai = lw.broadcast_index(a_aval.shape[:-2], batch, names)
     bi = lw.broadcast_index(b_aval.shape[:-2], batch, names)
     sub = lambda name, i: name if not batch else f"{name}[{i}]"  # noqa: E731
     if out_aval.dtype.kind == "f":
-        body = [f"{sub(out, lw.index(names))}[:, :] = np.dot({sub(a, ai)}, {sub(b, bi)})"]
+        body = [f"np.dot({sub(a, ai)}, {sub(b, bi)}, {sub(out, lw.index(names))})"]
     else:
         m, k, n = a_aval.shape[-2], a_aval.shape[-1], b_aval.shape[-1]
         body = lw.loop_nest((m, n), [
