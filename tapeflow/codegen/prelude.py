@@ -1,22 +1,38 @@
-"""Small scalar helpers that generated modules import (compiled once, inlined by LLVM)."""
+"""Small scalar helpers that generated modules import (compiled once, inlined by LLVM).
+
+Each one exists because the obvious Python expression differs from numpy, and generated code
+must compute what the eager (numpy) kernels compute, special values and errors included:
+
+- `_maximum`, `_minimum`: NaN in either operand gives NaN (Python's `max` would not);
+- `_power`: integer powers by squaring (Numba's integer `**` crashes under fastmath), with
+  numpy's wrap-around on overflow and the eager kernel's error for negative exponents;
+- `_floordiv`, `_mod`: integer division by zero raises the eager kernel's error instead of
+  Numba's silent 0, and `MIN // -1` wraps to MIN as numpy's does.
+
+Integer results keep their operand's type: Numba computes `int32 op int32` in int64, so
+without the conversion an int32 intermediate inside a fused loop would not wrap around where
+numpy's does, and a later comparison or division would see a different value.
+"""
 
 from __future__ import annotations
-
 
 import numba
 from numba.core import types
 from numba.extending import overload
 
+from tapeflow.ops.core import InvalidArgumentError
+
 
 @numba.njit(inline="always")
 def _maximum(x, y):
-    # NaN in either operand gives NaN, as np.maximum does (Python's max would not).
-    return x if (x >= y or x != x) else y
+    # NaN in either operand gives NaN, as np.maximum does (Python's max would not). A tie
+    # (only -0.0 against 0.0 can be told apart) gives y, as np.maximum does on x86-64.
+    return x if (x > y or x != x) else y
 
 
 @numba.njit(inline="always")
 def _minimum(x, y):
-    return x if (x <= y or x != x) else y
+    return x if (x < y or x != x) else y
 
 
 def _power(x, y):
@@ -29,18 +45,65 @@ def _power_overload(x, y):
     # Numba's integer `**` crashes the process under fastmath (seen with numba 0.68.1), so
     # integers use exponentiation by squaring; floats keep `**`.
     if isinstance(x, types.Integer) and isinstance(y, types.Integer):
+        result_type = x
 
         def integer_power(x, y):
             if y < 0:
-                raise ValueError("pow: integers to negative integer powers are not allowed")
-            result = x - x + 1  # one, in x's type
+                raise InvalidArgumentError(
+                    "pow: integers to negative integer powers are not allowed")
+            result = x - x + 1  # one (in int64 for int32 x: wrapped once at the end)
             base = x
             while y > 0:
                 if y & 1:
                     result *= base
                 base *= base
                 y >>= 1
-            return result
+            # Products wrap modulo 2**bits, so wrapping the int64 result once is numpy's value.
+            return result_type(result)
 
         return integer_power
     return lambda x, y: x**y
+
+
+def _floordiv(x, y):
+    """floor(x / y) for generated code (see the overload below)."""
+    return x // y
+
+
+def _mod(x, y):
+    """x - floor(x / y) * y for generated code (see the overload below)."""
+    return x % y
+
+
+@overload(_floordiv, inline="always")
+def _floordiv_overload(x, y):
+    if isinstance(x, types.Integer) and isinstance(y, types.Integer):
+        result_type = x
+
+        def integer_floordiv(x, y):
+            if y == 0:
+                raise InvalidArgumentError("floordiv: integer division by zero")
+            # MIN // -1 = -MIN overflows: numpy wraps it to MIN, Numba's `//` gives 0 for
+            # int64. Negation wraps (in int64 for int32 x, then converted back).
+            if y == -1:
+                return result_type(-x)
+            return result_type(x // y)
+
+        return integer_floordiv
+    # Floats: Python's `//` under error_model='numpy' is numpy's floor_divide, inf and nan
+    # included (checked by tests/codegen/test_special_values.py).
+    return lambda x, y: x // y
+
+
+@overload(_mod, inline="always")
+def _mod_overload(x, y):
+    if isinstance(x, types.Integer) and isinstance(y, types.Integer):
+        result_type = x
+
+        def integer_mod(x, y):
+            if y == 0:
+                raise InvalidArgumentError("mod: integer division by zero")
+            return result_type(x % y)  # MIN % -1 is 0 in both
+
+        return integer_mod
+    return lambda x, y: x % y

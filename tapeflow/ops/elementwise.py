@@ -134,7 +134,9 @@ def _wrap_binary(p: Primitive):
 
 neg_p = unary("neg", np.negative, "-x", float_only=False)
 neg_p.def_vjp(per_input(lambda g, out, x: negative(g)))  # d(-x) = -dx
-neg_p.def_lowering(Scalar(lambda x: f"(-{x})"))
+# np.negative, not `-x`: Numba negates an int32 in int64, so -MIN would not wrap to MIN inside a
+# fused loop as numpy's does (the same holds for add, sub and mul below).
+neg_p.def_lowering(Scalar(lambda x: f"np.negative({x})"))
 
 abs_p = unary("abs", np.abs, "|x|", float_only=False)
 abs_p.def_vjp(per_input(lambda g, out, x: multiply(g, sign(x))))  # |x|' = sign(x); 0 at 0
@@ -142,7 +144,8 @@ abs_p.def_lowering(Scalar(lambda x: f"abs({x})"))
 
 sign_p = unary("sign", np.sign, "-1, 0 or 1 by the sign of x", float_only=False)
 sign_p.def_vjp(per_input(lambda g, out, x: zeros_like(g)))  # piecewise constant: zero, as TF
-sign_p.def_lowering(Scalar(lambda x: f"np.sign({x})"))
+# Numba's np.sign(-0.0) is -0.0 where numpy's is 0.0; abs gives +0 (nan != 0 keeps np.sign).
+sign_p.def_lowering(Scalar(lambda x: f"(np.sign({x}) if {x} != 0 else abs({x}))"))
 
 exp_p = unary("exp", np.exp, "e**x")
 exp_p.def_vjp(per_input(lambda g, out, x: multiply(g, out)))  # exp' = exp: reuse the output
@@ -244,17 +247,17 @@ def logical_not(x, name=None):
 
 add_p = binary("add", np.add, "x + y")
 add_p.def_vjp(per_input(lambda g, out, x, y: g, lambda g, out, x, y: g))
-add_p.def_lowering(Scalar(lambda x, y: f"({x} + {y})"))
+add_p.def_lowering(Scalar(lambda x, y: f"np.add({x}, {y})"))
 
 sub_p = binary("sub", np.subtract, "x - y")
 sub_p.def_vjp(per_input(lambda g, out, x, y: g, lambda g, out, x, y: negative(g)))
-sub_p.def_lowering(Scalar(lambda x, y: f"({x} - {y})"))
+sub_p.def_lowering(Scalar(lambda x, y: f"np.subtract({x}, {y})"))
 
 mul_p = binary("mul", np.multiply, "x * y")
 mul_p.def_vjp(
     per_input(lambda g, out, x, y: multiply(g, y), lambda g, out, x, y: multiply(g, x))
 )
-mul_p.def_lowering(Scalar(lambda x, y: f"({x} * {y})"))
+mul_p.def_lowering(Scalar(lambda x, y: f"np.multiply({x}, {y})"))
 
 div_p = binary("div", np.divide, "x / y, of floats", result="float")
 div_p.def_vjp(
