@@ -23,7 +23,8 @@ The generated text is kept on the function (`__tapeflow_source__`) for reading:
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -62,9 +63,10 @@ def make_dispatcher(entry, graph, traced, copied, guard_failed) -> Callable[[lis
             lines.append(f"{name} = captured{i}._value._value")
         # `is` first: builtin dtypes are singletons, but arrays Numba returned carry equal
         # dtype objects that are not, so those take the `!=`.
+        misfit = (f"type({name}) is not ndarray or ({name}.dtype is not dtype{i} and "
+                  f"{name}.dtype != dtype{i}) or not {name}.flags.c_contiguous")
         lines += [
-            f"if type({name}) is not ndarray or ({name}.dtype is not dtype{i} and "
-            f"{name}.dtype != dtype{i}) or not {name}.flags.c_contiguous:",
+            f"if {misfit}:",
             f"    {name} = conform({name}, dtype{i})",
             f"if {name}.shape != shape{i}:",
             f"    raise_shape({name}, shape{i})",
