@@ -27,9 +27,9 @@ def batch_time(fn, number: int) -> float:
     return time.perf_counter() - t0
 
 
-def auto_median_time(fn, *, batch_s: float = 0.02, repeat: int = 15,
-                     budget_s: float = 3.0) -> float:
-    """Median seconds per call, for calls that take anywhere from 100 ns to seconds.
+def auto_times(fn, *, batch_s: float = 0.02, repeat: int = 15,
+               budget_s: float = 3.0) -> list[float]:
+    """Seconds per call of each timed batch, for calls that take from 100 ns to seconds.
 
     The batch size grows (as `timeit.autorange` does) until one batch lasts `batch_s`, so
     the clock's resolution and the loop's own cost vanish for fast calls; then `repeat`
@@ -44,8 +44,7 @@ def auto_median_time(fn, *, batch_s: float = 0.02, repeat: int = 15,
         # Aim a little past the target so that the next batch is usually the last one.
         number = max(number * 2, int(number * 1.2 * batch_s / max(elapsed, 1e-9)))
     repeat = max(3, min(repeat, int(budget_s / elapsed)))
-    samples = [batch_time(fn, number) / number for _ in range(repeat)]
-    return statistics.median(samples)
+    return [batch_time(fn, number) / number for _ in range(repeat)]
 
 
 def format_seconds(seconds: float) -> str:

@@ -19,13 +19,14 @@ Workloads, all float32:
 Every implementation first runs two steps from the same initial values, checked against the
 numpy steps (assert_allclose at float32 tolerance); only then is it timed. For each workload it
 prints a table: variant; median time per call (median of batches whose size is calibrated per
-variant); that time over tapeflow numba's; the 1st and 2nd call (tapeflow's first call traces
-and runs eagerly, its second compiles or loads the compiled code from TAPEFLOW_CACHE_DIR; the
-peers compile on their first call). Below the table: the fastest peer, and the issue's target.
-W4 also gets a BLAS floor: numpy's float32 matmul time on the step's own products, measured in
-the same run. Each title ends with the load average: above the number of cores, other
-processes competed with the benchmark (multi-threaded BLAS suffers most), so rerun before
-trusting a close call.
+variant); that time over tapeflow numba's; the fastest batch (far below the median when other
+processes competed); the 1st and 2nd call (tapeflow's first call traces and runs eagerly, its
+second compiles or loads the compiled code from TAPEFLOW_CACHE_DIR; the peers compile on their
+first call). Below the table: the fastest peer, and the issue's target. W4 also gets a BLAS
+floor: numpy's float32 matmul time on the step's own products, measured in the same run.
+Each title ends with the load average: above the number of cores, other processes competed
+with the benchmark (two-thread BLAS and parallel loops suffer most: a call waits for a
+scheduler slice), so rerun before trusting a close call.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import functools
 import importlib
 import importlib.util
 import os
+import statistics
 import sys
 import time
 import traceback
@@ -43,7 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from _timing import auto_median_time, batch_time, format_seconds
+from _timing import auto_times, batch_time, format_seconds
 
 import tapeflow as tf
 
@@ -257,7 +259,7 @@ def make_workloads() -> list[Workload]:
 # --------------------------------------------------------------------------------------------
 # One implementation per library and kind. `step()` is what gets timed: the whole call a user
 # makes, including the library's Python-side path (and, for JAX, waiting for the result).
-# `read(out)` turns the first step's result and the state it left into numpy arrays.
+# `read(out)` turns a step's result, and the state it left, into numpy arrays.
 # --------------------------------------------------------------------------------------------
 
 
@@ -337,11 +339,13 @@ def _torch_tensor(array):
 
 
 def torch_impl(w: Workload, flavour: str) -> Impl:
-    """flavour "eager": autograd as users write it (for training: zero_grad, backward,
-    torch.optim.SGD's step); "compile": that same step wrapped in torch.compile (Dynamo splits
-    it at the backward call);
-    "func": torch.func.grad_and_value and in-place updates, compiled as one graph
-    (fullgraph=True), which avoids the graph breaks of the plain version."""
+    """One of three flavours of torch.
+
+    "eager": autograd as users write it (for training: zero_grad, backward, the step of
+    torch.optim.SGD). "compile": that same step wrapped in torch.compile (Dynamo splits it at
+    the backward call). "func": torch.func.grad_and_value and in-place updates, compiled as one
+    graph (fullgraph=True), which avoids the graph breaks of the plain version.
+    """
     import torch
 
     compile_ = functools.partial(torch.compile, dynamic=False)  # specialise per shape, as JAX
@@ -496,6 +500,7 @@ class Row:
     name: str
     peer: bool
     median: float | None = None
+    best: float | None = None  # the fastest batch: far below the median means contention
     first_calls: list[float] | None = None  # the 1st and 2nd call: tracing, compiling
     note: str = ""
 
@@ -559,8 +564,9 @@ def run_variant(w, name, peer, build, want, args, failures) -> Row:
         row.median = one_call
         row.note = f"timed once ({format_seconds(one_call).strip()} > --max-call)"
     else:
-        row.median = auto_median_time(impl.step, batch_s=args.batch_s, repeat=args.repeat,
-                                      budget_s=args.budget_s)
+        samples = auto_times(impl.step, batch_s=args.batch_s, repeat=args.repeat,
+                             budget_s=args.budget_s)
+        row.median, row.best = statistics.median(samples), min(samples)
     if impl.traces is not None and impl.traces() != 1:
         row.note = (row.note + "; " if row.note else "") + f"traced {impl.traces()} times"
     return row
@@ -571,15 +577,16 @@ def print_table(w: Workload, rows: list[Row]) -> dict:
     # The 1-minute load average after the timing: above the core count, other processes
     # competed for the CPU (multi-threaded BLAS suffers most) and the numbers are suspect.
     print(f"\n{w.name}: {w.title}  [load average {os.getloadavg()[0]:.1f}]")
-    print(f"  {'variant':<30} {'median/call':>11} {'vs numba':>9} {'1st call':>10} "
-          f"{'2nd call':>10}  note")
+    print(f"  {'variant':<30} {'median/call':>11} {'vs numba':>9} {'best batch':>10} "
+          f"{'1st call':>10} {'2nd call':>10}  note")
     for r in rows:
         median = format_seconds(r.median) if r.median is not None else "-"
         ratio = f"{r.median / base:8.2f}x" if r.median is not None and base else "-"
+        best = format_seconds(r.best) if r.best is not None else "-"
         first = [format_seconds(t) for t in r.first_calls or []]
         first += ["-"] * (CHECKED_STEPS - len(first))
-        print(f"  {r.name:<30} {median:>11} {ratio:>9} {first[0]:>10} {first[1]:>10}  "
-              f"{r.note}")
+        print(f"  {r.name:<30} {median:>11} {ratio:>9} {best:>10} {first[0]:>10} "
+              f"{first[1]:>10}  {r.note}")
     timed_peers = [r for r in rows if r.peer and r.median is not None]
     fastest = min(timed_peers, key=lambda r: r.median, default=None)
     return {"base": base, "fastest": fastest, "rows": rows}
@@ -622,9 +629,9 @@ def print_targets(w: Workload, summary: dict, floor: dict | None) -> None:
 def blas_floor(args) -> dict[str, float]:
     """numpy's float32 matmul on W4's own products; floor = their FLOPs at the measured rate.
 
-    The products run back to back, as in a step, and are timed together: the floor is the
-    time numpy's BLAS needs for exactly the step's matrix work (the FLOPs at the rate it
-    reaches on these shapes). Each product is also timed alone, to show where the time goes.
+    The floor is the time numpy's BLAS needs for exactly the step's matrix work: the FLOPs at
+    the rate it reaches on these shapes. Each product is timed alone (showing where the time
+    goes), and the products are timed again back to back, as in a step.
     """
     rng = np.random.default_rng(1)
 
@@ -634,28 +641,39 @@ def blas_floor(args) -> dict[str, float]:
         return rng.normal(size=(rows, cols)).astype(np.float32)
 
     def timed(fn):
-        return auto_median_time(fn, batch_s=args.batch_s, repeat=args.repeat,
-                                budget_s=args.budget_s)
+        samples = auto_times(fn, batch_s=args.batch_s, repeat=args.repeat,
+                             budget_s=args.budget_s)
+        return statistics.median(samples), min(samples)
 
     print("\nBLAS floor for W4: numpy float32 matmul on the step's products")
-    print(f"  {'product':<28} {'shape':>20} {'MFLOP':>7} {'median':>10} {'GFLOP/s':>8}")
+    print(f"  {'product':<28} {'shape':>20} {'MFLOP':>7} {'median':>10} {'GFLOP/s':>8} "
+          f"{'best batch':>10}")
     products = {"needed": [], "all": []}
     flops = {"needed": 0, "all": 0}
+    alone = {"needed": 0.0, "all": 0.0}  # the sum of the products' medians, each timed alone
     for label, m, k, n, transpose_a, transpose_b, needed in W4_PRODUCTS:
         product = functools.partial(np.matmul, operand(m, k, transpose_a),
                                     operand(k, n, transpose_b))
         count = 2 * m * k * n
-        seconds = timed(product)
+        seconds, best = timed(product)
         print(f"  {label:<28} {f'({m},{k})@({k},{n})':>20} {count / 1e6:7.2f} "
-              f"{format_seconds(seconds):>10} {count / seconds / 1e9:8.1f}")
+              f"{format_seconds(seconds):>10} {count / seconds / 1e9:8.1f} "
+              f"{format_seconds(best):>10}")
         for key in ("needed", "all") if needed else ("all",):
             products[key].append(product)
             flops[key] += count
+            alone[key] += seconds
 
-    floor = {key: timed(lambda fns=fns: [fn() for fn in fns]) for key, fns in products.items()}
-    print(f"  floor: the {len(products['needed'])} products the step needs, back to back: "
+    # Two estimates of the same time; contention only ever inflates one, so the floor is the
+    # lower of the two.
+    together = {key: timed(lambda fns=fns: [fn() for fn in fns])[0]
+                for key, fns in products.items()}
+    floor = {key: min(alone[key], together[key]) for key in products}
+    print(f"  floor: the {len(products['needed'])} products the step needs: "
           f"{flops['needed'] / 1e6:.1f} MFLOP in {format_seconds(floor['needed']).strip()} "
-          f"({flops['needed'] / floor['needed'] / 1e9:.1f} GFLOP/s); with dx as well: "
+          f"({flops['needed'] / floor['needed'] / 1e9:.1f} GFLOP/s; back to back "
+          f"{format_seconds(together['needed']).strip()}, timed alone "
+          f"{format_seconds(alone['needed']).strip()}); with dx as well: "
           f"{format_seconds(floor['all']).strip()}")
     return floor
 
