@@ -11,7 +11,13 @@ on-disk cache can reuse it.
 from __future__ import annotations
 
 from tapeflow.graph.ir import Graph
-from tapeflow.graph.passes.fuse import fuse, is_loop, is_reduction, iteration_shape
+from tapeflow.graph.passes.fuse import (
+    fuse,
+    gemm_update,
+    is_loop,
+    is_reduction,
+    iteration_shape,
+)
 from tapeflow.graph.printer import format_eqn, var_names
 from tapeflow.ops import lowering as lw
 from tapeflow.ops.core import LoopKernel
@@ -46,6 +52,8 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
         eqns = [graph.eqns[i] for i in group]
         if is_loop(eqns[0]):
             body.extend(_lower_fused(eqns, names, needed_later))
+        elif len(eqns) > 1:
+            body.extend(_lower_gemm_update(eqns, names))
         else:
             (eqn,) = eqns
             body.append(f"# {format_eqn(eqn, names)}")
@@ -65,6 +73,7 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
         "import numpy as np",
         "",
         "from tapeflow.codegen import vecmath as vm",
+        "from tapeflow.codegen.blas import gemm_into",
         "from tapeflow.codegen.prelude import _maximum, _minimum, _power",
         "",
         "",
@@ -89,6 +98,21 @@ def _values_needed_outside(graph: Graph, plan) -> set:
         for i in group:
             needed.update(v for v in graph.eqns[i].inputs if group_of.get(v, n) != n)
     return needed
+
+
+def _lower_gemm_update(eqns, names) -> list[str]:
+    """`out = c + sign * s * (a @ b)` as one BLAS call on a copy of `c` (fuse.GemmUpdate)."""
+    update = gemm_update(eqns)
+    a, b = (names[v] for v in eqns[0].inputs)
+    out = names[eqns[-1].outputs[0]]
+    alpha = "1.0" if update.scale is None else f"{names[update.scale]}[()]"
+    if update.sign < 0:
+        alpha = f"-{alpha}"
+    lines = [f"# {format_eqn(eqn, names)}" for eqn in eqns]
+    return lines + [
+        f"{out} = {names[update.c]}.copy()",
+        f"gemm_into({a}, {b}, {out}, {alpha}, 1.0)  # {out} += {alpha} * {a} @ {b}, by BLAS",
+    ]
 
 
 def _transposes_as_views(graph: Graph) -> set:

@@ -114,3 +114,49 @@ def test_a_two_layer_network_step_matches_the_interpreter_in_float64(tmp_path):
 
     graph, got, want = _compiled_and_interpreted(step, [x, y, w1, b1, w2, b2], tmp_path)
     _assert_close(got, want, np.float64)
+
+
+UPDATES = {
+    "c - s * (a @ b)": lambda a, b, c, s: c - s * (a @ b),
+    "c + (a @ b) * s": lambda a, b, c, s: c + (a @ b) * s,
+    "a @ b + c": lambda a, b, c, s: a @ b + c,
+    "c - a @ b": lambda a, b, c, s: c - a @ b,
+    "c - s * (a^T @ b)": lambda a, b, c, s: c - s * (tf.transpose(a) @ b),
+    "c - s * (a @ b^T)": lambda a, b, c, s: c - s * (a @ tf.transpose(b)),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m,k,n", [(6, 5, 4), (1, 5, 4), (6, 1, 4), (6, 5, 1), (1, 1, 1)])
+@pytest.mark.parametrize("form", list(UPDATES))
+def test_updates_of_a_product_run_as_one_blas_call(form, m, k, n, dtype, tmp_path):
+    rng = np.random.default_rng(m + 10 * k + 100 * n)
+    a_shape = (k, m) if "a^T" in form else (m, k)
+    b_shape = (n, k) if "b^T" in form else (k, n)
+    a, b = rng.normal(size=a_shape).astype(dtype), rng.normal(size=b_shape).astype(dtype)
+    c, s = rng.normal(size=(m, n)).astype(dtype), np.array(0.3, dtype)
+    c.flat[-1] = np.nan  # the updated array's NaN survives BLAS's beta * c
+    graph, got, want = _compiled_and_interpreted(
+        lambda a, b, c, s: (UPDATES[form](a, b, c, s),), [a, b, c, s], tmp_path)
+    source = generate_source(graph)
+    assert "gemm_into(" in source and "np.dot(" not in source
+    _assert_close(got, want, dtype)
+    assert np.isnan(got[0].flat[-1])
+
+
+def test_a_product_read_elsewhere_or_a_broadcast_update_stays_np_dot(tmp_path):
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 5))
+    c, row, s = rng.normal(size=(4, 5)), rng.normal(size=5), np.array(0.5)
+
+    def f(a, b, c, row, s):
+        p = a @ b
+        return c - s * p, p  # the product is returned: it must be stored
+
+    def g(a, b, c, row, s):
+        return (row - s * (a @ b),)  # the updated array would be broadcast
+
+    for fn in (f, g):
+        graph, got, want = _compiled_and_interpreted(fn, [a, b, c, row, s], tmp_path)
+        assert "gemm_into(" not in generate_source(graph)
+        _assert_close(got, want, np.float64)

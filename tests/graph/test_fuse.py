@@ -70,3 +70,54 @@ def test_printed_plan_marks_fused_groups():
     assert "fused 0 over [8] {" in text
     assert text.splitlines()[-1].startswith("  return (")
     assert "?" not in text  # every value is named
+
+
+def _assert_valid_order(graph, plan):
+    order = [i for g in plan.groups for i in g]
+    assert sorted(order) == list(range(len(graph.eqns)))
+    position = {i: n for n, i in enumerate(order)}
+    made_by = {v: i for i, e in enumerate(graph.eqns) for v in e.outputs}
+    for i, e in enumerate(graph.eqns):
+        assert all(position[made_by[v]] < position[i] for v in e.inputs if v in made_by)
+
+
+def test_an_sgd_step_on_a_weight_groups_with_its_gradient_product():
+    w = tf.Variable(np.ones((3, 4), np.float32))
+
+    def step(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.tanh(x @ w))
+        w.assign_sub(0.1 * tape.gradient(loss, w))  # w - 0.1 * (x^T @ g)
+        return loss
+
+    graph = _graph(step, tf.constant(np.ones((2, 3), np.float32)))
+    plan = fuse(graph)
+    _assert_valid_order(graph, plan)
+    updates = [g for g in plan.groups if _prims(graph, g)[0] == "matmul" and len(g) > 1]
+    assert [_prims(graph, g) for g in updates] == [["matmul", "mul", "sub"]]
+    assert " as a BLAS update [3,4] {" in print_fused(plan)
+
+
+def test_a_product_waits_for_the_scale_of_its_update():
+    def f(a, b, c):
+        p = a @ b
+        s = tf.reduce_mean(c)  # recorded after the product
+        return (c - s * p,)
+
+    args = [tf.constant(np.ones(shape, np.float32)) for shape in [(2, 3), (3, 4), (2, 4)]]
+    graph = _graph(f, *args)
+    plan = fuse(graph)
+    _assert_valid_order(graph, plan)
+    assert ["matmul", "mul", "sub"] in [_prims(graph, g) for g in plan.groups]
+
+
+def test_a_returned_product_is_not_absorbed_into_an_update():
+    def f(a, b, c):
+        p = a @ b
+        return c - p, p
+
+    args = [tf.constant(np.ones(shape, np.float32)) for shape in [(2, 3), (3, 4), (2, 4)]]
+    graph = _graph(f, *args)
+    plan = fuse(graph)
+    assert [_prims(graph, g) for g in plan.groups if "matmul" in _prims(graph, g)] == \
+        [["matmul"]]

@@ -9,6 +9,10 @@ keeps each iteration space's work together (a stable topological sort that prefe
 current group's shape), so a forward loss and the first steps of its adjoint, which share
 their shape, land in one group.
 
+A matrix product whose only use is an update of another array, `c - s * (a @ b)` (an SGD
+step on a weight), becomes a group of its own, [matmul, mul, sub]: BLAS computes
+`C = alpha * A @ B + beta * C` in place, so the product is never stored and read back.
+
 The result annotates the graph without changing it: `FusionPlan.groups` lists equation
 indices in execution order; `print_fused` shows the grouping.
 """
@@ -52,6 +56,70 @@ def iteration_shape(eqn: Eqn):
     return eqn.inputs[0].aval.shape if is_reduction(eqn) else eqn.outputs[0].aval.shape
 
 
+@dataclass(frozen=True)
+class GemmUpdate:
+    """`out = c + sign * scale * (a @ b)`: what a [matmul, (mul,) add|sub] group computes.
+    `scale` is a 0-d value or None (for 1)."""
+
+    scale: Var | None
+    sign: int
+    c: Var
+
+
+_BLAS_DTYPES = ("float32", "float64")
+
+
+def gemm_update(eqns) -> GemmUpdate | None:
+    """The update a matmul followed by `eqns[1:]` computes, or None when BLAS cannot do it
+    in place: `c - s * (a @ b)`, `c + s * (a @ b)`, `c -/+ a @ b` (either operand order for
+    the commutative ones), for 2-D float products with no empty dimension (BLAS wants
+    leading dimensions >= 1) and `c` of the product's shape and dtype (not broadcast)."""
+    if len(eqns) not in (2, 3) or eqns[0].prim.name != "matmul":
+        return None
+    product = eqns[0].outputs[0]
+    a, b = eqns[0].inputs
+    dims = a.aval.shape + b.aval.shape
+    if (product.aval.dtype.name not in _BLAS_DTYPES or product.aval.ndim != 2
+            or min(dims) < 1 or max(dims) >= 2**31):  # BLAS takes 32-bit sizes
+        return None
+    scale, value = None, product
+    if len(eqns) == 3:
+        mul = eqns[1]
+        if mul.prim.name != "mul" or len(mul.inputs) != 2:
+            return None
+        (scale,) = [v for v in mul.inputs if v is not product] or [None]
+        if (scale is None or value not in mul.inputs or scale.aval.shape != ()
+                or scale.aval.dtype != product.aval.dtype):
+            return None
+        value = mul.outputs[0]
+    last = eqns[-1]
+    if last.prim.name == "add" and value in last.inputs:
+        (c,) = [v for v in last.inputs if v is not value] or [None]
+        sign = 1
+    elif last.prim.name == "sub" and last.inputs[1] is value and last.inputs[0] is not value:
+        c, sign = last.inputs[0], -1
+    else:
+        return None
+    if c is None or c.aval != product.aval:
+        return None
+    return GemmUpdate(scale, sign, c)
+
+
+def _update_chain(eqns, i: int, users, outputs) -> list[int]:
+    """Matmul `i` and the equations after it that form a GemmUpdate with it (each value in
+    the chain read only by the next equation, and not returned); [] if there are none."""
+    chain = [i]
+    while len(chain) < 3:
+        last = chain[-1]
+        if eqns[last].outputs[0] in outputs or len(users[last]) != 1:
+            break
+        chain.append(users[last][0])
+    for n in (3, 2):  # `c - s * (a @ b)` before `c - a @ b`
+        if len(chain) >= n and gemm_update([eqns[k] for k in chain[:n]]) is not None:
+            return chain[:n]
+    return []
+
+
 def fuse(graph: Graph) -> FusionPlan:
     eqns = graph.eqns
     producer: dict[Var, int] = {v: i for i, e in enumerate(eqns) for v in e.outputs}
@@ -79,24 +147,50 @@ def fuse(graph: Graph) -> FusionPlan:
             current = []
             reduced.clear()
 
+    outputs = set(graph.outputs)
+    done: set[int] = set()
+
+    def schedule(i: int):
+        done.add(i)
+        for u in users[i]:
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                ready.append(u)
+
+    chains = {i: _update_chain(eqns, i, users, outputs)
+              for i, e in enumerate(eqns) if e.prim.name == "matmul"}
+
+    def waits_for_update_operands(i: int) -> bool:
+        """Whether matmul i has an update chain whose other operands (the scale, the updated
+        array) are not computed yet: the group must run after them."""
+        inside = {eqns[k].outputs[0] for k in chains.get(i, [])}
+        return any(
+            v not in inside and v in producer and producer[v] not in done
+            for k in chains.get(i, [])[1:] for v in eqns[k].inputs
+        )
+
     while ready:
-        # Prefer an equation that joins the open loop nest; else the earliest ready one.
+        # Prefer an equation that joins the open loop nest; else the earliest ready one,
+        # holding back a product whose update cannot run yet while other work can.
         pick = next((i for i in ready if joins(i)), None) if current else None
         if pick is None:
-            pick = min(ready)
+            pick = min((i for i in ready if not waits_for_update_operands(i)),
+                       default=min(ready))
             close()
         ready.remove(pick)
         if is_loop(eqns[pick]):
             current.append(pick)
             if is_reduction(eqns[pick]):
                 reduced.update(eqns[pick].outputs)
-        else:
-            close()
-            groups.append([pick])
-        for u in users[pick]:
-            waiting[u] -= 1
-            if waiting[u] == 0:
-                ready.append(u)
+            schedule(pick)
+            continue
+        close()
+        chain = [] if waits_for_update_operands(pick) else chains.get(pick, [])
+        groups.append(chain or [pick])
+        for i in chain or [pick]:
+            if i in ready:
+                ready.remove(i)
+            schedule(i)
     close()
     return FusionPlan(graph, tuple(tuple(g) for g in groups))
 
@@ -109,7 +203,8 @@ def print_fused(plan: FusionPlan) -> str:
     for n, group in enumerate(plan.groups):
         if len(group) > 1:
             shape = ",".join(map(str, iteration_shape(graph.eqns[group[0]])))
-            lines.append(f"  fused {n} over [{shape}] {{")
+            kind = "as a BLAS update" if not is_loop(graph.eqns[group[0]]) else "over"
+            lines.append(f"  fused {n} {kind} [{shape}] {{")
             lines += ["    " + format_eqn(graph.eqns[i], names) for i in group]
             lines.append("  }")
         else:
