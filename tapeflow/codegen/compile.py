@@ -1,14 +1,15 @@
 """Compile a graph: write its generated module into the cache directory, import it from
 there (so Numba's `cache=True` works across processes), and hand back `entry`.
 
-The key hashes the printed IR with the versions of tapeflow, numba and numpy and the CPU, so
-a change to any of them compiles afresh. A directory that cannot be written (read-only,
+The key hashes the printed IR with the versions of tapeflow, numba and numpy, the sources of
+the code generator and the CPU, so a change to any of them compiles afresh. A directory that cannot be written (read-only,
 missing, full) or a module that cannot be read back never fails a call: the module is then
 compiled in memory, and a warning says so once.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -47,10 +48,22 @@ def default_cache_dir() -> Path:
     return Path(base) / "tapeflow"
 
 
+@functools.cache
+def _codegen_fingerprint() -> str:
+    """A hash of the code generator's own sources. Generated modules call into prelude,
+    vecmath and blas, and Numba's cache notices a change to the module it loads but not to
+    the functions that module calls: without this, an edited helper would keep running
+    from a stale cache until the version number changed."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def cache_key(graph: Graph) -> str:
     text = "\n".join([
         print_graph(graph),
-        f"tapeflow {tapeflow.__version__}",
+        f"tapeflow {tapeflow.__version__} codegen {_codegen_fingerprint()}",
         f"numba {numba.__version__}",
         f"numpy {np.__version__}",
         f"cpu {platform.machine()} {numba.config.CPU_NAME or ''}",

@@ -99,15 +99,18 @@ class NumbaExecutor:
             entry = self._compile()
             if entry is None:
                 return self(inputs)
+            # Compile (or load from the cache) for these argument types first, apart from
+            # running: a failure to compile falls back to the interpreter, while an error
+            # the program raises (an index out of range, an integer division by zero)
+            # reaches the caller as on every later call.
             try:
-                outs = entry(*args, *self._consts)  # the first call compiles
-            except IndexError as e:
-                raise IndexOutOfRangeError(str(e)) from None
+                import numba
+
+                entry.compile(tuple(numba.typeof(a) for a in (*args, *self._consts)))
             except Exception as e:  # a Numba typing/lowering error: keep the program running
                 return self._fall_back(f"Numba could not compile it ({type(e).__name__}: "
                                        f"{str(e).splitlines()[0] if str(e) else ''})", inputs)
             self._entry = entry
-            return outs
         try:
             return self._entry(*args, *self._consts)
         except IndexError as e:

@@ -31,7 +31,7 @@ from tapeflow.runtime.trace import Trace, TracedGraph, close_trace, fresh_input
 from tapeflow.runtime.trace import _active as _active_traces
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer.tape import PACKAGE_DIR
-from tapeflow.tracer.tensor import Tensor, make_constant
+from tapeflow.tracer.tensor import Tensor, convert_to_tensor, make_constant
 
 logger = logging.getLogger("tapeflow")
 
@@ -296,6 +296,17 @@ class Function:
         argument is a tensor input (Python numbers are converted, as TF does), so a new
         value never retraces."""
         arguments = self._bind(args, kwargs)
+        variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        if (self.input_signature is not None and len(arguments) == len(self.input_signature)
+                and all(self._signature.parameters[name].kind not in variadic
+                        for name in arguments)):
+            # Each argument is one tensor of the signature: a Python list or tuple is
+            # converted to it (as tf.function does), not flattened into many arguments.
+            arguments = {
+                name: convert_to_tensor(value, dtype=spec.dtype)
+                if isinstance(value, list | tuple) else value
+                for (name, value), spec in zip(arguments.items(), self.input_signature)
+            }
         key, paths = sig.signature_key(arguments)
         if self.input_signature is not None:
             sig.check_input_signature(self.input_signature, paths)

@@ -93,13 +93,6 @@ def test_input_signature_rejects_another_dtype_with_a_clear_error():
         f(x[:2])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime/function.py Function._keyed flattens a list argument into its elements "
-           "(sig.signature_key) before checking input_signature, so a list for a TensorSpec "
-           "is refused ('called with 12 arguments') where tf.function converts it with "
-           "convert_to_tensor(value, dtype_hint=spec.dtype)",
-)
 def test_input_signature_converts_a_python_list():
     x = _x()
     f = tf.function(_step, backend="numba", input_signature=[tf.TensorSpec((4, 3), tf.float32)])
@@ -129,13 +122,6 @@ def test_the_numba_executor_converts_layout_and_dtype_and_checks_shape():
     assert execute._fallback is None  # all of it ran compiled
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime/backends.py NumbaExecutor.__call__ treats any exception of the first "
-           "compiled call as a failure to compile (`except Exception` -> _fall_back), so an "
-           "error the compiled code raises on purpose (InvalidArgumentError) warns and moves "
-           "the function to the interpreter for good",
-)
 def test_an_error_raised_by_compiled_code_on_its_first_call_is_not_a_compile_failure():
     x = np.array([2, 3], np.int32)
     graph = tf.function(lambda a, b: a**b, backend="numba").get_concrete_function(

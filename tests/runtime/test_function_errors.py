@@ -77,11 +77,14 @@ def test_input_signature_missing_argument():
 def test_input_signature_wrong_structure():
     f = _signed()
     x = tf.constant(np.ones((2, 3), np.float32))
-    with pytest.raises((TypeError, ValueError)) as info:
+    # As in TF, a list for a TensorSpec is converted (stacked) first; its shape is wrong.
+    with pytest.raises(ValueError) as info:
         f([x, x])
     message = str(info.value)
-    assert "x[0]" in message and "x[1]" in message  # the leaves it was given
-    assert "1 tensor" in message and "f32[2,3]" in message  # what it expects
+    assert "argument x" in message and "f32[2,3]" in message and "[2, 2, 3]" in message
+    with pytest.raises(TypeError) as info:
+        f(x, x)  # one argument too many
+    assert "f32[2,3]" in str(info.value)
 
 
 def test_input_signature_non_tensor_argument():
