@@ -73,6 +73,7 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
         "import numpy as np",
         "",
         "from tapeflow.codegen import vecmath as vm",
+        "from tapeflow.codegen.accumulate import add_to_row",
         "from tapeflow.codegen.blas import gemm_into",
         "from tapeflow.codegen.prelude import _maximum, _minimum, _power",
         "",
@@ -144,8 +145,8 @@ def _lower_fused(eqns, names, needed_later: set) -> list[str]:
     Values stay in scalar temporaries (`_e` for array `e`, also for an element read from
     an array made before the loop) inside the loop; those needed
     after the group are also stored to their arrays. A reduction to one element keeps its
-    running value in a scalar (`_acc_i`), which LLVM can vectorise; others accumulate into
-    their output array.
+    running value in a scalar (`_acc_i`), which LLVM can vectorise, and so does a reduction
+    of each row (over the innermost axes); others accumulate into their output array.
     """
     shape = iteration_shape(eqns[0])
     ivars = lw.loop_vars(len(shape))
@@ -153,6 +154,8 @@ def _lower_fused(eqns, names, needed_later: set) -> list[str]:
     local = {eqn.outputs[0] for eqn in eqns if not is_reduction(eqn)}
     loaded: set = set()  # arrays whose element at this iteration is in `_name` already
     before, body, after = [], [], []
+    enter: dict = {}  # loop depth -> statements before / after the loop at that depth
+    leave: dict = {}
     for eqn in eqns:
         (out,) = eqn.outputs
         name = names[out]
@@ -181,6 +184,7 @@ def _lower_fused(eqns, names, needed_later: set) -> list[str]:
         if is_reduction(eqn):
             combine = eqn.prim.lowering.combine
             init = lw.identity_value(combine, out.aval.dtype)
+            row_sum = False
             if out.aval.size == 1:
                 acc = f"_acc_{name}"
                 # A float32 sum or product over many elements drifts when accumulated in
@@ -190,19 +194,48 @@ def _lower_fused(eqns, names, needed_later: set) -> list[str]:
                 before.append(f"{acc} = {'np.float64' if widen else dtype}({init})")
                 after.append(f"{name} = np.full({out.aval.shape}, {acc}, dtype={dtype})")
             else:
-                before.append(f"{name} = np.full({out.aval.shape}, {init}, dtype={dtype})")
                 axes, keep = eqn.params_dict["axes"], eqn.params_dict["keepdims"]
                 dst = [("0" if keep else None) if k in axes else iv
                        for k, iv in enumerate(ivars)]
-                acc = f"{name}[{lw.index(d for d in dst if d is not None)}]"
-            body.append(f"{acc} = {_COMBINE[combine].format(acc=acc, x=operands[0])}")
+                dst = f"{name}[{lw.index(d for d in dst if d is not None)}]"
+                depth = _row_depth(eqn)
+                if depth is not None:
+                    # Reducing the innermost axes: the running value of a row lives in a
+                    # scalar, started before the inner loops and stored after them, so the
+                    # inner loop carries no dependency through memory and vectorises.
+                    acc = f"_acc_{name}"
+                    before.append(f"{name} = np.empty({out.aval.shape}, dtype={dtype})")
+                    enter.setdefault(depth, []).append(f"{acc} = {dtype}({init})")
+                    leave.setdefault(depth, []).append(f"{dst} = {acc}")
+                    row_sum = combine == "sum"
+                else:
+                    # Other axes: each element of the result accumulates in place (a bias
+                    # gradient's column sums: the inner loop runs along the result).
+                    before.append(
+                        f"{name} = np.full({out.aval.shape}, {init}, dtype={dtype})")
+                    acc = dst
+            if row_sum:
+                body.append(f"{acc} = add_to_row({acc}, {operands[0]})")  # keeps +0.0
+            else:
+                body.append(f"{acc} = {_COMBINE[combine].format(acc=acc, x=operands[0])}")
             continue
         body.append(f"_{name} = {eqn.prim.lowering.expr(*operands, **eqn.params_dict)}")
         if out in needed_later:
             before.append(f"{name} = np.empty({shape}, dtype={dtype})")
             body.append(f"{name}[{here}] = _{name}")
     parallel = _worth_parallel(eqns, shape)
-    return before + lw.loop_nest(shape, body, parallel=parallel) + after
+    return before + lw.loop_nest(shape, body, parallel=parallel, enter=enter,
+                                 leave=leave) + after
+
+
+def _row_depth(eqn) -> int | None:
+    """For a reduction over the innermost axes k.. of its loop (and not all of them), k;
+    else None."""
+    ndim = eqn.inputs[0].aval.ndim
+    axes = sorted(eqn.params_dict["axes"])
+    if not axes or axes[0] == 0 or axes != list(range(axes[0], ndim)):
+        return None
+    return axes[0]
 
 
 # A parallel region costs ~70-80 us here when the workers sleep between regions (they must,
@@ -232,8 +265,9 @@ def _work_per_element(eqns) -> int:
 
 def _worth_parallel(eqns, shape) -> bool:
     """prange the outer loop when it is large, has enough work per element to pay for
-    waking the threads, splits evenly, and every reduction in it is a scalar sum or product
-    (which Numba's prange reduces safely; accumulating into an array or through our
+    waking the threads, splits evenly, and every reduction in it reduces rows (each outer
+    iteration owns its accumulators) or is a scalar sum or product (which Numba's prange
+    reduces safely; accumulating across outer iterations into an array or through our
     NaN-propagating max/min would race or not be recognised)."""
     size = 1
     for d in shape:
@@ -243,7 +277,8 @@ def _worth_parallel(eqns, shape) -> bool:
     if size * _work_per_element(eqns) < PARALLEL_MIN_WORK:
         return False
     return all(
-        eqn.prim.lowering.combine in ("sum", "prod") and eqn.outputs[0].aval.size == 1
+        _row_depth(eqn) is not None  # a row's accumulator is private to its iteration
+        or (eqn.prim.lowering.combine in ("sum", "prod") and eqn.outputs[0].aval.size == 1)
         for eqn in eqns if is_reduction(eqn)
     )
 

@@ -24,15 +24,24 @@ def loop_vars(ndim: int, prefix: str = "i") -> list[str]:
     return [f"{prefix}{k}" for k in range(ndim)]
 
 
-def loop_nest(shape, body: list[str], prefix: str = "i", parallel: bool = False) -> list[str]:
+def loop_nest(shape, body: list[str], prefix: str = "i", parallel: bool = False,
+              enter: dict | None = None, leave: dict | None = None) -> list[str]:
     """`for i0 in range(d0): for i1 in range(d1): body` as indented lines; with `parallel`
-    the outermost loop is a `numba.prange`."""
+    the outermost loop is a `numba.prange`. `enter[k]` are statements run just before the
+    loop over axis k starts (inside the loops over the axes before it), `leave[k]` just
+    after it ends: a row's accumulator starts and is stored there."""
+    enter, leave = enter or {}, leave or {}
     lines = []
     for depth, d in enumerate(shape):
+        pad = "    " * depth
+        lines += [pad + line for line in enter.get(depth, [])]
         loop = "numba.prange" if parallel and depth == 0 else "range"
-        lines.append("    " * depth + f"for {prefix}{depth} in {loop}({d}):")
+        lines.append(pad + f"for {prefix}{depth} in {loop}({d}):")
     pad = "    " * len(shape)
-    return lines + [pad + line for line in body]
+    lines += [pad + line for line in body]
+    for depth in reversed(range(len(shape))):
+        lines += ["    " * depth + line for line in leave.get(depth, [])]
+    return lines
 
 
 def broadcast_index(in_shape, out_shape, names) -> str:

@@ -112,7 +112,7 @@ def test_a_two_layer_network_step_matches_the_interpreter_in_float64(tmp_path):
         grads = tape.gradient(loss, params)
         return (loss, *[p - 0.1 * g for p, g in zip(params, grads)])
 
-    graph, got, want = _compiled_and_interpreted(step, [x, y, w1, b1, w2, b2], tmp_path)
+    _, got, want = _compiled_and_interpreted(step, [x, y, w1, b1, w2, b2], tmp_path)
     _assert_close(got, want, np.float64)
 
 
