@@ -75,7 +75,7 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
         "from tapeflow.codegen import vecmath as vm",
         "from tapeflow.codegen.accumulate import add_to_row",
         "from tapeflow.codegen.blas import gemm_into",
-        "from tapeflow.codegen.prelude import _maximum, _minimum, _power",
+        "from tapeflow.codegen.prelude import _floordiv, _maximum, _minimum, _mod, _power",
         "",
         "",
         # A set literal written in a fixed order: the module's text must not depend on string

@@ -324,7 +324,8 @@ def _checked_int_division(kernel, name):
 floordiv_p = binary("floordiv", _checked_int_division(np.floor_divide, "floordiv"),
                     "floor(x / y)")
 floordiv_p.def_vjp(nondifferentiable(2))
-floordiv_p.def_lowering(Scalar(lambda x, y: f"({x} // {y})"))
+# Through prelude helpers: a zero integer divisor raises as eagerly (Numba's // gives 0).
+floordiv_p.def_lowering(Scalar(lambda x, y: f"_floordiv({x}, {y})"))
 
 mod_p = binary("mod", _checked_int_division(np.mod, "mod"),
                "x - floor(x / y) * y (sign of y, as Python)")
@@ -334,7 +335,7 @@ mod_p.def_vjp(
         lambda g, out, x, y: multiply(negative(g), floordiv(x, y)),  # d/dy = -floor(x/y)
     )
 )
-mod_p.def_lowering(Scalar(lambda x, y: f"({x} % {y})"))
+mod_p.def_lowering(Scalar(lambda x, y: f"_mod({x}, {y})"))
 
 add = _wrap_binary(add_p)
 subtract = _wrap_binary(sub_p)

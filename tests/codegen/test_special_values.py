@@ -317,19 +317,6 @@ def test_integer_power_with_a_negative_exponent_raises_as_eagerly(dtype, cache_d
         entry(x, y)
 
 
-# What remains for integer division: the lowering must call prelude's `_floordiv`/`_mod`,
-# which generated modules do not import yet (emit.py's header imports only `_maximum,
-# _minimum, _power`). tests/codegen/test_special_values.py::test_prelude_integer_division
-# checks the helpers themselves.
-NEEDS_DIVISION_HELPERS = pytest.mark.xfail(
-    strict=True,
-    reason="emit.py must import _floordiv and _mod from tapeflow.codegen.prelude, and the "
-           "floordiv/mod lowerings must then call them (Numba's integer // and % give 0 for "
-           "a zero divisor and for int64 MIN // -1, and int32 results in int64)",
-)
-
-
-@NEEDS_DIVISION_HELPERS
 @pytest.mark.parametrize("name", ["floordiv", "mod"])
 @pytest.mark.parametrize("dtype", INTS, ids=str)
 def test_integer_division_by_zero_raises_as_eagerly(dtype, name, cache_dir):
@@ -345,7 +332,6 @@ def test_integer_division_by_zero_raises_as_eagerly(dtype, name, cache_dir):
         entry(x, y)
 
 
-@NEEDS_DIVISION_HELPERS
 @pytest.mark.parametrize("dtype", INTS, ids=str)
 def test_integer_floordiv_of_min_by_minus_one_wraps(dtype, cache_dir):
     # MIN // -1 = -MIN overflows to MIN in numpy. Stored straight to an int32 array the
