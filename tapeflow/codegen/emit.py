@@ -75,7 +75,8 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
         "from tapeflow.codegen import vecmath as vm",
         "from tapeflow.codegen.accumulate import add_to_row",
         "from tapeflow.codegen.blas import gemm_into",
-        "from tapeflow.codegen.prelude import _floordiv, _maximum, _minimum, _mod, _power",
+        "from tapeflow.codegen.prelude import (_add, _floordiv, _maximum, _minimum, _mod, _mul,"
+        " _neg, _power, _sub)",
         "",
         "",
         # A set literal written in a fixed order: the module's text must not depend on string

@@ -7,7 +7,9 @@ must compute what the eager (numpy) kernels compute, special values and errors i
 - `_power`: integer powers by squaring (Numba's integer `**` crashes under fastmath), with
   numpy's wrap-around on overflow and the eager kernel's error for negative exponents;
 - `_floordiv`, `_mod`: integer division by zero raises the eager kernel's error instead of
-  Numba's silent 0, and `MIN // -1` wraps to MIN as numpy's does.
+  Numba's silent 0, and `MIN // -1` wraps to MIN as numpy's does;
+- `_add`, `_sub`, `_mul`, `_neg`: integer arithmetic wraps as numpy's; floats keep the
+  plain operator.
 
 Integer results keep their operand's type: Numba computes `int32 op int32` in int64, so
 without the conversion an int32 intermediate inside a fused loop would not wrap around where
@@ -17,6 +19,7 @@ numpy's does, and a later comparison or division would see a different value.
 from __future__ import annotations
 
 import numba
+import numpy as np
 from numba.core import types
 from numba.extending import overload
 
@@ -107,3 +110,58 @@ def _mod_overload(x, y):
 
         return integer_mod
     return lambda x, y: x % y
+
+
+# Wrapping integer arithmetic. Numba computes `x + y` on two int32 values in int64 and marks
+# signed integer arithmetic as never overflowing, so MAX + 1 > MAX could hold inside a fused
+# loop where numpy's wraps; np.add & co. keep the type and wrap. On floats, though, they cost
+# W3's loop ~1.5x against the plain operator, so integers go through np.* and floats keep
+# the operator, inlined into the caller (and under its fastmath flags).
+
+
+def _add(x, y):
+    return x + y
+
+
+def _sub(x, y):
+    return x - y
+
+
+def _mul(x, y):
+    return x * y
+
+
+def _neg(x):
+    return -x
+
+
+def _both_integers(x, y) -> bool:
+    return isinstance(x, types.Integer) and isinstance(y, types.Integer)
+
+
+@overload(_add, inline="always")
+def _add_overload(x, y):
+    if _both_integers(x, y):
+        return lambda x, y: np.add(x, y)
+    return lambda x, y: x + y
+
+
+@overload(_sub, inline="always")
+def _sub_overload(x, y):
+    if _both_integers(x, y):
+        return lambda x, y: np.subtract(x, y)
+    return lambda x, y: x - y
+
+
+@overload(_mul, inline="always")
+def _mul_overload(x, y):
+    if _both_integers(x, y):
+        return lambda x, y: np.multiply(x, y)
+    return lambda x, y: x * y
+
+
+@overload(_neg, inline="always")
+def _neg_overload(x):
+    if isinstance(x, types.Integer):
+        return lambda x: np.negative(x)
+    return lambda x: -x

@@ -134,9 +134,9 @@ def _wrap_binary(p: Primitive):
 
 neg_p = unary("neg", np.negative, "-x", float_only=False)
 neg_p.def_vjp(per_input(lambda g, out, x: negative(g)))  # d(-x) = -dx
-# np.negative, not `-x`: Numba negates an int32 in int64, so -MIN would not wrap to MIN inside a
-# fused loop as numpy's does (the same holds for add, sub and mul below).
-neg_p.def_lowering(Scalar(lambda x: f"np.negative({x})"))
+# prelude's _neg, not `-x`: Numba negates an int32 in int64, so -MIN would not wrap to MIN
+# inside a fused loop as numpy's does (the same holds for add, sub and mul below).
+neg_p.def_lowering(Scalar(lambda x: f"_neg({x})"))
 
 abs_p = unary("abs", np.abs, "|x|", float_only=False)
 abs_p.def_vjp(per_input(lambda g, out, x: multiply(g, sign(x))))  # |x|' = sign(x); 0 at 0
@@ -247,17 +247,17 @@ def logical_not(x, name=None):
 
 add_p = binary("add", np.add, "x + y")
 add_p.def_vjp(per_input(lambda g, out, x, y: g, lambda g, out, x, y: g))
-add_p.def_lowering(Scalar(lambda x, y: f"np.add({x}, {y})"))
+add_p.def_lowering(Scalar(lambda x, y: f"_add({x}, {y})"))
 
 sub_p = binary("sub", np.subtract, "x - y")
 sub_p.def_vjp(per_input(lambda g, out, x, y: g, lambda g, out, x, y: negative(g)))
-sub_p.def_lowering(Scalar(lambda x, y: f"np.subtract({x}, {y})"))
+sub_p.def_lowering(Scalar(lambda x, y: f"_sub({x}, {y})"))
 
 mul_p = binary("mul", np.multiply, "x * y")
 mul_p.def_vjp(
     per_input(lambda g, out, x, y: multiply(g, y), lambda g, out, x, y: multiply(g, x))
 )
-mul_p.def_lowering(Scalar(lambda x, y: f"np.multiply({x}, {y})"))
+mul_p.def_lowering(Scalar(lambda x, y: f"_mul({x}, {y})"))
 
 div_p = binary("div", np.divide, "x / y, of floats", result="float")
 div_p.def_vjp(
