@@ -9,25 +9,15 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
-from tapeflow.codegen.compile import compile_graph
 from tapeflow.codegen.emit import generate_source
-from tapeflow.graph.interp import evaluate
+
+from ._helpers import assert_close, compiled_and_interpreted
 
 pytestmark = pytest.mark.slow
 
 
-def _run(fn, arrays, cache_dir):
-    graph = tf.function(fn).get_concrete_function(*[tf.constant(a) for a in arrays]).graph
-    entry = compile_graph(graph, cache_dir=cache_dir)
-    got = entry(*arrays, *[np.asarray(c, order="C") for _, c in graph.consts])
-    return graph, got, evaluate(graph, arrays)
 
 
-def _assert_close(got, want, dtype):
-    rtol = 2e-5 if dtype == np.float32 else 1e-12
-    for g, w in zip(got, want):
-        assert g.shape == w.shape and g.dtype == w.dtype
-        np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol)
 
 
 def _relu_layer_grads(h, b):
@@ -45,8 +35,8 @@ def test_relu_epilogue_and_its_masked_gradient(rows, cols, dtype, tmp_path):
     h = rng.normal(size=(rows, cols)).astype(dtype)
     h.flat[0] = np.nan  # NaN goes through relu's select as numpy's where does
     b = rng.normal(size=cols).astype(dtype)
-    _, got, want = _run(_relu_layer_grads, [h, b], tmp_path)
-    _assert_close(got, want, dtype)
+    _, got, want = compiled_and_interpreted(_relu_layer_grads, [h, b], tmp_path)
+    assert_close(got, want, dtype)
 
 
 def test_no_array_is_read_inside_a_conditional_expression(tmp_path):
@@ -73,13 +63,13 @@ def test_softmax_rows_and_their_gradient(rows, classes, dtype, tmp_path):
     rng = np.random.default_rng(rows * 100 + classes)
     logits = (rng.normal(size=(rows, classes)) * 4).astype(dtype)
     y = np.eye(classes, dtype=dtype)[rng.integers(0, classes, size=rows)]
-    _, got, want = _run(_softmax_ce_grads, [logits, y], tmp_path)
-    _assert_close(got, want, dtype)
+    _, got, want = compiled_and_interpreted(_softmax_ce_grads, [logits, y], tmp_path)
+    assert_close(got, want, dtype)
 
 
 def test_a_row_of_negative_zeros_sums_to_positive_zero_as_numpy(tmp_path):
     x = -np.zeros((3, 4), np.float32)
-    _, got, want = _run(lambda x: (tf.reduce_sum(x, axis=1),), [x], tmp_path)
+    _, got, want = compiled_and_interpreted(lambda x: (tf.reduce_sum(x, axis=1),), [x], tmp_path)
     assert not np.signbit(got[0]).any() and not np.signbit(want[0]).any()
 
 
@@ -97,7 +87,7 @@ def test_row_reductions_over_trailing_axes_with_nan_and_integers(tmp_path):
                 tf.reduce_sum(k, axis=1),
                 tf.reduce_max(k, axis=1))
 
-    graph, got, want = _run(f, [x, k], tmp_path)
+    graph, got, want = compiled_and_interpreted(f, [x, k], tmp_path)
     source = generate_source(graph)
     assert "_acc_" in source
     for g, w in zip(got, want):
@@ -109,6 +99,6 @@ def test_large_softmax_rows_run_in_parallel(tmp_path):
     rng = np.random.default_rng(6)
     logits = rng.normal(size=(4096, 64)).astype(np.float32)
     y = np.eye(64, dtype=np.float32)[rng.integers(0, 64, size=4096)]
-    graph, got, want = _run(_softmax_ce_grads, [logits, y], tmp_path)
+    graph, got, want = compiled_and_interpreted(_softmax_ce_grads, [logits, y], tmp_path)
     assert "numba.prange(4096)" in generate_source(graph)  # rows own their accumulators
-    _assert_close(got, want, np.float32)
+    assert_close(got, want, np.float32)

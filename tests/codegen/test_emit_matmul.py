@@ -7,26 +7,15 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
-from tapeflow.codegen.compile import compile_graph
 from tapeflow.codegen.emit import generate_source
-from tapeflow.graph.interp import evaluate
+
+from ._helpers import assert_close, compiled_and_interpreted
 
 pytestmark = pytest.mark.slow
 
 
-def _compiled_and_interpreted(fn, arrays, cache_dir):
-    graph = tf.function(fn).get_concrete_function(*[tf.constant(a) for a in arrays]).graph
-    entry = compile_graph(graph, cache_dir=cache_dir)
-    # As the runtime does: constants reach native code C-contiguous.
-    got = entry(*arrays, *[np.asarray(c, order="C") for _, c in graph.consts])
-    return graph, got, evaluate(graph, arrays)
 
 
-def _assert_close(got, want, dtype):
-    rtol = 2e-5 if dtype == np.float32 else 1e-12
-    for g, w in zip(got, want):
-        assert g.shape == w.shape and g.dtype == w.dtype
-        np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol)
 
 
 def _grads_of_product(a, b):
@@ -43,11 +32,11 @@ def test_matmul_gradients_read_transposed_operands_as_views(m, k, n, dtype, tmp_
     rng = np.random.default_rng(m * 100 + k * 10 + n)
     a = rng.normal(size=(m, k)).astype(dtype)
     b = rng.normal(size=(k, n)).astype(dtype)
-    graph, got, want = _compiled_and_interpreted(_grads_of_product, [a, b], tmp_path)
+    graph, got, want = compiled_and_interpreted(_grads_of_product, [a, b], tmp_path)
     source = generate_source(graph)
     assert source.count(".T  # a view") == 2  # B^T and A^T: no copies
     assert "[:, :] = np.dot" not in source  # np.dot's result is used, not copied
-    _assert_close(got, want, dtype)
+    assert_close(got, want, dtype)
 
 
 def test_a_transpose_that_is_returned_or_read_elsewhere_stays_a_copy(tmp_path):
@@ -59,12 +48,12 @@ def test_a_transpose_that_is_returned_or_read_elsewhere_stays_a_copy(tmp_path):
         at = tf.transpose(a)
         return at, at @ b, tf.transpose(b) * 2.0, tf.transpose(b) @ a
 
-    graph, got, want = _compiled_and_interpreted(f, [a, b], tmp_path)
+    graph, got, want = compiled_and_interpreted(f, [a, b], tmp_path)
     source = generate_source(graph)
     # `at` is returned and b^T is read by a multiplication: both stay C-contiguous copies
     # (cse merges the two transposes of b into one value).
     assert ".T  # a view" not in source
-    _assert_close(got, want, np.float32)
+    assert_close(got, want, np.float32)
     assert got[0].flags.c_contiguous
 
 
@@ -79,9 +68,9 @@ def test_batched_products_and_their_gradients(a_shape, b_shape, dtype, tmp_path)
     rng = np.random.default_rng(len(a_shape) * 10 + len(b_shape))
     a = rng.normal(size=a_shape).astype(dtype)
     b = rng.normal(size=b_shape).astype(dtype)
-    graph, got, want = _compiled_and_interpreted(_grads_of_product, [a, b], tmp_path)
+    graph, got, want = compiled_and_interpreted(_grads_of_product, [a, b], tmp_path)
     assert "np.dot(" in generate_source(graph)
-    _assert_close(got, want, dtype)
+    assert_close(got, want, dtype)
 
 
 def test_integer_products_with_a_transposed_operand(tmp_path):
@@ -91,7 +80,7 @@ def test_integer_products_with_a_transposed_operand(tmp_path):
     def f(a, b):
         return (tf.transpose(a) @ b,)
 
-    graph, got, want = _compiled_and_interpreted(f, [a, b], tmp_path)
+    graph, got, want = compiled_and_interpreted(f, [a, b], tmp_path)
     assert ".T  # a view" in generate_source(graph)  # the loops read the view in place
     np.testing.assert_array_equal(got[0], want[0])
 
@@ -112,8 +101,8 @@ def test_a_two_layer_network_step_matches_the_interpreter_in_float64(tmp_path):
         grads = tape.gradient(loss, params)
         return (loss, *[p - 0.1 * g for p, g in zip(params, grads)])
 
-    _, got, want = _compiled_and_interpreted(step, [x, y, w1, b1, w2, b2], tmp_path)
-    _assert_close(got, want, np.float64)
+    _, got, want = compiled_and_interpreted(step, [x, y, w1, b1, w2, b2], tmp_path)
+    assert_close(got, want, np.float64)
 
 
 UPDATES = {
@@ -136,11 +125,11 @@ def test_updates_of_a_product_run_as_one_blas_call(form, m, k, n, dtype, tmp_pat
     a, b = rng.normal(size=a_shape).astype(dtype), rng.normal(size=b_shape).astype(dtype)
     c, s = rng.normal(size=(m, n)).astype(dtype), np.array(0.3, dtype)
     c.flat[-1] = np.nan  # the updated array's NaN survives BLAS's beta * c
-    graph, got, want = _compiled_and_interpreted(
+    graph, got, want = compiled_and_interpreted(
         lambda a, b, c, s: (UPDATES[form](a, b, c, s),), [a, b, c, s], tmp_path)
     source = generate_source(graph)
     assert "gemm_into(" in source and "np.dot(" not in source
-    _assert_close(got, want, dtype)
+    assert_close(got, want, dtype)
     assert np.isnan(got[0].flat[-1])
 
 
@@ -157,6 +146,6 @@ def test_a_product_read_elsewhere_or_a_broadcast_update_stays_np_dot(tmp_path):
         return (row - s * (a @ b),)  # the updated array would be broadcast
 
     for fn in (f, g):
-        graph, got, want = _compiled_and_interpreted(fn, [a, b, c, row, s], tmp_path)
+        graph, got, want = compiled_and_interpreted(fn, [a, b, c, row, s], tmp_path)
         assert "gemm_into(" not in generate_source(graph)
-        _assert_close(got, want, np.float64)
+        assert_close(got, want, np.float64)

@@ -1,0 +1,23 @@
+"""Shared by the emitter tests: compile a traced graph and run it beside the interpreter."""
+
+import numpy as np
+
+import tapeflow as tf
+from tapeflow.codegen.compile import compile_graph
+from tapeflow.graph.interp import evaluate
+
+
+def compiled_and_interpreted(fn, arrays, cache_dir):
+    """(graph, compiled outputs, interpreter outputs) of `fn` traced on `arrays`."""
+    graph = tf.function(fn).get_concrete_function(*[tf.constant(a) for a in arrays]).graph
+    entry = compile_graph(graph, cache_dir=cache_dir)
+    # As the runtime does: constants reach native code C-contiguous.
+    got = entry(*arrays, *[np.asarray(c, order="C") for _, c in graph.consts])
+    return graph, got, evaluate(graph, arrays)
+
+
+def assert_close(got, want, dtype):
+    rtol = 2e-5 if dtype == np.float32 else 1e-12
+    for g, w in zip(got, want):
+        assert g.shape == w.shape and g.dtype == w.dtype
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol)
