@@ -57,6 +57,15 @@ class InterpreterExecutor:
         return self._interpreter.run(*inputs)
 
 
+def conform(value, dtype) -> np.ndarray:
+    """`value` as a C-contiguous array of `dtype` (0-d arrays stay 0-d)."""
+    return np.asarray(value, dtype=dtype, order="C")
+
+
+def refuse_shape(value, shape) -> None:
+    raise ValueError(f"compiled graph: input of shape {value.shape}, expected {shape}")
+
+
 class NumbaExecutor:
     """Compiles on first use (so tracing alone never pays for Numba)."""
 
@@ -64,7 +73,8 @@ class NumbaExecutor:
         self.graph = graph
         self._entry = None
         self._fallback: InterpreterExecutor | None = None
-        self._consts = [np.asarray(value, order="C") for _, value in graph.consts]
+        # Constants reach native code C-contiguous; the generated call path passes these too.
+        self.consts = [np.asarray(value, order="C") for _, value in graph.consts]
         self._layout = [(v.aval.shape, v.aval.dtype) for v in graph.inputs]
 
     @property
@@ -82,10 +92,9 @@ class NumbaExecutor:
             if type(value) is not np.ndarray or (
                 value.dtype is not dtype and value.dtype != dtype
             ) or not value.flags.c_contiguous:
-                value = np.asarray(value, dtype=dtype, order="C")  # keeps 0-d arrays 0-d
+                value = conform(value, dtype)
             if value.shape != shape:
-                raise ValueError(f"compiled graph: input of shape {value.shape}, expected "
-                                 f"{shape}")
+                refuse_shape(value, shape)
             args.append(value)
         return args
 
@@ -106,13 +115,13 @@ class NumbaExecutor:
             try:
                 import numba
 
-                entry.compile(tuple(numba.typeof(a) for a in (*args, *self._consts)))
+                entry.compile(tuple(numba.typeof(a) for a in (*args, *self.consts)))
             except Exception as e:  # a Numba typing/lowering error: keep the program running
                 return self._fall_back(f"Numba could not compile it ({type(e).__name__}: "
                                        f"{str(e).splitlines()[0] if str(e) else ''})", inputs)
             self._entry = entry
         try:
-            return self._entry(*args, *self._consts)
+            return self._entry(*args, *self.consts)
         except IndexError as e:
             raise IndexOutOfRangeError(str(e)) from None
 

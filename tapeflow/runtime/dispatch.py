@@ -11,7 +11,7 @@ The generated text is kept on the function (`__tapeflow_source__`) for reading:
         if type(x0) is not ndarray or x0.dtype is not dtype0 or not x0.flags.c_contiguous:
             x0 = conform(x0, dtype0)
         if x0.shape != shape0:
-            raise_shape(x0, shape0)
+            refuse_shape(x0, shape0)
         x1 = captured1._value._value
         ...
         outs = entry(x0, x1, const0)
@@ -31,23 +31,19 @@ import numpy as np
 from tapeflow import nest
 from tapeflow.graph.ir import Var
 from tapeflow.ops.shape import IndexOutOfRangeError
+from tapeflow.runtime.backends import conform, refuse_shape
 from tapeflow.tracer.tensor import Tensor
 
 
-def _conform(value, dtype):
-    return np.asarray(value, dtype=dtype, order="C")  # keeps 0-d arrays 0-d
-
-
-def _raise_shape(value, shape):
-    raise ValueError(f"compiled graph: input of shape {value.shape}, expected {shape}")
-
-
-def make_dispatcher(entry, graph, traced, copied, guard_failed) -> Callable[[list], Any]:
-    """The call path of one static graph: `call(arg_arrays)` -> the function's result, or
-    `guard_failed` when a guard does not hold (nothing committed then)."""
+def make_dispatcher(executor, graph, traced, copied, pack: str,
+                    guard_failed) -> Callable[[list], Any]:
+    """The call path of one static graph run by a compiled NumbaExecutor: `call(arg_arrays)`
+    -> the function's result, or `guard_failed` when a guard does not hold (nothing
+    committed then). The result is packed as `pack` says (ConcreteFunction's kinds: "leaf",
+    "tuple" or "nested"). The input checks are the executor's own, unrolled."""
     env: dict[str, Any] = {
-        "entry": entry, "ndarray": np.ndarray, "conform": _conform,
-        "raise_shape": _raise_shape, "Tensor": Tensor, "Var": Var,
+        "entry": executor.entry, "ndarray": np.ndarray, "conform": conform,
+        "refuse_shape": refuse_shape, "Tensor": Tensor, "Var": Var,
         "GUARD_FAILED": guard_failed, "IndexOutOfRangeError": IndexOutOfRangeError,
     }
     lines = []
@@ -69,10 +65,10 @@ def make_dispatcher(entry, graph, traced, copied, guard_failed) -> Callable[[lis
             f"if {misfit}:",
             f"    {name} = conform({name}, dtype{i})",
             f"if {name}.shape != shape{i}:",
-            f"    raise_shape({name}, shape{i})",
+            f"    refuse_shape({name}, shape{i})",
         ]
-    for k, (_, value) in enumerate(graph.consts):
-        env[f"const{k}"] = np.asarray(value, order="C")
+    for k, value in enumerate(executor.consts):
+        env[f"const{k}"] = value
         names.append(f"const{k}")
     lines += [
         "try:",
@@ -99,14 +95,12 @@ def make_dispatcher(entry, graph, traced, copied, guard_failed) -> Callable[[lis
             leaves.append(f"static{k}")
         else:
             leaves.append(wrapped(slot))
-    structure = traced.result_structure
-    if not isinstance(structure, list | tuple | dict):
+    if pack == "leaf":
         lines.append(f"return {leaves[0]}")
-    elif type(structure) is tuple and not any(isinstance(x, list | tuple | dict)
-                                              for x in structure):
+    elif pack == "tuple":
         lines.append(f"return ({', '.join(leaves)}{',' if len(leaves) == 1 else ''})")
     else:
-        env["pack"], env["structure"] = nest.pack_sequence_as, structure
+        env["pack"], env["structure"] = nest.pack_sequence_as, traced.result_structure
         lines.append(f"return pack(structure, [{', '.join(leaves)}])")
 
     bound = ", ".join(f"{k}={k}" for k in env)

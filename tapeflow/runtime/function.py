@@ -64,11 +64,10 @@ class _Compiled:
         # The straight-line call path, written once the Numba entry exists (dispatch.py).
         self.dispatch: Callable | None = None
 
-    def make_dispatch(self, traced) -> None:
-        entry = getattr(self.execute, "entry", None)
-        if entry is not None:
-            self.dispatch = make_dispatcher(entry, self.graph, traced, self.copied,
-                                            GUARD_FAILED)
+    def make_dispatch(self, traced, pack: str) -> None:
+        if getattr(self.execute, "entry", None) is not None:
+            self.dispatch = make_dispatcher(self.execute, self.graph, traced, self.copied,
+                                            pack, GUARD_FAILED)
 
 
 def _views_of_inputs(graph) -> list[int]:
@@ -163,7 +162,7 @@ class ConcreteFunction:
             return compiled.dispatch(arg_values)
         outs = compiled.execute(arg_values + [v._value._value for v in self.traced.captured])
         if self.backend == "numba":
-            compiled.make_dispatch(self.traced)  # compiled by now: later calls go straight
+            compiled.make_dispatch(self.traced, self._pack)  # compiled: later calls go straight
         for guard, index in self.traced.guards:
             if not guard.holds(outs[index]):
                 return GUARD_FAILED
