@@ -77,9 +77,9 @@ def _graph(args) -> int:
     concrete = function.get_concrete_function(*inputs)
     if symbolic and not args.raw:
         # Passes and fusion work on static shapes: they run on each size's specialisation.
-        print("// " if args.dot else "# ", end="")
-        print("traced with unknown sizes; the passes and fusion run per size, so this is "
-              "the graph as traced")
+        comment = "//" if args.dot else "#"  # stays a comment in DOT text as well
+        print(f"{comment} traced with unknown sizes; the passes and fusion run per size, so "
+              "this is the graph as traced")
         args.raw, args.passes, args.fused = True, False, False
     if args.dot or args.fused:
         from tapeflow.graph.dot import to_dot

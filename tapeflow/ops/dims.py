@@ -206,7 +206,7 @@ class Dim:
 
     @staticmethod
     def symbol(name: str, hint: int) -> Dim:
-        return Dim(((((Symbol(name),)), 1),), hint)
+        return Dim((((Symbol(name),), 1),), hint)  # one term: the symbol, coefficient 1
 
     # ---- arithmetic: exact, so no guard ------------------------------------------------------
 
