@@ -25,20 +25,40 @@ def loop_vars(ndim: int, prefix: str = "i") -> list[str]:
 
 
 def loop_nest(shape, body: list[str], prefix: str = "i", parallel: bool = False,
-              enter: dict | None = None, leave: dict | None = None) -> list[str]:
+              enter: dict | None = None, leave: dict | None = None,
+              block: tuple | None = None) -> list[str]:
     """`for i0 in range(d0): for i1 in range(d1): body` as indented lines; with `parallel`
     the outermost loop is a `numba.prange`. `enter[k]` are statements run just before the
     loop over axis k starts (inside the loops over the axes before it), `leave[k]` just
-    after it ends: a row's accumulator starts and is stored there."""
+    after it ends: a row's accumulator starts and is stored there.
+
+    `block=(size, start, end)` splits the innermost axis into blocks of `size` elements:
+    `start` runs before each block and `end` after it (a float32 partial sum lives there).
+    The block loop takes the innermost axis's place (and its prange, for one axis); inside
+    it the index is `i = b*size + j` with `j` counting from 0, a form LLVM vectorises (a
+    `range(b*size, stop)` loop stayed scalar here: 20 ms instead of 7.6 ms for 1e7
+    elements). The index is unsigned: a signed one gets Numba's negative-index wraparound,
+    which LLVM could not rule out inside a prange body (W3 at 1e7 on 2 threads: 43 ms
+    signed, 30 ms unsigned)."""
     enter, leave = enter or {}, leave or {}
     lines = []
+    last = len(shape) - 1
     for depth, d in enumerate(shape):
         pad = "    " * depth
         lines += [pad + line for line in enter.get(depth, [])]
         loop = "numba.prange" if parallel and depth == 0 else "range"
-        lines.append(pad + f"for {prefix}{depth} in {loop}({d}):")
-    pad = "    " * len(shape)
-    lines += [pad + line for line in body]
+        if block is not None and depth == last:
+            size, start, _ = block
+            lines.append(pad + f"for b{depth} in {loop}({-(-d // size)}):")
+            lines += [pad + "    " + line for line in start]
+            lines.append(pad + f"    for j{depth} in range(min({size}, {d} - b{depth} * {size})):")
+            lines.append(pad + f"        {prefix}{depth} = numba.uint64(b{depth} * {size} + j{depth})")
+        else:
+            lines.append(pad + f"for {prefix}{depth} in {loop}({d}):")
+    inner = len(shape) + (block is not None)
+    lines += ["    " * inner + line for line in body]
+    if block is not None:
+        lines += ["    " * len(shape) + line for line in block[2]]
     for depth in reversed(range(len(shape))):
         lines += ["    " * depth + line for line in leave.get(depth, [])]
     return lines
