@@ -37,9 +37,12 @@ def loop_nest(shape, body: list[str], prefix: str = "i", parallel: bool = False,
     The block loop takes the innermost axis's place (and its prange, for one axis); inside
     it the index is `i = b*size + j` with `j` counting from 0, a form LLVM vectorises (a
     `range(b*size, stop)` loop stayed scalar here: 20 ms instead of 7.6 ms for 1e7
-    elements). The index is unsigned: a signed one gets Numba's negative-index wraparound,
-    which LLVM could not rule out inside a prange body (W3 at 1e7 on 2 threads: 43 ms
-    signed, 30 ms unsigned)."""
+    elements).
+
+    A prange loop's index is made unsigned: inside the body Numba outlines for its threads,
+    LLVM cannot see that a signed index is never negative, keeps Numba's negative-index
+    wraparound on every access, and the loop vectorises poorly (W3 at 1e7 on 2 threads:
+    43 ms signed, 30 ms unsigned; its gradient loop alone 27-41 ms and 22 ms)."""
     enter, leave = enter or {}, leave or {}
     lines = []
     last = len(shape) - 1
@@ -53,6 +56,9 @@ def loop_nest(shape, body: list[str], prefix: str = "i", parallel: bool = False,
             lines += [pad + "    " + line for line in start]
             lines.append(pad + f"    for j{depth} in range(min({size}, {d} - b{depth} * {size})):")
             lines.append(pad + f"        {prefix}{depth} = numba.uint64(b{depth} * {size} + j{depth})")
+        elif loop == "numba.prange":
+            lines.append(pad + f"for p{depth} in {loop}({d}):")
+            lines.append(pad + f"    {prefix}{depth} = numba.uint64(p{depth})")
         else:
             lines.append(pad + f"for {prefix}{depth} in {loop}({d}):")
     inner = len(shape) + (block is not None)
