@@ -4,11 +4,15 @@ Once a graph's Numba entry exists, each call only has to check its input arrays,
 entry, check the guards, commit variable updates and wrap the outputs. Written as loops over
 layout lists that is ~2 us of interpreter overhead per call; unrolled into one small
 generated function (names bound as defaults, so every lookup is a local) it is about half.
-The generated text is kept on the function (`__tapeflow_source__`) for reading:
+`entry` is the compiled overload's native entry point, which trusts its arguments' types
+(see backends.NumbaExecutor), so each input is checked for exactly what the compiled type
+encodes before the call: an ndarray of the dtype, C-contiguous, writeable and aligned
+(`flags.carray`), of the shape (and so the rank). The generated text is kept on the function
+(`__tapeflow_source__`) for reading:
 
     def call(args, entry=entry, ...):
         x0 = args[0]
-        if type(x0) is not ndarray or x0.dtype is not dtype0 or not x0.flags.c_contiguous:
+        if type(x0) is not ndarray or x0.dtype is not dtype0 or not x0.flags.carray:
             x0 = conform(x0, dtype0)
         if x0.shape != shape0:
             refuse_shape(x0, shape0)
@@ -57,10 +61,10 @@ def make_dispatcher(executor, graph, traced, copied, pack: str,
         else:
             env[f"captured{i}"] = traced.captured[i - traced.n_args]
             lines.append(f"{name} = captured{i}._value._value")
-        # `is` first: builtin dtypes are singletons, but arrays Numba returned carry equal
-        # dtype objects that are not, so those take the `!=`.
+        # backends.fits, inlined (a call costs more than the check): `entry` is the native
+        # entry point, which trusts its arguments' dtype, rank and layout.
         misfit = (f"type({name}) is not ndarray or ({name}.dtype is not dtype{i} and "
-                  f"{name}.dtype != dtype{i}) or not {name}.flags.c_contiguous")
+                  f"{name}.dtype != dtype{i}) or not {name}.flags.carray")
         lines += [
             f"if {misfit}:",
             f"    {name} = conform({name}, dtype{i})",
