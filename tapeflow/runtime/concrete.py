@@ -1,0 +1,190 @@
+"""One traced path of a `@tapeflow.function` (ConcreteFunction) and the compiled graphs it runs.
+
+A ConcreteFunction holds the graph one trace recorded, with its guards, variable updates and
+result layout; it runs that graph (compiled per set of sizes when the trace has symbolic
+ones) and commits the variable updates only once every guard holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from tapeflow import nest
+from tapeflow.graph.ir import Var, source_text
+from tapeflow.graph.passes import optimize
+from tapeflow.graph.specialize import specialize, symbols_of
+from tapeflow.ops.core import bind
+from tapeflow.runtime.backends import make_executor
+from tapeflow.runtime.dispatch import make_dispatcher
+from tapeflow.runtime.trace import TracedGraph
+from tapeflow.tracer import tape as tape_module
+from tapeflow.tracer.tensor import Tensor, make_constant
+
+# What `ConcreteFunction.run` returns when a guard does not hold (None is a valid result).
+GUARD_FAILED = object()
+
+
+class _Compiled:
+    """An optimised static graph, the executor that runs it, and how its outputs are
+    handed out (worked out once here, so a call only indexes)."""
+
+    def __init__(self, graph, backend: str):
+        self.graph = optimize(graph)
+        self.execute = make_executor(backend, self.graph)
+        self.out_avals = [v.aval for v in self.graph.outputs]
+        # Outputs never alias memory the caller can change: an output that is an input (or
+        # a view of one) is copied; everything else is fresh from this call. The
+        # interpreter's numpy kernels return views freely, so there every output is copied.
+        self.copied = frozenset(
+            range(len(self.graph.outputs)) if backend == "interpreter"
+            else _views_of_inputs(self.graph)
+        )
+        # The straight-line call path, written once the Numba entry exists (dispatch.py).
+        self.dispatch: Callable | None = None
+
+    def make_dispatch(self, traced, pack: str) -> None:
+        if getattr(self.execute, "entry", None) is not None:
+            self.dispatch = make_dispatcher(self.execute, self.graph, traced, self.copied,
+                                            pack, GUARD_FAILED)
+
+
+def _views_of_inputs(graph) -> list[int]:
+    """Indices of outputs that compiled code may return as (views of) input arrays: an
+    input itself, or a reshape of one (the only lowering that returns a view)."""
+    made_by = graph.producers()
+    found = []
+    for i, v in enumerate(graph.outputs):
+        while v in made_by and made_by[v].prim.name == "reshape":
+            v = made_by[v].inputs[0]
+        if v in graph.inputs:
+            found.append(i)
+    return found
+
+
+class ConcreteFunction:
+    """One traced path of a function for one signature.
+
+    A path traced with symbolic sizes (input_signature with None) keeps its graph over the
+    symbols and compiles one specialisation per set of sizes it is called with; the shape
+    guards its trace recorded say which sizes it is valid for."""
+
+    def __init__(self, traced: TracedGraph, backend: str = "interpreter"):
+        self.traced = traced
+        self.backend = backend
+        self.raw_graph = traced.graph
+        self._symbols = symbols_of(traced.graph)
+        self._by_sizes: dict[tuple, _Compiled | None] = {}
+        # The result's layout: per returned leaf an output index or ("static", value);
+        # results that are one leaf or a flat tuple are packed without walking a structure.
+        self._slots = traced.output_slots
+        structure = traced.result_structure
+        self._pack = (
+            "leaf" if not isinstance(structure, list | tuple | dict)
+            else "tuple" if type(structure) is tuple and not any(
+                isinstance(x, list | tuple | dict) for x in structure)
+            else "nested"
+        )
+        if self._symbols:
+            self.graph = traced.graph  # printed with its symbolic sizes
+            self._static = None
+        else:
+            self._static = _Compiled(traced.graph, backend)
+            self.graph = self._static.graph
+
+    @property
+    def guards(self):
+        return self.traced.guards
+
+    @property
+    def executor(self):
+        """What runs the graph (an InterpreterExecutor or NumbaExecutor); for a path
+        traced with symbolic sizes, the one of the sizes it was called with last."""
+        if self._static is not None:
+            return self._static.execute
+        compiled = [c for c in self._by_sizes.values() if c is not None]
+        return compiled[-1].execute if compiled else None
+
+    def conditions(self) -> list[str]:
+        """Where the path depends on the call: each guard's user line, for messages."""
+        lines = [g.where() for g, _ in self.traced.guards]
+        lines += [f"the sizes ({g})" + (f" at {source_text(g.source)}" if g.source else "")
+                  for g in self.traced.shape_guards]
+        return lines
+
+    def __str__(self) -> str:
+        return str(self.graph)
+
+    def _for_sizes(self, arg_values: list) -> _Compiled | None:
+        """The static graph for these arguments' sizes; None when the trace's shape guards
+        do not hold for them (the path does not apply)."""
+        key = tuple(_shape(arg_values[i])[axis] for i, axis, _ in self._symbols)
+        if key not in self._by_sizes:
+            sizes = {symbol: n for (_, _, symbol), n in zip(self._symbols, key)}
+            valid = all(g.holds(sizes) for g in self.traced.shape_guards)
+            self._by_sizes[key] = (
+                _Compiled(specialize(self.traced.graph, sizes), self.backend) if valid else None
+            )
+        return self._by_sizes[key]
+
+    def run(self, arg_values: list):
+        """Run the graph on the argument arrays (a list); GUARD_FAILED when a guard does
+        not hold, and then nothing is committed."""
+        compiled = self._static
+        if compiled is None:
+            compiled = self._for_sizes(arg_values)
+            if compiled is None:
+                return GUARD_FAILED
+        if tape_module._recording:
+            return self._run_recorded(compiled.graph, arg_values)
+        if compiled.dispatch is not None:
+            return compiled.dispatch(arg_values)
+        outs = compiled.execute(arg_values + [v._value._value for v in self.traced.captured])
+        if self.backend == "numba":
+            compiled.make_dispatch(self.traced, self._pack)  # compiled: later calls go straight
+        for guard, index in self.traced.guards:
+            if not guard.holds(outs[index]):
+                return GUARD_FAILED
+        copied, avals = compiled.copied, compiled.out_avals
+        for variable, index in self.traced.updates:
+            value = outs[index]
+            variable._value = Tensor(value.copy() if index in copied else value, Var(avals[index]))
+        leaves = [
+            slot[1] if type(slot) is tuple else
+            Tensor(outs[slot].copy() if slot in copied else outs[slot], Var(avals[slot]))
+            for slot in self._slots
+        ]
+        return self._packed(leaves)
+
+    def _packed(self, leaves: list):
+        if self._pack == "leaf":
+            return leaves[0]
+        if self._pack == "tuple":
+            return tuple(leaves)
+        return nest.pack_sequence_as(self.traced.result_structure, leaves)
+
+    def _run_recorded(self, graph, arg_values: list):
+        # Under an outer GradientTape, replay the graph through `bind`, so the tape records
+        # every primitive and can differentiate the call.
+        inputs = [a if isinstance(a, Tensor) else make_constant(np.array(a)) for a in arg_values]
+        inputs += [v._read() for v in self.traced.captured]
+        env = dict(zip(graph.inputs, inputs))
+        for v, value in graph.consts:
+            env[v] = make_constant(value)
+        for eqn in graph.eqns:
+            out = bind(eqn.prim, *[env[v] for v in eqn.inputs], **eqn.params_dict)
+            outs = out if eqn.prim.multiple_results else (out,)
+            env.update(zip(eqn.outputs, outs))
+        outs = [env[v] for v in graph.outputs]
+        for guard, index in self.traced.guards:
+            if not guard.holds(outs[index]._value):
+                return GUARD_FAILED
+        for variable, index in self.traced.updates:
+            variable._value = make_constant(outs[index]._value)
+        return self._packed([slot[1] if type(slot) is tuple else outs[slot]
+                             for slot in self._slots])
+
+
+def _shape(value) -> tuple:
+    return value._value.shape if isinstance(value, Tensor) else np.shape(value)
