@@ -15,7 +15,7 @@ from tapeflow import nest
 from tapeflow.graph.ir import Var, source_text
 from tapeflow.graph.passes import optimize
 from tapeflow.graph.specialize import specialize, symbols_of
-from tapeflow.ops.core import bind
+from tapeflow.ops.core import ShapedArray, bind
 from tapeflow.runtime.backends import make_executor
 from tapeflow.runtime.dispatch import make_dispatcher
 from tapeflow.runtime.trace import TracedGraph
@@ -41,8 +41,10 @@ class _Compiled:
             range(len(self.graph.outputs)) if backend == "interpreter"
             else _views_of_inputs(self.graph)
         )
-        # The straight-line call path, written once the Numba entry exists (dispatch.py).
+        # The straight-line call path, written once the Numba entry exists (dispatch.py),
+        # and its variants that take a call's positional arguments, by call signature.
         self.dispatch: Callable | None = None
+        self.dispatch_by_key: dict[tuple, Callable] = {}
 
     def make_dispatch(self, traced, pack: str) -> None:
         if getattr(self.execute, "entry", None) is not None:
@@ -127,6 +129,24 @@ class ConcreteFunction:
                 _Compiled(specialize(self.traced.graph, sizes), self.backend) if valid else None
             )
         return self._by_sizes[key]
+
+    def dispatcher_for(self, call_key: tuple) -> Callable | None:
+        """The generated call path that takes a flat positional call of signature
+        `call_key` (Function's `_fast_key`) itself: `call(args)` -> the result, GUARD_FAILED,
+        or dispatch.OTHER_SIGNATURE for a call of another signature. None where there is
+        none: a path with symbolic sizes, or one not running compiled Numba code (yet)."""
+        compiled = self._static
+        if compiled is None or compiled.dispatch is None:
+            return None
+        found = compiled.dispatch_by_key.get(call_key)
+        if found is None:
+            tensors = sum(1 for k in call_key if isinstance(k, ShapedArray) or type(k[0]) is tuple)
+            if tensors != self.traced.n_args:
+                return None
+            found = make_dispatcher(compiled.execute, compiled.graph, self.traced,
+                                    compiled.copied, self._pack, GUARD_FAILED, call_key)
+            compiled.dispatch_by_key[call_key] = found
+        return found
 
     def run(self, arg_values: list):
         """Run the graph on the argument arrays (a list); GUARD_FAILED when a guard does

@@ -34,28 +34,43 @@ import numpy as np
 
 from tapeflow import nest
 from tapeflow.graph.ir import Var
+from tapeflow.ops.core import ShapedArray
 from tapeflow.ops.shape import IndexOutOfRangeError
 from tapeflow.runtime.backends import conform, refuse_shape
 from tapeflow.tracer.tensor import Tensor
 
 
-def make_dispatcher(executor, graph, traced, copied, pack: str,
-                    guard_failed) -> Callable[[list], Any]:
+# What a dispatcher made for a call key returns when the call does not have that signature.
+OTHER_SIGNATURE = object()
+
+
+def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
+                    call_key: tuple | None = None) -> Callable[[Any], Any]:
     """The call path of one static graph run by a compiled NumbaExecutor: `call(arg_arrays)`
     -> the function's result, or `guard_failed` when a guard does not hold (nothing
     committed then). The result is packed as `pack` says (ConcreteFunction's kinds: "leaf",
-    "tuple" or "nested"). The input checks are the executor's own, unrolled."""
+    "tuple" or "nested"). The input checks are the executor's own, unrolled.
+
+    With `call_key` (Function's signature of a flat positional call, `_fast_key`), the
+    dispatcher takes the call's positional arguments themselves, checks that they have
+    that signature (else returns OTHER_SIGNATURE, before running anything) and unwraps the
+    tensors, so a call that hits it needs nothing else from Function."""
     env: dict[str, Any] = {
         "entry": executor.entry, "ndarray": np.ndarray, "conform": conform,
         "refuse_shape": refuse_shape, "Tensor": Tensor, "Var": Var,
         "GUARD_FAILED": guard_failed, "IndexOutOfRangeError": IndexOutOfRangeError,
+        "OTHER_SIGNATURE": OTHER_SIGNATURE,
     }
-    lines = []
+    lines = [] if call_key is None else _signature_checks(call_key, graph, env)
     names = []
     for i, v in enumerate(graph.inputs):
         name = f"x{i}"
         names.append(name)
         env[f"dtype{i}"], env[f"shape{i}"] = v.aval.dtype, v.aval.shape
+        if i < traced.n_args and call_key is not None:
+            # Unwrapped, and dtype and shape checked, by _signature_checks.
+            lines += [f"if not {name}.flags.carray:", f"    {name} = conform({name}, dtype{i})"]
+            continue
         if i < traced.n_args:
             lines.append(f"{name} = args[{i}]")
         else:
@@ -114,3 +129,38 @@ def make_dispatcher(executor, graph, traced, copied, pack: str,
     call = namespace["call"]
     call.__tapeflow_source__ = source
     return call
+
+
+def _signature_checks(call_key: tuple, graph, env: dict) -> list[str]:
+    """Lines that bind the positional arguments and return OTHER_SIGNATURE unless they have
+    the signature `call_key` (as Function._fast_key reads it): a Tensor or ndarray where
+    the key has one, of the graph input's shape and dtype (a Tensor's value has its aval's
+    shape and dtype), and Python scalars of the type and value the trace saw. Tensors and
+    arrays are accepted for each other: both key a call the same way in `_keyed`."""
+    lines = [f"if len(args) != {len(call_key)}:", "    return OTHER_SIGNATURE"]
+    if call_key:
+        lines.append(f"{', '.join(f'a{p}' for p in range(len(call_key)))}, = args")
+    inputs = iter(range(len(graph.inputs)))
+    for p, entry in enumerate(call_key):
+        arg = f"a{p}"
+        if isinstance(entry, ShapedArray) or type(entry[0]) is tuple:  # a tensor, an array
+            i = next(inputs)
+            name = f"x{i}"
+            lines += [
+                f"if type({arg}) is Tensor:",
+                f"    {name} = {arg}._value",
+                f"elif type({arg}) is ndarray:",
+                f"    {name} = {arg}",
+                "else:",
+                "    return OTHER_SIGNATURE",
+                f"if {name}.shape != shape{i} or ({name}.dtype is not dtype{i} and "
+                f"{name}.dtype != dtype{i}):",
+                "    return OTHER_SIGNATURE",
+            ]
+        elif entry[1] is None:
+            lines += [f"if {arg} is not None:", "    return OTHER_SIGNATURE"]
+        else:
+            env[f"kind{p}"], env[f"value{p}"] = entry
+            lines += [f"if type({arg}) is not kind{p} or {arg} != value{p}:",
+                      "    return OTHER_SIGNATURE"]
+    return lines
