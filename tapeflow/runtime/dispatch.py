@@ -23,6 +23,10 @@ encodes before the call: an ndarray of the dtype, C-contiguous, writeable and al
             return GUARD_FAILED
         captured1._value = Tensor(outs[1], Var(aval1))
         return Tensor(outs[0], Var(aval0))
+
+Function's hot path uses a variant made for one call signature (`call_key`): it takes the
+call's positional arguments, unwraps tensors, and checks the signature on the way (a
+different shape, dtype or static value returns OTHER_SIGNATURE, and nothing has run).
 """
 
 from __future__ import annotations
@@ -38,7 +42,6 @@ from tapeflow.ops.core import ShapedArray
 from tapeflow.ops.shape import IndexOutOfRangeError
 from tapeflow.runtime.backends import conform, refuse_shape
 from tapeflow.tracer.tensor import Tensor
-
 
 # What a dispatcher made for a call key returns when the call does not have that signature.
 OTHER_SIGNATURE = object()
@@ -146,6 +149,7 @@ def _signature_checks(call_key: tuple, graph, env: dict) -> list[str]:
         if isinstance(entry, ShapedArray) or type(entry[0]) is tuple:  # a tensor, an array
             i = next(inputs)
             name = f"x{i}"
+            misfit = f"{name}.dtype is not dtype{i} and {name}.dtype != dtype{i}"
             lines += [
                 f"if type({arg}) is Tensor:",
                 f"    {name} = {arg}._value",
@@ -153,8 +157,7 @@ def _signature_checks(call_key: tuple, graph, env: dict) -> list[str]:
                 f"    {name} = {arg}",
                 "else:",
                 "    return OTHER_SIGNATURE",
-                f"if {name}.shape != shape{i} or ({name}.dtype is not dtype{i} and "
-                f"{name}.dtype != dtype{i}):",
+                f"if {name}.shape != shape{i} or ({misfit}):",
                 "    return OTHER_SIGNATURE",
             ]
         elif entry[1] is None:
