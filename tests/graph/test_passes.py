@@ -126,6 +126,32 @@ def test_simplify_leaves_broadcasting_identity_alone():
     assert not changed
 
 
+def test_simplify_reads_a_uniform_constant_as_a_scalar():
+    # relu's zeros and a mean's 1/n seed arrive as full-size constants; the loops read one
+    # 0-d constant instead (dce then drops the arrays).
+    out = _check("""graph(a:f32[2,3])
+  b:f32[2,3] = const([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+  c:bool[2,3] = gt(a, b)
+  d:f32[2,3] = select(c, a, b)
+  e:f32[2,3] = const([[0.25, 0.25, 0.25], [0.25, 0.25, 0.25]])
+  f:f32[2,3] = mul(d, e)
+  return (f,)""", simplify)
+    out = dce(out)[0]
+    assert _prims(out) == ["gt", "select", "mul"]
+    assert sorted(float(value) for _, value in out.consts) == [0.0, 0.25]
+    assert all(value.shape == () for _, value in out.consts)
+
+
+@pytest.mark.parametrize("value", ["[1.0, nan, 1.0]", "[1.0, 2.0, 1.0]"])
+def test_simplify_keeps_constants_that_are_not_uniform(value):
+    graph = parse_graph(f"""graph(a:f32[3])
+  b:f32[3] = const({value})
+  c:f32[3] = add(a, b)
+  return (c,)""")
+    out, changed = simplify(graph)
+    assert not changed
+
+
 def test_pipeline_is_a_visible_list_and_reports_each_pass():
     assert [name for name, _ in PIPELINE] == ["verify", "simplify", "fold_constants", "cse",
                                               "dce"]

@@ -12,7 +12,7 @@ import numpy as np
 
 from tapeflow.graph.ir import Eqn, Graph, Var, make_params, new_var
 from tapeflow.ops import PRIMITIVES
-from tapeflow.ops.core import ShapedArray
+from tapeflow.ops.core import Scalar, ShapedArray
 
 
 class Context:
@@ -22,6 +22,8 @@ class Context:
         self.values: dict[Var, np.ndarray] = dict(graph.consts)
         self.producer: dict[Var, Eqn] = {}
         self.new_consts: list[tuple[Var, np.ndarray]] = []
+        self._uniform: dict[Var, Var | None] = {}  # constant -> its 0-d form, or None
+        self._scalars: dict[tuple, Var] = {}  # (dtype, bytes) -> a 0-d constant made here
 
     def const_value(self, v: Var):
         return self.values.get(v)
@@ -41,6 +43,22 @@ class Context:
         self.values[v] = value
         self.new_consts.append((v, value))
         return v
+
+    def uniform_scalar(self, v: Var) -> Var | None:
+        """For a constant of more than one element, all equal (not nan), a 0-d constant of
+        that element (one per distinct value); else None."""
+        if v not in self._uniform:
+            value = self.values.get(v)
+            scalar = None
+            if value is not None and value.size > 1:
+                first = value.reshape(-1)[0]
+                if np.all(value == first):  # nan != nan: never uniform
+                    key = (value.dtype.str, first.tobytes())
+                    if key not in self._scalars:
+                        self._scalars[key] = self.const(first, value.dtype)
+                    scalar = self._scalars[key]
+            self._uniform[v] = scalar
+        return self._uniform[v]
 
 
 def _eqn(prim: str, inputs, out_aval: ShapedArray, source, **params) -> Eqn:
@@ -136,6 +154,22 @@ def _sum_of_broadcast(eqn: Eqn, ctx: Context):
                        new_sizes=out.aval.shape)]
 
 
+def _uniform_operands(eqn: Eqn, ctx: Context):
+    # An elementwise op reading a constant whose elements are all equal (relu's zeros, a
+    # mean's 1/n seed broadcast to the logits) reads it as a 0-d constant, broadcast by the
+    # loop: one scalar load instead of a pass over the array. Only where the other operands
+    # still give the output its shape.
+    if not isinstance(eqn.prim.lowering, Scalar) or len(eqn.outputs) != 1:
+        return None
+    inputs = tuple(ctx.uniform_scalar(v) or v for v in eqn.inputs)
+    if inputs == eqn.inputs:
+        return None
+    (out,) = eqn.outputs
+    if eqn.prim.out_avals(tuple(v.aval for v in inputs), eqn.params_dict) != (out.aval,):
+        return None
+    return [_eqn(eqn.prim.name, inputs, out.aval, eqn.source, **eqn.params_dict)]
+
+
 RULES: list[tuple[str, object]] = [
     ("mul", _identity_operand(1, commutative=True)),  # x*1 -> x, 1*x -> x
     ("add", _identity_operand(0, commutative=True)),  # x+0 -> x, 0+x -> x
@@ -171,7 +205,7 @@ def simplify(graph: Graph) -> tuple[Graph, bool]:
         if inputs != eqn.inputs:
             eqn = Eqn(eqn.prim, inputs, eqn.outputs, eqn.params, eqn.source)
         result = None
-        for rule in _BY_PRIM.get(eqn.prim.name, ()):
+        for rule in (*_BY_PRIM.get(eqn.prim.name, ()), _uniform_operands):
             result = rule(eqn, ctx)
             if result is not None:
                 break
