@@ -21,8 +21,8 @@ encodes before the call: an ndarray of the dtype, C-contiguous, writeable and al
         outs = entry(x0, x1, const0)
         if not guard0.holds(outs[2]):
             return GUARD_FAILED
-        captured1._value = Tensor(outs[1], Var(aval1))
-        return Tensor(outs[0], Var(aval0))
+        captured1._value = wrap(outs[1], aval1)  # Tensor(outs[1], Var(aval1)), faster
+        return wrap(outs[0], aval0)
 
 Function's hot path uses a variant made for one call signature (`call_key`): it takes the
 call's positional arguments, unwraps tensors, and checks the signature on the way (a
@@ -37,11 +37,10 @@ from typing import Any
 import numpy as np
 
 from tapeflow import nest
-from tapeflow.graph.ir import Var
 from tapeflow.ops.core import ShapedArray
 from tapeflow.ops.shape import IndexOutOfRangeError
 from tapeflow.runtime.backends import conform, refuse_shape
-from tapeflow.tracer.tensor import Tensor
+from tapeflow.tracer.tensor import Tensor, wrap_output
 
 # What a dispatcher made for a call key returns when the call does not have that signature.
 OTHER_SIGNATURE = object()
@@ -60,7 +59,7 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
     tensors, so a call that hits it needs nothing else from Function."""
     env: dict[str, Any] = {
         "entry": executor.entry, "ndarray": np.ndarray, "conform": conform,
-        "refuse_shape": refuse_shape, "Tensor": Tensor, "Var": Var,
+        "refuse_shape": refuse_shape, "Tensor": Tensor, "wrap": wrap_output,
         "GUARD_FAILED": guard_failed, "IndexOutOfRangeError": IndexOutOfRangeError,
         "OTHER_SIGNATURE": OTHER_SIGNATURE,
     }
@@ -105,7 +104,7 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
     def wrapped(index: int) -> str:
         env[f"aval{index}"] = graph.outputs[index].aval
         value = f"outs[{index}].copy()" if index in copied else f"outs[{index}]"
-        return f"Tensor({value}, Var(aval{index}))"
+        return f"wrap({value}, aval{index})"
 
     for variable, index in traced.updates:
         env[f"variable{index}"] = variable

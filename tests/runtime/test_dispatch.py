@@ -126,3 +126,22 @@ def test_the_generated_path_refuses_a_wrong_shape_before_native_code():
             dispatch([wrong])
     # A wrong dtype is converted (a float64 call retraces before reaching here).
     np.testing.assert_allclose(dispatch([np.ones((2, 3), np.float64)]).numpy(), 2.0)
+
+
+def test_wrap_output_builds_what_the_constructors_build():
+    # The compiled call path wraps outputs without running Tensor's and Var's __init__: a
+    # slot added to either must be filled there too.
+    from tapeflow.graph.ir import Var
+    from tapeflow.ops.core import ShapedArray
+    from tapeflow.tracer.tensor import Tensor, wrap_output
+
+    value = np.ones((2, 3), np.float32)
+    aval = ShapedArray((2, 3), np.dtype(np.float32))
+    made, fast = Tensor(value, Var(aval)), wrap_output(value, aval)
+    assert type(fast) is Tensor and fast._value is value and fast.aval is aval
+    assert type(fast._var) is Var and fast._var.id > made._var.id
+    for obj, ref in ((fast, made), (fast._var, made._var)):
+        for slot in type(ref).__slots__:
+            if slot != "__weakref__":
+                assert hasattr(obj, slot) == hasattr(ref, slot), slot
+    assert wrap_output(value, aval)._var.id > fast._var.id
