@@ -70,8 +70,10 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
         names.append(name)
         env[f"dtype{i}"], env[f"shape{i}"] = v.aval.dtype, v.aval.shape
         if i < traced.n_args and call_key is not None:
-            # Unwrapped, and dtype and shape checked, by _signature_checks.
-            lines += [f"if not {name}.flags.carray:", f"    {name} = conform({name}, dtype{i})"]
+            # Unwrapped, and dtype and shape checked, by _signature_checks. (A tensor's value
+            # is an ndarray, but a numpy scalar would pass those checks: make sure.)
+            lines += [f"if type({name}) is not ndarray or not {name}.flags.carray:",
+                      f"    {name} = conform({name}, dtype{i})"]
             continue
         if i < traced.n_args:
             lines.append(f"{name} = args[{i}]")

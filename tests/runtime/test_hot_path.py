@@ -142,3 +142,14 @@ def test_a_recording_tape_or_keyword_arguments_bypass_the_hot_path():
         y = f(x)
     assert float(tape.gradient(y, x)) == 6.0
     assert float(f(x=x)) == 9.0
+
+
+def test_a_tensor_holding_a_numpy_scalar_is_converted_before_native_code():
+    # Tensors hold ndarrays, but np.float32 has .shape, .dtype and .flags as well: the hot
+    # path must not hand it to the native entry point (Numba would fail to unbox it).
+    f = tf.function(lambda x: x * 2.0)
+    x = tf.constant(np.float32(3.0))
+    _warm(f, x)
+    odd = tf.constant(np.float32(4.0))
+    odd._value = np.float32(4.0)
+    assert float(f(odd)) == 8.0
