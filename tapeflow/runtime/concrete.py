@@ -133,8 +133,9 @@ class ConcreteFunction:
     def dispatcher_for(self, call_key: tuple) -> Callable | None:
         """The generated call path that takes a flat positional call of signature
         `call_key` (Function's `_fast_key`) itself: `call(args)` -> the result, GUARD_FAILED,
-        or dispatch.OTHER_SIGNATURE for a call of another signature. None where there is
-        none: a path with symbolic sizes, or one not running compiled Numba code (yet)."""
+        or dispatch.OTHER_SIGNATURE for a call of another signature; `call.path` is this
+        ConcreteFunction. None where there is none: a path with symbolic sizes, or one not
+        running compiled Numba code (yet)."""
         compiled = self._static
         if compiled is None or compiled.dispatch is None:
             return None
@@ -145,6 +146,7 @@ class ConcreteFunction:
                 return None
             found = make_dispatcher(compiled.execute, compiled.graph, self.traced,
                                     compiled.copied, self._pack, GUARD_FAILED, call_key)
+            found.path = self
             compiled.dispatch_by_key[call_key] = found
         return found
 

@@ -65,9 +65,9 @@ class Function:
         functools.update_wrapper(self, fn)
         self._paths: dict[Any, list[ConcreteFunction]] = {}
         self._fast_paths: dict[Any, list[ConcreteFunction]] = {}
-        # The path the lean path ran last, and its dispatcher for that call's signature.
+        # The generated dispatcher, for that call's signature, of the path the lean path
+        # ran last (its `.path` is that ConcreteFunction).
         self._hot: Callable | None = None
-        self._hot_path: ConcreteFunction | None = None
         self._eager_keys: dict[Any, str] = {}
         self._trace_count = 0
         self._last_key = None
@@ -85,7 +85,7 @@ class Function:
             if hot is not None:
                 result = hot(args)
                 if result is GUARD_FAILED:
-                    skip = self._hot_path  # ran to its guards: no need to run it again
+                    skip = hot.path  # ran to its guards: no need to run it again
                 elif result is not OTHER_SIGNATURE:
                     return result
             # The lean path: positional tensors, arrays and Python scalars whose signature
@@ -101,7 +101,6 @@ class Function:
                     result = concrete.run(values)
                     if result is not GUARD_FAILED:
                         self._hot = concrete.dispatcher_for(fast)
-                        self._hot_path = concrete
                         return result
         if _active_traces:
             return self._fn(*args, **kwargs)  # inside another trace: inline, as TF does
