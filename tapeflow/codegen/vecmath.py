@@ -33,9 +33,16 @@ Methods
 - log1p: u = 1 + x, log(u) + (x - (u - 1))/u; the second term is the rounding error of 1 + x.
 - tanh: odd polynomial (Cephes tanhf) / rational (Cephes tanh) for |x| < 0.625, else
   1 - 2/(exp(2|x|) + 1) with the sign of x.
-- sin, cos: x - k*pi/2 with fdlibm's four-part pi/2, fdlibm's sin/cos polynomials on
-  [-pi/4, pi/4], quadrant chosen with selects. The float32 versions run the float64 kernel and
-  round: a float32 Cody-Waite reduction loses thousands of ulp near multiples of pi/2 at 1e4.
+- sin, cos (float64): x - k*pi/2 with fdlibm's four-part pi/2, fdlibm's sin/cos polynomials on
+  [-pi/4, pi/4], quadrant chosen with selects.
+- sin, cos (float32, in vecmath_trig): reduced and evaluated in float64, rounded once at the
+  end; a float32 Cody-Waite reduction loses thousands of ulp near multiples of pi/2 at 1e4.
+  sin: x = r + k*pi, |r| <= pi/2 (fdlibm's 33-bit parts of pi/2, doubled), sin(x) = (-1)**k
+  sin(r) with one degree-9 polynomial fitted on [-pi/2, pi/2]; the sign is flipped by xor-ing
+  bit 0 of k (read from the magic-number sum) into the sign bit, so no quadrant selects.
+  cos: the same with x = r + (n - 1/2)*pi, cos(x) = (-1)**n sin(r).
+- sincos: one reduction x = r + k*pi/2, |r| <= pi/4, both polynomials (fdlibm's in float64,
+  degree 9 and 8 fits in float32), quadrant by a swap select and sign-bit xors.
 - sigmoid: e = exp(-|x|); num/(1+e) with num = 1 for x >= 0, e otherwise, corrected for the
   rounding of 1 + e. softplus: max(x, 0) + log1p(exp(-|x|)).
 Special values (nan, +-inf, +-0, denormals, overflow, underflow) follow numpy, with selects
@@ -50,15 +57,17 @@ for |x| <= 1.6e6); float64: the sweeps of tests/codegen/test_vecmath.py. On an A
     log       0.83     0.77     all x (denormals included; x < 0 -> nan)
     log1p     1.25     1.09     all x
     tanh      1.34     1.19     all x
-    sin, cos  0.50     2.13     |x| <= 2**20*pi/2 ~ 1.6e6 on any machine, 1e15 with FMA
+    sin       0.60     2.13     |x| <= 2**20*pi/2 ~ 1.6e6 on any machine, 1e15 with FMA
+    cos       0.60     2.13     same
+    sincos    0.50     2.13     same
     sigmoid   1.97     1.43     all x
     softplus  1.96     1.77     all x
 
 sin/cos range: k*PIO2_i is exact for |k| < 2**20, so the reduction is exact to |x| ~ 1.6e6 on
 any machine. With FMA, which LLVM uses when the CPU has it (the kernels allow `contract`),
-each x - k*PIO2_i is fused and stays accurate further: measured <= 0.5 ulp (float32) and
-<= 3.9 ulp (float64) up to |x| = 1e15. Without FMA the absolute error grows like |x| * 2**-54
-beyond 1.6e6. Above |x| = 1e15 (where k stops being exact) both return nan; a libm fallback
+each x - k*PIO2_i is fused and stays accurate further: measured <= 1.41 ulp (float32 sin,
+every input) and <= 3.9 ulp (float64) up to |x| = 1e15. Without FMA the absolute error grows
+like |x| * 2**-54 beyond 1.6e6. Above |x| = 1e15 (where k stops being exact) both return nan; a libm fallback
 there would cost a scalar call per element (measured 16x slower loops).
 """
 
@@ -335,71 +344,6 @@ def _tanh_f64(x):
 
 
 # ---------------------------------------------------------------------------------------------
-# sin, cos (float64 kernels; the float32 versions round their result)
-
-_TWO_OVER_PI = 0.63661977236758134308  # 2/pi
-# fdlibm e_rem_pio2.c: pi/2 = PIO2_1 + PIO2_2 + PIO2_3 + PIO2_3T; the first three have at most
-# 32 significant bits, so k*PIO2_i is exact for |k| < 2**20 (|x| < 1.6e6).
-_TRIG_MAX = 1e15  # beyond: nan (k = round(x*2/pi) is no longer reliable near 2**51)
-_PIO2_1 = 1.57079632673412561417e00
-_PIO2_2 = 6.07710050630396597660e-11
-_PIO2_3 = 2.02226624871116645580e-21
-_PIO2_3T = 8.47842766036889956997e-32
-# fdlibm k_sin.c S1..S6: sin(r) = r + r**3 * S(r**2) on |r| <= pi/4, lowest degree first
-_SIN_S = (
-    -1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579493134e-04,
-    2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969099521155010221e-10,
-)
-# fdlibm k_cos.c C1..C6: cos(r) = 1 - r**2/2 + r**4 * C(r**2) on |r| <= pi/4
-_COS_C = (
-    4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015872894767294178e-05,
-    -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11,
-)
-
-
-@_kernel
-def _sin_cos_reduced(x):
-    """(sin r, cos r, q) with x = r + k*pi/2, |r| <= pi/4 and q = k mod 4 in {-2, ..., 2}."""
-    k = (x * _TWO_OVER_PI + _ROUND_F64) - _ROUND_F64
-    r = (((x - k * _PIO2_1) - k * _PIO2_2) - k * _PIO2_3) - k * _PIO2_3T  # nan for x = +-inf
-    r = _NAN if abs(x) > _TRIG_MAX else r
-    q = k - 4.0 * ((k * 0.25 + _ROUND_F64) - _ROUND_F64)
-    z = r * r
-    s = r + r * z * _horner(z, _SIN_S)
-    hz = 0.5 * z
-    w = 1.0 - hz
-    c = w + (((1.0 - w) - hz) + z * z * _horner(z, _COS_C))  # fdlibm's compensated 1 - hz
-    return s, c, q
-
-
-@_kernel
-def _sin_f64(x):
-    s, c, q = _sin_cos_reduced(x)
-    y = c if q == 1.0 else s
-    y = -c if q == -1.0 else y
-    y = -s if abs(q) == 2.0 else y
-    return x if x == 0.0 else y  # r + r*z*S(z) would turn -0 into +0
-
-
-@_kernel
-def _cos_f64(x):
-    s, c, q = _sin_cos_reduced(x)
-    y = -s if q == 1.0 else c
-    y = s if q == -1.0 else y
-    return -c if abs(q) == 2.0 else y
-
-
-@_kernel
-def _sin_f32(x):
-    return np.float32(_sin_f64(np.float64(x)))
-
-
-@_kernel
-def _cos_f32(x):
-    return np.float32(_cos_f64(np.float64(x)))
-
-
-# ---------------------------------------------------------------------------------------------
 # sigmoid, softplus: exp(-|x|) is in [0, 1], so nothing overflows.
 
 
@@ -434,14 +378,19 @@ def _softplus_f64(x):
 
 
 # ---------------------------------------------------------------------------------------------
+# sin, cos, sincos live in vecmath_trig, which imports the helpers above (hence not at the top).
+from tapeflow.codegen import vecmath_trig as _trig
+
+# ---------------------------------------------------------------------------------------------
 # Public functions: one name per operation, dispatching on the argument's dtype.
 
 
 def _call(x, kernel_f32, kernel_f64):
-    """Python-level call: float32 scalars use the float32 kernel, anything else float64."""
-    if isinstance(x, np.float32):
-        return np.float32(kernel_f32(x))
-    return np.float64(kernel_f64(float(x)))
+    """Python-level call: float32 scalars use the float32 kernel, anything else float64. A
+    kernel with two results (sincos, softplus_sigmoid) gives a pair of that dtype."""
+    dtype, kernel = (np.float32, kernel_f32) if isinstance(x, np.float32) else (np.float64, kernel_f64)
+    y = kernel(x if dtype is np.float32 else float(x))
+    return tuple(dtype(v) for v in y) if isinstance(y, tuple) else dtype(y)
 
 
 def _register(public, kernel_f32, kernel_f64):
@@ -480,12 +429,18 @@ def tanh(x):
 
 def sin(x):
     """Sine; accurate for |x| <= 1.6e6 (1e15 with FMA), nan above 1e15 (see the top)."""
-    return _call(x, _sin_f32, _sin_f64)
+    return _call(x, _trig._sin_f32, _trig._sin_f64)
 
 
 def cos(x):
     """Cosine; accurate for |x| <= 1.6e6 (1e15 with FMA), nan above 1e15 (see the top)."""
-    return _call(x, _cos_f32, _cos_f64)
+    return _call(x, _trig._cos_f32, _trig._cos_f64)
+
+
+def sincos(x):
+    """(sin(x), cos(x)) from one range reduction; each within 1 ulp (float32) of the exact value,
+    like sin and cos, but not always the same bits as sin(x) and cos(x) in float32."""
+    return _call(x, _trig._sincos_f32, _trig._sincos_f64)
 
 
 def sigmoid(x):
@@ -503,11 +458,12 @@ for _public, _k32, _k64 in [
     (log, _log_f32, _log_f64),
     (log1p, _log1p_f32, _log1p_f64),
     (tanh, _tanh_f32, _tanh_f64),
-    (sin, _sin_f32, _sin_f64),
-    (cos, _cos_f32, _cos_f64),
+    (sin, _trig._sin_f32, _trig._sin_f64),
+    (cos, _trig._cos_f32, _trig._cos_f64),
+    (sincos, _trig._sincos_f32, _trig._sincos_f64),
     (sigmoid, _sigmoid_f32, _sigmoid_f64),
     (softplus, _softplus_f32, _softplus_f64),
 ]:
     _register(_public, _k32, _k64)
 
-__all__ = ["cos", "exp", "log", "log1p", "sigmoid", "sin", "softplus", "tanh"]
+__all__ = ["cos", "exp", "log", "log1p", "sigmoid", "sin", "sincos", "softplus", "tanh"]

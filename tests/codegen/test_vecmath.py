@@ -43,6 +43,28 @@ def apply(name, x):
     return out
 
 
+def _make_pair_loop(fn):
+    @numba.njit(fastmath=FASTMATH)
+    def loop(x, out0, out1):
+        for i in range(x.size):
+            out0[i], out1[i] = fn(x[i])
+
+    return loop
+
+
+# Kernels with two results, and the single-result functions whose values they give.
+PAIRS = {"sincos": ("sin", "cos")}
+PAIR_LOOPS = {name: _make_pair_loop(getattr(vecmath, name)) for name in PAIRS}
+PAIR_CASES = [(name, k, dtype) for name in PAIRS for k in (0, 1) for dtype in DTYPES]
+PAIR_IDS = [f"{name}[{k}]-{dtype.__name__}" for name, k, dtype in PAIR_CASES]
+
+
+def apply_pair(name, x):
+    out = (np.empty_like(x), np.empty_like(x))
+    PAIR_LOOPS[name](x, *out)
+    return out
+
+
 def reference(name, x):
     """numpy's value one precision up (not rounded to x's dtype)."""
     w = x.astype(WIDE[x.dtype.type])
@@ -190,20 +212,68 @@ NO_AVX = "this CPU has no AVX: LLVM would not use 256-bit vectors"
 @pytest.mark.parametrize("name,dtype", CASES, ids=IDS)
 def test_loop_vectorises(name, dtype):
     """The kernel is inlined into the loop, with no calls left, and the loop uses vector types
-    (float32 sin/cos compute in double vectors)."""
+    (float32 sin/cos load and store float vectors and compute in double vectors)."""
     x = np.linspace(-1, 1, 64).astype(dtype)
     apply(name, x)  # compile for this dtype
     arr = numba.typeof(x)
-    ir = LOOPS[name].inspect_llvm((arr, arr))
-    lanes = "float" if dtype is np.float32 and name not in ("sin", "cos") else "double"
+    _assert_vectorised(LOOPS[name].inspect_llvm((arr, arr)), name, dtype)
+
+
+def _assert_vectorised(ir, name, dtype):
+    lanes = "float" if dtype is np.float32 else "double"
     assert re.search(rf"<(4|8|16) x {lanes}>", ir), f"{name} {dtype.__name__}: loop not vectorised"
     calls = set(re.findall(r"call [^@]*@([\w.$]+)", ir))
-    kernels = "8tapeflow7codegen7vecmath"  # mangled prefix of the module's functions
-    left = {c for c in calls if kernels in c or re.match(r"(llvm\.)?(exp|log|sin|cos|tanh)", c)}
+    kernels = r"8tapeflow7codegen(7vecmath|12vecmath_trig)"  # mangled module prefixes
+    left = {c for c in calls
+            if re.search(kernels, c) or re.match(r"(llvm\.)?(exp|log|sin|cos|tanh)", c)}
     assert not left, f"{name} {dtype.__name__}: calls left in the loop: {left}"
+
+
+# Two-result kernels: each result as accurate as the single function, the same special values.
+
+
+@pytest.mark.parametrize("name,k,dtype", PAIR_CASES, ids=PAIR_IDS)
+def test_pair_max_ulp_error_over_dense_sweep(name, k, dtype):
+    single = PAIRS[name][k]
+    worst, where = 0.0, None
+    for values in sweeps(single, dtype):
+        x = values.astype(dtype)
+        err = ulp_error(apply_pair(name, x)[k], reference(single, x))
+        i = int(np.argmax(err))
+        if err[i] > worst:
+            worst, where = float(err[i]), x[i]
+    assert worst <= MAX_ULP[dtype], f"{name}[{k}] {dtype.__name__}: max {worst:.3f} ulp at {where!r}"
+
+
+@pytest.mark.parametrize("name,k,dtype", PAIR_CASES, ids=PAIR_IDS)
+def test_pair_special_values_and_scalar_calls(name, k, dtype):
+    single = PAIRS[name][k]
+    x = np.array([arg for arg, _ in SPECIAL[single]], dtype=dtype)
+    got = apply_pair(name, x)[k]
+    bad = [(arg, want, got[i]) for i, (arg, want) in enumerate(SPECIAL[single])
+           if not _same(got[i], dtype(want))]
+    assert not bad, f"{name}[{k}] {dtype.__name__}: (x, expected, got) {bad}"
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.choice(s, 200) for s in sweeps(single, dtype)] + [x]).astype(dtype)
+    looped = apply_pair(name, x)[k]
+    scalar = np.array([getattr(vecmath, name)(v)[k] for v in x])
+    assert scalar.dtype == dtype
+    assert all(_same(a, b) for a, b in zip(looped, scalar)), f"{name}[{k}] {dtype.__name__}"
+
+
+@pytest.mark.skipif(not _has_avx(), reason=NO_AVX)
+@pytest.mark.parametrize("name", list(PAIRS))
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_pair_loop_vectorises(name, dtype):
+    x = np.linspace(-1, 1, 64).astype(dtype)
+    apply_pair(name, x)
+    arr = numba.typeof(x)
+    _assert_vectorised(PAIR_LOOPS[name].inspect_llvm((arr, arr, arr)), name, dtype)
 
 
 def test_python_level_calls_keep_the_dtype():
     assert isinstance(vecmath.exp(np.float32(1.0)), np.float32)
     assert isinstance(vecmath.exp(1.0), np.float64)
     assert vecmath.log(np.float32(np.e)) == np.float32(1.0)
+    s, c = vecmath.sincos(np.float32(1.0))
+    assert isinstance(s, np.float32) and isinstance(c, np.float32)
