@@ -8,10 +8,19 @@ import pytest
 
 import tapeflow as tf
 from tapeflow.codegen.emit import generate_source
+from tapeflow.ops import linalg
 
 from ._helpers import assert_close, compiled_and_interpreted
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(params=["blas", "loops"])
+def product_path(request, monkeypatch):
+    """Run a test with float products through BLAS (np.dot) and written as loops (the
+    lowering's choice for tiny products), whatever their size."""
+    monkeypatch.setattr(linalg, "TINY_MATMUL", 0 if request.param == "blas" else 10**9)
+    return request.param
 
 
 
@@ -28,7 +37,8 @@ def _grads_of_product(a, b):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("m,k,n", [(3, 4, 5), (1, 4, 5), (3, 1, 5), (3, 4, 1), (1, 1, 1),
                                    (7, 13, 2)])
-def test_matmul_gradients_read_transposed_operands_as_views(m, k, n, dtype, tmp_path):
+def test_matmul_gradients_read_transposed_operands_as_views(m, k, n, dtype, product_path,
+                                                            tmp_path):
     rng = np.random.default_rng(m * 100 + k * 10 + n)
     a = rng.normal(size=(m, k)).astype(dtype)
     b = rng.normal(size=(k, n)).astype(dtype)
@@ -64,13 +74,26 @@ def test_a_transpose_that_is_returned_or_read_elsewhere_stays_a_copy(tmp_path):
     ((2, 1, 3, 4), (5, 4, 2)),  # batch dimensions broadcast both ways
     ((1, 1, 1), (1, 1, 1)),
 ])
-def test_batched_products_and_their_gradients(a_shape, b_shape, dtype, tmp_path):
+def test_batched_products_and_their_gradients(a_shape, b_shape, dtype, product_path,
+                                             tmp_path):
     rng = np.random.default_rng(len(a_shape) * 10 + len(b_shape))
     a = rng.normal(size=a_shape).astype(dtype)
     b = rng.normal(size=b_shape).astype(dtype)
     graph, got, want = compiled_and_interpreted(_grads_of_product, [a, b], tmp_path)
-    assert "np.dot(" in generate_source(graph)
+    assert ("np.dot(" in generate_source(graph)) == (product_path == "blas")
     assert_close(got, want, dtype)
+
+
+def test_tiny_products_are_loops_and_larger_ones_blas(tmp_path):
+    """The default threshold: a (1,3)@(3,2) product (the seed linear model's) is written as
+    loops, a 16x16x16 one calls BLAS."""
+    rng = np.random.default_rng(4)
+    for (m, k, n), blas in [((1, 3, 2), False), ((16, 16, 16), True)]:
+        a = rng.normal(size=(m, k)).astype(np.float32)
+        b = rng.normal(size=(k, n)).astype(np.float32)
+        graph, got, want = compiled_and_interpreted(lambda a, b: (a @ b,), [a, b], tmp_path)
+        assert ("np.dot(" in generate_source(graph)) == blas
+        assert_close(got, want, np.float32)
 
 
 def test_integer_products_with_a_transposed_operand(tmp_path):
