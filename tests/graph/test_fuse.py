@@ -1,9 +1,11 @@
 """The fusion plan: which equations share one loop nest."""
 
 import numpy as np
+import pytest
 
 import tapeflow as tf
 from tapeflow.graph.passes.fuse import fuse, print_fused
+from tapeflow.ops import linalg
 
 
 def _graph(fn, *args):
@@ -81,6 +83,26 @@ def _assert_valid_order(graph, plan):
         assert all(position[made_by[v]] < position[i] for v in e.inputs if v in made_by)
 
 
+@pytest.fixture
+def blas_for_small_products(monkeypatch):
+    """The products below are small enough to be loops; these tests are about BLAS groups."""
+    monkeypatch.setattr(linalg, "TINY_MATMUL", 0)
+
+
+def test_a_tiny_products_update_stays_loops():
+    w = tf.Variable(np.ones((3, 4), np.float32))
+
+    def step(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.tanh(x @ w))
+        w.assign_sub(0.1 * tape.gradient(loss, w))
+        return loss
+
+    graph = _graph(step, tf.constant(np.ones((2, 3), np.float32)))
+    assert "as a BLAS update" not in print_fused(fuse(graph))  # 3*2*4 multiply-adds
+
+
+@pytest.mark.usefixtures("blas_for_small_products")
 def test_an_sgd_step_on_a_weight_groups_with_its_gradient_product():
     w = tf.Variable(np.ones((3, 4), np.float32))
 
@@ -98,6 +120,7 @@ def test_an_sgd_step_on_a_weight_groups_with_its_gradient_product():
     assert " as a BLAS update [3,4] {" in print_fused(plan)
 
 
+@pytest.mark.usefixtures("blas_for_small_products")
 def test_a_product_waits_for_the_scale_of_its_update():
     def f(a, b, c):
         p = a @ b
@@ -111,6 +134,7 @@ def test_a_product_waits_for_the_scale_of_its_update():
     assert ["matmul", "mul", "sub"] in [_prims(graph, g) for g in plan.groups]
 
 
+@pytest.mark.usefixtures("blas_for_small_products")
 def test_a_returned_product_is_not_absorbed_into_an_update():
     def f(a, b, c):
         p = a @ b

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from tapeflow.graph.ir import Eqn, Graph, Var
 from tapeflow.graph.printer import format_eqn, print_graph, var_names
+from tapeflow.ops import linalg
 from tapeflow.ops.core import Reduction, Scalar
 
 
@@ -81,6 +82,9 @@ def gemm_update(eqns) -> GemmUpdate | None:
     dims = a.aval.shape + b.aval.shape
     if (product.aval.dtype.name not in _BLAS_DTYPES or product.aval.ndim != 2
             or min(dims) < 1 or max(dims) >= 2**31):  # BLAS takes 32-bit sizes
+        return None
+    m, k, n = a.aval.shape[0], a.aval.shape[1], b.aval.shape[1]
+    if m * k * n <= linalg.TINY_MATMUL:  # loops, then the fused update, beat a BLAS call
         return None
     scale, value = None, product
     if len(eqns) == 3:
