@@ -262,7 +262,7 @@ def _blocked_sums(eqns) -> bool:
     every reduction in it is a full one (a row or column reduction already has its own
     accumulator layout)."""
     reductions = [eqn for eqn in eqns if is_reduction(eqn)]
-    return bool(reductions) and all(
+    return bool(reductions) and bool(iteration_shape(eqns[0])) and all(
         eqn.outputs[0].aval.size == 1 for eqn in reductions
     ) and any(
         eqn.outputs[0].aval.dtype == np.float32
