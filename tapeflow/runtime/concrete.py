@@ -134,16 +134,20 @@ class ConcreteFunction:
         """The generated call path that takes a flat positional call of signature
         `call_key` (Function's `_fast_key`) itself: `call(args)` -> the result, GUARD_FAILED,
         or dispatch.OTHER_SIGNATURE for a call of another signature; `call.path` is this
-        ConcreteFunction. None where there is none: a path with symbolic sizes, or one not
-        running compiled Numba code (yet)."""
+        ConcreteFunction. A path with symbolic sizes gets the one of its specialisation for
+        the key's sizes (exact shapes are part of the key). None where there is none: a
+        path not running compiled Numba code (yet), or a key that is not this path's."""
+        shapes = [k.shape if isinstance(k, ShapedArray) else k[0] for k in call_key
+                  if isinstance(k, ShapedArray) or type(k[0]) is tuple]
+        if len(shapes) != self.traced.n_args:
+            return None
         compiled = self._static
+        if compiled is None:
+            compiled = self._by_sizes.get(tuple(shapes[i][axis] for i, axis, _ in self._symbols))
         if compiled is None or compiled.dispatch is None:
             return None
         found = compiled.dispatch_by_key.get(call_key)
         if found is None:
-            tensors = sum(1 for k in call_key if isinstance(k, ShapedArray) or type(k[0]) is tuple)
-            if tensors != self.traced.n_args:
-                return None
             found = make_dispatcher(compiled.execute, compiled.graph, self.traced,
                                     compiled.copied, self._pack, GUARD_FAILED, call_key)
             found.path = self

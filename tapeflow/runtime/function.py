@@ -119,6 +119,8 @@ class Function:
                      for a in arg_values]
                 )
                 if result is not GUARD_FAILED:
+                    if self.input_signature is not None and not kwargs:
+                        self._hot = _signature_hot_path(concrete, args)
                     return result
             if len(specializations) >= self.max_specializations:
                 return self._give_up(key, specializations, args, kwargs)
@@ -255,6 +257,7 @@ class Function:
         return message
 
     def _give_up(self, key, specializations, args, kwargs):
+        self._hot = None
         lines = sorted({line for c in specializations for line in c.conditions()})
         self._eager_keys[key] = "; ".join(lines)
         _warn(
@@ -307,6 +310,17 @@ class _BoundFunction:
 
     def experimental_get_tracing_count(self) -> int:
         return self._function.experimental_get_tracing_count()
+
+
+def _signature_hot_path(concrete: ConcreteFunction, args: tuple) -> Callable | None:
+    """The hot path for calls like this one to a function with an input_signature, where
+    the lean path does not apply (it keys Python numbers as static values; the signature
+    converts them). Only for calls of tensors and arrays alone: their exact shapes and
+    dtypes then key the dispatcher (11.9 -> ~2 us a call for a W2-sized step)."""
+    if tape_module._recording or not all(type(a) is Tensor or type(a) is np.ndarray
+                                         for a in args):
+        return None
+    return concrete.dispatcher_for(_fast_key(args))
 
 
 def _fast_key(args) -> tuple | None:

@@ -153,3 +153,38 @@ def test_a_tensor_holding_a_numpy_scalar_is_converted_before_native_code():
     odd = tf.constant(np.float32(4.0))
     odd._value = np.float32(4.0)
     assert float(f(odd)) == 8.0
+
+
+def test_functions_with_an_input_signature_get_a_hot_path_that_still_checks_it():
+    w = tf.Variable(np.ones((3, 2), np.float32))
+
+    @tf.function(input_signature=[tf.TensorSpec((None, 3), tf.float32)])
+    def f(x):
+        w.assign_sub(0.5 * w)
+        return tf.reduce_sum(x @ w)
+
+    small, large = np.ones((2, 3), np.float32), np.ones((5, 3), np.float32)
+    hot = _warm(f, small)
+    assert float(w.numpy()[0, 0]) == 0.25
+    scale = 0.25
+    for x in [large, small, small, tf.constant(large), large]:
+        scale /= 2
+        np.testing.assert_allclose(float(f(x)), x.shape[0] * 3 * 2 * scale)
+    assert f._hot is not hot  # the last size's specialisation is hot now (it was compiled)
+    assert f.experimental_get_tracing_count() == 1
+    with pytest.raises(tf.errors.InvalidArgumentError, match="argument x"):
+        f(np.ones((2, 4), np.float32))  # refused, naming the argument, on the slow path
+    with pytest.raises(TypeError, match="argument x"):
+        f(np.ones((2, 3), np.float64))
+    np.testing.assert_allclose(float(f([[1.0, 1.0, 1.0]])), 3 * 2 * scale / 2)  # converted
+
+
+def test_a_signature_with_python_numbers_is_not_made_hot():
+    @tf.function(input_signature=[tf.TensorSpec((), tf.float32)])
+    def f(x):
+        return x * 2.0
+
+    for value in (1.0, 2.0, 3.0):
+        assert float(f(value)) == 2 * value  # converted each time, never a static value
+    assert f._hot is None
+    assert f.experimental_get_tracing_count() == 1
