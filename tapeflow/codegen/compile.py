@@ -1,10 +1,11 @@
 """Compile a graph: write its generated module into the cache directory, import it from
-there (so Numba's `cache=True` works across processes), and hand back `entry`.
+there (so Numba's `cache=True` works across processes), and hand back a `Kernel` (the entry
+function with its calling convention, codegen/abi.py).
 
 The key hashes the printed IR with the versions of tapeflow, numba and numpy, the sources of
-the code generator and the CPU, so a change to any of them compiles afresh. A directory that cannot be written (read-only,
-missing, full) or a module that cannot be read back never fails a call: the module is then
-compiled in memory, and a warning says so once.
+the code generator and the CPU, so a change to any of them compiles afresh. A directory that
+cannot be written (read-only, missing, full) or a module that cannot be read back never fails
+a call: the module is then compiled in memory, and a warning says so once.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ import tempfile
 import types
 import warnings
 from pathlib import Path
-from typing import Callable
 
 import numba
 import numpy as np
 
 import tapeflow
+from tapeflow.codegen.abi import EntryABI
 from tapeflow.codegen.emit import generate_source
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.printer import print_graph
@@ -72,8 +73,27 @@ def cache_key(graph: Graph) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def compile_graph(graph: Graph, cache_dir: Path | None = None) -> Callable:
-    """The compiled entry function of `graph` (from the cache when it is there)."""
+class Kernel:
+    """A compiled graph: `kernel(*inputs)` returns its outputs (a tuple, in the graph's
+    order). `entry` is the Numba dispatcher of the generated entry function and `abi` how
+    to call it; the runtime calls the compiled overload through those directly."""
+
+    def __init__(self, entry, abi: EntryABI):
+        self.entry = entry
+        self.abi = abi
+
+    def __call__(self, *inputs) -> tuple:
+        buffers = self.abi.buffers()
+        returned = self.entry(*inputs, *self.abi.consts, *buffers)
+        return tuple(self.abi.outputs(returned, buffers))
+
+
+def compile_graph(graph: Graph, cache_dir: Path | None = None) -> Kernel:
+    """The compiled `graph` (its code from the cache when it is there)."""
+    return Kernel(_entry(graph, cache_dir), EntryABI.of(graph))
+
+
+def _entry(graph: Graph, cache_dir: Path | None):
     key = cache_key(graph)
     # A unique module name per entry: forked workers must not collide (numba issue 10486).
     module_name = f"tapeflow_kernel_{key}"

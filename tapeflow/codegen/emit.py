@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tapeflow.codegen.abi import literal
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes.fuse import (
     fuse,
@@ -43,19 +44,36 @@ def array_names(graph: Graph) -> dict:
 
 
 def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str:
-    """The module source for `graph`, whose `entry(*inputs, *consts)` returns the outputs."""
+    """The module source for `graph`: its `entry` takes and returns what `abi.EntryABI`
+    says (inputs, array constants, then a 0-d buffer per 0-d output; it returns the other
+    outputs)."""
     names = array_names(graph)
-    args = [names[v] for v in graph.inputs] + [names[v] for v, _ in graph.consts]
+    literals = {v: text for v, value in graph.consts
+                if (text := literal(np.asarray(value))) is not None}
+    args = [names[v] for v in graph.inputs]
+    args += [names[v] for v, _ in graph.consts if v not in literals]
+    args += [f"out_{k}" for k, v in enumerate(graph.outputs) if v.aval.shape == ()]
     plan = fuse(graph)
     needed_later = _values_needed_outside(graph, plan)
     views = _transposes_as_views(graph)
     body: list[str] = []
+    # A 0-d constant that a structured lowering reads as an array is made here.
+    for v in _arrays_of_literals(graph, plan, literals):
+        dtype = lw.dtype_expr(v.aval.dtype)
+        body.append(f"{names[v]} = np.full((), {literals[v]}, dtype={dtype})")
+    # A 0-d output that a fused loop computes is stored straight into its buffer.
+    in_place = {}
+    loop_made = {v for eqn in graph.eqns if is_loop(eqn) for v in eqn.outputs}
+    for k, v in enumerate(graph.outputs):
+        if v.aval.shape == () and v in loop_made and v not in in_place:
+            in_place[v] = k
+            body.append(f"{names[v]} = out_{k}  # a 0-d output, written in place")
     for group in plan.groups:
         eqns = [graph.eqns[i] for i in group]
         if is_loop(eqns[0]):
-            body.extend(_lower_fused(eqns, names, needed_later))
+            body.extend(_lower_fused(eqns, names, needed_later, literals, set(in_place)))
         elif len(eqns) > 1:
-            body.extend(_lower_gemm_update(eqns, names))
+            body.extend(_lower_gemm_update(eqns, names, literals))
         else:
             (eqn,) = eqns
             body.append(f"# {format_eqn(eqn, names)}")
@@ -64,8 +82,13 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
             else:
                 body.extend(_lower_eqn(eqn, names))
     parallel = any("numba.prange(" in line for line in body)
-    outs = ", ".join(names[v] for v in graph.outputs)
-    body.append(f"return ({outs},)" if len(graph.outputs) == 1 else f"return ({outs})")
+    returned = []
+    for k, v in enumerate(graph.outputs):
+        if v.aval.shape != ():
+            returned.append(names[v])
+        elif in_place.get(v) != k:
+            body.append(f"out_{k}[()] = {literals.get(v, f'{names[v]}[()]')}")
+    body.append(f"return ({', '.join(returned)}{',' if len(returned) == 1 else ''})")
     header = [
         f'"""tapeflow kernel{": " + title if title else ""} (generated; do not edit)."""',
         "",
@@ -90,6 +113,18 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
     return "\n".join(header + ["    " + line for line in body]) + "\n"
 
 
+def _arrays_of_literals(graph: Graph, plan, literals: dict) -> list:
+    """The 0-d constants written as literals that an equation outside the fused loops
+    reads as an array (fused loops and BLAS updates use the literal itself)."""
+    read = []
+    for group in plan.groups:
+        eqns = [graph.eqns[i] for i in group]
+        if is_loop(eqns[0]) or len(eqns) > 1:
+            continue
+        read += [v for v in eqns[0].inputs if v in literals and v not in read]
+    return [v for v, _ in graph.consts if v in read]
+
+
 def _values_needed_outside(graph: Graph, plan) -> set:
     """Vars that must be stored to an array: read by another group, or returned."""
     group_of = {}
@@ -104,12 +139,15 @@ def _values_needed_outside(graph: Graph, plan) -> set:
     return needed
 
 
-def _lower_gemm_update(eqns, names) -> list[str]:
+def _lower_gemm_update(eqns, names, literals: dict) -> list[str]:
     """`out = c + sign * s * (a @ b)` as one BLAS call on a copy of `c` (fuse.GemmUpdate)."""
     update = gemm_update(eqns)
     a, b = (names[v] for v in eqns[0].inputs)
     out = names[eqns[-1].outputs[0]]
-    alpha = "1.0" if update.scale is None else f"{names[update.scale]}[()]"
+    if update.scale is None:
+        alpha = "1.0"
+    else:
+        alpha = literals.get(update.scale, f"{names[update.scale]}[()]")
     if update.sign < 0:
         alpha = f"-{alpha}"
     lines = [f"# {format_eqn(eqn, names)}" for eqn in eqns]
@@ -141,7 +179,8 @@ def _transposes_as_views(graph: Graph) -> set:
     }
 
 
-def _lower_fused(eqns, names, needed_later: set) -> list[str]:
+def _lower_fused(eqns, names, needed_later: set, literals: dict,
+                 in_place: set) -> list[str]:
     """One loop nest computing a run of elementwise equations over one iteration space,
     with the reductions of its values accumulated in the same loop.
 
@@ -174,8 +213,9 @@ def _lower_fused(eqns, names, needed_later: set) -> list[str]:
                 # A 0-d operand is read once, before the loop (Numba's prange lowering
                 # passes 0-d arrays into the loop body as scalars, where `k[()]` fails).
                 scalar = f"_{names[v]}0"
-                if f"{scalar} = {names[v]}[()]" not in before:
-                    before.append(f"{scalar} = {names[v]}[()]")
+                load = f"{scalar} = {literals.get(v, f'{names[v]}[()]')}"
+                if load not in before:
+                    before.append(load)
                 operands.append(scalar)
             else:
                 # Array elements are loaded into temporaries, never inside an expression:
@@ -193,7 +233,10 @@ def _lower_fused(eqns, names, needed_later: set) -> list[str]:
             row_sum = False
             if out.aval.size == 1:
                 acc = f"_acc_{name}"
-                after.append(f"{name} = np.full({out.aval.shape}, {acc}, dtype={dtype})")
+                if out in in_place:  # its array exists: an output buffer
+                    after.append(f"{name}[()] = {acc}")
+                else:
+                    after.append(f"{name} = np.full({out.aval.shape}, {acc}, dtype={dtype})")
                 if blocked and combine in ("sum", "prod"):
                     # A float32 partial per block (or row), folded into a float64 total.
                     partial = f"_part_{name}"
@@ -231,7 +274,8 @@ def _lower_fused(eqns, names, needed_later: set) -> list[str]:
             continue
         body.append(f"_{name} = {eqn.prim.lowering.expr(*operands, **eqn.params_dict)}")
         if out in needed_later:
-            before.append(f"{name} = np.empty({shape}, dtype={dtype})")
+            if out not in in_place:
+                before.append(f"{name} = np.empty({shape}, dtype={dtype})")
             body.append(f"{name}[{here}] = _{name}")
     parallel = _worth_parallel(eqns, shape)
     block = None

@@ -98,12 +98,16 @@ class NumbaExecutor:
     constants are the same arrays on every call."""
 
     def __init__(self, graph):
+        from tapeflow.codegen.abi import EntryABI
+
         self.graph = graph
         self._entry = None  # the Numba dispatcher (its cache statistics, its overloads)
         self._native = None  # the compiled overload's entry point
         self._fallback: InterpreterExecutor | None = None
-        # Constants reach native code C-contiguous; the generated call path passes these too.
-        self.consts = [np.asarray(value, order="C") for _, value in graph.consts]
+        # How the entry is called (codegen/abi.py): its constant arguments (C-contiguous;
+        # the generated call path passes these too) and its 0-d output buffers.
+        self.abi = EntryABI.of(graph)
+        self.consts = list(self.abi.consts)
         self._layout = [(v.aval.shape, v.aval.dtype) for v in graph.inputs]
 
     @property
@@ -132,6 +136,7 @@ class NumbaExecutor:
             # code returns fresh arrays.
             return [np.array(o) for o in self._fallback(inputs)]
         args = self._checked(inputs)
+        buffers = self.abi.buffers()
         if self._entry is None:
             entry = self._compile()
             if entry is None:
@@ -143,22 +148,24 @@ class NumbaExecutor:
             try:
                 import numba
 
-                native = entry.compile(tuple(numba.typeof(a) for a in (*args, *self.consts)))
+                types = tuple(numba.typeof(a) for a in (*args, *self.consts, *buffers))
+                native = entry.compile(types)
             except Exception as e:  # a Numba typing/lowering error: keep the program running
                 return self._fall_back(f"Numba could not compile it ({type(e).__name__}: "
                                        f"{str(e).splitlines()[0] if str(e) else ''})", inputs)
             self._entry, self._native = entry, native
         try:
-            return self._native(*args, *self.consts)
+            returned = self._native(*args, *self.consts, *buffers)
         except IndexError as e:
             raise IndexOutOfRangeError(str(e)) from None
+        return self.abi.outputs(returned, buffers)
 
     def _compile(self):
         from tapeflow.codegen.compile import compile_graph
         from tapeflow.codegen.emit import LoweringError
 
         try:
-            return compile_graph(self.graph)
+            return compile_graph(self.graph).entry
         except LoweringError as e:
             self._fall_back(str(e), None)
             return None

@@ -18,11 +18,13 @@ encodes before the call: an ndarray of the dtype, C-contiguous, writeable and al
             refuse_shape(x0, shape0)
         x1 = captured1._value._value
         ...
-        outs = entry(x0, x1, const0)
-        if not guard0.holds(outs[2]):
+        out0 = empty((), odtype0)  # a 0-d output's buffer (codegen/abi.py)
+        out2 = empty((), odtype2)
+        outs = entry(x0, x1, const0, out0, out2)  # returns the other outputs
+        if not guard0.holds(out2):
             return GUARD_FAILED
-        captured1._value = wrap(outs[1], aval1)  # Tensor(outs[1], Var(aval1)), faster
-        return wrap(outs[0], aval0)
+        captured1._value = wrap(outs[0], aval1)  # Tensor(outs[0], Var(aval1)), faster
+        return wrap(out0, aval0)
 
 Function's hot path uses a variant made for one call signature (`call_key`): it takes the
 call's positional arguments, unwraps tensors, and checks the signature on the way (a
@@ -93,6 +95,16 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
     for k, value in enumerate(executor.consts):
         env[f"const{k}"] = value
         names.append(f"const{k}")
+    # Each 0-d output is written into a fresh 0-d array (codegen/abi.py); the others are
+    # returned, in order.
+    abi = executor.abi
+    output = {index: f"outs[{j}]" for j, index in enumerate(abi.returned)}
+    env["empty"] = np.empty
+    for index, dtype in zip(abi.scalar_outputs, abi.scalar_dtypes):
+        env[f"odtype{index}"] = dtype
+        lines.append(f"out{index} = empty((), odtype{index})")
+        names.append(f"out{index}")
+        output[index] = f"out{index}"
     lines += [
         "try:",
         f"    outs = entry({', '.join(names)})",
@@ -101,12 +113,13 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
     ]
     for k, (guard, index) in enumerate(traced.guards):
         env[f"guard{k}"] = guard
-        lines += [f"if not guard{k}.holds(outs[{index}]):", "    return GUARD_FAILED"]
+        lines += [f"if not guard{k}.holds({output[index]}):", "    return GUARD_FAILED"]
 
     def wrapped(index: int) -> str:
         env[f"aval{index}"] = graph.outputs[index].aval
-        value = f"outs[{index}].copy()" if index in copied else f"outs[{index}]"
-        return f"wrap({value}, aval{index})"
+        # (A buffer is fresh: never a view of an input.)
+        copy = index in copied and index not in abi.scalar_outputs
+        return f"wrap({output[index]}{'.copy()' if copy else ''}, aval{index})"
 
     for variable, index in traced.updates:
         env[f"variable{index}"] = variable

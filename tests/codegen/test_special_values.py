@@ -110,8 +110,7 @@ def _graph(inputs: list[np.ndarray], apps: list[tuple]) -> Graph:
 def compiled_and_eager(inputs, apps, cache_dir):
     """(compiled outputs, eager outputs) of `_graph(inputs, apps)`."""
     graph = _graph(inputs, apps)
-    entry = compile_graph(graph, cache_dir=cache_dir)
-    got = entry(*inputs)
+    got = compile_graph(graph, cache_dir=cache_dir)(*inputs)
     with np.errstate(all="ignore"):  # the eager kernels are quiet too; this is numpy's view
         want = evaluate(graph, inputs)
     return got, want
@@ -312,9 +311,9 @@ def test_integer_power_with_a_negative_exponent_raises_as_eagerly(dtype, cache_d
     graph = _graph([x, y], [("pow", (0, 1), {})])
     with pytest.raises(InvalidArgumentError, match="negative integer powers"):
         evaluate(graph, [x, y])
-    entry = compile_graph(graph, cache_dir=cache_dir)
+    kernel = compile_graph(graph, cache_dir=cache_dir)
     with pytest.raises(InvalidArgumentError, match="negative integer powers"):
-        entry(x, y)
+        kernel(x, y)
 
 
 @pytest.mark.parametrize("name", ["floordiv", "mod"])
@@ -327,9 +326,9 @@ def test_integer_division_by_zero_raises_as_eagerly(dtype, name, cache_dir):
     graph = _graph([x, y], [(name, (0, 1), {})])
     with pytest.raises(InvalidArgumentError, match="integer division by zero"):
         evaluate(graph, [x, y])
-    entry = compile_graph(graph, cache_dir=cache_dir)
+    kernel = compile_graph(graph, cache_dir=cache_dir)
     with pytest.raises(InvalidArgumentError, match=f"{name}: integer division by zero"):
-        entry(x, y)
+        kernel(x, y)
 
 
 @pytest.mark.parametrize("dtype", INTS, ids=str)

@@ -753,8 +753,8 @@ def test_numba_lowering_matches_eager(row, tmp_path_factory):
 
     xs = [np.asarray(x) for x in row.make_args(_rng(row))]
     graph = _single_eqn_graph(row, xs)
-    entry = compile_graph(graph, cache_dir=tmp_path_factory.getbasetemp() / "kernels")
-    (got,) = entry(*[np.ascontiguousarray(x) if x.ndim else x for x in xs])
+    kernel = compile_graph(graph, cache_dir=tmp_path_factory.getbasetemp() / "kernels")
+    (got,) = kernel(*[np.ascontiguousarray(x) if x.ndim else x for x in xs])
     want = np.asarray(row.prim.impl(*xs, **row.params), dtype=graph.outputs[0].aval.dtype)
     assert got.shape == want.shape and got.dtype == want.dtype
     if want.dtype.kind == "f":
