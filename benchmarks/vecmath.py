@@ -36,6 +36,22 @@ def make_loop(fn):
     return loop
 
 
+def make_pair_loop(fn):
+    """Loop over a kernel with two results (vecmath.sincos), storing their sum."""
+
+    @numba.njit(fastmath=FASTMATH)
+    def loop(x, out):
+        for i in range(x.size):
+            a, b = fn(x[i])
+            out[i] = a + b
+
+    return loop
+
+
+def _math_sincos(x):
+    return math.sin(x), math.cos(x)
+
+
 def _math_sigmoid(x):
     return 1 / (1 + math.exp(-x))
 
@@ -54,6 +70,8 @@ FUNCTIONS = {
     "tanh": (math.tanh, lambda x, out: np.tanh(x, out=out), (-10, 10)),
     "sin": (math.sin, lambda x, out: np.sin(x, out=out), (-100, 100)),
     "cos": (math.cos, lambda x, out: np.cos(x, out=out), (-100, 100)),
+    # sin(x) + cos(x) from one call (one range reduction)
+    "sincos": (numba.njit(_math_sincos), lambda x, out: np.sin(x) + np.cos(x), (-100, 100)),
     "sigmoid": (numba.njit(_math_sigmoid), lambda x, out: 1 / (1 + np.exp(-x)), (-20, 20)),
     "softplus": (
         numba.njit(_math_softplus),
@@ -62,13 +80,16 @@ FUNCTIONS = {
     ),
 }
 
+PAIRS = {"sincos"}  # kernels with two results
+
 
 def measure(name, dtype):
     """Median seconds for (math loop, vecmath loop, numpy), and the vecmath loop's compile time."""
     scalar_math, numpy_fn, (lo, hi) = FUNCTIONS[name]
     x = np.random.default_rng(0).uniform(lo, hi, N).astype(dtype)
     out = np.empty_like(x)
-    math_loop, vec_loop = make_loop(scalar_math), make_loop(getattr(vecmath, name))
+    make = make_pair_loop if name in PAIRS else make_loop
+    math_loop, vec_loop = make(scalar_math), make(getattr(vecmath, name))
     t0 = time.perf_counter()
     vec_loop(x, out)
     compile_s = time.perf_counter() - t0

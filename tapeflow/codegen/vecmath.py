@@ -44,7 +44,9 @@ Methods
 - sincos: one reduction x = r + k*pi/2, |r| <= pi/4, both polynomials (fdlibm's in float64,
   degree 9 and 8 fits in float32), quadrant by a swap select and sign-bit xors.
 - sigmoid: e = exp(-|x|); num/(1+e) with num = 1 for x >= 0, e otherwise, corrected for the
-  rounding of 1 + e. softplus: max(x, 0) + log1p(exp(-|x|)).
+  rounding of 1 + e.
+- softplus: max(x, 0) + log1p(exp(-|x|)). float32: log1p specialised to [0, 1] (1 + e is in
+  [1, 2]: no exponent or special cases to read from the bits, no division).
 Special values (nan, +-inf, +-0, denormals, overflow, underflow) follow numpy, with selects
 instead of early returns so that loops stay branch-free.
 
@@ -367,9 +369,32 @@ def _sigmoid_f64(x):
     return q - q * (((1.0 - d) + e) / d)
 
 
+# softplus = max(x, 0) + log1p(e), e = exp(-|x|) in [0, 1]. float32 uses a log1p for that
+# interval: u = 1 + e in [1, 2], so no exponent or mantissa has to be read from the bits, and
+# no special case remains but nan (which propagates). The rounding error c of 1 + e is put back
+# to first order, log(u + c) ~ log(u) + c/u, as in _log1p_f32.
+
+
+@_kernel
+def _log1p_unit_f32(e):
+    """log(1 + e) for e in [0, 1] (or nan)."""
+    u = _ONE_F32 + e
+    c = e - (u - _ONE_F32)  # exact: u - 1 is exact (Sterbenz), so is e - (u - 1)
+    big = u > _SQRT2_F32  # as in _log_f32: m = u/2**k in [sqrt(1/2), sqrt(2)), f = m - 1
+    m = u * _HALF_F32 if big else u
+    c = c * _HALF_F32 if big else c
+    k = _ONE_F32 if big else _ZERO_F32
+    f = m - _ONE_F32  # exact
+    z = f * f
+    # c/m = c/(1 + f) ~ c*(1 - f + f**2), no division: the neglected c*f**3/(1 + f) is below
+    # 0.1 ulp of the result (at f = sqrt(2) - 1, where |c| <= 2**-24)
+    y = f * z * _horner(f, _LOG_P_F32) + k * _LN2_LO_F32 - _HALF_F32 * z + c * ((_ONE_F32 - f) + z)
+    return (f + y) + k * _LN2_HI_F32
+
+
 @_kernel
 def _softplus_f32(x):
-    return (x if x > _ZERO_F32 else _ZERO_F32) + _log1p_f32(_exp_f32(-abs(x)))
+    return (x if x > _ZERO_F32 else _ZERO_F32) + _log1p_unit_f32(_exp_f32(-abs(x)))
 
 
 @_kernel

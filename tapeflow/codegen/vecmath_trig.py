@@ -40,8 +40,8 @@ _TRIG_MAX = 1e15
 # PIO2_1 + PIO2_2 (PIO2_3 + PIO2_3T rounded to one double). PIO2_1, PIO2_2 and PIO2_3 have at
 # most 33 significant bits, so k*PIO2_i is exact for |k| < 2**20 (|x| < 1.6e6) with or without
 # FMA. Beyond that, with FMA, (x - k*PIO2_1) - k*PIO2_2 is still exact whenever r is small, and
-# the three-part tail leaves an error of up to |k| * 2**-122 in r: measured 1.41 ulp for float32
-# sin up to 1e15 (k ~ x/pi) but 5.8 ulp for cos (k ~ 2x/pi), which therefore takes four parts.
+# the three-part tail leaves an error of up to |k| * 2**-122 in r: fine for float32 sin up to
+# 1e15 (k ~ x/pi); cos and sincos (k ~ 2x/pi) take four parts to be safe.
 _PIO2_1 = 1.57079632673412561417e00
 _PIO2_2 = 6.07710050630396597660e-11
 _PIO2_2T = 2.02226624879595063154e-21
@@ -64,17 +64,21 @@ def _reduce_pio2(x, k):
 # before the polynomial starts), and the float64 <-> float32 conversions of that pair made it
 # slower (measured 4.7 vs 3.8 ms for 1e7 sines) than staying in float64 until the end.
 
-# sin(r) = r * P(r**2) on |r| <= pi/2, P lowest degree first: a near-minimax fit in relative
-# error on r**2 in [0, (pi/2)**2] (Lawson's iteratively reweighted least squares against a
-# longdouble reference, 4000 points); max relative error 6.1e-9 = 2**-27.3, i.e. <= 0.1 ulp of
-# a float32 result before the final rounding.
+# sin(r) = r * P(r**2) on |r| <= pi/2 + 0.2, P lowest degree first: a near-minimax fit in
+# relative error on r**2 in [0, (pi/2 + 0.2)**2] (Lawson's iteratively reweighted least squares
+# against a longdouble reference, 4000 points); max relative error 2.1e-8 = 2**-25.5, <= 0.36
+# ulp of a float32 result before the final rounding. The 0.2 of margin: k = round(x/pi) comes
+# from the rounded product x*(1/pi), up to 0.06 off near |x| = 1e15 (its ulp there is 1/16),
+# so at a near-tie k can be off by one and |r| reach pi/2 + 0.19 (measured 5.8 ulp for cos
+# with a fit on pi/2 only).
 _SIN_PIO2_F32 = (
-    1.0, -0.16666659550278598, 0.008333066241917214, -0.0001980960257541636,
-    2.6057798738132396e-06,
+    1.0, -0.16666647556964226, 0.008332776982911698, -0.0001978986257936649,
+    2.565295241029053e-06,
 )
 # Same fit on |r| <= pi/4 for sincos: sin(r) = r * S(r**2), max relative error 2**-37.5
 # (the bound FreeBSD's k_sinf.c states for its degree-9 polynomial); cos(r) = 1 + r**2 * C(r**2),
-# max relative error 2**-33.9.
+# max relative error 2**-33.9. (An off-by-one k, as above, stretches |r| to pi/4 + 0.1, where
+# both are still far below an ulp: measured 0.52 ulp up to 1e15.)
 _SIN_PIO4_F32 = (
     1.0, -0.16666666640796496, 0.008333329304778807, -0.00019839312248852827, 2.7181214300778765e-06,
 )
