@@ -1,6 +1,7 @@
 """sin, cos and sincos kernels of `tapeflow.codegen.vecmath` (methods and measured errors are in
 vecmath's module docstring). Import them through vecmath, which imports this module once its
-shared helpers (`_kernel`, `_horner`, the rounding constants) exist."""
+shared helpers (`_kernel`, `_horner`, the rounding constants) exist: importing this module
+before vecmath fails with a circular import."""
 
 from __future__ import annotations
 
