@@ -1,15 +1,20 @@
 """The calling convention of a generated entry function, in one place for the emitter and
 for everything that calls compiled code:
 
-    entry(*inputs, *consts, *scalar_buffers) -> (the other outputs, in order)
+    entry(*inputs, *consts, *output_buffers) -> (the other outputs, in order)
 
 - `consts` are the graph's constants except the 0-d ones, C-contiguous. A 0-d constant
   (a learning rate, a mean's 1/n, relu's 0) is written into the code as a literal: one
   argument fewer to unbox on every call, and LLVM sees the value.
-- Each 0-d output is written into a fresh 0-d array passed after the constants, instead of
-  being returned. Numba boxes a returned array in about 0.3 us; numpy allocates a 0-d one in
-  about 0.1 us (two 0-d outputs, measured here: 0.72 us returned, 0.30 us written in). Losses,
-  `y = x**2` and its gradient, and guard values are all 0-d.
+- An output that a fused loop computes, and every 0-d output, is written into a fresh array
+  the caller allocates and passes after the constants (`written_outputs`); the entry returns
+  the others (a BLAS product, a view, an input returned as it is). Why:
+  - Numba boxes a returned array in about 0.3 us; numpy allocates a small one in about
+    0.1 us (two 0-d outputs, measured here: 0.72 us returned, 0.30 us written in).
+  - numpy asks the kernel for huge pages when it allocates a large array, and Numba's
+    allocator does not: a fresh 40 MB result written by compiled code page-faulted for
+    ~10 ms per call (W3's gradient at 1e7 elements on 2 threads: 22 ms with the entry's own
+    np.empty, 14 ms with a buffer passed in).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tapeflow.graph.ir import Graph
+from tapeflow.graph.passes.fuse import is_loop
 
 
 def literal(value: np.ndarray) -> str | None:
@@ -44,13 +50,21 @@ def literal(value: np.ndarray) -> str | None:
     return f"np.{name}({text})"
 
 
+def written_outputs(graph: Graph) -> list[int]:
+    """Positions of the outputs the entry writes into caller-allocated buffers: every 0-d
+    output, and every output made by an elementwise or reduction equation (the code
+    generator's fused loops, and BLAS updates, which write such a value)."""
+    loop_made = {v for eqn in graph.eqns if is_loop(eqn) for v in eqn.outputs}
+    return [k for k, v in enumerate(graph.outputs) if v.aval.shape == () or v in loop_made]
+
+
 @dataclass(frozen=True)
 class EntryABI:
     """The arguments and results of one graph's entry function (see the module docstring)."""
 
     consts: tuple[np.ndarray, ...]  # passed after the inputs
-    scalar_outputs: tuple[int, ...]  # output positions written into 0-d buffers, in order
-    scalar_dtypes: tuple[np.dtype, ...]
+    written: tuple[int, ...]  # output positions written into buffers, in argument order
+    buffer_specs: tuple[tuple[tuple[int, ...], np.dtype], ...]  # (shape, dtype) per buffer
     returned: tuple[int, ...]  # output positions the entry returns, in order
     n_outputs: int
 
@@ -58,15 +72,16 @@ class EntryABI:
     def of(cls, graph: Graph) -> EntryABI:
         consts = tuple(np.asarray(value, order="C") for _, value in graph.consts
                        if literal(np.asarray(value)) is None)
-        scalar = tuple(k for k, v in enumerate(graph.outputs) if v.aval.shape == ())
-        returned = tuple(k for k in range(len(graph.outputs)) if k not in scalar)
-        dtypes = tuple(graph.outputs[k].aval.dtype for k in scalar)
-        return cls(consts, scalar, dtypes, returned, len(graph.outputs))
+        written = tuple(written_outputs(graph))
+        specs = tuple((graph.outputs[k].aval.shape, graph.outputs[k].aval.dtype)
+                      for k in written)
+        returned = tuple(k for k in range(len(graph.outputs)) if k not in written)
+        return cls(consts, written, specs, returned, len(graph.outputs))
 
     def buffers(self) -> list[np.ndarray]:
-        """Fresh 0-d arrays for the scalar outputs (each call needs its own: they become
-        the results)."""
-        return [np.empty((), dtype) for dtype in self.scalar_dtypes]
+        """Fresh arrays for the written outputs (each call needs its own: they become the
+        results)."""
+        return [np.empty(shape, dtype) for shape, dtype in self.buffer_specs]
 
     def outputs(self, returned, buffers) -> list:
         """All outputs in the graph's order, from what the entry returned and the buffers
@@ -74,6 +89,6 @@ class EntryABI:
         out = [None] * self.n_outputs
         for k, value in zip(self.returned, returned):
             out[k] = value
-        for k, value in zip(self.scalar_outputs, buffers):
+        for k, value in zip(self.written, buffers):
             out[k] = value
         return out

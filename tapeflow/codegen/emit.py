@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapeflow.codegen.abi import literal
+from tapeflow.codegen.abi import literal, written_outputs
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes.fuse import (
     fuse,
@@ -45,14 +45,15 @@ def array_names(graph: Graph) -> dict:
 
 def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str:
     """The module source for `graph`: its `entry` takes and returns what `abi.EntryABI`
-    says (inputs, array constants, then a 0-d buffer per 0-d output; it returns the other
+    says (inputs, array constants, then a buffer per output it writes; it returns the other
     outputs)."""
     names = array_names(graph)
     literals = {v: text for v, value in graph.consts
                 if (text := literal(np.asarray(value))) is not None}
+    written = written_outputs(graph)
     args = [names[v] for v in graph.inputs]
     args += [names[v] for v, _ in graph.consts if v not in literals]
-    args += [f"out_{k}" for k, v in enumerate(graph.outputs) if v.aval.shape == ()]
+    args += [f"out_{k}" for k in written]
     plan = fuse(graph)
     needed_later = _values_needed_outside(graph, plan)
     views = _transposes_as_views(graph)
@@ -61,19 +62,21 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
     for v in _arrays_of_literals(graph, plan, literals):
         dtype = lw.dtype_expr(v.aval.dtype)
         body.append(f"{names[v]} = np.full((), {literals[v]}, dtype={dtype})")
-    # A 0-d output that a fused loop computes is stored straight into its buffer.
+    # An output that a fused loop (or a BLAS update) computes is stored straight into its
+    # buffer: the array's name is bound to the buffer and never allocated.
     in_place = {}
     loop_made = {v for eqn in graph.eqns if is_loop(eqn) for v in eqn.outputs}
-    for k, v in enumerate(graph.outputs):
-        if v.aval.shape == () and v in loop_made and v not in in_place:
+    for k in written:
+        v = graph.outputs[k]
+        if v in loop_made and v not in in_place:
             in_place[v] = k
-            body.append(f"{names[v]} = out_{k}  # a 0-d output, written in place")
+            body.append(f"{names[v]} = out_{k}  # an output, written in place")
     for group in plan.groups:
         eqns = [graph.eqns[i] for i in group]
         if is_loop(eqns[0]):
             body.extend(_lower_fused(eqns, names, needed_later, literals, set(in_place)))
         elif len(eqns) > 1:
-            body.extend(_lower_gemm_update(eqns, names, literals))
+            body.extend(_lower_gemm_update(eqns, names, literals, set(in_place)))
         else:
             (eqn,) = eqns
             body.append(f"# {format_eqn(eqn, names)}")
@@ -84,10 +87,11 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
     parallel = any("numba.prange(" in line for line in body)
     returned = []
     for k, v in enumerate(graph.outputs):
-        if v.aval.shape != ():
+        if k not in written:
             returned.append(names[v])
-        elif in_place.get(v) != k:
-            body.append(f"out_{k}[()] = {literals.get(v, f'{names[v]}[()]')}")
+        elif in_place.get(v) != k:  # an input, a constant, a repeated output: copied
+            source = literals.get(v, f"{names[v]}[()]" if v.aval.shape == () else names[v])
+            body.append(f"out_{k}[...] = {source}")
     body.append(f"return ({', '.join(returned)}{',' if len(returned) == 1 else ''})")
     header = [
         f'"""tapeflow kernel{": " + title if title else ""} (generated; do not edit)."""',
@@ -139,7 +143,7 @@ def _values_needed_outside(graph: Graph, plan) -> set:
     return needed
 
 
-def _lower_gemm_update(eqns, names, literals: dict) -> list[str]:
+def _lower_gemm_update(eqns, names, literals: dict, in_place: set) -> list[str]:
     """`out = c + sign * s * (a @ b)` as one BLAS call on a copy of `c` (fuse.GemmUpdate)."""
     update = gemm_update(eqns)
     a, b = (names[v] for v in eqns[0].inputs)
@@ -151,8 +155,10 @@ def _lower_gemm_update(eqns, names, literals: dict) -> list[str]:
     if update.sign < 0:
         alpha = f"-{alpha}"
     lines = [f"# {format_eqn(eqn, names)}" for eqn in eqns]
+    copy = (f"{out}[...] = {names[update.c]}" if eqns[-1].outputs[0] in in_place
+            else f"{out} = {names[update.c]}.copy()")
     return lines + [
-        f"{out} = {names[update.c]}.copy()",
+        copy,
         f"gemm_into({a}, {b}, {out}, {alpha}, 1.0)  # {out} += {alpha} * {a} @ {b}, by BLAS",
     ]
 
@@ -201,6 +207,7 @@ def _lower_fused(eqns, names, needed_later: set, literals: dict,
     blocked = _blocked_sums(eqns)
     block_start: list[str] = []  # statements before / after each block of the innermost axis
     block_end: list[str] = []
+    pairs = _sincos_pairs(eqns)
     for eqn in eqns:
         (out,) = eqn.outputs
         name = names[out]
@@ -234,7 +241,7 @@ def _lower_fused(eqns, names, needed_later: set, literals: dict,
             if out.aval.size == 1:
                 acc = f"_acc_{name}"
                 if out in in_place:  # its array exists: an output buffer
-                    after.append(f"{name}[()] = {acc}")
+                    after.append(f"{name}[...] = {acc}")
                 else:
                     after.append(f"{name} = np.full({out.aval.shape}, {acc}, dtype={dtype})")
                 if blocked and combine in ("sum", "prod"):
@@ -257,7 +264,8 @@ def _lower_fused(eqns, names, needed_later: set, literals: dict,
                     # scalar, started before the inner loops and stored after them, so the
                     # inner loop carries no dependency through memory and vectorises.
                     acc = f"_acc_{name}"
-                    before.append(f"{name} = np.empty({out.aval.shape}, dtype={dtype})")
+                    if out not in in_place:
+                        before.append(f"{name} = np.empty({out.aval.shape}, dtype={dtype})")
                     enter.setdefault(depth, []).append(f"{acc} = {dtype}({init})")
                     leave.setdefault(depth, []).append(f"{dst} = {acc}")
                     row_sum = combine == "sum"
@@ -265,6 +273,7 @@ def _lower_fused(eqns, names, needed_later: set, literals: dict,
                     # Other axes: each element of the result accumulates in place (a bias
                     # gradient's column sums: the inner loop runs along the result).
                     before.append(
+                        f"{name}[...] = {init}" if out in in_place else
                         f"{name} = np.full({out.aval.shape}, {init}, dtype={dtype})")
                     acc = dst
             if row_sum:
@@ -272,7 +281,15 @@ def _lower_fused(eqns, names, needed_later: set, literals: dict,
             else:
                 body.append(f"{acc} = {_COMBINE[combine].format(acc=acc, x=operands[0])}")
             continue
-        body.append(f"_{name} = {eqn.prim.lowering.expr(*operands, **eqn.params_dict)}")
+        if eqn in pairs:  # sin and cos of one value: one range reduction for both
+            sin, cos = pairs[eqn]
+            if eqn is (sin if eqns.index(sin) < eqns.index(cos) else cos):
+                body.append(f"_{names[sin.outputs[0]]}, _{names[cos.outputs[0]]} = "
+                            f"vm.sincos({operands[0]})")
+            else:
+                body.append(f"# (_{name} came from vm.sincos above)")
+        else:
+            body.append(f"_{name} = {eqn.prim.lowering.expr(*operands, **eqn.params_dict)}")
         if out in needed_later:
             if out not in in_place:
                 before.append(f"{name} = np.empty({shape}, dtype={dtype})")
@@ -312,6 +329,24 @@ def _blocked_sums(eqns) -> bool:
         eqn.outputs[0].aval.dtype == np.float32
         and eqn.prim.lowering.combine in ("sum", "prod") for eqn in reductions
     )
+
+
+def _sincos_pairs(eqns) -> dict:
+    """sin and cos of the same value in one loop, each mapped to the pair (sin eqn, cos
+    eqn): `vm.sincos` computes both from one range reduction (W3's gradient needs cos(x)
+    beside its sin(x); one sincos ran 5.8 ms per 1e7 float32, sin and cos 6.5)."""
+    def is_(eqn, name):
+        return eqn.prim.name == name and eqn.prim.lowering.expr("x") == f"vm.{name}(x)"
+
+    pairs = {}
+    for sin in eqns:
+        if not is_(sin, "sin"):
+            continue
+        cos = next((e for e in eqns if is_(e, "cos") and e.inputs == sin.inputs
+                    and e not in pairs), None)
+        if cos is not None:
+            pairs[sin] = pairs[cos] = (sin, cos)
+    return pairs
 
 
 def _row_depth(eqn) -> int | None:

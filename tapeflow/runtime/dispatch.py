@@ -18,8 +18,8 @@ encodes before the call: an ndarray of the dtype, C-contiguous, writeable and al
             refuse_shape(x0, shape0)
         x1 = captured1._value._value
         ...
-        out0 = empty((), odtype0)  # a 0-d output's buffer (codegen/abi.py)
-        out2 = empty((), odtype2)
+        out0 = empty(oshape0, odtype0)  # an output's buffer (codegen/abi.py)
+        out2 = empty(oshape2, odtype2)
         outs = entry(x0, x1, const0, out0, out2)  # returns the other outputs
         if not guard0.holds(out2):
             return GUARD_FAILED
@@ -95,14 +95,14 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
     for k, value in enumerate(executor.consts):
         env[f"const{k}"] = value
         names.append(f"const{k}")
-    # Each 0-d output is written into a fresh 0-d array (codegen/abi.py); the others are
-    # returned, in order.
+    # Outputs the entry writes go into fresh arrays made here (codegen/abi.py); the others
+    # are returned, in order.
     abi = executor.abi
     output = {index: f"outs[{j}]" for j, index in enumerate(abi.returned)}
     env["empty"] = np.empty
-    for index, dtype in zip(abi.scalar_outputs, abi.scalar_dtypes):
-        env[f"odtype{index}"] = dtype
-        lines.append(f"out{index} = empty((), odtype{index})")
+    for index, (shape, dtype) in zip(abi.written, abi.buffer_specs):
+        env[f"oshape{index}"], env[f"odtype{index}"] = shape, dtype
+        lines.append(f"out{index} = empty(oshape{index}, odtype{index})")
         names.append(f"out{index}")
         output[index] = f"out{index}"
     lines += [
@@ -118,7 +118,7 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
     def wrapped(index: int) -> str:
         env[f"aval{index}"] = graph.outputs[index].aval
         # (A buffer is fresh: never a view of an input.)
-        copy = index in copied and index not in abi.scalar_outputs
+        copy = index in copied and index not in abi.written
         return f"wrap({output[index]}{'.copy()' if copy else ''}, aval{index})"
 
     for variable, index in traced.updates:
