@@ -405,7 +405,7 @@ def _softplus_f64(x):
 
 # ---------------------------------------------------------------------------------------------
 # sin, cos, sincos live in vecmath_trig, which imports the helpers above (hence not at the top).
-from tapeflow.codegen import vecmath_trig as _trig
+from tapeflow.codegen import vecmath_trig as _trig  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
 # Public functions: one name per operation, dispatching on the argument's dtype.
@@ -413,8 +413,11 @@ from tapeflow.codegen import vecmath_trig as _trig
 
 def _call(x, kernel_f32, kernel_f64):
     """Python-level call: float32 scalars use the float32 kernel, anything else float64. A
-    kernel with two results (sincos, softplus_sigmoid) gives a pair of that dtype."""
-    dtype, kernel = (np.float32, kernel_f32) if isinstance(x, np.float32) else (np.float64, kernel_f64)
+    kernel with two results (sincos) gives a pair of that dtype."""
+    if isinstance(x, np.float32):
+        dtype, kernel = np.float32, kernel_f32
+    else:
+        dtype, kernel = np.float64, kernel_f64
     y = kernel(x if dtype is np.float32 else float(x))
     return tuple(dtype(v) for v in y) if isinstance(y, tuple) else dtype(y)
 
