@@ -252,7 +252,10 @@ def _lower_fused(eqns, names, needed_later: set, literals: dict,
                     block_end.append(f"{acc} = {_COMBINE[combine].format(acc=acc, x=partial)}")
                     acc = partial
                 else:
-                    before.append(f"{acc} = {dtype}({init})")
+                    # Beside a row or column reduction: a float sum or product runs in
+                    # float64 (a float32 running value drifts: 1e7 terms ~3e-4 relative).
+                    widen = out.aval.dtype.kind == "f" and combine in ("sum", "prod")
+                    before.append(f"{acc} = {'np.float64' if widen else dtype}({init})")
             else:
                 axes, keep = eqn.params_dict["axes"], eqn.params_dict["keepdims"]
                 dst = [("0" if keep else None) if k in axes else iv

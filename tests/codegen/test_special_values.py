@@ -505,6 +505,16 @@ def test_float32_full_sums_over_many_blocks_stay_accurate(cache_dir):
         assert abs(float(got[k]) - exact[k]) <= max(4 * numpy_error, 1e-6 * abs(exact[k])), k
 
 
+def test_a_float32_full_sum_beside_a_row_sum_stays_accurate(cache_dir):
+    """In one loop with a row reduction the full sum has no blocks: it runs in float64."""
+    m = np.random.default_rng(6).uniform(0, 1, (1000, 1000)).astype(np.float32)
+    apps = [("reduce_sum", (0,), {"axes": (0, 1), "keepdims": False}),
+            ("reduce_sum", (0,), {"axes": (1,), "keepdims": False})]
+    got, _ = compiled_and_eager([m], apps, cache_dir)
+    exact = m.astype(np.float64).sum()
+    assert abs(float(got[0]) - exact) <= 1e-6 * exact
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="vecmath's sin/cos return nan above |x| = 1e15 (_TRIG_MAX: its range reduction "
