@@ -105,7 +105,7 @@ class NumbaExecutor:
         self._native = None  # the compiled overload's entry point
         self._fallback: InterpreterExecutor | None = None
         # How the entry is called (codegen/abi.py): its constant arguments (C-contiguous;
-        # the generated call path passes these too) and its 0-d output buffers.
+        # the generated call path passes these too) and the output buffers it writes.
         self.abi = EntryABI.of(graph)
         self.consts = list(self.abi.consts)
         self._layout = [(v.aval.shape, v.aval.dtype) for v in graph.inputs]
@@ -114,7 +114,7 @@ class NumbaExecutor:
     def entry(self):
         """The compiled entry's native entry point, once it compiled (None before, or on
         fallback). Call it only with arrays that `fits` and of the graph's input shapes,
-        then the constants."""
+        then the constants, then fresh output buffers (`abi.buffers()`)."""
         return self._native if self._fallback is None else None
 
     def _checked(self, inputs: list) -> list:
