@@ -4,8 +4,10 @@ The module is meant to be read: each IR line appears as a comment above the stat
 became, arrays keep the printer's names, and every shape is a constant (shapes are static per
 specialisation). An elementwise equation (a `Scalar` lowering) becomes a loop nest whose
 indexing does the broadcasting; a structured one (`LoopKernel`) writes its own statements.
-Constants arrive as arguments after the inputs, so the module holds no data and Numba's
-on-disk cache can reuse it.
+Array constants arrive as arguments after the inputs, so the module holds no data and
+Numba's on-disk cache can reuse it; a 0-d constant is a literal in the code. Outputs that the
+loops compute are written into buffers the caller passes (the calling convention is
+codegen/abi.py's).
 """
 
 from __future__ import annotations
