@@ -519,7 +519,9 @@ def test_a_float32_full_sum_beside_a_row_sum_stays_accurate(cache_dir):
     strict=True,
     reason="vecmath's sin/cos return nan above |x| = 1e15 (_TRIG_MAX: its range reduction "
            "is not exact there), where numpy's libm reduces exactly; a scalar libm fallback "
-           "in the loop stops vectorisation (measured 10x slower sin loops)",
+           "in the loop stops vectorisation (measured 10x slower sin loops), and a branch-free "
+           "Payne-Hanek reduction costs every element (float32 sin 2.65x slower, float64 at "
+           "least 1.9x: benchmarks/vecmath.py --full-range)",
 )
 @pytest.mark.parametrize("dtype", FLOATS, ids=str)
 def test_sin_cos_of_huge_arguments(dtype, cache_dir):
