@@ -91,9 +91,10 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
     for k, v in enumerate(graph.outputs):
         if k not in written:
             returned.append(names[v])
+        elif v in literals:
+            body.append(f"out_{k}[()] = {literals[v]}")
         elif in_place.get(v) != k:  # an input, a constant, a repeated output: copied
-            source = literals.get(v, f"{names[v]}[()]" if v.aval.shape == () else names[v])
-            body.append(f"out_{k}[...] = {source}")
+            body.extend(_copy(f"out_{k}", names[v], v.aval.shape))
     body.append(f"return ({', '.join(returned)}{',' if len(returned) == 1 else ''})")
     header = [
         f'"""tapeflow kernel{": " + title if title else ""} (generated; do not edit)."""',
@@ -117,6 +118,15 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
         f"def entry({', '.join(args)}):",
     ]
     return "\n".join(header + ["    " + line for line in body]) + "\n"
+
+
+def _copy(dst: str, src: str, shape) -> list[str]:
+    """`dst[...] = src` for arrays of one shape, as loops: Numba's array assignment carries
+    a shape-mismatch error path whose message formatting took ~2.5 s to compile."""
+    if not shape:
+        return [f"{dst}[()] = {src}[()]"]
+    here = lw.index(lw.loop_vars(len(shape)))
+    return lw.loop_nest(shape, [f"{dst}[{here}] = {src}[{here}]"])
 
 
 def _arrays_of_literals(graph: Graph, plan, literals: dict) -> list:
@@ -157,10 +167,11 @@ def _lower_gemm_update(eqns, names, literals: dict, in_place: set) -> list[str]:
     if update.sign < 0:
         alpha = f"-{alpha}"
     lines = [f"# {format_eqn(eqn, names)}" for eqn in eqns]
-    copy = (f"{out}[...] = {names[update.c]}" if eqns[-1].outputs[0] in in_place
-            else f"{out} = {names[update.c]}.copy()")
-    return lines + [
-        copy,
+    if eqns[-1].outputs[0] in in_place:
+        copy = _copy(out, names[update.c], update.c.aval.shape)
+    else:
+        copy = [f"{out} = {names[update.c]}.copy()"]
+    return lines + copy + [
         f"gemm_into({a}, {b}, {out}, {alpha}, 1.0)  # {out} += {alpha} * {a} @ {b}, by BLAS",
     ]
 
