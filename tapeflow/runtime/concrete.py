@@ -36,11 +36,13 @@ class _Compiled:
         self.out_avals = [v.aval for v in self.graph.outputs]
         # Outputs never alias memory the caller can change: an output that is an input (or
         # a view of one) is copied; everything else is fresh from this call. The
-        # interpreter's numpy kernels return views freely, so there every output is copied.
-        self.copied = frozenset(
-            range(len(self.graph.outputs)) if backend == "interpreter"
-            else _views_of_inputs(self.graph)
-        )
+        # interpreter's numpy kernels return views freely, so there every output is copied;
+        # compiled code copies an input it returns into a fresh buffer itself when its
+        # calling convention says so (codegen/abi.py: written outputs).
+        if backend == "interpreter":
+            self.copied = frozenset(range(len(self.graph.outputs)))
+        else:
+            self.copied = frozenset(_views_of_inputs(self.graph)) - set(self.execute.abi.written)
         # The straight-line call path, written once the Numba entry exists (dispatch.py),
         # and its variants that take a call's positional arguments, by call signature.
         self.dispatch: Callable | None = None

@@ -117,9 +117,8 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
 
     def wrapped(index: int) -> str:
         env[f"aval{index}"] = graph.outputs[index].aval
-        # (A buffer is fresh: never a view of an input.)
-        copy = index in copied and index not in abi.written
-        return f"wrap({output[index]}{'.copy()' if copy else ''}, aval{index})"
+        copy = ".copy()" if index in copied else ""
+        return f"wrap({output[index]}{copy}, aval{index})"
 
     for variable, index in traced.updates:
         env[f"variable{index}"] = variable
