@@ -54,8 +54,14 @@ def written_outputs(graph: Graph) -> list[int]:
     """Positions of the outputs the entry writes into caller-allocated buffers: every 0-d
     output, and every output made by an elementwise or reduction equation (the code
     generator's fused loops, and BLAS updates, which write such a value)."""
-    loop_made = {v for eqn in graph.eqns if is_loop(eqn) for v in eqn.outputs}
-    return [k for k, v in enumerate(graph.outputs) if v.aval.shape == () or v in loop_made]
+    made = loop_made(graph)
+    return [k for k, v in enumerate(graph.outputs) if v.aval.shape == () or v in made]
+
+
+def loop_made(graph: Graph) -> set:
+    """The values elementwise and reduction equations compute: the ones generated loops
+    (or BLAS updates) write, so they can write them into a buffer."""
+    return {v for eqn in graph.eqns if is_loop(eqn) for v in eqn.outputs}
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,12 @@ class EntryABI:
                       for k in written)
         returned = tuple(k for k in range(len(graph.outputs)) if k not in written)
         return cls(consts, written, specs, returned, len(graph.outputs))
+
+    def call(self, entry, inputs) -> list:
+        """Run `entry` (the dispatcher or a compiled overload's entry point) on checked
+        `inputs`: all outputs, in the graph's order."""
+        buffers = self.buffers()
+        return self.outputs(entry(*inputs, *self.consts, *buffers), buffers)
 
     def buffers(self) -> list[np.ndarray]:
         """Fresh arrays for the written outputs (each call needs its own: they become the

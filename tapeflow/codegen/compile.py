@@ -83,9 +83,7 @@ class Kernel:
         self.abi = abi
 
     def __call__(self, *inputs) -> tuple:
-        buffers = self.abi.buffers()
-        returned = self.entry(*inputs, *self.abi.consts, *buffers)
-        return tuple(self.abi.outputs(returned, buffers))
+        return tuple(self.abi.call(self.entry, inputs))
 
 
 def compile_graph(graph: Graph, cache_dir: Path | None = None) -> Kernel:

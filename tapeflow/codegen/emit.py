@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapeflow.codegen.abi import literal, written_outputs
+from tapeflow.codegen.abi import literal, loop_made, written_outputs
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes.fuse import (
     fuse,
@@ -67,10 +67,10 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
     # An output that a fused loop (or a BLAS update) computes is stored straight into its
     # buffer: the array's name is bound to the buffer and never allocated.
     in_place = {}
-    loop_made = {v for eqn in graph.eqns if is_loop(eqn) for v in eqn.outputs}
+    made = loop_made(graph)
     for k in written:
         v = graph.outputs[k]
-        if v in loop_made and v not in in_place:
+        if v in made and v not in in_place:
             in_place[v] = k
             body.append(f"{names[v]} = out_{k}  # an output, written in place")
     for group in plan.groups:

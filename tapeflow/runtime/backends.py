@@ -136,7 +136,6 @@ class NumbaExecutor:
             # code returns fresh arrays.
             return [np.array(o) for o in self._fallback(inputs)]
         args = self._checked(inputs)
-        buffers = self.abi.buffers()
         if self._entry is None:
             entry = self._compile()
             if entry is None:
@@ -148,17 +147,17 @@ class NumbaExecutor:
             try:
                 import numba
 
-                types = tuple(numba.typeof(a) for a in (*args, *self.consts, *buffers))
+                every = (*args, *self.consts, *self.abi.buffers())
+                types = tuple(numba.typeof(a) for a in every)
                 native = entry.compile(types)
             except Exception as e:  # a Numba typing/lowering error: keep the program running
                 return self._fall_back(f"Numba could not compile it ({type(e).__name__}: "
                                        f"{str(e).splitlines()[0] if str(e) else ''})", inputs)
             self._entry, self._native = entry, native
         try:
-            returned = self._native(*args, *self.consts, *buffers)
+            return self.abi.call(self._native, args)
         except IndexError as e:
             raise IndexOutOfRangeError(str(e)) from None
-        return self.abi.outputs(returned, buffers)
 
     def _compile(self):
         from tapeflow.codegen.compile import compile_graph
