@@ -8,6 +8,7 @@ TensorFlow (expand_dims, stack, tile, indexing, ...) are in `ops/array.py`.
 from __future__ import annotations
 
 import operator
+import weakref
 
 import numpy as np
 
@@ -77,6 +78,26 @@ def _reshape_lowering(out, ins, avals, *, new_sizes):
             f"{out}[{dst}] = {src}"]
 
 
+# The symbolic sizes behind tensors that `shape` made, by id (tensors compare elementwise,
+# so they cannot key a dict): ops that take a shape argument (reshape, fill, random draws)
+# read the sizes from here instead of the tensor's values, which would record a value guard
+# and tie the trace to this call's sizes.
+_sizes_of: dict[int, tuple] = {}
+
+
+def _remember_sizes(tensor, sizes) -> None:
+    key = id(tensor)
+    _sizes_of[key] = (weakref.ref(tensor, lambda _: _sizes_of.pop(key, None)), tuple(sizes))
+
+
+def known_sizes(tensor) -> tuple | None:
+    """The sizes (ints or symbolic `Dim`s) a `shape(x)` tensor holds, if `shape` made it."""
+    entry = _sizes_of.get(id(tensor))
+    if entry is None or entry[0]() is not tensor:
+        return None
+    return entry[1]
+
+
 def _sizes(shape) -> tuple:
     """A shape argument (a list, tuple or array of sizes; symbolic ones stay symbolic)."""
     if isinstance(shape, list | tuple) and all(
@@ -89,7 +110,10 @@ def _sizes(shape) -> tuple:
 def reshape(x, shape, name=None):
     """`tf.reshape`; one dimension may be -1 (inferred)."""
     x = _as_tensorish(x, "reshape")
-    shape = tuple(int(d) for d in shape.numpy().ravel()) if is_tracer(shape) else _sizes(shape)
+    if is_tracer(shape):
+        shape = known_sizes(shape) or tuple(int(d) for d in shape.numpy().ravel())
+    else:
+        shape = _sizes(shape)
     size = prod(shape_of(x))
     # -1 is only ever written as an int; a symbolic size is never compared with it.
     inferred = [i for i, d in enumerate(shape) if not isinstance(d, Dim) and d == -1]
