@@ -1,7 +1,7 @@
 """The primitive registry and the ops built on it. Importing this registers every primitive.
 
 Families, in dependency order: shape (with array composites), elementwise, reductions, linalg,
-nn, custom, random.
+nn, custom, random, and checks (in-kernel value checks).
 """
 
 from tapeflow.ops import core
@@ -71,6 +71,7 @@ from tapeflow.ops.reductions import (
 from tapeflow.ops.linalg import matmul, tensordot
 from tapeflow.ops.nn import log_softmax, relu, softmax, sparse_softmax_cross_entropy_with_logits
 from tapeflow.ops.custom import custom_gradient
+from tapeflow.ops import checks as _checks  # noqa: F401 - registers `check_range`
 from tapeflow.ops import random as _random  # noqa: F401 - registers `random`
 
 

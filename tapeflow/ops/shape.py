@@ -37,6 +37,35 @@ class IndexOutOfRangeError(InvalidArgumentError, IndexError):
     """An index past a dimension's end: a ValueError for TF users and an IndexError for Python."""
 
 
+# Range checks of values (gather's indices, tapeflow/ops/checks.py's check_range) run inside
+# kernels. Compiled code raises IndexError(RANGE_ERROR, op, what, lo, hi, value, *position),
+# data rather than text, which the runtime formats as the eager kernel does.
+RANGE_ERROR = "tapeflow:range"
+
+
+def range_message(op: str, what: str, position, value, lo, hi) -> str:
+    """`gather: indices[1, 0] = 7 is out of range [0, 5)`."""
+    where = f"{what}[{', '.join(str(int(i)) for i in position)}]" if len(position) else what
+    return f"{op}: {where} = {value} is out of range [{lo}, {hi})"
+
+
+def check_in_range(values: np.ndarray, lo, hi, op: str, what: str) -> None:
+    """Raise IndexOutOfRangeError naming the first element (in C order) outside [lo, hi)."""
+    bad = (values < lo) | (values >= hi)
+    if bad.any():
+        position = np.unravel_index(int(np.argmax(bad)), values.shape)
+        raise IndexOutOfRangeError(range_message(op, what, position, values[position].item(),
+                                                 lo, hi))
+
+
+def raise_out_of_range(op: str, what: str, lo, hi, value: str, position) -> str:
+    """The statement a lowering writes where an element is outside [lo, hi): `value` and
+    `position` are the generated code's names for it and its index."""
+    args = "".join(f", {p}" for p in position)
+    return (f"raise IndexError({RANGE_ERROR!r}, {op!r}, {what!r}, {int(lo)}, {int(hi)}, "
+            f"{value}{args})")
+
+
 
 
 def _as_tensorish(x, op: str):
@@ -405,9 +434,7 @@ def _gather_rule(x: ShapedArray, indices: ShapedArray, *, axis: int) -> ShapedAr
 
 
 def _check_indices(indices, size: int, op: str):
-    if indices.size and (indices.min() < 0 or indices.max() >= size):
-        bad = indices[(indices < 0) | (indices >= size)].ravel()[0]
-        raise IndexOutOfRangeError(f"{op}: index {bad} is out of range [0, {size})")
+    check_in_range(indices, 0, size, op, "indices")
 
 
 def _gather(x, indices, *, axis):
@@ -439,7 +466,8 @@ def _gather_lowering(out, ins, avals, *, axis):
     body = [
         f"_j = {j}",
         f"if _j < 0 or _j >= {x_aval.shape[axis]}:",
-        "    raise IndexError('gather: an index is out of range')",
+        "    " + raise_out_of_range("gather", "indices", 0, x_aval.shape[axis], "_j",
+                                    names[axis:axis + k]),
         f"{out}[{lw.index(names)}] = {x}[{lw.index(src)}]",
     ]
     return [f"{out} = np.empty({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"] + \
@@ -486,7 +514,7 @@ def _scatter_add_lowering(out, ins, avals, *, axis, size):
     body = [
         f"_j = {idx}[{lw.index(names[axis:axis + k])}]",
         f"if _j < 0 or _j >= {size}:",
-        "    raise IndexError('scatter_add: an index is out of range')",
+        "    " + raise_out_of_range("scatter_add", "indices", 0, size, "_j", names[axis:axis + k]),
         f"{out}[{lw.index(dst)}] += {g}[{lw.index(names)}]",
     ]
     return [f"{out} = np.zeros({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"] + \

@@ -583,10 +583,19 @@ RANDOM_ROWS = [
                  "b": 1.0, "salt": 0}, rtol=1e-13, grad="none", id="truncated-normal"),
 ]
 
+# In-kernel value checks (tapeflow/ops/checks.py): the value passes through unchanged; the
+# failing cases are in tests/ops/test_checks.py.
+CHECK_ROWS = [
+    case("check_range", args(small_ints((4, 3), 0, 10, I32)), lambda x: x,
+         params={"lo": 0, "hi": 10, "op": "op", "what": "labels"}, grad="none", id="i32"),
+    case("check_range", args(small_ints((5,), -2, 3, I64)), lambda x: x,
+         params={"lo": -2, "hi": 3, "op": "op", "what": "x"}, grad="none", id="i64-signed"),
+]
+
 OP_TABLE: list[OpCase] = (
     UNARY_ROWS + BINARY_ROWS + SELECT_ROWS + CAST_ROWS + REDUCTION_ROWS + MATMUL_ROWS
     + SHAPE_ROWS + CUSTOM_ROWS
-    + RANDOM_ROWS
+    + RANDOM_ROWS + CHECK_ROWS
 )
 
 rows = pytest.mark.parametrize("row", OP_TABLE, ids=lambda r: r.id)
