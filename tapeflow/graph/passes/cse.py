@@ -6,7 +6,7 @@ constants are merged too, so `x * 2.0` written twice becomes one product.
 
 from __future__ import annotations
 
-from tapeflow.graph.ir import Eqn, Graph, Var
+from tapeflow.graph.ir import Graph, Var
 
 
 def cse(graph: Graph) -> tuple[Graph, bool]:
