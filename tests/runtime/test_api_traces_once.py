@@ -116,11 +116,15 @@ ROWS: dict[str, Row] = {
         "nn.log_softmax", "identity", "stop_gradient", "ones_like", "zeros_like",
         "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
         "reduce_logsumexp", "norm", "transpose", "shape", "unstack", "convert_to_tensor",
-        "constant",
+        "constant", "acosh", "asinh", "atan", "ceil", "cosh", "floor", "round", "sinh",
+        "math.erf", "math.expm1", "nn.elu", "nn.gelu", "nn.leaky_relu", "nn.log_sigmoid",
+        "nn.relu6", "nn.selu", "nn.silu", "nn.softsign",
     ]},
+    **{p: Row([floats((3, 4), -0.9, 0.9)], lambda x, p=p: resolve(p)(x))
+       for p in ["acos", "asin", "atanh"]},
     **{p: binary(p) for p in [
         "add", "subtract", "multiply", "divide", "maximum", "minimum", "pow", "math.floordiv",
-        "math.mod", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+        "math.mod", "atan2", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     ]},
     "logical_and": Row([bools((3, 4)), bools((3, 4))], tf.logical_and),
     "logical_or": Row([bools((3, 4)), bools((3, 4))], tf.logical_or),
@@ -144,6 +148,10 @@ ROWS: dict[str, Row] = {
     "ones": Row([X], lambda x: x + tf.ones((3, 4))),
     "zeros": Row([X], lambda x: x + tf.zeros((3, 4))),
     "range": Row([X], lambda x: x + tf.cast(tf.range(4), tf.float32)),
+    "eye": Row([X], lambda x: x[:, :3] + tf.eye(3)),
+    "linspace": Row([floats(()), floats((), 3.0, 4.0)], lambda a, b: tf.linspace(a, b, 5)),
+    "meshgrid": Row([floats((3,)), floats((2,))], lambda a, b: tf.meshgrid(a, b)),
+    "one_hot": Row([ints((5,), 0, 4)], lambda i: tf.one_hot(i, 4)),
     "nn.sparse_softmax_cross_entropy_with_logits": Row(
         [ints((5,), 0, 10), floats((5, 10), -3.0, 3.0)],
         lambda labels, logits: tf.nn.sparse_softmax_cross_entropy_with_logits(
