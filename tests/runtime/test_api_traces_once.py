@@ -32,15 +32,20 @@ INTERNAL = ("tapeflow.ops", "tapeflow.tracer", "tapeflow.graph", "tapeflow.codeg
 
 def public_functions() -> dict[int, list[str]]:
     """id(function) -> the paths it is reachable by (`add`, `math.add`), for every public
-    function of the API: module-level functions of tapeflow's public namespaces (classes are
-    not functions; their methods are tested with them)."""
+    function of the API. Classes are not functions (their methods are tested with them).
+
+    `tapeflow` itself, the `tapeflow.api` modules (tf.math, tf.nn, ...) and namespaces
+    (tf.keras.layers) re-export: every public function in them counts. Any other module
+    reachable from them (tf.data, its submodules) counts the functions it defines or lists
+    in `__all__`, not the helpers it imports."""
     found: dict[int, list[str]] = {}
     seen_namespaces: set[int] = set()
 
-    def walk(namespace, prefix: str) -> None:
+    def walk(namespace, prefix: str, reexports: bool) -> None:
         if id(namespace) in seen_namespaces:
             return
         seen_namespaces.add(id(namespace))
+        exported = set(getattr(namespace, "__all__", ()))
         for name in sorted(dir(namespace)):
             if name.startswith("_"):
                 continue
@@ -49,22 +54,22 @@ def public_functions() -> dict[int, list[str]]:
             if isinstance(obj, types.ModuleType):
                 if obj.__name__.startswith("tapeflow.") and not obj.__name__.startswith(
                         INTERNAL):
-                    walk(obj, path + ".")
+                    walk(obj, path + ".", reexports=False)
             elif isinstance(obj, types.SimpleNamespace):
-                walk(obj, path + ".")
+                walk(obj, path + ".", reexports=True)
             elif inspect.isclass(obj):
                 continue
             elif callable(obj) and (getattr(obj, "__module__", None) or "").startswith(
-                    "tapeflow"):
+                    "tapeflow") and (reexports or name in exported
+                                     or obj.__module__ == namespace.__name__):
                 found.setdefault(id(obj), []).append(path)
 
-    walk(tf, "")
+    walk(tf, "", reexports=True)
     # tf.math, tf.nn, ... are modules of tapeflow.api: walk them under their public names.
     for name in sorted(dir(tf)):
         obj = getattr(tf, name)
         if isinstance(obj, types.ModuleType) and obj.__name__.startswith("tapeflow.api."):
-            seen_namespaces.discard(id(obj))
-            walk(obj, name + ".")
+            walk(obj, name + ".", reexports=True)
     return found
 
 
