@@ -11,6 +11,7 @@ from tapeflow import ops  # registers every primitive
 from tapeflow.tracer import tape as _tape  # installs the eager tracer behind `bind`
 from tapeflow.api import errors, keras, linalg, math, nn, random
 from tapeflow import data  # tf.data
+from tapeflow.api import train  # tf.train
 from tapeflow.ops import (
     abs,
     add,

@@ -27,7 +27,7 @@ import tapeflow as tf
 # Packages reachable as attributes of `tapeflow` that are the implementation, not the API.
 INTERNAL = ("tapeflow.ops", "tapeflow.tracer", "tapeflow.graph", "tapeflow.codegen",
             "tapeflow.runtime", "tapeflow.cli", "tapeflow.viz", "tapeflow.nest",
-            "tapeflow.__main__", "tapeflow.api")
+            "tapeflow.__main__", "tapeflow.api", "tapeflow.checkpoint")
 
 
 def public_functions() -> dict[int, list[str]]:
@@ -180,6 +180,7 @@ NOT_TENSOR_FUNCTIONS = {
     "random.set_seed": "configuration; tests/tracer/test_random.py",
     "random.get_global_generator": "configuration; tests/tracer/test_random.py",
     "random.set_global_generator": "configuration; tests/tracer/test_random.py",
+    "train.latest_checkpoint": "reads a directory; tests/checkpoint",
 }
 
 

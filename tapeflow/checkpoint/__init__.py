@@ -1,0 +1,14 @@
+"""Checkpoints (`tf.train.Checkpoint`, `CheckpointManager`): the protocol by which objects
+expose their variables and the file format are described in checkpoint.py."""
+
+from tapeflow.checkpoint.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    LoadStatus,
+    latest_checkpoint,
+    named_variables,
+)
+from tapeflow.checkpoint.manager import CheckpointManager
+
+__all__ = ["Checkpoint", "CheckpointError", "CheckpointManager", "LoadStatus",
+           "latest_checkpoint", "named_variables"]
