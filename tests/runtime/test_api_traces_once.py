@@ -211,3 +211,18 @@ def test_traces_once_and_records_no_guard(path):
     guards = [g.where() for paths in step._paths.values() for c in paths for g, _ in c.guards]
     assert not guards, f"{path} recorded value guards: {guards}"
     assert step.experimental_get_tracing_count() == 1, f"{path} traced again"
+
+
+def test_shape_arguments_from_tf_shape_of_a_none_size_record_no_guard():
+    # tf.shape(x) of a symbolic size holds the size itself, not a value to read: reshape,
+    # fill, tile and random draws given it stay valid for every size.
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+    def f(x):
+        s = tf.shape(x)
+        y = tf.reshape(tf.fill(s, 2.0) * tf.random.uniform(s), s) + x
+        return tf.tile(y, tf.shape(tf.ones([2, 1])))
+
+    for n in (2, 5, 9):
+        assert f(tf.ones((n, 3))).shape == (2 * n, 3)
+    assert f.experimental_get_tracing_count() == 1
+    assert [g for cs in f._paths.values() for c in cs for g in c.guards] == []
