@@ -1,11 +1,17 @@
 """`tf.keras`: the training surface, written with tapeflow's public ops and Variables (the
-compiler sees nothing special in it: an optimizer's update is more equations of the step)."""
+compiler sees nothing special in it: an optimizer's update, a metric's update and a batch
+norm's moving averages are more equations of the one compiled step)."""
 
-import types
+from tapeflow.keras import (
+    activations,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+)
+from tapeflow.keras.models import Input, Model, Sequential
 
-from tapeflow.keras import optimizers
-from tapeflow.tracer.module import Dense
-
-layers = types.SimpleNamespace(Dense=Dense)
-
-__all__ = ["layers", "optimizers"]
+__all__ = ["Input", "Model", "Sequential", "activations", "initializers", "layers", "losses",
+           "metrics", "models", "optimizers"]
