@@ -89,6 +89,7 @@ class _Batches:
         if self.batch_size <= 0:
             raise ValueError(f"{who}: batch_size must be positive, got {batch_size}")
         self.shuffle = shuffle
+        self._rng = _shuffler() if shuffle else None
 
     def __len__(self):
         if self.dataset is not None:
@@ -102,7 +103,7 @@ class _Batches:
         if self.dataset is not None:
             yield from self.dataset
             return
-        order = _permutation(self.n) if self.shuffle else np.arange(self.n)
+        order = self._rng.permutation(self.n) if self.shuffle else np.arange(self.n)
         for start in range(0, self.n, self.batch_size):
             batch = _take(self.data, order[start:start + self.batch_size])
             yield batch if len(batch) > 1 else batch[0]
@@ -114,13 +115,14 @@ def _is_array_like(x) -> bool:
                                 for a in leaves)
 
 
-def _permutation(n: int) -> np.ndarray:
-    # Drawn through tf.random, so tf.random.set_seed makes the shuffle reproducible.
+def _shuffler() -> np.random.Generator:
+    """A numpy generator seeded by a draw of tf.random, so tf.random.set_seed makes the
+    shuffles reproducible."""
     import tapeflow
 
-    keys = tapeflow.random.uniform((n,), dtype=np.float64)
-    return np.argsort(np.asarray(keys._concrete() if hasattr(keys, "_concrete") else keys),
-                      kind="stable")
+    seed = tapeflow.random.uniform((2,), maxval=2**31 - 1, dtype=np.int64)
+    return np.random.default_rng(np.asarray(seed._concrete() if hasattr(seed, "_concrete")
+                                            else seed))
 
 
 class ProgressBar:
@@ -133,6 +135,11 @@ class ProgressBar:
         self.start = time.perf_counter()
         self.last_draw = 0.0
         self.interactive = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def wants_update(self) -> bool:
+        """Whether a redraw is due (a terminal, verbose 1, 0.1 s since the last one)."""
+        return self.interactive and self.verbose == 1 and \
+            time.perf_counter() - self.last_draw >= 0.1
 
     def update(self, step: int, logs: dict, final: bool = False) -> None:
         if self.verbose == 0:
@@ -237,11 +244,24 @@ class TrainingMixin:
         return {m.name: m.result() for m in self.metrics}
 
     def _step(self, kind: str):
+        """The compiled `<kind>_step`, called as f(x, y[, sample_weight]): flat positional
+        arguments take tapeflow.function's fastest call path."""
         attr = f"_{kind}_function"
         if getattr(self, attr) is None:
             step = getattr(self, f"{kind}_step")
-            setattr(self, attr, step if self.run_eagerly else _function(step, f"{kind}_step"))
+
+            def flat(*parts):
+                return step(parts if len(parts) > 1 else parts[0])
+
+            flat.__name__ = f"{kind}_step"
+            setattr(self, attr, flat if self.run_eagerly else _function(flat, f"{kind}_step"))
         return getattr(self, attr)
+
+    @staticmethod
+    def _parts(batch) -> tuple:
+        if isinstance(batch, tuple | list):
+            return tuple(batch)
+        return (batch,)
 
     # ---- the loops ----------------------------------------------------------------------------
 
@@ -261,28 +281,32 @@ class TrainingMixin:
         self.history = history
         self.stop_training = False
         step_number = 0
+        tracked = None  # the variables a step changes (known once the optimizer is built)
         for epoch in range(initial_epoch, epochs):
             if verbose:
                 print(f"Epoch {epoch + 1}/{epochs}")
             for m in self.metrics:
                 m.reset_state()
             bar = ProgressBar(len(batches), verbose)
-            logs: dict[str, float] = {}
-            state = self._state()
-            previous = state
+            results: dict = {}
+            state = previous = self._state(tracked)
+            index = 0
             for index, batch in enumerate(batches, start=1):
                 step_number += 1
-                loss, results = train(batch)
-                batch_loss = float(loss.numpy())
+                loss, results = train(*self._parts(batch))
+                batch_loss = float(loss)
                 if not math.isfinite(batch_loss):
                     self._stop_on_nonfinite(batch_loss, epoch, index, step_number, state,
                                             previous)
                     break
-                previous, state = state, self._state()
-                logs = {k: float(v.numpy()) for k, v in results.items()}
-                bar.update(index, logs)
+                if tracked is None:
+                    tracked = self._tracked_variables()
+                previous, state = state, self._state(tracked)
+                if bar.wants_update():
+                    bar.update(index, _floats(results))
             if self.stop_training:
                 break
+            logs = _floats(results)
             if validation_data is not None:
                 val = self.evaluate(*_validation_parts(validation_data), batch_size=batch_size,
                                     verbose=0, return_dict=True)
@@ -291,11 +315,15 @@ class TrainingMixin:
             history._record(epoch, logs)
         return history
 
-    def _state(self) -> list:
+    def _tracked_variables(self) -> list:
+        variables = list(self.variables) + list(self.optimizer.variables)
+        return variables + [v for m in self.metrics for v in m.variables]
+
+    def _state(self, variables=None) -> list:
         """The current values of every variable a step changes (held, not copied: a step
         replaces a Variable's value, it never writes into it)."""
-        variables = list(self.variables) + list(self.optimizer.variables)
-        variables += [v for m in self.metrics for v in m.variables]
+        if variables is None:
+            variables = self._tracked_variables()
         return [(v, v._value) for v in variables]
 
     def _stop_on_nonfinite(self, loss, epoch, index, step, before, before_previous) -> None:
@@ -326,7 +354,7 @@ class TrainingMixin:
         bar = ProgressBar(len(batches), verbose)
         results, index = {}, 0
         for index, batch in enumerate(batches, start=1):
-            _, results = test(batch)
+            _, results = test(*self._parts(batch))
         logs = {k: float(v.numpy()) for k, v in results.items()}
         bar.update(index, logs, final=True)
         if return_dict:
@@ -340,7 +368,7 @@ class TrainingMixin:
         predict = self._step("predict")
         outputs = []
         for batch in batches:
-            out = predict(batch if batches.dataset is not None else (batch,))
+            out = predict(*(self._parts(batch) if batches.dataset is not None else (batch,)))
             outputs.append(nest.map_structure(lambda t: np.asarray(t.numpy()), out))
         if not outputs:
             raise ValueError("predict: no data")
@@ -348,6 +376,10 @@ class TrainingMixin:
             return np.concatenate(outputs)
         columns = zip(*(nest.flatten(o) for o in outputs))
         return nest.pack_sequence_as(outputs[0], [np.concatenate(c) for c in columns])
+
+
+def _floats(results: dict) -> dict[str, float]:
+    return {k: float(v) for k, v in results.items()}
 
 
 def _validation_parts(validation_data):
