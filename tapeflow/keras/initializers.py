@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from tapeflow.ops.core import canonical_dtype
+from tapeflow.ops.core import canonical_dtype as _canonical_dtype
 
 
 def _random():
@@ -35,12 +35,12 @@ class Initializer:
 
 class Zeros(Initializer):
     def __call__(self, shape, dtype=None):
-        return np.zeros(tuple(shape), canonical_dtype(dtype or np.float32))
+        return np.zeros(tuple(shape), _canonical_dtype(dtype or np.float32))
 
 
 class Ones(Initializer):
     def __call__(self, shape, dtype=None):
-        return np.ones(tuple(shape), canonical_dtype(dtype or np.float32))
+        return np.ones(tuple(shape), _canonical_dtype(dtype or np.float32))
 
 
 class Constant(Initializer):
@@ -48,7 +48,7 @@ class Constant(Initializer):
         self.value = value
 
     def __call__(self, shape, dtype=None):
-        return np.broadcast_to(np.asarray(self.value, canonical_dtype(dtype or np.float32)),
+        return np.broadcast_to(np.asarray(self.value, _canonical_dtype(dtype or np.float32)),
                                tuple(shape)).copy()
 
     def get_config(self) -> dict:
@@ -60,7 +60,7 @@ class RandomNormal(Initializer):
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
     def __call__(self, shape, dtype=None):
-        dt = canonical_dtype(dtype or np.float32)
+        dt = _canonical_dtype(dtype or np.float32)
         return _array(_random().normal(tuple(shape), self.mean, self.stddev, dtype=dt,
                                        seed=self.seed))
 
@@ -70,7 +70,7 @@ class RandomUniform(Initializer):
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
     def __call__(self, shape, dtype=None):
-        dt = canonical_dtype(dtype or np.float32)
+        dt = _canonical_dtype(dtype or np.float32)
         return _array(_random().uniform(tuple(shape), self.minval, self.maxval, dtype=dt,
                                         seed=self.seed))
 
@@ -82,7 +82,7 @@ class TruncatedNormal(Initializer):
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
     def __call__(self, shape, dtype=None):
-        dt = canonical_dtype(dtype or np.float32)
+        dt = _canonical_dtype(dtype or np.float32)
         return (self.mean + self.stddev * _truncated_standard(tuple(shape), self.seed)).astype(dt)
 
 
@@ -123,7 +123,7 @@ class VarianceScaling(Initializer):
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
 
     def __call__(self, shape, dtype=None):
-        dt = canonical_dtype(dtype or np.float32)
+        dt = _canonical_dtype(dtype or np.float32)
         fan_in, fan_out = _fans(shape)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         variance = self.scale / max(1.0, n)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from tapeflow import ops
-from tapeflow.keras import losses as losses_module
+from tapeflow.keras import losses as _losses
 from tapeflow.tracer.tensor import convert_to_tensor
 from tapeflow.tracer.variable import Variable
 
@@ -20,7 +20,7 @@ def _tensor(x, dtype=None):
     return t
 
 
-def argmax_last(x):
+def _argmax_last(x):
     """The index of the largest value along the last axis (the first of ties, as tf.argmax),
     as int32, from primitives: min over the positions where x equals its maximum."""
     x = _tensor(x)
@@ -150,7 +150,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
 
 
 def categorical_accuracy(y_true, y_pred):
-    return ops.cast(ops.equal(argmax_last(y_true), argmax_last(y_pred)), np.float32)
+    return ops.cast(ops.equal(_argmax_last(y_true), _argmax_last(y_pred)), np.float32)
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
@@ -158,7 +158,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
     t = _tensor(y_true)
     if len(t.aval.shape) == len(p.aval.shape) and t.aval.shape[-1] == 1:
         t = ops.squeeze(t, -1)
-    return ops.cast(ops.equal(ops.cast(t, np.int32), argmax_last(p)), np.float32)
+    return ops.cast(ops.equal(ops.cast(t, np.int32), _argmax_last(p)), np.float32)
 
 
 class Accuracy(MeanMetricWrapper):
@@ -183,12 +183,12 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
 
 class MeanSquaredError(MeanMetricWrapper):
     def __init__(self, name="mean_squared_error", dtype=None):
-        super().__init__(losses_module.mean_squared_error, name, dtype)
+        super().__init__(_losses.mean_squared_error, name, dtype)
 
 
 class MeanAbsoluteError(MeanMetricWrapper):
     def __init__(self, name="mean_absolute_error", dtype=None):
-        super().__init__(losses_module.mean_absolute_error, name, dtype)
+        super().__init__(_losses.mean_absolute_error, name, dtype)
 
 
 _BY_NAME = {

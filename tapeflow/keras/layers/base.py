@@ -21,7 +21,7 @@ from tapeflow.tracer.module import Module, _unique_layer_name
 from tapeflow.tracer.variable import Variable
 
 
-def snake_case(name: str) -> str:
+def _snake_case(name: str) -> str:
     """Keras' layer names from class names: Dense -> dense, MLP -> mlp,
     BatchNormalization -> batch_normalization."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
@@ -106,7 +106,7 @@ class Layer(Module):
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) "
                             f"{', '.join(sorted(kwargs))}")
-        super().__init__(name or _unique_layer_name(snake_case(type(self).__name__)))
+        super().__init__(name or _unique_layer_name(_snake_case(type(self).__name__)))
         self._own_weights: list[Variable] = []
         self._always_frozen: list[int] = []  # weights made with trainable=False
         self._trainable = bool(trainable)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tapeflow import ops
 from tapeflow.keras.layers.base import Layer
-from tapeflow.ops.reductions import normalize_axes
+from tapeflow.ops.reductions import normalize_axes as _normalize_axes
 from tapeflow.tracer.tensor import convert_to_tensor
 
 
@@ -32,7 +32,7 @@ class _Normalization(Layer):
 
     def _axes(self, rank: int) -> tuple[int, ...]:
         axes = self.axis if isinstance(self.axis, list | tuple) else [self.axis]
-        return normalize_axes(list(axes), rank, type(self).__name__)
+        return _normalize_axes(list(axes), rank, type(self).__name__)
 
     def _param_shape(self, input_shape) -> tuple[int, ...]:
         axes = self._axes(len(input_shape))

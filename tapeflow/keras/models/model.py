@@ -7,7 +7,7 @@ import numpy as np
 from tapeflow import nest
 from tapeflow.keras.layers.base import KerasTensor, Layer
 from tapeflow.keras.layers.core import InputLayer
-from tapeflow.keras.models.summary import print_summary
+from tapeflow.keras.models import summary as _summary
 from tapeflow.keras.models.training import TrainingMixin
 
 
@@ -74,7 +74,7 @@ class Model(TrainingMixin, Layer):
         return self._graph.run(inputs, training)
 
     def summary(self, print_fn=None, line_length=None) -> None:
-        print_summary(self, print_fn or print, line_length or 65)
+        _summary.print_summary(self, print_fn or print, line_length or 65)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"

@@ -12,9 +12,9 @@ import warnings
 import numpy as np
 
 from tapeflow import nest
-from tapeflow.keras import losses as losses_module
-from tapeflow.keras import metrics as metrics_module
-from tapeflow.keras import optimizers as optimizers_module
+from tapeflow.keras import losses as _losses
+from tapeflow.keras import metrics as _metrics
+from tapeflow.keras import optimizers as _optimizers
 from tapeflow.tracer.tape import GradientTape
 
 
@@ -186,10 +186,10 @@ class TrainingMixin:
         """Choose the optimizer, the loss and the metrics (names or objects)."""
         if kwargs:
             raise TypeError(f"compile: unsupported argument(s) {', '.join(sorted(kwargs))}")
-        self.optimizer = optimizers_module.get(optimizer)
-        self.loss = None if loss is None else losses_module.get(loss)
-        self._loss_tracker = metrics_module.Mean(name="loss")
-        self.compiled_metrics = [metrics_module.get(m, self.loss) for m in metrics or []]
+        self.optimizer = _optimizers.get(optimizer)
+        self.loss = None if loss is None else _losses.get(loss)
+        self._loss_tracker = _metrics.Mean(name="loss")
+        self.compiled_metrics = [_metrics.get(m, self.loss) for m in metrics or []]
         self.run_eagerly = bool(run_eagerly)
         self._train_function = self._test_function = self._predict_function = None
 
@@ -207,7 +207,7 @@ class TrainingMixin:
             raise RuntimeError(f"{who}: call model.compile(optimizer=..., loss=...) first")
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
-        if isinstance(self.loss, losses_module.Loss):
+        if isinstance(self.loss, _losses.Loss):
             return self.loss(y, y_pred, sample_weight)
         from tapeflow import ops
 
