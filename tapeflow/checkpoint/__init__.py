@@ -4,11 +4,12 @@ expose their variables and the file format are described in checkpoint.py."""
 from tapeflow.checkpoint.checkpoint import (
     Checkpoint,
     CheckpointError,
+    CheckpointWarning,
     LoadStatus,
     latest_checkpoint,
     named_variables,
 )
 from tapeflow.checkpoint.manager import CheckpointManager
 
-__all__ = ["Checkpoint", "CheckpointError", "CheckpointManager", "LoadStatus",
+__all__ = ["Checkpoint", "CheckpointError", "CheckpointWarning", "CheckpointManager", "LoadStatus",
            "latest_checkpoint", "named_variables"]

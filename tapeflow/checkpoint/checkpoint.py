@@ -40,6 +40,7 @@ import json
 import os
 import tempfile
 import types
+import warnings
 import zipfile
 
 import numpy as np
@@ -56,6 +57,10 @@ STATE_FILE = "checkpoint"
 
 class CheckpointError(InvalidArgumentError):
     """A checkpoint that cannot be restored: unreadable, or not matching the objects."""
+
+
+class CheckpointWarning(UserWarning):
+    """A restore left saved values unused (their variables do not exist yet)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,6 +329,14 @@ class Checkpoint:
         if save_path is None:
             return LoadStatus(None, [])
         unused = restore_values(os.fspath(save_path), self._variables())
+        if unused:
+            # TF defers such values until the variables exist; here they would be lost
+            # silently (an unbuilt model restores nothing), so say so.
+            warnings.warn(
+                f"checkpoint {os.fspath(save_path)!r} has values no variable took: "
+                f"{', '.join(unused[:8])}{' ...' if len(unused) > 8 else ''}. Create the "
+                "variables before restoring (call the model once, optimizer.build(var_list))",
+                CheckpointWarning, stacklevel=2)
         return LoadStatus(os.fspath(save_path), unused)
 
 

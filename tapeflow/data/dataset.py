@@ -101,6 +101,7 @@ class Dataset:
     # ---- iteration ---------------------------------------------------------------------------
 
     def __iter__(self):
+        _refuse_inside_a_trace()
         for element in self._elements():
             yield _map(_to_tensor, element)
 
@@ -226,6 +227,19 @@ class Dataset:
         for element in self:
             state = reduce_func(state, element)
         return state
+
+
+def _refuse_inside_a_trace() -> None:
+    """A loop over a dataset inside `@tapeflow.function` would run once, at trace time, and
+    bake that pass's elements into the graph as constants: every later call would train on
+    them again. TF compiles such loops (AutoGraph); tapeflow says so instead."""
+    from tapeflow.runtime.trace import active_trace
+
+    if active_trace() is not None:
+        raise RuntimeError(
+            "iterating a tf.data.Dataset inside a @tapeflow.function would bake the "
+            "elements of one pass into the compiled step; iterate outside and call the step "
+            "once per element (for x, y in ds: step(x, y))")
 
 
 def _count(value, op: str) -> int:

@@ -286,3 +286,17 @@ def test_reduce_retracing_traces_the_last_batch_size_without_a_second_trace():
     count = step.experimental_get_tracing_count()
     _train(step)
     assert step.experimental_get_tracing_count() == count
+
+
+def test_iterating_inside_a_compiled_step_is_refused():
+    ds = Dataset.range(3)
+
+    @tf.function
+    def total():
+        s = tf.constant(0, tf.int64)
+        for x in ds:
+            s += x
+        return s
+
+    with pytest.raises(RuntimeError, match="inside a @tapeflow.function"):
+        total()

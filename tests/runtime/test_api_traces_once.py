@@ -164,6 +164,11 @@ ROWS: dict[str, Row] = {
     "random.normal": Row([X], lambda x: x * tf.random.normal((3, 4))),
     "random.uniform": Row([X], lambda x: x * tf.random.uniform((3, 4), -1.0, 1.0)),
     "random.truncated_normal": Row([X], lambda x: x * tf.random.truncated_normal((3, 4))),
+    "random.categorical": Row([floats((2, 4), -1.0, 1.0)],
+                              lambda z: tf.random.categorical(z, 3)),
+    "random.stateless_categorical": Row(
+        [floats((2, 4), -1.0, 1.0), ints((2,), 0, 1000)],
+        lambda z, s: tf.random.stateless_categorical(z, 3, seed=s)),
     "random.stateless_normal": Row([ints((2,), 0, 1000)],
                                    lambda s: tf.random.stateless_normal((3,), seed=s)),
     "random.stateless_uniform": Row([ints((2,), 0, 1000)],
