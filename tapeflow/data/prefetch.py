@@ -15,7 +15,8 @@ from __future__ import annotations
 import queue
 import threading
 
-from tapeflow.data.dataset import AUTOTUNE, Dataset, _count
+from tapeflow.data.dataset import AUTOTUNE, Dataset
+from tapeflow.data.structure import _count
 from tapeflow.ops.core import InvalidArgumentError
 
 DEFAULT_BUFFER = 2  # what AUTOTUNE means here: one element in use, one ready
