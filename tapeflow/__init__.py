@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 from tapeflow import ops  # registers every primitive
 from tapeflow.tracer import tape as _tape  # installs the eager tracer behind `bind`
-from tapeflow.api import errors, keras, linalg, math, nn, random
+from tapeflow.api import config, dtypes, errors, keras, linalg, math, nn, random
 from tapeflow.ops import (
     abs,
     add,
@@ -76,8 +76,12 @@ from tapeflow.tracer.dtypes import DType, as_dtype, bool, float32, float64, int3
 from tapeflow.tracer.module import Module
 from tapeflow.tracer.tape import GradientTape, UnconnectedGradients
 from tapeflow.tracer.tensor import Tensor, constant, convert_to_tensor
+from tapeflow.tracer.tensor_shape import TensorShape
 from tapeflow.tracer.variable import Variable
 from tapeflow.runtime.function import Function, RetraceWarning, function
 from tapeflow.runtime.signature import TensorSpec
+
+from tapeflow.api.general import device, executing_eagerly, init_scope, rank, size
+from tapeflow.api.printing import print_ as print  # noqa: A001 - TensorFlow's name
 
 newaxis = None

@@ -14,6 +14,7 @@ from tapeflow.ops import dims
 from tapeflow.graph.ir import Var, _var_ids, new_var
 from tapeflow.ops.core import InvalidArgumentError, ShapedArray, default_dtype, to_array
 from tapeflow.tracer import dtypes
+from tapeflow.tracer.tensor_shape import TensorShape
 
 
 class TensorOperators:
@@ -156,13 +157,13 @@ class TensorOperators:
         return dtypes.from_numpy(self.aval.dtype)
 
     @property
-    def shape(self) -> tuple[int, ...]:
+    def shape(self) -> TensorShape:
         shape = self.aval.shape
         # Inside a function traced for any size (input_signature with None), the unknown
         # sizes read as None, as in TensorFlow; ops see the symbolic sizes in `aval`.
-        return dims.public_shape(shape) if dims.symbolic_active() else shape
+        return TensorShape(dims.public_shape(shape) if dims.symbolic_active() else shape)
 
-    def get_shape(self) -> tuple[int, ...]:
+    def get_shape(self) -> TensorShape:
         return self.shape
 
 
@@ -235,22 +236,26 @@ class Tensor(TensorOperators):
         return value
 
     def __repr__(self) -> str:
-        return f"<tapeflow.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={_numpy_repr(self._value)}>"
+        return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
+                f"numpy={numpy_text(self._value, is_repr=True)}>")
 
     def __str__(self) -> str:
-        return f"tapeflow.Tensor({_numpy_str(self._value)}, shape={self.shape}, dtype={self.dtype.name})"
+        return (f"tf.Tensor({numpy_text(self._value)}, shape={self.shape}, "
+                f"dtype={self.dtype.name})")
 
 
-def _numpy_repr(value: np.ndarray) -> str:
+def numpy_text(value: np.ndarray, is_repr: bool = False) -> str:
+    """A value as TensorFlow prints it inside a tensor's repr or str: numpy's own repr or
+    str (so numpy's line wrapping and precision apply), a scalar as a plain number (`9.0`,
+    not numpy 2's `np.float32(9.0)`), and text spanning lines starting on a line of its own.
+    """
     if value.ndim == 0:
-        return str(value[()])
-    return repr(value)
-
-
-def _numpy_str(value: np.ndarray) -> str:
-    if value.ndim == 0:
-        return str(value[()])
-    return str(value)
+        scalar = value[()]
+        with np.printoptions(legacy="1.25"):
+            text = repr(scalar) if is_repr else str(scalar)
+    else:
+        text = repr(value) if is_repr else str(value)
+    return "\n" + text if "\n" in text else text
 
 
 def wrap_output(value: np.ndarray, aval: ShapedArray, new=object.__new__, ids=_var_ids) -> Tensor:
