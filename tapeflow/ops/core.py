@@ -21,6 +21,8 @@ from typing import Callable
 
 import numpy as np
 
+from tapeflow.ops.errors import InvalidArgumentError
+
 # --------------------------------------------------------------------------------------------
 # Abstract values and dtypes
 # --------------------------------------------------------------------------------------------
@@ -129,10 +131,6 @@ def dtype_of(x) -> np.dtype:
 # --------------------------------------------------------------------------------------------
 # Errors
 # --------------------------------------------------------------------------------------------
-
-
-class InvalidArgumentError(ValueError):
-    """TensorFlow's name for a bad argument to an op; a ValueError, so both `except`s work."""
 
 
 class OpTypeError(InvalidArgumentError, TypeError):
