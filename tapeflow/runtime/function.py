@@ -33,6 +33,18 @@ logger = logging.getLogger("tapeflow")
 
 RETRACE_REPORT_AFTER = 5  # traces of one function before the "keeps retracing" warning
 
+# tf.config.run_functions_eagerly: when True every call runs the Python function directly.
+_run_eagerly = False
+
+
+def set_run_eagerly(value: bool) -> None:
+    global _run_eagerly
+    _run_eagerly = bool(value)
+
+
+def run_eagerly() -> bool:
+    return _run_eagerly
+
 
 class RetraceWarning(UserWarning):
     """A tapeflow.function was traced again; the message says which argument changed."""
@@ -77,7 +89,7 @@ class Function:
     # ---- the per-call path ------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        if not (kwargs or _active_traces or tape_module._recording):
+        if not (kwargs or _active_traces or tape_module._recording or _run_eagerly):
             # The hot path: the generated call path of the path the lean path ran last takes
             # the arguments itself and checks their signature as it unwraps them (0.5 us
             # less than the lean path for W1 and W2: no key built, hashed and looked up).
@@ -102,7 +114,7 @@ class Function:
                     if result is not GUARD_FAILED:
                         self._hot = concrete.dispatcher_for(fast)
                         return result
-        if _active_traces:
+        if _active_traces or _run_eagerly:
             return self._fn(*args, **kwargs)  # inside another trace: inline, as TF does
         return self._call(args, kwargs)
 
@@ -207,6 +219,7 @@ class Function:
         call_args = sig.rebuild(arguments, leaves)
         trace = Trace(allow_new_variables=self._variables_allowed,
                       symbolic=any(dims.is_symbolic(t.aval.shape) for _, t in arg_inputs))
+        trace.run_effects = commit  # a trace for the graph alone prints nothing
         bound = self._signature.bind_partial()
         bound.arguments.update(call_args)
         outer_tapes = list(tape_module._recording)

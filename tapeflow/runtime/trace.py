@@ -96,6 +96,10 @@ class Trace:
     # Decisions taken on symbolic sizes (input_signature with None), when there are any.
     shape_env: dims.ShapeEnv = field(default_factory=lambda: dims.ShapeEnv(where=user_source))
     symbolic: bool = False
+    # Effects to repeat on every call (runtime/effects.py: tf.print), and whether this
+    # trace performs them as it runs (not when it only builds the graph).
+    effects: list = field(default_factory=list)
+    run_effects: bool = True
 
     # ---- hooks installed while the function runs --------------------------------------------
 
@@ -166,6 +170,8 @@ class TracedGraph:
     updates: list[tuple[Variable, int]]
     guards: list[tuple[Guard, int]]
     shape_guards: list[dims.ShapeGuard] = field(default_factory=list)
+    # Per effect of the trace (a tf.print): the effect and the outputs holding its values.
+    effects: list[tuple[Any, list[int]]] = field(default_factory=list)
 
 
 def close_trace(trace: Trace, arg_inputs: list[tuple[str, Tensor]], result) -> TracedGraph:
@@ -193,6 +199,8 @@ def close_trace(trace: Trace, arg_inputs: list[tuple[str, Tensor]], result) -> T
         slots.append(output(leaf) if isinstance(leaf, Tensor) else ("static", leaf))
     updates = [(variable, output(variable._value)) for variable, _ in rec.written.values()]
     guards = [(g, output(known[g.var])) for g in trace.guards]
+    effects = [(e, [output(t) for t in e.leaves if isinstance(t, Tensor)])
+               for e in trace.effects]
 
     defined = set(inputs)
     consts = {}
@@ -208,7 +216,7 @@ def close_trace(trace: Trace, arg_inputs: list[tuple[str, Tensor]], result) -> T
         tuple(inputs), tuple(rec._eqns), tuple(outputs), tuple(consts.items()), tuple(names)
     )
     return TracedGraph(graph, len(arg_inputs), [v for v, _ in captured], slots, result,
-                       updates, guards, list(trace.shape_env.guards))
+                       updates, guards, list(trace.shape_env.guards), effects)
 
 
 def fresh_input(leaf, path: str = "", spec_shape: tuple | None = None) -> Tensor:

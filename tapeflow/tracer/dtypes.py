@@ -36,6 +36,55 @@ class DType:
         return self._np.kind == "b"
 
     @property
+    def is_complex(self) -> bool:
+        return self._np.kind == "c"
+
+    @property
+    def is_unsigned(self) -> bool:
+        return self._np.kind in "ub"
+
+    @property
+    def is_numpy_compatible(self) -> bool:
+        return True
+
+    @property
+    def size(self) -> int:
+        """Bytes per element."""
+        return self._np.itemsize
+
+    @property
+    def min(self):
+        """The lowest finite value (TF's `DType.min`); TypeError for types without one."""
+        if self._np.kind in "iu":
+            return np.iinfo(self._np).min
+        if self._np.kind == "f":
+            return np.finfo(self._np).min
+        if self._np.kind == "b":
+            return False
+        raise TypeError(f"Cannot find minimum value of {self!r}.")
+
+    @property
+    def max(self):
+        """The highest finite value (TF's `DType.max`)."""
+        if self._np.kind in "iu":
+            return np.iinfo(self._np).max
+        if self._np.kind == "f":
+            return np.finfo(self._np).max
+        if self._np.kind == "b":
+            return True
+        raise TypeError(f"Cannot find maximum value of {self!r}.")
+
+    @property
+    def real_dtype(self) -> "DType":
+        """The type of the real part (float32 for complex64), else the type itself."""
+        if self._np.kind == "c":
+            return from_numpy(np.dtype(f"f{self._np.itemsize // 2}"))
+        return self
+
+    def is_compatible_with(self, other) -> bool:
+        return self == as_dtype(other)
+
+    @property
     def base_dtype(self) -> "DType":
         return self
 
