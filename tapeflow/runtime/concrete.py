@@ -120,6 +120,17 @@ class ConcreteFunction:
     def __str__(self) -> str:
         return str(self.graph)
 
+    def __call__(self, *args, **kwargs):
+        """Run this trace on arguments of its signature (TF's ConcreteFunction call)."""
+        from tapeflow.runtime.specs import call_concrete
+
+        return call_concrete(self, args, kwargs)
+
+    def pretty_printed_signature(self, verbose: bool = True) -> str:
+        from tapeflow.runtime.specs import pretty_signature
+
+        return pretty_signature(self)
+
     def _for_sizes(self, arg_values: list) -> _Compiled | None:
         """The static graph for these arguments' sizes; None when the trace's shape guards
         do not hold for them (the path does not apply)."""

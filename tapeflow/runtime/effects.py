@@ -3,9 +3,9 @@
 `tf.print` inside a `tapeflow.function` is the one such effect: the trace records which
 values it prints (they become outputs of the graph) and how; each later call, once its guards
 hold and its variable updates are committed, hands the printed values back to the host,
-which formats and writes them, in the order the trace met them. The tracing call itself
-prints as it runs (it computes real values); a trace made only to obtain the graph
-(`get_concrete_function`) prints nothing.
+which formats and writes them, in the order the trace met them. The tracing call prints
+once its trace has finished (with the values the trace computed); a trace made only to
+obtain the graph (`get_concrete_function`), or discarded, prints nothing.
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ class PrintEffect:
 
 
 def record_print(inputs, sep, end, summarize, stream) -> bool:
-    """Under a trace: record the print (and print now if the trace's result is the call's);
-    True when handled. Outside a trace: False, the caller prints."""
+    """Under a trace: record the print (Function runs it once the trace is the call's
+    result, and every later call runs it again); True when handled. Outside a trace: False,
+    the caller prints."""
     from tapeflow.runtime.trace import active_trace
 
     trace = active_trace()
@@ -57,6 +58,11 @@ def record_print(inputs, sep, end, summarize, stream) -> bool:
               for leaf in nest.flatten(list(inputs))]
     effect = PrintEffect(list(inputs), leaves, sep, end, summarize, stream)
     trace.effects.append(effect)
-    if trace.run_effects:
-        effect.run([leaf._concrete() for leaf in leaves if is_tracer(leaf)])
     return True
+
+
+def run_traced(effects: list) -> None:
+    """Perform a finished trace's effects with the values the trace computed (the tracing
+    call's prints, written once the trace has finished and is the call's result)."""
+    for effect in effects:
+        effect.run([leaf._concrete() for leaf in effect.leaves if is_tracer(leaf)])

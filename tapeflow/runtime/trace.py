@@ -98,10 +98,11 @@ class Trace:
     shape_env: dims.ShapeEnv = field(default_factory=lambda: dims.ShapeEnv(where=user_source))
     symbolic: bool = False
     fn: Any = None  # the Python function run (its `return` statements label the outputs)
-    # Effects to repeat on every call (runtime/effects.py: tf.print), and whether this
-    # trace performs them as it runs (not when it only builds the graph).
+    # Effects to repeat on every call (runtime/effects.py: tf.print), in trace order.
     effects: list = field(default_factory=list)
-    run_effects: bool = True
+    # A trace from TensorSpecs alone: its values are stand-ins, so Python may not read them.
+    values_unknown: bool = False
+    created_variables: int = 0  # Variables the function created while this trace ran
 
     # ---- hooks installed while the function runs --------------------------------------------
 
@@ -109,6 +110,12 @@ class Trace:
         if isinstance(tensor, Variable):
             tensor = tensor._read()
         value = tensor._value
+        if tensor._var in tape_module.deferred_errors:
+            raise tape_module.deferred_errors[tensor._var]
+        if self.values_unknown and tensor._var in self.recorder._watched:
+            from tapeflow.runtime.specs import refuse_value_read
+
+            refuse_value_read(tensor, kind)
         if tensor._var in self.recorder._watched:
             if not any(g.var is tensor._var and g.kind == kind for g in self.guards):
                 self.guards.append(Guard(tensor._var, kind, np.array(value), user_source()))
@@ -123,10 +130,27 @@ class Trace:
     def _created(self, variable: Variable) -> None:
         if not self.allow_new_variables:
             raise VariableCreatedError(
-                f"a tapeflow.function created Variable {variable.name!r} in a trace after its "
-                "first; create variables outside the function, or only on its first call "
-                "(as tf.function requires)"
+                "tf.function only supports singleton tf.Variables created on the first call. "
+                f"Make sure the tf.Variable is only created once or created outside "
+                f"tf.function (this trace created Variable {variable.name!r}; a function "
+                "that creates variables is traced twice on its first call, as in TF, and "
+                "the second trace must create none)"
             )
+        self.created_variables += 1
+
+    def _raise_deferred(self, result) -> None:
+        """An op error deferred during the trace (tape.deferred_errors) whose value the
+        function's effects use after all: raised now, as TF raises it when it runs."""
+        deferred = tape_module.deferred_errors
+        if not deferred:
+            return
+        used = [leaf._value if isinstance(leaf, Variable) else leaf
+                for leaf in nest.flatten(result)]
+        used += [variable._value for variable, _ in self.recorder.written.values()]
+        used += [leaf for effect in self.effects for leaf in effect.leaves]
+        for t in used:
+            if isinstance(t, Tensor) and t._var in deferred:
+                raise deferred[t._var]
 
     def run(self, fn, args, kwargs, inputs: list[Tensor]):
         """Call fn(*args, **kwargs) with recording and the hooks installed; `inputs` are
@@ -145,12 +169,15 @@ class Trace:
         if self.symbolic:
             dims.push_env(self.shape_env)
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            self._raise_deferred(result)
+            return result
         except BaseException:
             for variable, original in self.recorder.written.values():
                 variable._value = original
             raise
         finally:
+            tape_module.deferred_errors.clear()
             if self.symbolic:
                 dims.pop_env(self.shape_env)
             _active.pop()
