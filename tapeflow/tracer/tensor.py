@@ -255,6 +255,8 @@ def numpy_text(value: np.ndarray, is_repr: bool = False) -> str:
             text = repr(scalar) if is_repr else str(scalar)
     else:
         text = repr(value) if is_repr else str(value)
+        if is_repr and value.dtype.name == "bfloat16":  # ml_dtypes spells it dtype(bfloat16)
+            text = text.replace("dtype=dtype(bfloat16)", "dtype=bfloat16")
     return "\n" + text if "\n" in text else text
 
 
@@ -294,9 +296,16 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
         else:
             # tf.constant casts Python and numpy values to the requested dtype, but never
             # drops a fraction (TF: "Cannot convert 1.5 to EagerTensor of dtype int32").
-            np_dtype = np_dtype or default_dtype(value)
-            arr = np.array(value)
-            if arr.dtype.kind == "O":
+            try:
+                np_dtype = np_dtype or default_dtype(value)
+                arr = np.array(value)
+            except ValueError as e:
+                if "inhomogeneous" not in str(e):
+                    raise
+                # TF's words; a tf.ragged.constant holds rows of different lengths.
+                raise ValueError("Can't convert non-rectangular Python sequence to Tensor."
+                                 ) from None
+            if arr.dtype.kind == "O" and np_dtype != ops.core.STRING:
                 raise TypeError(f"constant: cannot convert {type(value).__name__} to a tensor")
             t = make_constant(np.array(to_array(value, np_dtype, op="constant")))
     if shape is not None:
