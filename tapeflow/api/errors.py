@@ -1,6 +1,24 @@
 """`tf.errors`: TensorFlow's error classes and status codes (tapeflow/ops/errors.py)."""
 
-from tapeflow.ops.errors import *  # noqa: F401,F403
+from tapeflow.ops.errors import (  # noqa: F401
+    ABORTED,
+    ALREADY_EXISTS,
+    CANCELLED,
+    DATA_LOSS,
+    DEADLINE_EXCEEDED,
+    FAILED_PRECONDITION,
+    INTERNAL,
+    INVALID_ARGUMENT,
+    NOT_FOUND,
+    OK,
+    OUT_OF_RANGE,
+    PERMISSION_DENIED,
+    RESOURCE_EXHAUSTED,
+    UNAUTHENTICATED,
+    UNAVAILABLE,
+    UNIMPLEMENTED,
+    UNKNOWN,
+)
 from tapeflow.ops.errors import (  # noqa: F401
     AbortedError,
     AlreadyExistsError,

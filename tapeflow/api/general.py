@@ -13,39 +13,42 @@ import re
 import numpy as np
 
 from tapeflow import ops
-from tapeflow.ops.core import InvalidArgumentError, OpTypeError, canonical_dtype, is_tracer
-from tapeflow.ops.dims import is_symbolic
-from tapeflow.tracer.tensor import convert_to_tensor, make_constant
+from tapeflow.ops.core import InvalidArgumentError, OpTypeError
+from tapeflow.ops.core import canonical_dtype as _canonical_dtype
+from tapeflow.ops.core import is_tracer as _is_tracer
+from tapeflow.ops.dims import is_symbolic as _is_symbolic
+from tapeflow.tracer.tensor import convert_to_tensor as _convert_to_tensor
+from tapeflow.tracer.tensor import make_constant as _make_constant
 
 
 def _as_tensor(x, op: str):
-    if is_tracer(x):
+    if _is_tracer(x):
         return x
     try:
-        return convert_to_tensor(x)
+        return _convert_to_tensor(x)
     except (TypeError, ValueError) as e:
         raise type(e)(f"{op}: {e}") from None
 
 
-def size(input, out_type=None, name=None):  # noqa: A002
+def size(input, out_type=None, name=None):
     """`tf.size`: the number of elements, an int32 scalar (int64 with `out_type`)."""
-    dtype = canonical_dtype(out_type) if out_type is not None else np.dtype(np.int32)
+    dtype = _canonical_dtype(out_type) if out_type is not None else np.dtype(np.int32)
     if dtype.kind not in "iu":
         raise OpTypeError(f"size: out_type must be an integer dtype, got {dtype.name}")
     x = _as_tensor(input, "size")
     shape = x.aval.shape
-    if is_symbolic(shape):
+    if _is_symbolic(shape):
         return ops.reduce_prod(ops.shape(x, out_type=dtype))
     n = 1
     for d in shape:
         n *= d
-    return make_constant(np.array(n, dtype=dtype))
+    return _make_constant(np.array(n, dtype=dtype))
 
 
-def rank(input, name=None):  # noqa: A002
+def rank(input, name=None):
     """`tf.rank`: the number of axes, an int32 scalar."""
     x = _as_tensor(input, "rank")
-    return make_constant(np.array(len(x.aval.shape), dtype=np.int32))
+    return _make_constant(np.array(len(x.aval.shape), dtype=np.int32))
 
 
 def executing_eagerly() -> bool:

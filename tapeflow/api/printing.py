@@ -17,16 +17,16 @@ import sys
 
 import numpy as np
 
-from tapeflow.ops.core import is_tracer
+from tapeflow.ops.core import is_tracer as _is_tracer
 
 
 def _scalar_text(x, dtype: np.dtype, quote: bool) -> str:
     if dtype.kind == "b":
         return "1" if x else "0"
     if dtype.kind == "f" or dtype.name == "bfloat16":
-        return "%g" % float(x)
+        return f"{float(x):g}"
     if dtype.kind == "c":
-        return f"({'%g' % x.real},{'%g' % x.imag})"
+        return f"({x.real:g},{x.imag:g})"
     if dtype.kind in "OSU":
         text = x.decode("utf-8", "backslashreplace") if isinstance(x, bytes) else str(x)
         return f'"{text}"' if quote else text
@@ -62,7 +62,7 @@ def _format_axis(value: np.ndarray, summarize: int, indent: int) -> str:
 def format_value(x, summarize: int = 3) -> str:
     """Any argument of tf.print: tensors as TF formats them, Python values as Python does
     (containers walked, so a tensor inside a list is formatted as a tensor)."""
-    if is_tracer(x):
+    if _is_tracer(x):
         return format_array(x._concrete(), summarize)
     if isinstance(x, np.ndarray):
         return format_array(x, summarize)
@@ -121,6 +121,6 @@ def print_(*inputs, output_stream=None, summarize=3, sep=" ", end="\n", name=Non
     from tapeflow.runtime import effects
 
     if effects.record_print(inputs, sep, end, summarize, stream):
-        return None
+        return
     write(render(inputs, sep, end, summarize), stream)
-    return None
+    return

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapeflow.ops.core import canonical_dtype, is_tracer
+from tapeflow.ops.core import canonical_dtype as _canonical_dtype
+from tapeflow.ops.core import is_tracer as _is_tracer
 from tapeflow.ops.errors import UnimplementedError
-from tapeflow.tracer.tensor import convert_to_tensor, make_constant
+from tapeflow.tracer.tensor import convert_to_tensor as _convert_to_tensor
+from tapeflow.tracer.tensor import make_constant as _make_constant
 
 
 def _call(op: str, func, inp, Tout, as_numpy: bool):
@@ -23,13 +25,14 @@ def _call(op: str, func, inp, Tout, as_numpy: bool):
         raise TypeError(f"{op}: func must be callable, got {type(func).__name__}")
     if active_trace() is not None:
         raise UnimplementedError(
-            f"tf.{op} inside a tapeflow.function: the Python function {getattr(func, '__name__', func)!r} "
+            f"tf.{op} inside a tapeflow.function: the Python function "
+            f"{getattr(func, '__name__', func)!r} "
             "would run only while tracing and its result be frozen into the graph. Call it "
             "outside the function, or run functions eagerly (tf.config.run_functions_eagerly)")
     inputs = list(inp) if isinstance(inp, list | tuple) else [inp]
     args = []
     for i, x in enumerate(inputs):
-        t = x if is_tracer(x) else convert_to_tensor(x)
+        t = x if _is_tracer(x) else _convert_to_tensor(x)
         args.append(np.array(t._concrete()) if as_numpy else t)
     result = func(*args)
     if Tout is None:
@@ -42,16 +45,16 @@ def _call(op: str, func, inp, Tout, as_numpy: bool):
         raise ValueError(f"{op}: func returned {len(results)} values, Tout names {len(touts)}")
     out = []
     for k, (r, dt) in enumerate(zip(results, touts)):
-        dtype = canonical_dtype(dt)
-        if is_tracer(r) or isinstance(r, np.ndarray | np.generic):
+        dtype = _canonical_dtype(dt)
+        if _is_tracer(r) or isinstance(r, np.ndarray | np.generic):
             # Arrays and tensors keep their dtype: it must be Tout's, as in TF.
-            t = r if is_tracer(r) else convert_to_tensor(np.asarray(r))
+            t = r if _is_tracer(r) else _convert_to_tensor(np.asarray(r))
             if t.aval.dtype != dtype:
                 raise TypeError(f"{op}: result {k} of func has dtype {t.dtype.name}, Tout "
                                 f"says {np.dtype(dtype).name}")
-            out.append(make_constant(np.array(t._concrete())))
+            out.append(_make_constant(np.array(t._concrete())))
         else:  # Python values take Tout's dtype (refused where it would lose information)
-            out.append(convert_to_tensor(r, dtype=dtype))
+            out.append(_convert_to_tensor(r, dtype=dtype))
     return out[0] if single else out
 
 

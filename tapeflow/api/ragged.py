@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapeflow.ops.core import InvalidArgumentError, default_dtype, to_array
-from tapeflow.tracer.dtypes import as_dtype, from_numpy
-from tapeflow.tracer.tensor import Tensor, make_constant
+from tapeflow.ops.core import InvalidArgumentError
+from tapeflow.ops.core import default_dtype as _default_dtype
+from tapeflow.ops.core import to_array as _to_array
+from tapeflow.tracer.dtypes import as_dtype as _as_dtype
+from tapeflow.tracer.dtypes import from_numpy as _from_numpy
+from tapeflow.tracer.tensor import Tensor
+from tapeflow.tracer.tensor import make_constant as _make_constant
 from tapeflow.tracer.tensor_shape import TensorShape
 
 
@@ -62,7 +66,7 @@ class RaggedTensor:
 
     @property
     def flat_values(self) -> Tensor:
-        return make_constant(self._flat.copy())
+        return _make_constant(self._flat.copy())
 
     @property
     def values(self):
@@ -73,7 +77,7 @@ class RaggedTensor:
 
     @property
     def row_splits(self) -> Tensor:
-        return make_constant(self._splits[0].copy())
+        return _make_constant(self._splits[0].copy())
 
     @property
     def ragged_rank(self) -> int:
@@ -81,7 +85,7 @@ class RaggedTensor:
 
     @property
     def dtype(self):
-        return from_numpy(self._flat.dtype)
+        return _from_numpy(self._flat.dtype)
 
     @property
     def shape(self) -> TensorShape:
@@ -92,16 +96,16 @@ class RaggedTensor:
         return int(self._splits[0].size - 1)
 
     def nrows(self, out_type=None) -> Tensor:
-        return make_constant(np.array(self.nrows_int(), dtype=np.int64))
+        return _make_constant(np.array(self.nrows_int(), dtype=np.int64))
 
     def row_lengths(self, axis: int = 1) -> Tensor:
         if axis != 1:
             raise NotImplementedError("row_lengths: only axis=1 is supported")
-        return make_constant(np.diff(self._splits[0]))
+        return _make_constant(np.diff(self._splits[0]))
 
     def value_rowids(self) -> Tensor:
         lengths = np.diff(self._splits[0])
-        return make_constant(np.repeat(np.arange(lengths.size, dtype=np.int64), lengths))
+        return _make_constant(np.repeat(np.arange(lengths.size, dtype=np.int64), lengths))
 
     def to_list(self) -> list:
         return _to_list(self._flat, self._splits)
@@ -134,9 +138,9 @@ class RaggedTensor:
             fill = default_value
         out = np.full(dense_shape, fill, dtype=self._flat.dtype)
         _fill_dense(out, self._flat, self._splits)
-        return make_constant(out)
+        return _make_constant(out)
 
-    def with_flat_values(self, new_values) -> "RaggedTensor":
+    def with_flat_values(self, new_values) -> RaggedTensor:
         flat = np.asarray(new_values)
         if flat.shape[:1] != self._flat.shape[:1]:
             raise ValueError(f"with_flat_values: {flat.shape[0]} values for "
@@ -152,7 +156,7 @@ class RaggedTensor:
                                            f"[0, {n})")
             s = self._splits[0]
             if len(self._splits) == 1:
-                return make_constant(self._flat[s[i]:s[i + 1]].copy())
+                return _make_constant(self._flat[s[i]:s[i + 1]].copy())
             return constant(self.to_list()[i], dtype=self.dtype)
         raise TypeError("RaggedTensor indexing takes a row index (an int)")
 
@@ -220,9 +224,9 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None,
     depth, leaves = _depth_and_leaves(pylist)
     if depth < 2:
         raise ValueError(f"ragged.constant: expected a nested list (rank >= 2), got rank {depth}")
-    np_dtype = (np.dtype(as_dtype(dtype).as_numpy_dtype) if dtype is not None
-                else default_dtype(leaves if leaves else [0.0]))
-    flat = to_array(leaves, np_dtype, op="ragged.constant")
+    np_dtype = (np.dtype(_as_dtype(dtype).as_numpy_dtype) if dtype is not None
+                else _default_dtype(leaves if leaves else [0.0]))
+    flat = _to_array(leaves, np_dtype, op="ragged.constant")
     splits = []
     level = [pylist]
     for _ in range(depth - 1):

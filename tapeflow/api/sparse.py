@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapeflow.ops.core import InvalidArgumentError, OpTypeError, is_tracer
-from tapeflow.tracer.dtypes import from_numpy
-from tapeflow.tracer.tensor import Tensor, convert_to_tensor, make_constant
+from tapeflow.ops.core import InvalidArgumentError, OpTypeError
+from tapeflow.ops.core import is_tracer as _is_tracer
+from tapeflow.tracer.dtypes import from_numpy as _from_numpy
+from tapeflow.tracer.tensor import Tensor
+from tapeflow.tracer.tensor import convert_to_tensor as _convert_to_tensor
+from tapeflow.tracer.tensor import make_constant as _make_constant
 from tapeflow.tracer.tensor_shape import TensorShape
 
 
 def _array(x, dtype=None) -> np.ndarray:
-    t = x if is_tracer(x) else convert_to_tensor(x, dtype=dtype)
+    t = x if _is_tracer(x) else _convert_to_tensor(x, dtype=dtype)
     return np.asarray(t._concrete())
 
 
@@ -21,7 +24,7 @@ class SparseTensor:
     """`tf.SparseTensor(indices, values, dense_shape)`."""
 
     def __init__(self, indices, values, dense_shape):
-        idx = np.asarray(_array(indices, np.int64) if not is_tracer(indices) else
+        idx = np.asarray(_array(indices, np.int64) if not _is_tracer(indices) else
                          indices._concrete())
         if idx.size == 0:
             idx = idx.reshape(0, len(np.ravel(_array(dense_shape, np.int64))))
@@ -47,15 +50,15 @@ class SparseTensor:
 
     @property
     def indices(self) -> Tensor:
-        return make_constant(self._indices.copy())
+        return _make_constant(self._indices.copy())
 
     @property
     def values(self) -> Tensor:
-        return make_constant(self._values.copy())
+        return _make_constant(self._values.copy())
 
     @property
     def dense_shape(self) -> Tensor:
-        return make_constant(self._dense_shape.copy())
+        return _make_constant(self._dense_shape.copy())
 
     @property
     def shape(self) -> TensorShape:
@@ -63,7 +66,7 @@ class SparseTensor:
 
     @property
     def dtype(self):
-        return from_numpy(self._values.dtype)
+        return _from_numpy(self._values.dtype)
 
     def __repr__(self) -> str:
         return (f"SparseTensor(indices={self.indices}, values={self.values}, "
@@ -85,19 +88,19 @@ def to_dense(sp_input, default_value=None, validate_indices=True, name=None) -> 
             raise InvalidArgumentError("sparse.to_dense: indices repeat")
     if len(sp_input._indices):
         out[tuple(sp_input._indices.T)] = sp_input._values
-    return make_constant(out)
+    return _make_constant(out)
 
 
 def from_dense(tensor, name=None) -> SparseTensor:
     """The non-zero entries of a dense tensor, in row-major order."""
     arr = _array(tensor)
     idx = np.argwhere(arr != 0).astype(np.int64)
-    return SparseTensor(idx, make_constant(arr[tuple(idx.T)] if idx.size else
+    return SparseTensor(idx, _make_constant(arr[tuple(idx.T)] if idx.size else
                                            np.zeros(0, arr.dtype)), arr.shape)
 
 
 def reorder(sp_input, name=None) -> SparseTensor:
     """The same entries with indices in row-major order."""
     order = np.lexsort(sp_input._indices.T[::-1])
-    return SparseTensor(sp_input._indices[order], make_constant(sp_input._values[order]),
+    return SparseTensor(sp_input._indices[order], _make_constant(sp_input._values[order]),
                         sp_input._dense_shape)

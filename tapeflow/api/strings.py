@@ -12,26 +12,30 @@ import re
 
 import numpy as np
 
-from tapeflow.ops.core import STRING, OpTypeError, canonical_dtype, dtype_name, is_tracer
+from tapeflow.ops.core import STRING, OpTypeError
+from tapeflow.ops.core import canonical_dtype as _canonical_dtype
+from tapeflow.ops.core import dtype_name as _dtype_name
+from tapeflow.ops.core import is_tracer as _is_tracer
 from tapeflow.ops.errors import InvalidArgumentError
-from tapeflow.tracer.tensor import convert_to_tensor, make_constant
+from tapeflow.tracer.tensor import convert_to_tensor as _convert_to_tensor
+from tapeflow.tracer.tensor import make_constant as _make_constant
 
 _UNITS = ("BYTE", "UTF8_CHAR")
 
 
 def _text(x, op: str, arg: str = "input") -> np.ndarray:
     """The bytes array of a string tensor argument (or Python text), checked."""
-    if isinstance(x, str | bytes) or (isinstance(x, list | tuple) and not is_tracer(x)):
-        x = convert_to_tensor(x)
-    if not is_tracer(x):
+    if isinstance(x, str | bytes) or (isinstance(x, list | tuple) and not _is_tracer(x)):
+        x = _convert_to_tensor(x)
+    if not _is_tracer(x):
         arr = np.asarray(x)
         if arr.dtype.kind not in "USO":
             raise OpTypeError(f"strings.{op}: {arg} must be a string tensor, got "
                               f"{type(x).__name__} of dtype {arr.dtype.name}")
-        x = convert_to_tensor(arr)
+        x = _convert_to_tensor(arr)
     if x.aval.dtype != STRING:
         raise OpTypeError(f"strings.{op}: {arg} must be a string tensor, got "
-                          f"{dtype_name(x.aval.dtype)}{list(x.aval.shape)}")
+                          f"{_dtype_name(x.aval.dtype)}{list(x.aval.shape)}")
     _refuse_traced(x, op, arg)
     return x._concrete()
 
@@ -63,30 +67,30 @@ def _decode(b: bytes, op: str) -> str:
         raise InvalidArgumentError(f"strings.{op}: {b!r:.40} is not valid UTF-8") from None
 
 
-def length(input, unit="BYTE", name=None):  # noqa: A002
+def length(input, unit="BYTE", name=None):
     """The length of each string, in bytes or (unit='UTF8_CHAR') in characters."""
     if unit not in _UNITS:
         raise ValueError(f"strings.length: unit must be one of {_UNITS}, got {unit!r}")
     arr = _text(input, "length")
     count = len if unit == "BYTE" else (lambda b: len(_decode(b, "length")))
-    return make_constant(_map(arr, count, np.int32))
+    return _make_constant(_map(arr, count, np.int32))
 
 
-def upper(input, encoding="", name=None):  # noqa: A002
+def upper(input, encoding="", name=None):
     arr = _text(input, "upper")
-    return make_constant(_map(arr, lambda b: _decode(b, "upper").upper().encode()
+    return _make_constant(_map(arr, lambda b: _decode(b, "upper").upper().encode()
                               if encoding else b.upper()))
 
 
-def lower(input, encoding="", name=None):  # noqa: A002
+def lower(input, encoding="", name=None):
     arr = _text(input, "lower")
-    return make_constant(_map(arr, lambda b: _decode(b, "lower").lower().encode()
+    return _make_constant(_map(arr, lambda b: _decode(b, "lower").lower().encode()
                               if encoding else b.lower()))
 
 
-def strip(input, name=None):  # noqa: A002
+def strip(input, name=None):
     """Leading and trailing whitespace removed."""
-    return make_constant(_map(_text(input, "strip"), bytes.strip))
+    return _make_constant(_map(_text(input, "strip"), bytes.strip))
 
 
 def join(inputs, separator="", name=None):
@@ -99,7 +103,7 @@ def join(inputs, separator="", name=None):
     out = np.empty(arrays[0].shape, dtype=object)
     for index in np.ndindex(out.shape):
         out[index] = sep.join(a[index] for a in arrays)
-    return make_constant(out)
+    return _make_constant(out)
 
 
 def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
@@ -111,7 +115,7 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
         out[()] = sep.join(arr.flat)
         if keepdims:
             out = out.reshape((1,) * arr.ndim)
-        return make_constant(out)
+        return _make_constant(out)
     axis = int(axis)
     if not -arr.ndim <= axis < arr.ndim:
         raise InvalidArgumentError(f"strings.reduce_join: axis {axis} is out of range for "
@@ -122,10 +126,10 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
         out[index] = sep.join(moved[index])
     if keepdims:
         out = np.expand_dims(out, axis)
-    return make_constant(out)
+    return _make_constant(out)
 
 
-def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002
+def split(input, sep=None, maxsplit=-1, name=None):
     """Split each string at `sep` (runs of whitespace when None): a vector for a scalar
     input, a RaggedTensor with one row per string for a vector."""
     from tapeflow.api.ragged import RaggedTensor
@@ -142,14 +146,14 @@ def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002
         return b.split(sep, maxsplit) if maxsplit >= 0 else b.split(sep)
 
     if arr.ndim == 0:
-        return make_constant(np.array(parts(arr[()]) + [], dtype=object).reshape(-1))
+        return _make_constant(np.array(parts(arr[()]) + [], dtype=object).reshape(-1))
     rows = [parts(b) for b in arr]
     flat = np.empty(sum(len(r) for r in rows), dtype=object)
     flat[:] = [p for r in rows for p in r]
     return RaggedTensor.from_row_lengths(flat, [len(r) for r in rows])
 
 
-def bytes_split(input, name=None):  # noqa: A002
+def bytes_split(input, name=None):
     """Each string as a vector of one-byte strings (a RaggedTensor for a vector input)."""
     from tapeflow.api.ragged import RaggedTensor
 
@@ -157,14 +161,14 @@ def bytes_split(input, name=None):  # noqa: A002
     if arr.ndim == 0:
         out = np.empty(len(arr[()]), dtype=object)
         out[:] = [bytes([c]) for c in arr[()]]
-        return make_constant(out)
+        return _make_constant(out)
     rows = [[bytes([c]) for c in b] for b in arr.reshape(-1)]
     flat = np.empty(sum(len(r) for r in rows), dtype=object)
     flat[:] = [p for r in rows for p in r]
     return RaggedTensor.from_row_lengths(flat, [len(r) for r in rows])
 
 
-def unicode_split(input, input_encoding="UTF-8", errors="replace", name=None):  # noqa: A002
+def unicode_split(input, input_encoding="UTF-8", errors="replace", name=None):
     """Each string as a vector of its characters (each UTF-8 encoded)."""
     from tapeflow.api.ragged import RaggedTensor
 
@@ -173,30 +177,30 @@ def unicode_split(input, input_encoding="UTF-8", errors="replace", name=None):  
     if arr.ndim == 0:
         out = np.empty(len(chars[0]), dtype=object)
         out[:] = chars[0]
-        return make_constant(out)
+        return _make_constant(out)
     flat = np.empty(sum(len(r) for r in chars), dtype=object)
     flat[:] = [p for r in chars for p in r]
     return RaggedTensor.from_row_lengths(flat, [len(r) for r in chars])
 
 
-def unicode_decode(input, input_encoding="UTF-8", errors="replace", name=None):  # noqa: A002
+def unicode_decode(input, input_encoding="UTF-8", errors="replace", name=None):
     """Each string as a vector of its code points (int32)."""
     from tapeflow.api.ragged import RaggedTensor
 
     arr = _text(input, "unicode_decode")
     codes = [[ord(c) for c in _decode(b, "unicode_decode")] for b in arr.reshape(-1)]
     if arr.ndim == 0:
-        return make_constant(np.array(codes[0], dtype=np.int32))
+        return _make_constant(np.array(codes[0], dtype=np.int32))
     return RaggedTensor.from_row_lengths(
         np.array([c for r in codes for c in r], dtype=np.int32), [len(r) for r in codes])
 
 
 def to_number(string_tensor, out_type=np.float32, name=None):
     """Each string parsed as a number of `out_type` (float32 by default)."""
-    dtype = canonical_dtype(out_type)
+    dtype = _canonical_dtype(out_type)
     if dtype.kind not in "fiu":
         raise OpTypeError(f"strings.to_number: out_type must be a float or integer dtype, "
-                          f"got {dtype_name(dtype)}")
+                          f"got {_dtype_name(dtype)}")
     arr = _text(string_tensor, "to_number", "string_tensor")
     parse = float if dtype.kind == "f" else int
 
@@ -205,17 +209,17 @@ def to_number(string_tensor, out_type=np.float32, name=None):
             return parse(b.decode("utf-8").strip())
         except (ValueError, UnicodeDecodeError):
             raise InvalidArgumentError(
-                f"StringToNumberOp could not correctly convert string: {b.decode('utf-8', 'replace')}"
-            ) from None
+                "StringToNumberOp could not correctly convert string: "
+                f"{b.decode('utf-8', 'replace')}") from None
 
-    return make_constant(_map(arr, convert).astype(dtype))
+    return _make_constant(_map(arr, convert).astype(dtype))
 
 
 def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",
-              name=None):  # noqa: A002
+              name=None):
     """Numbers (or bools) as strings, formatted as TensorFlow's AsString: floats with six
     decimals unless `precision`, `scientific` or `shortest` say otherwise."""
-    x = convert_to_tensor(input) if not is_tracer(input) else input
+    x = _convert_to_tensor(input) if not _is_tracer(input) else input
     if x.aval.dtype == STRING:
         raise OpTypeError("strings.as_string: input is already a string tensor")
     _refuse_traced(x, "as_string", "input")
@@ -236,10 +240,10 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
             text = format(v.item() if hasattr(v, "item") else v, spec)
         return format(text, width_spec).encode() if width_spec else text.encode()
 
-    return make_constant(_map(arr, fmt))
+    return _make_constant(_map(arr, fmt))
 
 
-def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A002
+def substr(input, pos, len, unit="BYTE", name=None):
     """`len` bytes (or characters) of each string from `pos` (negative counts from the end)."""
     if unit not in _UNITS:
         raise ValueError(f"strings.substr: unit must be one of {_UNITS}, got {unit!r}")
@@ -256,10 +260,10 @@ def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A002
         part = s[start:start + n]
         return part if unit == "BYTE" else part.encode()
 
-    return make_constant(_map(arr, cut))
+    return _make_constant(_map(arr, cut))
 
 
-def regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # noqa: A002
+def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
     """Matches of `pattern` replaced by `rewrite` (`\\1` for groups, as RE2's)."""
     arr = _text(input, "regex_replace")
     try:
@@ -269,10 +273,10 @@ def regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # n
             from None
     repl = rewrite.encode() if isinstance(rewrite, str) else rewrite
     count = 0 if replace_global else 1
-    return make_constant(_map(arr, lambda b: compiled.sub(repl, b, count=count)))
+    return _make_constant(_map(arr, lambda b: compiled.sub(repl, b, count=count)))
 
 
-def regex_full_match(input, pattern, name=None):  # noqa: A002
+def regex_full_match(input, pattern, name=None):
     arr = _text(input, "regex_full_match")
     compiled = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
-    return make_constant(_map(arr, lambda b: compiled.fullmatch(b) is not None, np.bool_))
+    return _make_constant(_map(arr, lambda b: compiled.fullmatch(b) is not None, np.bool_))

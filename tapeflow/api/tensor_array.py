@@ -12,9 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from tapeflow import ops
-from tapeflow.ops.core import InvalidArgumentError, OpTypeError, canonical_dtype, is_tracer
-from tapeflow.tracer.dtypes import from_numpy
-from tapeflow.tracer.tensor import convert_to_tensor, make_constant
+from tapeflow.ops.core import InvalidArgumentError, OpTypeError
+from tapeflow.ops.core import canonical_dtype as _canonical_dtype
+from tapeflow.ops.core import is_tracer as _is_tracer
+from tapeflow.tracer.dtypes import from_numpy as _from_numpy
+from tapeflow.tracer.tensor import convert_to_tensor as _convert_to_tensor
+from tapeflow.tracer.tensor import make_constant as _make_constant
 from tapeflow.tracer.tensor_shape import TensorShape
 
 
@@ -24,7 +27,7 @@ class TensorArray:
     def __init__(self, dtype, size=None, dynamic_size=None, clear_after_read=None,
                  tensor_array_name=None, handle=None, flow=None, infer_shape=True,
                  element_shape=None, colocate_with_first_write_call=True, name=None):
-        self._dtype = canonical_dtype(dtype)
+        self._dtype = _canonical_dtype(dtype)
         n = 0 if size is None else _index(size, "size")
         if n < 0:
             raise ValueError(f"TensorArray: size must be >= 0, got {n}")
@@ -37,7 +40,7 @@ class TensorArray:
 
     @property
     def dtype(self):
-        return from_numpy(self._dtype)
+        return _from_numpy(self._dtype)
 
     @property
     def dynamic_size(self) -> bool:
@@ -48,10 +51,10 @@ class TensorArray:
         return TensorShape(self._element_shape)
 
     def size(self, name=None):
-        return make_constant(np.array(len(self._items), dtype=np.int32))
+        return _make_constant(np.array(len(self._items), dtype=np.int32))
 
     def _checked(self, value, op: str):
-        t = value if is_tracer(value) else convert_to_tensor(value, dtype=self._dtype)
+        t = value if _is_tracer(value) else _convert_to_tensor(value, dtype=self._dtype)
         if t.aval.dtype != self._dtype:
             raise OpTypeError(f"TensorArray.{op}: value has dtype {t.dtype.name}, the array "
                               f"holds {np.dtype(self._dtype).name}")
@@ -69,7 +72,7 @@ class TensorArray:
         if self._infer_shape:
             self._element_shape = tuple(t.shape)
 
-    def write(self, index, value, name=None) -> "TensorArray":
+    def write(self, index, value, name=None) -> TensorArray:
         i = _index(index, "write")
         t = self._checked(value, "write")
         if i < 0:
@@ -107,7 +110,7 @@ class TensorArray:
         if self._element_shape is None or None in self._element_shape:
             raise InvalidArgumentError("TensorArray.read: the element was never written and "
                                        "its shape is unknown")
-        return make_constant(np.zeros(self._element_shape, dtype=self._dtype))
+        return _make_constant(np.zeros(self._element_shape, dtype=self._dtype))
 
     def stack(self, name=None):
         """The elements stacked along a new first axis (a zero-length array when empty)."""
@@ -116,11 +119,11 @@ class TensorArray:
             if None in shape:
                 raise InvalidArgumentError("TensorArray.stack: empty array of unknown "
                                            "element shape")
-            return make_constant(np.zeros(shape, dtype=self._dtype))
+            return _make_constant(np.zeros(shape, dtype=self._dtype))
         return ops.stack([self._element(i, "stack") for i in range(len(self._items))])
 
     def gather(self, indices, name=None):
-        idx = [int(i) for i in np.ravel(indices._concrete() if is_tracer(indices) else indices)]
+        idx = [int(i) for i in np.ravel(indices._concrete() if _is_tracer(indices) else indices)]
         return ops.stack([self._element(i, "gather") for i in idx])
 
     def concat(self, name=None):
@@ -136,8 +139,8 @@ class TensorArray:
                                        "cleared (clear_after_read=True)")
         return self._zeros() if t is None else t
 
-    def unstack(self, value, name=None) -> "TensorArray":
-        t = value if is_tracer(value) else convert_to_tensor(value, dtype=self._dtype)
+    def unstack(self, value, name=None) -> TensorArray:
+        t = value if _is_tracer(value) else _convert_to_tensor(value, dtype=self._dtype)
         if not t.shape:
             raise ValueError("TensorArray.unstack: value must have at least one axis")
         n = t.shape[0]
@@ -150,9 +153,9 @@ class TensorArray:
             self._infer(parts[0])
         return self
 
-    def scatter(self, indices, value, name=None) -> "TensorArray":
-        t = value if is_tracer(value) else convert_to_tensor(value, dtype=self._dtype)
-        idx = [int(i) for i in np.ravel(indices._concrete() if is_tracer(indices) else indices)]
+    def scatter(self, indices, value, name=None) -> TensorArray:
+        t = value if _is_tracer(value) else _convert_to_tensor(value, dtype=self._dtype)
+        idx = [int(i) for i in np.ravel(indices._concrete() if _is_tracer(indices) else indices)]
         for i, part in zip(idx, ops.unstack(t)):
             self.write(i, part)
         return self
@@ -168,7 +171,7 @@ _READ = object()  # marks an element read and cleared (clear_after_read)
 
 
 def _index(i, op: str) -> int:
-    if is_tracer(i):
+    if _is_tracer(i):
         if i.aval.dtype.kind not in "iu" or i.aval.shape != ():
             raise TypeError(f"TensorArray.{op}: index must be an integer scalar, got "
                             f"{i.dtype.name}{list(i.shape)}")

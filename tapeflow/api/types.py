@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import types as _types
-from typing import Union
 
 import numpy as np
 
@@ -12,8 +11,8 @@ from tapeflow.runtime.function import Function
 from tapeflow.tracer.tensor import Tensor
 from tapeflow.tracer.variable import Variable
 
-TensorLike = Union[Tensor, Variable, np.ndarray, np.generic, int, float, bool, str, bytes,
-                   complex, list, tuple]
+TensorLike = (Tensor | Variable | np.ndarray | np.generic | int | float | bool | str | bytes
+              | complex | list | tuple)
 
 experimental = _types.SimpleNamespace(
     TensorLike=TensorLike,

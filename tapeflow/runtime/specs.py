@@ -237,9 +237,9 @@ def check_call(name: str, expected: list, paths: list) -> list:
     for (path, leaf), (_, want) in zip(paths, expected):
         if want[0] != "tensor":
             if sig.leaf_spec(leaf) != want:
-                raise TypeError(
-                    f"ConcreteFunction {name}: argument {path} is {sig.describe_spec(sig.leaf_spec(leaf))}"
-                    f", it was traced with {sig.describe_spec(want)}")
+                got = sig.describe_spec(sig.leaf_spec(leaf))
+                raise TypeError(f"ConcreteFunction {name}: argument {path} is {got}, it was "
+                                f"traced with {sig.describe_spec(want)}")
             continue
         _, shape, dtype = want
         if isinstance(leaf, Tensor):

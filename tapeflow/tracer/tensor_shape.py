@@ -104,7 +104,7 @@ class TensorShape(tuple):
         if not self.is_compatible_with(other):
             raise ValueError(f"Shapes {self} and {as_shape(other)} are incompatible")
 
-    def merge_with(self, other) -> "TensorShape":
+    def merge_with(self, other) -> TensorShape:
         """The shape holding what both know; ValueError when they disagree."""
         other = as_shape(other)
         if self._unknown_rank:
@@ -116,7 +116,7 @@ class TensorShape(tuple):
         return TensorShape([a if a is not None else b
                             for a, b in zip(tuple.__iter__(self), tuple.__iter__(other))])
 
-    def most_specific_compatible_shape(self, other) -> "TensorShape":
+    def most_specific_compatible_shape(self, other) -> TensorShape:
         """The most specific shape compatible with both (sizes that differ become None)."""
         other = as_shape(other)
         if self._unknown_rank or other._unknown_rank or self.rank != other.rank:
@@ -124,13 +124,13 @@ class TensorShape(tuple):
         return TensorShape([a if a == b else None
                             for a, b in zip(tuple.__iter__(self), tuple.__iter__(other))])
 
-    def concatenate(self, other) -> "TensorShape":
+    def concatenate(self, other) -> TensorShape:
         other = as_shape(other)
         if self._unknown_rank or other._unknown_rank:
             return TensorShape(None)
         return TensorShape(tuple(tuple.__iter__(self)) + tuple(tuple.__iter__(other)))
 
-    def with_rank(self, rank: int) -> "TensorShape":
+    def with_rank(self, rank: int) -> TensorShape:
         shape = self.merge_with(unknown_shape(rank))
         return shape
 
