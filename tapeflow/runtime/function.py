@@ -297,6 +297,7 @@ class Function:
         trace = Trace(allow_new_variables=allow_new_variables,
                       symbolic=any(dims.is_symbolic(t.aval.shape) for _, t in arg_inputs),
                       values_unknown=from_specs)
+        trace.input_paths = {t._var: p for p, t in arg_inputs}
         bound = self._signature.bind_partial()
         bound.arguments.update(call_args)
         outer_tapes = list(tape_module._recording)

@@ -9,6 +9,7 @@ become graph outputs. A trace that raises restores every variable it assigned.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +104,9 @@ class Trace:
     # A trace from TensorSpecs alone: its values are stand-ins, so Python may not read them.
     values_unknown: bool = False
     created_variables: int = 0  # Variables the function created while this trace ran
+    # Graph names of printed values ("x:0", "add_1:0"), as TF names a graph's tensors.
+    graph_names: dict = field(default_factory=dict)
+    input_paths: dict = field(default_factory=dict)  # input Var -> argument path
 
     # ---- hooks installed while the function runs --------------------------------------------
 
@@ -138,6 +142,26 @@ class Trace:
             )
         self.created_variables += 1
 
+    def _graph_name(self, tensor) -> str | None:
+        """The name TF would give `tensor` in the graph being traced ("x:0" for the argument
+        x, "add:0", "add_1:0" for op results), or None for a value that is not the graph's
+        (a constant, an eager value)."""
+        var = tensor._var
+        if var not in self.recorder._watched:
+            return None
+        name = self.graph_names.get(var)
+        if name is None:
+            if var in self.input_paths:
+                base = re.sub(r"\W.*", "", self.input_paths[var]) or "input"
+            else:
+                eqn = next((e for e in self.recorder._eqns if var in e.outputs), None)
+                base = eqn.prim.name if eqn is not None else "ReadVariableOp"
+            taken = sum(1 for n in self.graph_names.values() if n.rsplit(":", 1)[0] == base
+                        or n.startswith(base + "_"))
+            name = f"{base}_{taken}:0" if taken else f"{base}:0"
+            self.graph_names[var] = name
+        return name
+
     def _raise_deferred(self, result) -> None:
         """An op error deferred during the trace (tape.deferred_errors) whose value the
         function's effects use after all: raised now, as TF raises it when it runs."""
@@ -160,6 +184,8 @@ class Trace:
             self.recorder._watched.add(t._var)
             self.recorder._values.setdefault(t._var, t)
         previous_value_hook = tensor_module.python_value_hook
+        previous_name_hook = tensor_module.graph_name_hook
+        tensor_module.graph_name_hook = self._graph_name
         previous_write_hook = variable_module.write_hook
         tensor_module.python_value_hook = self._observe
         variable_module.write_hook = self._assign
@@ -186,6 +212,7 @@ class Trace:
             variable_module.creation_hooks.remove(self._created)
             variable_module.write_hook = previous_write_hook
             tensor_module.python_value_hook = previous_value_hook
+            tensor_module.graph_name_hook = previous_name_hook
 
 
 @dataclass

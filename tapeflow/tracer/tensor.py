@@ -193,6 +193,10 @@ def _eager_python_value(tensor, kind):
 
 python_value_hook = _eager_python_value
 
+# While a function is traced: tensor -> its graph name ("x:0") when it is a value of the
+# graph being built (printed as TF prints a graph tensor), else None. Eagerly: None.
+graph_name_hook = None
+
 
 def _python_value(tensor, kind: str):
     value = python_value_hook(tensor, kind)
@@ -236,10 +240,16 @@ class Tensor(TensorOperators):
         return value
 
     def __repr__(self) -> str:
+        name = graph_name_hook(self) if graph_name_hook is not None else None
+        if name is not None:  # a value of the graph being traced: no value to show, as TF
+            return f"<tf.Tensor '{name}' shape={self.shape} dtype={self.dtype.name}>"
         return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
                 f"numpy={numpy_text(self._value, is_repr=True)}>")
 
     def __str__(self) -> str:
+        name = graph_name_hook(self) if graph_name_hook is not None else None
+        if name is not None:
+            return f'Tensor("{name}", shape={self.shape}, dtype={self.dtype.name})'
         return (f"tf.Tensor({numpy_text(self._value)}, shape={self.shape}, "
                 f"dtype={self.dtype.name})")
 

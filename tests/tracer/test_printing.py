@@ -65,3 +65,32 @@ def test_shape_prints_like_a_tuple_and_reprs_as_tensorshape():
     assert repr(t.shape) == "TensorShape([2, 3])"
     assert str(tf.zeros(4).shape) == "(4,)"
     assert str(tf.constant(1.0).shape) == "()"
+
+
+def test_inside_a_trace_graph_values_print_as_graph_tensors(capsys):
+    @tf.function(backend="interpreter")
+    def double(a):
+        print("Tracing with", a)
+        b = a + a
+        print(repr(b))
+        print(tf.constant(1.0))  # a constant of the trace still has its value
+        return b
+
+    assert double(tf.constant(1)).numpy() == 2
+    assert capsys.readouterr().out == (
+        'Tracing with Tensor("a:0", shape=(), dtype=int32)\n'
+        "<tf.Tensor 'add:0' shape=() dtype=int32>\n"
+        "tf.Tensor(1.0, shape=(), dtype=float32)\n"
+    )
+    double(tf.constant(5))  # no trace, no print
+    assert capsys.readouterr().out == ""
+
+
+def test_a_none_size_prints_as_none_while_tracing(capsys):
+    @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)], backend="interpreter")
+    def f(x):
+        print(x)
+        return x
+
+    f(tf.zeros((3, 2)))
+    assert capsys.readouterr().out == 'Tensor("x:0", shape=(None, 2), dtype=float32)\n'
