@@ -15,7 +15,6 @@ from tapeflow.api import (
     dtypes,
     errors,
     io,
-    keras,
     linalg,
     math,
     nn,
@@ -134,6 +133,8 @@ from tapeflow.tracer.tensor_shape import TensorShape
 from tapeflow.tracer.variable import Variable
 from tapeflow.runtime.function import Function, RetraceWarning, function
 from tapeflow.runtime.signature import TensorSpec
+from tapeflow.ops.clip import clip_by_global_norm, clip_by_norm
+from tapeflow import keras
 
 from tapeflow.api.general import device, executing_eagerly, init_scope, rank, size
 from tapeflow.api.printing import print_ as print  # noqa: A001 - TensorFlow's name
