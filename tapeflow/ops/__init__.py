@@ -70,6 +70,7 @@ from tapeflow.ops.mathops import (
     erf,
     expm1,
     floor,
+    logical_xor,
     round,
     sinh,
 )
@@ -82,10 +83,22 @@ from tapeflow.ops.reductions import (
     reduce_mean,
     reduce_min,
     reduce_prod,
+    reduce_std,
     reduce_sum,
+    reduce_variance,
 )
 from tapeflow.ops.linalg import matmul, tensordot
 from tapeflow.ops.ranges import eye, linspace, meshgrid, one_hot
+from tapeflow.ops.sorting import argmax, argmin, argsort, sort, top_k
+from tapeflow.ops.scans import cumprod, cumsum
+from tapeflow.ops.layout import pad, reverse, roll, slice, split
+from tapeflow.ops.scatter import (
+    gather_nd,
+    scatter_nd,
+    tensor_scatter_nd_add,
+    tensor_scatter_nd_sub,
+    tensor_scatter_nd_update,
+)
 from tapeflow.ops.nn import (
     elu,
     gelu,
