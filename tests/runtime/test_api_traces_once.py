@@ -152,6 +152,27 @@ ROWS: dict[str, Row] = {
     "linspace": Row([floats(()), floats((), 3.0, 4.0)], lambda a, b: tf.linspace(a, b, 5)),
     "meshgrid": Row([floats((3,)), floats((2,))], lambda a, b: tf.meshgrid(a, b)),
     "one_hot": Row([ints((5,), 0, 4)], lambda i: tf.one_hot(i, 4)),
+    # ops/sorting.py, scans.py, layout.py, scatter.py: indices are checked in the kernel.
+    **{p: unary(p) for p in [
+        "argmax", "argmin", "argsort", "sort", "cumsum", "math.cumprod",
+        "math.reduce_std", "math.reduce_variance",
+    ]},
+    "nn.top_k": Row([X], lambda x: tf.math.top_k(x, 2)),
+    "math.logical_xor": Row([bools((3, 4)), bools((3, 4))], tf.math.logical_xor),
+    "pad": Row([X], lambda x: tf.pad(x, [[1, 0], [2, 1]], "REFLECT")),
+    "reverse": Row([X], lambda x: tf.reverse(x, [1])),
+    "roll": Row([X], lambda x: tf.roll(x, 1, 0)),
+    "slice": Row([X], lambda x: tf.slice(x, [1, 0], [2, -1])),
+    "split": Row([X], lambda x: tf.split(x, [1, 3], 1)),
+    "gather_nd": Row([X, ints((5, 2), 0, 3)], tf.gather_nd),
+    "scatter_nd": Row([ints((5, 1), 0, 3), floats((5, 4))],
+                      lambda i, u: tf.scatter_nd(i, u, [3, 4])),
+    "tensor_scatter_nd_update": Row([X, ints((2, 2), 0, 3), floats((2,))],
+                                    tf.tensor_scatter_nd_update),
+    "tensor_scatter_nd_add": Row([X, ints((2, 1), 0, 3), floats((2, 4))],
+                                 tf.tensor_scatter_nd_add),
+    "tensor_scatter_nd_sub": Row([X, ints((2, 1), 0, 3), floats((2, 4))],
+                                 tf.tensor_scatter_nd_sub),
     "nn.sparse_softmax_cross_entropy_with_logits": Row(
         [ints((5,), 0, 10), floats((5, 10), -3.0, 3.0)],
         lambda labels, logits: tf.nn.sparse_softmax_cross_entropy_with_logits(
