@@ -29,6 +29,9 @@ from tapeflow.ops.core import (
 from tapeflow.ops.elementwise import add, subtract
 from tapeflow.ops.shape import (
     IndexOutOfRangeError,
+    check_in_range,
+    raise_out_of_range,
+    range_message,
     _as_tensorish,
     broadcast_to,
     concat,
@@ -57,14 +60,14 @@ def _ravel_index_rule(indices: ShapedArray, *, dims: tuple, op: str) -> ShapedAr
 
 
 def _ravel_index(indices, *, dims, op):
-    for k, d in enumerate(dims):
-        column = indices[..., k]
-        bad = (column < 0) | (column >= d)
-        if np.any(bad):
-            where = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise IndexOutOfRangeError(
-                f"{op}: index {indices[where].tolist()} (at indices{list(where)}) is out of "
-                f"range for the indexed shape {list(dims)}")
+    # The first bad component in C order, as the compiled loop finds it.
+    bad = (indices < 0) | (indices >= np.asarray(dims, dtype=np.int64))
+    if bad.any():
+        position = np.unravel_index(int(np.argmax(bad)), indices.shape)
+        raise IndexOutOfRangeError(
+            range_message(op, "indices", position, indices[position].item(), 0,
+                          dims[position[-1]])
+            + f" (index {indices[position[:-1]].tolist()} into shape {list(dims)})")
     flat = np.zeros(indices.shape[:-1], dtype=np.int64)
     for k, d in enumerate(dims):
         flat = flat * d + indices[..., k]
@@ -85,7 +88,7 @@ def _ravel_index_lowering(out, ins, avals, *, dims, op):
     for k, d in enumerate(dims):
         body += [f"_i = {idx}[{lw.index(names + [str(k)])}]",
                  f"if _i < 0 or _i >= {d}:",
-                 f"    raise IndexError('{op}: an index is out of range')",
+                 "    " + raise_out_of_range(op, "indices", 0, d, "_i", names + [str(k)]),
                  f"_flat = _flat * {d} + _i"]
     body.append(f"{out}[{lw.index(names)}] = _flat")
     return [f"{out} = np.empty({out_aval.shape}, dtype=np.int64)"] + \
@@ -116,9 +119,7 @@ def _scatter_set_rule(x: ShapedArray, idx: ShapedArray, updates: ShapedArray) ->
 
 def _scatter_set(x, idx, updates):
     n = x.shape[0]
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-        raise IndexOutOfRangeError(f"tensor_scatter_nd_update: a row index is out of range "
-                                   f"[0, {n})")
+    check_in_range(idx, 0, n, "scatter_set", "indices")
     out = x.copy()
     flat_idx = idx.ravel()
     flat_updates = updates.reshape((flat_idx.size,) + x.shape[1:])
@@ -151,7 +152,7 @@ def _scatter_set_lowering(out, ins, avals):
         f"{out}[{lw.index(['_j'] + rest)}] = {updates}[{lw.index(names + rest)}]"], "r")
     body = [f"_j = {idx}[{lw.index(names)}]",
             f"if _j < 0 or _j >= {n}:",
-            "    raise IndexError('tensor_scatter_nd_update: an index is out of range')"] + inner
+            "    " + raise_out_of_range("scatter_set", "indices", 0, n, "_j", names)] + inner
     return [f"{out} = {x}.copy()"] + lw.loop_nest(idx_aval.shape, body, "n")
 
 

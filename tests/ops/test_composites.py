@@ -241,6 +241,68 @@ ROWS += [
               args(signed((4,), 0.5, 2.0)), lambda x: np.cumprod(x[::-1])[::-1], (0,)),
 ]
 
+def _gram(x):
+    return x @ np.swapaxes(x, -1, -2) + x.shape[-1] * np.eye(x.shape[-1])
+
+
+def _tf_gram(x):
+    n = x.shape[-1]
+    return tf.matmul(x, x, transpose_b=True) + n * tf.eye(n, dtype=x.dtype)
+
+
+ROWS += [
+    # Cholesky of a symmetric input built from x: finite differences stay symmetric.
+    Composite("cholesky:gram", lambda x: tf.linalg.cholesky(_tf_gram(x)),
+              args(normal((3, 3))), lambda x: np.linalg.cholesky(_gram(x)), (0,)),
+    Composite("cholesky:gram-batched", lambda x: tf.linalg.cholesky(_tf_gram(x)),
+              args(normal((2, 2, 2))), lambda x: np.linalg.cholesky(_gram(x)), (0,)),
+    # Squared singular vectors do not depend on the sign LAPACK picks.
+    Composite("svd:u-squared-tall", lambda x: tf.square(tf.linalg.svd(x)[1]),
+              args(normal((4, 3))), lambda x: np.linalg.svd(x)[0][:, :3] ** 2, (0,)),
+    Composite("svd:v-squared-wide", lambda x: tf.square(tf.linalg.svd(x)[2]),
+              args(normal((2, 3))), lambda x: np.linalg.svd(x)[2][:2].T ** 2, (0,)),
+    Composite("svd:reconstruct", lambda x: (lambda s, u, v: tf.matmul(
+        u * s[..., None, :], v, transpose_b=True))(*tf.linalg.svd(x)),
+              args(normal((2, 3, 2))), lambda x: x, (0,)),
+    Composite("svd:s-only", lambda x: tf.linalg.svd(x, compute_uv=False),
+              args(normal((3, 2))), lambda x: np.linalg.svd(x, compute_uv=False), (0,)),
+    Composite("inv:adjoint", lambda x: tf.linalg.inv(x, adjoint=True),
+              args(lambda rng: rng.standard_normal((3, 3)) + 3 * np.eye(3)),
+              lambda x: np.linalg.inv(x).T, (0,)),
+    Composite("solve:adjoint", lambda a, b: tf.linalg.solve(a, b, adjoint=True),
+              args(lambda rng: rng.standard_normal((3, 3)) + 3 * np.eye(3), normal((3, 1))),
+              lambda a, b: np.linalg.solve(a.T, b), (0, 1)),
+    Composite("det", tf.linalg.det, args(lambda rng: rng.standard_normal((3, 3)) + np.eye(3)),
+              np.linalg.det, (0,)),
+]
+
+EINSUM = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]),
+    ("ij,jk", [(2, 3), (3, 2)]),
+    ("ij->ji", [(2, 3)]),
+    ("ii", [(3, 3)]),
+    ("ii->i", [(3, 3)]),
+    ("i,i->", [(4,), (4,)]),
+    ("i,j->ij", [(3,), (2,)]),
+    ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+    ("...ij,...jk->...ik", [(2, 2, 3), (3, 2)]),
+    ("ij,jk,k->i", [(2, 3), (3, 2), (2,)]),
+    ("bij->bj", [(2, 3, 2)]),
+    ("ij,ij->ij", [(2, 3), (2, 3)]),
+    ("b i j, b j -> b i", [(2, 3, 2), (2, 2)]),
+]
+
+ROWS += [
+    Composite(f"einsum:{eq.replace(' ', '')}", lambda *xs, eq=eq: tf.einsum(eq, *xs),
+              args(*[normal(s) for s in shapes]), lambda *xs, eq=eq: np.einsum(eq, *xs),
+              tuple(range(len(shapes))))
+    for eq, shapes in EINSUM
+] + [
+    Composite("einsum:i32", lambda a, b: tf.einsum("ij,j->i", a, b),
+              args(fixed([[1, 2], [3, 4]], I32), fixed([5, -1], I32)),
+              lambda a, b: np.einsum("ij,j->i", a, b)),
+]
+
 rows = pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
 
 
@@ -425,13 +487,26 @@ def test_linspace_end_points_are_exact_and_ints_give_float64():
     (lambda: tf.split(tf.zeros([5]), 2), "split: cannot split axis 0 of size 5"),
     (lambda: tf.split(tf.zeros([5]), [2, 2]), r"split: sizes \[2, 2\] do not add up to 5"),
     (lambda: tf.slice(tf.zeros([3]), [2], [2]), "slice: begin .* out of bounds"),
-    (lambda: tf.gather_nd(tf.zeros([2, 3]), [[0, 3]]), r"gather_nd: index \[0, 3\]"),
+    (lambda: tf.gather_nd(tf.zeros([2, 3]), [[0, 3]]),
+     r"gather_nd: indices\[0, 1\] = 3 is out of range \[0, 3\) \(index \[0, 3\] into"),
     (lambda: tf.gather_nd(tf.zeros([2, 3]), [[0.5]]), "gather_nd: indices must be integers"),
     (lambda: tf.gather_nd(tf.zeros([2]), [[0, 1]]), "gather_nd: index tuples of length 2"),
     (lambda: tf.scatter_nd([[0], [1]], [1.0], [3]), r"scatter_nd: updates of shape \[1\]"),
-    (lambda: tf.scatter_nd([[4]], [1.0], [3]), r"scatter_nd: index \[4\]"),
+    (lambda: tf.scatter_nd([[4]], [1.0], [3]), r"scatter_nd: indices\[0, 0\] = 4"),
+    (lambda: tf.einsum("ij,jk->ik", tf.zeros([2, 3]), tf.zeros([2, 3])),
+     "einsum: 'ij,jk->ik': letter 'j' has sizes 3 and 2"),
+    (lambda: tf.einsum("ij->i", tf.zeros([2])), "einsum: term 'ij' of 'ij->i' does not fit"),
+    (lambda: tf.einsum("ij,j->i", tf.zeros([2, 2])), "einsum: equation 'ij,j->i' names 2"),
+    (lambda: tf.einsum("ij->k", tf.zeros([2, 2])), r"einsum: output letters \['k'\]"),
+    (lambda: tf.linalg.inv(tf.zeros([2, 2])), "matrix_inverse: the matrix is not invertible"),
+    (lambda: tf.linalg.inv(tf.zeros([2, 3])), r"matrix_inverse: expects square matrices"),
+    (lambda: tf.linalg.det(tf.constant([[1, 2], [3, 4]])), "matrix_determinant: expects a "
+                                                           "float tensor"),
+    (lambda: tf.linalg.solve(tf.eye(2), tf.ones([3, 1])), r"matrix_solve: rhs f32\[3,1\]"),
+    (lambda: tf.linalg.cholesky(-tf.eye(2)), "cholesky: the matrix is not positive definite"),
+    (lambda: tf.linalg.svd(tf.ones([3])), r"svd: expects matrices"),
     (lambda: tf.tensor_scatter_nd_update(tf.zeros([3]), [[-1]], [1.0]),
-     r"tensor_scatter_nd_update: index \[-1\]"),
+     r"tensor_scatter_nd_update: indices\[0, 0\] = -1 is out of range \[0, 3\)"),
 ])
 def test_bad_input_names_the_op(call, match):
     with pytest.raises((TypeError, ValueError), match=match):
@@ -451,6 +526,7 @@ def test_compiled_index_check_raises_without_a_guard(call, bad):
     p = tf.constant(np.arange(6.0).reshape(2, 3))
     f(p, tf.constant([[0, 1]]))
     f(p, tf.constant([[1, 2]]))
-    with pytest.raises(IndexError, match="an index is out of range"):
+    with pytest.raises(IndexError, match=r"indices\[0, \d\] = -?\d is out of range .*"
+                                         r"\[recorded at test_composites.py:\d+\]"):
         f(p, tf.constant(bad))
     assert f.experimental_get_tracing_count() == 1
