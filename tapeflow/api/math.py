@@ -69,4 +69,5 @@ from tapeflow.ops import (  # noqa: F401
     sinh,
     softsign,
     top_k,
+    unique_with_counts,
 )

@@ -55,7 +55,6 @@ from tapeflow.ops.elementwise import (
     subtract,
     tan,
     tanh,
-    where,
 )
 from tapeflow.ops.mathops import (
     acos,
@@ -91,6 +90,26 @@ from tapeflow.ops.linalg import matmul, tensordot
 from tapeflow.ops.ranges import eye, linspace, meshgrid, one_hot
 from tapeflow.ops.sorting import argmax, argmin, argsort, sort, top_k
 from tapeflow.ops.scans import cumprod, cumsum
+from tapeflow.ops.matrix import cholesky, det, inv, matrix_transpose, solve, svd
+from tapeflow.ops.einsum import einsum
+from tapeflow.ops.dynamic import (
+    DataDependentShapeError,
+    boolean_mask,
+    unique,
+    unique_with_counts,
+    where,
+)
+from tapeflow.ops.control import (
+    case,
+    cond,
+    foldl,
+    foldr,
+    map_fn,
+    scan,
+    switch_case,
+    vectorized_map,
+    while_loop,
+)
 from tapeflow.ops.layout import pad, reverse, roll, slice, split
 from tapeflow.ops.scatter import (
     gather_nd,

@@ -633,6 +633,74 @@ ORDER_ROWS = [
 ]
 
 
+# --------------------------------------------------------------------------------------------
+# Matrix functions (ops/matrix.py)
+# --------------------------------------------------------------------------------------------
+
+
+def well_conditioned(shape, dtype=F64):
+    """Random square matrices plus 3 I: far from singular, so finite differences are stable."""
+    n = shape[-1]
+    return lambda rng: np.asarray(rng.standard_normal(shape) + 3 * np.eye(n), dtype=dtype)
+
+
+def spd(shape, dtype=F64):
+    """Symmetric positive definite matrices X X^T + n I."""
+    def make(rng):
+        x = rng.standard_normal(shape)
+        return np.asarray(x @ np.swapaxes(x, -1, -2) + shape[-1] * np.eye(shape[-1]), dtype)
+
+    return make
+
+
+def _svd_ref(part, full_matrices=False):
+    def ref(x):
+        u, s, vh = np.linalg.svd(x, full_matrices=full_matrices)
+        return {"s": s, "u": u, "v": np.swapaxes(vh, -1, -2)}[part]
+
+    return ref
+
+
+MATRIX_ROWS = [
+    case("matrix_inverse", args(well_conditioned((3, 3))), np.linalg.inv, id="3x3",
+         rtol=1e-10),
+    case("matrix_inverse", args(well_conditioned((2, 3, 3))), np.linalg.inv, id="batched",
+         rtol=1e-10),
+    case("matrix_inverse", args(well_conditioned((2, 2), F32)), np.linalg.inv, id="f32"),
+    case("matrix_determinant", args(well_conditioned((3, 3))), np.linalg.det, id="3x3",
+         rtol=1e-10),
+    case("matrix_determinant", args(well_conditioned((2, 2, 2))), np.linalg.det,
+         id="batched", rtol=1e-10),
+    case("matrix_solve", args(well_conditioned((3, 3)), normal((3, 2))), np.linalg.solve,
+         id="3x3-k2", rtol=1e-10),
+    case("matrix_solve", args(well_conditioned((2, 2, 2)), normal((2, 2, 1))),
+         np.linalg.solve, id="batched", rtol=1e-10),
+    # Cholesky reads one triangle: its (symmetric) gradient is checked through X X^T in
+    # tests/ops/test_composites.py, where finite differences keep the input symmetric.
+    case("cholesky", args(spd((3, 3))), np.linalg.cholesky, grad_argnums=(), id="3x3",
+         rtol=1e-10),
+    case("cholesky", args(spd((2, 2, 2))), np.linalg.cholesky, grad_argnums=(),
+         id="batched", rtol=1e-10),
+    case("svd", args(normal((3, 3))), _svd_ref("s"), params={"part": "s",
+                                                            "full_matrices": False},
+         id="s-square", rtol=1e-10),
+    case("svd", args(normal((4, 2))), _svd_ref("s"), params={"part": "s",
+                                                            "full_matrices": False},
+         id="s-tall", rtol=1e-10),
+    case("svd", args(normal((2, 2, 3))), _svd_ref("s"), params={"part": "s",
+                                                               "full_matrices": False},
+         id="s-wide-batched", rtol=1e-10),
+    # Singular vectors are defined up to sign: their gradients are checked through
+    # sign-invariant functions in tests/ops/test_composites.py.
+    case("svd", args(normal((4, 3))), _svd_ref("u"), params={"part": "u",
+                                                            "full_matrices": False},
+         grad_argnums=(), id="u-tall", rtol=1e-10),
+    case("svd", args(normal((2, 3))), _svd_ref("v", True), params={"part": "v",
+                                                                  "full_matrices": True},
+         grad_argnums=(), id="v-full", rtol=1e-10),
+]
+
+
 def _custom_grad(g):
     return (2 * g,)
 
@@ -748,7 +816,7 @@ CHECK_ROWS = [
 
 OP_TABLE: list[OpCase] = (
     UNARY_ROWS + BINARY_ROWS + SELECT_ROWS + CAST_ROWS + REDUCTION_ROWS + MATMUL_ROWS
-    + SHAPE_ROWS + ORDER_ROWS + CUSTOM_ROWS
+    + SHAPE_ROWS + ORDER_ROWS + MATRIX_ROWS + CUSTOM_ROWS
     + RANDOM_ROWS + CHECK_ROWS
 )
 

@@ -173,6 +173,26 @@ ROWS: dict[str, Row] = {
                                  tf.tensor_scatter_nd_add),
     "tensor_scatter_nd_sub": Row([X, ints((2, 1), 0, 3), floats((2, 4))],
                                  tf.tensor_scatter_nd_sub),
+    "einsum": Row([X, floats((4, 2))], lambda a, b: tf.einsum("ij,jk->ik", a, b)),
+    "linalg.inv": Row([floats((3, 3))], lambda x: tf.linalg.inv(x + 3.0 * tf.eye(3))),
+    "linalg.det": Row([floats((3, 3))], tf.linalg.det),
+    "linalg.solve": Row([floats((3, 3)), floats((3, 2))],
+                        lambda a, b: tf.linalg.solve(a + 3.0 * tf.eye(3), b)),
+    "linalg.cholesky": Row([floats((3, 3))], lambda x: tf.linalg.cholesky(
+        tf.matmul(x, x, transpose_b=True) + 3.0 * tf.eye(3))),
+    "linalg.svd": Row([X], tf.linalg.svd),
+    "linalg.matrix_transpose": unary("linalg.matrix_transpose"),
+    # Control flow on Python values (a tensor predicate is a guard by design).
+    "cond": Row([X], lambda x: tf.cond(True, lambda: x * 2.0, lambda: x)),
+    "case": Row([X], lambda x: tf.case([(False, lambda: x)], default=lambda: x + 1.0)),
+    "switch_case": Row([X], lambda x: tf.switch_case(1, [lambda: x, lambda: x * 3.0])),
+    "while_loop": Row([X], lambda x: tf.while_loop(lambda i, y: i < 3,
+                                                   lambda i, y: (i + 1, y * 0.5), (0, x))[1]),
+    "scan": Row([X], lambda x: tf.scan(lambda a, e: a + e, x)),
+    "foldl": Row([X], lambda x: tf.foldl(lambda a, e: a * e, x)),
+    "foldr": Row([X], lambda x: tf.foldr(lambda a, e: a - e, x)),
+    "map_fn": Row([X], lambda x: tf.map_fn(tf.reduce_sum, x)),
+    "vectorized_map": Row([X], lambda x: tf.vectorized_map(lambda r: r * r, x)),
     "nn.sparse_softmax_cross_entropy_with_logits": Row(
         [ints((5,), 0, 10), floats((5, 10), -3.0, 3.0)],
         lambda labels, logits: tf.nn.sparse_softmax_cross_entropy_with_logits(
@@ -193,6 +213,11 @@ NOT_TENSOR_FUNCTIONS = {
     "function": "the decorator itself",
     "custom_gradient": "a decorator; the op table checks the primitive it makes",
     "as_dtype": "maps dtype names; takes no tensor",
+    "boolean_mask": "a size that depends on values: refused under tracing by design "
+                    "(tests/ops/test_dynamic.py)",
+    "unique": "a size that depends on values: refused under tracing (tests/ops/test_dynamic.py)",
+    "math.unique_with_counts": "a size that depends on values: refused under tracing "
+                               "(tests/ops/test_dynamic.py)",
     "random.set_seed": "configuration; tests/tracer/test_random.py",
     "random.get_global_generator": "configuration; tests/tracer/test_random.py",
     "random.set_global_generator": "configuration; tests/tracer/test_random.py",
