@@ -208,6 +208,34 @@ ROWS: dict[str, Row] = {
         [ints((2,), 0, 1000)], lambda s: tf.random.stateless_truncated_normal((3,), seed=s)),
 }
 
+# tf.clip_by_* and tf.keras' functions (losses and metrics take targets and predictions).
+PROBS = floats((3, 4), 0.05, 0.95)
+ROWS.update({
+    "clip_by_norm": Row([X], lambda x: tf.clip_by_norm(x, 1.0)),
+    "clip_by_global_norm": Row([X, floats((2,))],
+                               lambda a, b: tf.clip_by_global_norm([a, b], 1.0)),
+    **{f"keras.activations.{n}": unary(f"keras.activations.{n}") for n in [
+        "elu", "exponential", "gelu", "leaky_relu", "linear", "relu", "selu", "sigmoid",
+        "silu", "softmax", "softplus", "tanh"]},
+    **{f"keras.losses.{n}": Row([floats((3, 4)), floats((3, 4))],
+                                lambda t, p, n=n: resolve(f"keras.losses.{n}")(t, p))
+       for n in ["mean_squared_error", "mean_absolute_error", "huber"]},
+    **{f"keras.losses.{n}": Row([floats((3, 4), 0.0, 1.0), PROBS],
+                                lambda t, p, n=n: resolve(f"keras.losses.{n}")(t, p))
+       for n in ["binary_crossentropy", "categorical_crossentropy"]},
+    "keras.losses.sparse_categorical_crossentropy": Row(
+        [ints((3,), 0, 4), PROBS],
+        lambda t, p: tf.keras.losses.sparse_categorical_crossentropy(t, p)),
+    "keras.metrics.accuracy": Row([ints((5,), 0, 3), ints((5,), 0, 3)],
+                                  tf.keras.metrics.accuracy),
+    "keras.metrics.binary_accuracy": Row([floats((3, 4), 0.0, 1.0), PROBS],
+                                         tf.keras.metrics.binary_accuracy),
+    "keras.metrics.categorical_accuracy": Row([PROBS, PROBS],
+                                              tf.keras.metrics.categorical_accuracy),
+    "keras.metrics.sparse_categorical_accuracy": Row(
+        [ints((3,), 0, 4), PROBS], tf.keras.metrics.sparse_categorical_accuracy),
+})
+
 # Public functions that take no tensors to trace: decorators, configuration, dtype lookup.
 NOT_TENSOR_FUNCTIONS = {
     "function": "the decorator itself",
@@ -221,6 +249,11 @@ NOT_TENSOR_FUNCTIONS = {
     "random.set_seed": "configuration; tests/tracer/test_random.py",
     "random.get_global_generator": "configuration; tests/tracer/test_random.py",
     "random.set_global_generator": "configuration; tests/tracer/test_random.py",
+    "keras.Input": "makes a symbolic KerasTensor for the functional API; takes no tensor",
+    **{f"keras.{m}.get": "looks a name up; takes no tensor" for m in [
+        "activations", "initializers", "losses", "metrics", "optimizers"]},
+    "keras.activations.serialize": "names a function; takes no tensor",
+    "keras.models.summary.print_summary": "prints a model's layers (model.summary())",
 }
 
 
