@@ -111,8 +111,10 @@ def _contract(a, la: str, b, lb: str, keep: str, sizes: dict):
     at = transpose(a, [la.index(c) for c in batch + free_a + contracted])
     bt = transpose(b, [lb.index(c) for c in batch + contracted + free_b])
     size = lambda cs: prod(sizes[c] for c in cs)  # noqa: E731
-    a3 = reshape(at, [size(batch), size(free_a), size(contracted)])
-    b3 = reshape(bt, [size(batch), size(contracted), size(free_b)])
+    # Without batch letters a plain 2-D product (one BLAS call, no batch loop).
+    lead = [size(batch)] if batch else []
+    a3 = reshape(at, lead + [size(free_a), size(contracted)])
+    b3 = reshape(bt, lead + [size(contracted), size(free_b)])
     out = matmul(a3, b3)
     letters = "".join(batch + free_a + free_b)
     return reshape(out, [sizes[c] for c in letters]), letters
