@@ -1,7 +1,9 @@
 """The primitive registry and the ops built on it. Importing this registers every primitive.
 
 Families, in dependency order: shape (with array composites), elementwise (with mathops),
-reductions, linalg, ranges, nn, custom, random, and checks (in-kernel value checks).
+reductions, linalg, ranges, sorting, scans, layout, scatter, matrix, einsum, dynamic (sizes
+that depend on values), control (cond, while_loop, ...), nn, custom, random, and checks
+(in-kernel value checks).
 """
 
 from tapeflow.ops import core
