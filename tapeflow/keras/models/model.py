@@ -67,6 +67,15 @@ class Model(TrainingMixin, Layer):
             attrs.append(list(self._graph.layers))
         return attrs
 
+    def _checkpoint_children(self) -> dict:
+        """A model's layers (by position), and its optimizer once compiled."""
+        children = super()._checkpoint_children()
+        if self._graph is not None:
+            children["layers"] = self.layers
+        if self.optimizer is not None:
+            children["optimizer"] = self.optimizer
+        return children
+
     def call(self, inputs, training=None):
         if self._graph is None:
             raise NotImplementedError(f"{type(self).__name__}: a subclassed Model must define "
@@ -198,6 +207,11 @@ class Sequential(Model):
     @property
     def layers(self) -> list[Layer]:
         return list(self._layers)
+
+    def _checkpoint_children(self) -> dict:
+        children = super()._checkpoint_children()
+        children["layers"] = self.layers
+        return children
 
     def build(self, input_shape=None) -> None:
         if input_shape is not None and self._input is None:
