@@ -82,11 +82,40 @@ class Model(TrainingMixin, Layer):
                                       "call(inputs, training=None)")
         return self._graph.run(inputs, training)
 
+    def save_weights(self, filepath) -> str:
+        """Write the model's weights (not its optimizer's state) with tf.train.Checkpoint's
+        file format; returns the file written."""
+        from tapeflow.checkpoint import Checkpoint
+
+        return Checkpoint(model=_WeightsOf(self)).write(str(filepath))
+
+    def load_weights(self, filepath):
+        """Read weights written by `save_weights` (every name and shape is checked before any
+        weight is assigned). The model must be built: its weights must exist."""
+        from tapeflow.checkpoint import Checkpoint
+
+        if not self.built or not self.weights:
+            raise ValueError(f"load_weights: model {self.name!r} has no weights yet; build it "
+                             "first (call it on a batch, or give it a tf.keras.Input)")
+        return Checkpoint(model=_WeightsOf(self)).read(str(filepath))
+
     def summary(self, print_fn=None, line_length=None) -> None:
         _summary.print_summary(self, print_fn or print, line_length or 65)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+class _WeightsOf:
+    """A model as its weights alone, for save_weights/load_weights (no optimizer)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def _checkpoint_children(self) -> dict:
+        children = dict(self.model._checkpoint_children())
+        children.pop("optimizer", None)
+        return children
 
 
 def _unique_model_name(base: str) -> str:
