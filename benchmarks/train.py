@@ -46,10 +46,10 @@ LR, B1, B2, EPS = 1e-3, 0.9, 0.999, 1e-7
 def make_problem(sizes: tuple[int, int, int], batch: int, seed: int = 0):
     rng = np.random.default_rng(seed)
     n_in, n_hidden, n_out = sizes
-    weights = [
-        rng.uniform(-1, 1, (n_in, n_hidden)).astype(np.float32) * np.sqrt(6 / (n_in + n_hidden)),
+    weights = [  # Glorot-uniform kernels, zero biases, float32 throughout
+        (rng.uniform(-1, 1, (n_in, n_hidden)) * np.sqrt(6 / (n_in + n_hidden))).astype(np.float32),
         np.zeros(n_hidden, np.float32),
-        rng.uniform(-1, 1, (n_hidden, n_out)).astype(np.float32) * np.sqrt(6 / (n_hidden + n_out)),
+        (rng.uniform(-1, 1, (n_hidden, n_out)) * np.sqrt(6 / (n_hidden + n_out))).astype(np.float32),
         np.zeros(n_out, np.float32),
     ]
     x = rng.normal(size=(batch, n_in)).astype(np.float32)
