@@ -35,9 +35,28 @@ import time
 import numpy as np
 from _timing import auto_times, format_seconds
 
+
+def _threads_from_argv() -> int | None:
+    # Read before anything imports a BLAS or a thread pool: they read these once, at load.
+    if "--threads" in sys.argv:
+        return int(sys.argv[sys.argv.index("--threads") + 1])
+    return None
+
+
+THREADS = _threads_from_argv()
+if THREADS is not None:
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                 "NUMBA_NUM_THREADS"):
+        os.environ[_var] = str(THREADS)
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                               f" --xla_cpu_multi_thread_eigen={str(THREADS > 1).lower()}"
+                               f" intra_op_parallelism_threads={THREADS}")
+
 PEERS = [name for name in ("torch", "jax") if importlib.util.find_spec(name) is not None]
 for _name in PEERS:  # before tapeflow: torch's libgomp must read the environment as it is
     importlib.import_module(_name)
+if THREADS is not None and "torch" in PEERS:
+    sys.modules["torch"].set_num_threads(THREADS)
 
 import tapeflow as tf
 
@@ -198,8 +217,11 @@ def check(name, step, read, reference) -> None:
         loss = step()
         np.testing.assert_allclose(loss, want["loss"], rtol=1e-4, atol=1e-6,
                                    err_msg=f"{name}: loss of step {i + 1}")
+        # Adam moves each weight by about lr whatever the gradient's size, so a gradient at
+        # rounding level (summed in another order) can move its weight differently: an
+        # absolute tolerance of 1% of lr passes that and still fails a wrong rule.
         for got, expected in zip(read(), want["params"]):
-            np.testing.assert_allclose(got, expected, rtol=1e-4, atol=2e-6,
+            np.testing.assert_allclose(got, expected, rtol=1e-4, atol=0.01 * LR,
                                        err_msg=f"{name}: weights after step {i + 1}")
 
 
@@ -283,7 +305,11 @@ def fit_overhead(quick: bool) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter timing")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for every library's BLAS and thread pools (set before "
+                             "they load; 1 gives steadier figures on a busy machine)")
     args = parser.parse_args(argv)
+    print(f"threads: {THREADS or 'library defaults'}; cores: {os.cpu_count()}")
     missing = [name for name in ("torch", "jax") if name not in PEERS]
     if missing:
         print(f"not installed, skipped: {', '.join(missing)} (pip install -e '.[bench]')")
