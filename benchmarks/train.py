@@ -226,6 +226,9 @@ def check(name, step, read, reference) -> None:
 
 
 def run_model(title: str, sizes, batch: int, quick: bool) -> dict[str, float]:
+    """Check every variant, then time them in interleaved rounds (each round times one
+    batch of calls of every variant in turn), so that a change of load on a shared machine
+    weighs on all of them alike; the medians over rounds are compared."""
     weights, x, y = make_problem(sizes, batch)
     references = {}
     for torch_epsilon in (False, True):
@@ -234,24 +237,35 @@ def run_model(title: str, sizes, batch: int, quick: bool) -> dict[str, float]:
                                      for _ in range(2)]
     print(f"\n{title}: {sizes[0]}-{sizes[1]}-{sizes[2]}, batch {batch}, Adam "
           f"(load average {os.getloadavg()[0]:.1f} before)")
-    print(f"  {'variant':24s} {'median step':>12s} {'steps/s':>10s} {'vs compiled':>12s} "
-          f"{'1st call':>10s}")
-    medians: dict[str, float] = {}
+    ready = []
     for name, build in variants(weights, x, y):
         try:
             step, read = build()
             start = time.perf_counter()
             check(name, step, read, references[name.startswith("torch")])
             first = time.perf_counter() - start
-            times = auto_times(step, repeat=7 if quick else 15,
-                               budget_s=1.5 if quick else 4.0)
+            # Calls per timed batch: enough for about 20 ms (the calibration warms up too).
+            number = max(1, round(0.02 / statistics.median(auto_times(step, repeat=3,
+                                                                       budget_s=0.5))))
         except Exception as e:  # noqa: BLE001 - a variant that fails is reported, not fatal
             print(f"  {name:24s} failed: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
             continue
-        medians[name] = statistics.median(times)
-        base = medians.get("tapeflow compiled", medians[name])
+        ready.append((name, step, number, first))
+    samples: dict[str, list[float]] = {name: [] for name, *_ in ready}
+    for _ in range(7 if quick else 21):
+        for name, step, number, _first in ready:
+            start = time.perf_counter()
+            for _ in range(number):
+                step()
+            samples[name].append((time.perf_counter() - start) / number)
+    print(f"  {'variant':24s} {'median step':>12s} {'steps/s':>10s} {'vs compiled':>12s} "
+          f"{'1st call':>10s}")
+    medians = {name: statistics.median(times) for name, times in samples.items()}
+    base = medians.get("tapeflow compiled")
+    for name, _step, _number, first in ready:
+        ratio = f"{medians[name] / base:11.2f}x" if base else f"{'':12s}"
         print(f"  {name:24s} {format_seconds(medians[name]):>12s} {1 / medians[name]:10,.0f} "
-              f"{medians[name] / base:11.2f}x {format_seconds(first):>10s}")
+              f"{ratio} {format_seconds(first):>10s}")
     print(f"  (1st call: the two checked steps, tracing and compiling included; load average "
           f"{os.getloadavg()[0]:.1f} after)")
     return medians
