@@ -295,19 +295,21 @@ def fit_overhead(quick: bool) -> None:
     step = loop_model._step("train")
     batches = [(x[i:i + batch], y[i:i + batch]) for i in range(0, n, batch)]
     for b in batches:  # warm-up
-        step(b)
+        step(*b)
     fit_times, loop_times = [], []
-    for _ in range(3 if quick else 7):
+    epochs = 3  # per timed sample, alternating fit and the loop
+    for _ in range(5 if quick else 11):
         start = time.perf_counter()
-        fit_model.fit(x, y, epochs=1, batch_size=batch, verbose=0)
-        fit_times.append(time.perf_counter() - start)
+        fit_model.fit(x, y, epochs=epochs, batch_size=batch, verbose=0)
+        fit_times.append((time.perf_counter() - start) / epochs)
         start = time.perf_counter()
-        for m in loop_model.metrics:
-            m.reset_state()
-        for b in batches:
-            loss, _ = step(b)
-        float(loss.numpy())
-        loop_times.append(time.perf_counter() - start)
+        for _ in range(epochs):
+            for m in loop_model.metrics:
+                m.reset_state()
+            for b in batches:
+                loss, _ = step(*b)
+            float(loss.numpy())
+        loop_times.append((time.perf_counter() - start) / epochs)
     fit_s, loop_s = statistics.median(fit_times), statistics.median(loop_times)
     steps = len(batches)
     print(f"\nmodel.fit overhead (digits model, {steps} steps of batch {batch} per epoch):")
