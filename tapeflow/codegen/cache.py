@@ -28,9 +28,9 @@ What keeps it safe:
   race on one entry each rename a whole file, and an interrupted write leaves no entry.
 - The cache is bounded (`set_max_bytes`): past it, the least recently used entries go.
 
-Generated modules stay out of `sys.modules`, so they are freed with the last function that
-uses them; while one lives, a finder on `sys.meta_path` hands it to whoever imports it by
-name (Numba does so to rebuild a cached function's globals).
+`sys.modules` holds a generated module only through a weak proxy (Numba imports it by name to
+rebuild a cached function's globals), so the module is freed with the last function that
+uses it, and its entry leaves `sys.modules` then.
 """
 
 from __future__ import annotations
@@ -38,9 +38,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import errno
+import functools
 import hashlib
-import importlib.abc
-import importlib.machinery
 import json
 import os
 import stat
@@ -113,7 +112,6 @@ def load_module(name: str, render: Callable[[bool], str],
         module = _live.get(name)
         if module is not None:
             return module
-        _forget_reimported()
         _seal_pending()
         directory = Path(directory) if directory is not None else default_dir()
         try:
@@ -159,56 +157,34 @@ def _load_from(directory: Path, name: str, source: str) -> types.ModuleType:
 
 
 def _execute(name: str, source: str, filename: str) -> types.ModuleType:
-    """Run `source` as module `name`. It is in sys.modules only while it runs (Numba's cache
-    looks it up there), and leaves no trace when it raises or is interrupted."""
+    """Run `source` as module `name`; leaves no trace when it raises or is interrupted.
+
+    Numba imports the module by name (to rebuild a cached function's globals), so it is
+    registered in sys.modules: as itself while it runs, then as a weak proxy that leaves
+    when the module dies. The module refers to itself, so it lives exactly as long as its
+    dict, which every function defined in it holds: it goes with the last of them."""
     code = compile(source, filename, "exec", dont_inherit=True)
     module = types.ModuleType(name)
     if not filename.startswith("<"):
         module.__file__ = filename
-    # The module lives as long as its functions do (they hold its dict): the finder below
-    # can then hand it to Numba, which imports it by name to rebuild cached globals.
     module.__dict__["__tapeflow_module__"] = module
     try:
         _live[name] = module
         sys.modules[name] = module
         exec(code, module.__dict__)  # noqa: S102 - the source was rendered or verified above
+        sys.modules[name] = weakref.proxy(module, functools.partial(_unregister, name))
     except BaseException:
         if _live.get(name) is module:
             del _live[name]
-        raise
-    finally:
         if sys.modules.get(name) is module:
             del sys.modules[name]
+        raise
     return module
 
 
-class _LiveModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Imports of a generated module by name get the live module (never a file)."""
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname in _live:
-            return importlib.machinery.ModuleSpec(fullname, self)
-        return None
-
-    def create_module(self, spec):
-        module = _live.get(spec.name)
-        if module is None:
-            raise ImportError(f"tapeflow: generated module {spec.name} is gone")
-        return module
-
-    def exec_module(self, module):
-        pass  # already executed
-
-
-def _forget_reimported() -> None:
-    """Drop the generated modules that an import by name put back into sys.modules."""
-    for name in list(_live.keys()):
-        module = sys.modules.get(name)
-        if module is not None and module is _live.get(name):
-            del sys.modules[name]
-
-
-sys.meta_path.insert(0, _LiveModules())
+def _unregister(name: str, proxy) -> None:
+    if sys.modules.get(name) is proxy:
+        del sys.modules[name]
 
 
 def _reset_lock_in_child() -> None:
