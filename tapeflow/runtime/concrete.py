@@ -21,6 +21,7 @@ from tapeflow.runtime.dispatch import make_dispatcher
 from tapeflow.runtime.trace import TracedGraph
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer.tensor import Tensor, make_constant
+from tapeflow.tracer.variable import assign_all
 
 # What `ConcreteFunction.run` returns when a guard does not hold (None is a valid result).
 GUARD_FAILED = object()
@@ -164,7 +165,7 @@ class ConcreteFunction:
             compiled = self._for_sizes(arg_values)
             if compiled is None:
                 return GUARD_FAILED
-        if tape_module._recording:
+        if tape_module._recording_here.items:
             return self._run_recorded(compiled.graph, arg_values)
         if compiled.dispatch is not None:
             return compiled.dispatch(arg_values)
@@ -175,15 +176,19 @@ class ConcreteFunction:
             if not guard.holds(outs[index]):
                 return GUARD_FAILED
         copied, avals = compiled.copied, compiled.out_avals
-        for variable, index in self.traced.updates:
-            value = outs[index]
-            variable._value = Tensor(value.copy() if index in copied else value, Var(avals[index]))
+        # Everything is computed before anything is committed, and the commit is one step:
+        # an interrupt leaves every variable as it was or every variable updated.
+        updates = self.traced.updates
+        new_values = [Tensor(outs[i].copy() if i in copied else outs[i], Var(avals[i]))
+                      for _, i in updates]
         leaves = [
             slot[1] if type(slot) is tuple else
             Tensor(outs[slot].copy() if slot in copied else outs[slot], Var(avals[slot]))
             for slot in self._slots
         ]
-        return self._packed(leaves)
+        result = self._packed(leaves)
+        assign_all([variable for variable, _ in updates], new_values)
+        return result
 
     def _packed(self, leaves: list):
         if self._pack == "leaf":
@@ -208,10 +213,12 @@ class ConcreteFunction:
         for guard, index in self.traced.guards:
             if not guard.holds(outs[index]._value):
                 return GUARD_FAILED
-        for variable, index in self.traced.updates:
-            variable._value = make_constant(outs[index]._value)
-        return self._packed([slot[1] if type(slot) is tuple else outs[slot]
-                             for slot in self._slots])
+        updates = self.traced.updates
+        new_values = [make_constant(outs[index]._value) for _, index in updates]
+        result = self._packed([slot[1] if type(slot) is tuple else outs[slot]
+                               for slot in self._slots])
+        assign_all([variable for variable, _ in updates], new_values)
+        return result
 
 
 def _shape(value) -> tuple:

@@ -13,6 +13,7 @@ import functools
 import inspect
 import logging
 import sys
+import threading
 import warnings
 from typing import Any, Callable
 
@@ -23,13 +24,16 @@ from tapeflow.runtime import signature as sig
 from tapeflow.runtime.backends import check_backend, default_backend
 from tapeflow.runtime.concrete import GUARD_FAILED, ConcreteFunction
 from tapeflow.runtime.dispatch import OTHER_SIGNATURE
-from tapeflow.runtime.trace import Trace, close_trace, fresh_input
+from tapeflow.runtime.trace import Trace, close_trace, fresh_input, restore
 from tapeflow.runtime.trace import _active as _active_traces
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer.tape import PACKAGE_DIR
 from tapeflow.tracer.tensor import Tensor, convert_to_tensor
+from tapeflow.tracer.variable import assign_all
 
 logger = logging.getLogger("tapeflow")
+
+_traces_here = _active_traces.local  # `.items`: the traces on the calling thread
 
 RETRACE_REPORT_AFTER = 5  # traces of one function before the "keeps retracing" warning
 
@@ -73,11 +77,14 @@ class Function:
         self._last_key = None
         self._reported_churn = False
         self._variables_allowed = True
+        # Held while tracing and adding a specialisation: threads calling with a new
+        # signature together trace it once. Runs of existing paths take no lock.
+        self._lock = threading.RLock()
 
     # ---- the per-call path ------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        if not (kwargs or _active_traces or tape_module._recording):
+        if not (kwargs or _traces_here.items or tape_module._recording_here.items):
             # The hot path: the generated call path of the path the lean path ran last takes
             # the arguments itself and checks their signature as it unwraps them (0.5 us
             # less than the lean path for W1 and W2: no key built, hashed and looked up).
@@ -111,21 +118,42 @@ class Function:
         if key in self._eager_keys:
             return self._fn(*args, **kwargs)
         arg_values = [leaf for _, leaf in paths if sig.is_input(leaf)]
-        specializations = self._paths.get(key)
-        if specializations:
-            for concrete in specializations:
-                result = concrete.run(
-                    [a._value if isinstance(a, Tensor) and not tape_module._recording else a
-                     for a in arg_values]
-                )
-                if result is not GUARD_FAILED:
-                    if self.input_signature is not None and not kwargs:
-                        self._hot = _signature_hot_path(concrete, args)
-                    return result
+        tried: list[ConcreteFunction] = []
+        result = self._run_traced(key, arg_values, args, kwargs, tried)
+        if result is not GUARD_FAILED:
+            return result
+        with self._lock:
+            # Another thread may have traced this signature (or path) meanwhile.
+            result = self._run_traced(key, arg_values, args, kwargs, tried)
+            if result is not GUARD_FAILED:
+                return result
+            if key in self._eager_keys:
+                return self._fn(*args, **kwargs)
+            specializations = self._paths.get(key, [])
             if len(specializations) >= self.max_specializations:
                 return self._give_up(key, specializations, args, kwargs)
+            return self._trace_and_add(arguments, paths, key, arg_values, args, kwargs)
+
+    def _run_traced(self, key, arg_values, args, kwargs, tried: list):
+        """The result of the first traced path for `key` (not in `tried`) whose guards hold
+        on this call; GUARD_FAILED when none does. Paths run are added to `tried`."""
+        for concrete in list(self._paths.get(key, ())):
+            if any(concrete is t for t in tried):
+                continue
+            tried.append(concrete)
+            result = concrete.run(
+                [a._value if isinstance(a, Tensor) and not tape_module._recording else a
+                 for a in arg_values]
+            )
+            if result is not GUARD_FAILED:
+                if self.input_signature is not None and not kwargs:
+                    self._hot = _signature_hot_path(concrete, args)
+                return result
+        return GUARD_FAILED
+
+    def _trace_and_add(self, arguments, paths, key, arg_values, args, kwargs):
         outer_tapes = list(tape_module._recording)
-        concrete, result = self._trace(arguments, paths, key, commit=not outer_tapes)
+        concrete, result, updates = self._trace(arguments, paths, key)
         self._paths.setdefault(key, []).append(concrete)
         fast = _fast_key(args) if not kwargs and self.input_signature is None else None
         if fast is not None:
@@ -138,6 +166,9 @@ class Function:
             replayed = concrete.run(arg_values)
             if replayed is not GUARD_FAILED:
                 return replayed
+        # The call's variable updates land last, in one step: an error or an interrupt
+        # anywhere before leaves every variable as it was.
+        assign_all([variable for variable, _ in updates], [value for _, value in updates])
         return result
 
     def _keyed(self, args, kwargs):
@@ -189,13 +220,14 @@ class Function:
         bound.apply_defaults()
         return dict(bound.arguments)
 
-    def _trace(self, arguments, paths, key, commit: bool = True):
-        """Run the Python function under recording; returns (ConcreteFunction, its result).
+    def _trace(self, arguments, paths, key):
+        """Run the Python function under recording; returns (ConcreteFunction, its result,
+        the (variable, value) pairs the trace assigned).
 
-        With `commit` false the variables the trace assigned are restored afterwards (the
-        caller runs the graph itself, or only wanted the graph). Tapes recording outside
-        the call are paused while the trace runs: it works on fresh graph inputs they
-        cannot differentiate through."""
+        The variables the trace assigned have their old values back when it returns (or
+        raises, or is interrupted): committing the returned values is the caller's choice.
+        Tapes recording outside the call are paused while the trace runs: it works on fresh
+        graph inputs they cannot differentiate through."""
         message = self._retrace_message(key, paths)
         specs = self.input_signature or [None] * len(paths)
         arg_inputs = [
@@ -212,20 +244,22 @@ class Function:
         outer_tapes = list(tape_module._recording)
         del tape_module._recording[:]
         try:
-            if message is not None:
-                logger.info(message)
-                _warn(message)
-            result = trace.run(self._fn, bound.args, bound.kwargs, [t for _, t in arg_inputs])
+            try:
+                if message is not None:
+                    logger.info(message)
+                    _warn(message)
+                result = trace.run(self._fn, bound.args, bound.kwargs,
+                                   [t for _, t in arg_inputs])
+            finally:
+                tape_module._recording[:0] = outer_tapes
+            concrete = ConcreteFunction(close_trace(trace, arg_inputs, result), self.backend)
         finally:
-            tape_module._recording[:0] = outer_tapes
+            updates = restore(trace.recorder)
+        # Counted once it succeeded: a trace that raised or was interrupted is no path.
         self._trace_count += 1
         self._last_key = key
         self._variables_allowed = False
-        traced = close_trace(trace, arg_inputs, result)
-        if not commit:
-            for variable, original in trace.recorder.written.values():
-                variable._value = original
-        return ConcreteFunction(traced, self.backend), result
+        return concrete, result, updates
 
     @property
     def backend(self) -> str:
@@ -282,8 +316,10 @@ class Function:
         arguments, key, paths = self._keyed(args, kwargs)
         if not self._paths.get(key):
             # Tracing for the graph alone: variables keep their values (TF runs nothing).
-            concrete, _ = self._trace(arguments, paths, key, commit=False)
-            self._paths.setdefault(key, []).append(concrete)
+            with self._lock:
+                if not self._paths.get(key):
+                    concrete, _, _ = self._trace(arguments, paths, key)
+                    self._paths.setdefault(key, []).append(concrete)
         return self._paths[key][-1]
 
     def __get__(self, instance, owner=None):

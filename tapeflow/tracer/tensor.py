@@ -13,6 +13,7 @@ from tapeflow import ops
 from tapeflow.ops import dims
 from tapeflow.graph.ir import Var, _var_ids, new_var
 from tapeflow.ops.core import InvalidArgumentError, ShapedArray, default_dtype, to_array
+from tapeflow.perthread import PerThreadValue
 from tapeflow.tracer import dtypes
 
 
@@ -190,11 +191,11 @@ def _eager_python_value(tensor, kind):
     return tensor._concrete()
 
 
-python_value_hook = _eager_python_value
+python_value_hook = PerThreadValue(_eager_python_value)  # `.value`: this thread's hook
 
 
 def _python_value(tensor, kind: str):
-    value = python_value_hook(tensor, kind)
+    value = python_value_hook.value(tensor, kind)
     if kind != "numpy" and value.size != 1:
         raise ValueError(
             f"{kind}() of a tensor with shape {tensor.shape} is ambiguous: it has "
