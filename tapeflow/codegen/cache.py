@@ -28,9 +28,15 @@ What keeps it safe:
   race on one entry each rename a whole file, and an interrupted write leaves no entry.
 - The cache is bounded (`set_max_bytes`): past it, the least recently used entries go.
 
-`sys.modules` holds a generated module only through a weak proxy (Numba imports it by name to
-rebuild a cached function's globals), so the module is freed with the last function that
-uses it, and its entry leaves `sys.modules` then.
+Lifetime: a generated module is freed once neither it nor any function defined in it is
+referenced. That takes a step of ours: a Numba dispatcher and its module's namespace form a
+reference cycle through Numba's C code that the garbage collector cannot see, so every
+compiled kernel would otherwise stay in memory for good (2 MB a specialisation, measured
+here). When the module object dies, its namespace is cleared as soon as no function defined
+in it is referenced from outside it (checked then, at each later load and after each garbage
+collection). `sys.modules` holds a stand-in for the module meanwhile (Numba imports it by
+name to rebuild a cached function's globals), which does not keep the module object alive.
+Holding the module is the simple way to keep its functions usable.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import errno
-import functools
+import gc
 import hashlib
 import json
 import os
@@ -65,6 +71,8 @@ _live: weakref.WeakValueDictionary[str, types.ModuleType] = weakref.WeakValueDic
 # first compiles, after the import): name -> directory.
 _unsealed: dict[str, Path] = {}
 _warned: set[str] = set()
+# Namespaces of generated modules that died while a function of theirs was still in use.
+_dying: list[tuple[str, dict, types.ModuleType]] = []
 
 # Indirections the tests replace to pretend that a file belongs to another user.
 _lstat = os.lstat
@@ -113,6 +121,7 @@ def load_module(name: str, render: Callable[[bool], str],
         if module is not None:
             return module
         _seal_pending()
+        _free_unused()
         directory = Path(directory) if directory is not None else default_dir()
         try:
             return _load_from(directory, name, render(True))
@@ -158,21 +167,19 @@ def _load_from(directory: Path, name: str, source: str) -> types.ModuleType:
 
 def _execute(name: str, source: str, filename: str) -> types.ModuleType:
     """Run `source` as module `name`; leaves no trace when it raises or is interrupted.
-
-    Numba imports the module by name (to rebuild a cached function's globals), so it is
-    registered in sys.modules: as itself while it runs, then as a weak proxy that leaves
-    when the module dies. The module refers to itself, so it lives exactly as long as its
-    dict, which every function defined in it holds: it goes with the last of them."""
+    Registered in sys.modules as itself while it runs, then through a stand-in (see the
+    module's docstring on lifetime)."""
     code = compile(source, filename, "exec", dont_inherit=True)
     module = types.ModuleType(name)
     if not filename.startswith("<"):
         module.__file__ = filename
-    module.__dict__["__tapeflow_module__"] = module
     try:
         _live[name] = module
         sys.modules[name] = module
         exec(code, module.__dict__)  # noqa: S102 - the source was rendered or verified above
-        sys.modules[name] = weakref.proxy(module, functools.partial(_unregister, name))
+        stand_in = _StandIn(module.__dict__)
+        weakref.finalize(module, _release, name, module.__dict__, stand_in).atexit = False
+        sys.modules[name] = stand_in
     except BaseException:
         if _live.get(name) is module:
             del _live[name]
@@ -182,9 +189,65 @@ def _execute(name: str, source: str, filename: str) -> types.ModuleType:
     return module
 
 
-def _unregister(name: str, proxy) -> None:
-    if sys.modules.get(name) is proxy:
-        del sys.modules[name]
+class _StandIn(types.ModuleType):
+    """What sys.modules holds for a generated module: the module's namespace (what Numba
+    reads), without the module object (whose death starts the release)."""
+
+    def __init__(self, namespace: dict):
+        super().__init__(namespace["__name__"], namespace.get("__doc__"))
+        self.__tapeflow_namespace__ = namespace
+
+    @property
+    def __dict__(self):
+        return self.__tapeflow_namespace__
+
+    def __getattr__(self, attribute: str):
+        try:
+            return self.__tapeflow_namespace__[attribute]
+        except KeyError:
+            raise AttributeError(attribute) from None
+
+
+def _release(name: str, namespace: dict, stand_in: _StandIn) -> None:
+    """The module `name` died: free its namespace once its functions are unused."""
+    _dying.append((name, namespace, stand_in))
+    _free_unused()
+
+
+def _free_unused() -> None:
+    for item in list(_dying):
+        name, namespace, stand_in = item
+        if not _in_use(namespace):
+            _dying.remove(item)
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+            namespace.clear()
+
+
+def _in_use(namespace: dict) -> bool:
+    """Whether a function (or Numba dispatcher) defined in `namespace` is referenced from
+    anywhere but the namespace."""
+    for key in [k for k, v in namespace.items() if _defined_in(v, namespace)]:
+        # References when unused: the namespace's, and getrefcount's argument.
+        if sys.getrefcount(namespace[key]) > 2:
+            return True
+    return False
+
+
+def _defined_in(value, namespace: dict) -> bool:
+    function = getattr(value, "py_func", value)  # a Numba dispatcher's Python function
+    return isinstance(function, types.FunctionType) and function.__globals__ is namespace
+
+
+def _after_collection(phase: str, info: dict) -> None:
+    if phase == "stop" and _dying and _lock.acquire(blocking=False):
+        try:
+            _free_unused()
+        finally:
+            _lock.release()
+
+
+gc.callbacks.append(_after_collection)
 
 
 def _reset_lock_in_child() -> None:

@@ -63,10 +63,13 @@ def cache_key(graph: Graph) -> str:
 class Kernel:
     """A compiled graph: `kernel(*inputs)` returns its outputs (a tuple, in the graph's
     order). `entry` is the Numba dispatcher of the generated entry function and `abi` how
-    to call it; the runtime calls the compiled overload through those directly."""
+    to call it; the runtime calls the compiled overload through those directly. Keep the
+    Kernel while using `entry`: it holds the generated module, which is freed with it
+    (codegen/cache.py)."""
 
-    def __init__(self, entry, abi: EntryABI):
-        self.entry = entry
+    def __init__(self, module, abi: EntryABI):
+        self.module = module
+        self.entry = module.entry
         self.abi = abi
 
     def __call__(self, *inputs) -> tuple:
@@ -75,12 +78,8 @@ class Kernel:
 
 def compile_graph(graph: Graph, cache_dir: Path | None = None) -> Kernel:
     """The compiled `graph` (its code from the cache when it is there)."""
-    return Kernel(_entry(graph, cache_dir), EntryABI.of(graph))
-
-
-def _entry(graph: Graph, cache_dir: Path | None):
     # A unique module name per entry: forked workers must not collide (numba issue 10486).
     module_name = f"tapeflow_kernel_{cache_key(graph)}"
     module = load_module(module_name, lambda cache: generate_source(graph, cache=cache),
                          cache_dir)
-    return module.entry
+    return Kernel(module, EntryABI.of(graph))

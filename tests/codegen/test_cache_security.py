@@ -180,19 +180,25 @@ def test_an_entry_changed_to_other_code_is_replaced_not_run(tmp_path):
     assert not hasattr(builtins, flag)
 
 
-def test_modules_are_held_weakly_and_freed_when_unused(tmp_path):
+def test_a_module_lives_while_used_and_then_leaves_sys_modules(tmp_path):
     name = _name()
     module = _load(tmp_path, name)
+    namespace = module.__dict__
+    # Importable by name while it lives (Numba does that), without sys.modules keeping it.
+    imported = __import__(name)
+    assert imported.entry is module.entry and imported.__dict__ is namespace
+    assert cache.load_module(name, _render("other"), tmp_path) is module  # shared by name
+    ref = weakref.ref(module)
     entry = module.entry
-    del module
-    gc.collect()
-    # Alive while a function of it is, and importable by name meanwhile (Numba does that).
-    assert __import__(name).entry is entry
-    ref = weakref.ref(cache._live[name])
-    del entry
+    del module, imported
     gc.collect()
     assert ref() is None
+    assert entry() == "ours"  # a function of it in use keeps the namespace
+    assert __import__(name).entry is entry
+    del entry
+    gc.collect()
     assert name not in cache._live and name not in sys.modules
+    assert namespace == {}  # cleared: Numba's dispatchers in it are freed
 
 
 def test_an_interrupted_import_leaves_nothing_half_initialised(tmp_path):
