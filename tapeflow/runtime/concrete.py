@@ -75,12 +75,15 @@ class ConcreteFunction:
     symbols and compiles one specialisation per set of sizes it is called with; the shape
     guards its trace recorded say which sizes it is valid for."""
 
-    def __init__(self, traced: TracedGraph, backend: str = "interpreter"):
+    def __init__(self, traced: TracedGraph, backend: str = "interpreter", max_sizes: int = 64):
         self.traced = traced
         self.backend = backend
         self.raw_graph = traced.graph
         self._symbols = symbols_of(traced.graph)
+        # Specialisations by sizes, least recently added first; at most `max_sizes` are kept
+        # (an old one is dropped, and freed, for a new one).
         self._by_sizes: dict[tuple, _Compiled | None] = {}
+        self._max_sizes = max_sizes
         # The result's layout: per returned leaf an output index or ("static", value);
         # results that are one leaf or a flat tuple are packed without walking a structure.
         self._slots = traced.output_slots
@@ -128,9 +131,12 @@ class ConcreteFunction:
         if key not in self._by_sizes:
             sizes = {symbol: n for (_, _, symbol), n in zip(self._symbols, key)}
             valid = all(g.holds(sizes) for g in self.traced.shape_guards)
-            self._by_sizes[key] = (
+            compiled = (
                 _Compiled(specialize(self.traced.graph, sizes), self.backend) if valid else None
             )
+            while len(self._by_sizes) >= self._max_sizes:
+                del self._by_sizes[next(iter(self._by_sizes))]
+            self._by_sizes[key] = compiled
         return self._by_sizes[key]
 
     def dispatcher_for(self, call_key: tuple) -> Callable | None:

@@ -1,7 +1,9 @@
 """`@tapeflow.function`: trace once per signature, optimise, and reuse the graph.
 
 A call looks up its signature (tensor shapes and dtypes, static Python values); each
-signature holds up to `max_specializations` traced paths, one per outcome of the guards. A
+signature holds up to `max_specializations` traced paths, one per outcome of the guards, and
+the function keeps up to `max_signatures` signatures (the least recently used one is dropped,
+and freed, for a new one). A
 call runs a path's graph, checks its guards, and only then commits the variable updates and
 returns; when no path's guards hold, the function is traced again along the new path. Past
 the bound, the function runs eagerly and says which line keeps changing the path.
@@ -52,6 +54,7 @@ class Function:
         max_specializations: int = 8,
         name: str | None = None,
         backend: str | None = None,
+        max_signatures: int = 64,
     ):
         if backend is not None:
             check_backend(backend)
@@ -65,6 +68,7 @@ class Function:
             ]
         )
         self.max_specializations = max_specializations
+        self.max_signatures = max_signatures
         self.__name__ = name or getattr(fn, "__name__", "function")
         functools.update_wrapper(self, fn)
         self._paths: dict[Any, list[ConcreteFunction]] = {}
@@ -148,6 +152,8 @@ class Function:
             if result is not GUARD_FAILED:
                 if self.input_signature is not None and not kwargs:
                     self._hot = _signature_hot_path(concrete, args)
+                if key in self._paths:  # most recently used last (see _drop_old_signatures)
+                    self._paths[key] = self._paths.pop(key)
                 return result
         return GUARD_FAILED
 
@@ -155,6 +161,7 @@ class Function:
         outer_tapes = list(tape_module._recording)
         concrete, result, updates = self._trace(arguments, paths, key)
         self._paths.setdefault(key, []).append(concrete)
+        self._drop_old_signatures(keep=key)
         fast = _fast_key(args) if not kwargs and self.input_signature is None else None
         if fast is not None:
             # The same list as in _paths: paths traced later are seen by the lean path too.
@@ -220,6 +227,23 @@ class Function:
         bound.apply_defaults()
         return dict(bound.arguments)
 
+    def _drop_old_signatures(self, keep) -> None:
+        """Past `max_signatures`, forget the least recently used signatures (not `keep`,
+        nor the one the hot path runs): their traces, graphs and compiled code are freed,
+        and a later call with one of them traces it again."""
+        hot = getattr(self._hot, "path", None)
+        for key in list(self._paths):
+            if len(self._paths) <= self.max_signatures:
+                break
+            dropped = self._paths[key]
+            if key == keep or any(c is hot for c in dropped):
+                continue
+            del self._paths[key]
+            for fast in [k for k, v in self._fast_paths.items() if v is dropped]:
+                del self._fast_paths[fast]
+        while len(self._eager_keys) > self.max_signatures:
+            del self._eager_keys[next(iter(self._eager_keys))]
+
     def _trace(self, arguments, paths, key):
         """Run the Python function under recording; returns (ConcreteFunction, its result,
         the (variable, value) pairs the trace assigned).
@@ -252,7 +276,8 @@ class Function:
                                    [t for _, t in arg_inputs])
             finally:
                 tape_module._recording[:0] = outer_tapes
-            concrete = ConcreteFunction(close_trace(trace, arg_inputs, result), self.backend)
+            concrete = ConcreteFunction(close_trace(trace, arg_inputs, result), self.backend,
+                                        max_sizes=self.max_signatures)
         finally:
             updates = restore(trace.recorder)
         # Counted once it succeeded: a trace that raised or was interrupted is no path.
@@ -399,7 +424,7 @@ def _suggestion(old_key, new_key) -> str:
 
 
 def function(fn=None, *, input_signature=None, max_specializations: int = 8,
-             backend: str | None = None, **unused):
+             backend: str | None = None, max_signatures: int = 64, **unused):
     """`@tapeflow.function`, bare or with arguments, on functions and methods."""
     for option in unused:
         if option not in ("jit_compile", "reduce_retracing", "autograph",
@@ -408,7 +433,7 @@ def function(fn=None, *, input_signature=None, max_specializations: int = 8,
 
     def wrap(f):
         return Function(f, input_signature=input_signature,
-                        max_specializations=max_specializations,
+                        max_specializations=max_specializations, max_signatures=max_signatures,
                         name=unused.get("name"), backend=backend)
 
     return wrap if fn is None else wrap(fn)
