@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 from tapeflow import ops  # registers every primitive
 from tapeflow.tracer import tape as _tape  # installs the eager tracer behind `bind`
-from tapeflow.api import errors, keras, linalg, math, nn, random
+from tapeflow.api import errors, linalg, math, nn, random
 from tapeflow.ops import (
     abs,
     add,
@@ -71,6 +71,24 @@ from tapeflow.ops import (
     where,
     zeros_like,
 )
+from tapeflow.ops import (  # numeric ops of issue 10 (ops/mathops.py, ops/ranges.py, ...)
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    ceil,
+    cosh,
+    eye,
+    floor,
+    linspace,
+    meshgrid,
+    one_hot,
+    round,
+    sinh,
+)
 from tapeflow.tracer.creation import ones, range, zeros
 from tapeflow.tracer.dtypes import DType, as_dtype, bool, float32, float64, int32, int64
 from tapeflow.tracer.module import Module
@@ -79,5 +97,7 @@ from tapeflow.tracer.tensor import Tensor, constant, convert_to_tensor
 from tapeflow.tracer.variable import Variable
 from tapeflow.runtime.function import Function, RetraceWarning, function
 from tapeflow.runtime.signature import TensorSpec
+from tapeflow.ops.clip import clip_by_global_norm, clip_by_norm
+from tapeflow import keras
 
 newaxis = None

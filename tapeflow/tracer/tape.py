@@ -16,11 +16,11 @@ import warnings
 import numpy as np
 
 from tapeflow import nest, ops
-from tapeflow.perthread import PerThreadList
-from tapeflow.graph.autodiff import backward_pass
+from tapeflow.graph.autodiff import backward_pass, differentiating
 from tapeflow.graph.ir import Eqn, Graph, Var, new_var
 from tapeflow.ops import core, dims
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, is_float
+from tapeflow.perthread import PerThreadList
 from tapeflow.tracer import variable as variable_module
 from tapeflow.tracer.tensor import Tensor, make_constant
 from tapeflow.tracer.variable import Variable
@@ -106,6 +106,7 @@ def _record(prim, inputs, outputs, params, shape_dependent: bool = False):
                 tuple(t._var for t in outputs),
                 tuple(sorted(params.items())) if params else (),
                 user_source(),
+                differentiating(),
             )
         tape._append(eqn, inputs, outputs)
 
