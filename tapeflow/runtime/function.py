@@ -35,7 +35,7 @@ from tapeflow.tracer.variable import assign_all
 
 logger = logging.getLogger("tapeflow")
 
-_traces_here = _active_traces.local  # `.items`: the traces on the calling thread
+_tapes_here = tape_module._recording_here  # `.items`: the tapes recording on this thread
 
 RETRACE_REPORT_AFTER = 5  # traces of one function before the "keeps retracing" warning
 
@@ -88,7 +88,9 @@ class Function:
     # ---- the per-call path ------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        if not (kwargs or _traces_here.items or tape_module._recording_here.items):
+        # (A trace records on its own tape, so no tape recording on this thread also means
+        # no trace active on it.)
+        if not (kwargs or _tapes_here.items):
             # The hot path: the generated call path of the path the lean path ran last takes
             # the arguments itself and checks their signature as it unwraps them (0.5 us
             # less than the lean path for W1 and W2: no key built, hashed and looked up).
