@@ -11,12 +11,14 @@ the bound, the function runs eagerly and says which line keeps changing the path
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
 import sys
 import threading
 import warnings
+from collections import OrderedDict
 from typing import Any, Callable
 
 import numpy as np
@@ -71,7 +73,8 @@ class Function:
         self.max_signatures = max_signatures
         self.__name__ = name or getattr(fn, "__name__", "function")
         functools.update_wrapper(self, fn)
-        self._paths: dict[Any, list[ConcreteFunction]] = {}
+        # Signatures, least recently used first (see _drop_old_signatures).
+        self._paths: OrderedDict[Any, list[ConcreteFunction]] = OrderedDict()
         self._fast_paths: dict[Any, list[ConcreteFunction]] = {}
         # The generated dispatcher, for that call's signature, of the path the lean path
         # ran last (its `.path` is that ConcreteFunction).
@@ -154,8 +157,8 @@ class Function:
             if result is not GUARD_FAILED:
                 if self.input_signature is not None and not kwargs:
                     self._hot = _signature_hot_path(concrete, args)
-                if key in self._paths:  # most recently used last (see _drop_old_signatures)
-                    self._paths[key] = self._paths.pop(key)
+                with contextlib.suppress(KeyError):  # (dropped by another thread meanwhile)
+                    self._paths.move_to_end(key)  # most recently used last: one atomic step
                 return result
         return GUARD_FAILED
 
