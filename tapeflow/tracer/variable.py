@@ -11,12 +11,13 @@ from tapeflow import ops
 from tapeflow.perthread import PerThreadList, PerThreadValue
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, ShapedArray
 from tapeflow.tracer import dtypes
+from tapeflow.tracer import tensor as tensor_module
 from tapeflow.tracer.tensor import (
     Tensor,
     TensorOperators,
-    _numpy_repr,
     constant,
     make_constant,
+    numpy_text,
 )
 
 # Creation order: `tape.watched_variables()` lists variables in it, as TensorFlow does.
@@ -146,9 +147,11 @@ class Variable(TensorOperators):
         return dtypes.from_numpy(self.aval.dtype)
 
     def __repr__(self) -> str:
+        if tensor_module.graph_name_hook.value is not None:  # tracing: no value, as TF
+            return f"<tf.Variable {self.name!r} shape={self.shape} dtype={self.dtype.name}>"
         return (
-            f"<tapeflow.Variable {self.name!r} shape={self.shape} dtype={self.dtype.name}, "
-            f"numpy={_numpy_repr(self._concrete())}>"
+            f"<tf.Variable {self.name!r} shape={self.shape} dtype={self.dtype.name}, "
+            f"numpy={numpy_text(self._concrete(), is_repr=True)}>"
         )
 
     def __str__(self) -> str:

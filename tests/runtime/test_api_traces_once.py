@@ -15,6 +15,7 @@ function adds its row here.
 from __future__ import annotations
 
 import inspect
+import io
 import types
 from dataclasses import dataclass
 from typing import Callable
@@ -152,6 +153,47 @@ ROWS: dict[str, Row] = {
     "linspace": Row([floats(()), floats((), 3.0, 4.0)], lambda a, b: tf.linspace(a, b, 5)),
     "meshgrid": Row([floats((3,)), floats((2,))], lambda a, b: tf.meshgrid(a, b)),
     "one_hot": Row([ints((5,), 0, 4)], lambda i: tf.one_hot(i, 4)),
+    # ops/sorting.py, scans.py, layout.py, scatter.py: indices are checked in the kernel.
+    **{p: unary(p) for p in [
+        "argmax", "argmin", "argsort", "sort", "cumsum", "math.cumprod",
+        "math.reduce_std", "math.reduce_variance",
+    ]},
+    "nn.top_k": Row([X], lambda x: tf.math.top_k(x, 2)),
+    "math.logical_xor": Row([bools((3, 4)), bools((3, 4))], tf.math.logical_xor),
+    "pad": Row([X], lambda x: tf.pad(x, [[1, 0], [2, 1]], "REFLECT")),
+    "reverse": Row([X], lambda x: tf.reverse(x, [1])),
+    "roll": Row([X], lambda x: tf.roll(x, 1, 0)),
+    "slice": Row([X], lambda x: tf.slice(x, [1, 0], [2, -1])),
+    "split": Row([X], lambda x: tf.split(x, [1, 3], 1)),
+    "gather_nd": Row([X, ints((5, 2), 0, 3)], tf.gather_nd),
+    "scatter_nd": Row([ints((5, 1), 0, 3), floats((5, 4))],
+                      lambda i, u: tf.scatter_nd(i, u, [3, 4])),
+    "tensor_scatter_nd_update": Row([X, ints((2, 2), 0, 3), floats((2,))],
+                                    tf.tensor_scatter_nd_update),
+    "tensor_scatter_nd_add": Row([X, ints((2, 1), 0, 3), floats((2, 4))],
+                                 tf.tensor_scatter_nd_add),
+    "tensor_scatter_nd_sub": Row([X, ints((2, 1), 0, 3), floats((2, 4))],
+                                 tf.tensor_scatter_nd_sub),
+    "einsum": Row([X, floats((4, 2))], lambda a, b: tf.einsum("ij,jk->ik", a, b)),
+    "linalg.inv": Row([floats((3, 3))], lambda x: tf.linalg.inv(x + 3.0 * tf.eye(3))),
+    "linalg.det": Row([floats((3, 3))], tf.linalg.det),
+    "linalg.solve": Row([floats((3, 3)), floats((3, 2))],
+                        lambda a, b: tf.linalg.solve(a + 3.0 * tf.eye(3), b)),
+    "linalg.cholesky": Row([floats((3, 3))], lambda x: tf.linalg.cholesky(
+        tf.matmul(x, x, transpose_b=True) + 3.0 * tf.eye(3))),
+    "linalg.svd": Row([X], tf.linalg.svd),
+    "linalg.matrix_transpose": unary("linalg.matrix_transpose"),
+    # Control flow on Python values (a tensor predicate is a guard by design).
+    "cond": Row([X], lambda x: tf.cond(True, lambda: x * 2.0, lambda: x)),
+    "case": Row([X], lambda x: tf.case([(False, lambda: x)], default=lambda: x + 1.0)),
+    "switch_case": Row([X], lambda x: tf.switch_case(1, [lambda: x, lambda: x * 3.0])),
+    "while_loop": Row([X], lambda x: tf.while_loop(lambda i, y: i < 3,
+                                                   lambda i, y: (i + 1, y * 0.5), (0, x))[1]),
+    "scan": Row([X], lambda x: tf.scan(lambda a, e: a + e, x)),
+    "foldl": Row([X], lambda x: tf.foldl(lambda a, e: a * e, x)),
+    "foldr": Row([X], lambda x: tf.foldr(lambda a, e: a - e, x)),
+    "map_fn": Row([X], lambda x: tf.map_fn(tf.reduce_sum, x)),
+    "vectorized_map": Row([X], lambda x: tf.vectorized_map(lambda r: r * r, x)),
     "nn.sparse_softmax_cross_entropy_with_logits": Row(
         [ints((5,), 0, 10), floats((5, 10), -3.0, 3.0)],
         lambda labels, logits: tf.nn.sparse_softmax_cross_entropy_with_logits(
@@ -165,6 +207,9 @@ ROWS: dict[str, Row] = {
                                     lambda s: tf.random.stateless_uniform((3,), seed=s)),
     "random.stateless_truncated_normal": Row(
         [ints((2,), 0, 1000)], lambda s: tf.random.stateless_truncated_normal((3,), seed=s)),
+    "size": Row([X], tf.size),
+    "rank": Row([X], tf.rank),
+    "print": Row([X], lambda x: tf.print("x:", x, output_stream=io.StringIO()) or x),
 }
 
 # tf.clip_by_* and tf.keras' functions (losses and metrics take targets and predictions).
@@ -200,9 +245,37 @@ NOT_TENSOR_FUNCTIONS = {
     "function": "the decorator itself",
     "custom_gradient": "a decorator; the op table checks the primitive it makes",
     "as_dtype": "maps dtype names; takes no tensor",
+    "boolean_mask": "a size that depends on values: refused under tracing by design "
+                    "(tests/ops/test_dynamic.py)",
+    "unique": "a size that depends on values: refused under tracing (tests/ops/test_dynamic.py)",
+    "math.unique_with_counts": "a size that depends on values: refused under tracing "
+                               "(tests/ops/test_dynamic.py)",
     "random.set_seed": "configuration; tests/tracer/test_random.py",
     "random.get_global_generator": "configuration; tests/tracer/test_random.py",
     "random.set_global_generator": "configuration; tests/tracer/test_random.py",
+    **{f"config.{name}": "configuration; tests/api/test_general.py" for name in [
+        "functions_run_eagerly", "get_visible_devices", "list_logical_devices",
+        "list_physical_devices", "run_functions_eagerly", "set_visible_devices",
+        "experimental.disable_op_determinism", "experimental.enable_op_determinism",
+        "experimental.is_op_determinism_enabled", "experimental.set_memory_growth"]},
+    "device": "a context manager for device names; tests/api/test_general.py",
+    "init_scope": "a context manager; tests/api/test_general.py",
+    "executing_eagerly": "reports the tracing state; tests/api/test_general.py",
+    "errors.error_code_from_exception_type": "maps error classes; tests/api/test_tf_errors.py",
+    "errors.exception_type_from_error_code": "maps error codes; tests/api/test_tf_errors.py",
+    **{f"autograph.{name}": "source and graph text; tests/api/test_api_extras.py"
+       for name in ["to_code", "to_graph", "set_verbosity", "experimental.do_not_convert"]},
+    **{name: "eager only (raises under tracing by design); tests/api/test_api_extras.py"
+       for name in ["py_function", "numpy_function"]},
+    **{f"strings.{name}": "eager only: string tensors raise under tracing when they depend "
+       "on traced values; tests/api/test_dtypes_more.py" for name in [
+        "as_string", "bytes_split", "join", "length", "lower", "reduce_join",
+        "regex_full_match", "regex_replace", "split", "strip", "substr", "to_number",
+        "unicode_decode", "unicode_split", "upper"]},
+    "io.decode_raw": "eager only (strings); tests/api/test_dtypes_more.py",
+    "ragged.constant": "eager ragged containers; tests/api/test_dtypes_more.py",
+    **{f"sparse.{name}": "eager sparse containers; tests/api/test_dtypes_more.py"
+       for name in ["to_dense", "from_dense", "reorder"]},
     "keras.Input": "makes a symbolic KerasTensor for the functional API; takes no tensor",
     **{f"keras.{m}.get": "looks a name up; takes no tensor" for m in [
         "activations", "initializers", "losses", "metrics", "optimizers"]},
