@@ -322,3 +322,34 @@ def test_batches_of_rows_equal_batches_of_stacked_elements():
             np.testing.assert_array_equal(gb, wb)
     dropped = Dataset.from_tensor_slices(y).batch(10, drop_remainder=True)
     assert [b.tolist() for b in _np(dropped)] == [list(range(10)), list(range(10, 20))]
+
+
+def test_ops_a_prefetch_worker_runs_are_not_recorded_into_a_trace():
+    # The worker maps element 1 while the main thread is tracing a step: tracing state is
+    # per thread, so the step's graph holds only its own equation.
+    inside, done = threading.Event(), threading.Event()
+    w = tf.Variable(np.int64(3))  # a variable read would be recorded by a shared tracer
+
+    def f(x):
+        if int(x) == 1:
+            inside.wait(10)
+            x = x * w + 1
+            done.set()
+        return x
+
+    it = iter(Dataset.range(3).map(f).prefetch(1))
+    first = next(it)
+
+    def double(v):
+        inside.set()
+        done.wait(10)
+        return v * 2
+
+    step = tf.function(double)
+    assert int(step(first)) == 0
+    assert done.is_set()
+    graph = step.get_concrete_function(first).graph
+    alone = tf.function(lambda v: v * 2).get_concrete_function(first).graph
+    assert len(graph.eqns) == len(alone.eqns)
+    assert w not in step.get_concrete_function(first).traced.captured
+    assert [int(v) for v in it] == [4, 2]
