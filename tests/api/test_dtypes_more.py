@@ -193,3 +193,11 @@ def test_a_python_int_too_big_for_int32_is_int64_and_never_wraps():
         tf.constant(300, dtype=tf.uint8)
     with pytest.raises(ValueError, match="out of range"):
         tf.constant([1, 2]) + 2**40
+
+
+def test_casts_between_text_and_numbers_are_refused_and_complex_keeps_the_real_part():
+    with pytest.raises(TypeError, match="cast: casting float32 to string"):
+        tf.cast(tf.constant(1.0), tf.string)  # was a string tensor holding the float 1.0
+    with pytest.raises(TypeError, match="to_number"):
+        tf.cast(tf.constant("1"), tf.float32)
+    np.testing.assert_array_equal(tf.cast(tf.constant([1 + 2j]), tf.float32).numpy(), [1.0])
