@@ -258,7 +258,8 @@ class Tensor(TensorOperators):
 def _format(self, spec: str) -> str:
     """`format(t, spec)` / f"{t:spec}": as TF's eager tensors, the value's own formatting
     (f"{loss:.3f}" for a scalar; f"{t}" gives numpy's text); a graph value has none."""
-    if graph_name_hook is not None and graph_name_hook(self) is not None:
+    hook = graph_name_hook.value
+    if hook is not None and hook(self) is not None:
         return format(str(self), spec)
     value = self._value
     return format(value[()] if value.ndim == 0 else value, spec)
