@@ -359,6 +359,12 @@ def default_dtype(value) -> np.dtype:
     raise OpTypeError(f"cannot convert {type(value).__name__} {value!r:.60} to a tensor")
 
 
+def _empty_sequence(value, arr) -> bool:
+    """An empty Python list or tuple (nested or not): numpy types it float64, but it has no
+    fraction to lose, so `tf.constant([], tf.int32)` is an empty int32 tensor, as in TF."""
+    return arr.size == 0 and isinstance(value, list | tuple)
+
+
 def _all_text(arr) -> bool:
     return all(isinstance(x, bytes | str) for x in np.asarray(arr, dtype=object).flat)
 
@@ -373,7 +379,7 @@ def to_array(value, dtype: np.dtype, *, op: str = "convert") -> np.ndarray:
     arr = np.asarray(value)
     if dtype == STRING or arr.dtype.kind in "US":
         return _to_string_array(value, arr, dtype, op)
-    if arr.dtype.kind in "fc" and dtype.kind in "iub":
+    if arr.dtype.kind in "fc" and dtype.kind in "iub" and not _empty_sequence(value, arr):
         raise OpTypeError(
             f"{op}: cannot convert {value!r:.60} (a {arr.dtype.name} value) to {dtype.name} "
             "without losing its fraction; cast explicitly with tf.cast"

@@ -527,6 +527,8 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
         raise InvalidArgumentError("gather: batch_dims is not supported")
     params = _as_tensorish(params, "gather")
     if not is_tracer(indices):
+        if isinstance(indices, list | tuple) and np.size(indices) == 0:
+            indices = np.zeros(np.shape(indices), np.int32)  # `[]`: no indices, not floats
         indices = np.asarray(indices)
         if indices.dtype.kind not in "iu":
             raise OpTypeError(f"gather: indices must be integers, got {indices.dtype}")

@@ -20,6 +20,7 @@ from tapeflow.graph.ir import Graph, Var, new_var, source_text
 from tapeflow.ops import dims
 from tapeflow.ops import dynamic as dynamic_ops
 from tapeflow.ops.core import ShapedArray
+from tapeflow.ops.elementwise import stop_gradient
 from tapeflow.perthread import PerThreadList
 from tapeflow.runtime.labels import result_labels
 from tapeflow.tracer import tape as tape_module
@@ -132,7 +133,9 @@ class Trace:
         uid = variable._uid
         if uid not in self.recorder.written:
             self.recorder.written[uid] = (variable, variable._value)
-        variable._value = value
+        # As eagerly (tracer/variable.py: _commit_now), an assignment has no gradient: later
+        # reads are differentiated w.r.t. the variable, not through the assigned expression.
+        variable._value = stop_gradient(value)
 
     def _created(self, variable: Variable) -> None:
         if not self.allow_new_variables:

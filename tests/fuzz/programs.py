@@ -1,0 +1,443 @@
+"""Random tapeflow programs for differential fuzzing, and the runner that compares backends.
+
+A program extends the recipe of tests/graph/test_random_programs.py (a list of steps over a
+growing pool of tensors, each naming its operands by index) with the rest of the public API:
+broadcasting binary ops, reductions with axes, matmul chains, reshapes and slices, gathers,
+softmax and cross-entropy, `tf.where`, data-dependent Python `if`/`while` on reduced
+values, a Variable update, and optionally a nested tape (a gradient of a gradient). Its
+inputs are float32 or float64, with sizes 0 and 1 among the dimensions, and either smooth
+values or a mix of special ones (0, -0, inf, -inf, nan, denormals, huge).
+
+`run_program` runs one program eagerly, on the interpreter backend and compiled with Numba
+(native code: a fallback to the interpreter is a failure), and returns a list of `Finding`s:
+values that disagree beyond the dtype's tolerance, nan/inf/signed-zero patterns that differ,
+an error raised by one runner and not another, and (float64, smooth inputs) gradients that
+disagree with central finite differences. The same function serves the pytest tests (which
+fail on the first finding) and benchmarks/fuzz.py (which counts them).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+
+import tapeflow as tf
+from tapeflow.runtime.backends import CompileFallbackWarning
+
+UNARY = ["tanh", "sin", "exp", "log", "sqrt", "abs", "neg", "square", "sigmoid", "softplus",
+         "relu"]
+BINARY = ["add", "sub", "mul", "div", "maximum", "minimum"]
+REDUCE = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_logsumexp"]
+SLICES = ["tail", "step2", "reverse", "last_col"]
+
+# Inputs: a (m, n), b (n,), c (n, k); sizes 0 and 1 included.
+SPECIAL = {
+    np.float64: [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, 2.2e-308, 1e300, -1e300, 1.0, -2.5],
+    np.float32: [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, 1.2e-38, 3e38, -3e38, 1.0, -2.5],
+}
+
+
+@dataclass(frozen=True)
+class Program:
+    dtype: str  # "float32" | "float64"
+    m: int
+    n: int
+    k: int
+    steps: tuple  # each a tuple (kind, ...operands/params)
+    second_order: bool  # wrap the loss in a nested tape: also return d/da |dloss/da|^2
+
+    @property
+    def shapes(self):
+        return [(self.m, self.n), (self.n,), (self.n, self.k)]
+
+
+def _reduce_shape(shape, axis, keep):
+    if axis is None:
+        return (1,) * len(shape) if keep else ()
+    ax = axis % len(shape)
+    if keep:
+        return tuple(1 if i == ax else d for i, d in enumerate(shape))
+    return tuple(d for i, d in enumerate(shape) if i != ax)
+
+
+def _slice_shape(shape, how):
+    d = shape[0]
+    if how == "tail":
+        return (max(d - 1, 0),) + shape[1:]
+    if how == "step2":
+        return ((d + 1) // 2,) + shape[1:]
+    if how == "reverse":
+        return shape
+    return shape[:-1] + (min(shape[-1], 1),)  # last_col: x[..., :1]
+
+
+@st.composite
+def programs(draw, max_steps: int = 6, control_flow: bool = True):
+    """A `Program`; every step is valid for the shapes it meets, so eager never refuses one
+    for its shapes (values may still make it raise, as they may for users)."""
+    dtype = draw(st.sampled_from(["float32", "float64"]))
+    m, n, k = draw(st.integers(0, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    shapes = [(m, n), (n,), (n, k)]
+    steps = []
+    kinds = ["unary", "binary", "reduce", "matmul", "reshape", "transpose", "slice", "gather",
+             "softmax", "xent", "sparse_xent", "where"]
+    if control_flow:
+        kinds += ["if", "while", "assign"]
+    for _ in range(draw(st.integers(1, max_steps))):
+        kind = draw(st.sampled_from(kinds))
+        i = draw(st.integers(0, len(shapes) - 1))
+        shape = shapes[i]
+        nd = len(shape)
+        if kind == "unary":
+            steps.append(("unary", draw(st.sampled_from(UNARY)), i))
+        elif kind in ("binary", "where"):
+            partners = [j for j, s in enumerate(shapes)
+                        if s == shape or s == shape[-1:] or s == () or
+                        (nd and s == (1,) + shape[1:])]
+            j = draw(st.sampled_from(partners))
+            if kind == "binary":
+                steps.append(("binary", draw(st.sampled_from(BINARY)), i, j))
+            else:
+                steps.append(("where", i, j))
+            shape = tuple(np.broadcast_shapes(shape, shapes[j]))
+        elif kind == "reduce":
+            op = draw(st.sampled_from(REDUCE))
+            axis = draw(st.none() | st.integers(-nd, nd - 1)) if nd else None
+            keep = draw(st.booleans())
+            steps.append(("reduce", op, i, axis, keep))
+            shape = _reduce_shape(shape, axis, keep)
+        elif kind == "matmul":
+            partners = [j for j, s in enumerate(shapes)
+                        if nd == 2 and len(s) == 2 and s[0] == shape[1]]
+            if not partners:
+                continue
+            j = draw(st.sampled_from(partners))
+            steps.append(("matmul", i, j))
+            shape = (shape[0], shapes[j][1])
+        elif kind == "reshape":
+            steps.append(("reshape", i))
+            shape = (int(np.prod(shape)),)
+        elif kind == "transpose":
+            if nd != 2:
+                continue
+            steps.append(("transpose", i))
+            shape = shape[::-1]
+        elif kind == "slice":
+            if nd == 0:
+                continue
+            how = draw(st.sampled_from(SLICES))
+            steps.append(("slice", how, i))
+            shape = _slice_shape(shape, how)
+        elif kind == "gather":
+            if nd == 0:
+                continue
+            axis = draw(st.integers(0, nd - 1))
+            d = shape[axis]
+            idx = tuple(draw(st.lists(st.integers(0, d - 1), max_size=3))) if d else ()
+            steps.append(("gather", i, axis, idx))
+            shape = shape[:axis] + (len(idx),) + shape[axis + 1:]
+        elif kind == "softmax":
+            if nd == 0:
+                continue
+            steps.append(("softmax", draw(st.sampled_from(["softmax", "log_softmax"])), i))
+        elif kind == "xent":
+            partners = [j for j, s in enumerate(shapes) if s == shape]
+            if nd == 0:
+                continue
+            j = draw(st.sampled_from(partners))
+            steps.append(("xent", i, j))
+            shape = shape[:-1]
+        elif kind == "sparse_xent":
+            if nd != 2 or shape[1] == 0:
+                continue
+            labels = tuple(draw(st.integers(0, shape[1] - 1)) for _ in range(shape[0]))
+            steps.append(("sparse_xent", i, labels))
+            shape = shape[:1]
+        elif kind == "if":
+            steps.append(("if", i))
+        elif kind == "while":
+            steps.append(("while", i))
+        else:  # assign: the Variable takes a reduced value, and is read back into the pool
+            steps.append(("assign", i))
+            shape = ()
+        shapes.append(tuple(shape))
+    second_order = draw(st.booleans()) if control_flow else False
+    return Program(dtype, m, n, k, tuple(steps), second_order)
+
+
+def _unary(name, x):
+    if name == "neg":
+        return -x
+    if name in ("sigmoid", "relu", "softplus"):
+        return getattr(tf.nn, name)(x)
+    return getattr(tf.math, name)(x)
+
+
+def _binary(name, x, y):
+    return {"add": tf.add, "sub": tf.subtract, "mul": tf.multiply, "div": tf.divide,
+            "maximum": tf.maximum, "minimum": tf.minimum}[name](x, y)
+
+
+def _slice(how, x):
+    if how == "tail":
+        return x[1:]
+    if how == "step2":
+        return x[::2]
+    if how == "reverse":
+        return x[::-1]
+    return x[..., :1]
+
+
+def _softmax_xent(labels, logits):
+    xent = getattr(tf.nn, "softmax_cross_entropy_with_logits", None)
+    if xent is not None:
+        return xent(labels=labels, logits=logits)
+    # Its definition, while tapeflow lacks the op.
+    return -tf.reduce_sum(labels * tf.nn.log_softmax(logits, axis=-1), axis=-1)
+
+
+def run_steps(program: Program, a, b, c, var):
+    """The program's loss (a scalar that every step reaches) and its pool's last value."""
+    pool = [a, b, c]
+    for step in program.steps:
+        kind = step[0]
+        if kind == "unary":
+            out = _unary(step[1], pool[step[2]])
+        elif kind == "binary":
+            out = _binary(step[1], pool[step[2]], pool[step[3]])
+        elif kind == "where":
+            x, y = pool[step[1]], pool[step[2]]
+            out = tf.where(x > 0, x, y * 2.0)
+        elif kind == "reduce":
+            _, op, i, axis, keep = step
+            out = getattr(tf, op)(pool[i], axis=axis, keepdims=keep)
+        elif kind == "matmul":
+            out = tf.matmul(pool[step[1]], pool[step[2]])
+        elif kind == "reshape":
+            out = tf.reshape(pool[step[1]], [-1])
+        elif kind == "transpose":
+            out = tf.transpose(pool[step[1]])
+        elif kind == "slice":
+            out = _slice(step[1], pool[step[2]])
+        elif kind == "gather":
+            _, i, axis, idx = step
+            out = tf.gather(pool[i], tf.constant(list(idx), dtype=tf.int32), axis=axis)
+        elif kind == "softmax":
+            out = getattr(tf.nn, step[1])(pool[step[2]], axis=-1)
+        elif kind == "xent":
+            labels = tf.nn.softmax(pool[step[2]], axis=-1)
+            out = _softmax_xent(labels, pool[step[1]])
+        elif kind == "sparse_xent":
+            labels = tf.constant(list(step[2]), dtype=tf.int32)
+            out = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels,
+                                                                 logits=pool[step[1]])
+        elif kind == "if":
+            x = pool[step[1]]
+            if tf.reduce_sum(x) > 0:  # a guard under @function
+                out = x * 2.0
+            else:
+                out = -x
+        elif kind == "while":
+            out = pool[step[1]]
+            count = 0
+            while count < 3 and tf.reduce_sum(tf.abs(out)) > 1.0:
+                out = out * 0.5
+                count += 1
+        else:  # assign
+            var.assign(var * 0.5 + tf.reduce_mean(pool[step[1]]))
+            out = tf.identity(var) * 1.0
+        pool.append(out)
+    # Every value the program made reaches the loss, so no step is dead code.
+    loss = tf.reduce_sum(pool[-1])
+    for t in pool[3:]:
+        loss = loss + tf.reduce_mean(t * t)
+    return loss, pool[-1]
+
+
+def make_step(program: Program, var):
+    """The function under test: loss, last value and gradients w.r.t. every input."""
+
+    def step(a, b, c):
+        if program.second_order:
+            with tf.GradientTape() as outer:
+                outer.watch(a)
+                with tf.GradientTape() as inner:
+                    inner.watch([a, b, c])
+                    loss, last = run_steps(program, a, b, c, var)
+                grads = inner.gradient(loss, [a, b, c], unconnected_gradients="zero")
+                norm = tf.reduce_sum(grads[0] * grads[0])
+            second = outer.gradient(norm, a, unconnected_gradients="zero")
+            return [loss, last, *grads, second]
+        with tf.GradientTape() as tape:
+            tape.watch([a, b, c])
+            loss, last = run_steps(program, a, b, c, var)
+        grads = tape.gradient(loss, [a, b, c], unconnected_gradients="zero")
+        return [loss, last, *grads]
+
+    return step
+
+
+def make_inputs(program: Program, seed: int, special: bool) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    dtype = np.dtype(program.dtype).type
+    arrays = []
+    for shape in program.shapes:
+        x = rng.uniform(-1.5, 1.5, size=shape)
+        if special:
+            pool = np.array(SPECIAL[dtype], dtype=np.float64)
+            mask = rng.random(size=shape) < 0.5
+            x = np.where(mask, pool[rng.integers(0, len(pool), size=shape)], x)
+        with np.errstate(over="ignore"):
+            arrays.append(np.asarray(x, dtype=dtype))
+    return arrays
+
+
+# --------------------------------------------------------------------------------------------
+# Comparing
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    kind: str  # "value" | "pattern" | "error" | "crash" | "fallback" | "gradient"
+    runner: str  # "interpreter" | "numba" | "fd"
+    detail: str
+
+
+TOLERANCE = {"float32": (2e-5, 1e-6), "float64": (1e-10, 1e-12)}
+
+
+def compare(name: str, want: list, got: list, dtype: str) -> list[Finding]:
+    rtol, atol = TOLERANCE[dtype]
+    findings = []
+    for n, (w, g) in enumerate(zip(want, got)):
+        w, g = np.asarray(w), np.asarray(g)
+        if w.shape != g.shape or w.dtype != g.dtype:
+            findings.append(Finding("value", name, f"output {n}: {g.dtype}{g.shape} where "
+                                                  f"eager gives {w.dtype}{w.shape}"))
+            continue
+        if w.dtype.kind != "f":
+            if not np.array_equal(w, g):
+                findings.append(Finding("value", name, f"output {n}: {g} != {w}"))
+            continue
+        # nan, +-inf and the sign of zero agree exactly; finite values to tolerance, scaled
+        # by the output's magnitude (sums of larger terms carry larger rounding).
+        pattern = [np.isnan, np.isposinf, np.isneginf]
+        bad = np.zeros(w.shape, bool)
+        for p in pattern:
+            bad |= p(w) != p(g)
+        zeros = (w == 0) & (g == 0)
+        bad |= zeros & (np.signbit(w) != np.signbit(g))
+        if bad.any():
+            where = tuple(int(i) for i in np.argwhere(bad)[0])
+            findings.append(Finding("pattern", name, f"output {n}{list(where)}: {g[where]!r} "
+                                                    f"where eager gives {w[where]!r}"))
+            continue
+        finite = np.isfinite(w)
+        if finite.any():
+            scale = float(np.max(np.abs(w[finite]), initial=1.0))
+            close = np.isclose(g[finite], w[finite], rtol=rtol, atol=atol * scale)
+            if not close.all():
+                k = int(np.argmin(close))
+                findings.append(Finding("value", name, f"output {n}: {g[finite][k]!r} where "
+                                                      f"eager gives {w[finite][k]!r}"))
+    return findings
+
+
+def _call(fn, arrays):
+    out = fn(*[tf.constant(x) for x in arrays])
+    return [np.asarray(o) for o in out]
+
+
+def _run_all(program: Program, arrays, native_calls: int, backends):
+    """{runner: outputs + [variable]} or {runner: exception}."""
+    results = {}
+    for name in ("eager",) + tuple(backends):
+        var = tf.Variable(np.asarray(0.25, dtype=program.dtype))
+        step = make_step(program, var)
+        fn = step if name == "eager" else tf.function(step, backend=name)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", CompileFallbackWarning)
+                warnings.simplefilter("ignore", RuntimeWarning)  # numpy's nan/inf warnings
+                calls = 1 if name == "eager" else native_calls
+                for _ in range(calls):
+                    # Each call starts from the same Variable value, so calls agree.
+                    var.assign(np.asarray(0.25, dtype=program.dtype))
+                    out = _call(fn, arrays)
+            results[name] = out + [var.numpy()]
+        except Exception as e:  # compared below: a runner must fail as eager does
+            results[name] = e
+    return results
+
+
+def run_program(program: Program, seed: int, special: bool, *, backends=("interpreter",),
+                native_calls: int = 2, check_gradients: bool = True,
+                stats=None) -> list[Finding]:
+    """Everything that disagrees between eager, the named backends and finite differences.
+    `stats` (a Counter) counts programs that eager refused, by error type."""
+    arrays = make_inputs(program, seed, special)
+    results = _run_all(program, arrays, native_calls, backends)
+    eager = results["eager"]
+    if stats is not None and isinstance(eager, Exception):
+        stats[f"eager raised {type(eager).__name__}"] += 1
+    findings = []
+    for name in backends:
+        got = results[name]
+        if isinstance(got, CompileFallbackWarning):
+            findings.append(Finding("fallback", name, str(got)))
+        elif isinstance(eager, Exception) or isinstance(got, Exception):
+            if not (isinstance(eager, Exception) and isinstance(got, Exception)):
+                what = got if isinstance(got, Exception) else eager
+                kind = "crash" if isinstance(got, Exception) else "error"
+                findings.append(Finding(kind, name, f"{type(what).__name__}: {what}"
+                                        + ("" if kind == "crash" else " (eager only)")))
+            elif not isinstance(got, type(eager)) and not isinstance(eager, type(got)):
+                findings.append(Finding("error", name, f"{type(got).__name__}: {got}; eager "
+                                        f"raises {type(eager).__name__}: {eager}"))
+        else:
+            findings += compare(name, eager, got, program.dtype)
+    # An assignment has no gradient (as in TF) though the loss depends on it: finite
+    # differences see a dependence the gradient rightly does not.
+    assigns = any(step[0] == "assign" for step in program.steps)
+    if (check_gradients and not special and program.dtype == "float64" and not assigns
+            and not isinstance(eager, Exception)):
+        findings += check_finite_differences(program, arrays, eager)
+    return findings
+
+
+def _loss(program, arrays):
+    var = tf.Variable(np.asarray(0.25, dtype=program.dtype))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        loss, _ = run_steps(program, *[tf.constant(x) for x in arrays], var)
+    return float(np.asarray(loss))
+
+
+def check_finite_differences(program, arrays, eager, eps=1e-6) -> list[Finding]:
+    """float64 gradients (eager's, which the backends were compared with) against central
+    differences of the loss. Inputs where the loss is not smooth (a kink of abs/relu/max
+    within eps, or a Python branch that flips) are rare with uniform inputs; a point whose
+    two one-sided differences disagree is skipped as a kink."""
+    grads = eager[2:5]
+    if not np.isfinite(eager[0]):
+        return []
+    for n, x in enumerate(arrays):
+        for idx in np.ndindex(x.shape):
+            values = []
+            for h in (eps, -eps, 0.0):
+                shifted = [a.copy() for a in arrays]
+                shifted[n][idx] += h
+                values.append(_loss(program, shifted))
+            plus, minus, centre = values
+            right, left = (plus - centre) / eps, (centre - minus) / eps
+            if not np.isclose(right, left, rtol=1e-3, atol=1e-4):
+                continue  # a kink (or a branch) between the two sides
+            fd = (plus - minus) / (2 * eps)
+            if not np.isclose(grads[n][idx], fd, rtol=1e-4, atol=1e-5):
+                return [Finding("gradient", "fd", f"d loss / d input{n}{list(idx)}: "
+                                f"{grads[n][idx]!r}, finite differences {fd!r}")]
+    return []

@@ -1,0 +1,50 @@
+"""Programs the differential fuzzer found disagreeing, shrunk by hypothesis: each stays
+here as a regression test (tests/fuzz/programs.py runs and compares them)."""
+
+import pytest
+
+from .programs import Program, run_program
+
+
+def _assert_agree(program, seed=0, special=False, backends=("interpreter",), **kw):
+    findings = run_program(program, seed, special, backends=backends, **kw)
+    assert not findings, "\n".join(f"{f.kind} ({f.runner}): {f.detail}" for f in findings)
+
+
+# A Variable read after an assignment inside @function carried the gradient of the assigned
+# expression (here d/db of mean(b)); eagerly, as in TF, an assignment has no gradient and
+# the gradient w.r.t. b is zero.
+ASSIGN_HAS_NO_GRADIENT = Program("float32", m=0, n=1, k=1, steps=(("assign", 1),),
+                                 second_order=False)
+
+
+def test_assignment_has_no_gradient_when_traced():
+    _assert_agree(ASSIGN_HAS_NO_GRADIENT)
+
+
+@pytest.mark.slow
+def test_assignment_has_no_gradient_compiled():
+    _assert_agree(ASSIGN_HAS_NO_GRADIENT, backends=("numba",), check_gradients=False)
+
+
+# Empty Python lists have numpy's default dtype float64; as indices or as an integer constant
+# they mean "no elements", as in TF, not "a float that would lose its fraction".
+def test_empty_list_is_an_integer_constant_and_gather_indices():
+    import numpy as np
+
+    import tapeflow as tf
+
+    assert tf.constant([], dtype=tf.int32).dtype == tf.int32
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    assert tf.gather(x, [], axis=1).shape == (2, 0)
+    np.testing.assert_array_equal(tf.gather(x, [], axis=0).numpy(), np.zeros((0, 2)))
+    with pytest.raises(TypeError):
+        tf.constant([1.5], dtype=tf.int32)  # a fraction is still refused
+
+
+EMPTY_GATHER = Program("float64", m=2, n=3, k=1, steps=(("gather", 1, 0, ()),
+                                                        ("unary", "sin", 3)), second_order=False)
+
+
+def test_gather_of_no_indices():
+    _assert_agree(EMPTY_GATHER)
