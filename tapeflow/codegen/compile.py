@@ -53,6 +53,9 @@ def cache_key(graph: Graph) -> str:
         print_graph(graph),
         f"tapeflow {tapeflow.__version__} codegen {_codegen_fingerprint()}",
         f"numba {numba.__version__}",
+        # NUMBA_BOUNDSCHECK=1 compiles index checks in: such builds must not share entries
+        # with unchecked ones (Numba's own cache index does not key on the flag).
+        f"boundscheck {numba.config.BOUNDSCHECK}",
         f"numpy {np.__version__}",
         f"cpu {platform.machine()} {numba.config.CPU_NAME or ''}",
         f"python {sys.version_info[:2]}",
