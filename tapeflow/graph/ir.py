@@ -138,6 +138,40 @@ class Graph:
 
         return Graph(**fields)
 
+    # Pictures and interchange (tapeflow/viz, imported on use): forward and adjoint in one
+    # drawing, fused kernels as groups; `fused=False` draws the equations alone.
+
+    def to_svg(self, title: str = "graph", sides: str = "both", fused: bool = True) -> str:
+        from tapeflow import viz
+
+        return viz.to_svg(self, title, sides, fused)
+
+    def to_png(self, title: str = "graph", sides: str = "both", fused: bool = True) -> bytes:
+        from tapeflow import viz
+
+        return viz.to_png(self, title, sides, fused)
+
+    def to_dot(self, title: str = "graph", sides: str = "both", fused: bool = True) -> str:
+        from tapeflow import viz
+
+        return viz.to_dot(self, title, sides, fused)
+
+    def to_html(self, title: str = "graph", sides: str = "both", fused: bool = True) -> str:
+        from tapeflow import viz
+
+        return viz.to_html(self, title, sides, fused)
+
+    def to_json(self) -> str:
+        from tapeflow import viz
+
+        return viz.to_json(self)
+
+    @staticmethod
+    def from_json(text: str) -> "Graph":
+        from tapeflow import viz
+
+        return viz.from_json(text)
+
     def producers(self) -> dict[Var, Eqn]:
         return {v: e for e in self.eqns for v in e.outputs}
 
