@@ -74,6 +74,7 @@ from tapeflow.ops import (
 from tapeflow.tracer.creation import ones, range, zeros
 from tapeflow.tracer.dtypes import DType, as_dtype, bool, float32, float64, int32, int64
 from tapeflow.tracer.module import Module
+from tapeflow.tracer.explain import explain_gradient
 from tapeflow.tracer.tape import GradientTape, UnconnectedGradients
 from tapeflow.tracer.tensor import Tensor, constant, convert_to_tensor
 from tapeflow.tracer.variable import Variable

@@ -19,6 +19,7 @@ from typing import Any, Callable
 import numpy as np
 
 from tapeflow.ops import dims
+from tapeflow.runtime import retraces
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime.backends import check_backend, default_backend
 from tapeflow.runtime.concrete import GUARD_FAILED, ConcreteFunction
@@ -70,6 +71,7 @@ class Function:
         self._hot: Callable | None = None
         self._eager_keys: dict[Any, str] = {}
         self._trace_count = 0
+        self._trace_log: list[retraces.TraceRecord] = []  # for explain_retraces()
         self._last_key = None
         self._reported_churn = False
         self._variables_allowed = True
@@ -197,6 +199,7 @@ class Function:
         the call are paused while the trace runs: it works on fresh graph inputs they
         cannot differentiate through."""
         message = self._retrace_message(key, paths)
+        previous_key, previous_paths = self._last_key, list(self._paths.get(key, ()))
         specs = self.input_signature or [None] * len(paths)
         arg_inputs = [
             (p, fresh_input(leaf, p, spec.shape if spec is not None else None))
@@ -225,7 +228,10 @@ class Function:
         if not commit:
             for variable, original in trace.recorder.written.values():
                 variable._value = original
-        return ConcreteFunction(traced, self.backend), result
+        concrete = ConcreteFunction(traced, self.backend)
+        self._trace_log.append(retraces.record(self._trace_count, previous_key, key, paths,
+                                               previous_paths, concrete))
+        return concrete, result
 
     @property
     def backend(self) -> str:
@@ -276,6 +282,11 @@ class Function:
 
     def experimental_get_tracing_count(self) -> int:
         return self._trace_count
+
+    def explain_retraces(self) -> str:
+        """Each trace so far and what caused it: the argument that changed (old -> new), or
+        the guard whose value changed, with its user line."""
+        return retraces.report(self.__name__, self._trace_log)
 
     def get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
         """The traced path for these arguments (tracing them if needed)."""

@@ -191,9 +191,14 @@ def _eager_python_value(tensor, kind):
 
 
 python_value_hook = _eager_python_value
+# Called as observer(tensor, kind) on every such read (GradientTape notes where a value it
+# recorded left it, for tapeflow.explain_gradient).
+python_read_observers: list = []
 
 
 def _python_value(tensor, kind: str):
+    for observer in python_read_observers:
+        observer(tensor, kind)
     value = python_value_hook(tensor, kind)
     if kind != "numpy" and value.size != 1:
         raise ValueError(
