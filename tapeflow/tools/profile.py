@@ -67,13 +67,12 @@ class Progress:
 
 
 def precompile(fn, call, concrete_of, stream=sys.stderr, quiet: bool = False) -> None:
-    """Trace, optimise and compile the target into the on-disk cache (each kernel, then the
-    whole step), running nothing that changes state."""
-    from tapeflow.codegen.compile import compile_graph
-    from tapeflow.graph.passes.fuse import fuse
+    """Trace, optimise, generate and compile the target's step into the on-disk cache (by
+    running the compiled entry once on sample values; no variable changes)."""
+    from tapeflow.codegen.emit import generate_source
     from tapeflow.runtime.backends import NumbaExecutor
-    from tapeflow.tools.kernels import parts
 
+    progress = Progress(3, None if quiet else stream)
     concrete = concrete_of()
     if getattr(concrete, "_symbols", None):
         from tapeflow.tools.target import TargetError
@@ -81,14 +80,14 @@ def precompile(fn, call, concrete_of, stream=sys.stderr, quiet: bool = False) ->
         raise TargetError("the function was traced with unknown sizes (?): code is compiled "
                           "per size; give every size")
     graph = concrete.graph
-    kernel_parts = parts(graph, fuse(graph))
-    progress = Progress(len(kernel_parts) + 1, None if quiet else stream)
-    for part in kernel_parts:
-        compile_graph(part.graph)  # writes the module into the cache
-        progress.step(part.label[:48])
+    progress.step(f"traced and optimised {fn.__name__} ({len(graph.eqns)} equations)")
+    generate_source(graph)  # a LoweringError here says which op has no Numba code
+    progress.step("generated its code")
     executor = NumbaExecutor(graph)
     executor(graph_inputs(concrete, call))  # compiles (or loads) the step's entry
-    progress.step(f"{fn.__name__}: compiled into the cache")
+    where = "compiled into the cache" if executor.entry is not None else \
+        "could not be compiled (see the warning): it runs on the interpreter"
+    progress.step(f"{fn.__name__}: {where}")
 
 
 @dataclass
