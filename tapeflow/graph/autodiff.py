@@ -48,7 +48,7 @@ def _adjoint_of(eqn: Eqn):
     # the forward equation behind it: that is the line the user wrote.
     source = eqn.adjoint_of.source if eqn.adjoint_of is not None else eqn.source
     stack = _differentiating.stack
-    stack.append(Origin(eqn.prim.name, source))
+    stack.append(Origin(eqn.prim.name, source, eqn.scope))
     try:
         yield
     finally:

@@ -57,6 +57,7 @@ class Origin:
 
     prim: str
     source: tuple[str, int] | None
+    scope: str = ""  # its module scope (see Eqn.scope)
 
     def text(self) -> str:
         where = f" at {source_text(self.source)}" if self.source is not None else ""
@@ -68,7 +69,9 @@ class Eqn:
     """``outputs = prim(*inputs, **params)``, recorded at `source` = (file, line) of user code.
 
     An equation built by differentiation also has `adjoint_of`, the forward equation whose
-    VJP made it (`source` is then the line that asked for the gradient)."""
+    VJP made it (`source` is then the line that asked for the gradient). `scope` is the path
+    of the tf.Module / Keras layer calls it was traced in (`sequential/dense_1`; an adjoint
+    equation has its forward equation's), "" outside any: pictures group by it."""
 
     prim: Primitive
     inputs: tuple[Var, ...]
@@ -76,10 +79,12 @@ class Eqn:
     params: tuple[tuple[str, Any], ...] = ()
     source: tuple[str, int] | None = None
     adjoint_of: Origin | None = None
+    scope: str = ""
 
     def with_inputs(self, inputs: tuple[Var, ...]) -> "Eqn":
         """The same equation reading other Vars (provenance kept)."""
-        return Eqn(self.prim, inputs, self.outputs, self.params, self.source, self.adjoint_of)
+        return Eqn(self.prim, inputs, self.outputs, self.params, self.source, self.adjoint_of,
+                   self.scope)
 
     @property
     def params_dict(self) -> dict[str, Any]:

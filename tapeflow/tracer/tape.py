@@ -22,6 +22,7 @@ from tapeflow.ops import core, dims
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, is_float
 from tapeflow.tracer import tensor as tensor_module
 from tapeflow.tracer import variable as variable_module
+from tapeflow.tracer.module import module_scope
 from tapeflow.tracer.tensor import Tensor, make_constant
 from tapeflow.tracer.variable import Variable
 
@@ -98,13 +99,17 @@ def _record(prim, inputs, outputs, params, shape_dependent: bool = False):
             if not (shape_dependent and tape._records_shape_dependent):
                 continue
         if eqn is None:
+            origin = differentiating()
             eqn = Eqn(
                 prim,
                 tuple(t._var for t in inputs),
                 tuple(t._var for t in outputs),
                 tuple(sorted(params.items())) if params else (),
                 user_source(),
-                differentiating(),
+                origin,
+                # Module scopes are looked up for traced graphs only (a walk of the stack).
+                (origin.scope if origin is not None else module_scope())
+                if tape._records_shape_dependent else "",
             )
         tape._append(eqn, inputs, outputs)
 

@@ -35,9 +35,10 @@ def render(model: Model) -> str:
         for node in by_group.get(parent, []):
             lines.append(indent + _node(node))
         for g in children.get(parent, []):
-            fill, stroke = style.KERNEL_COLOURS if g.kind == "kernel" else style.LINE_COLOURS
+            fill, stroke, dash = style.GROUP_STYLES[g.kind]
+            look = "rounded" if dash == "none" else "dashed,rounded"
             lines.append(f"{indent}subgraph cluster_{g.id} {{")
-            lines.append(f"{indent}  label={quote(g.label)}; style=\"dashed,rounded\"; "
+            lines.append(f"{indent}  label={quote(g.label)}; style=\"{look}\"; "
                          f"color={quote(stroke)}; fontsize=9;")
             emit(g.id, indent + "  ")
             lines.append(f"{indent}}}")

@@ -47,7 +47,7 @@ def render(model: Model, kernel_sources: dict | None = None, profile: dict | Non
             "width": round(lay.width, 1), "height": round(lay.height, 1),
         },
         "style": {"side": style.SIDE_COLOURS, "kind": style.KIND_COLOURS,
-                  "kernel": style.KERNEL_COLOURS, "line": style.LINE_COLOURS,
+                  "groups": style.GROUP_STYLES,
                   "edge": style.EDGE_COLOUR, "font": style.FONT},
         "sources": kernel_sources or {},
         "profile": profile,

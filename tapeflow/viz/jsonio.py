@@ -1,8 +1,8 @@
 """A graph as JSON and back: `tapeflow graph --format json`, `Graph.to_json()`.
 
 The JSON names values as the printer does and keeps everything the text form keeps (types,
-params, constants, user lines, adjoint provenance, input and output labels), so
-`loads(dumps(g))` prints exactly as `g` does. Params and constant values are stored as the
+params, constants, user lines, adjoint provenance, input and output labels) and each
+equation's module scope, so `loads(dumps(g))` prints exactly as `g` does. Params and constant values are stored as the
 printer's literal text, which `loads` reads with the printer's own literal reader (a param may
 be a tuple or a dtype, which JSON has no type for).
 """
@@ -45,7 +45,9 @@ def to_data(graph: Graph) -> dict:
                 "params": {k: format_value(val) for k, val in e.params},
                 "source": source(e.source),
                 "adjoint_of": None if e.adjoint_of is None else {
-                    "prim": e.adjoint_of.prim, "source": source(e.adjoint_of.source)},
+                    "prim": e.adjoint_of.prim, "source": source(e.adjoint_of.source),
+                    "scope": e.adjoint_of.scope},
+                "scope": e.scope,
             }
             for e in graph.eqns
         ],
@@ -99,7 +101,9 @@ def loads(text: str) -> Graph:
         eqns.append(Eqn(PRIMITIVES[entry["prim"]], ins, outs, make_params(params),
                         source(entry["source"]),
                         None if origin is None else Origin(origin["prim"],
-                                                           source(origin["source"]))))
+                                                           source(origin["source"]),
+                                                           origin.get("scope", "")),
+                        entry.get("scope", "")))
     outputs = tuple(env[o["name"]] for o in data["outputs"])
     in_labels = tuple(e["label"] for e in data["inputs"])
     out_labels = tuple(o["label"] for o in data["outputs"])

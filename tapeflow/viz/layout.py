@@ -189,46 +189,51 @@ def layout(model: Model) -> Layout:
 
 
 def _clear_group_bands(model, rows, layer, path, size, x) -> None:
-    """Move nodes out of the boxes of top-level groups they do not belong to.
+    """Keep group boxes apart and free of other nodes.
 
-    A group spans several layers; a node of another group (or of none) in one of those layers
-    may sit inside the group's x range. Such a node moves to the nearer side of the range,
-    and its layer is packed again to keep the order and spacing (a few rounds, since a moved
-    node can land in another group's range)."""
-    pad = 2 * GROUP_PAD + GAP_X / 2  # a kernel box is padded around its line boxes
+    A group spans several layers. Two sibling groups (same parent) whose layers overlap are
+    put side by side (the right one moves right, whole); a node of no group, or of a group
+    elsewhere in the tree, that lies inside a group's x range moves to its nearer side. Each
+    layer is then packed again to keep its order and spacing; a few rounds settle it."""
+    pad = 2 * GROUP_PAD + GAP_X / 2  # a group's box is padded around its inner boxes
     members: dict[str, list[str]] = {}
+    group_path: dict[str, tuple] = {}
     for n in model.nodes:
-        if path[n.id]:
-            members.setdefault(path[n.id][0], []).append(n.id)
-    for _ in range(6):
+        for d, g in enumerate(path[n.id]):
+            members.setdefault(g, []).append(n.id)
+            group_path[g] = path[n.id][:d + 1]
+    by_parent: dict[tuple, list[str]] = {}
+    for g, gp in group_path.items():
+        by_parent.setdefault(gp[:-1], []).append(g)
+    for _ in range(8):
         bands = {}
-        for top, ids in members.items():
-            bands[top] = [min(x[i] - size[i][0] / 2 for i in ids) - pad,
-                          max(x[i] + size[i][0] / 2 for i in ids) + pad,
-                          min(layer[i] for i in ids), max(layer[i] for i in ids)]
+        for g, ids in members.items():
+            bands[g] = [min(x[i] - size[i][0] / 2 for i in ids) - pad,
+                        max(x[i] + size[i][0] / 2 for i in ids) + pad,
+                        min(layer[i] for i in ids), max(layer[i] for i in ids)]
         moved = False
-        # Two groups over common layers side by side: the right one moves right, whole.
-        ordered = sorted(bands, key=lambda t: bands[t][0])
-        for k, a in enumerate(ordered):
-            for b in ordered[k + 1:]:
-                la, lb = bands[a], bands[b]
-                if la[2] > lb[3] or lb[2] > la[3] or lb[0] >= la[1]:
-                    continue
-                shift = la[1] - lb[0]
-                for i in members[b]:
-                    x[i] += shift
-                lb[0] += shift
-                lb[1] += shift
-                moved = True
-        # A node of no group, or another group, inside a group's band moves to its nearer side.
-        for top, (lo, hi, first, last) in bands.items():
+        for siblings in by_parent.values():
+            ordered = sorted(siblings, key=lambda g: bands[g][0])
+            for k, a in enumerate(ordered):
+                for b in ordered[k + 1:]:
+                    la, lb = bands[a], bands[b]
+                    if la[2] > lb[3] or lb[2] > la[3] or lb[0] >= la[1]:
+                        continue
+                    shift = la[1] - lb[0]
+                    for i in members[b]:
+                        x[i] += shift
+                    lb[0] += shift
+                    lb[1] += shift
+                    moved = True
+        for g, (lo, hi, first, last) in bands.items():
+            depth = len(group_path[g]) - 1
+            parent = group_path[g][:-1]
             centre = (lo + hi) / 2
             for row in rows[first:last + 1]:
                 for i in row:
-                    if path[i] and path[i][0] == top:
-                        continue
-                    if path[i] and path[i][0] in bands:
-                        continue  # groups were separated above
+                    p = path[i]
+                    if g in p or (len(p) > depth and p[:depth] == parent):
+                        continue  # a member, or in a sibling group (moved apart above)
                     half = size[i][0] / 2
                     if x[i] + half > lo and x[i] - half < hi:
                         x[i] = lo - half if x[i] < centre else hi + half

@@ -9,8 +9,10 @@ what a node is and how it is told apart:
 - sides, for colour: `forward`, `adjoint` (made by differentiation: the equation has
   `adjoint_of`), `update` (after the gradient: reads adjoint values without being one, such
   as an optimizer step);
-- groups, nested: a fused kernel (the unit codegen compiles), and inside it the equations of
-  one user line (forward and adjoint apart).
+- groups, nested: the tf.Module / Keras layer an equation was traced in (adjoint equations
+  in their forward equation's), a fused kernel (the unit codegen compiles; in the innermost
+  scope that holds all of it), and inside a kernel the equations of one user line (forward
+  and adjoint apart).
 
 Constants are not nodes: they are listed in the reading equation's details.
 """
@@ -45,6 +47,7 @@ class Node:
     name: str = ""  # the printer's name of the (first) value it defines
     group: str | None = None  # innermost group id
     index: int | None = None  # equation index in the graph
+    scope: str = ""  # tf.Module / Keras layer path (`sequential/dense_1`)
 
     def to_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -53,7 +56,7 @@ class Node:
 @dataclass
 class Group:
     id: str
-    kind: str  # kernel | line
+    kind: str  # scope | kernel | line
     label: str
     parent: str | None
     members: list[str] = field(default_factory=list)  # node ids directly in it
@@ -145,6 +148,7 @@ def build(graph: Graph, groups=None, title: str = "graph", sides: str = "both") 
             line=eqn.source[1] if eqn.source else None,
             adjoint_of=eqn.adjoint_of.text() if eqn.adjoint_of else None,
             params=params, text=format_eqn(eqn, names), name=names.get(out, ""), index=i,
+            scope=eqn.scope,
         )
         nodes.append(node)
         for v in eqn.outputs:
@@ -182,52 +186,77 @@ def build(graph: Graph, groups=None, title: str = "graph", sides: str = "both") 
 
 
 def _groups(graph: Graph, plan_groups, kept: set[int], nodes: list[Node]) -> list[Group]:
-    """Kernels (fusion groups of more than one equation, and BLAS calls with their epilogue)
-    and, inside each kernel, one group per user line of two or more of its equations."""
+    """Scopes (one group per module path prefix), kernels (fusion groups of more than one
+    equation, a BLAS call with its epilogue included) in their scopes, and inside each kernel
+    one group per user line of two or more of its equations."""
     node_by_id = {n.id: n for n in nodes}
+    eqn_nodes = {n.index: n for n in nodes if n.kind == "eqn"}
     groups: list[Group] = []
+    scope_ids: dict[str, str] = {}
+
+    def scope_group(scope: str) -> str | None:
+        if not scope:
+            return None
+        if scope not in scope_ids:
+            parent, _, last = scope.rpartition("/")
+            gid = f"s{len(scope_ids)}"
+            scope_ids[scope] = gid
+            groups.append(Group(gid, "scope", last, scope_group(parent)))
+        return scope_ids[scope]
+
     kernel_of: dict[int, str] = {}
     for k, members in enumerate(plan_groups or ()):
         members = [i for i in members if i in kept]
         if len(members) < 2:
             continue
         head = graph.eqns[members[0]].prim.name
-        gid = f"k{k}"
         label = f"kernel {k}" + (" (BLAS)" if head == "matmul" else "")
-        groups.append(Group(gid, "kernel", label, None))
+        scope = _common_scope([eqn_nodes[i].scope for i in members])
+        groups.append(Group(f"k{k}", "kernel", label, scope_group(scope)))
         for i in members:
-            kernel_of[i] = gid
-    # Lines inside each kernel (or at the top level).
+            kernel_of[i] = f"k{k}"
     lines: dict[tuple, Group] = {}
     for node in nodes:
         if node.kind != "eqn":
             continue
         parent = kernel_of.get(node.index)
-        key = (parent, node.path, node.line, node.side == "adjoint")
-        if node.line is None or parent is None:
+        if parent is None:
             # Outside kernels a line is no box: the equations of one line are often far
             # apart in the drawing (its search finds them instead).
-            node.group = parent
+            node.group = scope_group(node.scope)
             continue
+        node.group = parent
+        if node.line is None:
+            continue
+        key = (parent, node.path, node.line, node.side == "adjoint")
         if key not in lines:
             where = node.source + (" (adjoint)" if node.side == "adjoint" else "")
             lines[key] = Group(f"l{len(lines)}", "line", where, parent)
         lines[key].members.append(node.id)
     for group in lines.values():
         if len(group.members) < 2:  # a line of one equation is no group
-            for nid in group.members:
-                node_by_id[nid].group = group.parent
             continue
         groups.append(group)
         for nid in group.members:
             node_by_id[nid].group = group.id
     by_id = {g.id: g for g in groups}
+    for g in groups:
+        g.members = []
     for node in nodes:
         if node.group is not None:
-            g = by_id[node.group]
-            if node.id not in g.members:
-                g.members.append(node.id)
+            by_id[node.group].members.append(node.id)
     for g in groups:
         if g.parent is not None:
             by_id[g.parent].children.append(g.id)
     return groups
+
+
+def _common_scope(scopes: list[str]) -> str:
+    """The longest module path every one of `scopes` lies in."""
+    parts = [s.split("/") if s else [] for s in scopes]
+    common = []
+    for level in zip(*parts):
+        if any(p != level[0] for p in level):
+            break
+        common.append(level[0])
+    return "/".join(common)

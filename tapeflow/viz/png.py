@@ -50,7 +50,7 @@ def render(model: Model, lay: Layout | None = None, scale: float = 1.0) -> bytes
     kinds = {g.id: g for g in model.groups}
     for gid in sorted(lay.groups, key=lambda g: kinds[g].parent is not None):
         box, group = lay.groups[gid], kinds[gid]
-        fill, stroke = style.KERNEL_COLOURS if group.kind == "kernel" else style.LINE_COLOURS
+        fill, stroke, _ = style.GROUP_STYLES[group.kind]
         draw.rounded_rectangle(s(box.x, box.y, box.x + box.w, box.y + box.h),
                                radius=6 * scale, fill=_rgb(fill), outline=stroke)
         draw.text(s(box.x + 6, box.y + 3), group.label, fill=stroke, font=small)

@@ -15,6 +15,13 @@ KIND_COLOURS = {
 }
 KERNEL_COLOURS = ("#f8fafc", "#64748b")
 LINE_COLOURS = ("none", "#94a3b8")
+SCOPE_COLOURS = ("#fffbeb", "#b45309")
+# Per group kind: (fill, stroke, dash pattern).
+GROUP_STYLES = {
+    "scope": (*SCOPE_COLOURS, "none"),
+    "kernel": (*KERNEL_COLOURS, "6 3"),
+    "line": (*LINE_COLOURS, "2 3"),
+}
 EDGE_COLOUR = "#64748b"
 TEXT_COLOUR = "#0f172a"
 FONT = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"

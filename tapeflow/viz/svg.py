@@ -57,8 +57,7 @@ def edge_path(lay: Layout, a: str, b: str) -> str:
 
 
 def _group(group, box) -> str:
-    fill, stroke = style.KERNEL_COLOURS if group.kind == "kernel" else style.LINE_COLOURS
-    dash = "6 3" if group.kind == "kernel" else "2 3"
+    fill, stroke, dash = style.GROUP_STYLES[group.kind]
     return (
         f'<g class="cluster {group.kind}" id="{group.id}">'
         f"<title>{escape(group.label)}</title>"

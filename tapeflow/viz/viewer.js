@@ -54,12 +54,12 @@
   for (const g of [...model.groups].sort((a, b) => depth(a) - depth(b))) {
     const box = lay.groups[g.id];
     if (!box) continue;
-    const [fill, stroke] = g.kind === "kernel" ? style.kernel : style.line;
+    const [fill, stroke, dash] = style.groups[g.kind];
     const ge = el("g", { class: "cluster " + g.kind, id: "g-" + g.id, "data-group": g.id },
                   groupLayer);
     const rect = el("rect", { class: "box", x: box[0], y: box[1], width: box[2],
                               height: box[3], rx: 6, fill: fill === "none" ? "transparent" : fill,
-                              stroke: stroke, "stroke-dasharray": g.kind === "kernel" ? "6 3" : "2 3" }, ge);
+                              stroke: stroke, "stroke-dasharray": dash }, ge);
     let label = g.label;
     if (profile && profile[g.id] !== undefined) {
       rect.setAttribute("fill", shade(profile[g.id] / stepTime));
