@@ -21,7 +21,7 @@ import threading
 from typing import Any, Callable, Iterable, Sequence
 
 from tapeflow.graph.ir import Eqn, Origin, Var
-from tapeflow.ops import reduce_sum, reshape, add, zeros_like
+from tapeflow.ops import add, reduce_sum, reshape, zeros_like
 from tapeflow.ops.core import is_float
 from tapeflow.ops.dims import same_shape
 

@@ -1,10 +1,11 @@
-"""A graph as JSON and back: `tapeflow graph --format json`, `Graph.to_json()`.
+"""A graph as JSON and back (`tapeflow graph --format json`, `Graph.to_json()`).
 
 The JSON names values as the printer does and keeps everything the text form keeps (types,
 params, constants, user lines, adjoint provenance, input and output labels) and each
-equation's module scope, so `loads(dumps(g))` prints exactly as `g` does. Params and constant values are stored as the
-printer's literal text, which `loads` reads with the printer's own literal reader (a param may
-be a tuple or a dtype, which JSON has no type for).
+equation's module scope, so `loads(dumps(g))` prints exactly as `g` does. Params and
+constant values are stored as the printer's literal text, which `loads` reads with the
+printer's own literal reader (a param may be a tuple or a dtype, which JSON has no type
+for).
 """
 
 from __future__ import annotations
