@@ -19,13 +19,22 @@ class KernelPart:
     id: str  # `k3` for a fused group (the model's group id), `e12` for a lone equation
     indices: tuple[int, ...]
     graph: Graph
-    label: str  # "kernel 3: matmul, mul, sub" / "transpose"
+    label: str  # "kernel 3 (BLAS): matmul, mul, sub" / "kernel 1: add, gt, select" / "transpose"
     lines: list[str]  # user lines, in order of first appearance
 
     @property
     def is_blas(self) -> bool:
-        return any(self.graph.eqns[i].prim.name == "matmul"
-                   for i in range(len(self.graph.eqns)))
+        return _calls_blas(self.graph.eqns[0])
+
+
+def _calls_blas(eqn) -> bool:
+    """A float matrix product above the size codegen writes as loops (ops/linalg.py)."""
+    from tapeflow.ops.linalg import TINY_MATMUL
+
+    if eqn.prim.name != "matmul" or eqn.outputs[0].aval.dtype.kind != "f":
+        return False
+    a, b = eqn.inputs[0].aval.shape, eqn.inputs[1].aval.shape
+    return a[-2] * a[-1] * b[-1] > TINY_MATMUL
 
 
 def parts(graph: Graph, plan: FusionPlan) -> list[KernelPart]:
@@ -62,7 +71,9 @@ def parts(graph: Graph, plan: FusionPlan) -> list[KernelPart]:
             if src is not None and source_text(src) not in lines:
                 lines.append(source_text(src))
         gid = f"k{k}" if len(group) > 1 else f"e{group[0]}"
-        label = (f"kernel {k}: " if len(group) > 1 else "") + ", ".join(names)
+        blas = " (BLAS)" if _calls_blas(graph.eqns[group[0]]) else ""
+        label = (f"kernel {k}{blas}: " if len(group) > 1 else "") + ", ".join(names) + \
+            ("" if len(group) > 1 else blas)
         result.append(KernelPart(gid, tuple(group), sub, label, lines))
     return result
 
