@@ -96,7 +96,8 @@ def module_scope() -> str:
         if frame.f_code.co_name in ("__call__", "call"):
             owner = frame.f_locals.get("self")
             if isinstance(owner, Module) and owner is not last:
-                names.append(owner.name)
+                # A subclass that never called Module.__init__ has no name of its own.
+                names.append(getattr(owner, "_name", None) or _snake(type(owner).__name__))
                 last = owner
         frame = frame.f_back
     return "/".join(reversed(names))

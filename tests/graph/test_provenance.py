@@ -154,3 +154,18 @@ def test_module_and_layer_scopes_group_forward_and_adjoint_equations():
     assert [e.scope for e in again.eqns] == [e.scope for e in optimised.eqns]
     svg = optimised.to_svg()
     assert svg.count('class="cluster scope"') == 3  # net, net/first, net/second
+
+
+def test_a_module_that_never_called_module_init_is_scoped_by_its_class():
+    class Affine(tf.Module):
+        def __init__(self):  # no super().__init__(): TF's guide does this too
+            self.w = tf.Variable(2.0)
+
+        @tf.function
+        def __call__(self, x):
+            return self.w * x
+
+    a = Affine()
+    assert float(a(tf.constant(3.0))) == 6.0
+    graph = a.__call__.get_concrete_function(tf.constant(3.0)).graph
+    assert [e.scope for e in graph.eqns] == ["affine"]
