@@ -6,6 +6,7 @@
     tapeflow source TARGET [...]        the generated module (readable Python for Numba)
     tapeflow precompile TARGET [...]    compile into the on-disk cache, with a progress bar
     tapeflow profile TARGET --steps N   time per kernel and BLAS call, with their user lines
+    tapeflow cache info|clear           the on-disk compile cache
 
 TARGET is `path/file.py:function`, `path/file.py::function` or `package.module:function`, a
 `@tapeflow.function` or a plain function (wrapped). The argument types come from its
@@ -319,6 +320,12 @@ def _cmd_profile(args) -> int:
     return 0
 
 
+def _cmd_cache(args) -> int:
+    from tapeflow.codegen import cache
+
+    return cache.command(args.action, args.dir)
+
+
 # --------------------------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------------------------
@@ -367,6 +374,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(run=_cmd_profile)
+
+    k = sub.add_parser("cache", help="the compile cache: list its entries, or clear it")
+    k.add_argument("action", choices=["info", "clear"])
+    k.add_argument("--dir", default=None, help="the cache directory (default: the user's)")
+    k.set_defaults(run=_cmd_cache)
     return parser
 
 
