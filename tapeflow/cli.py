@@ -422,6 +422,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"{command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`tapeflow cache info | head`)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (nothing more is written)
+        return 0
     except Exception as e:  # a tapeflow defect: still one line, the traceback on request
         if verbose:
             traceback.print_exc(file=sys.stderr)
