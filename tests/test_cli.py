@@ -125,10 +125,10 @@ def test_plain_function_and_module_targets(tmp_path, monkeypatch, capsys):
 
 
 def test_control_flow_example_shows_its_guards(capsys):
-    code, out, _ = run(["graph", CONTROL + ":clip_and_scale", "--input", "x=f32[8]"], capsys)
+    code, out, _ = run(["graph", CONTROL + ":value_and_gradient", "--input", "a=f32[]"], capsys)
     assert code == 0
     assert "'guard at control_flow.py:" in out
-    _, svg, _ = run(["graph", CONTROL + ":clip_and_scale", "--input", "x=f32[8]", "--format",
+    _, svg, _ = run(["graph", CONTROL + ":value_and_gradient", "--input", "a=f32[]", "--format",
                      "svg"], capsys)
     assert 'class="node guard"' in svg
 
