@@ -249,10 +249,17 @@
         (n.adjoint_of || "").toLowerCase().includes(q);
       if (hit) matches.push(n.id);
     }
+    // Open every group a match is in, and show both sides if a match is hidden, then
+    // redraw once (one redraw per match made a search of thousands of matches take seconds).
+    let reveal = false;
     for (const id of matches) {
       nodeEls.get(id).classList.add("match");
-      for (const g of chain.get(id)) if (collapsed.has(g)) toggleGroup(g, false);
-      if (!sideVisible(nodes.get(id))) setSide("both");
+      for (const g of chain.get(id)) if (collapsed.delete(g)) reveal = true;
+      if (!sideVisible(nodes.get(id))) { side = "both"; reveal = true; }
+    }
+    if (reveal) {
+      document.querySelectorAll("input[name=side]").forEach(r => { r.checked = r.value === side; });
+      refreshAll();
     }
     countEl.textContent = matches.length ? `${matches.length} found` : "none found";
     if (matches.length) next();
