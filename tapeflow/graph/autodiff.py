@@ -8,6 +8,17 @@ traced graph under `@function` (the adjoint Eqns are appended to the forward one
 Broadcasting is undone here and only here: rules return cotangents at the broadcast shape and
 `unbroadcast` sums them down to each input's shape.
 
+The untaken branch of `where` (select) never leaks a nan into a gradient. `where(x > 0,
+sqrt(x), 0)` at x = 0 sends the cotangent 0 to sqrt, whose VJP computes 0 / (2 sqrt(0)) =
+nan, and a plain chain rule would pass it on (TF does). The VJP of select zeroes the
+untaken branch's cotangent, so that cotangent is known to be zero wherever the condition
+does not pick it; `backward_pass` remembers that as a mask (the condition Var and which
+side) and carries it back through elementwise equations of the same shape, selecting
+zeros by the mask in each input cotangent they produce: the "double where" written by hand
+in JAX and TF code, applied by the pass. A mask is dropped where a Var's cotangent gets an
+unmasked (or differently masked) contribution, and at any non-elementwise or broadcasting
+equation, so it only ever replaces values that are zero in exact arithmetic.
+
 Provenance: while the VJP of a forward equation runs (and its cotangents are unbroadcast and
 accumulated), `differentiating()` names that equation, so a tracer that records the new
 equations stores it as their `adjoint_of`: a printed adjoint line then says which user line
@@ -22,7 +33,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 from tapeflow.graph.ir import Eqn, Origin, Var
 from tapeflow.ops import add, reduce_sum, reshape, zeros_like
-from tapeflow.ops.core import is_float
+from tapeflow.ops.core import Scalar, is_float
+from tapeflow.ops.elementwise import select_p, where
 from tapeflow.ops.dims import same_shape
 
 
@@ -96,9 +108,12 @@ def backward_pass(
     relevant, active = active_eqns(eqns, sources)
     wanted_sources = set(sources)
     cts: dict[Var, Any] = {}
+    # {var: (condition Var, side)}: var's cotangent is zero where the condition is not side.
+    masks: dict[Var, tuple[Var, bool] | None] = {}
     for v, seed in seeds.items():
         if v in active:
             _accumulate(cts, v, seed)
+            masks[v] = None
     results: dict[Var, Any] = {}
 
     for eqn in reversed(relevant):
@@ -119,16 +134,46 @@ def backward_pass(
             out_value = outs[0]
         inputs = tuple(value_of(v) for v in eqn.inputs)
         wanted = tuple(v in active for v in eqn.inputs)
+        out_masks = [masks.pop(v, None) for v in eqn.outputs]
         with _adjoint_of(eqn):
             in_cts = prim.vjp(tuple(out_cts), out_value, inputs, wanted, **eqn.params_dict)
-            for v, ct in zip(eqn.inputs, in_cts):
+            in_masks = _input_masks(eqn, out_masks)
+            for v, ct, mask in zip(eqn.inputs, in_cts, in_masks):
                 if ct is not None and v in active:
+                    if mask is not None and prim is not select_p:
+                        ct = _masked(ct, value_of(mask[0]), mask[1])
+                    if v in cts and masks.get(v) != mask:
+                        mask = None  # another contribution, not zero where this one is
+                    masks[v] = mask
                     _accumulate(cts, v, unbroadcast(ct, v.aval.shape))
 
     for v in sources:
         if v in cts:
             results[v] = cts[v]
     return results
+
+
+def _input_masks(eqn: Eqn, out_masks: list) -> list:
+    """The mask each input's cotangent from `eqn` carries (see the module's docstring)."""
+    none = [None] * len(eqn.inputs)
+    if len(eqn.outputs) != 1:
+        return none
+    shape = eqn.outputs[0].aval.shape
+    if eqn.prim is select_p:
+        # where(c, x, y): x's cotangent is where(c, g, 0), y's where(c, 0, g).
+        c = eqn.inputs[0]
+        return [None] + [(c, side) if v.aval.shape == shape else None
+                         for v, side in zip(eqn.inputs[1:], (True, False))]
+    mask = out_masks[0]
+    if mask is None or not isinstance(eqn.prim.lowering, Scalar):
+        return none
+    return [mask if v.aval.shape == shape else None for v in eqn.inputs]
+
+
+def _masked(ct, condition, side: bool):
+    """`ct` where the condition is `side`, exact zeros elsewhere."""
+    zeros = zeros_like(ct)
+    return where(condition, ct, zeros) if side else where(condition, zeros, ct)
 
 
 def _accumulate(cts: dict, v: Var, ct) -> None:
