@@ -12,6 +12,7 @@ from tapeflow.tracer import tape as _tape  # installs the eager tracer behind `b
 from tapeflow.api import (
     autograph,
     config,
+    debugging,
     dtypes,
     errors,
     io,

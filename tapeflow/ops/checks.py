@@ -21,14 +21,18 @@ from __future__ import annotations
 import os
 import sys
 
+import numpy as np
+
 from tapeflow.ops import lowering as lw
 from tapeflow.ops.core import (
+    InvalidArgumentError,
     LoopKernel,
     OpTypeError,
     Primitive,
     ShapedArray,
     bind,
     nondifferentiable,
+    per_input,
 )
 from tapeflow.ops.shape import (
     RANGE_ERROR,
@@ -92,9 +96,9 @@ def check_range(x, lo, hi, *, op: str, what: str):
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
-def _user_line() -> str | None:
+def _user_line(depth: int = 0) -> str | None:
     """`file.py:12` of the innermost caller outside the tapeflow package."""
-    frame = sys._getframe(1)
+    frame = sys._getframe(1 + depth)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
     if frame is None:
@@ -128,3 +132,80 @@ def raised_by(eqn, error: IndexError) -> bool:
         # gather, scatter_add: their indices; ravel_index names the op it serves (gather_nd).
         return eqn.prim.name == args[1] or eqn.params_dict.get("op") == args[1]
     return eqn.prim.name in ("gather", "scatter_add")
+
+
+# --------------------------------------------------------------------------------------------
+# check_numerics: x itself, after checking that it holds no nan or inf
+# --------------------------------------------------------------------------------------------
+
+# The first argument of the FloatingPointError a compiled check_numerics raises: the rest are
+# the message, "NaN" or "Infinity", and the element's position (data, as for check_range).
+NUMERICS_ERROR = "tapeflow.check_numerics"
+
+check_numerics_p = Primitive(
+    "check_numerics", doc="x itself, after checking that no element is nan or inf (raises)"
+)
+
+
+@check_numerics_p.def_abstract_eval
+def _check_numerics_rule(x: ShapedArray, *, message) -> ShapedArray:
+    if x.dtype.kind != "f":
+        raise OpTypeError(f"check_numerics: {message}: x must be a float tensor, got {x}")
+    return x
+
+
+def numerics_message(message: str, kind: str, position) -> str:
+    """TF's text (`message : Tensor had NaN values`) and the first bad element's position."""
+    where = f" (first at [{', '.join(str(int(p)) for p in position)}])" if position else ""
+    return f"{message} : Tensor had {kind} values{where}"
+
+
+def _check_numerics(x, *, message):
+    bad = ~np.isfinite(x)
+    if bad.any():
+        position = tuple(int(p) for p in np.argwhere(bad)[0])
+        kind = "NaN" if np.isnan(x[position]) else "Infinity"
+        raise InvalidArgumentError(numerics_message(message, kind, position))
+    return x
+
+
+check_numerics_p.def_impl(_check_numerics)
+# The check is the identity on values that pass it: the cotangent passes through.
+check_numerics_p.def_vjp(per_input(lambda g, out, x, **params: g))
+
+
+@check_numerics_p.def_lowering
+@LoopKernel
+def _check_numerics_lowering(out, ins, avals, *, message):
+    (x,) = ins
+    out_aval = avals[0]
+    names = lw.loop_vars(out_aval.ndim)
+    here = lw.index(names)
+    position = "".join(f", {n}" for n in names)
+    body = [
+        f"_v = {x}[{here}]",
+        "if not math.isfinite(_v):",
+        f"    raise FloatingPointError({NUMERICS_ERROR!r}, {message!r}, "
+        f"'NaN' if _v != _v else 'Infinity'{position})",
+        f"{out}[{here}] = _v",
+    ]
+    return [f"{out} = np.empty({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"] + \
+        lw.loop_nest(out_aval.shape, body)
+
+
+def check_numerics(x, message: str, *, where: str | None = None):
+    """`x`, checked (eagerly and in compiled code) to hold no nan or inf; the error is an
+    InvalidArgumentError naming `message`, what was found, and the user's line (`where`, or
+    the innermost caller outside tapeflow)."""
+    where = where or _user_line(1)
+    return bind(check_numerics_p, x, message=f"{message} [at {where}]" if where else message)
+
+
+def native_numerics_error(error: FloatingPointError) -> Exception:
+    """What a FloatingPointError from compiled code becomes: a failed check_numerics reads
+    as its eager kernel's InvalidArgumentError; any other keeps its type."""
+    args = error.args
+    if len(args) >= 3 and args[0] == NUMERICS_ERROR:
+        _, message, kind, *position = args
+        return InvalidArgumentError(numerics_message(message, kind, position))
+    return error

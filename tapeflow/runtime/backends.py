@@ -15,7 +15,7 @@ import numpy as np
 
 from tapeflow.graph.interp import Interpreter
 from tapeflow.graph.ir import source_text
-from tapeflow.ops.checks import native_error_message, raised_by
+from tapeflow.ops.checks import native_error_message, native_numerics_error, raised_by
 from tapeflow.ops.shape import IndexOutOfRangeError
 
 BACKENDS = ("numba", "interpreter")
@@ -161,6 +161,8 @@ class NumbaExecutor:
             return self.abi.call(self._native, args)
         except IndexError as e:
             raise native_index_error(e, self.graph) from None
+        except FloatingPointError as e:  # a failed check_numerics (tapeflow/ops/checks.py)
+            raise native_numerics_error(e) from None
 
     def _compile(self):
         from tapeflow.codegen.compile import compile_graph

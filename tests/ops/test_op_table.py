@@ -813,6 +813,10 @@ CHECK_ROWS = [
          params={"lo": 0, "hi": 10, "op": "op", "what": "labels"}, grad="none", id="i32"),
     case("check_range", args(small_ints((5,), -2, 3, I64)), lambda x: x,
          params={"lo": -2, "hi": 3, "op": "op", "what": "x"}, grad="none", id="i64-signed"),
+    case("check_numerics", args(normal((4, 3))), lambda x: x, params={"message": "m"},
+         id="f64"),
+    case("check_numerics", args(normal((5,), F32)), lambda x: x, params={"message": "m"},
+         id="f32"),
 ]
 
 OP_TABLE: list[OpCase] = (
