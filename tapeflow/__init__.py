@@ -24,6 +24,8 @@ from tapeflow.api import (
     strings,
     types,
 )
+from tapeflow import data  # tf.data
+from tapeflow.api import train  # tf.train
 from tapeflow.ops import (
     abs,
     add,

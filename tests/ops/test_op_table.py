@@ -733,7 +733,7 @@ def _random_ref(dist, shape, dtype, a, b, salt=0):
     def ref(state):
         key = (int(state[0]) & (2**64 - 1)) ^ salt
         ctr = int(state[1]) & (2**64 - 1)
-        words = {"normal": 4, "uniform_int": 2}.get(dist, 1 if dtype == F32 else 2)
+        words = {"normal": 2, "uniform_int": 2}.get(dist, 1 if dtype == F32 else 2)
         per = 4 // words
         out = []
         for i in range(int(np.prod(shape))):
@@ -745,10 +745,11 @@ def _random_ref(dist, shape, dtype, a, b, salt=0):
                 out.append(a + (b - a) * ((w[0] >> 8) / 2**24))
             elif dist == "uniform":
                 out.append(a + (b - a) * ((((w[0] >> 5) << 26) | (w[1] >> 6)) / 2**53))
-            elif dist == "normal":
-                u1 = ((((w[0] >> 5) << 26) | (w[1] >> 6)) + 1) / 2**53
-                u2 = (((w[2] >> 5) << 26) | (w[3] >> 6)) / 2**53
-                out.append(a + b * math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2))
+            elif dist == "normal":  # a pair per block: r cos(t), r sin(t)
+                u1 = ((((x[0] >> 5) << 26) | (x[1] >> 6)) + 1) / 2**53
+                u2 = (((x[2] >> 5) << 26) | (x[3] >> 6)) / 2**53
+                trig = math.cos if i % 2 == 0 else math.sin
+                out.append(a + b * math.sqrt(-2 * math.log(u1)) * trig(2 * math.pi * u2))
             else:
                 out.append(a + ((w[0] << 32) | w[1]) % (b - a))
         return np.array(out, dtype=dtype).reshape(shape)

@@ -28,20 +28,25 @@ import tapeflow as tf
 # Packages reachable as attributes of `tapeflow` that are the implementation, not the API.
 INTERNAL = ("tapeflow.ops", "tapeflow.tracer", "tapeflow.graph", "tapeflow.codegen",
             "tapeflow.runtime", "tapeflow.cli", "tapeflow.viz", "tapeflow.nest",
-            "tapeflow.__main__", "tapeflow.api")
+            "tapeflow.__main__", "tapeflow.api", "tapeflow.checkpoint")
 
 
 def public_functions() -> dict[int, list[str]]:
     """id(function) -> the paths it is reachable by (`add`, `math.add`), for every public
-    function of the API: module-level functions of tapeflow's public namespaces (classes are
-    not functions; their methods are tested with them)."""
+    function of the API. Classes are not functions (their methods are tested with them).
+
+    `tapeflow` itself, the `tapeflow.api` modules (tf.math, tf.nn, ...) and namespaces
+    (tf.keras.layers) re-export: every public function in them counts. Any other module
+    reachable from them (tf.data, its submodules) counts the functions it defines or lists
+    in `__all__`, not the helpers it imports."""
     found: dict[int, list[str]] = {}
     seen_namespaces: set[int] = set()
 
-    def walk(namespace, prefix: str) -> None:
+    def walk(namespace, prefix: str, reexports: bool) -> None:
         if id(namespace) in seen_namespaces:
             return
         seen_namespaces.add(id(namespace))
+        exported = set(getattr(namespace, "__all__", ()))
         for name in sorted(dir(namespace)):
             if name.startswith("_"):
                 continue
@@ -50,22 +55,22 @@ def public_functions() -> dict[int, list[str]]:
             if isinstance(obj, types.ModuleType):
                 if obj.__name__.startswith("tapeflow.") and not obj.__name__.startswith(
                         INTERNAL):
-                    walk(obj, path + ".")
+                    walk(obj, path + ".", reexports=False)
             elif isinstance(obj, types.SimpleNamespace):
-                walk(obj, path + ".")
+                walk(obj, path + ".", reexports=True)
             elif inspect.isclass(obj):
                 continue
             elif callable(obj) and (getattr(obj, "__module__", None) or "").startswith(
-                    "tapeflow"):
+                    "tapeflow") and (reexports or name in exported
+                                     or obj.__module__ == namespace.__name__):
                 found.setdefault(id(obj), []).append(path)
 
-    walk(tf, "")
+    walk(tf, "", reexports=True)
     # tf.math, tf.nn, ... are modules of tapeflow.api: walk them under their public names.
     for name in sorted(dir(tf)):
         obj = getattr(tf, name)
         if isinstance(obj, types.ModuleType) and obj.__name__.startswith("tapeflow.api."):
-            seen_namespaces.discard(id(obj))
-            walk(obj, name + ".")
+            walk(obj, name + ".", reexports=True)
     return found
 
 
@@ -214,6 +219,11 @@ ROWS: dict[str, Row] = {
     "random.normal": Row([X], lambda x: x * tf.random.normal((3, 4))),
     "random.uniform": Row([X], lambda x: x * tf.random.uniform((3, 4), -1.0, 1.0)),
     "random.truncated_normal": Row([X], lambda x: x * tf.random.truncated_normal((3, 4))),
+    "random.categorical": Row([floats((2, 4), -1.0, 1.0)],
+                              lambda z: tf.random.categorical(z, 3)),
+    "random.stateless_categorical": Row(
+        [floats((2, 4), -1.0, 1.0), ints((2,), 0, 1000)],
+        lambda z, s: tf.random.stateless_categorical(z, 3, seed=s)),
     "random.stateless_normal": Row([ints((2,), 0, 1000)],
                                    lambda s: tf.random.stateless_normal((3,), seed=s)),
     "random.stateless_uniform": Row([ints((2,), 0, 1000)],
@@ -266,6 +276,7 @@ NOT_TENSOR_FUNCTIONS = {
     "random.set_seed": "configuration; tests/tracer/test_random.py",
     "random.get_global_generator": "configuration; tests/tracer/test_random.py",
     "random.set_global_generator": "configuration; tests/tracer/test_random.py",
+    "train.latest_checkpoint": "reads a directory; tests/checkpoint",
     **{f"config.{name}": "configuration; tests/api/test_general.py" for name in [
         "functions_run_eagerly", "get_visible_devices", "list_logical_devices",
         "list_physical_devices", "run_functions_eagerly", "set_visible_devices",
@@ -324,3 +335,18 @@ def test_traces_once_and_records_no_guard(path):
     guards = [g.where() for paths in step._paths.values() for c in paths for g, _ in c.guards]
     assert not guards, f"{path} recorded value guards: {guards}"
     assert step.experimental_get_tracing_count() == 1, f"{path} traced again"
+
+
+def test_shape_arguments_from_tf_shape_of_a_none_size_record_no_guard():
+    # tf.shape(x) of a symbolic size holds the size itself, not a value to read: reshape,
+    # fill, tile and random draws given it stay valid for every size.
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+    def f(x):
+        s = tf.shape(x)
+        y = tf.reshape(tf.fill(s, 2.0) * tf.random.uniform(s), s) + x
+        return tf.tile(y, tf.shape(tf.ones([2, 1])))
+
+    for n in (2, 5, 9):
+        assert f(tf.ones((n, 3))).shape == (2 * n, 3)
+    assert f.experimental_get_tracing_count() == 1
+    assert [g for cs in f._paths.values() for c in cs for g in c.guards] == []
