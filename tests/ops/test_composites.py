@@ -583,3 +583,19 @@ def test_compiled_index_check_raises_without_a_guard(call, bad):
                                          r"\[recorded at test_composites.py:\d+\]"):
         f(p, tf.constant(bad))
     assert f.experimental_get_tracing_count() == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("call, bad, match", [
+    (tf.linalg.inv, np.zeros((2, 2), np.float32), "matrix_inverse at .*: the matrix is not "
+                                                   "invertible"),
+    (tf.linalg.cholesky, -np.eye(2, dtype=np.float32), "cholesky at .*: the matrix is not "
+                                                       "positive definite"),
+], ids=["inv", "cholesky"])
+def test_compiled_lapack_failure_names_the_op_and_line(call, bad, match):
+    f = tf.function(lambda x: call(x))
+    f(tf.constant(np.eye(2, dtype=np.float32) * 2))
+    f(tf.constant(np.eye(2, dtype=np.float32) * 3))  # compiled
+    with pytest.raises(tf.errors.InvalidArgumentError, match=match):
+        f(tf.constant(bad))
+    assert f.experimental_get_tracing_count() == 1
