@@ -20,12 +20,15 @@ from tapeflow.graph.autodiff import backward_pass, differentiating
 from tapeflow.graph.ir import Eqn, Graph, Var, new_var
 from tapeflow.ops import core, dims
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, is_float
+from tapeflow.perthread import PerThreadList
 from tapeflow.tracer import variable as variable_module
 from tapeflow.tracer.tensor import Tensor, make_constant
 from tapeflow.tracer.variable import Variable
 
-# The tapes currently recording, outermost first.
-_recording: list["GradientTape"] = []
+# The tapes currently recording on this thread, outermost first (per thread: an op on
+# another thread is never recorded on this thread's tapes or traces).
+_recording: PerThreadList = PerThreadList()
+_recording_here = _recording.local  # `.items`: the calling thread's list, for hot paths
 
 
 # --------------------------------------------------------------------------------------------
@@ -106,14 +109,14 @@ def eager_bind(prim, args, params):
     if deferred is not None:
         for t in outputs:
             deferred_errors[t._var] = deferred
-    if _recording:
+    if _recording_here.items:
         _record(prim, inputs, outputs, params, symbolic)
     return tuple(outputs) if prim.multiple_results else outputs[0]
 
 
 def _record(prim, inputs, outputs, params, shape_dependent: bool = False):
     eqn = None
-    for tape in _recording:
+    for tape in _recording_here.items:
         watched = tape._watched
         for t in inputs:
             if t._var in watched:
@@ -136,7 +139,7 @@ def _record(prim, inputs, outputs, params, shape_dependent: bool = False):
 
 
 def _on_variable_read(variable: Variable) -> None:
-    for tape in _recording:
+    for tape in _recording_here.items:
         tape._saw_variable(variable)
 
 
