@@ -71,7 +71,7 @@ def progress(total: int, description: str):
     except ImportError:
         return None
     return tqdm(total=total, desc=description, leave=True, file=sys.stdout,
-                bar_format="{desc} {bar:20} {n_fmt}/{total_fmt} [{elapsed}] {postfix}")
+                bar_format="{desc} {bar:20} {n_fmt}/{total_fmt} [{elapsed}]{postfix}")
 
 
 def plot_curves(history: dict, path: Path) -> str:

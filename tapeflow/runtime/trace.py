@@ -205,7 +205,7 @@ class Trace:
             restore(self.recorder)
             raise
         finally:
-            tape_module.deferred_errors.clear()
+            tape_module.forget_deferred()
             if self.symbolic:
                 dims.pop_env(self.shape_env)
             _active.pop()

@@ -193,6 +193,9 @@ def _eager_python_value(tensor, kind):
 
 
 python_value_hook = PerThreadValue(_eager_python_value)  # `.value`: this thread's hook
+# Called as observer(tensor, kind) on every such read (GradientTape notes where a value it
+# recorded left it, for tapeflow.explain_gradient).
+python_read_observers: list = []
 
 # While a function is traced: tensor -> its graph name ("x:0") when it is a value of the
 # graph being built (printed as TF prints a graph tensor), else None. Eagerly: None.
@@ -200,6 +203,8 @@ graph_name_hook = PerThreadValue(None)  # `.value`: this thread's (a tracer's na
 
 
 def _python_value(tensor, kind: str):
+    for observer in python_read_observers:
+        observer(tensor, kind)
     value = python_value_hook.value(tensor, kind)
     if kind != "numpy" and value.size != 1:
         raise ValueError(
@@ -253,6 +258,19 @@ class Tensor(TensorOperators):
             return f'Tensor("{name}", shape={self.shape}, dtype={self.dtype.name})'
         return (f"tf.Tensor({numpy_text(self._value)}, shape={self.shape}, "
                 f"dtype={self.dtype.name})")
+
+
+def _format(self, spec: str) -> str:
+    """`format(t, spec)` / f"{t:spec}": as TF's eager tensors, the value's own formatting
+    (f"{loss:.3f}" for a scalar; f"{t}" gives numpy's text); a graph value has none."""
+    hook = graph_name_hook.value
+    if hook is not None and hook(self) is not None:
+        return format(str(self), spec)
+    value = self._value
+    return format(value[()] if value.ndim == 0 else value, spec)
+
+
+Tensor.__format__ = _format
 
 
 def numpy_text(value: np.ndarray, is_repr: bool = False) -> str:

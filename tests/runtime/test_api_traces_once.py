@@ -28,7 +28,7 @@ import tapeflow as tf
 # Packages reachable as attributes of `tapeflow` that are the implementation, not the API.
 INTERNAL = ("tapeflow.ops", "tapeflow.tracer", "tapeflow.graph", "tapeflow.codegen",
             "tapeflow.runtime", "tapeflow.cli", "tapeflow.viz", "tapeflow.nest",
-            "tapeflow.__main__", "tapeflow.api", "tapeflow.checkpoint")
+            "tapeflow.__main__", "tapeflow.api", "tapeflow.checkpoint", "tapeflow.tools")
 
 
 def public_functions() -> dict[int, list[str]]:
@@ -305,6 +305,8 @@ NOT_TENSOR_FUNCTIONS = {
         "activations", "initializers", "losses", "metrics", "optimizers"]},
     "keras.activations.serialize": "names a function; takes no tensor",
     "keras.models.summary.print_summary": "prints a model's layers (model.summary())",
+    "explain_gradient": "reads what a tape recorded and says why a gradient is None; computes "
+                        "nothing (tests/tracer/test_explain_gradient.py)",
 }
 
 
