@@ -43,7 +43,12 @@ import numpy as np
 from tapeflow import nest
 from tapeflow.ops.core import ShapedArray
 from tapeflow.ops.checks import native_numerics_error
-from tapeflow.runtime.backends import conform, native_index_error, refuse_shape
+from tapeflow.runtime.backends import (
+    conform,
+    native_index_error,
+    native_linalg_error,
+    refuse_shape,
+)
 from tapeflow.tracer.tensor import Tensor, wrap_output
 
 # What a dispatcher made for a call key returns when the call does not have that signature.
@@ -64,9 +69,10 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
     env: dict[str, Any] = {
         "entry": executor.entry, "ndarray": np.ndarray, "conform": conform,
         "refuse_shape": refuse_shape, "Tensor": Tensor, "wrap": wrap_output,
-        "GUARD_FAILED": guard_failed, "native_index_error": native_index_error,
-        "native_numerics_error": native_numerics_error, "graph": graph,
-        "OTHER_SIGNATURE": OTHER_SIGNATURE,
+        "GUARD_FAILED": guard_failed, "native_index_error": native_index_error, "graph": graph,
+        "OTHER_SIGNATURE": OTHER_SIGNATURE, "native_linalg_error": native_linalg_error,
+        "LinAlgError": np.linalg.LinAlgError,
+        "native_numerics_error": native_numerics_error,
     }
     lines = [] if call_key is None else _signature_checks(call_key, graph, env)
     names = []
@@ -115,6 +121,8 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
         "    raise native_index_error(e, graph) from None",
         "except FloatingPointError as e:",
         "    raise native_numerics_error(e) from None",
+        "except LinAlgError as e:",
+        "    raise native_linalg_error(e, graph) from None",
     ]
     for k, (guard, index) in enumerate(traced.guards):
         env[f"guard{k}"] = guard
