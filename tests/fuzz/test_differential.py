@@ -6,6 +6,9 @@ the slow tier compiles each program with Numba (native code only: a fallback to 
 interpreter fails the test). Numba compiles are the cost, so the slow tier draws fewer,
 smaller programs. `TAPEFLOW_FUZZ_EXAMPLES=N` scales both tiers' example counts by N/100
 (benchmarks/fuzz.py runs many more and counts findings instead of stopping at the first).
+The examples are derandomized, so CI runs the same programs every time (a red build is
+never luck); new programs come from the benchmark, whose findings become rows of
+test_regressions.py.
 Run with NUMBA_BOUNDSCHECK=1 in the environment to compile with Numba's bounds checks
 (.ci/run does, for this directory).
 """
@@ -23,6 +26,7 @@ SCALE = int(os.environ.get("TAPEFLOW_FUZZ_EXAMPLES", "100")) / 100
 
 def _settings(n):
     return settings(max_examples=max(1, int(n * SCALE)), deadline=None, database=None,
+                    derandomize=True, print_blob=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 

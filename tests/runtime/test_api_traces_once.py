@@ -238,6 +238,7 @@ ROWS: dict[str, Row] = {
 # tf.clip_by_* and tf.keras' functions (losses and metrics take targets and predictions).
 PROBS = floats((3, 4), 0.05, 0.95)
 ROWS.update({
+    "debugging.check_numerics": Row([X], lambda x: tf.debugging.check_numerics(x, "x")),
     "clip_by_norm": Row([X], lambda x: tf.clip_by_norm(x, 1.0)),
     "clip_by_global_norm": Row([X, floats((2,))],
                                lambda a, b: tf.clip_by_global_norm([a, b], 1.0)),
@@ -265,6 +266,8 @@ ROWS.update({
 
 # Public functions that take no tensors to trace: decorators, configuration, dtype lookup.
 NOT_TENSOR_FUNCTIONS = {
+    "debugging.enable_check_numerics": "a switch; tests/api/test_debugging.py",
+    "debugging.disable_check_numerics": "a switch; tests/api/test_debugging.py",
     "function": "the decorator itself",
     "custom_gradient": "a decorator; the op table checks the primitive it makes",
     "as_dtype": "maps dtype names; takes no tensor",
