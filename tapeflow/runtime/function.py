@@ -23,7 +23,7 @@ from tapeflow.runtime import signature as sig
 from tapeflow.runtime.backends import check_backend, default_backend
 from tapeflow.runtime.concrete import GUARD_FAILED, ConcreteFunction
 from tapeflow.runtime.dispatch import OTHER_SIGNATURE
-from tapeflow.runtime.trace import Trace, close_trace, fresh_input
+from tapeflow.runtime.trace import Trace, close_trace, concrete_result, fresh_input
 from tapeflow.runtime.trace import _active as _active_traces
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer.tape import PACKAGE_DIR
@@ -225,7 +225,7 @@ class Function:
         if not commit:
             for variable, original in trace.recorder.written.values():
                 variable._value = original
-        return ConcreteFunction(traced, self.backend), result
+        return ConcreteFunction(traced, self.backend), concrete_result(result)
 
     @property
     def backend(self) -> str:

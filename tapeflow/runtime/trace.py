@@ -211,6 +211,22 @@ def close_trace(trace: Trace, arg_inputs: list[tuple[str, Tensor]], result) -> T
                        updates, guards, list(trace.shape_env.guards))
 
 
+def concrete_result(result):
+    """What the tracing call returns: `result` with each Variable replaced by its value at
+    the end of the trace (what the graph returns for it on later calls, and TF's value
+    of `return v.assign_add(1)`), and each tensor by one with a concrete shape (a trace
+    with symbolic sizes computes with them, but results leave it with their sizes)."""
+    leaves = []
+    for leaf in nest.flatten(result):
+        if isinstance(leaf, Variable):
+            leaf = leaf._value
+        if isinstance(leaf, Tensor):
+            value = leaf._value
+            leaf = Tensor(value, new_var(ShapedArray(value.shape, leaf.aval.dtype)))
+        leaves.append(leaf)
+    return nest.pack_sequence_as(result, leaves)
+
+
 def fresh_input(leaf, path: str = "", spec_shape: tuple | None = None) -> Tensor:
     """A new graph input holding an argument's value (its own Var, so the graph owns it).
     Axes that are None in `spec_shape` (the input_signature's) get symbolic sizes, named
