@@ -12,7 +12,7 @@ import operator
 import numpy as np
 
 from tapeflow.ops import lowering as lw
-from tapeflow.ops.dims import Dim, as_size, same_shape, same_size
+from tapeflow.ops.dims import Dim, as_size, hint_of, same_shape, same_size
 from tapeflow.ops.core import (
     InvalidArgumentError,
     LoopKernel,
@@ -99,7 +99,7 @@ def reshape(x, shape, name=None):
         known = prod(d for i, d in enumerate(shape) if i != inferred[0])
         if known == 0 or size % known:
             raise InvalidArgumentError(
-                f"reshape: cannot reshape {size} elements into shape {list(shape)}"
+                f"reshape: cannot reshape {hint_of(size)} elements into shape {list(shape)}"
             )
         shape = tuple(size // known if i == inferred[0] else d for i, d in enumerate(shape))
     if any(not isinstance(d, Dim) and d < 0 for d in shape):
