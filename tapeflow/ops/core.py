@@ -99,13 +99,20 @@ def canonical_dtype(dtype) -> np.dtype:
     if dtype in _PYTHON_TYPES:
         return _PYTHON_TYPES[dtype]
     try:
-        np_dtype = np.dtype(dtype)
+        np_dtype = native_dtype(np.dtype(dtype))
     except TypeError:
         raise TypeError(f"{dtype!r} is not a dtype") from None
     if np_dtype not in SUPPORTED_DTYPES:
         names = ", ".join(d.name for d in SUPPORTED_DTYPES)
         raise OpTypeError(f"dtype {np_dtype.name} is not supported (tapeflow has {names})")
     return np_dtype
+
+
+def native_dtype(dtype: np.dtype) -> np.dtype:
+    """`dtype` in this machine's byte order: a big-endian float32 array ('>f4', from a file
+    or a network format) is float32 to tapeflow, and its values are converted on the way
+    in (np.asarray(x, dtype=native) swaps the bytes)."""
+    return dtype if dtype.isnative else dtype.newbyteorder("=")
 
 
 def prod(dims) -> int:
@@ -280,7 +287,7 @@ def is_tracer(x) -> bool:
 def default_dtype(value) -> np.dtype:
     """TF's dtype for a Python value: floats float32, ints int32, numpy values keep theirs."""
     if isinstance(value, np.ndarray | np.generic):
-        dt = value.dtype
+        dt = native_dtype(value.dtype)
         if dt not in SUPPORTED_DTYPES:
             raise OpTypeError(f"unsupported dtype {dt} (tapeflow has {_supported_names()})")
         return dt

@@ -256,9 +256,8 @@ def _concatenate_vjp(cts, out, inputs, wanted, *, axis):
     for x, want in zip(inputs, wanted):
         n = x.aval.shape[axis]
         if want:
-            slices = tuple(
-                (start, start + n, 1) if i == axis else (0, d, 1) for i, d in enumerate(g.shape)
-            )
+            slices = tuple((start, start + n, 1) if i == axis else (0, d, 1)
+                           for i, d in enumerate(g.aval.shape))  # sizes, symbolic ones too
             results.append(bind(strided_slice_p, g, slices=slices))
         else:
             results.append(None)
@@ -440,7 +439,9 @@ def _scatter_add(g, indices, *, axis, size):
     out = np.zeros(shape, dtype=g.dtype)
     # Move the indexed axis first so np.add.at accumulates repeated indices.
     moved = np.moveaxis(out, axis, 0)
-    flat_g = np.moveaxis(g.reshape(g.shape[:axis] + (-1,) + g.shape[axis + k:]), axis, 0)
+    # The index axes flattened to one (by its size: -1 cannot be inferred when g is empty).
+    flat_g = np.moveaxis(g.reshape(g.shape[:axis] + (indices.size,) + g.shape[axis + k:]),
+                         axis, 0)
     np.add.at(moved, indices.ravel(), flat_g)
     return out
 

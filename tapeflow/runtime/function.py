@@ -334,7 +334,9 @@ def _fast_key(args) -> tuple | None:
             key.append(a._var.aval)
         elif kind is np.ndarray:
             key.append((a.shape, a.dtype))
-        elif kind is float or kind is int or kind is bool or kind is str or a is None:
+        elif kind is float:
+            key.append((kind, sig.float_token(a)))  # -0.0 is not 0.0; nan is nan
+        elif kind is int or kind is bool or kind is str or a is None:
             key.append((kind, a))
         else:
             return None

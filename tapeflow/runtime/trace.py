@@ -17,7 +17,7 @@ import numpy as np
 from tapeflow import nest
 from tapeflow.graph.ir import Graph, Var, new_var, source_text
 from tapeflow.ops import dims
-from tapeflow.ops.core import ShapedArray
+from tapeflow.ops.core import ShapedArray, native_dtype
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer import tensor as tensor_module
 from tapeflow.tracer import variable as variable_module
@@ -35,12 +35,15 @@ def active_trace() -> "Trace | None":
 
 @dataclass(frozen=True)
 class Guard:
-    """Python read `var` as a `kind` and saw `expected`; the path is valid while it holds."""
+    """Python read `var` as a `kind` and saw `expected`; the path is valid while it holds.
+    `position`: how many equations the trace had recorded when Python read it (the read
+    comes before equation `position` in program order)."""
 
     var: Var
     kind: str
     expected: np.ndarray
     source: tuple[str, int] | None
+    position: int = 0
 
     def holds(self, value: np.ndarray) -> bool:
         value = np.asarray(value)
@@ -53,10 +56,16 @@ class Guard:
             if value.dtype.kind == "f" and not np.isfinite(v):
                 return False
             return int(v) == int(self.expected.reshape(()))
-        equal_nan = value.dtype.kind == "f"
-        return value.shape == self.expected.shape and bool(
-            np.array_equal(value, self.expected, equal_nan=equal_nan)
-        )
+        floats = value.dtype.kind == "f"
+        if value.shape != self.expected.shape or not np.array_equal(
+                value, self.expected, equal_nan=floats):
+            return False
+        if floats:
+            # 0.0 == -0.0, but Python tells them apart (1 / x, copysign, printing).
+            zeros = value == 0
+            return not zeros.any() or bool(np.array_equal(np.signbit(value[zeros]),
+                                                          np.signbit(self.expected[zeros])))
+        return True
 
     def where(self) -> str:
         if self.source is None:
@@ -105,7 +114,8 @@ class Trace:
         value = tensor._value
         if tensor._var in self.recorder._watched:
             if not any(g.var is tensor._var and g.kind == kind for g in self.guards):
-                self.guards.append(Guard(tensor._var, kind, np.array(value), user_source()))
+                self.guards.append(Guard(tensor._var, kind, np.array(value), user_source(),
+                                         len(self.recorder._eqns)))
         return value
 
     def _assign(self, variable: Variable, value: Tensor) -> None:
@@ -234,7 +244,8 @@ def fresh_input(leaf, path: str = "", spec_shape: tuple | None = None) -> Tensor
     if isinstance(leaf, Tensor):
         value, aval = leaf._value, leaf.aval
     else:
-        value = np.array(leaf)
+        value = np.array(leaf)  # a copy, in native byte order
+        value = value.astype(native_dtype(value.dtype), copy=False)
         aval = ShapedArray(value.shape, value.dtype)
     if spec_shape is not None and None in spec_shape:
         shape = tuple(

@@ -54,7 +54,9 @@ def _as_input(x) -> Tensor:
     if isinstance(x, Variable):
         return x._read()
     if isinstance(x, np.ndarray | np.generic):
-        return make_constant(np.asarray(x))
+        # A copy, in native byte order: the Tensor must not share the caller's array (a
+        # reshape or transpose of it would be a view the caller could change).
+        return make_constant(np.array(x, dtype=core.native_dtype(x.dtype)))
     raise TypeError(f"an op received {type(x).__name__}; expected a tensor or numpy array")
 
 

@@ -137,6 +137,47 @@ def test_a_gradient_at_size_zero_after_a_trace_at_size_three(backend):
         assert_same_outcome(outcome(f, x), outcome(grads, tf.constant(x)), f"size {n}")
 
 
+MATRIX_OPS = {
+    "reduce_mean(m, 0)": lambda m: tf.reduce_mean(m, axis=0),
+    "reduce_max(m, 0)": lambda m: tf.reduce_max(m, axis=0),
+    "logsumexp(m, 1)": lambda m: tf.reduce_logsumexp(m, axis=1),
+    "softmax": lambda m: tf.nn.softmax(m),
+    "m @ ones": lambda m: tf.matmul(m, tf.ones([3, 2])),
+    "m.T @ m": lambda m: tf.matmul(tf.transpose(m), m),
+    "m[0]": lambda m: m[0],
+    "m[-1:, 1:]": lambda m: m[-1:, 1:],
+    "reshape(m, [3, -1])": lambda m: tf.reshape(m, [3, -1]),
+    "concat": lambda m: tf.concat([m, m[:1]], 0),
+    "stack": lambda m: tf.stack([m, m], 1),
+    "tile": lambda m: tf.tile(m, [2, 1]),
+    "gather": lambda m: tf.gather(m, [0, 0]),
+    "m + sum(m, 0)": lambda m: m + tf.reduce_sum(m, axis=0),
+    "where": lambda m: tf.where(m > 1, m, -m),
+}
+
+
+def _summed_gradient(fn):
+    def grad(m):
+        with tf.GradientTape() as t:
+            t.watch(m)
+            y = tf.reduce_sum(fn(m))
+        return t.gradient(y, m)
+
+    return grad
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("gradient", [False, True], ids=["value", "gradient"])
+@pytest.mark.parametrize("name", list(MATRIX_OPS))
+def test_matrices_with_a_none_batch_at_sizes_the_trace_did_not_see(name, gradient, backend):
+    fn = _summed_gradient(MATRIX_OPS[name]) if gradient else MATRIX_OPS[name]
+    f = tf.function(fn, input_signature=[tf.TensorSpec([None, 3], tf.float32)],
+                    backend=backend)
+    for n in (4, 0, 1, 2, 5, 0):
+        m = np.arange(n * 3, dtype=np.float32).reshape(n, 3) / 7
+        assert_same_outcome(outcome(f, m), outcome(fn, tf.constant(m)), f"{name} at {n}")
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_two_none_axes_at_zero_sizes(backend):
     def fn(m):
