@@ -54,6 +54,9 @@ class OpCase:
     fd_eps: float = 1e-6
     fd_rtol: float = 1e-5
     fd_atol: float = 1e-7
+    # Highest order of the VJP checked against finite differences (of the taped gradient):
+    # 2 for every differentiable row unless the row says why not.
+    order: int = 2
 
 
 def case(name, make_args, ref, *, params=None, grad_argnums=None, id, rtol=None, atol=None,
@@ -134,6 +137,12 @@ def _softplus_ref(x):
     return np.log(1.0 + np.exp(x))
 
 
+def _erf_ref(x):
+    import math
+
+    return np.vectorize(math.erf, otypes=[x.dtype])(x)
+
+
 UNARY = [
     # (primitive, numpy reference, input generator of a shape and dtype, grad mode)
     ("neg", np.negative, lambda s, d: normal(s, d), "fd"),
@@ -151,6 +160,20 @@ UNARY = [
     ("softplus", _softplus_ref, lambda s, d: uniform(s, -4.0, 4.0, d), "fd"),
     ("identity", lambda x: x, lambda s, d: normal(s, d), "fd"),
     ("stop_gradient", lambda x: x, lambda s, d: normal(s, d), "none"),
+    # ops/mathops.py
+    ("expm1", np.expm1, lambda s, d: normal(s, d), "fd"),
+    ("erf", _erf_ref, lambda s, d: normal(s, d), "fd"),
+    ("sinh", np.sinh, lambda s, d: normal(s, d), "fd"),
+    ("cosh", np.cosh, lambda s, d: normal(s, d), "fd"),
+    ("asin", np.arcsin, lambda s, d: uniform(s, -0.9, 0.9, d), "fd"),
+    ("acos", np.arccos, lambda s, d: uniform(s, -0.9, 0.9, d), "fd"),
+    ("atan", np.arctan, lambda s, d: normal(s, d), "fd"),
+    ("asinh", np.arcsinh, lambda s, d: normal(s, d), "fd"),
+    ("acosh", np.arccosh, lambda s, d: uniform(s, 1.2, 3.0, d), "fd"),
+    ("atanh", np.arctanh, lambda s, d: uniform(s, -0.9, 0.9, d), "fd"),
+    ("floor", np.floor, lambda s, d: uniform(s, -3.0, 3.0, d), "none"),
+    ("ceil", np.ceil, lambda s, d: uniform(s, -3.0, 3.0, d), "none"),
+    ("round", np.rint, lambda s, d: uniform(s, -3.0, 3.0, d), "none"),
 ]
 
 UNARY_ROWS = [
@@ -178,6 +201,20 @@ UNARY_ROWS = [
     case("softplus", args(fixed([-800.0, -30.0, 0.0, 30.0, 800.0], F64)),
          lambda x: np.array([0.0, 9.357622968840175e-14, np.log(2.0), 30.0, 800.0]),
          grad_argnums=(), id="extreme", rtol=1e-10, atol=0),
+    # TensorFlow's round sends halves to the even neighbour.
+    case("round", args(fixed([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4999], F64)),
+         lambda x: np.array([0.0, 2.0, 2.0, -0.0, -2.0, -2.0, 2.0]), grad="none",
+         id="halves-to-even"),
+    case("round", args(fixed([0.5, 1.5, 2.5, -2.5], F32)),
+         lambda x: np.array([0.0, 2.0, 2.0, -2.0], F32), grad="none", id="f32-halves"),
+    case("expm1", args(fixed([1e-10, -1e-12, 0.0], F64)),
+         lambda x: np.array([1.00000000005e-10, -9.999999999995e-13, 0.0]), grad_argnums=(),
+         id="tiny", rtol=1e-14, atol=0),
+    # Outside the domain: nan, as numpy and TensorFlow (never a raised error).
+    case("asin", args(fixed([1.5, -2.0], F64)), lambda x: np.array([np.nan, np.nan]),
+         grad_argnums=(), id="outside-domain"),
+    case("acosh", args(fixed([0.5], F64)), lambda x: np.array([np.nan]),
+         grad_argnums=(), id="outside-domain"),
 ]
 
 # Operand shapes for every broadcasting binary op: equal, rank-extended on either side,
@@ -213,6 +250,7 @@ BINARY = [
     ("ge", np.greater_equal, (small_ints, small_ints), "none"),
     ("logical_and", np.logical_and, (bools, bools), "none"),
     ("logical_or", np.logical_or, (bools, bools), "none"),
+    ("atan2", np.arctan2, (lambda s: signed(s, 0.3, 2.0), lambda s: signed(s, 0.3, 2.0)), "fd"),
 ]
 
 
@@ -606,6 +644,52 @@ def test_vjp_matches_finite_differences(row):
         assert g.shape == xs[i].shape and g.dtype == xs[i].dtype, f"input {i}"
         np.testing.assert_allclose(g, _numeric_gradient(row, xs, ct, i), rtol=row.fd_rtol,
                                    atol=row.fd_atol, err_msg=f"gradient of input {i}")
+
+
+SECOND_ORDER_ROWS = [r for r in FD_ROWS if r.order >= 2]
+
+
+def _gradient_dot(row, xs, ct, w):
+    """sum_i <d sum(out * ct) / d x_i, w_i>: the first-order taped gradient projected on
+    fixed directions `w`, as a scalar tensor (nested tapes differentiate it once more)."""
+    grads = _taped_gradient(row, xs, ct)
+    return sum(float(np.sum(g.numpy() * wi)) for g, wi in zip(grads, w))
+
+
+@pytest.mark.parametrize("row", SECOND_ORDER_ROWS, ids=lambda r: r.id)
+def test_vjp_second_order_matches_finite_differences(row):
+    # d/dx_j <grad(x), w>, by nested tapes, against central differences of the taped
+    # gradient: this differentiates every VJP rule's own ops (STYLE.md item 16a).
+    xs, ct = _vjp_inputs(row)
+    rng = np.random.default_rng(1)
+    w = [rng.standard_normal(xs[i].shape) for i in row.grad_argnums]
+    variables = {i: tf.Variable(xs[i]) for i in row.grad_argnums}
+    inputs = [variables.get(i, x) for i, x in enumerate(xs)]
+    sources = [variables[i] for i in row.grad_argnums]
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            out = bind(row.prim, *inputs, **row.params)
+            if out.dtype.as_numpy_dtype != ct.dtype:
+                out = tf.cast(out, ct.dtype)
+            loss = tf.reduce_sum(out * ct)
+        grads = inner.gradient(loss, sources)
+        projected = tf.reduce_sum(grads[0] * w[0])
+        for g, wi in zip(grads[1:], w[1:]):
+            projected = projected + tf.reduce_sum(g * wi)
+    second = outer.gradient(projected, sources,
+                            unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    for k, i in enumerate(row.grad_argnums):
+        x = xs[i]
+        numeric = np.zeros(x.shape)
+        for j in np.ndindex(x.shape):
+            values = []
+            for sign in (1, -1):
+                shifted = [a.copy() for a in xs]
+                shifted[i][j] += sign * row.fd_eps
+                values.append(_gradient_dot(row, shifted, ct, w))
+            numeric[j] = (values[0] - values[1]) / (2 * row.fd_eps)
+        np.testing.assert_allclose(second[k].numpy(), numeric, rtol=1e-5, atol=1e-6,
+                                   err_msg=f"second-order gradient of input {i}")
 
 
 @pytest.mark.parametrize("row", NO_GRAD_ROWS, ids=lambda r: r.id)
