@@ -217,7 +217,7 @@ class ConcreteFunction:
             return compiled.dispatch(arg_values)
         try:
             outs = compiled.execute(arg_values + [v._value._value for v in self.traced.captured])
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - any error: the guards decide what it means
             return self._error_or_guard_failed(arg_values, e)
         if self.backend == "numba":
             # Compiled: later calls go straight.
@@ -256,7 +256,7 @@ class ConcreteFunction:
                 out = bind(eqn.prim, *[env[v] for v in eqn.inputs], **eqn.params_dict)
                 outs = out if eqn.prim.multiple_results else (out,)
                 env.update(zip(eqn.outputs, outs))
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - any error: the guards decide what it means
             return self._error_or_guard_failed(arg_values, e)
         outs = [env[v] for v in graph.outputs]
         for guard, index in self.traced.guards:

@@ -150,10 +150,10 @@ ZERO, MINUS_ZERO, NAN = _FloatName("0.0"), _FloatName("-0.0"), _FloatName("nan")
 
 def float_token(x: float):
     """A Python float as a signature key: itself, except the values `==` mixes up."""
-    if x != 0.0 and x == x:
-        return x
-    if x != x:
+    if math.isnan(x):
         return NAN
+    if x != 0.0:
+        return x
     return MINUS_ZERO if math.copysign(1.0, x) < 0 else ZERO
 
 

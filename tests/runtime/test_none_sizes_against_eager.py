@@ -46,8 +46,8 @@ def assert_same_outcome(got, want, what: str):
         assert "x.0" not in str(got[1]), f"{what}: a symbolic size in {got[1]}"
         return
     assert got[0] == "ok", f"{what}: eager gives {want[1]!r}, got {got[1]!r}"
-    # Compiled exp (softmax) may differ from numpy's by an ulp.
-    np.testing.assert_allclose(got[1], want[1], rtol=1e-6, atol=0, err_msg=what)
+    # Compiled exp (softmax) may differ from numpy's by an ulp; values here are O(1).
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-6, atol=1e-6, err_msg=what)
     assert got[1].shape == want[1].shape, what
 
 

@@ -137,22 +137,11 @@ def test_the_old_path_error_under_an_outer_tape(backend):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_plus_and_minus_zero_are_different_static_arguments(backend):
-    f, runs = counted(lambda x, s: x * (1.0 / s), backend=backend)  # Python: 1/0.0 raises
-    x = tf.constant(np.float32(1.0))
-
-    def inf_or_error(s):
-        try:
-            return float(f(x, s))
-        except ZeroDivisionError:
-            return "ZeroDivisionError"
-
-    f2, runs2 = counted(lambda s: tf.constant(math.copysign(1.0, s)), backend=backend)
-    assert float(f2(0.0)) == 1.0
-    assert float(f2(-0.0)) == -1.0
-    assert float(f2(-0.0)) == -1.0
-    assert float(f2(0.0)) == 1.0
-    assert len(runs2) == 2
-    assert inf_or_error(0.0) == "ZeroDivisionError"
+    # Python code can tell them apart (copysign, 1 / x, printing), so each gets its trace.
+    f, runs = counted(lambda s: tf.constant(math.copysign(1.0, s)), backend=backend)
+    for s, sign in [(0.0, 1.0), (-0.0, -1.0), (-0.0, -1.0), (0.0, 1.0), (-0.0, -1.0)]:
+        assert float(f(s)) == sign, s
+    assert len(runs) == 2
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -178,7 +167,7 @@ VIEW_OPS = {
     "broadcast_to a new axis": lambda a: tf.broadcast_to(a, [3, 2, 2]),
     "stack of one": lambda a: tf.stack([a]),
     "tile": lambda a: tf.tile(a, [1, 1]),
-    "index": lambda a: tf.gather(a, 0)[:1] if False else tf.reshape(a, [-1])[1:],
+    "a slice": lambda a: tf.reshape(a, [-1])[1:],
 }
 
 
@@ -243,7 +232,6 @@ def test_a_big_endian_array_is_converted(dtype):
     a = np.arange(6).reshape(2, 3).astype(dtype)
     native = a.astype(a.dtype.newbyteorder("="))
     for t in (tf.constant(a), tf.convert_to_tensor(a), tf.identity(a), tf.Variable(a)):
-        assert t.dtype == tf.as_dtype(native.dtype) if hasattr(tf, "as_dtype") else True
         assert np.asarray(t).dtype == native.dtype
         np.testing.assert_array_equal(t, native)
     np.testing.assert_array_equal(tf.add(a, a), native + native)
