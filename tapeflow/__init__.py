@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 from tapeflow import ops  # registers every primitive
 from tapeflow.tracer import tape as _tape  # installs the eager tracer behind `bind`
-from tapeflow.api import errors, keras, linalg, math, nn, random
+from tapeflow.api import errors, linalg, math, nn, random
 from tapeflow.ops import (
     abs,
     add,
@@ -97,5 +97,7 @@ from tapeflow.tracer.tensor import Tensor, constant, convert_to_tensor
 from tapeflow.tracer.variable import Variable
 from tapeflow.runtime.function import Function, RetraceWarning, function
 from tapeflow.runtime.signature import TensorSpec
+from tapeflow.ops.clip import clip_by_global_norm, clip_by_norm
+from tapeflow import keras
 
 newaxis = None

@@ -1,7 +1,7 @@
 """The primitive registry and the ops built on it. Importing this registers every primitive.
 
 Families, in dependency order: shape (with array composites), elementwise (with mathops),
-reductions, linalg, ranges, nn, custom.
+reductions, linalg, ranges, nn, custom, random, and checks (in-kernel value checks).
 """
 
 from tapeflow.ops import core
@@ -102,6 +102,8 @@ from tapeflow.ops.nn import (
     swish,
 )
 from tapeflow.ops.custom import custom_gradient
+from tapeflow.ops import checks as _checks  # noqa: F401 - registers `check_range`
+from tapeflow.ops import random as _random  # noqa: F401 - registers `random`
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tapeflow.ops.checks import check_range
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, dtype_of, promote, shape_of
 from tapeflow.ops.elementwise import (
     abs,
@@ -163,12 +164,10 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
             f"match logits of shape {list(zshape)} (expected labels shape {list(zshape[:-1])})"
         )
     depth = zshape[-1]
-    values = np.asarray(labels)
-    if values.size and (values.min() < 0 or values.max() >= depth):
-        raise InvalidArgumentError(
-            f"sparse_softmax_cross_entropy_with_logits: labels must be in [0, {depth}), got "
-            f"values from {values.min()} to {values.max()}"
-        )
+    # Checked in the kernel (eagerly and in compiled code), never by reading the labels
+    # here: a Python read would record a value guard and retrace the step on every batch.
+    labels = check_range(labels, 0, depth, op="sparse_softmax_cross_entropy_with_logits",
+                         what="labels")
     one_hot = cast(equal(expand_dims(labels, -1), np.arange(depth, dtype=dtype_of(labels))),
                    dtype_of(logits))
     return negative(reduce_sum(multiply(one_hot, log_softmax(logits)), -1))

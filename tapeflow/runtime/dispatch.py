@@ -43,7 +43,7 @@ from tapeflow import nest
 from tapeflow.ops.core import ShapedArray
 from tapeflow.ops.shape import IndexOutOfRangeError
 from tapeflow.runtime import signature as sig
-from tapeflow.runtime.backends import conform, refuse_shape
+from tapeflow.runtime.backends import conform, native_index_error, refuse_shape
 from tapeflow.tracer.tensor import Tensor, wrap_output
 
 # What a dispatcher made for a call key returns when the call does not have that signature.
@@ -68,7 +68,7 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
     env: dict[str, Any] = {
         "entry": executor.entry, "ndarray": np.ndarray, "conform": conform,
         "refuse_shape": refuse_shape, "Tensor": Tensor, "wrap": wrap_output,
-        "GUARD_FAILED": guard_failed,
+        "GUARD_FAILED": guard_failed, "graph": graph,
         "OTHER_SIGNATURE": OTHER_SIGNATURE,
     }
     lines = [] if call_key is None else _signature_checks(call_key, graph, env)
@@ -118,7 +118,7 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
         "try:",
         f"    outs = entry({', '.join(names)})",
         "except IndexError as e:",
-        f"    return on_error([{arg_names}], index_error(e))",
+        f"    return on_error([{arg_names}], index_error(e, graph))",
         "except Exception as e:",
         f"    return on_error([{arg_names}], e)",
     ]
@@ -162,10 +162,10 @@ def _raise(arg_arrays, error):
     raise error
 
 
-def _index_error(error: IndexError) -> IndexOutOfRangeError:
-    """Numba's IndexError from a bounds check in generated code, as TF's error type (shown
-    without the IndexError it replaces)."""
-    converted = IndexOutOfRangeError(str(error))
+def _index_error(error: IndexError, graph) -> IndexOutOfRangeError:
+    """Numba's IndexError from a bounds check in generated code, as the eager kernel's
+    error (backends.native_index_error), shown without the IndexError it replaces."""
+    converted = native_index_error(error, graph)
     converted.__suppress_context__ = True
     return converted
 

@@ -526,9 +526,114 @@ CUSTOM_ROWS = [
          params={"grad_fn": _custom_grad}, grad="custom", id="y,x"),
 ]
 
+
+# --------------------------------------------------------------------------------------------
+# Random draws: the `random` primitive against a pure-Python Philox-4x32-10 written from the
+# paper (Salmon et al., SC 2011), one element at a time, so the block/word layout documented
+# in tapeflow/ops/random.py is checked independently of its vectorised kernel.
+# --------------------------------------------------------------------------------------------
+
+
+def _philox_py(counter, key):
+    c, (k0, k1) = list(counter), key
+    for _ in range(10):
+        p0, p1 = 0xD2511F53 * c[0], 0xCD9E8D57 * c[2]
+        c = [(p1 >> 32) ^ c[1] ^ k0, p1 & 0xFFFFFFFF, (p0 >> 32) ^ c[3] ^ k1, p0 & 0xFFFFFFFF]
+        k0, k1 = (k0 + 0x9E3779B9) & 0xFFFFFFFF, (k1 + 0xBB67AE85) & 0xFFFFFFFF
+    return c
+
+
+def _random_ref(dist, shape, dtype, a, b, salt=0):
+    import math
+
+    def ref(state):
+        key = (int(state[0]) & (2**64 - 1)) ^ salt
+        ctr = int(state[1]) & (2**64 - 1)
+        words = {"normal": 4, "uniform_int": 2}.get(dist, 1 if dtype == F32 else 2)
+        per = 4 // words
+        out = []
+        for i in range(int(np.prod(shape))):
+            block = i // per
+            x = _philox_py([block & 0xFFFFFFFF, block >> 32, ctr & 0xFFFFFFFF, ctr >> 32],
+                           (key & 0xFFFFFFFF, key >> 32))
+            w = x[(i % per) * words:(i % per + 1) * words]
+            if dist == "uniform" and words == 1:
+                out.append(a + (b - a) * ((w[0] >> 8) / 2**24))
+            elif dist == "uniform":
+                out.append(a + (b - a) * ((((w[0] >> 5) << 26) | (w[1] >> 6)) / 2**53))
+            elif dist == "normal":
+                u1 = ((((w[0] >> 5) << 26) | (w[1] >> 6)) + 1) / 2**53
+                u2 = (((w[2] >> 5) << 26) | (w[3] >> 6)) / 2**53
+                out.append(a + b * math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2))
+            else:
+                out.append(a + ((w[0] << 32) | w[1]) % (b - a))
+        return np.array(out, dtype=dtype).reshape(shape)
+
+    return ref
+
+
+def _truncated_ref(shape):
+    """Standard normals beyond 2 sigma drawn again: attempt t in the counter's second word."""
+    import math
+
+    def ref(state):
+        key, ctr = (int(v) & (2**64 - 1) for v in state)
+        out = []
+        for i in range(int(np.prod(shape))):
+            for t in range(32):
+                w = _philox_py([i, t, ctr & 0xFFFFFFFF, ctr >> 32], (key & 0xFFFFFFFF, key >> 32))
+                u1 = ((((w[0] >> 5) << 26) | (w[1] >> 6)) + 1) / 2**53
+                u2 = (((w[2] >> 5) << 26) | (w[3] >> 6)) / 2**53
+                z = math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
+                if abs(z) <= 2:
+                    break
+            out.append(z)
+        return np.array(out).reshape(shape)
+
+    return ref
+
+
+def _state(key, counter):
+    return fixed([key, counter], I64)
+
+
+RANDOM_ROWS = [
+    case("random", args(_state(12345, 0)), _random_ref("uniform", (3, 5), F32, 0.0, 1.0),
+         params={"dist": "uniform", "shape": (3, 5), "dtype": F32, "a": 0.0, "b": 1.0,
+                 "salt": 0}, rtol=0, atol=0, grad="none", id="uniform-f32-partial-block"),
+    case("random", args(_state(-7, 2**40 + 3)), _random_ref("uniform", (4, 2), F64, -2.0, 3.0),
+         params={"dist": "uniform", "shape": (4, 2), "dtype": F64, "a": -2.0, "b": 3.0,
+                 "salt": 0}, rtol=1e-15, grad="none", id="uniform-f64-scaled"),
+    case("random", args(_state(99, 5)), _random_ref("normal", (7,), F64, 1.0, 2.0, salt=77),
+         params={"dist": "normal", "shape": (7,), "dtype": F64, "a": 1.0, "b": 2.0,
+                 "salt": 77}, rtol=1e-13, grad="none", id="normal-f64-salted"),
+    case("random", args(_state(3, 1)), _random_ref("normal", (), F32, 0.0, 1.0),
+         params={"dist": "normal", "shape": (), "dtype": F32, "a": 0.0, "b": 1.0, "salt": 0},
+         grad="none", id="normal-f32-scalar"),
+    case("random", args(_state(3, 1)), _random_ref("uniform_int", (5,), I32, -3, 9),
+         params={"dist": "uniform_int", "shape": (5,), "dtype": I32, "a": -3, "b": 9,
+                 "salt": 0}, grad="none", id="uniform-int32"),
+    case("random", args(_state(3, 1)), lambda s: np.zeros((0, 4), F32),
+         params={"dist": "uniform", "shape": (0, 4), "dtype": F32, "a": 0.0, "b": 1.0,
+                 "salt": 0}, grad="none", id="uniform-empty"),
+    case("random", args(_state(8, 0)), _truncated_ref((64,)),
+         params={"dist": "truncated_normal", "shape": (64,), "dtype": F64, "a": 0.0,
+                 "b": 1.0, "salt": 0}, rtol=1e-13, grad="none", id="truncated-normal"),
+]
+
+# In-kernel value checks (tapeflow/ops/checks.py): the value passes through unchanged; the
+# failing cases are in tests/ops/test_checks.py.
+CHECK_ROWS = [
+    case("check_range", args(small_ints((4, 3), 0, 10, I32)), lambda x: x,
+         params={"lo": 0, "hi": 10, "op": "op", "what": "labels"}, grad="none", id="i32"),
+    case("check_range", args(small_ints((5,), -2, 3, I64)), lambda x: x,
+         params={"lo": -2, "hi": 3, "op": "op", "what": "x"}, grad="none", id="i64-signed"),
+]
+
 OP_TABLE: list[OpCase] = (
     UNARY_ROWS + BINARY_ROWS + SELECT_ROWS + CAST_ROWS + REDUCTION_ROWS + MATMUL_ROWS
     + SHAPE_ROWS + CUSTOM_ROWS
+    + RANDOM_ROWS + CHECK_ROWS
 )
 
 rows = pytest.mark.parametrize("row", OP_TABLE, ids=lambda r: r.id)
