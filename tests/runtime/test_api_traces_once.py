@@ -15,6 +15,7 @@ function adds its row here.
 from __future__ import annotations
 
 import inspect
+import io
 import types
 from dataclasses import dataclass
 from typing import Callable
@@ -165,6 +166,9 @@ ROWS: dict[str, Row] = {
                                     lambda s: tf.random.stateless_uniform((3,), seed=s)),
     "random.stateless_truncated_normal": Row(
         [ints((2,), 0, 1000)], lambda s: tf.random.stateless_truncated_normal((3,), seed=s)),
+    "size": Row([X], tf.size),
+    "rank": Row([X], tf.rank),
+    "print": Row([X], lambda x: tf.print("x:", x, output_stream=io.StringIO()) or x),
 }
 
 # tf.clip_by_* and tf.keras' functions (losses and metrics take targets and predictions).
@@ -203,6 +207,29 @@ NOT_TENSOR_FUNCTIONS = {
     "random.set_seed": "configuration; tests/tracer/test_random.py",
     "random.get_global_generator": "configuration; tests/tracer/test_random.py",
     "random.set_global_generator": "configuration; tests/tracer/test_random.py",
+    **{f"config.{name}": "configuration; tests/api/test_general.py" for name in [
+        "functions_run_eagerly", "get_visible_devices", "list_logical_devices",
+        "list_physical_devices", "run_functions_eagerly", "set_visible_devices",
+        "experimental.disable_op_determinism", "experimental.enable_op_determinism",
+        "experimental.is_op_determinism_enabled", "experimental.set_memory_growth"]},
+    "device": "a context manager for device names; tests/api/test_general.py",
+    "init_scope": "a context manager; tests/api/test_general.py",
+    "executing_eagerly": "reports the tracing state; tests/api/test_general.py",
+    "errors.error_code_from_exception_type": "maps error classes; tests/api/test_tf_errors.py",
+    "errors.exception_type_from_error_code": "maps error codes; tests/api/test_tf_errors.py",
+    **{f"autograph.{name}": "source and graph text; tests/api/test_api_extras.py"
+       for name in ["to_code", "to_graph", "set_verbosity", "experimental.do_not_convert"]},
+    **{name: "eager only (raises under tracing by design); tests/api/test_api_extras.py"
+       for name in ["py_function", "numpy_function"]},
+    **{f"strings.{name}": "eager only: string tensors raise under tracing when they depend "
+       "on traced values; tests/api/test_dtypes_more.py" for name in [
+        "as_string", "bytes_split", "join", "length", "lower", "reduce_join",
+        "regex_full_match", "regex_replace", "split", "strip", "substr", "to_number",
+        "unicode_decode", "unicode_split", "upper"]},
+    "io.decode_raw": "eager only (strings); tests/api/test_dtypes_more.py",
+    "ragged.constant": "eager ragged containers; tests/api/test_dtypes_more.py",
+    **{f"sparse.{name}": "eager sparse containers; tests/api/test_dtypes_more.py"
+       for name in ["to_dense", "from_dense", "reorder"]},
     "keras.Input": "makes a symbolic KerasTensor for the functional API; takes no tensor",
     **{f"keras.{m}.get": "looks a name up; takes no tensor" for m in [
         "activations", "initializers", "losses", "metrics", "optimizers"]},
