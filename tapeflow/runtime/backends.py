@@ -104,6 +104,7 @@ class NumbaExecutor:
 
         self.graph = graph
         self._entry = None  # the Numba dispatcher (its cache statistics, its overloads)
+        self._kernel = None  # codegen's Kernel, which keeps the generated module alive
         self._native = None  # the compiled overload's entry point
         self._fallback: InterpreterExecutor | None = None
         # How the entry is called (codegen/abi.py): its constant arguments (C-contiguous;
@@ -170,7 +171,8 @@ class NumbaExecutor:
             self._fall_back(why, None)
             return None
         try:
-            return compile_graph(self.graph).entry
+            self._kernel = compile_graph(self.graph)  # holds the generated module
+            return self._kernel.entry
         except LoweringError as e:
             self._fall_back(str(e), None)
             return None
