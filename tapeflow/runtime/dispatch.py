@@ -43,9 +43,13 @@ import numpy as np
 
 from tapeflow import nest
 from tapeflow.ops.core import ShapedArray
-from tapeflow.ops.shape import IndexOutOfRangeError
 from tapeflow.runtime import signature as sig
-from tapeflow.runtime.backends import conform, native_index_error, refuse_shape
+from tapeflow.runtime.backends import (
+    conform,
+    native_index_error,
+    native_linalg_error,
+    refuse_shape,
+)
 from tapeflow.tracer.tensor import Tensor, wrap_output
 
 # What a dispatcher made for a call key returns when the call does not have that signature.
@@ -70,8 +74,9 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
     env: dict[str, Any] = {
         "entry": executor.entry, "ndarray": np.ndarray, "conform": conform,
         "refuse_shape": refuse_shape, "Tensor": Tensor, "wrap": wrap_output,
-        "GUARD_FAILED": guard_failed, "graph": graph,
-        "OTHER_SIGNATURE": OTHER_SIGNATURE,
+        "GUARD_FAILED": guard_failed, "native_index_error": native_index_error, "graph": graph,
+        "OTHER_SIGNATURE": OTHER_SIGNATURE, "native_linalg_error": native_linalg_error,
+        "LinAlgError": np.linalg.LinAlgError,
     }
     lines = [] if call_key is None else _signature_checks(call_key, graph, env)
     names = []
@@ -114,13 +119,15 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
         names.append(f"out{index}")
         output[index] = f"out{index}"
     env["on_error"] = on_error if on_error is not None else _raise
-    env["index_error"] = _index_error
+    env["replacing"] = _replacing
     arg_names = ", ".join(names[:traced.n_args])
     lines += [
         "try:",
         f"    outs = entry({', '.join(names)})",
         "except IndexError as e:",
-        f"    return on_error([{arg_names}], index_error(e, graph))",
+        f"    return on_error([{arg_names}], replacing(native_index_error(e, graph)))",
+        "except LinAlgError as e:",
+        f"    return on_error([{arg_names}], replacing(native_linalg_error(e, graph)))",
         "except Exception as e:",
         f"    return on_error([{arg_names}], e)",
     ]
@@ -172,12 +179,11 @@ def _raise(arg_arrays, error):
     raise error
 
 
-def _index_error(error: IndexError, graph) -> IndexOutOfRangeError:
-    """Numba's IndexError from a bounds check in generated code, as the eager kernel's
-    error (backends.native_index_error), shown without the IndexError it replaces."""
-    converted = native_index_error(error, graph)
-    converted.__suppress_context__ = True
-    return converted
+def _replacing(error: Exception) -> Exception:
+    """A native error converted to the eager kernel's (backends.native_index_error, ...):
+    shown without the Numba error it replaces."""
+    error.__suppress_context__ = True
+    return error
 
 
 def _signature_checks(call_key: tuple, graph, env: dict) -> list[str]:
