@@ -370,6 +370,7 @@ class Function:
             result = specs.numbers_as_tensors(result)
             traced = close_trace(trace, arg_inputs, result)
         finally:
+            trace.uninstall()  # (again: in case an interrupt cut trace.run's short)
             updates = restore(trace.recorder)
         return traced, result, trace, call_args, updates
 

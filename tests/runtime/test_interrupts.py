@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -242,3 +243,62 @@ def test_real_sigints_never_split_a_commit_compiled():
     step(X)
     step(X)
     _sigint_storm(step, variables, seconds=1.5, scale=13.0)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pthread_kill")
+def test_real_sigints_while_tracing_leave_no_tracing_state_behind():
+    from tapeflow.runtime import trace as trace_module
+    from tapeflow.tracer import tape as tape_module
+    from tapeflow.tracer import tensor as tensor_module
+    from tapeflow.tracer import variable as variable_module
+
+    a = tf.Variable(np.zeros(3, np.float32), name="a")
+    b = tf.Variable(np.zeros(3, np.float32), name="b")
+    c = tf.Variable(0.0, name="c")
+
+    @tf.function(max_signatures=4)
+    def step(x, k):  # a new static k each call: every call traces
+        a.assign_add(x)
+        b.assign_add(x * 2.0)
+        c.assign_add(1.0)
+        return tf.reduce_sum(a) + k
+
+    calls = iter(range(10**9))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _sigint_storm(lambda x: step(x, next(calls)), (a, b, c), seconds=1.5, scale=2.0)
+    assert not tape_module._recording and not trace_module._active
+    assert not variable_module.creation_hooks
+    assert variable_module.write_hook.value is variable_module._commit_now
+    assert tensor_module.python_value_hook.value is tensor_module._eager_python_value
+    assert tensor_module.graph_name_hook.value is None
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = x * x
+    assert float(tape.gradient(y, x).numpy()) == 6.0
+
+
+def test_an_interrupt_while_a_trace_cleans_up_leaves_no_tracing_state(monkeypatch):
+    from tapeflow.runtime import trace as trace_module
+    from tapeflow.tracer import tape as tape_module
+    from tapeflow.tracer import variable as variable_module
+
+    class InterruptedOnce(dict):
+        interrupted = False
+
+        def clear(self):  # the first step of a trace's clean-up
+            if not InterruptedOnce.interrupted:
+                InterruptedOnce.interrupted = True
+                raise KeyboardInterrupt
+            super().clear()
+
+    monkeypatch.setattr(tape_module, "deferred_errors", InterruptedOnce())
+    variables, step = _model(scale=17.0)
+    before = _values(variables)
+    with pytest.raises(KeyboardInterrupt):
+        step(X)
+    assert InterruptedOnce.interrupted
+    _assert_same(before, variables)
+    assert not tape_module._recording and not trace_module._active
+    assert variable_module.write_hook.value is variable_module._commit_now
+    _check_next_calls_work(variables, step, scale=17.0)
