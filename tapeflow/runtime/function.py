@@ -3,9 +3,10 @@
 A call looks up its signature (tensor shapes and dtypes, static Python values); each
 signature holds up to `max_specializations` traced paths, one per outcome of the guards, and
 the function keeps up to `max_signatures` signatures (the least recently used one is dropped,
-and freed, for a new one). A call runs a path's graph, checks its guards, and only then commits the variable updates and
-returns; when no path's guards hold, the function is traced again along the new path. Past
-the bound, the function runs eagerly and says which line keeps changing the path.
+and freed, for a new one). A call runs a path's graph, checks its guards, and only then
+commits the variable updates and returns; when no path's guards hold, the function is traced
+again along the new path. Past the bound, the function runs eagerly and says which line keeps
+changing the path.
 """
 
 from __future__ import annotations
