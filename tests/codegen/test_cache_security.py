@@ -16,7 +16,7 @@ import weakref
 
 import pytest
 
-from tapeflow.codegen import cache
+from tapeflow.codegen import cache, modules
 
 SOURCE = "VALUE = {value!r}\n\ndef entry():\n    return VALUE\n"
 
@@ -139,7 +139,7 @@ def test_it_warns_once_per_directory(tmp_path):
 def _reload(tmp_path, name, value="ours"):
     """Load `name` as a new process would (nothing of it alive here)."""
     gc.collect()
-    assert name not in cache._live
+    assert name not in modules.live
     return _load(tmp_path, name, value)
 
 
@@ -197,7 +197,7 @@ def test_a_module_lives_while_used_and_then_leaves_sys_modules(tmp_path):
     assert __import__(name).entry is entry
     del entry
     gc.collect()
-    assert name not in cache._live and name not in sys.modules
+    assert name not in modules.live and name not in sys.modules
     assert namespace == {}  # cleared: Numba's dispatchers in it are freed
 
 
@@ -206,7 +206,7 @@ def test_an_interrupted_import_leaves_nothing_half_initialised(tmp_path):
     broken = "import builtins\nVALUE = 1\nraise KeyboardInterrupt\n"
     with pytest.raises(KeyboardInterrupt):
         cache.load_module(name, lambda use_cache: broken, tmp_path)
-    assert name not in sys.modules and name not in cache._live
+    assert name not in sys.modules and name not in modules.live
     assert _load(tmp_path, name).entry() == "ours"  # the next load works
 
 

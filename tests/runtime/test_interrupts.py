@@ -140,15 +140,15 @@ def test_an_interrupt_while_the_compiled_path_commits_changes_nothing(monkeypatc
 def test_an_interrupt_while_compiling_or_importing_changes_nothing(monkeypatch, tmp_path, where):
     import numba
 
-    from tapeflow.codegen import cache
     from tapeflow.codegen import compile as compile_module
+    from tapeflow.codegen import modules
 
     monkeypatch.setenv("TAPEFLOW_CACHE_DIR", str(tmp_path))
     if where == "generate_source":
         monkeypatch.setattr(compile_module, "generate_source",
                             _interrupt_on_call(1, compile_module.generate_source))
     elif where == "import":
-        real = cache._execute
+        real = modules.execute
         calls = []
 
         def half_executed(name, source, filename):
@@ -157,7 +157,7 @@ def test_an_interrupt_while_compiling_or_importing_changes_nothing(monkeypatch, 
                 source = source + "\nraise KeyboardInterrupt\n"
             return real(name, source, filename)
 
-        monkeypatch.setattr(cache, "_execute", half_executed)
+        monkeypatch.setattr(modules, "execute", half_executed)
     else:
         monkeypatch.setattr(numba.core.dispatcher.Dispatcher, "compile", _interrupt_on_call(
             1, numba.core.dispatcher.Dispatcher.compile))
@@ -171,7 +171,7 @@ def test_an_interrupt_while_compiling_or_importing_changes_nothing(monkeypatch, 
     executor = step.get_concrete_function(X).executor
     name = f"tapeflow_kernel_{compile_module.cache_key(executor.graph)}"
     if where != "numba":  # (interrupted after the import, which completed)
-        assert name not in sys.modules and name not in cache._live  # nothing half-imported
+        assert name not in sys.modules and name not in modules.live  # nothing half-imported
     _check_next_calls_work(variables, step, scale)
     assert executor.entry is not None  # native code runs
 
