@@ -214,7 +214,7 @@ class Trace:
         way then leaves nothing of the trace installed."""
         if not getattr(self, "_installed", False):
             return
-        tape_module.deferred_errors.clear()
+        tape_module.forget_deferred()
         if any(env is self.shape_env for env in dims._envs):
             dims.pop_env(self.shape_env)
         active = _active.local.items

@@ -11,6 +11,7 @@ import contextlib
 import enum
 import os
 import sys
+import threading
 import warnings
 
 import numpy as np
@@ -64,8 +65,17 @@ def _as_input(x) -> Tensor:
 # While a function is traced, an op whose kernel rejects its values (an index out of range)
 # may have a result nobody uses: TF prunes such an op from the graph and never raises. So the
 # trace defers the error: the result is a stand-in, and the error is raised where the value
-# is used (another op, a Python read, a result, an assignment, a print). Var -> error.
+# is used (another op, a Python read, a result, an assignment, a print). Var -> error. One
+# dict for every thread (Vars are unique, so threads never see each other's entries); each
+# trace forgets its own thread's entries when it ends (`forget_deferred`).
 deferred_errors: dict = {}
+_deferred_by_thread: dict[int, list] = {}
+
+
+def forget_deferred() -> None:
+    """Drop the errors deferred by this thread's trace (at the end of the trace)."""
+    for var in _deferred_by_thread.pop(threading.get_ident(), ()):
+        deferred_errors.pop(var, None)
 
 
 def _tracing_a_function() -> bool:
@@ -107,8 +117,10 @@ def eager_bind(prim, args, params):
             )
         outputs.append(Tensor(value, new_var(aval)))
     if deferred is not None:
+        mine = _deferred_by_thread.setdefault(threading.get_ident(), [])
         for t in outputs:
             deferred_errors[t._var] = deferred
+            mine.append(t._var)
     if _recording_here.items:
         _record(prim, inputs, outputs, params, symbolic)
     return tuple(outputs) if prim.multiple_results else outputs[0]

@@ -255,6 +255,19 @@ class Tensor(TensorOperators):
                 f"dtype={self.dtype.name})")
 
 
+def _format(self, spec: str) -> str:
+    """`format(t, spec)` / f"{t:spec}": as TF's eager tensors, the value's own formatting
+    (f"{loss:.3f}" for a scalar; f"{t}" gives numpy's text); a graph value has none."""
+    hook = graph_name_hook.value
+    if hook is not None and hook(self) is not None:
+        return format(str(self), spec)
+    value = self._value
+    return format(value[()] if value.ndim == 0 else value, spec)
+
+
+Tensor.__format__ = _format
+
+
 def numpy_text(value: np.ndarray, is_repr: bool = False) -> str:
     """A value as TensorFlow prints it inside a tensor's repr or str: numpy's own repr or
     str (so numpy's line wrapping and precision apply), a scalar as a plain number (`9.0`,

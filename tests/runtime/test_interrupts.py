@@ -283,21 +283,21 @@ def test_an_interrupt_while_a_trace_cleans_up_leaves_no_tracing_state(monkeypatc
     from tapeflow.tracer import tape as tape_module
     from tapeflow.tracer import variable as variable_module
 
-    class InterruptedOnce(dict):
-        interrupted = False
+    real = tape_module.forget_deferred
+    interrupted = []
 
-        def clear(self):  # the first step of a trace's clean-up
-            if not InterruptedOnce.interrupted:
-                InterruptedOnce.interrupted = True
-                raise KeyboardInterrupt
-            super().clear()
+    def interrupted_once():  # the first step of a trace's clean-up
+        if not interrupted:
+            interrupted.append(True)
+            raise KeyboardInterrupt
+        real()
 
-    monkeypatch.setattr(tape_module, "deferred_errors", InterruptedOnce())
+    monkeypatch.setattr(tape_module, "forget_deferred", interrupted_once)
     variables, step = _model(scale=17.0)
     before = _values(variables)
     with pytest.raises(KeyboardInterrupt):
         step(X)
-    assert InterruptedOnce.interrupted
+    assert interrupted
     _assert_same(before, variables)
     assert not tape_module._recording and not trace_module._active
     assert variable_module.write_hook.value is variable_module._commit_now
