@@ -112,8 +112,9 @@ def load_module(name: str, render: Callable[[bool], str],
         _seal_pending()
         modules.free_unused()
         directory = Path(directory) if directory is not None else default_dir()
+        source = render(True)  # (a generator's error is the caller's, not the cache's)
         try:
-            return _load_from(directory, name, render(True))
+            return _load_from(directory, name, source)
         except (CacheRefused, OSError, RuntimeError) as e:
             # RuntimeError: Numba found no place to cache (`cache=True` on a directory that
             # stopped being writable). Anything the source itself raises is raised again by

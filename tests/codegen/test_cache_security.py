@@ -315,3 +315,16 @@ def test_the_cache_command(tmp_path, capsys):
     assert main(["cache", "clear", "--dir", str(tmp_path)]) == 0
     assert "removed 1 entries" in capsys.readouterr().out
     assert not list(tmp_path.glob("*.py"))
+
+
+def test_an_error_rendering_the_source_is_not_blamed_on_the_cache(tmp_path):
+    class Unlowerable(RuntimeError):
+        pass
+
+    def render(use_cache):
+        raise Unlowerable("no lowering")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "not using the compile cache" warning
+        with pytest.raises(Unlowerable):
+            cache.load_module(_name(), render, tmp_path)
