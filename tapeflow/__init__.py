@@ -157,6 +157,7 @@ from tapeflow.tracer.dtypes import (
     uint64,
 )
 from tapeflow.tracer.module import Module
+from tapeflow.tracer.explain import explain_gradient
 from tapeflow.tracer.tape import GradientTape, UnconnectedGradients
 from tapeflow.tracer.tensor import Tensor, constant, convert_to_tensor
 from tapeflow.tracer.tensor_shape import TensorShape

@@ -71,3 +71,15 @@ from tapeflow.ops import (  # noqa: F401
     top_k,
     unique_with_counts,
 )
+from tapeflow.ops import (  # noqa: F401
+    count_nonzero,
+    divide_no_nan,
+    is_finite,
+    is_inf,
+    is_nan,
+    l2_normalize,
+    reciprocal,
+    reduce_euclidean_norm,
+    rsqrt,
+    squared_difference,
+)

@@ -21,7 +21,7 @@ import threading
 from typing import Any, Callable, Iterable, Sequence
 
 from tapeflow.graph.ir import Eqn, Origin, Var
-from tapeflow.ops import reduce_sum, reshape, add, zeros_like
+from tapeflow.ops import add, reduce_sum, reshape, zeros_like
 from tapeflow.ops.core import is_float
 from tapeflow.ops.dims import same_shape
 
@@ -48,7 +48,7 @@ def _adjoint_of(eqn: Eqn):
     # the forward equation behind it: that is the line the user wrote.
     source = eqn.adjoint_of.source if eqn.adjoint_of is not None else eqn.source
     stack = _differentiating.stack
-    stack.append(Origin(eqn.prim.name, source))
+    stack.append(Origin(eqn.prim.name, source, eqn.scope))
     try:
         yield
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -57,6 +57,7 @@ class Origin:
 
     prim: str
     source: tuple[str, int] | None
+    scope: str = ""  # its module scope (see Eqn.scope)
 
     def text(self) -> str:
         where = f" at {source_text(self.source)}" if self.source is not None else ""
@@ -68,7 +69,9 @@ class Eqn:
     """``outputs = prim(*inputs, **params)``, recorded at `source` = (file, line) of user code.
 
     An equation built by differentiation also has `adjoint_of`, the forward equation whose
-    VJP made it (`source` is then the line that asked for the gradient)."""
+    VJP made it (`source` is then the line that asked for the gradient). `scope` is the path
+    of the tf.Module / Keras layer calls it was traced in (`sequential/dense_1`; an adjoint
+    equation has its forward equation's), "" outside any: pictures group by it."""
 
     prim: Primitive
     inputs: tuple[Var, ...]
@@ -76,10 +79,12 @@ class Eqn:
     params: tuple[tuple[str, Any], ...] = ()
     source: tuple[str, int] | None = None
     adjoint_of: Origin | None = None
+    scope: str = ""
 
     def with_inputs(self, inputs: tuple[Var, ...]) -> "Eqn":
         """The same equation reading other Vars (provenance kept)."""
-        return Eqn(self.prim, inputs, self.outputs, self.params, self.source, self.adjoint_of)
+        return Eqn(self.prim, inputs, self.outputs, self.params, self.source, self.adjoint_of,
+                   self.scope)
 
     @property
     def params_dict(self) -> dict[str, Any]:
@@ -137,6 +142,40 @@ class Graph:
             fields["output_names"] = ()  # other outputs: the old labels name nothing
 
         return Graph(**fields)
+
+    # Pictures and interchange (tapeflow/viz, imported on use): forward and adjoint in one
+    # drawing, fused kernels as groups; `fused=False` draws the equations alone.
+
+    def to_svg(self, title: str = "graph", sides: str = "both", fused: bool = True) -> str:
+        from tapeflow import viz
+
+        return viz.to_svg(self, title, sides, fused)
+
+    def to_png(self, title: str = "graph", sides: str = "both", fused: bool = True) -> bytes:
+        from tapeflow import viz
+
+        return viz.to_png(self, title, sides, fused)
+
+    def to_dot(self, title: str = "graph", sides: str = "both", fused: bool = True) -> str:
+        from tapeflow import viz
+
+        return viz.to_dot(self, title, sides, fused)
+
+    def to_html(self, title: str = "graph", sides: str = "both", fused: bool = True) -> str:
+        from tapeflow import viz
+
+        return viz.to_html(self, title, sides, fused)
+
+    def to_json(self) -> str:
+        from tapeflow import viz
+
+        return viz.to_json(self)
+
+    @staticmethod
+    def from_json(text: str) -> "Graph":
+        from tapeflow import viz
+
+        return viz.from_json(text)
 
     def producers(self) -> dict[Var, Eqn]:
         return {v: e for e in self.eqns for v in e.outputs}

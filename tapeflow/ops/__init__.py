@@ -101,6 +101,21 @@ from tapeflow.ops.dynamic import (
     unique_with_counts,
     where,
 )
+from tapeflow.ops.extras import (
+    count_nonzero,
+    divide_no_nan,
+    is_finite,
+    is_inf,
+    is_nan,
+    l2_normalize,
+    moments,
+    reciprocal,
+    reduce_euclidean_norm,
+    rsqrt,
+    sigmoid_cross_entropy_with_logits,
+    softmax_cross_entropy_with_logits,
+    squared_difference,
+)
 from tapeflow.ops.control import (
     case,
     cond,

@@ -381,3 +381,14 @@ def matrix_transpose(a, name=None, conjugate=False):
     (a,) = promote("matrix_transpose", a)
     return _swap_last(a)
 
+
+
+# The primitives whose compiled LAPACK call can fail, and what a failure means for each: the
+# runtime names them when numpy's LinAlgError comes out of compiled code.
+LAPACK_FAILURES = {
+    "matrix_inverse": "the matrix is not invertible",
+    "matrix_determinant": "LAPACK failed",
+    "matrix_solve": "the matrix is not invertible",
+    "cholesky": "the matrix is not positive definite",
+    "svd": "the decomposition did not converge",
+}

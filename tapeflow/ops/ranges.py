@@ -13,6 +13,7 @@ import numpy as np
 from tapeflow.ops.core import (
     InvalidArgumentError,
     OpTypeError,
+    ShapedArray,
     bind,
     canonical_dtype,
     dtype_of,
@@ -31,7 +32,6 @@ from tapeflow.ops.elementwise import (
     subtract,
     where,
 )
-from tapeflow.ops.core import ShapedArray
 from tapeflow.ops.shape import (
     _normalize_axis,
     broadcast_to,

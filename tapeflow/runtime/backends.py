@@ -16,6 +16,8 @@ import numpy as np
 from tapeflow.graph.interp import Interpreter
 from tapeflow.graph.ir import source_text
 from tapeflow.ops.checks import native_error_message, raised_by
+from tapeflow.ops.core import InvalidArgumentError
+from tapeflow.ops.matrix import LAPACK_FAILURES
 from tapeflow.ops.shape import IndexOutOfRangeError
 
 BACKENDS = ("numba", "interpreter")
@@ -161,6 +163,8 @@ class NumbaExecutor:
             return self.abi.call(self._native, args)
         except IndexError as e:
             raise native_index_error(e, self.graph) from None
+        except np.linalg.LinAlgError as e:  # a singular or not positive definite matrix
+            raise native_linalg_error(e, self.graph) from None
 
     def _compile(self):
         from tapeflow.codegen.compile import compile_graph
@@ -217,6 +221,24 @@ def native_index_error(error: IndexError, graph) -> IndexOutOfRangeError:
             if text not in sources:
                 sources.append(text)
     return IndexOutOfRangeError(native_error_message(error, sources))
+
+
+def native_linalg_error(error: Exception, graph) -> InvalidArgumentError:
+    """What numpy's LinAlgError from compiled code becomes: an InvalidArgumentError naming
+    the matrix ops of the graph that can raise it, what their failure means, and the user
+    lines that recorded them."""
+    culprits, meanings = [], []
+    for eqn in graph.eqns:
+        meaning = LAPACK_FAILURES.get(eqn.prim.name)
+        if meaning is None:
+            continue
+        where = f" at {source_text(eqn.source)}" if eqn.source is not None else ""
+        if eqn.prim.name + where not in culprits:
+            culprits.append(eqn.prim.name + where)
+        if meaning not in meanings:
+            meanings.append(meaning)
+    return InvalidArgumentError(f"{', '.join(culprits) or 'a matrix op'}: "
+                                f"{' or '.join(meanings) or 'LAPACK failed'} ({error})")
 
 
 def make_executor(backend: str, graph):

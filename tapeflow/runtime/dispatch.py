@@ -42,7 +42,12 @@ import numpy as np
 
 from tapeflow import nest
 from tapeflow.ops.core import ShapedArray
-from tapeflow.runtime.backends import conform, native_index_error, refuse_shape
+from tapeflow.runtime.backends import (
+    conform,
+    native_index_error,
+    native_linalg_error,
+    refuse_shape,
+)
 from tapeflow.tracer.tensor import Tensor, wrap_output
 
 # What a dispatcher made for a call key returns when the call does not have that signature.
@@ -64,7 +69,8 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
         "entry": executor.entry, "ndarray": np.ndarray, "conform": conform,
         "refuse_shape": refuse_shape, "Tensor": Tensor, "wrap": wrap_output,
         "GUARD_FAILED": guard_failed, "native_index_error": native_index_error, "graph": graph,
-        "OTHER_SIGNATURE": OTHER_SIGNATURE,
+        "OTHER_SIGNATURE": OTHER_SIGNATURE, "native_linalg_error": native_linalg_error,
+        "LinAlgError": np.linalg.LinAlgError,
     }
     lines = [] if call_key is None else _signature_checks(call_key, graph, env)
     names = []
@@ -111,6 +117,8 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
         f"    outs = entry({', '.join(names)})",
         "except IndexError as e:",
         "    raise native_index_error(e, graph) from None",
+        "except LinAlgError as e:",
+        "    raise native_linalg_error(e, graph) from None",
     ]
     for k, (guard, index) in enumerate(traced.guards):
         env[f"guard{k}"] = guard

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from tapeflow.ops import dims
-from tapeflow.runtime import effects, specs
+from tapeflow.runtime import effects, retraces, specs
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime.backends import check_backend, default_backend
 from tapeflow.runtime.concrete import GUARD_FAILED, ConcreteFunction
@@ -95,6 +95,7 @@ class Function:
         self._hot: Callable | None = None
         self._eager_keys: dict[Any, str] = {}
         self._trace_count = 0
+        self._trace_log: list[retraces.TraceRecord] = []  # for explain_retraces()
         self._last_key = None
         self._reported_churn = False
         self._variables_allowed = True
@@ -311,6 +312,7 @@ class Function:
         instead of silently keeping the first variable. The first run's assignments are
         undone and its prints dropped; the second run is the trace."""
         message = self._retrace_message(key, paths)
+        previous_key, previous_paths = self._last_key, list(self._paths.get(key, ()))
         if message is not None:
             logger.info(message)
             _warn(message)
@@ -339,6 +341,8 @@ class Function:
         if commit:
             assign_all([variable for variable, _ in updates], [value for _, value in updates])
             effects.run_traced(trace.effects)
+        self._trace_log.append(retraces.record(self._trace_count, previous_key, key, paths,
+                                               previous_paths, concrete))
         return concrete, result
 
     def _run_trace(self, arguments, paths, spec_shapes, from_specs, allow_new_variables):
@@ -424,6 +428,11 @@ class Function:
 
     def experimental_get_tracing_count(self) -> int:
         return self._trace_count
+
+    def explain_retraces(self) -> str:
+        """Each trace so far and what caused it: the argument that changed (old -> new), or
+        the guard whose value changed, with its user line."""
+        return retraces.report(self.__name__, self._trace_log)
 
     def get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
         """The traced path for these arguments (tracing them if needed). Arguments may be

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import sys
 
 from tapeflow.tracer.variable import Variable
 
@@ -83,3 +84,20 @@ _layer_counts: dict[str, itertools.count] = {}
 def _unique_layer_name(base: str) -> str:
     n = next(_layer_counts.setdefault(base, itertools.count()))
     return base if n == 0 else f"{base}_{n}"
+
+
+def module_scope() -> str:
+    """The tf.Module / Keras layer calls on the stack, outermost first: `sequential/dense_1`
+    ("" when there are none). A frame counts when it runs a module's `__call__` or `call`
+    (its `self` is a Module); a layer's `__call__` calling its own `call` counts once."""
+    names, last = [], None
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name in ("__call__", "call"):
+            owner = frame.f_locals.get("self")
+            if isinstance(owner, Module) and owner is not last:
+                # A subclass that never called Module.__init__ has no name of its own.
+                names.append(getattr(owner, "_name", None) or _snake(type(owner).__name__))
+                last = owner
+        frame = frame.f_back
+    return "/".join(reversed(names))

@@ -22,7 +22,9 @@ from tapeflow.graph.ir import Eqn, Graph, Var, new_var
 from tapeflow.ops import core, dims
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, is_float
 from tapeflow.perthread import PerThreadList
+from tapeflow.tracer import tensor as tensor_module
 from tapeflow.tracer import variable as variable_module
+from tapeflow.tracer.module import module_scope
 from tapeflow.tracer.tensor import Tensor, make_constant
 from tapeflow.tracer.variable import Variable
 
@@ -139,15 +141,35 @@ def _record(prim, inputs, outputs, params, shape_dependent: bool = False):
             if not (shape_dependent and tape._records_shape_dependent):
                 continue
         if eqn is None:
+            origin = differentiating()
             eqn = Eqn(
                 prim,
                 tuple(t._var for t in inputs),
                 tuple(t._var for t in outputs),
                 tuple(sorted(params.items())) if params else (),
                 user_source(),
-                differentiating(),
+                origin,
+                # Module scopes are looked up for traced graphs only (a walk of the stack).
+                (origin.scope if origin is not None else module_scope())
+                if tape._records_shape_dependent else "",
             )
         tape._append(eqn, inputs, outputs)
+
+
+def _on_python_read(tensor, kind: str) -> None:
+    """Note, on each recording tape, a recorded value Python reads (it leaves the tape)."""
+    for tape in _recording:
+        if tensor._var in tape._watched and tensor._var not in tape._python_reads:
+            tape._python_reads[tensor._var] = (kind, _caller_line())
+
+
+def _caller_line() -> tuple[str, int] | None:
+    """The user's line (skipping tapeflow's frames and contextlib's)."""
+    frame = sys._getframe(1)
+    while frame is not None and (frame.f_code.co_filename.startswith(PACKAGE_DIR)
+                                 or frame.f_code.co_filename == contextlib.__file__):
+        frame = frame.f_back
+    return (frame.f_code.co_filename, frame.f_lineno) if frame is not None else None
 
 
 def _on_variable_read(variable: Variable) -> None:
@@ -156,6 +178,7 @@ def _on_variable_read(variable: Variable) -> None:
 
 
 core.set_bind_hook(eager_bind)
+tensor_module.python_read_observers.append(_on_python_read)
 variable_module.read_hooks.append(_on_variable_read)
 
 
@@ -189,6 +212,10 @@ class GradientTape:
         self._values: dict[Var, Tensor] = {}
         self._variables: dict[int, Variable] = {}  # uid -> variable, for watched_variables()
         self._variable_values: dict[int, list[Var]] = {}  # every value of it this tape read
+        # For tapeflow.explain_gradient: where recorded values were read by Python
+        # (Var -> (kind, user line)) and where recording was stopped.
+        self._python_reads: dict[Var, tuple[str, tuple | None]] = {}
+        self._stopped_at: list[tuple | None] = []
 
     # ---- context ----------------------------------------------------------------------------
 
@@ -219,6 +246,7 @@ class GradientTape:
         paused = [(i, t) for i, t in enumerate(_recording) if getattr(t, "_in_with", False)]
         for _, t in paused:
             _recording.remove(t)
+            t._stopped_at.append(_caller_line())
         try:
             yield
         finally:
@@ -399,6 +427,9 @@ class GradientTape:
         # watched_variables().
         if not self._persistent:
             self._used = True
+            # What explain_gradient reads to say why a gradient was None.
+            self._last_records = (self._eqns, self._watched, self._values,
+                                  self._variable_values, self._python_reads, self._stopped_at)
             variables = self._variables
             self._reset_records()
             self._variables = variables

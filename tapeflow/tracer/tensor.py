@@ -193,6 +193,9 @@ def _eager_python_value(tensor, kind):
 
 
 python_value_hook = PerThreadValue(_eager_python_value)  # `.value`: this thread's hook
+# Called as observer(tensor, kind) on every such read (GradientTape notes where a value it
+# recorded left it, for tapeflow.explain_gradient).
+python_read_observers: list = []
 
 # While a function is traced: tensor -> its graph name ("x:0") when it is a value of the
 # graph being built (printed as TF prints a graph tensor), else None. Eagerly: None.
@@ -200,6 +203,8 @@ graph_name_hook = PerThreadValue(None)  # `.value`: this thread's (a tracer's na
 
 
 def _python_value(tensor, kind: str):
+    for observer in python_read_observers:
+        observer(tensor, kind)
     value = python_value_hook.value(tensor, kind)
     if kind != "numpy" and value.size != 1:
         raise ValueError(

@@ -303,6 +303,53 @@ ROWS += [
               lambda a, b: np.einsum("ij,j->i", a, b)),
 ]
 
+def _log_softmax(x):
+    z = x - x.max(-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(-1, keepdims=True))
+
+
+ROWS += [
+    Composite("reciprocal", tf.math.reciprocal, args(signed((2, 3), 0.5, 2.0)),
+              lambda x: 1 / x, (0,)),
+    Composite("rsqrt", lambda x: tf.math.rsqrt(tf.abs(x)), args(signed((4,), 0.5, 2.0)),
+              lambda x: np.abs(x) ** -0.5, (0,)),
+    Composite("squared_difference", tf.math.squared_difference,
+              args(normal((2, 3)), normal((3,))), lambda x, y: (x - y) ** 2, (0, 1)),
+    Composite("divide_no_nan", tf.math.divide_no_nan,
+              args(normal((4,)), fixed([0.0, 2.0, -0.5, 0.0], F64)),
+              lambda x, y: np.where(y == 0, 0.0, x / np.where(y == 0, 1.0, y)),
+              (0,)),  # y jumps at its zeros: its gradient is pinned by the kink test below
+    Composite("is_nan", tf.math.is_nan, args(fixed([np.nan, 1.0, np.inf, -np.inf], F64)),
+              np.isnan),
+    Composite("is_inf", tf.math.is_inf, args(fixed([np.nan, 1.0, np.inf, -np.inf], F32)),
+              np.isinf),
+    Composite("is_finite", tf.math.is_finite, args(fixed([np.nan, 1.0, np.inf, -0.0], F64)),
+              np.isfinite),
+    Composite("count_nonzero", lambda x: tf.math.count_nonzero(x, axis=1),
+              args(fixed([[0.0, 1.0, 2.0], [0.0, 0.0, -1.0]], F64)),
+              lambda x: np.count_nonzero(x, axis=1)),
+    Composite("reduce_euclidean_norm", lambda x: tf.math.reduce_euclidean_norm(x, 0),
+              args(normal((3, 2))), lambda x: np.linalg.norm(x, axis=0), (0,)),
+    Composite("l2_normalize", lambda x: tf.nn.l2_normalize(x, axis=1), args(normal((2, 3))),
+              lambda x: x / np.linalg.norm(x, axis=1, keepdims=True), (0,)),
+    Composite("moments", lambda x: tf.stack(tf.nn.moments(x, axes=[0])),
+              args(normal((4, 2))), lambda x: np.stack([x.mean(0), x.var(0)]), (0,)),
+    Composite("softmax_cross_entropy_with_logits",
+              lambda z, x: tf.nn.softmax_cross_entropy_with_logits(labels=z, logits=x),
+              args(lambda rng: rng.dirichlet(np.ones(4), 3), normal((3, 4))),
+              lambda z, x: -(z * _log_softmax(x)).sum(-1), (0, 1)),
+    Composite("sigmoid_cross_entropy_with_logits",
+              lambda z, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x),
+              args(lambda rng: rng.uniform(0, 1, (5,)), signed((5,), 0.1, 4.0)),
+              lambda z, x: -z * np.log(_sigmoid(x)) - (1 - z) * np.log(1 - _sigmoid(x)),
+              (0, 1)),
+    Composite("sigmoid_cross_entropy_with_logits:extreme",
+              lambda z, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x),
+              args(fixed([1.0, 0.0, 1.0, 0.5], F64), fixed([800.0, -800.0, -30.0, 0.0], F64)),
+              lambda z, x: np.array([0.0, 0.0, 30.0 + 9.357622968840175e-14, np.log(2.0)]),
+              (0, 1), order=1, rtol=1e-12, atol=1e-12),  # kink of |x| at the row's 0
+]
+
 rows = pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
 
 
@@ -321,7 +368,7 @@ def test_eager_matches_numpy(row):
     got = row.fn(*[tf.constant(x) for x in xs]).numpy()
     want = np.asarray(row.ref(*xs))
     assert got.shape == want.shape
-    if xs and all(np.asarray(x).dtype == F32 for x in xs):
+    if xs and all(np.asarray(x).dtype == F32 for x in xs) and got.dtype.kind == "f":
         assert got.dtype == F32
     np.testing.assert_allclose(got, want, rtol=row.rtol, atol=row.atol)
 
@@ -444,6 +491,12 @@ def test_activation_gradients_at_kinks_follow_tensorflow():
     # Overflowing exp in the unselected branch leaves no nan in the gradient.
     np.testing.assert_array_equal(_grad_at(tf.nn.elu, [800.0]), [1.0])
     np.testing.assert_array_equal(_grad_at(tf.nn.selu, [800.0]), [_SELU_SCALE])
+    # sigmoid cross-entropy at logit 0: sigmoid(0) - label, not the kinks' -label.
+    np.testing.assert_allclose(_grad_at(lambda x: tf.nn.sigmoid_cross_entropy_with_logits(
+        labels=tf.constant([1.0, 0.0], tf.float64), logits=x), [0.0, 0.0]), [-0.5, 0.5])
+    # divide_no_nan's masked division leaves no nan in the gradient.
+    np.testing.assert_array_equal(_grad_at(lambda y: tf.math.divide_no_nan(
+        tf.constant([1.0, 2.0], tf.float64), y), [0.0, 2.0]), [0.0, -0.5])
 
 
 def test_linspace_end_points_are_exact_and_ints_give_float64():
@@ -529,4 +582,20 @@ def test_compiled_index_check_raises_without_a_guard(call, bad):
     with pytest.raises(IndexError, match=r"indices\[0, \d\] = -?\d is out of range .*"
                                          r"\[recorded at test_composites.py:\d+\]"):
         f(p, tf.constant(bad))
+    assert f.experimental_get_tracing_count() == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("call, bad, match", [
+    (tf.linalg.inv, np.zeros((2, 2), np.float32), "matrix_inverse at .*: the matrix is not "
+                                                   "invertible"),
+    (tf.linalg.cholesky, -np.eye(2, dtype=np.float32), "cholesky at .*: the matrix is not "
+                                                       "positive definite"),
+], ids=["inv", "cholesky"])
+def test_compiled_lapack_failure_names_the_op_and_line(call, bad, match):
+    f = tf.function(lambda x: call(x))
+    f(tf.constant(np.eye(2, dtype=np.float32) * 2))
+    f(tf.constant(np.eye(2, dtype=np.float32) * 3))  # compiled
+    with pytest.raises(tf.errors.InvalidArgumentError, match=match):
+        f(tf.constant(bad))
     assert f.experimental_get_tracing_count() == 1

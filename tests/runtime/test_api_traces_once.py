@@ -28,7 +28,7 @@ import tapeflow as tf
 # Packages reachable as attributes of `tapeflow` that are the implementation, not the API.
 INTERNAL = ("tapeflow.ops", "tapeflow.tracer", "tapeflow.graph", "tapeflow.codegen",
             "tapeflow.runtime", "tapeflow.cli", "tapeflow.viz", "tapeflow.nest",
-            "tapeflow.__main__", "tapeflow.api", "tapeflow.checkpoint")
+            "tapeflow.__main__", "tapeflow.api", "tapeflow.checkpoint", "tapeflow.tools")
 
 
 def public_functions() -> dict[int, list[str]]:
@@ -199,6 +199,19 @@ ROWS: dict[str, Row] = {
     "foldr": Row([X], lambda x: tf.foldr(lambda a, e: a - e, x)),
     "map_fn": Row([X], lambda x: tf.map_fn(tf.reduce_sum, x)),
     "vectorized_map": Row([X], lambda x: tf.vectorized_map(lambda r: r * r, x)),
+    **{p: unary(p) for p in [
+        "math.reciprocal", "math.rsqrt", "math.is_nan", "math.is_inf", "math.is_finite",
+        "math.count_nonzero", "math.reduce_euclidean_norm", "nn.l2_normalize",
+    ]},
+    "nn.moments": Row([X], lambda x: tf.nn.moments(x, axes=[0])),
+    "math.squared_difference": binary("math.squared_difference"),
+    "math.divide_no_nan": binary("math.divide_no_nan"),
+    "nn.softmax_cross_entropy_with_logits": Row(
+        [floats((5, 4)), floats((5, 4), -3.0, 3.0)],
+        lambda z, x: tf.nn.softmax_cross_entropy_with_logits(labels=z, logits=x)),
+    "nn.sigmoid_cross_entropy_with_logits": Row(
+        [floats((5,), 0.0, 1.0), floats((5,), -3.0, 3.0)],
+        lambda z, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x)),
     "nn.sparse_softmax_cross_entropy_with_logits": Row(
         [ints((5,), 0, 10), floats((5, 10), -3.0, 3.0)],
         lambda labels, logits: tf.nn.sparse_softmax_cross_entropy_with_logits(
@@ -292,6 +305,8 @@ NOT_TENSOR_FUNCTIONS = {
         "activations", "initializers", "losses", "metrics", "optimizers"]},
     "keras.activations.serialize": "names a function; takes no tensor",
     "keras.models.summary.print_summary": "prints a model's layers (model.summary())",
+    "explain_gradient": "reads what a tape recorded and says why a gradient is None; computes "
+                        "nothing (tests/tracer/test_explain_gradient.py)",
 }
 
 

@@ -221,8 +221,9 @@ def simplify(graph: Graph) -> tuple[Graph, bool]:
             rename[eqn.outputs[0]] = result
         else:
             for new in result:
-                if eqn.adjoint_of is not None and new.adjoint_of is None:
-                    new = dataclasses.replace(new, adjoint_of=eqn.adjoint_of)
+                if new.adjoint_of is None and new.scope == "":
+                    # What a rule makes comes from the equation it replaces.
+                    new = dataclasses.replace(new, adjoint_of=eqn.adjoint_of, scope=eqn.scope)
                 eqns.append(new)
                 for v in new.outputs:
                     ctx.producer[v] = new
