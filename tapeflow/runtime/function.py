@@ -3,9 +3,10 @@
 A call looks up its signature (tensor shapes and dtypes, static Python values); each
 signature holds up to `max_specializations` traced paths, one per outcome of the guards, and
 the function keeps up to `max_signatures` signatures (the least recently used one is dropped,
-and freed, for a new one). A call runs a path's graph, checks its guards, and only then commits the variable updates and
-returns; when no path's guards hold, the function is traced again along the new path. Past
-the bound, the function runs eagerly and says which line keeps changing the path.
+and freed, for a new one). A call runs a path's graph, checks its guards, and only then
+commits the variable updates and returns; when no path's guards hold, the function is traced
+again along the new path. Past the bound, the function runs eagerly and says which line keeps
+changing the path.
 """
 
 from __future__ import annotations
@@ -375,6 +376,7 @@ class Function:
             traced = close_trace(trace, arg_inputs, result)
             result = concrete_result(result)  # Variables' values now, concrete shapes
         finally:
+            trace.uninstall()  # (again: in case an interrupt cut trace.run's short)
             updates = restore(trace.recorder)
         return traced, result, trace, call_args, updates
 

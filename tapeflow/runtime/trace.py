@@ -196,10 +196,11 @@ class Trace:
         for t in inputs:  # every input, integer ones too (no "only float" warning)
             self.recorder._watched.add(t._var)
             self.recorder._values.setdefault(t._var, t)
-        previous_value_hook = tensor_module.python_value_hook.value
-        previous_name_hook = tensor_module.graph_name_hook.value
+        self._saved_hooks = (variable_module.write_hook.value,
+                             tensor_module.python_value_hook.value,
+                             tensor_module.graph_name_hook.value)
+        self._installed = True
         tensor_module.graph_name_hook.value = self._graph_name
-        previous_write_hook = variable_module.write_hook.value
         tensor_module.python_value_hook.value = self._observe
         variable_module.write_hook.value = self._assign
         variable_module.creation_hooks.append(self._created)
@@ -215,16 +216,28 @@ class Trace:
             restore(self.recorder)
             raise
         finally:
-            tape_module.forget_deferred()
-            if self.symbolic:
-                dims.pop_env(self.shape_env)
-            _active.pop()
-            if self.recorder in tape_module._recording:
-                tape_module._recording.remove(self.recorder)
+            self.uninstall()
+
+    def uninstall(self) -> None:
+        """Take this trace out of the thread's state: its tape, hooks and shape environment.
+        Idempotent, so a caller runs it again: a KeyboardInterrupt that stops one run half
+        way then leaves nothing of the trace installed."""
+        if not getattr(self, "_installed", False):
+            return
+        tape_module.forget_deferred()
+        if any(env is self.shape_env for env in dims._envs):
+            dims.pop_env(self.shape_env)
+        active = _active.local.items
+        for i in reversed(range(len(active))):
+            if active[i] is self:
+                del active[i]
+        if self.recorder in tape_module._recording:
+            tape_module._recording.remove(self.recorder)
+        if self._created in variable_module.creation_hooks:
             variable_module.creation_hooks.remove(self._created)
-            variable_module.write_hook.value = previous_write_hook
-            tensor_module.python_value_hook.value = previous_value_hook
-            tensor_module.graph_name_hook.value = previous_name_hook
+        (variable_module.write_hook.value, tensor_module.python_value_hook.value,
+         tensor_module.graph_name_hook.value) = self._saved_hooks
+        self._installed = False
 
 
 def restore(recorder: _Recorder) -> list[tuple[Variable, Tensor]]:
