@@ -67,7 +67,7 @@ def training_loop(calls: int) -> None:
 
 def retracing(shapes: int, cache_dir: str) -> None:
     import tapeflow as tf
-    from tapeflow.codegen import cache
+    from tapeflow.codegen import modules
 
     os.environ["TAPEFLOW_CACHE_DIR"] = cache_dir
 
@@ -94,7 +94,7 @@ def retracing(shapes: int, cache_dir: str) -> None:
     left = sum(1 for name in sys.modules if name.startswith("tapeflow_kernel_"))
     print(f"retracing over {shapes} shapes (at most 8 kept, {kept} kept): "
           f"{after - start:+.1f} MB resident, {rss_mb() - start:+.1f} MB after deleting the "
-          f"function; {left} generated modules left in sys.modules, {len(cache._live)} alive")
+          f"function; {left} generated modules left in sys.modules, {len(modules.live)} alive")
 
 
 def main() -> None:

@@ -28,15 +28,8 @@ What keeps it safe:
   race on one entry each rename a whole file, and an interrupted write leaves no entry.
 - The cache is bounded (`set_max_bytes`): past it, the least recently used entries go.
 
-Lifetime: a generated module is freed once neither it nor any function defined in it is
-referenced. That takes a step of ours: a Numba dispatcher and its module's namespace form a
-reference cycle through Numba's C code that the garbage collector cannot see, so every
-compiled kernel would otherwise stay in memory for good (2 MB a specialisation, measured
-here). When the module object dies, its namespace is cleared as soon as no function defined
-in it is referenced from outside it (checked then, at each later load and after each garbage
-collection). `sys.modules` holds a stand-in for the module meanwhile (Numba imports it by
-name to rebuild a cached function's globals), which does not keep the module object alive.
-Holding the module is the simple way to keep its functions usable.
+Loaded modules are shared by name while they live, and freed once unused (including their
+Numba dispatchers, which the garbage collector alone never frees): codegen/modules.py.
 """
 
 from __future__ import annotations
@@ -44,7 +37,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import errno
-import gc
 import hashlib
 import json
 import os
@@ -55,24 +47,21 @@ import threading
 import time
 import types
 import warnings
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from tapeflow.codegen import modules
 
 DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB of sources, records and Numba files
 _STALE_TEMP_SECONDS = 3600  # a temporary file this old belongs to a writer that died
 
 _max_bytes = DEFAULT_MAX_BYTES
 _lock = threading.RLock()
-# Modules loaded in this process, by name, while something uses them.
-_live: weakref.WeakValueDictionary[str, types.ModuleType] = weakref.WeakValueDictionary()
 # Entries loaded from disk whose Numba files are not recorded yet (Numba writes them when it
 # first compiles, after the import): name -> directory.
 _unsealed: dict[str, Path] = {}
 _warned: set[str] = set()
-# Namespaces of generated modules that died while a function of theirs was still in use.
-_dying: list[tuple[str, dict, types.ModuleType]] = []
 
 # Indirections the tests replace to pretend that a file belongs to another user.
 _lstat = os.lstat
@@ -113,24 +102,25 @@ def load_module(name: str, render: Callable[[bool], str],
     """The module `name`: the one loaded in this process if it lives, else the verified
     cache entry, else written and imported from the cache, else compiled in memory (a
     warning says why, once per directory). Safe to call from several threads."""
-    module = _live.get(name)
+    module = modules.live.get(name)
     if module is not None:
         return module
     with _lock:
-        module = _live.get(name)
+        module = modules.live.get(name)
         if module is not None:
             return module
         _seal_pending()
-        _free_unused()
+        modules.free_unused()
         directory = Path(directory) if directory is not None else default_dir()
+        source = render(True)  # (a generator's error is the caller's, not the cache's)
         try:
-            return _load_from(directory, name, render(True))
+            return _load_from(directory, name, source)
         except (CacheRefused, OSError, RuntimeError) as e:
             # RuntimeError: Numba found no place to cache (`cache=True` on a directory that
             # stopped being writable). Anything the source itself raises is raised again by
             # the in-memory compile below.
             _warn_once(directory, e)
-        return _execute(name, render(False), f"<tapeflow generated {name}>")
+        return modules.execute(name, render(False), f"<tapeflow generated {name}>")
 
 
 def _load_from(directory: Path, name: str, source: str) -> types.ModuleType:
@@ -158,96 +148,11 @@ def _load_from(directory: Path, name: str, source: str) -> types.ModuleType:
     record.setdefault("numba", {})
     _write_atomic(directory / f"{name}.json", json.dumps(record, indent=1).encode(),
                   durable=False)
-    module = _execute(name, source, str(path))
+    module = modules.execute(name, source, str(path))
     _unsealed[name] = directory
     if not hit:
         _evict(directory, keep=name)
     return module
-
-
-def _execute(name: str, source: str, filename: str) -> types.ModuleType:
-    """Run `source` as module `name`; leaves no trace when it raises or is interrupted.
-    Registered in sys.modules as itself while it runs, then through a stand-in (see the
-    module's docstring on lifetime)."""
-    code = compile(source, filename, "exec", dont_inherit=True)
-    module = types.ModuleType(name)
-    if not filename.startswith("<"):
-        module.__file__ = filename
-    try:
-        _live[name] = module
-        sys.modules[name] = module
-        exec(code, module.__dict__)  # noqa: S102 - the source was rendered or verified above
-        stand_in = _StandIn(module.__dict__)
-        weakref.finalize(module, _release, name, module.__dict__, stand_in).atexit = False
-        sys.modules[name] = stand_in
-    except BaseException:
-        if _live.get(name) is module:
-            del _live[name]
-        if sys.modules.get(name) is module:
-            del sys.modules[name]
-        raise
-    return module
-
-
-class _StandIn(types.ModuleType):
-    """What sys.modules holds for a generated module: the module's namespace (what Numba
-    reads), without the module object (whose death starts the release)."""
-
-    def __init__(self, namespace: dict):
-        super().__init__(namespace["__name__"], namespace.get("__doc__"))
-        self.__tapeflow_namespace__ = namespace
-
-    @property
-    def __dict__(self):
-        return self.__tapeflow_namespace__
-
-    def __getattr__(self, attribute: str):
-        try:
-            return self.__tapeflow_namespace__[attribute]
-        except KeyError:
-            raise AttributeError(attribute) from None
-
-
-def _release(name: str, namespace: dict, stand_in: _StandIn) -> None:
-    """The module `name` died: free its namespace once its functions are unused."""
-    _dying.append((name, namespace, stand_in))
-    _free_unused()
-
-
-def _free_unused() -> None:
-    for item in list(_dying):
-        name, namespace, stand_in = item
-        if not _in_use(namespace):
-            _dying.remove(item)
-            if sys.modules.get(name) is stand_in:
-                del sys.modules[name]
-            namespace.clear()
-
-
-def _in_use(namespace: dict) -> bool:
-    """Whether a function (or Numba dispatcher) defined in `namespace` is referenced from
-    anywhere but the namespace."""
-    for key in [k for k, v in namespace.items() if _defined_in(v, namespace)]:
-        # References when unused: the namespace's, and getrefcount's argument.
-        if sys.getrefcount(namespace[key]) > 2:
-            return True
-    return False
-
-
-def _defined_in(value, namespace: dict) -> bool:
-    function = getattr(value, "py_func", value)  # a Numba dispatcher's Python function
-    return isinstance(function, types.FunctionType) and function.__globals__ is namespace
-
-
-def _after_collection(phase: str, info: dict) -> None:
-    if phase == "stop" and _dying and _lock.acquire(blocking=False):
-        try:
-            _free_unused()
-        finally:
-            _lock.release()
-
-
-gc.callbacks.append(_after_collection)
 
 
 def _reset_lock_in_child() -> None:
@@ -527,7 +432,7 @@ def _evict(directory: Path, keep: str) -> None:
         for entry in found:
             if total <= _max_bytes:
                 break
-            if entry.name == keep or entry.name in _live:
+            if entry.name == keep or entry.name in modules.live:
                 continue
             total -= _remove_entry(directory, entry.name)
 

@@ -27,8 +27,13 @@ from tapeflow.graph.printer import format_eqn, var_names
 from tapeflow.ops import lowering as lw
 from tapeflow.ops.core import LoopKernel
 
-# fastmath without nnan/ninf: NaN and inf checks must survive (NUMBA-NOTES.md).
-FASTMATH = ("afn", "arcp", "contract", "nsz", "reassoc")
+# No fastmath flags: compiled code computes what eager numpy does, and each flag lets LLVM
+# change an IEEE result on some input: reassoc folds (x + M) - M to x and x - (x + y) to -y
+# (nan for x = inf); arcp turns x / 10 into x * 0.1; afn makes 1 / sqrt(0) nan; nsz turns
+# -0.0 + 0.0 into -0.0; contract fuses x*y - x*y into an fma (not 0; -inf, not nan, where
+# x*y overflows). Sums still vectorise: their accumulator alone may reassociate
+# (accumulate.py), and vecmath's kernels set their own flags.
+FASTMATH: tuple[str, ...] = ()
 
 
 class LoweringError(NotImplementedError):
@@ -105,19 +110,24 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
         "import numpy as np",
         "",
         "from tapeflow.codegen import vecmath as vm",
-        "from tapeflow.codegen.accumulate import add_to_row",
+        "from tapeflow.codegen.accumulate import add_to_row, multiply_to_row",
         "from tapeflow.codegen.blas import gemm_into",
         "from tapeflow.codegen.prelude import (_add, _floordiv, _maximum, _minimum, _mod, _mul,"
         " _neg, _power, _sub)",
         "",
         "",
-        # A set literal written in a fixed order: the module's text must not depend on string
-        # hashing, or every process would rewrite it and invalidate Numba's cache.
-        f"@numba.njit(cache={cache}, fastmath={{{', '.join(map(repr, FASTMATH))}}}, "
+        f"@numba.njit(cache={cache}, fastmath={_fastmath_text()}, "
         f"error_model='numpy', nogil=True{', parallel=True' if parallel else ''})",
         f"def entry({', '.join(args)}):",
     ]
     return "\n".join(header + ["    " + line for line in body]) + "\n"
+
+
+def _fastmath_text() -> str:
+    """FASTMATH as Numba's argument: False, or a set literal in a fixed order (the module's
+    text must not depend on string hashing, or every process would rewrite it and
+    invalidate Numba's cache)."""
+    return f"{{{', '.join(map(repr, FASTMATH))}}}" if FASTMATH else "False"
 
 
 def _copy(dst: str, src: str, shape) -> list[str]:
@@ -250,7 +260,6 @@ def _lower_fused(eqns, names, needed_later: set, literals: dict,
         if is_reduction(eqn):
             combine = eqn.prim.lowering.combine
             init = lw.identity_value(combine, out.aval.dtype)
-            row_sum = False
             if out.aval.size == 1:
                 acc = f"_acc_{name}"
                 if out in in_place:  # its array exists: an output buffer
@@ -284,7 +293,6 @@ def _lower_fused(eqns, names, needed_later: set, literals: dict,
                         before.append(f"{name} = np.empty({out.aval.shape}, dtype={dtype})")
                     enter.setdefault(depth, []).append(f"{acc} = {dtype}({init})")
                     leave.setdefault(depth, []).append(f"{dst} = {acc}")
-                    row_sum = combine == "sum"
                 else:
                     # Other axes: each element of the result accumulates in place (a bias
                     # gradient's column sums: the inner loop runs along the result).
@@ -292,8 +300,9 @@ def _lower_fused(eqns, names, needed_later: set, literals: dict,
                         f"{name}[...] = {init}" if out in in_place else
                         f"{name} = np.full({out.aval.shape}, {init}, dtype={dtype})")
                     acc = dst
-            if row_sum:
-                body.append(f"{acc} = add_to_row({acc}, {operands[0]})")  # keeps +0.0
+            if out.aval.dtype.kind == "f" and combine in _IN_ANY_ORDER:
+                # The one operation allowed to reassociate, so the loop vectorises.
+                body.append(f"{acc} = {_IN_ANY_ORDER[combine]}({acc}, {operands[0]})")
             else:
                 body.append(f"{acc} = {_COMBINE[combine].format(acc=acc, x=operands[0])}")
             continue
@@ -420,6 +429,9 @@ def _worth_parallel(eqns, shape) -> bool:
     )
 
 
+# Float sums and products accumulate through helpers that may add (multiply) their terms
+# in any order, and nothing else may (accumulate.py says why that is no IEEE change).
+_IN_ANY_ORDER = {"sum": "add_to_row", "prod": "multiply_to_row"}
 _COMBINE = {
     "sum": "{acc} + {x}",
     "prod": "{acc} * {x}",

@@ -10,7 +10,7 @@ Use from generated code (float32 in -> float32 out, float64 -> float64):
 
     from tapeflow.codegen import vecmath
 
-    @numba.njit(fastmath={"arcp", "contract", "afn", "reassoc", "nsz"})
+    @numba.njit
     def loop(x, out):
         for i in range(x.size):
             out[i] = vecmath.exp(x[i])

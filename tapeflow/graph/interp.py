@@ -19,6 +19,13 @@ class InterpreterError(RuntimeError):
     """An equation failed while the graph ran; names the equation and the user's line."""
 
 
+def eval_eqn(eqn: Eqn, inputs: list[Any]) -> list[Any]:
+    """The outputs of one equation on concrete inputs, by its eager kernel."""
+    out = eqn.prim.impl(*inputs, **eqn.params_dict)
+    outs = out if eqn.prim.multiple_results else (out,)
+    return [np.asarray(o, dtype=v.aval.dtype) for o, v in zip(outs, eqn.outputs)]
+
+
 class Interpreter:
     """Evaluate `graph` on concrete inputs; `run_eqn` decides what evaluating one Eqn means."""
 
@@ -36,9 +43,7 @@ class Interpreter:
                 self._free_after[i].append(v)
 
     def run_eqn(self, eqn: Eqn, inputs: list[Any]) -> list[Any]:
-        out = eqn.prim.impl(*inputs, **eqn.params_dict)
-        outs = out if eqn.prim.multiple_results else (out,)
-        return [np.asarray(o, dtype=v.aval.dtype) for o, v in zip(outs, eqn.outputs)]
+        return eval_eqn(eqn, inputs)
 
     def read_const(self, var: Var, value: np.ndarray) -> Any:
         return value
@@ -60,6 +65,24 @@ class Interpreter:
             for v in self._free_after[i]:
                 del env[v]
         return [env[v] for v in graph.outputs]
+
+
+def run_checked(graph: Graph, args: Sequence[Any], check) -> bool:
+    """Run `graph`'s equations in order with the eager kernels, asking `check(index, env)`
+    before equation `index` (and with index = len(graph.eqns) after the last): the run stops
+    at the first False and returns False; True when every check passed. An equation that
+    raises raises as in `Interpreter.run`, naming the equation and the user's line."""
+    env: dict[Var, Any] = dict(zip(graph.inputs, args))
+    env.update(graph.consts)
+    for i, eqn in enumerate(graph.eqns):
+        if not check(i, env):
+            return False
+        try:
+            outs = eval_eqn(eqn, [env[v] for v in eqn.inputs])
+        except Exception as e:
+            raise _with_context(e, i, eqn) from e
+        env.update(zip(eqn.outputs, outs))
+    return check(len(graph.eqns), env)
 
 
 def _with_context(error: Exception, index: int, eqn: Eqn) -> Exception:

@@ -21,7 +21,7 @@ from tapeflow.ops.core import (
     promote,
     shape_of,
 )
-from tapeflow.ops.dims import Dim, is_symbolic
+from tapeflow.ops.dims import Dim, hint_of, is_symbolic
 from tapeflow.ops.shape import (
     IndexOutOfRangeError,
     _as_tensorish,
@@ -176,7 +176,7 @@ def getitem(x, key):
             i = operator.index(k)
             if not -dim <= i < dim:
                 raise IndexOutOfRangeError(
-                    f"index {i} is out of bounds for axis {axis} with size {dim}"
+                    f"index {i} is out of bounds for axis {axis} with size {hint_of(dim)}"
                 )
             if i < 0:
                 i += dim

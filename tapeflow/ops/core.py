@@ -150,7 +150,7 @@ def canonical_dtype(dtype) -> np.dtype:
     if dtype in _PYTHON_TYPES:
         return _PYTHON_TYPES[dtype]
     try:
-        np_dtype = np.dtype(dtype)
+        np_dtype = native_dtype(np.dtype(dtype))
     except TypeError:
         raise TypeError(f"{dtype!r} is not a dtype") from None
     if np_dtype.kind in "US":  # np.str_ / np.bytes_: TF's string
@@ -159,6 +159,13 @@ def canonical_dtype(dtype) -> np.dtype:
         raise OpTypeError(f"dtype {np_dtype.name} is not supported (tapeflow has "
                           f"{_supported_names()})")
     return np_dtype
+
+
+def native_dtype(dtype: np.dtype) -> np.dtype:
+    """`dtype` in this machine's byte order: a big-endian float32 array ('>f4', from a file
+    or a network format) is float32 to tapeflow, and its values are converted on the way
+    in (np.asarray(x, dtype=native) swaps the bytes)."""
+    return dtype if dtype.isnative else dtype.newbyteorder("=")
 
 
 def prod(dims) -> int:
@@ -335,7 +342,7 @@ def default_dtype(value) -> np.dtype:
     """TF's dtype for a Python value: floats float32, ints int32, complex numbers
     complex128, text string; numpy values keep theirs."""
     if isinstance(value, np.ndarray | np.generic):
-        dt = value.dtype
+        dt = native_dtype(value.dtype)
         if dt.kind in "US" or (dt == STRING and _all_text(value)):
             return STRING
         if dt not in SUPPORTED_DTYPES:

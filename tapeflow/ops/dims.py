@@ -143,8 +143,11 @@ def _decide(diff: Dim, relation: str) -> bool:
     """Settle `diff == 0` or `diff < 0`: from the polynomial when its sign is known (sizes
     are never negative), else by the hint, recording the decision."""
     low = diff.lower_bound()
-    if low is not None and (low > 0 or relation == "<"):
+    if low is not None and (low > 0 or (low == 0 and relation == "<")):
         return False  # diff >= low >= 0: never negative, and never zero when low > 0
+    high = (-diff).lower_bound()  # diff <= -high for every size
+    if high is not None and high > 0:
+        return relation == "<"  # always negative: never zero
     result = diff.hint == 0 if relation == "==" else diff.hint < 0
     if _envs:
         _envs[-1].record(diff, relation, result)

@@ -47,7 +47,10 @@ def _matmul_rule(a: ShapedArray, b: ShapedArray) -> ShapedArray:
     return ShapedArray(batch + a.shape[-2:-1] + b.shape[-1:], a.dtype)
 
 
-matmul_p.def_impl(np.matmul)
+# As for the elementwise kernels: inf * 0 inside a product is nan, the IEEE answer, and
+# OpenBLAS can leave a spurious "invalid" flag behind on finite inputs (numpy issue 24067),
+# which numpy would report as a RuntimeWarning. TensorFlow reports neither.
+matmul_p.def_impl(np.errstate(all="ignore")(np.matmul))
 
 
 # At or below this many multiply-adds (m*k*n) a float product is written as loops: a BLAS

@@ -13,7 +13,7 @@ import weakref
 import numpy as np
 
 from tapeflow.ops import lowering as lw
-from tapeflow.ops.dims import Dim, as_size, same_shape, same_size
+from tapeflow.ops.dims import Dim, as_size, hint_of, same_shape, same_size
 from tapeflow.ops.core import (
     InvalidArgumentError,
     LoopKernel,
@@ -152,7 +152,7 @@ def reshape(x, shape, name=None):
         known = prod(d for i, d in enumerate(shape) if i != inferred[0])
         if known == 0 or size % known:
             raise InvalidArgumentError(
-                f"reshape: cannot reshape {size} elements into shape {list(shape)}"
+                f"reshape: cannot reshape {hint_of(size)} elements into shape {list(shape)}"
             )
         shape = tuple(size // known if i == inferred[0] else d for i, d in enumerate(shape))
     if any(not isinstance(d, Dim) and d < 0 for d in shape):
@@ -309,9 +309,8 @@ def _concatenate_vjp(cts, out, inputs, wanted, *, axis):
     for x, want in zip(inputs, wanted):
         n = x.aval.shape[axis]
         if want:
-            slices = tuple(
-                (start, start + n, 1) if i == axis else (0, d, 1) for i, d in enumerate(g.shape)
-            )
+            slices = tuple((start, start + n, 1) if i == axis else (0, d, 1)
+                           for i, d in enumerate(g.aval.shape))  # sizes, symbolic ones too
             results.append(bind(strided_slice_p, g, slices=slices))
         else:
             results.append(None)
@@ -492,7 +491,9 @@ def _scatter_add(g, indices, *, axis, size):
     out = np.zeros(shape, dtype=g.dtype)
     # Move the indexed axis first so np.add.at accumulates repeated indices.
     moved = np.moveaxis(out, axis, 0)
-    flat_g = np.moveaxis(g.reshape(g.shape[:axis] + (-1,) + g.shape[axis + k:]), axis, 0)
+    # The index axes flattened to one (by its size: -1 cannot be inferred when g is empty).
+    flat_g = np.moveaxis(g.reshape(g.shape[:axis] + (indices.size,) + g.shape[axis + k:]),
+                         axis, 0)
     np.add.at(moved, indices.ravel(), flat_g)
     return out
 

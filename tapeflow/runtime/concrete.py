@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from tapeflow import nest
+from tapeflow.graph.interp import run_checked
 from tapeflow.graph.ir import Var, source_text
 from tapeflow.graph.passes import optimize
 from tapeflow.graph.specialize import specialize, symbols_of
@@ -49,10 +50,10 @@ class _Compiled:
         self.dispatch: Callable | None = None
         self.dispatch_by_key: dict[tuple, Callable] = {}
 
-    def make_dispatch(self, traced, pack: str) -> None:
+    def make_dispatch(self, traced, pack: str, on_error) -> None:
         if getattr(self.execute, "entry", None) is not None:
             self.dispatch = make_dispatcher(self.execute, self.graph, traced, self.copied,
-                                            pack, GUARD_FAILED)
+                                            pack, GUARD_FAILED, on_error=on_error)
 
 
 def _views_of_inputs(graph) -> list[int]:
@@ -151,7 +152,7 @@ class ConcreteFunction:
         do not hold for them (the path does not apply)."""
         key = tuple(_shape(arg_values[i])[axis] for i, axis, _ in self._symbols)
         if key not in self._by_sizes:
-            sizes = {symbol: n for (_, _, symbol), n in zip(self._symbols, key)}
+            sizes = self._sizes(arg_values)
             valid = all(g.holds(sizes) for g in self.traced.shape_guards)
             compiled = (
                 _Compiled(specialize(self.traced.graph, sizes), self.backend) if valid else None
@@ -160,6 +161,51 @@ class ConcreteFunction:
                 del self._by_sizes[next(iter(self._by_sizes))]
             self._by_sizes[key] = compiled
         return self._by_sizes[key]
+
+    def _sizes(self, arg_values: list) -> dict:
+        """{Symbol: size} of a call's arguments (a path traced with symbolic sizes)."""
+        return {symbol: _shape(arg_values[i])[axis] for i, axis, symbol in self._symbols}
+
+    def _error_or_guard_failed(self, arg_values: list, error: Exception):
+        """The graph raised `error` on this call before its guards could be checked. Eager
+        raises it only if it takes this path up to the equation that failed: it may decide
+        otherwise earlier and never run that equation (a gather behind an `if`). So the
+        trace's equations run again here in the order Python ran them, with the eager
+        kernels, each guard checked where Python read its value: GUARD_FAILED when one
+        fails first (nothing is committed; the call takes or traces another path), else
+        the error eager raises. Only calls that fail pay for this."""
+        if not self.traced.guards:
+            raise error
+        graph = self.raw_graph
+        if self._symbols:
+            graph = specialize(graph, self._sizes(arg_values))
+        # In the order Python read them, each with the Var holding its value in `graph`.
+        guards = sorted(((g.position, g, graph.outputs[index]) for g, index in
+                         self.traced.guards), key=lambda entry: entry[0])
+        checked = 0
+
+        def guards_hold(position: int, env: dict) -> bool:
+            """Check the guards Python read before equation `position` ran."""
+            nonlocal checked
+            while checked < len(guards) and guards[checked][0] <= position:
+                _, guard, var = guards[checked]
+                if not guard.holds(env[var]):
+                    return False
+                checked += 1
+            return True
+
+        inputs = [a._value if isinstance(a, Tensor) else np.asarray(a) for a in arg_values]
+        inputs += [v._value._value for v in self.traced.captured]
+        try:
+            with np.errstate(all="ignore"):
+                if not run_checked(graph, inputs, guards_hold):
+                    return GUARD_FAILED
+        except Exception as eager_error:
+            # Eager's own error, at its equation and the user's line (the compiled one
+            # may have failed at another equation of the same path).
+            eager_error.__suppress_context__ = True
+            raise
+        raise error  # every guard holds and the eager kernels did not fail: the path's error
 
     def dispatcher_for(self, call_key: tuple) -> Callable | None:
         """The generated call path that takes a flat positional call of signature
@@ -180,7 +226,8 @@ class ConcreteFunction:
         found = compiled.dispatch_by_key.get(call_key)
         if found is None:
             found = make_dispatcher(compiled.execute, compiled.graph, self.traced,
-                                    compiled.copied, self._pack, GUARD_FAILED, call_key)
+                                    compiled.copied, self._pack, GUARD_FAILED, call_key,
+                                    on_error=self._error_or_guard_failed)
             found.path = self
             compiled.dispatch_by_key[call_key] = found
         return found
@@ -197,9 +244,13 @@ class ConcreteFunction:
             return self._run_recorded(compiled.graph, arg_values)
         if compiled.dispatch is not None:
             return compiled.dispatch(arg_values)
-        outs = compiled.execute(arg_values + [v._value._value for v in self.traced.captured])
+        try:
+            outs = compiled.execute(arg_values + [v._value._value for v in self.traced.captured])
+        except Exception as e:  # noqa: BLE001 - any error: the guards decide what it means
+            return self._error_or_guard_failed(arg_values, e)
         if self.backend == "numba" and not self.traced.effects:
-            compiled.make_dispatch(self.traced, self._pack)  # compiled: later calls go straight
+            # Compiled: later calls go straight.
+            compiled.make_dispatch(self.traced, self._pack, self._error_or_guard_failed)
         for guard, index in self.traced.guards:
             if not guard.holds(outs[index]):
                 return GUARD_FAILED
@@ -235,10 +286,13 @@ class ConcreteFunction:
         env = dict(zip(graph.inputs, inputs))
         for v, value in graph.consts:
             env[v] = make_constant(value)
-        for eqn in graph.eqns:
-            out = bind(eqn.prim, *[env[v] for v in eqn.inputs], **eqn.params_dict)
-            outs = out if eqn.prim.multiple_results else (out,)
-            env.update(zip(eqn.outputs, outs))
+        try:
+            for eqn in graph.eqns:
+                out = bind(eqn.prim, *[env[v] for v in eqn.inputs], **eqn.params_dict)
+                outs = out if eqn.prim.multiple_results else (out,)
+                env.update(zip(eqn.outputs, outs))
+        except Exception as e:  # noqa: BLE001 - any error: the guards decide what it means
+            return self._error_or_guard_failed(arg_values, e)
         outs = [env[v] for v in graph.outputs]
         for guard, index in self.traced.guards:
             if not guard.holds(outs[index]._value):

@@ -35,6 +35,7 @@ different shape, dtype or static value returns OTHER_SIGNATURE, and nothing has 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +44,7 @@ import numpy as np
 from tapeflow import nest
 from tapeflow.ops.core import ShapedArray
 from tapeflow.ops.checks import native_numerics_error
+from tapeflow.runtime import signature as sig
 from tapeflow.runtime.backends import (
     conform,
     native_index_error,
@@ -56,7 +58,7 @@ OTHER_SIGNATURE = object()
 
 
 def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
-                    call_key: tuple | None = None) -> Callable[[Any], Any]:
+                    call_key: tuple | None = None, on_error=None) -> Callable[[Any], Any]:
     """The call path of one static graph run by a compiled NumbaExecutor: `call(arg_arrays)`
     -> the function's result, or `guard_failed` when a guard does not hold (nothing
     committed then). The result is packed as `pack` says (ConcreteFunction's kinds: "leaf",
@@ -65,7 +67,11 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
     With `call_key` (Function's signature of a flat positional call, `_fast_key`), the
     dispatcher takes the call's positional arguments themselves, checks that they have
     that signature (else returns OTHER_SIGNATURE, before running anything) and unwraps the
-    tensors, so a call that hits it needs nothing else from Function."""
+    tensors, so a call that hits it needs nothing else from Function.
+
+    `on_error(arg_arrays, error)` decides what an error the entry raises means (the
+    ConcreteFunction's: GUARD_FAILED when a guard would have sent the call elsewhere
+    first, else it raises); without it the error is raised."""
     env: dict[str, Any] = {
         "entry": executor.entry, "ndarray": np.ndarray, "conform": conform,
         "refuse_shape": refuse_shape, "Tensor": Tensor, "wrap": wrap_output,
@@ -114,15 +120,20 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
         lines.append(f"out{index} = empty(oshape{index}, odtype{index})")
         names.append(f"out{index}")
         output[index] = f"out{index}"
+    env["on_error"] = on_error if on_error is not None else _raise
+    env["replacing"] = _replacing
+    arg_names = ", ".join(names[:traced.n_args])
     lines += [
         "try:",
         f"    outs = entry({', '.join(names)})",
         "except IndexError as e:",
-        "    raise native_index_error(e, graph) from None",
+        f"    return on_error([{arg_names}], replacing(native_index_error(e, graph)))",
         "except FloatingPointError as e:",
-        "    raise native_numerics_error(e) from None",
+        f"    return on_error([{arg_names}], replacing(native_numerics_error(e)))",
         "except LinAlgError as e:",
-        "    raise native_linalg_error(e, graph) from None",
+        f"    return on_error([{arg_names}], replacing(native_linalg_error(e, graph)))",
+        "except Exception as e:",
+        f"    return on_error([{arg_names}], e)",
     ]
     for k, (guard, index) in enumerate(traced.guards):
         env[f"guard{k}"] = guard
@@ -168,6 +179,17 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
     return call
 
 
+def _raise(arg_arrays, error):
+    raise error
+
+
+def _replacing(error: Exception) -> Exception:
+    """A native error converted to the eager kernel's (backends.native_index_error, ...):
+    shown without the Numba error it replaces."""
+    error.__suppress_context__ = True
+    return error
+
+
 def _signature_checks(call_key: tuple, graph, env: dict) -> list[str]:
     """Lines that bind the positional arguments and return OTHER_SIGNATURE unless they have
     the signature `call_key` (as Function._fast_key reads it): a Tensor or ndarray where
@@ -196,6 +218,16 @@ def _signature_checks(call_key: tuple, graph, env: dict) -> list[str]:
             ]
         elif entry[1] is None:
             lines += [f"if {arg} is not None:", "    return OTHER_SIGNATURE"]
+        elif entry[0] is float and not isinstance(entry[1], float):
+            # 0.0, -0.0 or nan, which `!=` cannot tell (signature.float_token)
+            if entry[1] is sig.NAN:
+                differs = f"{arg} == {arg}"
+            else:
+                env["copysign"] = math.copysign
+                sign = "<" if entry[1] is sig.ZERO else ">"
+                differs = f"{arg} != 0.0 or copysign(1.0, {arg}) {sign} 0"
+            lines += [f"if type({arg}) is not float or {differs}:",
+                      "    return OTHER_SIGNATURE"]
         else:
             env[f"kind{p}"], env[f"value{p}"] = entry
             lines += [f"if type({arg}) is not kind{p} or {arg} != value{p}:",

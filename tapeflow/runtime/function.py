@@ -3,9 +3,10 @@
 A call looks up its signature (tensor shapes and dtypes, static Python values); each
 signature holds up to `max_specializations` traced paths, one per outcome of the guards, and
 the function keeps up to `max_signatures` signatures (the least recently used one is dropped,
-and freed, for a new one). A call runs a path's graph, checks its guards, and only then commits the variable updates and
-returns; when no path's guards hold, the function is traced again along the new path. Past
-the bound, the function runs eagerly and says which line keeps changing the path.
+and freed, for a new one). A call runs a path's graph, checks its guards, and only then
+commits the variable updates and returns; when no path's guards hold, the function is traced
+again along the new path. Past the bound, the function runs eagerly and says which line keeps
+changing the path.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from tapeflow.runtime import signature as sig
 from tapeflow.runtime.backends import check_backend, default_backend
 from tapeflow.runtime.concrete import GUARD_FAILED, ConcreteFunction
 from tapeflow.runtime.dispatch import OTHER_SIGNATURE
-from tapeflow.runtime.trace import Trace, close_trace, fresh_input, restore
+from tapeflow.runtime.trace import Trace, close_trace, concrete_result, fresh_input, restore
 from tapeflow.runtime.trace import _active as _active_traces
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer.tape import PACKAGE_DIR
@@ -373,7 +374,9 @@ class Function:
             # As TF: Python numbers the function returns come back as tensors.
             result = specs.numbers_as_tensors(result)
             traced = close_trace(trace, arg_inputs, result)
+            result = concrete_result(result)  # Variables' values now, concrete shapes
         finally:
+            trace.uninstall()  # (again: in case an interrupt cut trace.run's short)
             updates = restore(trace.recorder)
         return traced, result, trace, call_args, updates
 
@@ -515,7 +518,9 @@ def _fast_key(args) -> tuple | None:
             key.append(a._var.aval)
         elif kind is np.ndarray:
             key.append((a.shape, a.dtype))
-        elif kind is float or kind is int or kind is bool or kind is str or a is None:
+        elif kind is float:
+            key.append((kind, sig.float_token(a)))  # -0.0 is not 0.0; nan is nan
+        elif kind is int or kind is bool or kind is str or a is None:
             key.append((kind, a))
         else:
             return None

@@ -10,13 +10,14 @@ to name each leaf in messages.
 from __future__ import annotations
 
 import itertools
+import math
 import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from tapeflow.ops.core import OpTypeError, canonical_dtype, short_dtype
+from tapeflow.ops.core import OpTypeError, canonical_dtype, native_dtype, short_dtype
 from tapeflow.tracer.tensor import Tensor
 from tapeflow.tracer.tensor_shape import TensorShape
 from tapeflow.tracer.variable import Variable
@@ -122,9 +123,38 @@ def leaf_spec(leaf):
         return ("tensor", arr.shape, canonical_dtype(arr.dtype))
     if isinstance(leaf, Variable):
         return ("variable", leaf._uid)
-    if leaf is None or isinstance(leaf, bool | int | float | str | bytes):
+    if isinstance(leaf, float):
+        return ("static", "float", float_token(leaf))
+    if leaf is None or isinstance(leaf, bool | int | str | bytes):
         return ("static", type(leaf).__name__, leaf)
     return ("object", type(leaf).__qualname__, object_token(leaf))
+
+
+class _FloatName:
+    """A float value that `==` cannot key: -0.0 equals 0.0 (yet 1/x, copysign and printing
+    tell them apart, so they are different static arguments), and nan equals nothing (a
+    nan argument would never find its trace). One instance per such value, compared by
+    identity, printed as the float."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+ZERO, MINUS_ZERO, NAN = _FloatName("0.0"), _FloatName("-0.0"), _FloatName("nan")
+
+
+def float_token(x: float):
+    """A Python float as a signature key: itself, except the values `==` mixes up."""
+    if math.isnan(x):
+        return NAN
+    if x != 0.0:
+        return x
+    return MINUS_ZERO if math.copysign(1.0, x) < 0 else ZERO
 
 
 # id() alone is not an identity once the object dies: CPython reuses ids, and a new object
@@ -201,7 +231,7 @@ def check_input_signature(signature, paths) -> None:
             raise TypeError(f"argument {path}: expected a tensor {spec}, got "
                             f"{type(leaf).__name__}")
         arr = leaf._value if isinstance(leaf, Tensor) else np.asarray(leaf)
-        dtype = arr.dtype if is_input(leaf) else spec.dtype
+        dtype = native_dtype(arr.dtype) if is_input(leaf) else spec.dtype
         if dtype != spec.dtype:
             raise OpTypeError(
                 f"argument {path}: expected dtype {spec.dtype.name} ({spec}), got "

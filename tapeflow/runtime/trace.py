@@ -19,7 +19,7 @@ from tapeflow import nest
 from tapeflow.graph.ir import Graph, Var, new_var, source_text
 from tapeflow.ops import dims
 from tapeflow.ops import dynamic as dynamic_ops
-from tapeflow.ops.core import ShapedArray
+from tapeflow.ops.core import ShapedArray, native_dtype
 from tapeflow.ops.elementwise import stop_gradient
 from tapeflow.perthread import PerThreadList
 from tapeflow.runtime.labels import result_labels
@@ -41,12 +41,15 @@ def active_trace() -> "Trace | None":
 
 @dataclass(frozen=True)
 class Guard:
-    """Python read `var` as a `kind` and saw `expected`; the path is valid while it holds."""
+    """Python read `var` as a `kind` and saw `expected`; the path is valid while it holds.
+    `position`: how many equations the trace had recorded when Python read it (the read
+    comes before equation `position` in program order)."""
 
     var: Var
     kind: str
     expected: np.ndarray
     source: tuple[str, int] | None
+    position: int = 0
 
     def holds(self, value: np.ndarray) -> bool:
         value = np.asarray(value)
@@ -59,10 +62,16 @@ class Guard:
             if value.dtype.kind == "f" and not np.isfinite(v):
                 return False
             return int(v) == int(self.expected.reshape(()))
-        equal_nan = value.dtype.kind == "f"
-        return value.shape == self.expected.shape and bool(
-            np.array_equal(value, self.expected, equal_nan=equal_nan)
-        )
+        floats = value.dtype.kind == "f"
+        if value.shape != self.expected.shape or not np.array_equal(
+                value, self.expected, equal_nan=floats):
+            return False
+        if floats:
+            # 0.0 == -0.0, but Python tells them apart (1 / x, copysign, printing).
+            zeros = value == 0
+            return not zeros.any() or bool(np.array_equal(np.signbit(value[zeros]),
+                                                          np.signbit(self.expected[zeros])))
+        return True
 
     def where(self) -> str:
         if self.source is None:
@@ -126,7 +135,8 @@ class Trace:
             refuse_value_read(tensor, kind)
         if tensor._var in self.recorder._watched:
             if not any(g.var is tensor._var and g.kind == kind for g in self.guards):
-                self.guards.append(Guard(tensor._var, kind, np.array(value), user_source()))
+                self.guards.append(Guard(tensor._var, kind, np.array(value), user_source(),
+                                         len(self.recorder._eqns)))
         return value
 
     def _assign(self, variable: Variable, value: Tensor) -> None:
@@ -189,10 +199,11 @@ class Trace:
         for t in inputs:  # every input, integer ones too (no "only float" warning)
             self.recorder._watched.add(t._var)
             self.recorder._values.setdefault(t._var, t)
-        previous_value_hook = tensor_module.python_value_hook.value
-        previous_name_hook = tensor_module.graph_name_hook.value
+        self._saved_hooks = (variable_module.write_hook.value,
+                             tensor_module.python_value_hook.value,
+                             tensor_module.graph_name_hook.value)
+        self._installed = True
         tensor_module.graph_name_hook.value = self._graph_name
-        previous_write_hook = variable_module.write_hook.value
         tensor_module.python_value_hook.value = self._observe
         variable_module.write_hook.value = self._assign
         variable_module.creation_hooks.append(self._created)
@@ -208,16 +219,28 @@ class Trace:
             restore(self.recorder)
             raise
         finally:
-            tape_module.forget_deferred()
-            if self.symbolic:
-                dims.pop_env(self.shape_env)
-            _active.pop()
-            if self.recorder in tape_module._recording:
-                tape_module._recording.remove(self.recorder)
+            self.uninstall()
+
+    def uninstall(self) -> None:
+        """Take this trace out of the thread's state: its tape, hooks and shape environment.
+        Idempotent, so a caller runs it again: a KeyboardInterrupt that stops one run half
+        way then leaves nothing of the trace installed."""
+        if not getattr(self, "_installed", False):
+            return
+        tape_module.forget_deferred()
+        if any(env is self.shape_env for env in dims._envs):
+            dims.pop_env(self.shape_env)
+        active = _active.local.items
+        for i in reversed(range(len(active))):
+            if active[i] is self:
+                del active[i]
+        if self.recorder in tape_module._recording:
+            tape_module._recording.remove(self.recorder)
+        if self._created in variable_module.creation_hooks:
             variable_module.creation_hooks.remove(self._created)
-            variable_module.write_hook.value = previous_write_hook
-            tensor_module.python_value_hook.value = previous_value_hook
-            tensor_module.graph_name_hook.value = previous_name_hook
+        (variable_module.write_hook.value, tensor_module.python_value_hook.value,
+         tensor_module.graph_name_hook.value) = self._saved_hooks
+        self._installed = False
 
 
 def restore(recorder: _Recorder) -> list[tuple[Variable, Tensor]]:
@@ -298,6 +321,22 @@ def close_trace(trace: Trace, arg_inputs: list[tuple[str, Tensor]], result) -> T
                        updates, guards, list(trace.shape_env.guards), effects)
 
 
+def concrete_result(result):
+    """What the tracing call returns: `result` with each Variable replaced by its value at
+    the end of the trace (what the graph returns for it on later calls, and TF's value
+    of `return v.assign_add(1)`), and each tensor by one with a concrete shape (a trace
+    with symbolic sizes computes with them, but results leave it with their sizes)."""
+    leaves = []
+    for leaf in nest.flatten(result):
+        if isinstance(leaf, Variable):
+            leaf = leaf._value
+        if isinstance(leaf, Tensor):
+            value = leaf._value
+            leaf = Tensor(value, new_var(ShapedArray(value.shape, leaf.aval.dtype)))
+        leaves.append(leaf)
+    return nest.pack_sequence_as(result, leaves)
+
+
 def fresh_input(leaf, path: str = "", spec_shape: tuple | None = None) -> Tensor:
     """A new graph input holding an argument's value (its own Var, so the graph owns it).
     Axes that are None in `spec_shape` (the input_signature's) get symbolic sizes, named
@@ -305,7 +344,8 @@ def fresh_input(leaf, path: str = "", spec_shape: tuple | None = None) -> Tensor
     if isinstance(leaf, Tensor):
         value, aval = leaf._value, leaf.aval
     else:
-        value = np.array(leaf)
+        value = np.array(leaf)  # a copy, in native byte order
+        value = value.astype(native_dtype(value.dtype), copy=False)
         aval = ShapedArray(value.shape, value.dtype)
     if spec_shape is not None and None in spec_shape:
         shape = tuple(

@@ -60,7 +60,9 @@ def _as_input(x) -> Tensor:
     if isinstance(x, Variable):
         return x._read()
     if isinstance(x, np.ndarray | np.generic):
-        return make_constant(np.asarray(x))
+        # A copy, in native byte order: the Tensor must not share the caller's array (a
+        # reshape or transpose of it would be a view the caller could change).
+        return make_constant(np.array(x, dtype=core.native_dtype(x.dtype)))
     raise TypeError(f"an op received {type(x).__name__}; expected a tensor or numpy array")
 
 
@@ -337,7 +339,9 @@ class GradientTape:
         """d(sum of target)/d(source) for each source, in the structure of `sources`."""
         self._check_usable("gradient")
         flat_sources = nest.flatten(sources)
-        source_vars = [self._source_vars(s, i, "gradient") for i, s in enumerate(flat_sources)]
+        own = _variables_in(target)
+        source_vars = [self._source_vars(s, i, "gradient", own)
+                       for i, s in enumerate(flat_sources)]
         seeds = self._seeds(target, output_gradients)
         with self._computing():
             cts = self._backward(seeds, [v for vs in source_vars for v in vs])
@@ -358,9 +362,11 @@ class GradientTape:
     ):
         """d target[i...] / d source[j...], shaped target.shape + source.shape per source."""
         self._check_usable("jacobian")
+        own = _variables_in(target)
         target = self._as_target(target, "jacobian")
         flat_sources = nest.flatten(sources)
-        source_vars = [self._source_vars(s, i, "jacobian") for i, s in enumerate(flat_sources)]
+        source_vars = [self._source_vars(s, i, "jacobian", own)
+                       for i, s in enumerate(flat_sources)]
         all_vars = [v for vs in source_vars for v in vs]
         n = target.aval.size
         rows = [[] for _ in flat_sources]
@@ -455,8 +461,11 @@ class GradientTape:
             return t
         raise TypeError(f"{what}: the target must be a tensor, got {type(t).__name__}")
 
-    def _source_vars(self, s, index: int, what: str) -> list[Var]:
-        """The Vars whose cotangents make up the gradient of source `s`."""
+    def _source_vars(self, s, index: int, what: str, own: tuple[int, ...] = ()) -> list[Var]:
+        """The Vars whose cotangents make up the gradient of source `s`: a tensor's own, a
+        Variable's values this tape read, and its current value where the Variable itself
+        is a target (`own`: their ids), so that d v / d v is ones, as in TF, whose tapes
+        differentiate a Variable target and source as the same handle."""
         if not isinstance(s, Variable | Tensor):
             raise TypeError(
                 f"{what}: source {index} is a {type(s).__name__}; sources must be tensors or "
@@ -471,7 +480,10 @@ class GradientTape:
             )
             return []
         if isinstance(s, Variable):
-            return list(self._variable_values.get(s._uid, ()))
+            found = list(self._variable_values.get(s._uid, ()))
+            if s._uid in own and s._value._var not in found:
+                found.append(s._value._var)
+            return found
         return [s._var]
 
     def _backward(self, seeds: dict[Var, Tensor], source_vars: list[Var]) -> dict[Var, Tensor]:
@@ -527,6 +539,11 @@ class GradientTape:
             return make_constant(np.zeros(shape, source.aval.dtype))
         rows = [ops.zeros_like(source) if r is None else r for r in rows]
         return ops.reshape(ops.stack(rows, axis=axis), shape)
+
+
+def _variables_in(target) -> tuple[int, ...]:
+    """The ids of the Variables among a gradient's targets."""
+    return tuple(t._uid for t in nest.flatten(target) if isinstance(t, Variable))
 
 
 def _graph_of(eqns, values, watched, names: dict[Var, str]) -> Graph:

@@ -16,7 +16,7 @@ import weakref
 
 import pytest
 
-from tapeflow.codegen import cache
+from tapeflow.codegen import cache, modules
 
 SOURCE = "VALUE = {value!r}\n\ndef entry():\n    return VALUE\n"
 
@@ -139,7 +139,7 @@ def test_it_warns_once_per_directory(tmp_path):
 def _reload(tmp_path, name, value="ours"):
     """Load `name` as a new process would (nothing of it alive here)."""
     gc.collect()
-    assert name not in cache._live
+    assert name not in modules.live
     return _load(tmp_path, name, value)
 
 
@@ -197,7 +197,7 @@ def test_a_module_lives_while_used_and_then_leaves_sys_modules(tmp_path):
     assert __import__(name).entry is entry
     del entry
     gc.collect()
-    assert name not in cache._live and name not in sys.modules
+    assert name not in modules.live and name not in sys.modules
     assert namespace == {}  # cleared: Numba's dispatchers in it are freed
 
 
@@ -206,7 +206,7 @@ def test_an_interrupted_import_leaves_nothing_half_initialised(tmp_path):
     broken = "import builtins\nVALUE = 1\nraise KeyboardInterrupt\n"
     with pytest.raises(KeyboardInterrupt):
         cache.load_module(name, lambda use_cache: broken, tmp_path)
-    assert name not in sys.modules and name not in cache._live
+    assert name not in sys.modules and name not in modules.live
     assert _load(tmp_path, name).entry() == "ours"  # the next load works
 
 
@@ -315,3 +315,16 @@ def test_the_cache_command(tmp_path, capsys):
     assert main(["cache", "clear", "--dir", str(tmp_path)]) == 0
     assert "removed 1 entries" in capsys.readouterr().out
     assert not list(tmp_path.glob("*.py"))
+
+
+def test_an_error_rendering_the_source_is_not_blamed_on_the_cache(tmp_path):
+    class Unlowerable(RuntimeError):
+        pass
+
+    def render(use_cache):
+        raise Unlowerable("no lowering")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "not using the compile cache" warning
+        with pytest.raises(Unlowerable):
+            cache.load_module(_name(), render, tmp_path)

@@ -14,11 +14,10 @@ places with the same signs, zeros with the same sign (numpy keeps it: 1/x tells 
 0.0), other values within a number of ulp that is 0 for exact operations and small for the
 transcendental ones (vecmath's and libm's rounding differ from numpy's by an ulp or two).
 
-About fastmath 'nsz' (emit.FASTMATH allows LLVM to ignore the sign of zero): no primitive
-here loses it, so the tests compare signs of zero strictly. The one place where eager's sign
-of zero is itself not fixed is a tie of np.maximum/np.minimum (-0.0 against 0.0): numpy on
-x86-64 returns the second operand, NEON's fmax returns +0.0 either way; those ties are
-compared as numbers (-0.0 == 0.0).
+Compiled code has no fastmath flags (emit.FASTMATH), so the tests compare signs of zero
+strictly. The one place where eager's sign of zero is itself not fixed is a tie of
+np.maximum/np.minimum (-0.0 against 0.0): numpy on x86-64 returns the second operand, NEON's
+fmax returns +0.0 either way; those ties are compared as numbers (-0.0 == 0.0).
 """
 
 from __future__ import annotations
@@ -358,7 +357,7 @@ def test_prelude_integer_division(dtype):
     from tapeflow.codegen.emit import FASTMATH
     from tapeflow.codegen.prelude import _floordiv, _mod
 
-    @numba.njit(fastmath=set(FASTMATH), error_model="numpy")
+    @numba.njit(fastmath=set(FASTMATH) or False, error_model="numpy")
     def divide_all(x, y, q, r, below_zero):
         for i in range(x.size):
             quotient = _floordiv(x[i], y[i])
@@ -382,7 +381,7 @@ def test_prelude_integer_division(dtype):
             divide_all(x[:3], y_zero, q[:3], r[:3], below_zero[:3])
 
     # Floats keep numpy's floor_divide and mod (inf and nan, no error).
-    @numba.njit(fastmath=set(FASTMATH), error_model="numpy")
+    @numba.njit(fastmath=set(FASTMATH) or False, error_model="numpy")
     def divide_floats(x, y):
         return _floordiv(x, y), _mod(x, y)
 

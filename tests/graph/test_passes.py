@@ -80,7 +80,8 @@ def test_fold_constants_does_not_blow_up_broadcasts():
     "body, remaining",
     [
         ("  c:f32[3] = const([1.0, 1.0, 1.0])\n  d:f32[3] = mul(a, c)", []),  # x*1 -> x
-        ("  c:f32[] = const(0.0)\n  d:f32[3] = add(c, a)", []),  # 0+x -> x
+        ("  c:f32[] = const(-0.0)\n  d:f32[3] = add(c, a)", []),  # -0.0 + x -> x
+        ("  c:f32[] = const(0.0)\n  d:f32[3] = sub(a, c)", []),  # x - 0.0 -> x
         ("  c:f32[] = const(1.0)\n  d:f32[3] = div(a, c)", []),  # x/1 -> x
         ("  c:f32[] = const(2.0)\n  d:f32[3] = pow(a, c)", ["mul"]),  # x**2 -> x*x
         ("  c:f32[3] = neg(a)\n  d:f32[3] = neg(c)", []),  # -(-x) -> x
@@ -113,7 +114,30 @@ def test_simplify_sum_of_broadcast_scalar():
   b:f32[4,5] = broadcast_to(a, shape=(4, 5))
   c:f32[] = reduce_sum(b, axes=(0, 1), keepdims=False)
   return (c,)""", simplify)
-    assert _prims(dce(out)[0]) == ["mul"]
+    assert _prims(dce(out)[0]) == ["mul", "add"]  # s * 20 + 0.0
+
+
+def test_simplify_keeps_what_changes_the_sign_of_zero_or_nan():
+    # x + 0.0 is not x (-0.0 + 0.0 = 0.0), nor x - -0.0; a constant [0.0, -0.0] is not
+    # uniform; sum(broadcast(s)) of -0.0 is +0.0, and of inf over no elements 0, not nan.
+    graph = parse_graph("""graph(a:f32[2], s:f32[])
+  b:f32[] = const(0.0)
+  c:f32[2] = add(a, b)
+  d:f32[] = const(-0.0)
+  e:f32[2] = sub(c, d)
+  f:f32[2] = const([0.0, -0.0])
+  g:f32[2] = mul(e, f)
+  h:f32[0] = broadcast_to(s, shape=(0,))
+  i:f32[] = reduce_sum(h, axes=(0,), keepdims=False)
+  j:f32[3] = broadcast_to(s, shape=(3,))
+  k:f32[] = reduce_sum(j, axes=(0,), keepdims=False)
+  return (c, e, g, i, k)""")
+    for args in ([np.array([-0.0, 1.0], np.float32), np.float32(-0.0)],
+                 [np.array([-0.0, -2.0], np.float32), np.float32(np.inf)]):
+        out, _ = simplify(graph)
+        for before, after in zip(evaluate(graph, args), evaluate(out, args)):
+            np.testing.assert_array_equal(after, before)
+            np.testing.assert_array_equal(np.signbit(after), np.signbit(before))
 
 
 def test_simplify_leaves_broadcasting_identity_alone():

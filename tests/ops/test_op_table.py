@@ -1136,7 +1136,7 @@ def test_numba_lowering_matches_eager(row, tmp_path_factory):
     want = np.asarray(row.prim.impl(*xs, **row.params), dtype=graph.outputs[0].aval.dtype)
     assert got.shape == want.shape and got.dtype == want.dtype
     if want.dtype.kind == "f":
-        # Compiled math (libm, fastmath reassociation) may differ from numpy by a few ulp.
+        # Compiled math (libm, vecmath, the order of a sum) may differ from numpy by a few ulp.
         tol = 2e-5 if want.dtype == np.float32 else 1e-12
         np.testing.assert_allclose(got, want, rtol=max(row.rtol or 0, tol), atol=row.atol or 0)
     else:

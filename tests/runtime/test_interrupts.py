@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -139,15 +140,15 @@ def test_an_interrupt_while_the_compiled_path_commits_changes_nothing(monkeypatc
 def test_an_interrupt_while_compiling_or_importing_changes_nothing(monkeypatch, tmp_path, where):
     import numba
 
-    from tapeflow.codegen import cache
     from tapeflow.codegen import compile as compile_module
+    from tapeflow.codegen import modules
 
     monkeypatch.setenv("TAPEFLOW_CACHE_DIR", str(tmp_path))
     if where == "generate_source":
         monkeypatch.setattr(compile_module, "generate_source",
                             _interrupt_on_call(1, compile_module.generate_source))
     elif where == "import":
-        real = cache._execute
+        real = modules.execute
         calls = []
 
         def half_executed(name, source, filename):
@@ -156,7 +157,7 @@ def test_an_interrupt_while_compiling_or_importing_changes_nothing(monkeypatch, 
                 source = source + "\nraise KeyboardInterrupt\n"
             return real(name, source, filename)
 
-        monkeypatch.setattr(cache, "_execute", half_executed)
+        monkeypatch.setattr(modules, "execute", half_executed)
     else:
         monkeypatch.setattr(numba.core.dispatcher.Dispatcher, "compile", _interrupt_on_call(
             1, numba.core.dispatcher.Dispatcher.compile))
@@ -170,7 +171,7 @@ def test_an_interrupt_while_compiling_or_importing_changes_nothing(monkeypatch, 
     executor = step.get_concrete_function(X).executor
     name = f"tapeflow_kernel_{compile_module.cache_key(executor.graph)}"
     if where != "numba":  # (interrupted after the import, which completed)
-        assert name not in sys.modules and name not in cache._live  # nothing half-imported
+        assert name not in sys.modules and name not in modules.live  # nothing half-imported
     _check_next_calls_work(variables, step, scale)
     assert executor.entry is not None  # native code runs
 
@@ -242,3 +243,62 @@ def test_real_sigints_never_split_a_commit_compiled():
     step(X)
     step(X)
     _sigint_storm(step, variables, seconds=1.5, scale=13.0)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pthread_kill")
+def test_real_sigints_while_tracing_leave_no_tracing_state_behind():
+    from tapeflow.runtime import trace as trace_module
+    from tapeflow.tracer import tape as tape_module
+    from tapeflow.tracer import tensor as tensor_module
+    from tapeflow.tracer import variable as variable_module
+
+    a = tf.Variable(np.zeros(3, np.float32), name="a")
+    b = tf.Variable(np.zeros(3, np.float32), name="b")
+    c = tf.Variable(0.0, name="c")
+
+    @tf.function(max_signatures=4)
+    def step(x, k):  # a new static k each call: every call traces
+        a.assign_add(x)
+        b.assign_add(x * 2.0)
+        c.assign_add(1.0)
+        return tf.reduce_sum(a) + k
+
+    calls = iter(range(10**9))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _sigint_storm(lambda x: step(x, next(calls)), (a, b, c), seconds=1.5, scale=2.0)
+    assert not tape_module._recording and not trace_module._active
+    assert not variable_module.creation_hooks
+    assert variable_module.write_hook.value is variable_module._commit_now
+    assert tensor_module.python_value_hook.value is tensor_module._eager_python_value
+    assert tensor_module.graph_name_hook.value is None
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = x * x
+    assert float(tape.gradient(y, x).numpy()) == 6.0
+
+
+def test_an_interrupt_while_a_trace_cleans_up_leaves_no_tracing_state(monkeypatch):
+    from tapeflow.runtime import trace as trace_module
+    from tapeflow.tracer import tape as tape_module
+    from tapeflow.tracer import variable as variable_module
+
+    real = tape_module.forget_deferred
+    interrupted = []
+
+    def interrupted_once():  # the first step of a trace's clean-up
+        if not interrupted:
+            interrupted.append(True)
+            raise KeyboardInterrupt
+        real()
+
+    monkeypatch.setattr(tape_module, "forget_deferred", interrupted_once)
+    variables, step = _model(scale=17.0)
+    before = _values(variables)
+    with pytest.raises(KeyboardInterrupt):
+        step(X)
+    assert interrupted
+    _assert_same(before, variables)
+    assert not tape_module._recording and not trace_module._active
+    assert variable_module.write_hook.value is variable_module._commit_now
+    _check_next_calls_work(variables, step, scale=17.0)

@@ -53,7 +53,7 @@ def test_sizes_of_a_none_dimension_are_bounded_and_freed():
 
 @pytest.mark.slow
 def test_a_deleted_function_frees_its_compiled_code():
-    from tapeflow.codegen import cache
+    from tapeflow.codegen import modules
 
     w = tf.Variable(np.ones(4, np.float32))
 
@@ -75,7 +75,7 @@ def test_a_deleted_function_frees_its_compiled_code():
     assert len(names) == 4 and all(name in sys.modules for name in names)
     del f
     gc.collect()
-    assert not [name for name in names if name in sys.modules or name in cache._live]
+    assert not [name for name in names if name in sys.modules or name in modules.live]
     assert all(d() is None for d in dispatchers)
 
 

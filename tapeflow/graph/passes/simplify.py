@@ -31,9 +31,12 @@ class Context:
         return self.values.get(v)
 
     def is_const(self, v: Var, scalar: float) -> bool:
-        """True when `v` is a constant whose every element equals `scalar`."""
+        """True when `v` is a constant whose every element equals `scalar`, a float zero
+        with `scalar`'s sign (x + 0.0 is not x at x = -0.0; x + -0.0 is)."""
         value = self.values.get(v)
-        return value is not None and value.size > 0 and bool(np.all(value == scalar))
+        if value is None or value.size == 0 or not np.all(value == scalar):
+            return False
+        return value.dtype.kind != "f" or bool(np.all(np.signbit(value) == np.signbit(scalar)))
 
     def made_by(self, v: Var, prim: str) -> Eqn | None:
         eqn = self.producer.get(v)
@@ -54,7 +57,9 @@ class Context:
             scalar = None
             if value is not None and value.size > 1:
                 first = value.reshape(-1)[0]
-                if np.all(value == first):  # nan != nan: never uniform
+                # nan != nan: never uniform; 0.0 and -0.0 are equal but not the same value.
+                if np.all(value == first) and (value.dtype.kind != "f" or np.all(
+                        np.signbit(value) == np.signbit(first))):
                     key = (value.dtype.str, first.tobytes())
                     if key not in self._scalars:
                         self._scalars[key] = self.const(first, value.dtype)
@@ -148,12 +153,19 @@ def _sum_of_broadcast(eqn: Eqn, ctx: Context):
     out = eqn.outputs[0]
     if s.aval.shape != () or out.aval.size != 1 or len(eqn.params_dict["axes"]) != len(shape):
         return None
-    n = ctx.const(int(np.prod(shape, dtype=np.int64)), s.aval.dtype)
-    prod = _eqn("mul", (s, n), s.aval, eqn.source)
-    if out.aval.shape == ():
-        return [prod]
-    return [prod, _eqn("reshape", (prod.outputs[0],), out.aval, eqn.source,
-                       new_sizes=out.aval.shape)]
+    size = int(np.prod(shape, dtype=np.int64))
+    if size == 0:
+        return None  # the sum of nothing is 0, s * 0 is nan for s = inf
+    dtype = s.aval.dtype
+    eqns = [_eqn("mul", (s, ctx.const(size, dtype)), s.aval, eqn.source)]
+    if dtype.kind == "f":
+        # + 0.0: a sum starts from +0.0, so copies of -0.0 sum to +0.0 (s * n is -0.0).
+        eqns.append(_eqn("add", (eqns[-1].outputs[0], ctx.const(0.0, dtype)), s.aval,
+                         eqn.source))
+    if out.aval.shape != ():
+        eqns.append(_eqn("reshape", (eqns[-1].outputs[0],), out.aval, eqn.source,
+                         new_sizes=out.aval.shape))
+    return eqns
 
 
 def _uniform_operands(eqn: Eqn, ctx: Context):
@@ -174,8 +186,9 @@ def _uniform_operands(eqn: Eqn, ctx: Context):
 
 RULES: list[tuple[str, object]] = [
     ("mul", _identity_operand(1, commutative=True)),  # x*1 -> x, 1*x -> x
-    ("add", _identity_operand(0, commutative=True)),  # x+0 -> x, 0+x -> x
-    ("sub", _identity_operand(0, commutative=False)),  # x-0 -> x
+    # x + -0.0 -> x, -0.0 + x -> x (not x + 0.0: -0.0 + 0.0 is 0.0); integers: x + 0 -> x
+    ("add", _identity_operand(-0.0, commutative=True)),
+    ("sub", _identity_operand(0.0, commutative=False)),  # x - 0.0 -> x (-0.0 - 0.0 is -0.0)
     ("div", _identity_operand(1, commutative=False)),  # x/1 -> x
     ("pow", _pow_small),  # x**1 -> x, x**2 -> x*x
     ("neg", _double_negation),  # -(-x) -> x
