@@ -1,7 +1,7 @@
 """Differential fuzzing at scale: run many random programs (tests/fuzz/programs.py) eagerly,
 on the interpreter and compiled with Numba, and count what disagrees.
 
-    python benchmarks/fuzz.py --examples 2000 --compiled 300 [--seed 0] [--show 5]
+    python benchmarks/fuzz.py --examples 2000 --compiled 300 [--seconds 600] [--show 5]
 
 `--examples` programs run eagerly and on the interpreter (float64 gradients also against
 finite differences); the first `--compiled` of them also compiled (each a Numba compile,
@@ -33,6 +33,8 @@ def main() -> None:
     parser.add_argument("--compiled", type=int, default=100)
     parser.add_argument("--max-steps", type=int, default=6)
     parser.add_argument("--show", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=float("inf"),
+                        help="stop starting new programs after this long (report then)")
     args = parser.parse_args()
 
     counts = collections.Counter()
@@ -44,6 +46,8 @@ def main() -> None:
     @given(program=programs(max_steps=args.max_steps), seed=st.integers(0, 2**16),
            special=st.booleans())
     def run(program, seed, special):
+        if time.perf_counter() - started > args.seconds:
+            return  # over the budget: the remaining examples do nothing
         compiled = counts["programs"] < args.compiled
         backends = ("interpreter", "numba") if compiled else ("interpreter",)
         counts["programs"] += 1

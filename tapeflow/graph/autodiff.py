@@ -140,7 +140,10 @@ def backward_pass(
             in_masks = _input_masks(eqn, out_masks)
             for v, ct, mask in zip(eqn.inputs, in_cts, in_masks):
                 if ct is not None and v in active:
-                    if mask is not None and prim is not select_p:
+                    # A cotangent passed through unchanged (add's, identity's) is masked
+                    # already; select's own are where(c, g, 0) by its rule.
+                    passed = any(ct is g for g in out_cts)
+                    if mask is not None and prim is not select_p and not passed:
                         ct = _masked(ct, value_of(mask[0]), mask[1])
                     if v in cts and masks.get(v) != mask:
                         mask = None  # another contribution, not zero where this one is

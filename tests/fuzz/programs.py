@@ -79,7 +79,7 @@ def programs(draw, max_steps: int = 6, control_flow: bool = True):
     """A `Program`; every step is valid for the shapes it meets, so eager never refuses one
     for its shapes (values may still make it raise, as they may for users)."""
     dtype = draw(st.sampled_from(["float32", "float64"]))
-    m, n, k = draw(st.integers(0, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    m, n, k = draw(st.integers(0, 3)), draw(st.integers(0, 3)), draw(st.integers(1, 2))
     shapes = [(m, n), (n,), (n, k)]
     steps = []
     kinds = ["unary", "binary", "reduce", "matmul", "reshape", "transpose", "slice", "gather",

@@ -82,3 +82,17 @@ def test_where_gradient_compiled():
     np.testing.assert_allclose(f(tf.constant(X)).numpy(), WANT, rtol=1e-12)
     g = tf.function(second_order, backend="numba")
     np.testing.assert_allclose(g(tf.constant(X)).numpy(), SECOND, rtol=1e-12)
+
+
+def test_relu_layer_gradient_gets_no_extra_select():
+    # relu is where(x > 0, x, 0) and its input a broadcasting add: add passes its cotangent
+    # through unchanged, so the mask adds nothing there, and stops at the matmul.
+    def step(x, w, b):
+        with tf.GradientTape() as tape:
+            tape.watch([w, b])
+            loss = tf.reduce_sum(tf.nn.relu(x @ w + b))
+        return tape.gradient(loss, [w, b])
+
+    args = [tf.constant(np.ones(s)) for s in [(4, 3), (3, 2), (2,)]]
+    graph = tf.function(step).get_concrete_function(*args).raw_graph
+    assert [e.prim.name for e in graph.eqns].count("select") == 2  # forward and relu's VJP
