@@ -26,7 +26,7 @@ import numpy as np
 
 import tapeflow
 from tapeflow.codegen.abi import EntryABI
-from tapeflow.codegen.emit import generate_source
+from tapeflow.codegen.emit import compiles_inline, entry_lines, inline_source, plan_program
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.printer import print_graph
 
@@ -61,50 +61,178 @@ def _codegen_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def cache_key(graph: Graph) -> str:
-    text = "\n".join([
-        print_graph(graph),
+def fingerprint() -> str:
+    """What a compiled kernel depends on besides its own text: the versions of tapeflow,
+    numba, numpy and Python, the code generator's sources, and the CPU."""
+    return "\n".join([
         f"tapeflow {tapeflow.__version__} codegen {_codegen_fingerprint()}",
         f"numba {numba.__version__}",
         f"numpy {np.__version__}",
         f"cpu {platform.machine()} {numba.config.CPU_NAME or ''}",
         f"python {sys.version_info[:2]}",
     ])
+
+
+def cache_key(graph: Graph) -> str:
+    text = print_graph(graph) + "\n" + fingerprint()
     return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+# Kernels compiled (or loaded) in this process, by key: every graph that needs one shares it.
+_kernels: dict[str, object] = {}
+# How each kernel signature was obtained, by key: "compiled" (Numba compiled it),
+# "loaded" (from the on-disk cache). A graph that finds a kernel here compiles nothing.
+compile_log: list[tuple[str, str]] = []
+
+
+class KernelCompileError(RuntimeError):
+    """Numba could not compile one kernel of a graph; says which (its ops, user lines)."""
 
 
 class Kernel:
     """A compiled graph: `kernel(*inputs)` returns its outputs (a tuple, in the graph's
-    order). `entry` is the Numba dispatcher of the generated entry function and `abi` how
-    to call it; the runtime calls the compiled overload through those directly."""
+    order). `entry` is the Numba dispatcher of the generated @njit entry function, or the
+    generated Python entry (large graphs); `abi` says how to call it; `native(types)` is
+    what the runtime calls directly."""
 
-    def __init__(self, entry, abi: EntryABI):
+    def __init__(self, entry, abi: EntryABI, program=None, mode: str = "inline"):
         self.entry = entry
         self.abi = abi
+        self.program = program
+        self.mode = mode
+
+    @property
+    def dispatcher(self):
+        """The entry's Numba dispatcher (None for a Python entry)."""
+        return self.entry if hasattr(self.entry, "compile") else None
+
+    def native(self, types):
+        """The entry point to call with arguments of Numba `types` (compiling the @njit
+        entry for them, or loading it from the cache)."""
+        return self.entry.compile(types) if hasattr(self.entry, "compile") else self.entry
 
     def __call__(self, *inputs) -> tuple:
         return tuple(self.abi.call(self.entry, inputs))
 
 
-def compile_graph(graph: Graph, cache_dir: Path | None = None) -> Kernel:
-    """The compiled `graph` (its code from the cache when it is there)."""
-    return Kernel(_entry(graph, cache_dir), EntryABI.of(graph))
+def compile_graph(graph: Graph, cache_dir: Path | None = None,
+                  mode: str | None = None) -> Kernel:
+    """The compiled `graph`. `mode` "inline": one @njit function with every kernel written
+    in place; "kernels": each distinct kernel compiled on its own (or found in memory or in
+    the cache) and called from a generated Python entry; None: as `emit.compiles_inline`
+    chooses for the graph."""
+    directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    program = plan_program(graph)
+    if mode is None:
+        mode = "inline" if compiles_inline(program) else "kernels"
+    if mode == "inline":
+        entry = _inline_entry(program, directory)
+    elif mode == "kernels":
+        # A Python entry rather than an @njit one calling the compiled kernels: that one
+        # cost ~6 ms of compile per call it makes here (1.3 s for 200 calls of two
+        # precompiled kernels, LLVM optimising the linked kernels again), a Python entry
+        # nothing, for ~0.7 us per kernel call at run time.
+        entry = _python_entry(program, _compile_kernels(program, fingerprint(), directory))
+    else:
+        raise ValueError(f"compile_graph: unknown mode {mode!r}; choose inline or kernels")
+    return Kernel(entry, EntryABI.of(graph), program, mode)
 
 
-def _entry(graph: Graph, cache_dir: Path | None):
-    key = cache_key(graph)
-    # A unique module name per entry: forked workers must not collide (numba issue 10486).
+def _inline_entry(program, directory: Path):
+    source = inline_source(program, cache=True)
+    key = hashlib.sha256((source + fingerprint()).encode()).hexdigest()[:24]
     module_name = f"tapeflow_kernel_{key}"
     if module_name in sys.modules:
         return sys.modules[module_name].entry
-    directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    return _module(module_name, source, directory).entry
+
+
+def _compile_kernels(program, fp: str, directory: Path) -> list:
+    """Compile each call's kernel for its argument types, in order (a structured kernel's
+    result type is the next one's argument type); the native entry point per call."""
+    from tapeflow.codegen.kernels import is_blas_product, numba_type
+
+    graph = program.graph
+    vtypes = {}
+    for v in graph.inputs:
+        vtypes[v] = numba_type("array", v.aval)
+    natives = []
+    for call in program.calls():
+        kernel = call.kernel
+        if kernel.kind == "op" and is_blas_product(kernel.eqns[0]):
+            natives.append(np.dot)  # numpy's BLAS call: nothing to compile
+            (v,) = kernel.returns
+            vtypes[v] = numba_type("array", v.aval)
+            continue
+        key = kernel.key(fp)
+        dispatcher = _kernels.get(key)
+        if dispatcher is None:
+            dispatcher = _kernels[key] = _load_kernel(key, kernel, directory)
+        types = tuple(
+            numba_type(kind, None if kind == "size" else v.aval,
+                       program.layouts.get(v, "C") if kind == "array" else "C")
+            if kind != "array" or v not in vtypes else vtypes[v]
+            for kind, v in kernel.params)
+        natives.append(_compiled(dispatcher, types, key, kernel))
+        if kernel.returns:
+            ret = dispatcher.overloads[types].signature.return_type
+            rets = ret.types if len(kernel.returns) > 1 else (ret,)
+            vtypes.update(zip(kernel.returns, rets))
+    return natives
+
+
+def _compiled(dispatcher, types, key: str, kernel):
+    if types in dispatcher.overloads:
+        return dispatcher.overloads[types].entry_point
+    hits = sum(dispatcher.stats.cache_hits.values())
     try:
-        path = _write_source(directory, module_name, generate_source(graph, cache=True))
-        return _import(module_name, path).entry
+        native = dispatcher.compile(types)
+    except Exception as e:
+        first = str(e).splitlines()[0] if str(e) else ""
+        raise KernelCompileError(
+            f"Numba could not compile the {kernel.describe()} ({type(e).__name__}: {first})"
+        ) from e
+    loaded = sum(dispatcher.stats.cache_hits.values()) > hits
+    compile_log.append((key, "loaded" if loaded else "compiled"))
+    return native
+
+
+def _load_kernel(key: str, kernel, directory: Path):
+    module_name = f"tapeflow_k_{key}"
+    if module_name in sys.modules:
+        return sys.modules[module_name].kernel
+    source = kernel.canonical_source()
+    return _module(module_name, source, directory).kernel
+
+
+def _module(module_name: str, source: str, directory: Path) -> types.ModuleType:
+    """The module `source`, written into `directory` and imported from there (so Numba
+    caches what it compiles), or compiled in memory when that fails."""
+    # A unique module name per entry: forked workers must not collide (numba issue 10486).
+    try:
+        path = _write_source(directory, module_name, source)
+        return _import(module_name, path)
     except (OSError, SyntaxError, ImportError, ValueError) as e:
         sys.modules.pop(module_name, None)
         _warn_once(directory, e)
-        return _in_memory(module_name, generate_source(graph, cache=False)).entry
+        return _in_memory(module_name, source.replace("cache=True", "cache=False"))
+
+
+def _python_entry(program, natives: list):
+    """A generated Python entry calling each kernel's compiled entry point in turn: no
+    Numba compile of its own, whatever the number of calls."""
+    names = {}
+    for n, native in enumerate(natives):
+        names[id(program.calls()[n])] = f"k{n}"
+    lines = entry_lines(program, lambda call: names[id(call)])
+    source = f"def entry({', '.join(program.params)}):\n"
+    source += "".join(f"    {line}\n" for line in lines)
+    namespace = {f"k{n}": native for n, native in enumerate(natives)}
+    namespace["np"] = np
+    exec(compile(source, "<tapeflow entry>", "exec"), namespace)  # noqa: S102
+    entry = namespace["entry"]
+    entry.__tapeflow_source__ = source
+    return entry
 
 
 def _write_source(directory: Path, module_name: str, source: str) -> Path:

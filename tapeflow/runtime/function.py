@@ -20,7 +20,12 @@ import numpy as np
 
 from tapeflow.ops import dims
 from tapeflow.runtime import signature as sig
-from tapeflow.runtime.backends import check_backend, default_backend
+from tapeflow.runtime.backends import (
+    check_backend,
+    check_compile,
+    default_backend,
+    default_compile,
+)
 from tapeflow.runtime.concrete import GUARD_FAILED, ConcreteFunction
 from tapeflow.runtime.dispatch import OTHER_SIGNATURE
 from tapeflow.runtime.trace import Trace, close_trace, fresh_input
@@ -48,10 +53,14 @@ class Function:
         max_specializations: int = 8,
         name: str | None = None,
         backend: str | None = None,
+        compile: str | None = None,
     ):
         if backend is not None:
             check_backend(backend)
+        if compile is not None:
+            check_compile(compile)
         self._backend = backend
+        self._compile = compile
         self._fn = fn
         self._signature = inspect.signature(fn)
         self.input_signature = (
@@ -225,7 +234,7 @@ class Function:
         if not commit:
             for variable, original in trace.recorder.written.values():
                 variable._value = original
-        return ConcreteFunction(traced, self.backend), result
+        return ConcreteFunction(traced, self.backend, self._compile or default_compile()), result
 
     @property
     def backend(self) -> str:
@@ -363,8 +372,12 @@ def _suggestion(old_key, new_key) -> str:
 
 
 def function(fn=None, *, input_signature=None, max_specializations: int = 8,
-             backend: str | None = None, **unused):
-    """`@tapeflow.function`, bare or with arguments, on functions and methods."""
+             backend: str | None = None, compile: str | None = None, **unused):
+    """`@tapeflow.function`, bare or with arguments, on functions and methods.
+
+    `compile`: "background" (the default: while Numba compiles a traced graph, calls run on
+    the reference interpreter, and switch to native code when it is ready) or "sync" (the
+    first call of a graph waits for its compile; benchmarks and tests)."""
     for option in unused:
         if option not in ("jit_compile", "reduce_retracing", "autograph",
                           "experimental_relax_shapes", "name"):
@@ -373,7 +386,7 @@ def function(fn=None, *, input_signature=None, max_specializations: int = 8,
     def wrap(f):
         return Function(f, input_signature=input_signature,
                         max_specializations=max_specializations,
-                        name=unused.get("name"), backend=backend)
+                        name=unused.get("name"), backend=backend, compile=compile)
 
     return wrap if fn is None else wrap(fn)
 
