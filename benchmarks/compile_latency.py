@@ -202,7 +202,77 @@ def child_tapeflow_w4(steps: int) -> dict:
     return {"to_end": time.time() - _T_START}
 
 
-CHILDREN = {"tapeflow_mlp": child_tapeflow_mlp, "jax_mlp": child_jax_mlp,
+def _w4_step(tf, **options):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    params = [tf.Variable((rng.normal(size=(784, 256)) * np.sqrt(2 / 784)).astype(np.float32)),
+              tf.Variable(np.zeros(256, np.float32)),
+              tf.Variable((rng.normal(size=(256, 10)) / np.sqrt(256)).astype(np.float32)),
+              tf.Variable(np.zeros(10, np.float32))]
+    x = rng.normal(size=(128, 784)).astype(np.float32)
+    labels = rng.integers(0, 10, 128).astype(np.int32)
+
+    @tf.function(**options)
+    def step(x, labels):
+        w1, b1, w2, b2 = params
+        with tf.GradientTape() as tape:
+            logits = tf.nn.relu(x @ w1 + b1) @ w2 + b2
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=labels, logits=logits))
+        grads = tape.gradient(loss, params)
+        for p, g in zip(params, grads):
+            p.assign_sub(0.1 * g)
+        return loss
+
+    return step, x, labels
+
+
+def child_tapeflow_tiering(layers: int) -> dict:
+    """Per-call latency of a W4 step (layers == 0) or a deep MLP's while a thread compiles
+    it, against the same calls on the interpreter alone."""
+    import tapeflow as tf
+
+    def build(**options):
+        if layers == 0:
+            step, x, labels = _w4_step(tf, **options)
+            return step, (x, labels)
+        ws0, bs0, x, y = _mlp_data(layers)
+        ws = [tf.Variable(w) for w in ws0]
+        bs = [tf.Variable(b) for b in bs0]
+
+        @tf.function(**options)
+        def step(x, y):
+            with tf.GradientTape() as tape:
+                h = x
+                for w, b in zip(ws, bs):
+                    h = tf.tanh(h @ w + b)
+                loss = tf.reduce_mean((h - y) ** 2)
+            grads = tape.gradient(loss, ws + bs)
+            for v, g in zip(ws + bs, grads):
+                v.assign_sub(LR * g)
+            return loss
+        return step, (x, y)
+
+    step, args = build(backend="interpreter")
+    step(*args)
+    alone = [_time_calls(step, args, 1) for _ in range(20)]
+    step, args = build(compile="background")
+    t0 = time.perf_counter()
+    step(*args)  # traces
+    during = []
+    while step.get_concrete_function(*args).executor.entry is None:
+        during.append(_time_calls(step, args, 1))
+        if time.perf_counter() - t0 > 120:
+            break
+    ready = time.perf_counter() - t0
+    after = [_time_calls(step, args, 1) for _ in range(20)]
+    return {"alone": statistics.median(alone), "during": statistics.median(during or [0]),
+            "during_max": max(during or [0]), "calls_during": len(during), "ready": ready,
+            "native": statistics.median(after)}
+
+
+CHILDREN = {"tapeflow_tiering": child_tapeflow_tiering, "tapeflow_mlp": child_tapeflow_mlp, "jax_mlp": child_jax_mlp,
             "tapeflow_batch": child_tapeflow_batch, "tapeflow_w4": child_tapeflow_w4}
 
 
@@ -273,6 +343,20 @@ def run_batch(layers: int, runs: int) -> None:
           f"batch size {second:.3f} s ({second / first:.1%} of the first; target < 10%)")
 
 
+def run_tiering(runs: int) -> None:
+    for layers, what in ((0, "W4 step"), (32, "deep MLP, L = 32")):
+        rows = []
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as cache:
+                rows.append(_run_child("tapeflow_tiering", layers, cache))
+        print(f"compile='background', {what}: native after {_median(rows, 'ready'):.2f} s; "
+              f"{_median(rows, 'calls_during'):.0f} calls meanwhile at "
+              f"{_median(rows, 'during') * 1e3:.1f} ms median "
+              f"(max {_median(rows, 'during_max') * 1e3:.0f} ms) against "
+              f"{_median(rows, 'alone') * 1e3:.1f} ms on the interpreter alone; native "
+              f"{_median(rows, 'native') * 1e3:.2f} ms")
+
+
 def run_w4(runs: int, steps: int = 10) -> None:
     cold, warm = [], []
     for _ in range(runs):
@@ -290,7 +374,7 @@ def main() -> None:
     parser.add_argument("--arg", type=int, default=0)
     parser.add_argument("--layers", default="2,8,32,128")
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--only", default="mlp,batch,w4")
+    parser.add_argument("--only", default="mlp,batch,w4,tiering")
     args = parser.parse_args()
     if args.child:
         result = CHILDREN[args.child](args.arg)
@@ -305,6 +389,8 @@ def main() -> None:
         run_batch(8, args.runs)
     if "w4" in only:
         run_w4(args.runs)
+    if "tiering" in only:
+        run_tiering(args.runs)
     print(f"load average {os.getloadavg()[0]:.1f}")
 
 
