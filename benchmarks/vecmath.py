@@ -6,7 +6,7 @@ Workload: `out[i] = f(x[i])` over 1e7 float32 elements in an `@njit` loop compil
 code generator's fastmath set, once with `math.exp` (a scalar libm call per element) and once
 with `tapeflow.codegen.vecmath.exp` (inlined and vectorised); the baseline is `np.exp(x, out=out)`
 (numpy's own SIMD exp). All three run in this process on the same arrays; prints medians of
-repeated timings and their ratios. NUMBA-NOTES measured 9.9 ms (polynomial exp) vs 27 ms
+repeated timings and their ratios. docs/NUMBA-NOTES.md gives 9.9 ms (polynomial exp) vs 27 ms
 (math.exp). `--all` adds every vecmath function in float32 and float64, each against the
 equivalent `math` expression and numpy expression. `--full-range` measures what a branch-free
 sin correct for every finite argument would cost (see `full_range_costs` below).

@@ -71,6 +71,24 @@ from tapeflow.ops import (
     where,
     zeros_like,
 )
+from tapeflow.ops import (  # numeric ops of issue 10 (ops/mathops.py, ops/ranges.py, ...)
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    ceil,
+    cosh,
+    eye,
+    floor,
+    linspace,
+    meshgrid,
+    one_hot,
+    round,
+    sinh,
+)
 from tapeflow.tracer.creation import ones, range, zeros
 from tapeflow.tracer.dtypes import DType, as_dtype, bool, float32, float64, int32, int64
 from tapeflow.tracer.module import Module

@@ -44,3 +44,21 @@ from tapeflow.ops import (  # noqa: F401
 from tapeflow.ops import mod as floormod  # noqa: F401
 from tapeflow.ops import mod  # noqa: F401
 from tapeflow.ops import divide as truediv  # noqa: F401
+from tapeflow.ops import (  # noqa: F401
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    ceil,
+    cosh,
+    erf,
+    expm1,
+    floor,
+    log_sigmoid,
+    round,
+    sinh,
+    softsign,
+)

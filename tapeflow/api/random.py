@@ -1,3 +1,14 @@
 """`tf.random`."""
 
-from tapeflow.tracer.creation import normal, set_seed, uniform  # noqa: F401
+from tapeflow.tracer.random import (  # noqa: F401
+    Generator,
+    get_global_generator,
+    normal,
+    set_global_generator,
+    set_seed,
+    stateless_normal,
+    stateless_truncated_normal,
+    stateless_uniform,
+    truncated_normal,
+    uniform,
+)

@@ -7,16 +7,52 @@ traced graph under `@function` (the adjoint Eqns are appended to the forward one
 
 Broadcasting is undone here and only here: rules return cotangents at the broadcast shape and
 `unbroadcast` sums them down to each input's shape.
+
+Provenance: while the VJP of a forward equation runs (and its cotangents are unbroadcast and
+accumulated), `differentiating()` names that equation, so a tracer that records the new
+equations stores it as their `adjoint_of`: a printed adjoint line then says which user line
+it is the derivative of, not only where `tape.gradient` was called.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from typing import Any, Callable, Iterable, Sequence
 
-from tapeflow.graph.ir import Eqn, Var
+from tapeflow.graph.ir import Eqn, Origin, Var
 from tapeflow.ops import reduce_sum, reshape, add, zeros_like
 from tapeflow.ops.core import is_float
 from tapeflow.ops.dims import same_shape
+
+
+class _Differentiating(threading.local):
+    """The forward equations whose VJPs are running on this thread, innermost last."""
+
+    def __init__(self):
+        self.stack: list[Origin] = []
+
+
+_differentiating = _Differentiating()
+
+
+def differentiating() -> Origin | None:
+    """The forward equation whose adjoint is being built on this thread, if any."""
+    stack = _differentiating.stack
+    return stack[-1] if stack else None
+
+
+@contextlib.contextmanager
+def _adjoint_of(eqn: Eqn):
+    # Differentiating an adjoint equation (a second derivative) points at the user line of
+    # the forward equation behind it: that is the line the user wrote.
+    source = eqn.adjoint_of.source if eqn.adjoint_of is not None else eqn.source
+    stack = _differentiating.stack
+    stack.append(Origin(eqn.prim.name, source))
+    try:
+        yield
+    finally:
+        stack.pop()
 
 
 def unbroadcast(ct, shape: tuple[int, ...]):
@@ -83,10 +119,11 @@ def backward_pass(
             out_value = outs[0]
         inputs = tuple(value_of(v) for v in eqn.inputs)
         wanted = tuple(v in active for v in eqn.inputs)
-        in_cts = prim.vjp(tuple(out_cts), out_value, inputs, wanted, **eqn.params_dict)
-        for v, ct in zip(eqn.inputs, in_cts):
-            if ct is not None and v in active:
-                _accumulate(cts, v, unbroadcast(ct, v.aval.shape))
+        with _adjoint_of(eqn):
+            in_cts = prim.vjp(tuple(out_cts), out_value, inputs, wanted, **eqn.params_dict)
+            for v, ct in zip(eqn.inputs, in_cts):
+                if ct is not None and v in active:
+                    _accumulate(cts, v, unbroadcast(ct, v.aval.shape))
 
     for v in sources:
         if v in cts:

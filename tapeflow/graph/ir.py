@@ -48,15 +48,38 @@ def new_var(aval: ShapedArray) -> Var:
     return Var(aval)
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The forward equation an adjoint equation differentiates: its primitive and user line.
+
+    Kept as values, not a reference to the Eqn: passes replace equations, and the forward
+    equation may not be in the same graph at all (an eager tape's gradient)."""
+
+    prim: str
+    source: tuple[str, int] | None
+
+    def text(self) -> str:
+        where = f" at {source_text(self.source)}" if self.source is not None else ""
+        return f"adjoint of {self.prim}{where}"
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Eqn:
-    """``outputs = prim(*inputs, **params)``, recorded at `source` = (file, line) of user code."""
+    """``outputs = prim(*inputs, **params)``, recorded at `source` = (file, line) of user code.
+
+    An equation built by differentiation also has `adjoint_of`, the forward equation whose
+    VJP made it (`source` is then the line that asked for the gradient)."""
 
     prim: Primitive
     inputs: tuple[Var, ...]
     outputs: tuple[Var, ...]
     params: tuple[tuple[str, Any], ...] = ()
     source: tuple[str, int] | None = None
+    adjoint_of: Origin | None = None
+
+    def with_inputs(self, inputs: tuple[Var, ...]) -> "Eqn":
+        """The same equation reading other Vars (provenance kept)."""
+        return Eqn(self.prim, inputs, self.outputs, self.params, self.source, self.adjoint_of)
 
     @property
     def params_dict(self) -> dict[str, Any]:
@@ -77,8 +100,9 @@ def make_params(params: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
 class Graph:
     """A whole program: inputs, constants, equations in execution order, and outputs.
 
-    `input_names` labels each input for people (a Variable's name, an argument's path); it has
-    no meaning for execution.
+    `input_names` labels each input for people (a Variable's name, an argument's path) and
+    `output_names` each output (`loss`, `new w:0`, `guard at step.py:12`); neither has any
+    meaning for execution.
     """
 
     inputs: tuple[Var, ...]
@@ -86,10 +110,13 @@ class Graph:
     outputs: tuple[Var, ...]
     consts: tuple[tuple[Var, np.ndarray], ...] = ()
     input_names: tuple[str | None, ...] = ()
+    output_names: tuple[str | None, ...] = ()
 
     def __post_init__(self):
         if self.input_names and len(self.input_names) != len(self.inputs):
             raise ValueError("input_names must label every input")
+        if self.output_names and len(self.output_names) != len(self.outputs):
+            raise ValueError("output_names must label every output")
 
     def __str__(self) -> str:
         from tapeflow.graph.printer import print_graph
@@ -103,8 +130,12 @@ class Graph:
             outputs=self.outputs,
             consts=self.consts,
             input_names=self.input_names,
+            output_names=self.output_names,
         )
         fields.update(changes)
+        if len(fields["outputs"]) != len(self.outputs) and "output_names" not in changes:
+            fields["output_names"] = ()  # other outputs: the old labels name nothing
+
         return Graph(**fields)
 
     def producers(self) -> dict[Var, Eqn]:

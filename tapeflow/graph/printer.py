@@ -4,9 +4,12 @@
       c:f32[1,3] = const([[1.0, 2.0, 3.0]])
       d:f32[1,2] = matmul(c, a)                         # train.py:12
       e:f32[] = reduce_sum(d, axes=(0, 1), keepdims=False)  # train.py:13
-      return (e,)
+      f:f32[1,2] = broadcast_in_dim(...)  # train.py:15 (adjoint of reduce_sum at train.py:13)
+      return (e 'loss', f)
 
-One equation per line, typed binders, params as keywords, the user's line as a comment.
+One equation per line, typed binders, params as keywords, the user's line as a comment; an
+adjoint equation's comment adds the forward equation it differentiates; outputs with a label
+(`'loss'`, `'new w:0'`, `'guard at train.py:14'`) carry it as inputs do.
 Variables are named a, b, ..., z, ba, bb, ... in order of definition, so the text of a graph
 depends only on its structure. Constants of more than `CONST_LIMIT` elements print as
 `const(...)` and must be handed to `parse_graph(text, consts={name: array})`.
@@ -20,7 +23,7 @@ import re
 
 import numpy as np
 
-from tapeflow.graph.ir import Eqn, Graph, Var, make_params, new_var, source_text
+from tapeflow.graph.ir import Eqn, Graph, Origin, Var, make_params, new_var, source_text
 from tapeflow.ops.core import PRIMITIVES, SHORT_TO_DTYPE, ShapedArray, short_dtype
 
 CONST_LIMIT = 64
@@ -100,9 +103,19 @@ def format_eqn(eqn: Eqn, names: dict[Var, str]) -> str:
     args += [f"{k}={format_value(val)}" for k, val in eqn.params]
     binders = ", ".join(f"{use(v)}:{_type(v.aval)}" for v in eqn.outputs)
     line = f"{binders} = {eqn.prim.name}({', '.join(args)})"
-    if eqn.source is not None:
-        line = f"{line.ljust(_COMMENT_COLUMN - 2)}  # {source_text(eqn.source)}"
+    comment = source_comment(eqn)
+    if comment:
+        line = f"{line.ljust(_COMMENT_COLUMN - 2)}  # {comment}"
     return line
+
+
+def source_comment(eqn: Eqn) -> str:
+    """Where an equation came from, as its comment: `train.py:15`, and for an adjoint
+    equation `train.py:15 (adjoint of matmul at train.py:12)`."""
+    parts = [source_text(eqn.source)] if eqn.source is not None else []
+    if eqn.adjoint_of is not None:
+        parts.append(f"({eqn.adjoint_of.text()})")
+    return " ".join(parts)
 
 
 def print_graph(graph: Graph) -> str:
@@ -120,7 +133,9 @@ def print_graph(graph: Graph) -> str:
         shown = _format_array(value) if value.size <= CONST_LIMIT else "..."
         lines.append(f"  {use(v)}:{_type(v.aval)} = const({shown})")
     lines += ["  " + format_eqn(eqn, names) for eqn in graph.eqns]
-    outs = ", ".join(use(v) for v in graph.outputs)
+    out_labels = graph.output_names or (None,) * len(graph.outputs)
+    outs = ", ".join(use(v) + (f" {label!r}" if label else "")
+                     for v, label in zip(graph.outputs, out_labels))
     lines.append(f"  return ({outs},)" if len(graph.outputs) == 1 else f"  return ({outs})")
     return "\n".join(lines)
 
@@ -165,12 +180,12 @@ def parse_graph(text: str, consts: dict[str, np.ndarray] | None = None) -> Graph
         inputs.append(v)
         labels.append(ast.literal_eval(label) if label else None)
 
-    eqns, const_list, outputs = [], [], None
+    eqns, const_list, outputs, out_labels = [], [], None, ()
     for lineno, raw in enumerate(lines[1:], start=2):
         body, _, comment = raw.partition("  # ")
         body = body.strip()
         if body.startswith("return"):
-            outputs = _parse_return(body, env, lineno)
+            outputs, out_labels = _parse_return(body, env, lineno)
             continue
         lhs, eq, rhs = body.partition(" = ")
         if not eq:
@@ -207,15 +222,16 @@ def parse_graph(text: str, consts: dict[str, np.ndarray] | None = None) -> Graph
             v = new_var(aval)
             env[name] = v
             outs.append(v)
+        source, adjoint_of = _parse_source(comment)
         eqns.append(
             Eqn(PRIMITIVES[prim_name], tuple(args), tuple(outs), make_params(params),
-                _parse_source(comment))
+                source, adjoint_of)
         )
     if outputs is None:
         raise ParseError("missing 'return (...)' line")
     return Graph(
         tuple(inputs), tuple(eqns), outputs, tuple(const_list),
-        tuple(labels) if any(labels) else (),
+        tuple(labels) if any(labels) else (), out_labels,
     )
 
 
@@ -248,17 +264,25 @@ def _aval(dt: str, dims: str, lineno: int) -> ShapedArray:
     return ShapedArray(shape, SHORT_TO_DTYPE[dt])
 
 
-def _parse_return(body: str, env, lineno) -> tuple[Var, ...]:
+_OUTPUT = re.compile(r"^\s*([A-Za-z_]\w*)(?:\s+(['\"].*['\"]))?\s*$")
+
+
+def _parse_return(body: str, env, lineno) -> tuple[tuple[Var, ...], tuple[str | None, ...]]:
+    """(outputs, their labels, or () when none has one) of `return (a 'loss', b)`."""
     inner = body[len("return"):].strip()
     if not (inner.startswith("(") and inner.endswith(")")):
         raise ParseError(f"line {lineno}: expected 'return (a, b)', got {body!r}")
-    outs = []
-    for name in _split_top(inner[1:-1]):
-        name = name.strip()
+    outs, labels = [], []
+    for part in _split_top(inner[1:-1]):
+        m = _OUTPUT.match(part)
+        if not m:
+            raise ParseError(f"line {lineno}: cannot read output {part.strip()!r}")
+        name, label = m.groups()
         if name not in env:
             raise ParseError(f"line {lineno}: returns undefined variable {name!r}")
         outs.append(env[name])
-    return tuple(outs)
+        labels.append(ast.literal_eval(label) if label else None)
+    return tuple(outs), (tuple(labels) if any(labels) else ())
 
 
 def _parse_const(call, name, aval, consts, lineno) -> np.ndarray:
@@ -299,6 +323,17 @@ def _literal(node, lineno):
     raise ParseError(f"line {lineno}: cannot read the value {ast.unparse(node)!r}")
 
 
+_ADJOINT = re.compile(r"^(.*?)\s*\(adjoint of (\w+)(?: at (.*\S)\s*:(\d+))?\)$")
+
+
 def _parse_source(comment: str):
-    m = _SOURCE.match(comment.strip()) if comment else None
-    return (m.group(1), int(m.group(2))) if m else None
+    """(source, adjoint_of) from an equation's comment (see `source_comment`)."""
+    comment = comment.strip() if comment else ""
+    adjoint_of = None
+    m = _ADJOINT.match(comment)
+    if m:
+        where, prim, file, line = m.groups()
+        adjoint_of = Origin(prim, (file, int(line)) if file else None)
+        comment = where
+    m = _SOURCE.match(comment) if comment else None
+    return ((m.group(1), int(m.group(2))) if m else None), adjoint_of

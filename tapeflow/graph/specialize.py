@@ -70,6 +70,6 @@ def specialize(graph: Graph, sizes: dict) -> Graph:
                 )
             renamed[v] = new_var(aval) if dims.is_symbolic(v.aval.shape) else v
             outs.append(renamed[v])
-        eqns.append(Eqn(eqn.prim, in_vars, tuple(outs), params, eqn.source))
+        eqns.append(Eqn(eqn.prim, in_vars, tuple(outs), params, eqn.source, eqn.adjoint_of))
     outputs = tuple(renamed.get(v, v) for v in graph.outputs)
-    return Graph(inputs, tuple(eqns), outputs, consts, graph.input_names)
+    return Graph(inputs, tuple(eqns), outputs, consts, graph.input_names, graph.output_names)

@@ -1,7 +1,7 @@
 """The primitive registry and the ops built on it. Importing this registers every primitive.
 
-Families, in dependency order: shape (with array composites), elementwise, reductions, linalg,
-nn, custom.
+Families, in dependency order: shape (with array composites), elementwise (with mathops),
+reductions, linalg, ranges, nn, custom, random, and checks (in-kernel value checks).
 """
 
 from tapeflow.ops import core
@@ -57,6 +57,22 @@ from tapeflow.ops.elementwise import (
     tanh,
     where,
 )
+from tapeflow.ops.mathops import (
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    ceil,
+    cosh,
+    erf,
+    expm1,
+    floor,
+    round,
+    sinh,
+)
 from tapeflow.ops.reductions import (
     norm,
     reduce_all,
@@ -69,8 +85,25 @@ from tapeflow.ops.reductions import (
     reduce_sum,
 )
 from tapeflow.ops.linalg import matmul, tensordot
-from tapeflow.ops.nn import log_softmax, relu, softmax, sparse_softmax_cross_entropy_with_logits
+from tapeflow.ops.ranges import eye, linspace, meshgrid, one_hot
+from tapeflow.ops.nn import (
+    elu,
+    gelu,
+    leaky_relu,
+    log_sigmoid,
+    log_softmax,
+    relu,
+    relu6,
+    selu,
+    silu,
+    softmax,
+    softsign,
+    sparse_softmax_cross_entropy_with_logits,
+    swish,
+)
 from tapeflow.ops.custom import custom_gradient
+from tapeflow.ops import checks as _checks  # noqa: F401 - registers `check_range`
+from tapeflow.ops import random as _random  # noqa: F401 - registers `random`
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):

@@ -26,6 +26,7 @@ from tapeflow.ops.shape import (
     IndexOutOfRangeError,
     _as_tensorish,
     _normalize_axis,
+    _remember_sizes,
     _slice_len,
     broadcast_to,
     broadcast_to_p,
@@ -135,7 +136,9 @@ def shape(input, out_type=None, name=None):  # noqa: A002
     dt = canonical_dtype(out_type) if out_type is not None else np.dtype(np.int32)
     sizes = shape_of(input)
     if is_symbolic(sizes):
-        return stack([size_value(d, dt) for d in sizes])
+        out = stack([size_value(d, dt) for d in sizes])
+        _remember_sizes(out, sizes)
+        return out
     return bind(broadcast_to_p, np.array(sizes, dtype=dt), shape=(len(sizes),))
 
 

@@ -1,32 +1,126 @@
-"""Neural-network functions, all composites of primitives (so their gradients come free)."""
+"""Neural-network functions, all composites of primitives (so their gradients come free,
+to any order, and their elementwise parts fuse into one compiled loop)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from tapeflow.ops.checks import check_range
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, dtype_of, promote, shape_of
 from tapeflow.ops.elementwise import (
+    abs,
+    add,
     cast,
     divide,
     equal,
     exp,
     greater,
+    less,
     log,
+    minimum,
     multiply,
     negative,
+    sigmoid,
+    softplus,
     stop_gradient,
     subtract,
+    tanh,
     where,
 )
+from tapeflow.ops.mathops import erf, expm1
 from tapeflow.ops.reductions import normalize_axes, reduce_max, reduce_sum
 from tapeflow.ops.array import expand_dims
-from tapeflow.ops.shape import zeros_like
+from tapeflow.ops.shape import full_like, zeros_like
 
 
 def relu(features, name=None):
     """max(x, 0), with relu'(0) = 0 as in TensorFlow (a select, not a maximum)."""
     (x,) = promote("relu", features)
     return where(greater(x, zeros_like(x)), x, zeros_like(x))
+
+
+def _float_features(op: str, features):
+    (x,) = promote(op, features)
+    if dtype_of(x).kind != "f":
+        raise OpTypeError(f"{op}: expects a float tensor, got {dtype_of(x).name} "
+                          f"{list(shape_of(x))} (cast it with tf.cast)")
+    return x
+
+
+def _negative_part(x):
+    # exp of the clamped input: an unselected exp(x) of a large x would overflow to inf, and
+    # its gradient (0 * inf) would poison the select's cotangent with nan.
+    return expm1(minimum(x, zeros_like(x)))
+
+
+def elu(features, name=None):
+    """x for x > 0, exp(x) - 1 otherwise."""
+    x = _float_features("elu", features)
+    return where(greater(x, zeros_like(x)), x, _negative_part(x))
+
+
+# SELU's constants (Klambauer et al. 2017), as TensorFlow's kernel has them.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(features, name=None):
+    """scale * (x for x > 0, alpha * (exp(x) - 1) otherwise), self-normalising."""
+    x = _float_features("selu", features)
+    negative_part = multiply(_negative_part(x), _SELU_ALPHA)
+    return multiply(where(greater(x, zeros_like(x)), x, negative_part), _SELU_SCALE)
+
+
+_SQRT_HALF = 0.7071067811865476
+_SQRT_TWO_OVER_PI = 0.7978845608028654
+
+
+def gelu(features, approximate=False, name=None):
+    """x * P(X <= x) for X ~ N(0, 1): 0.5 x (1 + erf(x / sqrt 2)); with `approximate`,
+    0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))."""
+    x = _float_features("gelu", features)
+    if approximate:
+        inner = multiply(add(x, multiply(multiply(multiply(x, x), x), 0.044715)),
+                         _SQRT_TWO_OVER_PI)
+        return multiply(multiply(x, 0.5), add(tanh(inner), 1))
+    return multiply(multiply(x, 0.5), add(erf(multiply(x, _SQRT_HALF)), 1))
+
+
+def leaky_relu(features, alpha=0.2, name=None):
+    """x for x > 0, alpha * x otherwise (the gradient at 0 is alpha, as TensorFlow's)."""
+    x = _float_features("leaky_relu", features)
+    return where(greater(x, zeros_like(x)), x, multiply(x, float(alpha)))
+
+
+def relu6(features, name=None):
+    """min(max(x, 0), 6); the gradient is 1 strictly inside (0, 6), 0 elsewhere (as TF)."""
+    x = _float_features("relu6", features)
+    zeros = zeros_like(x)
+    six = full_like(x, 6)
+    return where(greater(x, zeros), where(less(x, six), x, six), zeros)
+
+
+def silu(features, beta=1.0, name=None):
+    """x * sigmoid(beta * x) (swish)."""
+    x = _float_features("silu", features)
+    if beta == 1.0:
+        return multiply(x, sigmoid(x))
+    return multiply(x, sigmoid(multiply(x, beta)))
+
+
+swish = silu
+
+
+def log_sigmoid(x, name=None):
+    """log(sigmoid(x)) = -softplus(-x), computed without overflow."""
+    x = _float_features("log_sigmoid", x)
+    return negative(softplus(negative(x)))
+
+
+def softsign(features, name=None):
+    """x / (1 + |x|)."""
+    x = _float_features("softsign", features)
+    return divide(x, add(abs(x), 1))
 
 
 def _shifted(x, axis):
@@ -70,12 +164,10 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
             f"match logits of shape {list(zshape)} (expected labels shape {list(zshape[:-1])})"
         )
     depth = zshape[-1]
-    values = np.asarray(labels)
-    if values.size and (values.min() < 0 or values.max() >= depth):
-        raise InvalidArgumentError(
-            f"sparse_softmax_cross_entropy_with_logits: labels must be in [0, {depth}), got "
-            f"values from {values.min()} to {values.max()}"
-        )
+    # Checked in the kernel (eagerly and in compiled code), never by reading the labels
+    # here: a Python read would record a value guard and retrace the step on every batch.
+    labels = check_range(labels, 0, depth, op="sparse_softmax_cross_entropy_with_logits",
+                         what="labels")
     one_hot = cast(equal(expand_dims(labels, -1), np.arange(depth, dtype=dtype_of(labels))),
                    dtype_of(logits))
     return negative(reduce_sum(multiply(one_hot, log_softmax(logits)), -1))

@@ -8,6 +8,7 @@ TensorFlow (expand_dims, stack, tile, indexing, ...) are in `ops/array.py`.
 from __future__ import annotations
 
 import operator
+import weakref
 
 import numpy as np
 
@@ -34,6 +35,35 @@ from tapeflow.ops.core import (
 
 class IndexOutOfRangeError(InvalidArgumentError, IndexError):
     """An index past a dimension's end: a ValueError for TF users and an IndexError for Python."""
+
+
+# Range checks of values (gather's indices, tapeflow/ops/checks.py's check_range) run inside
+# kernels. Compiled code raises IndexError(RANGE_ERROR, op, what, lo, hi, value, *position),
+# data rather than text, which the runtime formats as the eager kernel does.
+RANGE_ERROR = "tapeflow:range"
+
+
+def range_message(op: str, what: str, position, value, lo, hi) -> str:
+    """`gather: indices[1, 0] = 7 is out of range [0, 5)`."""
+    where = f"{what}[{', '.join(str(int(i)) for i in position)}]" if len(position) else what
+    return f"{op}: {where} = {value} is out of range [{lo}, {hi})"
+
+
+def check_in_range(values: np.ndarray, lo, hi, op: str, what: str) -> None:
+    """Raise IndexOutOfRangeError naming the first element (in C order) outside [lo, hi)."""
+    bad = (values < lo) | (values >= hi)
+    if bad.any():
+        position = np.unravel_index(int(np.argmax(bad)), values.shape)
+        raise IndexOutOfRangeError(range_message(op, what, position, values[position].item(),
+                                                 lo, hi))
+
+
+def raise_out_of_range(op: str, what: str, lo, hi, value: str, position) -> str:
+    """The statement a lowering writes where an element is outside [lo, hi): `value` and
+    `position` are the generated code's names for it and its index."""
+    args = "".join(f", {p}" for p in position)
+    return (f"raise IndexError({RANGE_ERROR!r}, {op!r}, {what!r}, {int(lo)}, {int(hi)}, "
+            f"{value}{args})")
 
 
 
@@ -77,6 +107,26 @@ def _reshape_lowering(out, ins, avals, *, new_sizes):
             f"{out}[{dst}] = {src}"]
 
 
+# The symbolic sizes behind tensors that `shape` made, by id (tensors compare elementwise,
+# so they cannot key a dict): ops that take a shape argument (reshape, fill, random draws)
+# read the sizes from here instead of the tensor's values, which would record a value guard
+# and tie the trace to this call's sizes.
+_sizes_of: dict[int, tuple] = {}
+
+
+def _remember_sizes(tensor, sizes) -> None:
+    key = id(tensor)
+    _sizes_of[key] = (weakref.ref(tensor, lambda _: _sizes_of.pop(key, None)), tuple(sizes))
+
+
+def known_sizes(tensor) -> tuple | None:
+    """The sizes (ints or symbolic `Dim`s) a `shape(x)` tensor holds, if `shape` made it."""
+    entry = _sizes_of.get(id(tensor))
+    if entry is None or entry[0]() is not tensor:
+        return None
+    return entry[1]
+
+
 def _sizes(shape) -> tuple:
     """A shape argument (a list, tuple or array of sizes; symbolic ones stay symbolic)."""
     if isinstance(shape, list | tuple) and all(
@@ -89,7 +139,10 @@ def _sizes(shape) -> tuple:
 def reshape(x, shape, name=None):
     """`tf.reshape`; one dimension may be -1 (inferred)."""
     x = _as_tensorish(x, "reshape")
-    shape = tuple(int(d) for d in shape.numpy().ravel()) if is_tracer(shape) else _sizes(shape)
+    if is_tracer(shape):
+        shape = known_sizes(shape) or tuple(int(d) for d in shape.numpy().ravel())
+    else:
+        shape = _sizes(shape)
     size = prod(shape_of(x))
     # -1 is only ever written as an int; a symbolic size is never compared with it.
     inferred = [i for i, d in enumerate(shape) if not isinstance(d, Dim) and d == -1]
@@ -381,9 +434,7 @@ def _gather_rule(x: ShapedArray, indices: ShapedArray, *, axis: int) -> ShapedAr
 
 
 def _check_indices(indices, size: int, op: str):
-    if indices.size and (indices.min() < 0 or indices.max() >= size):
-        bad = indices[(indices < 0) | (indices >= size)].ravel()[0]
-        raise IndexOutOfRangeError(f"{op}: index {bad} is out of range [0, {size})")
+    check_in_range(indices, 0, size, op, "indices")
 
 
 def _gather(x, indices, *, axis):
@@ -415,7 +466,8 @@ def _gather_lowering(out, ins, avals, *, axis):
     body = [
         f"_j = {j}",
         f"if _j < 0 or _j >= {x_aval.shape[axis]}:",
-        "    raise IndexError('gather: an index is out of range')",
+        "    " + raise_out_of_range("gather", "indices", 0, x_aval.shape[axis], "_j",
+                                    names[axis:axis + k]),
         f"{out}[{lw.index(names)}] = {x}[{lw.index(src)}]",
     ]
     return [f"{out} = np.empty({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"] + \
@@ -462,7 +514,7 @@ def _scatter_add_lowering(out, ins, avals, *, axis, size):
     body = [
         f"_j = {idx}[{lw.index(names[axis:axis + k])}]",
         f"if _j < 0 or _j >= {size}:",
-        "    raise IndexError('scatter_add: an index is out of range')",
+        "    " + raise_out_of_range("scatter_add", "indices", 0, size, "_j", names[axis:axis + k]),
         f"{out}[{lw.index(dst)}] += {g}[{lw.index(names)}]",
     ]
     return [f"{out} = np.zeros({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"] + \

@@ -15,6 +15,8 @@ import warnings
 import numpy as np
 
 from tapeflow.graph.interp import Interpreter
+from tapeflow.graph.ir import source_text
+from tapeflow.ops.checks import native_error_message, raised_by
 from tapeflow.ops.shape import IndexOutOfRangeError
 
 BACKENDS = ("numba", "interpreter")
@@ -177,7 +179,7 @@ class NumbaExecutor:
         try:
             return self.abi.call(self._native, args)
         except IndexError as e:
-            raise IndexOutOfRangeError(str(e)) from None
+            raise native_index_error(e, self.graph) from None
 
     def _advance(self) -> None:
         """Move towards native code: compile now (sync), or start compiling on a thread
@@ -255,6 +257,18 @@ class NumbaExecutor:
                           f"{result[1]}", CompileFallbackWarning, stacklevel=5)
             self._fallback = InterpreterExecutor(self.graph)
         self._interpreter = None
+
+
+def native_index_error(error: IndexError, graph) -> IndexOutOfRangeError:
+    """What an IndexError from compiled code becomes: the eager kernel's message (op, name,
+    position, value, range) and the user lines of the equations that can raise it."""
+    sources = []
+    for eqn in graph.eqns:
+        if eqn.source is not None and raised_by(eqn, error):
+            text = source_text(eqn.source)
+            if text not in sources:
+                sources.append(text)
+    return IndexOutOfRangeError(native_error_message(error, sources))
 
 
 def make_executor(backend: str, graph, compile: str = "sync"):

@@ -40,8 +40,7 @@ import numpy as np
 
 from tapeflow import nest
 from tapeflow.ops.core import ShapedArray
-from tapeflow.ops.shape import IndexOutOfRangeError
-from tapeflow.runtime.backends import conform, refuse_shape
+from tapeflow.runtime.backends import conform, native_index_error, refuse_shape
 from tapeflow.tracer.tensor import Tensor, wrap_output
 
 # What a dispatcher made for a call key returns when the call does not have that signature.
@@ -62,7 +61,7 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
     env: dict[str, Any] = {
         "entry": executor.entry, "ndarray": np.ndarray, "conform": conform,
         "refuse_shape": refuse_shape, "Tensor": Tensor, "wrap": wrap_output,
-        "GUARD_FAILED": guard_failed, "IndexOutOfRangeError": IndexOutOfRangeError,
+        "GUARD_FAILED": guard_failed, "native_index_error": native_index_error, "graph": graph,
         "OTHER_SIGNATURE": OTHER_SIGNATURE,
     }
     lines = [] if call_key is None else _signature_checks(call_key, graph, env)
@@ -109,7 +108,7 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
         "try:",
         f"    outs = entry({', '.join(names)})",
         "except IndexError as e:",
-        "    raise IndexOutOfRangeError(str(e)) from None",
+        "    raise native_index_error(e, graph) from None",
     ]
     for k, (guard, index) in enumerate(traced.guards):
         env[f"guard{k}"] = guard

@@ -18,6 +18,7 @@ from tapeflow import nest
 from tapeflow.graph.ir import Graph, Var, new_var, source_text
 from tapeflow.ops import dims
 from tapeflow.ops.core import ShapedArray
+from tapeflow.runtime.labels import result_labels
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer import tensor as tensor_module
 from tapeflow.tracer import variable as variable_module
@@ -96,6 +97,7 @@ class Trace:
     # Decisions taken on symbolic sizes (input_signature with None), when there are any.
     shape_env: dims.ShapeEnv = field(default_factory=lambda: dims.ShapeEnv(where=user_source))
     symbolic: bool = False
+    fn: Any = None  # the Python function run (its `return` statements label the outputs)
 
     # ---- hooks installed while the function runs --------------------------------------------
 
@@ -125,6 +127,7 @@ class Trace:
     def run(self, fn, args, kwargs, inputs: list[Tensor]):
         """Call fn(*args, **kwargs) with recording and the hooks installed; `inputs` are
         the argument tensors the graph takes."""
+        self.fn = fn
         for t in inputs:  # every input, integer ones too (no "only float" warning)
             self.recorder._watched.add(t._var)
             self.recorder._values.setdefault(t._var, t)
@@ -185,14 +188,20 @@ def close_trace(trace: Trace, arg_inputs: list[tuple[str, Tensor]], result) -> T
         outputs.append(t._var)
         return len(outputs) - 1
 
-    slots = []
+    slots, labels = [], []
     leaves = nest.flatten(result)
-    for leaf in leaves:
+    for leaf, label in zip(leaves, result_labels(trace.fn, result)):
         if isinstance(leaf, Variable):
             leaf = leaf._value
-        slots.append(output(leaf) if isinstance(leaf, Tensor) else ("static", leaf))
+        if isinstance(leaf, Tensor):
+            slots.append(output(leaf))
+            labels.append(label)
+        else:
+            slots.append(("static", leaf))
     updates = [(variable, output(variable._value)) for variable, _ in rec.written.values()]
+    labels += [f"new {variable.name}" for variable, _ in rec.written.values()]
     guards = [(g, output(known[g.var])) for g in trace.guards]
+    labels += [f"guard at {source_text(g.source)}" if g.source else "guard" for g in trace.guards]
 
     defined = set(inputs)
     consts = {}
@@ -205,7 +214,8 @@ def close_trace(trace: Trace, arg_inputs: list[tuple[str, Tensor]], result) -> T
         if v not in defined and v not in consts:
             consts[v] = known[v]._value
     graph = Graph(
-        tuple(inputs), tuple(rec._eqns), tuple(outputs), tuple(consts.items()), tuple(names)
+        tuple(inputs), tuple(rec._eqns), tuple(outputs), tuple(consts.items()), tuple(names),
+        tuple(labels),
     )
     return TracedGraph(graph, len(arg_inputs), [v for v, _ in captured], slots, result,
                        updates, guards, list(trace.shape_env.guards))

@@ -1,4 +1,5 @@
-"""Tensor creation: zeros, ones, range, and the random namespace (numpy's generator)."""
+"""Tensor creation: zeros, ones, range; and the numpy generator that layers draw their initial
+weights from (tf.random.set_seed reseeds it; tf.random's ops are in tracer/random.py)."""
 
 from __future__ import annotations
 
@@ -48,31 +49,3 @@ class _Random:
 
 
 _state = _Random()
-
-
-def set_seed(seed) -> None:
-    _state.set_seed(seed)
-
-
-def _generator(seed):
-    return np.random.default_rng(seed) if seed is not None else _state.generator
-
-
-def normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None, name=None) -> Tensor:
-    dt = canonical_dtype(dtype)
-    if dt.kind != "f":
-        raise InvalidArgumentError(f"random.normal: dtype must be float, got {dt.name}")
-    values = _generator(seed).normal(mean, stddev, size=_shape(shape))
-    return make_constant(np.asarray(values, dtype=dt))
-
-
-def uniform(shape, minval=0, maxval=None, dtype=np.float32, seed=None, name=None) -> Tensor:
-    dt = canonical_dtype(dtype)
-    size = _shape(shape)
-    if dt.kind in "iu":
-        if maxval is None:
-            raise InvalidArgumentError("random.uniform: integer dtypes need maxval")
-        values = _generator(seed).integers(minval, maxval, size=size)
-    else:
-        values = _generator(seed).uniform(minval, 1.0 if maxval is None else maxval, size=size)
-    return make_constant(np.asarray(values, dtype=dt))

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from tapeflow import nest, ops
-from tapeflow.graph.autodiff import backward_pass
+from tapeflow.graph.autodiff import backward_pass, differentiating
 from tapeflow.graph.ir import Eqn, Graph, Var, new_var
 from tapeflow.ops import core, dims
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, is_float
@@ -103,6 +103,7 @@ def _record(prim, inputs, outputs, params, shape_dependent: bool = False):
                 tuple(t._var for t in outputs),
                 tuple(sorted(params.items())) if params else (),
                 user_source(),
+                differentiating(),
             )
         tape._append(eqn, inputs, outputs)
 

@@ -174,11 +174,15 @@ UNARY_FLOAT = {
     "neg": 0, "abs": 0, "sign": 0, "identity": 0, "stop_gradient": 0, "sqrt": 0,
     "exp": 4, "log": 4, "log1p": 4, "sin": 4, "cos": 4, "tan": 4, "tanh": 4,
     "logistic": 4, "softplus": 4,
+    # ops/mathops.py: libm's (math.*) or numpy's own scalar loops in both; rounding is exact.
+    "expm1": 4, "erf": 4, "sinh": 4, "cosh": 4, "asin": 4, "acos": 4, "atan": 4,
+    "asinh": 4, "acosh": 4, "atanh": 4, "floor": 0, "ceil": 0, "round": 0,
 }
 # Broadcasting binary float primitives (exact in both: IEEE operations, libm's pow).
 BINARY_FLOAT = {
     "add": 0, "sub": 0, "mul": 0, "div": 0, "pow": 1, "max": 0, "min": 0,
     "floordiv": 0, "mod": 0, "eq": 0, "ne": 0, "lt": 0, "le": 0, "gt": 0, "ge": 0,
+    "atan2": 4,
 }
 # cast targets exercised on special floats: float <-> float and to bool. A cast of nan, inf
 # or an out-of-range float to an integer is undefined in C and in LLVM (`fptosi` gives

@@ -1,4 +1,4 @@
-"""Conformance tests for seed notebook /work/shared/seeds/000_6a5d4776abd4aa66.txt
+"""Conformance tests for seed notebook 000
 ("Introduction to gradients and automatic differentiation").
 
 Every code cell is re-run with `import tapeflow as tf` and the printed output is

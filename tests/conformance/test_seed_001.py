@@ -1,4 +1,4 @@
-"""Conformance tests for seed notebook /work/shared/seeds/001_84a81da9f51ab70a.txt
+"""Conformance tests for seed notebook 001
 ("Automatic Differentiation", d2l section 2.5).
 
 Every code cell is re-run with `import tapeflow as tf` and the displayed output is

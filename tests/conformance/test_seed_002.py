@@ -1,4 +1,4 @@
-"""Conformance tests for seed notebook /work/shared/seeds/002_8d51682d45be534e.txt
+"""Conformance tests for seed notebook 002
 ("The gradient tape in TensorFlow", French notebook).
 
 Every code cell is re-run with `import tapeflow as tf` and the displayed output is

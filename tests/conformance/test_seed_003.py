@@ -1,4 +1,4 @@
-"""Conformance tests for seed notebook /work/shared/seeds/003_825c4d1c26d82e20.txt
+"""Conformance tests for seed notebook 003
 ("Automatic Gradients", tf.GradientTape tutorial).
 
 Every code cell is re-run with `import tapeflow as tf` (the matplotlib import is

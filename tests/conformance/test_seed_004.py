@@ -1,4 +1,4 @@
-"""Conformance tests for seed notebook /work/shared/seeds/004_16f4e3b5c12b6b0f.txt
+"""Conformance tests for seed notebook 004
 (tf.Variable, Gradient Tape, Matrices, Gradient Descent).
 
 Every code cell is re-run with `import tapeflow as tf` and the printed output is

@@ -54,6 +54,9 @@ class OpCase:
     fd_eps: float = 1e-6
     fd_rtol: float = 1e-5
     fd_atol: float = 1e-7
+    # Highest order of the VJP checked against finite differences (of the taped gradient):
+    # 2 for every differentiable row unless the row says why not.
+    order: int = 2
 
 
 def case(name, make_args, ref, *, params=None, grad_argnums=None, id, rtol=None, atol=None,
@@ -134,6 +137,12 @@ def _softplus_ref(x):
     return np.log(1.0 + np.exp(x))
 
 
+def _erf_ref(x):
+    import math
+
+    return np.vectorize(math.erf, otypes=[x.dtype])(x)
+
+
 UNARY = [
     # (primitive, numpy reference, input generator of a shape and dtype, grad mode)
     ("neg", np.negative, lambda s, d: normal(s, d), "fd"),
@@ -151,6 +160,20 @@ UNARY = [
     ("softplus", _softplus_ref, lambda s, d: uniform(s, -4.0, 4.0, d), "fd"),
     ("identity", lambda x: x, lambda s, d: normal(s, d), "fd"),
     ("stop_gradient", lambda x: x, lambda s, d: normal(s, d), "none"),
+    # ops/mathops.py
+    ("expm1", np.expm1, lambda s, d: normal(s, d), "fd"),
+    ("erf", _erf_ref, lambda s, d: normal(s, d), "fd"),
+    ("sinh", np.sinh, lambda s, d: normal(s, d), "fd"),
+    ("cosh", np.cosh, lambda s, d: normal(s, d), "fd"),
+    ("asin", np.arcsin, lambda s, d: uniform(s, -0.9, 0.9, d), "fd"),
+    ("acos", np.arccos, lambda s, d: uniform(s, -0.9, 0.9, d), "fd"),
+    ("atan", np.arctan, lambda s, d: normal(s, d), "fd"),
+    ("asinh", np.arcsinh, lambda s, d: normal(s, d), "fd"),
+    ("acosh", np.arccosh, lambda s, d: uniform(s, 1.2, 3.0, d), "fd"),
+    ("atanh", np.arctanh, lambda s, d: uniform(s, -0.9, 0.9, d), "fd"),
+    ("floor", np.floor, lambda s, d: uniform(s, -3.0, 3.0, d), "none"),
+    ("ceil", np.ceil, lambda s, d: uniform(s, -3.0, 3.0, d), "none"),
+    ("round", np.rint, lambda s, d: uniform(s, -3.0, 3.0, d), "none"),
 ]
 
 UNARY_ROWS = [
@@ -178,6 +201,20 @@ UNARY_ROWS = [
     case("softplus", args(fixed([-800.0, -30.0, 0.0, 30.0, 800.0], F64)),
          lambda x: np.array([0.0, 9.357622968840175e-14, np.log(2.0), 30.0, 800.0]),
          grad_argnums=(), id="extreme", rtol=1e-10, atol=0),
+    # TensorFlow's round sends halves to the even neighbour.
+    case("round", args(fixed([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4999], F64)),
+         lambda x: np.array([0.0, 2.0, 2.0, -0.0, -2.0, -2.0, 2.0]), grad="none",
+         id="halves-to-even"),
+    case("round", args(fixed([0.5, 1.5, 2.5, -2.5], F32)),
+         lambda x: np.array([0.0, 2.0, 2.0, -2.0], F32), grad="none", id="f32-halves"),
+    case("expm1", args(fixed([1e-10, -1e-12, 0.0], F64)),
+         lambda x: np.array([1.00000000005e-10, -9.999999999995e-13, 0.0]), grad_argnums=(),
+         id="tiny", rtol=1e-14, atol=0),
+    # Outside the domain: nan, as numpy and TensorFlow (never a raised error).
+    case("asin", args(fixed([1.5, -2.0], F64)), lambda x: np.array([np.nan, np.nan]),
+         grad_argnums=(), id="outside-domain"),
+    case("acosh", args(fixed([0.5], F64)), lambda x: np.array([np.nan]),
+         grad_argnums=(), id="outside-domain"),
 ]
 
 # Operand shapes for every broadcasting binary op: equal, rank-extended on either side,
@@ -213,6 +250,7 @@ BINARY = [
     ("ge", np.greater_equal, (small_ints, small_ints), "none"),
     ("logical_and", np.logical_and, (bools, bools), "none"),
     ("logical_or", np.logical_or, (bools, bools), "none"),
+    ("atan2", np.arctan2, (lambda s: signed(s, 0.3, 2.0), lambda s: signed(s, 0.3, 2.0)), "fd"),
 ]
 
 
@@ -488,9 +526,114 @@ CUSTOM_ROWS = [
          params={"grad_fn": _custom_grad}, grad="custom", id="y,x"),
 ]
 
+
+# --------------------------------------------------------------------------------------------
+# Random draws: the `random` primitive against a pure-Python Philox-4x32-10 written from the
+# paper (Salmon et al., SC 2011), one element at a time, so the block/word layout documented
+# in tapeflow/ops/random.py is checked independently of its vectorised kernel.
+# --------------------------------------------------------------------------------------------
+
+
+def _philox_py(counter, key):
+    c, (k0, k1) = list(counter), key
+    for _ in range(10):
+        p0, p1 = 0xD2511F53 * c[0], 0xCD9E8D57 * c[2]
+        c = [(p1 >> 32) ^ c[1] ^ k0, p1 & 0xFFFFFFFF, (p0 >> 32) ^ c[3] ^ k1, p0 & 0xFFFFFFFF]
+        k0, k1 = (k0 + 0x9E3779B9) & 0xFFFFFFFF, (k1 + 0xBB67AE85) & 0xFFFFFFFF
+    return c
+
+
+def _random_ref(dist, shape, dtype, a, b, salt=0):
+    import math
+
+    def ref(state):
+        key = (int(state[0]) & (2**64 - 1)) ^ salt
+        ctr = int(state[1]) & (2**64 - 1)
+        words = {"normal": 4, "uniform_int": 2}.get(dist, 1 if dtype == F32 else 2)
+        per = 4 // words
+        out = []
+        for i in range(int(np.prod(shape))):
+            block = i // per
+            x = _philox_py([block & 0xFFFFFFFF, block >> 32, ctr & 0xFFFFFFFF, ctr >> 32],
+                           (key & 0xFFFFFFFF, key >> 32))
+            w = x[(i % per) * words:(i % per + 1) * words]
+            if dist == "uniform" and words == 1:
+                out.append(a + (b - a) * ((w[0] >> 8) / 2**24))
+            elif dist == "uniform":
+                out.append(a + (b - a) * ((((w[0] >> 5) << 26) | (w[1] >> 6)) / 2**53))
+            elif dist == "normal":
+                u1 = ((((w[0] >> 5) << 26) | (w[1] >> 6)) + 1) / 2**53
+                u2 = (((w[2] >> 5) << 26) | (w[3] >> 6)) / 2**53
+                out.append(a + b * math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2))
+            else:
+                out.append(a + ((w[0] << 32) | w[1]) % (b - a))
+        return np.array(out, dtype=dtype).reshape(shape)
+
+    return ref
+
+
+def _truncated_ref(shape):
+    """Standard normals beyond 2 sigma drawn again: attempt t in the counter's second word."""
+    import math
+
+    def ref(state):
+        key, ctr = (int(v) & (2**64 - 1) for v in state)
+        out = []
+        for i in range(int(np.prod(shape))):
+            for t in range(32):
+                w = _philox_py([i, t, ctr & 0xFFFFFFFF, ctr >> 32], (key & 0xFFFFFFFF, key >> 32))
+                u1 = ((((w[0] >> 5) << 26) | (w[1] >> 6)) + 1) / 2**53
+                u2 = (((w[2] >> 5) << 26) | (w[3] >> 6)) / 2**53
+                z = math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
+                if abs(z) <= 2:
+                    break
+            out.append(z)
+        return np.array(out).reshape(shape)
+
+    return ref
+
+
+def _state(key, counter):
+    return fixed([key, counter], I64)
+
+
+RANDOM_ROWS = [
+    case("random", args(_state(12345, 0)), _random_ref("uniform", (3, 5), F32, 0.0, 1.0),
+         params={"dist": "uniform", "shape": (3, 5), "dtype": F32, "a": 0.0, "b": 1.0,
+                 "salt": 0}, rtol=0, atol=0, grad="none", id="uniform-f32-partial-block"),
+    case("random", args(_state(-7, 2**40 + 3)), _random_ref("uniform", (4, 2), F64, -2.0, 3.0),
+         params={"dist": "uniform", "shape": (4, 2), "dtype": F64, "a": -2.0, "b": 3.0,
+                 "salt": 0}, rtol=1e-15, grad="none", id="uniform-f64-scaled"),
+    case("random", args(_state(99, 5)), _random_ref("normal", (7,), F64, 1.0, 2.0, salt=77),
+         params={"dist": "normal", "shape": (7,), "dtype": F64, "a": 1.0, "b": 2.0,
+                 "salt": 77}, rtol=1e-13, grad="none", id="normal-f64-salted"),
+    case("random", args(_state(3, 1)), _random_ref("normal", (), F32, 0.0, 1.0),
+         params={"dist": "normal", "shape": (), "dtype": F32, "a": 0.0, "b": 1.0, "salt": 0},
+         grad="none", id="normal-f32-scalar"),
+    case("random", args(_state(3, 1)), _random_ref("uniform_int", (5,), I32, -3, 9),
+         params={"dist": "uniform_int", "shape": (5,), "dtype": I32, "a": -3, "b": 9,
+                 "salt": 0}, grad="none", id="uniform-int32"),
+    case("random", args(_state(3, 1)), lambda s: np.zeros((0, 4), F32),
+         params={"dist": "uniform", "shape": (0, 4), "dtype": F32, "a": 0.0, "b": 1.0,
+                 "salt": 0}, grad="none", id="uniform-empty"),
+    case("random", args(_state(8, 0)), _truncated_ref((64,)),
+         params={"dist": "truncated_normal", "shape": (64,), "dtype": F64, "a": 0.0,
+                 "b": 1.0, "salt": 0}, rtol=1e-13, grad="none", id="truncated-normal"),
+]
+
+# In-kernel value checks (tapeflow/ops/checks.py): the value passes through unchanged; the
+# failing cases are in tests/ops/test_checks.py.
+CHECK_ROWS = [
+    case("check_range", args(small_ints((4, 3), 0, 10, I32)), lambda x: x,
+         params={"lo": 0, "hi": 10, "op": "op", "what": "labels"}, grad="none", id="i32"),
+    case("check_range", args(small_ints((5,), -2, 3, I64)), lambda x: x,
+         params={"lo": -2, "hi": 3, "op": "op", "what": "x"}, grad="none", id="i64-signed"),
+]
+
 OP_TABLE: list[OpCase] = (
     UNARY_ROWS + BINARY_ROWS + SELECT_ROWS + CAST_ROWS + REDUCTION_ROWS + MATMUL_ROWS
     + SHAPE_ROWS + CUSTOM_ROWS
+    + RANDOM_ROWS + CHECK_ROWS
 )
 
 rows = pytest.mark.parametrize("row", OP_TABLE, ids=lambda r: r.id)
@@ -606,6 +749,52 @@ def test_vjp_matches_finite_differences(row):
         assert g.shape == xs[i].shape and g.dtype == xs[i].dtype, f"input {i}"
         np.testing.assert_allclose(g, _numeric_gradient(row, xs, ct, i), rtol=row.fd_rtol,
                                    atol=row.fd_atol, err_msg=f"gradient of input {i}")
+
+
+SECOND_ORDER_ROWS = [r for r in FD_ROWS if r.order >= 2]
+
+
+def _gradient_dot(row, xs, ct, w):
+    """sum_i <d sum(out * ct) / d x_i, w_i>: the first-order taped gradient projected on
+    fixed directions `w`, as a scalar tensor (nested tapes differentiate it once more)."""
+    grads = _taped_gradient(row, xs, ct)
+    return sum(float(np.sum(g.numpy() * wi)) for g, wi in zip(grads, w))
+
+
+@pytest.mark.parametrize("row", SECOND_ORDER_ROWS, ids=lambda r: r.id)
+def test_vjp_second_order_matches_finite_differences(row):
+    # d/dx_j <grad(x), w>, by nested tapes, against central differences of the taped
+    # gradient: this differentiates every VJP rule's own ops (STYLE.md item 16a).
+    xs, ct = _vjp_inputs(row)
+    rng = np.random.default_rng(1)
+    w = [rng.standard_normal(xs[i].shape) for i in row.grad_argnums]
+    variables = {i: tf.Variable(xs[i]) for i in row.grad_argnums}
+    inputs = [variables.get(i, x) for i, x in enumerate(xs)]
+    sources = [variables[i] for i in row.grad_argnums]
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            out = bind(row.prim, *inputs, **row.params)
+            if out.dtype.as_numpy_dtype != ct.dtype:
+                out = tf.cast(out, ct.dtype)
+            loss = tf.reduce_sum(out * ct)
+        grads = inner.gradient(loss, sources)
+        projected = tf.reduce_sum(grads[0] * w[0])
+        for g, wi in zip(grads[1:], w[1:]):
+            projected = projected + tf.reduce_sum(g * wi)
+    second = outer.gradient(projected, sources,
+                            unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    for k, i in enumerate(row.grad_argnums):
+        x = xs[i]
+        numeric = np.zeros(x.shape)
+        for j in np.ndindex(x.shape):
+            values = []
+            for sign in (1, -1):
+                shifted = [a.copy() for a in xs]
+                shifted[i][j] += sign * row.fd_eps
+                values.append(_gradient_dot(row, shifted, ct, w))
+            numeric[j] = (values[0] - values[1]) / (2 * row.fd_eps)
+        np.testing.assert_allclose(second[k].numpy(), numeric, rtol=1e-5, atol=1e-6,
+                                   err_msg=f"second-order gradient of input {i}")
 
 
 @pytest.mark.parametrize("row", NO_GRAD_ROWS, ids=lambda r: r.id)

@@ -331,13 +331,18 @@ def test_concrete_graph_shows_forward_and_adjoint_with_source_lines():
     assert f"test_tracing_count.py:{lines['FORWARD-LINE']}" in text
     assert f"test_tracing_count.py:{lines['ADJOINT-LINE']}" in text
     forward = [ln for ln in text.splitlines() if ln.endswith(f":{lines['FORWARD-LINE']}")]
-    adjoint = [ln for ln in text.splitlines() if ln.endswith(f":{lines['ADJOINT-LINE']}")]
+    adjoint = [ln for ln in text.splitlines()
+               if f":{lines['ADJOINT-LINE']} (adjoint of" in ln]
     assert any("matmul(" in ln for ln in forward), text
     assert any("matmul(" in ln for ln in adjoint), text
+    # An adjoint line names the forward equation it differentiates, and so the user's line.
+    assert any(ln.endswith(f"(adjoint of matmul at test_tracing_count.py:"
+                           f"{lines['FORWARD-LINE']})") for ln in adjoint), text
     assert "'w:0'" in text and "'b:0'" in text and "'x'" in text
     assert text.rstrip().splitlines()[-1].lstrip().startswith("return (")
     # loss, and the two updated variables, are outputs
     assert text.rstrip().splitlines()[-1].count(",") >= 2
+    assert text.rstrip().endswith("'loss', r 'new w:0', t 'new b:0')"), text
 
 
 # ------------------------------------------------------------------ objects as arguments

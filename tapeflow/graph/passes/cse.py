@@ -6,7 +6,7 @@ constants are merged too, so `x * 2.0` written twice becomes one product.
 
 from __future__ import annotations
 
-from tapeflow.graph.ir import Eqn, Graph, Var
+from tapeflow.graph.ir import Graph, Var
 
 
 def cse(graph: Graph) -> tuple[Graph, bool]:
@@ -32,9 +32,7 @@ def cse(graph: Graph) -> tuple[Graph, bool]:
             for old, new in zip(eqn.outputs, seen[key].outputs):
                 rename[old] = new
             continue
-        new_eqn = eqn if inputs == eqn.inputs else Eqn(
-            eqn.prim, inputs, eqn.outputs, eqn.params, eqn.source
-        )
+        new_eqn = eqn if inputs == eqn.inputs else eqn.with_inputs(inputs)
         if key is not None:
             seen[key] = new_eqn
         eqns.append(new_eqn)

@@ -8,6 +8,8 @@ The algebra each rule performs is its trailing comment.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from tapeflow.graph.ir import Eqn, Graph, Var, make_params, new_var
@@ -203,7 +205,7 @@ def simplify(graph: Graph) -> tuple[Graph, bool]:
     for eqn in graph.eqns:
         inputs = tuple(rename.get(v, v) for v in eqn.inputs)
         if inputs != eqn.inputs:
-            eqn = Eqn(eqn.prim, inputs, eqn.outputs, eqn.params, eqn.source)
+            eqn = eqn.with_inputs(inputs)
         result = None
         for rule in (*_BY_PRIM.get(eqn.prim.name, ()), _uniform_operands):
             result = rule(eqn, ctx)
@@ -219,6 +221,8 @@ def simplify(graph: Graph) -> tuple[Graph, bool]:
             rename[eqn.outputs[0]] = result
         else:
             for new in result:
+                if eqn.adjoint_of is not None and new.adjoint_of is None:
+                    new = dataclasses.replace(new, adjoint_of=eqn.adjoint_of)
                 eqns.append(new)
                 for v in new.outputs:
                     ctx.producer[v] = new

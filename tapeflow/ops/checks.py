@@ -1,0 +1,129 @@
+"""Checks on values that run inside the kernel: `check_range`, and how its error reads.
+
+Library code must never read a traced value from Python to validate it: under
+`@tapeflow.function` such a read records a value guard, so a new batch (new labels, new
+indices) fails the guard and retraces the step, and after a few it runs eagerly for good. A
+check that needs values is an equation instead: `check_range(x, lo, hi)` passes `x` through
+and raises when an element is outside [lo, hi). Its eager kernel raises at once (with the
+user's line in the traceback); its Numba lowering raises from compiled code with the
+position and the value as the exception's arguments (data, so the kernel's text is the
+same for any values), which the runtime turns into the same message plus the line that
+recorded the check (`native_error_message`). gather and scatter_add check their indices
+the same way (tapeflow/ops/shape.py holds the message and the raise both share).
+
+The message names the op, what was checked, the first bad element's position and value and
+the valid range: `sparse_softmax_cross_entropy_with_logits: labels[3] = 12 is out of range
+[0, 10)`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from tapeflow.ops import lowering as lw
+from tapeflow.ops.core import (
+    LoopKernel,
+    OpTypeError,
+    Primitive,
+    ShapedArray,
+    bind,
+    nondifferentiable,
+)
+from tapeflow.ops.shape import (
+    RANGE_ERROR,
+    IndexOutOfRangeError,
+    check_in_range,
+    raise_out_of_range,
+    range_message,
+)
+
+check_range_p = Primitive(
+    "check_range", doc="x itself, after checking that every element is in [lo, hi) (raises)"
+)
+
+
+@check_range_p.def_abstract_eval
+def _check_range_rule(x: ShapedArray, *, lo, hi, op, what) -> ShapedArray:
+    if x.dtype.kind not in "iu":
+        raise OpTypeError(f"{op}: {what} must be integers, got {x}")
+    return x
+
+
+def _check_range(x, *, lo, hi, op, what):
+    check_in_range(x, lo, hi, op, what)
+    return x
+
+
+check_range_p.def_impl(_check_range)
+check_range_p.def_vjp(nondifferentiable(1))  # integers: no gradient
+
+
+@check_range_p.def_lowering
+@LoopKernel
+def _check_range_lowering(out, ins, avals, *, lo, hi, op, what):
+    # A copy that checks each element before it is stored; the raise carries the position
+    # and the value as data, so the kernel's text (and its cache key) is the same for any
+    # values.
+    (x,) = ins
+    out_aval = avals[0]
+    names = lw.loop_vars(out_aval.ndim)
+    here = lw.index(names)
+    body = [
+        f"_v = {x}[{here}]",
+        f"if _v < {int(lo)} or _v >= {int(hi)}:",
+        "    " + raise_out_of_range(op, what, lo, hi, "_v", names),
+        f"{out}[{here}] = _v",
+    ]
+    return [f"{out} = np.empty({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"] + \
+        lw.loop_nest(out_aval.shape, body)
+
+
+def check_range(x, lo, hi, *, op: str, what: str):
+    """`x`, checked (in the kernel, eagerly and compiled) to lie in [lo, hi). An eager
+    failure (or one while tracing) names the user's line, as compiled code's does."""
+    try:
+        return bind(check_range_p, x, lo=lo, hi=hi, op=op, what=what)
+    except IndexOutOfRangeError as e:
+        where = _user_line()
+        raise IndexOutOfRangeError(f"{e} [at {where}]" if where else str(e)) from None
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _user_line() -> str | None:
+    """`file.py:12` of the innermost caller outside the tapeflow package."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+
+
+def native_error_message(error: IndexError, sources=()) -> str:
+    """The message of an IndexError raised by compiled code: a failed `check_range` (its
+    arguments are data) reads as the eager kernel's message; `sources` are the user lines
+    (`file:line` text) of the equations that may have raised it."""
+    args = error.args
+    if len(args) >= 6 and args[0] == RANGE_ERROR:
+        _, op, what, lo, hi, value, *position = args
+        message = range_message(op, what, position, value, lo, hi)
+    else:
+        message = str(error)
+    if sources:
+        message += f" [recorded at {', '.join(sources)}]"
+    return message
+
+
+def raised_by(eqn, error: IndexError) -> bool:
+    """Whether equation `eqn` can have raised `error` in compiled code: a failed range check
+    is its op's and name's `check_range`; any other IndexError an indexing op's."""
+    args = error.args
+    if len(args) >= 6 and args[0] == RANGE_ERROR:
+        if eqn.prim is check_range_p:
+            params = eqn.params_dict
+            return params["op"] == args[1] and params["what"] == args[2]
+        return eqn.prim.name == args[1]  # gather, scatter_add: their indices
+    return eqn.prim.name in ("gather", "scatter_add")

@@ -1,0 +1,166 @@
+"""Elementwise math beyond ops/elementwise.py: expm1, erf, hyperbolic and inverse
+trigonometric functions, atan2, and the rounding functions floor, ceil and round.
+
+Same pattern as ops/elementwise.py (and built with its `unary`/`binary` helpers): each
+primitive is declared, then given its VJP and its Numba lowering (a scalar expression that
+the code generator fuses into loops).
+"""
+
+from __future__ import annotations
+
+import math as _math
+
+import numpy as np
+import scipy.special
+
+from tapeflow.ops.core import (
+    OpTypeError,
+    Scalar,
+    bind,
+    is_float,
+    dtype_of,
+    nondifferentiable,
+    per_input,
+    promote,
+)
+from tapeflow.ops.elementwise import (
+    _wrap_binary,
+    _wrap_unary,
+    add,
+    binary,
+    cos,
+    divide,
+    exp,
+    identity,
+    multiply,
+    negative,
+    sqrt,
+    subtract,
+    unary,
+)
+
+_TWO_OVER_SQRT_PI = 2.0 / _math.sqrt(_math.pi)
+
+# --------------------------------------------------------------------------------------------
+# Exponential and error function
+# --------------------------------------------------------------------------------------------
+
+expm1_p = unary("expm1", np.expm1, "exp(x) - 1, accurate near 0")
+expm1_p.def_vjp(per_input(lambda g, out, x: multiply(g, add(out, 1))))  # (e^x - 1)' = e^x
+expm1_p.def_lowering(Scalar(lambda x: f"math.expm1({x})"))
+
+erf_p = unary("erf", scipy.special.erf, "the error function 2/sqrt(pi) * int_0^x exp(-t^2) dt")
+erf_p.def_vjp(
+    per_input(lambda g, out, x: multiply(g, multiply(_TWO_OVER_SQRT_PI,
+                                                     exp(negative(multiply(x, x))))))
+)
+erf_p.def_lowering(Scalar(lambda x: f"math.erf({x})"))
+
+# --------------------------------------------------------------------------------------------
+# Hyperbolic and inverse trigonometric functions
+# --------------------------------------------------------------------------------------------
+
+sinh_p = unary("sinh", np.sinh, "hyperbolic sine")
+sinh_p.def_vjp(per_input(lambda g, out, x: multiply(g, cosh(x))))
+sinh_p.def_lowering(Scalar(lambda x: f"math.sinh({x})"))
+
+cosh_p = unary("cosh", np.cosh, "hyperbolic cosine")
+cosh_p.def_vjp(per_input(lambda g, out, x: multiply(g, sinh(x))))
+cosh_p.def_lowering(Scalar(lambda x: f"math.cosh({x})"))
+
+
+def _one_minus_square(x):
+    return subtract(1, multiply(x, x))
+
+
+asin_p = unary("asin", np.arcsin, "inverse sine, in [-pi/2, pi/2]")
+asin_p.def_vjp(per_input(lambda g, out, x: divide(g, sqrt(_one_minus_square(x)))))  # 1/√(1-x²)
+# math.asin raises ValueError outside [-1, 1] where numpy gives nan: go through numpy's.
+asin_p.def_lowering(Scalar(lambda x: f"np.arcsin({x})"))
+
+acos_p = unary("acos", np.arccos, "inverse cosine, in [0, pi]")
+acos_p.def_vjp(
+    per_input(lambda g, out, x: negative(divide(g, sqrt(_one_minus_square(x)))))  # -1/√(1-x²)
+)
+acos_p.def_lowering(Scalar(lambda x: f"np.arccos({x})"))
+
+atan_p = unary("atan", np.arctan, "inverse tangent, in (-pi/2, pi/2)")
+atan_p.def_vjp(per_input(lambda g, out, x: divide(g, add(1, multiply(x, x)))))  # 1/(1+x²)
+atan_p.def_lowering(Scalar(lambda x: f"math.atan({x})"))
+
+asinh_p = unary("asinh", np.arcsinh, "inverse hyperbolic sine")
+asinh_p.def_vjp(
+    per_input(lambda g, out, x: divide(g, sqrt(add(multiply(x, x), 1))))  # 1/√(x²+1)
+)
+asinh_p.def_lowering(Scalar(lambda x: f"math.asinh({x})"))
+
+acosh_p = unary("acosh", np.arccosh, "inverse hyperbolic cosine, of x >= 1")
+acosh_p.def_vjp(
+    per_input(lambda g, out, x: divide(g, sqrt(subtract(multiply(x, x), 1))))  # 1/√(x²-1)
+)
+acosh_p.def_lowering(Scalar(lambda x: f"np.arccosh({x})"))
+
+atanh_p = unary("atanh", np.arctanh, "inverse hyperbolic tangent, of |x| < 1")
+atanh_p.def_vjp(per_input(lambda g, out, x: divide(g, _one_minus_square(x))))  # 1/(1-x²)
+atanh_p.def_lowering(Scalar(lambda x: f"np.arctanh({x})"))
+
+atan2_p = binary("atan2", np.arctan2, "the angle of the point (x, y): atan(y / x) in the "
+                 "right quadrant, in [-pi, pi]", result="float")
+
+
+def _atan2_grad(g, out, y, x):
+    # d atan2(y, x) = (x dy - y dx) / (x² + y²)
+    return divide(g, add(multiply(x, x), multiply(y, y)))
+
+
+atan2_p.def_vjp(
+    per_input(
+        lambda g, out, y, x: multiply(_atan2_grad(g, out, y, x), x),
+        lambda g, out, y, x: negative(multiply(_atan2_grad(g, out, y, x), y)),
+    )
+)
+atan2_p.def_lowering(Scalar(lambda y, x: f"math.atan2({y}, {x})"))
+
+expm1 = _wrap_unary(expm1_p)
+erf = _wrap_unary(erf_p)
+sinh = _wrap_unary(sinh_p)
+cosh = _wrap_unary(cosh_p)
+asin = _wrap_unary(asin_p)
+acos = _wrap_unary(acos_p)
+atan = _wrap_unary(atan_p)
+asinh = _wrap_unary(asinh_p)
+acosh = _wrap_unary(acosh_p)
+atanh = _wrap_unary(atanh_p)
+atan2 = _wrap_binary(atan2_p)
+
+# --------------------------------------------------------------------------------------------
+# Rounding (piecewise constant: no gradient, as TensorFlow's Floor, Ceil and Round)
+# --------------------------------------------------------------------------------------------
+
+floor_p = unary("floor", np.floor, "the largest whole number <= x")
+floor_p.def_vjp(nondifferentiable(1))
+floor_p.def_lowering(Scalar(lambda x: f"np.floor({x})"))
+
+ceil_p = unary("ceil", np.ceil, "the smallest whole number >= x")
+ceil_p.def_vjp(nondifferentiable(1))
+ceil_p.def_lowering(Scalar(lambda x: f"np.ceil({x})"))
+
+# TensorFlow's round is numpy's rint: halves go to the even neighbour (banker's rounding).
+round_p = unary("round", np.rint, "x rounded to the nearest whole number, halves to even")
+round_p.def_vjp(nondifferentiable(1))
+round_p.def_lowering(Scalar(lambda x: f"np.rint({x})"))
+
+floor = _wrap_unary(floor_p)
+ceil = _wrap_unary(ceil_p)
+
+
+def round(x, name=None):  # noqa: A001 - TensorFlow's name
+    """`tf.round`: to the nearest whole number, halves to even; integers are returned as
+    they are."""
+    (x,) = promote("round", x)
+    dt = dtype_of(x)
+    if dt.kind in "iu":
+        return identity(x)
+    if not is_float(dt):
+        raise OpTypeError(f"round: expects a float or integer tensor, got {dt.name}")
+    return bind(round_p, x)

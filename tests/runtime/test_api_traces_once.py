@@ -1,0 +1,207 @@
+"""Library code never records a value guard: every public function of the API, traced.
+
+Each public function (found by walking the `tapeflow` namespace and its API submodules, so
+new functions are found without anyone listing them) is called inside a
+`@tapeflow.function` twice, with inputs of the same shapes and different random values.
+It must trace once and record no guard: a check that needs values runs inside the kernel
+(tapeflow/ops/checks.py), never as a Python read, which would retrace a training step on
+every batch.
+
+A function without a row in `ROWS` (or a reason in `NOT_TENSOR_FUNCTIONS`) fails
+`test_every_public_function_has_a_row`, which lists the missing ones: whoever adds a
+function adds its row here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+
+# Packages reachable as attributes of `tapeflow` that are the implementation, not the API.
+INTERNAL = ("tapeflow.ops", "tapeflow.tracer", "tapeflow.graph", "tapeflow.codegen",
+            "tapeflow.runtime", "tapeflow.cli", "tapeflow.viz", "tapeflow.nest",
+            "tapeflow.__main__", "tapeflow.api")
+
+
+def public_functions() -> dict[int, list[str]]:
+    """id(function) -> the paths it is reachable by (`add`, `math.add`), for every public
+    function of the API: module-level functions of tapeflow's public namespaces (classes are
+    not functions; their methods are tested with them)."""
+    found: dict[int, list[str]] = {}
+    seen_namespaces: set[int] = set()
+
+    def walk(namespace, prefix: str) -> None:
+        if id(namespace) in seen_namespaces:
+            return
+        seen_namespaces.add(id(namespace))
+        for name in sorted(dir(namespace)):
+            if name.startswith("_"):
+                continue
+            obj = getattr(namespace, name)
+            path = prefix + name
+            if isinstance(obj, types.ModuleType):
+                if obj.__name__.startswith("tapeflow.") and not obj.__name__.startswith(
+                        INTERNAL):
+                    walk(obj, path + ".")
+            elif isinstance(obj, types.SimpleNamespace):
+                walk(obj, path + ".")
+            elif inspect.isclass(obj):
+                continue
+            elif callable(obj) and (getattr(obj, "__module__", None) or "").startswith(
+                    "tapeflow"):
+                found.setdefault(id(obj), []).append(path)
+
+    walk(tf, "")
+    # tf.math, tf.nn, ... are modules of tapeflow.api: walk them under their public names.
+    for name in sorted(dir(tf)):
+        obj = getattr(tf, name)
+        if isinstance(obj, types.ModuleType) and obj.__name__.startswith("tapeflow.api."):
+            seen_namespaces.discard(id(obj))
+            walk(obj, name + ".")
+    return found
+
+
+def resolve(path: str):
+    obj = tf
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+# --------------------------------------------------------------------------------------------
+# Argument makers: rng -> a numpy input of the call
+# --------------------------------------------------------------------------------------------
+
+
+def floats(shape, lo=0.5, hi=2.0, dtype=np.float32):
+    return lambda rng: rng.uniform(lo, hi, shape).astype(dtype)
+
+
+def ints(shape, lo, hi, dtype=np.int32):
+    return lambda rng: rng.integers(lo, hi, shape).astype(dtype)
+
+
+def bools(shape):
+    return lambda rng: rng.random(shape) < 0.5
+
+
+@dataclass(frozen=True)
+class Row:
+    inputs: list  # makers of the traced tensor arguments
+    call: Callable  # call(*tensors) -> what the step returns
+
+
+X = floats((3, 4))
+
+
+def unary(path, **kw):
+    return Row([X], lambda x: resolve(path)(x, **kw))
+
+
+def binary(path):
+    return Row([X, floats((3, 4))], lambda x, y: resolve(path)(x, y))
+
+
+ROWS: dict[str, Row] = {
+    **{p: unary(p) for p in [
+        "abs", "cos", "exp", "log", "math.log1p", "negative", "sigmoid", "sign", "sin",
+        "math.softplus", "sqrt", "square", "tan", "tanh", "nn.relu", "nn.softmax",
+        "nn.log_softmax", "identity", "stop_gradient", "ones_like", "zeros_like",
+        "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
+        "reduce_logsumexp", "norm", "transpose", "shape", "unstack", "convert_to_tensor",
+        "constant", "acosh", "asinh", "atan", "ceil", "cosh", "floor", "round", "sinh",
+        "math.erf", "math.expm1", "nn.elu", "nn.gelu", "nn.leaky_relu", "nn.log_sigmoid",
+        "nn.relu6", "nn.selu", "nn.silu", "nn.softsign",
+    ]},
+    **{p: Row([floats((3, 4), -0.9, 0.9)], lambda x, p=p: resolve(p)(x))
+       for p in ["acos", "asin", "atanh"]},
+    **{p: binary(p) for p in [
+        "add", "subtract", "multiply", "divide", "maximum", "minimum", "pow", "math.floordiv",
+        "math.mod", "atan2", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+    ]},
+    "logical_and": Row([bools((3, 4)), bools((3, 4))], tf.logical_and),
+    "logical_or": Row([bools((3, 4)), bools((3, 4))], tf.logical_or),
+    "logical_not": Row([bools((3, 4))], tf.logical_not),
+    "reduce_all": Row([bools((3, 4))], lambda b: tf.reduce_all(b, axis=1)),
+    "reduce_any": Row([bools((3, 4))], lambda b: tf.reduce_any(b, axis=0)),
+    "matmul": Row([X, floats((4, 2))], tf.matmul),
+    "tensordot": Row([X, floats((4, 2))], lambda a, b: tf.tensordot(a, b, 1)),
+    "broadcast_to": Row([floats((1, 4))], lambda x: tf.broadcast_to(x, (3, 4))),
+    "cast": Row([X], lambda x: tf.cast(x, tf.float64)),
+    "clip_by_value": Row([X, floats(()), floats((), 2.0, 3.0)], tf.clip_by_value),
+    "concat": Row([X, floats((2, 4))], lambda x, y: tf.concat([x, y], 0)),
+    "expand_dims": Row([X], lambda x: tf.expand_dims(x, 1)),
+    "squeeze": Row([floats((3, 1, 4))], lambda x: tf.squeeze(x, 1)),
+    "stack": Row([X, floats((3, 4))], lambda x, y: tf.stack([x, y], 1)),
+    "tile": Row([X], lambda x: tf.tile(x, [2, 1])),
+    "reshape": Row([X], lambda x: tf.reshape(x, [4, 3])),
+    "fill": Row([floats(())], lambda v: tf.fill([2, 3], v)),
+    "gather": Row([X, ints((5,), 0, 3)], tf.gather),
+    "where": Row([bools((3, 4)), X, floats((3, 4))], tf.where),
+    "ones": Row([X], lambda x: x + tf.ones((3, 4))),
+    "zeros": Row([X], lambda x: x + tf.zeros((3, 4))),
+    "range": Row([X], lambda x: x + tf.cast(tf.range(4), tf.float32)),
+    "eye": Row([X], lambda x: x[:, :3] + tf.eye(3)),
+    "linspace": Row([floats(()), floats((), 3.0, 4.0)], lambda a, b: tf.linspace(a, b, 5)),
+    "meshgrid": Row([floats((3,)), floats((2,))], lambda a, b: tf.meshgrid(a, b)),
+    "one_hot": Row([ints((5,), 0, 4)], lambda i: tf.one_hot(i, 4)),
+    "nn.sparse_softmax_cross_entropy_with_logits": Row(
+        [ints((5,), 0, 10), floats((5, 10), -3.0, 3.0)],
+        lambda labels, logits: tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=labels, logits=logits)),
+    "random.normal": Row([X], lambda x: x * tf.random.normal((3, 4))),
+    "random.uniform": Row([X], lambda x: x * tf.random.uniform((3, 4), -1.0, 1.0)),
+    "random.truncated_normal": Row([X], lambda x: x * tf.random.truncated_normal((3, 4))),
+    "random.stateless_normal": Row([ints((2,), 0, 1000)],
+                                   lambda s: tf.random.stateless_normal((3,), seed=s)),
+    "random.stateless_uniform": Row([ints((2,), 0, 1000)],
+                                    lambda s: tf.random.stateless_uniform((3,), seed=s)),
+    "random.stateless_truncated_normal": Row(
+        [ints((2,), 0, 1000)], lambda s: tf.random.stateless_truncated_normal((3,), seed=s)),
+}
+
+# Public functions that take no tensors to trace: decorators, configuration, dtype lookup.
+NOT_TENSOR_FUNCTIONS = {
+    "function": "the decorator itself",
+    "custom_gradient": "a decorator; the op table checks the primitive it makes",
+    "as_dtype": "maps dtype names; takes no tensor",
+    "random.set_seed": "configuration; tests/tracer/test_random.py",
+    "random.get_global_generator": "configuration; tests/tracer/test_random.py",
+    "random.set_global_generator": "configuration; tests/tracer/test_random.py",
+}
+
+
+def test_every_public_function_has_a_row():
+    covered = {id(resolve(p)) for p in list(ROWS) + list(NOT_TENSOR_FUNCTIONS)}
+    missing = sorted(min(paths, key=len) for key, paths in public_functions().items()
+                     if key not in covered)
+    assert not missing, (
+        f"public functions without a row in tests/runtime/test_api_traces_once.py: "
+        f"{', '.join(missing)}. Add a Row (inputs and a call) to ROWS, or a reason to "
+        "NOT_TENSOR_FUNCTIONS for a function that takes no tensors."
+    )
+
+
+def test_rows_name_public_functions():
+    public = {p for paths in public_functions().values() for p in paths}
+    stale = sorted(p for p in list(ROWS) + list(NOT_TENSOR_FUNCTIONS) if p not in public)
+    assert not stale, f"rows for names that are not public functions: {stale}"
+
+
+@pytest.mark.parametrize("path", sorted(ROWS))
+def test_traces_once_and_records_no_guard(path):
+    row = ROWS[path]
+    step = tf.function(lambda *xs: row.call(*xs))
+    for seed in (1, 2):
+        rng = np.random.default_rng(seed)
+        step(*[tf.constant(make(rng)) for make in row.inputs])
+    guards = [g.where() for paths in step._paths.values() for c in paths for g, _ in c.guards]
+    assert not guards, f"{path} recorded value guards: {guards}"
+    assert step.experimental_get_tracing_count() == 1, f"{path} traced again"
