@@ -133,7 +133,8 @@ def plan_program(graph: Graph) -> Program:
     for group in plan.groups:
         eqns = [graph.eqns[i] for i in group]
         if is_loop(eqns[0]):
-            call(plan_loop(eqns, needed_later, literals))
+            for part in _independent_parts(eqns):
+                call(plan_loop(part, needed_later, literals))
         elif len(eqns) > 1:
             call(plan_gemm(eqns, literals))
         elif eqns[0] in views:
@@ -253,6 +254,34 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
     lines += ["    " + line for line in entry_lines(program,
                                                     lambda c: seen[c.kernel.key(fp)])]
     return "\n".join(lines) + "\n"
+
+
+def _independent_parts(eqns) -> list[list]:
+    """A fused group split into its independent chains (no value of one is read by
+    another), each in the group's order. Fusion joins every loop of one shape: the bias
+    updates of all layers of a deep network land in one group, whose kernel would then
+    grow with the depth and be shared with no other graph; one kernel per chain is the
+    same for every layer (and costs one loop's overhead per chain)."""
+    part_of: dict = {}  # eqn position -> its part's representative
+    made: dict = {}  # value -> position of the eqn making it
+
+    def find(i):
+        while part_of[i] != i:
+            part_of[i] = part_of[part_of[i]]
+            i = part_of[i]
+        return i
+
+    for i, eqn in enumerate(eqns):
+        part_of[i] = i
+        for v in eqn.inputs:
+            if v in made:
+                part_of[find(made[v])] = find(i)
+        for v in eqn.outputs:
+            made[v] = i
+    parts: dict = {}  # in order of each part's first equation
+    for i, eqn in enumerate(eqns):
+        parts.setdefault(find(i), []).append(eqn)
+    return list(parts.values())
 
 
 def _arrays_of_literals(graph: Graph, plan, literals: dict) -> list:

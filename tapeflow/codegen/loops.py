@@ -55,6 +55,27 @@ _COMBINE = {
 
 
 @dataclass(frozen=True)
+class Accumulator:
+    """Where a reduction's running value lives, decided before any text is written:
+
+    - "scalar": a full reduction in a scalar of the output's dtype (`wide`: in float64,
+      for a float sum or product beside a row or column reduction: a float32 running value
+      drifts, 1e7 terms ~3e-4 relative);
+    - "blocked": a full float32 sum or product in a float32 partial per block of the
+      innermost axis (or per row when shorter), folded into a float64 total;
+    - "row": a reduction over the innermost axes from `depth` on, in a scalar started
+      before those loops and stored after them (the inner loop then carries no dependency
+      through memory and vectorises);
+    - "in_place": any other axes, each result element accumulated in the output array (a
+      bias gradient's column sums: the inner loop runs along the result)."""
+
+    kind: str
+    combine: str  # "sum", "prod", "max", "min"
+    wide: bool = False
+    depth: int | None = None
+
+
+@dataclass(frozen=True)
 class FusedLoop:
     """What a fused group reads and writes, in parameter order: `arrays` (operands of rank
     >= 1 made outside the group), `scalars` (0-d operands: literals, passed as numbers, and
@@ -67,7 +88,9 @@ class FusedLoop:
     scalars: tuple
     outputs: tuple
     parallel: bool
-    blocked: bool
+    blocked: bool  # the innermost axis is split into blocks (a "blocked" accumulator's)
+    accumulators: tuple  # (reduction eqn, Accumulator) per reduction, in order
+    sincos: tuple  # (sin eqn, cos eqn) pairs computed by one vm.sincos call
 
     @classmethod
     def of(cls, eqns, needed_later) -> FusedLoop:
@@ -81,9 +104,27 @@ class FusedLoop:
                 (scalars if v.aval.shape == () else arrays).append(v)
         outputs = [eqn.outputs[0] for eqn in eqns
                    if is_reduction(eqn) or eqn.outputs[0] in needed_later]
-        blocked = _blocked_sums(eqns) and shape[-1] > SUM_BLOCK
+        full_sums_blocked = _blocked_sums(eqns)
+        accumulators = []
+        for eqn in eqns:
+            if not is_reduction(eqn):
+                continue
+            out, combine = eqn.outputs[0], eqn.prim.lowering.combine
+            if out.aval.size == 1 and full_sums_blocked and combine in ("sum", "prod"):
+                acc = Accumulator("blocked", combine)
+            elif out.aval.size == 1:
+                wide = out.aval.dtype.kind == "f" and combine in ("sum", "prod")
+                acc = Accumulator("scalar", combine, wide=wide)
+            elif _row_depth(eqn) is not None:
+                acc = Accumulator("row", combine, depth=_row_depth(eqn))
+            else:
+                acc = Accumulator("in_place", combine)
+            accumulators.append((eqn, acc))
+        blocked = any(a.kind == "blocked" for _, a in accumulators) and shape[-1] > SUM_BLOCK
+        pairs = _sincos_pairs(eqns)
+        sincos = tuple(dict.fromkeys(pairs.values()))
         return cls(tuple(eqns), shape, tuple(arrays), tuple(scalars), tuple(outputs),
-                   _worth_parallel(eqns, shape), blocked)
+                   _worth_parallel(eqns, shape), blocked, tuple(accumulators), sincos)
 
     def sizes(self) -> list[str]:
         return lw.loop_vars(len(self.shape), "n")
@@ -105,8 +146,8 @@ class FusedLoop:
         leave: dict = {}
         block_start: list[str] = []  # around each block of the innermost axis
         block_end: list[str] = []
-        blocked = _blocked_sums(eqns)
-        pairs = _sincos_pairs(eqns)
+        accumulators = dict(self.accumulators)
+        pairs = {eqn: pair for pair in self.sincos for eqn in pair}
         here = lw.index(ivars)
         for eqn in eqns:
             (out,) = eqn.outputs
@@ -135,44 +176,33 @@ class FusedLoop:
             body.append(f"# {comment(eqn)}")
             body.extend(loads)
             if is_reduction(eqn):
-                combine = eqn.prim.lowering.combine
+                plan = accumulators[eqn]
+                combine = plan.combine
                 init = lw.identity_value(combine, out.aval.dtype)
-                row_sum = False
-                if out.aval.size == 1:
-                    acc = f"_acc_{name}"
+                acc = f"_acc_{name}"
+                if plan.kind in ("scalar", "blocked"):
                     after.append(f"{name}[...] = {acc}")
-                    if blocked and combine in ("sum", "prod"):
-                        # A float32 partial per block (or row), folded into a float64 total.
-                        partial = f"_part_{name}"
-                        before.append(f"{acc} = np.float64({init})")
-                        block_start.append(f"{partial} = {dtype}({init})")
-                        block_end.append(
-                            f"{acc} = {_COMBINE[combine].format(acc=acc, x=partial)}")
-                        acc = partial
-                    else:
-                        # Beside a row or column reduction: a float sum or product runs in
-                        # float64 (a float32 running value drifts: 1e7 terms ~3e-4 relative).
-                        widen = out.aval.dtype.kind == "f" and combine in ("sum", "prod")
-                        before.append(f"{acc} = {'np.float64' if widen else dtype}({init})")
+                if plan.kind == "blocked":
+                    # A float32 partial per block (or row), folded into a float64 total.
+                    partial = f"_part_{name}"
+                    before.append(f"{acc} = np.float64({init})")
+                    block_start.append(f"{partial} = {dtype}({init})")
+                    block_end.append(f"{acc} = {_COMBINE[combine].format(acc=acc, x=partial)}")
+                    acc = partial
+                elif plan.kind == "scalar":
+                    before.append(f"{acc} = {'np.float64' if plan.wide else dtype}({init})")
                 else:
                     axes, keep = eqn.params_dict["axes"], eqn.params_dict["keepdims"]
                     dst = [("0" if keep else None) if k in axes else iv
                            for k, iv in enumerate(ivars)]
                     dst = f"{name}[{lw.index(d for d in dst if d is not None)}]"
-                    depth = _row_depth(eqn)
-                    if depth is not None:
-                        # Reducing the innermost axes: the running value of a row lives in a
-                        # scalar, started before the inner loops and stored after them, so
-                        # the inner loop carries no dependency through memory and vectorises.
-                        acc = f"_acc_{name}"
-                        enter.setdefault(depth, []).append(f"{acc} = {dtype}({init})")
-                        leave.setdefault(depth, []).append(f"{dst} = {acc}")
-                        row_sum = combine == "sum"
+                    if plan.kind == "row":
+                        enter.setdefault(plan.depth, []).append(f"{acc} = {dtype}({init})")
+                        leave.setdefault(plan.depth, []).append(f"{dst} = {acc}")
                     else:
-                        # Other axes: each element of the result accumulates in place (a
-                        # bias gradient's column sums: the inner loop runs along the result).
                         before.append(f"{name}[...] = {init}")
                         acc = dst
+                row_sum = plan.kind == "row" and combine == "sum"
                 if row_sum:
                     body.append(f"{acc} = add_to_row({acc}, {operands[0]})")  # keeps +0.0
                 else:
@@ -273,7 +303,7 @@ def _sincos_pairs(eqns) -> dict:
     eqn): `vm.sincos` computes both from one range reduction (W3's gradient needs cos(x)
     beside its sin(x); one sincos ran 5.8 ms per 1e7 float32, sin and cos 6.5)."""
     def is_(eqn, name):
-        return eqn.prim.name == name and eqn.prim.lowering.expr("x") == f"vm.{name}(x)"
+        return eqn.prim.name == name and eqn.inputs[0].aval.dtype.kind == "f"
 
     pairs = {}
     for sin in eqns:
@@ -302,9 +332,7 @@ def _work_per_element(eqns) -> int:
         if is_reduction(eqn):
             work += 1
             continue
-        expr = eqn.prim.lowering.expr(*[f"x{k}" for k in range(len(eqn.inputs))],
-                                      **eqn.params_dict)
-        work += TRANSCENDENTAL_COST if ("vm." in expr or "math." in expr) else 1
+        work += TRANSCENDENTAL_COST if eqn.prim.lowering.transcendental else 1
     return work
 
 
