@@ -224,11 +224,21 @@ def _python_entry(program, natives: list):
     names = {}
     for n, native in enumerate(natives):
         names[id(program.calls()[n])] = f"k{n}"
-    lines = entry_lines(program, lambda call: names[id(call)])
-    source = f"def entry({', '.join(program.params)}):\n"
-    source += "".join(f"    {line}\n" for line in lines)
     namespace = {f"k{n}": native for n, native in enumerate(natives)}
     namespace["np"] = np
+    literals: dict = {}  # a literal's text -> the global holding its value, made once
+
+    def arg(text: str) -> str:
+        if not text.startswith("np."):
+            return text
+        if text not in literals:
+            literals[text] = f"lit{len(literals)}"
+            namespace[literals[text]] = eval(text, {"np": np})  # noqa: S307 (our literal)
+        return literals[text]
+
+    lines = entry_lines(program, lambda call: names[id(call)], arg)
+    source = f"def entry({', '.join(program.params)}):\n"
+    source += "".join(f"    {line}\n" for line in lines)
     exec(compile(source, "<tapeflow entry>", "exec"), namespace)  # noqa: S102
     entry = namespace["entry"]
     entry.__tapeflow_source__ = source

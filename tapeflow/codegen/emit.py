@@ -69,6 +69,7 @@ class Call:
     kernel: KernelPlan
     args: list
     results: list
+    allocations: list = field(default_factory=list)  # statements making its output buffers
 
 
 @dataclass
@@ -123,12 +124,13 @@ def plan_program(graph: Graph) -> Program:
         return names[v]
 
     def call(kernel: KernelPlan):
+        allocations = []
         for kind, v in kernel.params:
             if kind == "out" and v not in in_place and not isinstance(v, Buffer):
                 dtype = lw.dtype_expr(v.aval.dtype)
-                steps.append(f"{names[v]} = np.empty({v.aval.shape}, dtype={dtype})")
+                allocations.append(f"{names[v]} = np.empty({v.aval.shape}, dtype={dtype})")
         steps.append(Call(kernel, [arg(kind, v, kernel) for kind, v in kernel.params],
-                          [names[v] for v in kernel.returns]))
+                          [names[v] for v in kernel.returns], allocations))
 
     for group in plan.groups:
         eqns = [graph.eqns[i] for i in group]
@@ -156,15 +158,17 @@ def plan_program(graph: Graph) -> Program:
     return program
 
 
-def entry_lines(program: Program, kernel_name) -> list[str]:
-    """The entry's body (unindented); `kernel_name(call)` is how it names a call's kernel."""
+def entry_lines(program: Program, kernel_name, arg=lambda text: text) -> list[str]:
+    """The entry's body (unindented); `kernel_name(call)` is how it names a call's kernel,
+    `arg(text)` how it writes an argument."""
     lines = []
     for step in program.steps:
         if isinstance(step, str):
             lines.append(step)
             continue
         lines.append("# " + step.kernel.heading(program.names)[0][2:])
-        text = f"{kernel_name(step)}({', '.join(step.args)})"
+        lines += step.allocations
+        text = f"{kernel_name(step)}({', '.join(map(arg, step.args))})"
         if step.results:
             text = f"{', '.join(step.results)} = {text}"
         lines.append(text)
@@ -201,6 +205,7 @@ def inline_lines(program: Program) -> list[str]:
             continue
         kernel = step.kernel
         lines += kernel.heading(names)
+        lines += step.allocations
         lines += kernel.body(names, lambda eqn: format_eqn(eqn, names), inline=True)
         returned = [names[v] for v in kernel.returns]
         if returned != step.results:
@@ -254,6 +259,20 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
     lines += ["    " + line for line in entry_lines(program,
                                                     lambda c: seen[c.kernel.key(fp)])]
     return "\n".join(lines) + "\n"
+
+
+def kernel_sources(graph: Graph) -> list[tuple[str, str]]:
+    """(heading, source) of each kernel call of `graph`'s program, in call order, written
+    with the graph's names: what a viewer shows per fused group."""
+    program = plan_program(graph)
+    names = program.names
+    out = []
+    for n, step in enumerate(program.calls()):
+        heading = step.kernel.heading(names)[0][2:]
+        source = step.kernel.source(f"kernel_{n}", names, lambda eqn: format_eqn(eqn, names),
+                                    True)
+        out.append((heading, "\n".join(source) + "\n"))
+    return out
 
 
 def _independent_parts(eqns) -> list[list]:

@@ -174,3 +174,39 @@ def test_a_kernel_numba_cannot_compile_names_its_ops_and_lines(monkeypatch):
     with pytest.warns(CompileFallbackWarning, match=r"kernel.*mul, tan, add.*test_kernels"):
         got = f(x)
     np.testing.assert_allclose(got.numpy(), np.tan(x * 3) + 1, rtol=1e-6)
+
+
+def test_the_emitted_w4_module_reads_with_ir_comments_and_headed_kernels():
+    from tapeflow.codegen.emit import kernel_sources
+
+    rng = np.random.default_rng(0)
+    params = [tf.Variable(rng.normal(size=s).astype(np.float32))
+              for s in [(12, 8), (8,), (8, 3), (3,)]]
+
+    def step(x, labels):
+        w1, b1, w2, b2 = params
+        with tf.GradientTape() as tape:
+            logits = tf.nn.relu(x @ w1 + b1) @ w2 + b2
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=labels, logits=logits))
+        for p, g in zip(params, tape.gradient(loss, params)):
+            p.assign_sub(0.1 * g)
+        return loss
+
+    x, labels = rng.normal(size=(5, 12)).astype(np.float32), np.array([0, 1, 2, 1, 0], np.int32)
+    graph = tf.function(step).get_concrete_function(x, labels).graph
+    source = generate_source(graph)
+    lines = source.splitlines()
+    # Every kernel is headed by its fused group and the user lines in it ...
+    headings = [line.strip() for line in lines if line.strip().startswith("# loop kernel")]
+    assert any(h.startswith("# loop kernel over [5,8]: add, gt, select; from test_kernels.py:")
+               for h in headings)
+    # ... and each IR line is a comment above the code it became.
+    ir = [line for line in lines if line.strip().startswith("# ") and " = " in line
+          and "test_kernels.py:" in line]
+    assert len(ir) >= len(graph.eqns) - 2  # transposes read as views keep their line too
+    assert "def entry(" in source
+    per_kernel = kernel_sources(graph)
+    assert per_kernel and all(src.startswith("@numba.njit") for _, src in per_kernel)
+    assert all("test_kernels.py:" in heading for heading, _ in per_kernel
+               if "copy" not in heading)
