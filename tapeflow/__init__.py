@@ -9,7 +9,21 @@ __version__ = "0.1.0"
 
 from tapeflow import ops  # registers every primitive
 from tapeflow.tracer import tape as _tape  # installs the eager tracer behind `bind`
-from tapeflow.api import errors, keras, linalg, math, nn, random
+from tapeflow.api import (
+    autograph,
+    config,
+    dtypes,
+    errors,
+    io,
+    linalg,
+    math,
+    nn,
+    random,
+    ragged,
+    sparse,
+    strings,
+    types,
+)
 from tapeflow.ops import (
     abs,
     add,
@@ -90,12 +104,43 @@ from tapeflow.ops import (  # numeric ops of issue 10 (ops/mathops.py, ops/range
     sinh,
 )
 from tapeflow.tracer.creation import ones, range, zeros
-from tapeflow.tracer.dtypes import DType, as_dtype, bool, float32, float64, int32, int64
+from tapeflow.tracer.dtypes import (
+    DType,
+    as_dtype,
+    bfloat16,
+    bool,
+    complex64,
+    complex128,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    string,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
 from tapeflow.tracer.module import Module
 from tapeflow.tracer.tape import GradientTape, UnconnectedGradients
 from tapeflow.tracer.tensor import Tensor, constant, convert_to_tensor
+from tapeflow.tracer.tensor_shape import TensorShape
 from tapeflow.tracer.variable import Variable
 from tapeflow.runtime.function import Function, RetraceWarning, function
 from tapeflow.runtime.signature import TensorSpec
+from tapeflow.ops.clip import clip_by_global_norm, clip_by_norm
+from tapeflow import keras
+
+from tapeflow.api.general import device, executing_eagerly, init_scope, rank, size
+from tapeflow.api.printing import print_ as print  # noqa: A001 - TensorFlow's name
+from tapeflow.api.pyfunc import numpy_function, py_function
+from tapeflow.api.ragged import RaggedTensor
+from tapeflow.api.sparse import SparseTensor
+from tapeflow.api.tensor_array import TensorArray
 
 newaxis = None

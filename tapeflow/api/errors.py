@@ -1,3 +1,42 @@
-"""`tf.errors`: InvalidArgumentError is a ValueError, so `except ValueError` also works."""
+"""`tf.errors`: TensorFlow's error classes and status codes (tapeflow/ops/errors.py)."""
 
-from tapeflow.ops.core import InvalidArgumentError  # noqa: F401
+from tapeflow.ops.errors import (  # noqa: F401
+    ABORTED,
+    ALREADY_EXISTS,
+    CANCELLED,
+    DATA_LOSS,
+    DEADLINE_EXCEEDED,
+    FAILED_PRECONDITION,
+    INTERNAL,
+    INVALID_ARGUMENT,
+    NOT_FOUND,
+    OK,
+    OUT_OF_RANGE,
+    PERMISSION_DENIED,
+    RESOURCE_EXHAUSTED,
+    UNAUTHENTICATED,
+    UNAVAILABLE,
+    UNIMPLEMENTED,
+    UNKNOWN,
+)
+from tapeflow.ops.errors import (  # noqa: F401
+    AbortedError,
+    AlreadyExistsError,
+    CancelledError,
+    DataLossError,
+    DeadlineExceededError,
+    FailedPreconditionError,
+    InternalError,
+    InvalidArgumentError,
+    NotFoundError,
+    OpError,
+    OutOfRangeError,
+    PermissionDeniedError,
+    ResourceExhaustedError,
+    UnauthenticatedError,
+    UnavailableError,
+    UnimplementedError,
+    UnknownError,
+    error_code_from_exception_type,
+    exception_type_from_error_code,
+)

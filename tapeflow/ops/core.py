@@ -21,6 +21,8 @@ from typing import Callable
 
 import numpy as np
 
+from tapeflow.ops.errors import InvalidArgumentError
+
 # --------------------------------------------------------------------------------------------
 # Abstract values and dtypes
 # --------------------------------------------------------------------------------------------
@@ -28,7 +30,32 @@ import numpy as np
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 INT_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 BOOL = np.dtype(np.bool_)
-SUPPORTED_DTYPES = FLOAT_DTYPES + INT_DTYPES + (BOOL,)
+# The dtypes compiled code handles (the Numba lowerings are written and tested for these);
+# a graph holding any other runs on the interpreter, with a warning naming the op.
+COMPILED_DTYPES = FLOAT_DTYPES + INT_DTYPES + (BOOL,)
+
+# TensorFlow's string dtype: numpy object arrays holding bytes, as TF's `.numpy()` returns.
+STRING = np.dtype(object)
+
+
+def _bfloat16():
+    """numpy's bfloat16 from the optional ml_dtypes package (TF's own dtype library), or
+    None: `pip install 'tapeflow[bfloat16]'`. Without it tf.bfloat16 explains itself."""
+    try:
+        import ml_dtypes
+    except ImportError:
+        return None
+    return np.dtype(ml_dtypes.bfloat16)
+
+
+BFLOAT16 = _bfloat16()
+
+# The rest of TensorFlow's numeric dtypes: eager and on the interpreter.
+EXTRA_DTYPES = tuple(np.dtype(t) for t in (
+    np.float16, np.int8, np.int16, np.uint8, np.uint16, np.uint32, np.uint64,
+    np.complex64, np.complex128,
+)) + ((BFLOAT16,) if BFLOAT16 is not None else ()) + (STRING,)
+SUPPORTED_DTYPES = COMPILED_DTYPES + EXTRA_DTYPES
 
 _SHORT_NAMES = {
     np.dtype(np.float32): "f32",
@@ -36,13 +63,30 @@ _SHORT_NAMES = {
     np.dtype(np.int32): "i32",
     np.dtype(np.int64): "i64",
     np.dtype(np.bool_): "bool",
+    np.dtype(np.float16): "f16",
+    np.dtype(np.int8): "i8",
+    np.dtype(np.int16): "i16",
+    np.dtype(np.uint8): "u8",
+    np.dtype(np.uint16): "u16",
+    np.dtype(np.uint32): "u32",
+    np.dtype(np.uint64): "u64",
+    np.dtype(np.complex64): "c64",
+    np.dtype(np.complex128): "c128",
+    STRING: "str",
 }
+if BFLOAT16 is not None:
+    _SHORT_NAMES[BFLOAT16] = "bf16"
 SHORT_TO_DTYPE = {v: k for k, v in _SHORT_NAMES.items()}
 
 
 def short_dtype(dtype: np.dtype) -> str:
     """`float32` -> `f32`, as the IR printer writes types."""
     return _SHORT_NAMES[dtype]
+
+
+def dtype_name(dtype: np.dtype) -> str:
+    """TensorFlow's name of a dtype (`string` for the object arrays holding bytes)."""
+    return "string" if dtype == STRING else dtype.name
 
 
 class ShapedArray:
@@ -83,7 +127,8 @@ class ShapedArray:
 
 
 def is_float(dtype: np.dtype) -> bool:
-    return dtype.kind == "f"
+    """A real floating type (differentiable): float16/32/64 and bfloat16."""
+    return dtype.kind == "f" or (BFLOAT16 is not None and dtype == BFLOAT16)
 
 
 _PYTHON_TYPES = {float: np.dtype(np.float32), int: np.dtype(np.int32), bool: BOOL}
@@ -102,9 +147,11 @@ def canonical_dtype(dtype) -> np.dtype:
         np_dtype = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{dtype!r} is not a dtype") from None
+    if np_dtype.kind in "US":  # np.str_ / np.bytes_: TF's string
+        return STRING
     if np_dtype not in SUPPORTED_DTYPES:
-        names = ", ".join(d.name for d in SUPPORTED_DTYPES)
-        raise OpTypeError(f"dtype {np_dtype.name} is not supported (tapeflow has {names})")
+        raise OpTypeError(f"dtype {np_dtype.name} is not supported (tapeflow has "
+                          f"{_supported_names()})")
     return np_dtype
 
 
@@ -129,10 +176,6 @@ def dtype_of(x) -> np.dtype:
 # --------------------------------------------------------------------------------------------
 # Errors
 # --------------------------------------------------------------------------------------------
-
-
-class InvalidArgumentError(ValueError):
-    """TensorFlow's name for a bad argument to an op; a ValueError, so both `except`s work."""
 
 
 class OpTypeError(InvalidArgumentError, TypeError):
@@ -284,9 +327,12 @@ def is_tracer(x) -> bool:
 
 
 def default_dtype(value) -> np.dtype:
-    """TF's dtype for a Python value: floats float32, ints int32, numpy values keep theirs."""
+    """TF's dtype for a Python value: floats float32, ints int32, complex numbers
+    complex128, text string; numpy values keep theirs."""
     if isinstance(value, np.ndarray | np.generic):
         dt = value.dtype
+        if dt.kind in "US" or (dt == STRING and _all_text(value)):
+            return STRING
         if dt not in SUPPORTED_DTYPES:
             raise OpTypeError(f"unsupported dtype {dt} (tapeflow has {_supported_names()})")
         return dt
@@ -297,24 +343,52 @@ def default_dtype(value) -> np.dtype:
         return np.dtype(np.int32)
     if arr.dtype.kind == "f":
         return np.dtype(np.float32)
+    if arr.dtype.kind == "c":
+        return np.dtype(np.complex128)
+    if arr.dtype.kind in "US" or (arr.dtype.kind == "O" and arr.size and _all_text(arr)):
+        return STRING
     raise OpTypeError(f"cannot convert {type(value).__name__} {value!r:.60} to a tensor")
 
 
+def _all_text(arr) -> bool:
+    return all(isinstance(x, bytes | str) for x in np.asarray(arr, dtype=object).flat)
+
+
 def _supported_names() -> str:
-    return ", ".join(str(d) for d in SUPPORTED_DTYPES)
+    return ", ".join(dtype_name(d) for d in SUPPORTED_DTYPES)
 
 
 def to_array(value, dtype: np.dtype, *, op: str = "convert") -> np.ndarray:
-    """Convert a Python/numpy value to an array of `dtype`, refusing lossy kind changes."""
+    """Convert a Python/numpy value to an array of `dtype`, refusing lossy kind changes
+    (a fraction to an integer, a complex number to a real, text to a number and back)."""
     arr = np.asarray(value)
+    if dtype == STRING or arr.dtype.kind in "US":
+        return _to_string_array(value, arr, dtype, op)
     if arr.dtype.kind in "fc" and dtype.kind in "iub":
         raise OpTypeError(
             f"{op}: cannot convert {value!r:.60} (a {arr.dtype.name} value) to {dtype.name} "
             "without losing its fraction; cast explicitly with tf.cast"
         )
+    if arr.dtype.kind == "c" and dtype.kind != "c":
+        raise OpTypeError(f"{op}: cannot convert {value!r:.60} (complex) to {dtype.name} "
+                          "without losing its imaginary part; use tf.math.real")
     if arr.dtype.kind == "O":
         raise OpTypeError(f"{op}: cannot convert {type(value).__name__} to a tensor")
     return np.asarray(arr, dtype=dtype)
+
+
+def _to_string_array(value, arr: np.ndarray, dtype: np.dtype, op: str) -> np.ndarray:
+    """Text as TF holds it: an object array of bytes (str is encoded as UTF-8)."""
+    if dtype != STRING:
+        raise OpTypeError(f"{op}: cannot convert text {value!r:.60} to {dtype_name(dtype)} "
+                          "(use tf.strings.to_number)")
+    if arr.size and not _all_text(arr):
+        raise OpTypeError(f"{op}: cannot convert {value!r:.60} (a {arr.dtype.name} value) to "
+                          "string (use tf.strings.as_string)")
+    out = np.empty(arr.shape, dtype=object)
+    for i, x in enumerate(arr.flat):
+        out.flat[i] = x.encode("utf-8") if isinstance(x, str) else bytes(x)
+    return out
 
 
 def promote(op: str, *args):
@@ -355,7 +429,7 @@ def _holds_tracers(value) -> bool:
 def _weak_result_dtype(args) -> np.dtype:
     """The dtype of an op whose operands are all Python/numpy values."""
     dtypes = [default_dtype(a) for a in args]
-    for kind in ("f", "i", "b"):
+    for kind in ("c", "f", "i", "b"):
         for d in dtypes:
             if d.kind == kind:
                 return d

@@ -217,6 +217,10 @@ class NumbaExecutor:
         from tapeflow.codegen.compile import KernelCompileError, compile_graph
         from tapeflow.codegen.emit import LoweringError
 
+        why = uncompiled_dtype(self.graph)
+        if why is not None:
+            self._fall_back(why, None)
+            return None
         try:
             kernel = compile_graph(self.graph)
             types = self._types()
@@ -257,6 +261,25 @@ class NumbaExecutor:
                           f"{result[1]}", CompileFallbackWarning, stacklevel=5)
             self._fallback = InterpreterExecutor(self.graph)
         self._interpreter = None
+
+
+def uncompiled_dtype(graph) -> str | None:
+    """Why a graph cannot be compiled for its dtypes (the first op or argument whose dtype
+    the Numba lowerings do not handle: float16, bfloat16, 8/16-bit and unsigned integers,
+    complex, string), or None."""
+    from tapeflow.ops.core import COMPILED_DTYPES, dtype_name
+
+    for v, name in zip(graph.inputs, graph.input_names or [None] * len(graph.inputs)):
+        if v.aval.dtype not in COMPILED_DTYPES:
+            return (f"argument {name or v} has dtype {dtype_name(v.aval.dtype)}, which "
+                    "compiled code does not handle (only float32/64, int32/64 and bool)")
+    for eqn in graph.eqns:
+        for v in eqn.outputs + eqn.inputs:
+            if v.aval.dtype not in COMPILED_DTYPES:
+                return (f"op {eqn.prim.name!r} works on dtype {dtype_name(v.aval.dtype)}, "
+                        "which compiled code does not handle (only float32/64, int32/64 "
+                        "and bool)")
+    return None
 
 
 def native_index_error(error: IndexError, graph) -> IndexOutOfRangeError:

@@ -122,6 +122,17 @@ class ConcreteFunction:
     def __str__(self) -> str:
         return str(self.graph)
 
+    def __call__(self, *args, **kwargs):
+        """Run this trace on arguments of its signature (TF's ConcreteFunction call)."""
+        from tapeflow.runtime.specs import call_concrete
+
+        return call_concrete(self, args, kwargs)
+
+    def pretty_printed_signature(self, verbose: bool = True) -> str:
+        from tapeflow.runtime.specs import pretty_signature
+
+        return pretty_signature(self)
+
     def _for_sizes(self, arg_values: list) -> _Compiled | None:
         """The static graph for these arguments' sizes; None when the trace's shape guards
         do not hold for them (the path does not apply)."""
@@ -149,7 +160,7 @@ class ConcreteFunction:
         compiled = self._static
         if compiled is None:
             compiled = self._by_sizes.get(tuple(shapes[i][axis] for i, axis, _ in self._symbols))
-        if compiled is None or compiled.dispatch is None:
+        if compiled is None or compiled.dispatch is None or self.traced.effects:
             return None
         found = compiled.dispatch_by_key.get(call_key)
         if found is None:
@@ -172,7 +183,7 @@ class ConcreteFunction:
         if compiled.dispatch is not None:
             return compiled.dispatch(arg_values)
         outs = compiled.execute(arg_values + [v._value._value for v in self.traced.captured])
-        if self.backend == "numba":
+        if self.backend == "numba" and not self.traced.effects:
             compiled.make_dispatch(self.traced, self._pack)  # compiled: later calls go straight
         for guard, index in self.traced.guards:
             if not guard.holds(outs[index]):
@@ -186,6 +197,8 @@ class ConcreteFunction:
             Tensor(outs[slot].copy() if slot in copied else outs[slot], Var(avals[slot]))
             for slot in self._slots
         ]
+        for effect, indices in self.traced.effects:  # tf.print: after the call took effect
+            effect.run([outs[i] for i in indices])
         return self._packed(leaves)
 
     def _packed(self, leaves: list):
@@ -213,6 +226,8 @@ class ConcreteFunction:
                 return GUARD_FAILED
         for variable, index in self.traced.updates:
             variable._value = make_constant(outs[index]._value)
+        for effect, indices in self.traced.effects:
+            effect.run([outs[i]._value for i in indices])
         return self._packed([slot[1] if type(slot) is tuple else outs[slot]
                              for slot in self._slots])
 

@@ -19,6 +19,7 @@ from typing import Any, Callable
 import numpy as np
 
 from tapeflow.ops import dims
+from tapeflow.runtime import effects, specs
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime.backends import (
     check_backend,
@@ -38,6 +39,18 @@ logger = logging.getLogger("tapeflow")
 
 RETRACE_REPORT_AFTER = 5  # traces of one function before the "keeps retracing" warning
 
+# tf.config.run_functions_eagerly: when True every call runs the Python function directly.
+_run_eagerly = False
+
+
+def set_run_eagerly(value: bool) -> None:
+    global _run_eagerly
+    _run_eagerly = bool(value)
+
+
+def run_eagerly() -> bool:
+    return _run_eagerly
+
 
 class RetraceWarning(UserWarning):
     """A tapeflow.function was traced again; the message says which argument changed."""
@@ -53,6 +66,7 @@ class Function:
         max_specializations: int = 8,
         name: str | None = None,
         backend: str | None = None,
+        reduce_retracing: bool = False,
         compile: str | None = None,
     ):
         if backend is not None:
@@ -82,11 +96,18 @@ class Function:
         self._last_key = None
         self._reported_churn = False
         self._variables_allowed = True
+        # reduce_retracing: per relax key (structure, statics, ranks, dtypes) the first key
+        # seen, and the shapes (None where sizes changed) of the generalised trace.
+        self._reduce_retracing = bool(reduce_retracing)
+        self._first_of_kind: dict[Any, Any] = {}
+        self._relaxed_shapes: dict[Any, list] = {}
+        self._spec_paths: dict[Any, ConcreteFunction] = {}  # traces from TensorSpecs
+        self._concretes: list[ConcreteFunction] = []  # every trace kept, in trace order
 
     # ---- the per-call path ------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        if not (kwargs or _active_traces or tape_module._recording):
+        if not (kwargs or _active_traces or tape_module._recording or _run_eagerly):
             # The hot path: the generated call path of the path the lean path ran last takes
             # the arguments itself and checks their signature as it unwraps them (0.5 us
             # less than the lean path for W1 and W2: no key built, hashed and looked up).
@@ -111,12 +132,15 @@ class Function:
                     if result is not GUARD_FAILED:
                         self._hot = concrete.dispatcher_for(fast)
                         return result
-        if _active_traces:
+        if _active_traces or _run_eagerly:
             return self._fn(*args, **kwargs)  # inside another trace: inline, as TF does
         return self._call(args, kwargs)
 
     def _call(self, args, kwargs):
         arguments, key, paths = self._keyed(args, kwargs)
+        spec_shapes = None
+        if self._reduce_retracing and self.input_signature is None:
+            key, spec_shapes = self._relaxed(key)
         if key in self._eager_keys:
             return self._fn(*args, **kwargs)
         arg_values = [leaf for _, leaf in paths if sig.is_input(leaf)]
@@ -134,7 +158,8 @@ class Function:
             if len(specializations) >= self.max_specializations:
                 return self._give_up(key, specializations, args, kwargs)
         outer_tapes = list(tape_module._recording)
-        concrete, result = self._trace(arguments, paths, key, commit=not outer_tapes)
+        concrete, result = self._trace(arguments, paths, key, commit=not outer_tapes,
+                                       spec_shapes=spec_shapes)
         self._paths.setdefault(key, []).append(concrete)
         fast = _fast_key(args) if not kwargs and self.input_signature is None else None
         if fast is not None:
@@ -148,6 +173,27 @@ class Function:
             if replayed is not GUARD_FAILED:
                 return replayed
         return result
+
+    def _relaxed(self, key):
+        """reduce_retracing: (the key to look up, per-leaf shapes with None sizes or None).
+        A call whose sizes differ from the first call of its kind (same structure, static
+        values, ranks and dtypes) is keyed, and traced, for any size along the differing
+        axes, as TF generalises shapes to None."""
+        kind = specs.relax_key(key)
+        shapes = self._relaxed_shapes.get(kind)
+        if shapes is not None:
+            if not specs.fits_shapes(key, shapes):  # yet another axis changed: widen
+                shapes = specs.relaxed_shapes(specs.key_for_shapes(key, shapes), key)
+                self._relaxed_shapes[kind] = shapes
+            return specs.key_for_shapes(key, shapes), shapes
+        first = self._first_of_kind.setdefault(kind, key)
+        if first == key:
+            return key, None
+        shapes = specs.relaxed_shapes(first, key)
+        if shapes is None:
+            return key, None
+        self._relaxed_shapes[kind] = shapes
+        return specs.key_for_shapes(key, shapes), shapes
 
     def _keyed(self, args, kwargs):
         """(arguments, signature key, leaf paths) for a call. Under `input_signature` every
@@ -198,43 +244,80 @@ class Function:
         bound.apply_defaults()
         return dict(bound.arguments)
 
-    def _trace(self, arguments, paths, key, commit: bool = True):
+    def _trace(self, arguments, paths, key, commit: bool = True, spec_shapes=None,
+               from_specs: bool = False):
         """Run the Python function under recording; returns (ConcreteFunction, its result).
 
         With `commit` false the variables the trace assigned are restored afterwards (the
         caller runs the graph itself, or only wanted the graph). Tapes recording outside
         the call are paused while the trace runs: it works on fresh graph inputs they
-        cannot differentiate through."""
+        cannot differentiate through. `spec_shapes` (per leaf, None sizes) overrides the
+        input_signature's; `from_specs` marks a trace on stand-in values (no Python reads).
+
+        As tf.function, a first trace that creates Variables is run again, now refusing
+        new ones: a function that creates a variable on every call fails on its first call
+        instead of silently keeping the first variable. The first run's assignments are
+        undone and its prints dropped; the second run is the trace."""
         message = self._retrace_message(key, paths)
-        specs = self.input_signature or [None] * len(paths)
+        if message is not None:
+            logger.info(message)
+            _warn(message)
+        if spec_shapes is None:
+            spec_shapes = [s.shape if s is not None else None
+                           for s in (self.input_signature or [None] * len(paths))]
+        first = self._variables_allowed
+        self._variables_allowed = False
+        try:
+            traced, result, trace, call_args = self._run_trace(
+                arguments, paths, spec_shapes, from_specs, allow_new_variables=first)
+            if trace.created_variables:
+                for variable, original in trace.recorder.written.values():
+                    variable._value = original
+                traced, result, trace, call_args = self._run_trace(
+                    arguments, paths, spec_shapes, from_specs, allow_new_variables=False)
+        except BaseException:
+            self._variables_allowed = first and self._trace_count == 0
+            raise
+        self._trace_count += 1
+        self._last_key = key
+        if not commit:
+            for variable, original in trace.recorder.written.values():
+                variable._value = original
+        else:
+            effects.run_traced(trace.effects)
+        concrete = ConcreteFunction(traced, self.backend, self._compile or default_compile())
+        # What calling the ConcreteFunction directly and describing it need (specs.py).
+        concrete._function = self
+        concrete._call_info = (self._signature.parameters, call_args)
+        concrete._expected = specs.expected_leaves(arguments, spec_shapes)
+        self._concretes.append(concrete)
+        return concrete, result
+
+    def _run_trace(self, arguments, paths, spec_shapes, from_specs, allow_new_variables):
+        """One run of the Python function under recording: (TracedGraph, result, Trace,
+        the arguments it ran on)."""
         arg_inputs = [
-            (p, fresh_input(leaf, p, spec.shape if spec is not None else None))
-            for (p, leaf), spec in zip(paths, specs) if sig.is_input(leaf)
+            (p, fresh_input(leaf, p, shape))
+            for (p, leaf), shape in zip(paths, spec_shapes) if sig.is_input(leaf)
         ]
         replaced = iter(t for _, t in arg_inputs)
         leaves = [next(replaced) if sig.is_input(leaf) else leaf for _, leaf in paths]
         call_args = sig.rebuild(arguments, leaves)
-        trace = Trace(allow_new_variables=self._variables_allowed,
-                      symbolic=any(dims.is_symbolic(t.aval.shape) for _, t in arg_inputs))
+        trace = Trace(allow_new_variables=allow_new_variables,
+                      symbolic=any(dims.is_symbolic(t.aval.shape) for _, t in arg_inputs),
+                      values_unknown=from_specs)
+        trace.input_paths = {t._var: p for p, t in arg_inputs}
         bound = self._signature.bind_partial()
         bound.arguments.update(call_args)
         outer_tapes = list(tape_module._recording)
         del tape_module._recording[:]
         try:
-            if message is not None:
-                logger.info(message)
-                _warn(message)
             result = trace.run(self._fn, bound.args, bound.kwargs, [t for _, t in arg_inputs])
         finally:
             tape_module._recording[:0] = outer_tapes
-        self._trace_count += 1
-        self._last_key = key
-        self._variables_allowed = False
-        traced = close_trace(trace, arg_inputs, result)
-        if not commit:
-            for variable, original in trace.recorder.written.values():
-                variable._value = original
-        return ConcreteFunction(traced, self.backend, self._compile or default_compile()), result
+        # As TF: Python numbers the function returns come back as tensors.
+        result = specs.numbers_as_tensors(result)
+        return close_trace(trace, arg_inputs, result), result, trace, call_args
 
     @property
     def backend(self) -> str:
@@ -287,13 +370,34 @@ class Function:
         return self._trace_count
 
     def get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
-        """The traced path for these arguments (tracing them if needed)."""
+        """The traced path for these arguments (tracing them if needed). Arguments may be
+        tf.TensorSpecs (no values): the function is then traced from the specs, and a
+        Python read of a value raises, as in TF. With an input_signature and no arguments,
+        the signature's trace."""
+        if not args and not kwargs and self.input_signature is not None:
+            args = tuple(self.input_signature)
+        if specs.has_specs(self._bind(args, kwargs)):
+            return self._concrete_from_specs(args, kwargs)
         arguments, key, paths = self._keyed(args, kwargs)
         if not self._paths.get(key):
             # Tracing for the graph alone: variables keep their values (TF runs nothing).
             concrete, _ = self._trace(arguments, paths, key, commit=False)
             self._paths.setdefault(key, []).append(concrete)
         return self._paths[key][-1]
+
+    def _concrete_from_specs(self, args, kwargs) -> ConcreteFunction:
+        stand_in_args, spec_shapes = specs.stand_ins(self._bind(args, kwargs))
+        key, paths = sig.signature_key(stand_in_args)
+        key = specs.key_for_shapes(key, spec_shapes)
+        if key not in self._spec_paths:
+            concrete, _ = self._trace(stand_in_args, paths, key, commit=False,
+                                      spec_shapes=spec_shapes, from_specs=True)
+            self._spec_paths[key] = concrete
+        return self._spec_paths[key]
+
+    def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
+        """Every traced signature (inputs, output type, captures), as TF prints them."""
+        return "\n\n".join(specs.pretty_signature(c) for c in self._concretes)
 
     def __get__(self, instance, owner=None):
         if instance is None:
@@ -316,6 +420,9 @@ class _BoundFunction:
 
     def get_concrete_function(self, *args, **kwargs):
         return self._function.get_concrete_function(self._instance, *args, **kwargs)
+
+    def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
+        return self._function.pretty_printed_concrete_signatures(verbose)
 
     def experimental_get_tracing_count(self) -> int:
         return self._function.experimental_get_tracing_count()
@@ -386,7 +493,10 @@ def function(fn=None, *, input_signature=None, max_specializations: int = 8,
     def wrap(f):
         return Function(f, input_signature=input_signature,
                         max_specializations=max_specializations,
-                        name=unused.get("name"), backend=backend, compile=compile)
+                        name=unused.get("name"), backend=backend,
+                        reduce_retracing=bool(unused.get("reduce_retracing")
+                                              or unused.get("experimental_relax_shapes")),
+                        compile=compile)
 
     return wrap if fn is None else wrap(fn)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.ops.core import InvalidArgumentError, OpTypeError, canonical_dtype, short_dtype
+from tapeflow.ops.core import OpTypeError, canonical_dtype, short_dtype
 from tapeflow.tracer.tensor import Tensor
 from tapeflow.tracer.variable import Variable
 
@@ -35,6 +35,12 @@ class TensorSpec:
         )
         object.__setattr__(self, "shape", dims)
         object.__setattr__(self, "dtype", canonical_dtype(self.dtype))
+
+    def __repr__(self) -> str:
+        from tapeflow.tracer.tensor_shape import TensorShape
+
+        return (f"TensorSpec(shape={TensorShape(self.shape)}, dtype=tf.{self.dtype.name}, "
+                f"name={self.name!r})")
 
     def __str__(self) -> str:
         dims = "*" if self.shape is None else ",".join("?" if d is None else str(d)
@@ -202,7 +208,8 @@ def check_input_signature(signature, paths) -> None:
                 f"{np.dtype(dtype).name}{list(arr.shape)}"
             )
         if not spec.matches(arr.shape, spec.dtype):
-            raise InvalidArgumentError(
+            # A TypeError, as TF's binding error (and an InvalidArgumentError, as before).
+            raise OpTypeError(
                 f"argument {path}: expected shape {spec} (rank {len(spec.shape)}), got "
                 f"{list(arr.shape)}"
             )

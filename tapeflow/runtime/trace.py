@@ -9,6 +9,7 @@ become graph outputs. A trace that raises restores every variable it assigned.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +99,14 @@ class Trace:
     shape_env: dims.ShapeEnv = field(default_factory=lambda: dims.ShapeEnv(where=user_source))
     symbolic: bool = False
     fn: Any = None  # the Python function run (its `return` statements label the outputs)
+    # Effects to repeat on every call (runtime/effects.py: tf.print), in trace order.
+    effects: list = field(default_factory=list)
+    # A trace from TensorSpecs alone: its values are stand-ins, so Python may not read them.
+    values_unknown: bool = False
+    created_variables: int = 0  # Variables the function created while this trace ran
+    # Graph names of printed values ("x:0", "add_1:0"), as TF names a graph's tensors.
+    graph_names: dict = field(default_factory=dict)
+    input_paths: dict = field(default_factory=dict)  # input Var -> argument path
 
     # ---- hooks installed while the function runs --------------------------------------------
 
@@ -105,6 +114,12 @@ class Trace:
         if isinstance(tensor, Variable):
             tensor = tensor._read()
         value = tensor._value
+        if tensor._var in tape_module.deferred_errors:
+            raise tape_module.deferred_errors[tensor._var]
+        if self.values_unknown and tensor._var in self.recorder._watched:
+            from tapeflow.runtime.specs import refuse_value_read
+
+            refuse_value_read(tensor, kind)
         if tensor._var in self.recorder._watched:
             if not any(g.var is tensor._var and g.kind == kind for g in self.guards):
                 self.guards.append(Guard(tensor._var, kind, np.array(value), user_source()))
@@ -119,10 +134,47 @@ class Trace:
     def _created(self, variable: Variable) -> None:
         if not self.allow_new_variables:
             raise VariableCreatedError(
-                f"a tapeflow.function created Variable {variable.name!r} in a trace after its "
-                "first; create variables outside the function, or only on its first call "
-                "(as tf.function requires)"
+                "tf.function only supports singleton tf.Variables created on the first call. "
+                f"Make sure the tf.Variable is only created once or created outside "
+                f"tf.function (this trace created Variable {variable.name!r}; a function "
+                "that creates variables is traced twice on its first call, as in TF, and "
+                "the second trace must create none)"
             )
+        self.created_variables += 1
+
+    def _graph_name(self, tensor) -> str | None:
+        """The name TF would give `tensor` in the graph being traced ("x:0" for the argument
+        x, "add:0", "add_1:0" for op results), or None for a value that is not the graph's
+        (a constant, an eager value)."""
+        var = tensor._var
+        if var not in self.recorder._watched:
+            return None
+        name = self.graph_names.get(var)
+        if name is None:
+            if var in self.input_paths:
+                base = re.sub(r"\W.*", "", self.input_paths[var]) or "input"
+            else:
+                eqn = next((e for e in self.recorder._eqns if var in e.outputs), None)
+                base = eqn.prim.name if eqn is not None else "ReadVariableOp"
+            taken = sum(1 for n in self.graph_names.values() if n.rsplit(":", 1)[0] == base
+                        or n.startswith(base + "_"))
+            name = f"{base}_{taken}:0" if taken else f"{base}:0"
+            self.graph_names[var] = name
+        return name
+
+    def _raise_deferred(self, result) -> None:
+        """An op error deferred during the trace (tape.deferred_errors) whose value the
+        function's effects use after all: raised now, as TF raises it when it runs."""
+        deferred = tape_module.deferred_errors
+        if not deferred:
+            return
+        used = [leaf._value if isinstance(leaf, Variable) else leaf
+                for leaf in nest.flatten(result)]
+        used += [variable._value for variable, _ in self.recorder.written.values()]
+        used += [leaf for effect in self.effects for leaf in effect.leaves]
+        for t in used:
+            if isinstance(t, Tensor) and t._var in deferred:
+                raise deferred[t._var]
 
     def run(self, fn, args, kwargs, inputs: list[Tensor]):
         """Call fn(*args, **kwargs) with recording and the hooks installed; `inputs` are
@@ -132,6 +184,8 @@ class Trace:
             self.recorder._watched.add(t._var)
             self.recorder._values.setdefault(t._var, t)
         previous_value_hook = tensor_module.python_value_hook
+        previous_name_hook = tensor_module.graph_name_hook
+        tensor_module.graph_name_hook = self._graph_name
         previous_write_hook = variable_module.write_hook
         tensor_module.python_value_hook = self._observe
         variable_module.write_hook = self._assign
@@ -141,12 +195,15 @@ class Trace:
         if self.symbolic:
             dims.push_env(self.shape_env)
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            self._raise_deferred(result)
+            return result
         except BaseException:
             for variable, original in self.recorder.written.values():
                 variable._value = original
             raise
         finally:
+            tape_module.deferred_errors.clear()
             if self.symbolic:
                 dims.pop_env(self.shape_env)
             _active.pop()
@@ -155,6 +212,7 @@ class Trace:
             variable_module.creation_hooks.remove(self._created)
             variable_module.write_hook = previous_write_hook
             tensor_module.python_value_hook = previous_value_hook
+            tensor_module.graph_name_hook = previous_name_hook
 
 
 @dataclass
@@ -169,6 +227,8 @@ class TracedGraph:
     updates: list[tuple[Variable, int]]
     guards: list[tuple[Guard, int]]
     shape_guards: list[dims.ShapeGuard] = field(default_factory=list)
+    # Per effect of the trace (a tf.print): the effect and the outputs holding its values.
+    effects: list[tuple[Any, list[int]]] = field(default_factory=list)
 
 
 def close_trace(trace: Trace, arg_inputs: list[tuple[str, Tensor]], result) -> TracedGraph:
@@ -202,6 +262,9 @@ def close_trace(trace: Trace, arg_inputs: list[tuple[str, Tensor]], result) -> T
     labels += [f"new {variable.name}" for variable, _ in rec.written.values()]
     guards = [(g, output(known[g.var])) for g in trace.guards]
     labels += [f"guard at {source_text(g.source)}" if g.source else "guard" for g in trace.guards]
+    effects = [(e, [output(t) for t in e.leaves if isinstance(t, Tensor)])
+               for e in trace.effects]
+    labels += ["tf.print" for _, indices in effects for _ in indices]
 
     defined = set(inputs)
     consts = {}
@@ -218,7 +281,7 @@ def close_trace(trace: Trace, arg_inputs: list[tuple[str, Tensor]], result) -> T
         tuple(labels),
     )
     return TracedGraph(graph, len(arg_inputs), [v for v, _ in captured], slots, result,
-                       updates, guards, list(trace.shape_env.guards))
+                       updates, guards, list(trace.shape_env.guards), effects)
 
 
 def fresh_input(leaf, path: str = "", spec_shape: tuple | None = None) -> Tensor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapeflow.ops.core import canonical_dtype
+from tapeflow.ops.core import BFLOAT16, STRING, canonical_dtype, dtype_name
 
 
 class DType:
@@ -17,7 +17,7 @@ class DType:
 
     @property
     def name(self) -> str:
-        return self._np.name
+        return dtype_name(self._np)
 
     @property
     def as_numpy_dtype(self):
@@ -25,7 +25,7 @@ class DType:
 
     @property
     def is_floating(self) -> bool:
-        return self._np.kind == "f"
+        return self._np.kind == "f" or self._np == BFLOAT16
 
     @property
     def is_integer(self) -> bool:
@@ -34,6 +34,67 @@ class DType:
     @property
     def is_bool(self) -> bool:
         return self._np.kind == "b"
+
+    @property
+    def is_complex(self) -> bool:
+        return self._np.kind == "c"
+
+    @property
+    def is_unsigned(self) -> bool:
+        return self._np.kind in "ub"
+
+    @property
+    def is_numpy_compatible(self) -> bool:
+        return True
+
+    @property
+    def is_quantized(self) -> bool:
+        return False
+
+    @property
+    def size(self) -> int:
+        """Bytes per element."""
+        return self._np.itemsize
+
+    @property
+    def min(self):
+        """The lowest finite value (TF's `DType.min`); TypeError for types without one."""
+        if self._np.kind in "iu":
+            return np.iinfo(self._np).min
+        if self._np == BFLOAT16:
+            import ml_dtypes
+
+            return ml_dtypes.finfo(self._np).min
+        if self._np.kind == "f":
+            return np.finfo(self._np).min
+        if self._np.kind == "b":
+            return False
+        raise TypeError(f"Cannot find minimum value of {self!r}.")
+
+    @property
+    def max(self):
+        """The highest finite value (TF's `DType.max`)."""
+        if self._np.kind in "iu":
+            return np.iinfo(self._np).max
+        if self._np == BFLOAT16:
+            import ml_dtypes
+
+            return ml_dtypes.finfo(self._np).max
+        if self._np.kind == "f":
+            return np.finfo(self._np).max
+        if self._np.kind == "b":
+            return True
+        raise TypeError(f"Cannot find maximum value of {self!r}.")
+
+    @property
+    def real_dtype(self) -> "DType":
+        """The type of the real part (float32 for complex64), else the type itself."""
+        if self._np.kind == "c":
+            return from_numpy(np.dtype(f"f{self._np.itemsize // 2}"))
+        return self
+
+    def is_compatible_with(self, other) -> bool:
+        return self == as_dtype(other)
 
     @property
     def base_dtype(self) -> "DType":
@@ -57,12 +118,44 @@ class DType:
         return f"<dtype: {self.name!r}>"
 
 
+class _MissingDType:
+    """A dtype whose numpy type needs an optional package; any use says which."""
+
+    def __init__(self, name: str, package: str, extra: str):
+        self.name = name
+        self._why = (f"tf.{name} needs the optional package {package} "
+                     f"(pip install 'tapeflow[{extra}]')")
+
+    @property
+    def as_numpy_dtype(self):
+        raise TypeError(self._why)
+
+    def __repr__(self) -> str:
+        return f"tf.{self.name}"
+
+
+float16 = DType(np.float16)
 float32 = DType(np.float32)
 float64 = DType(np.float64)
+bfloat16 = DType(BFLOAT16) if BFLOAT16 is not None else _MissingDType(
+    "bfloat16", "ml_dtypes", "bfloat16")
+int8 = DType(np.int8)
+int16 = DType(np.int16)
 int32 = DType(np.int32)
 int64 = DType(np.int64)
+uint8 = DType(np.uint8)
+uint16 = DType(np.uint16)
+uint32 = DType(np.uint32)
+uint64 = DType(np.uint64)
+complex64 = DType(np.complex64)
+complex128 = DType(np.complex128)
+string = DType(STRING)
 bool = DType(np.bool_)  # noqa: A001 - TensorFlow's name, as users write `tf.bool`
-_BY_NUMPY = {d._np: d for d in (float32, float64, int32, int64, bool)}
+half = float16
+double = float64
+_BY_NUMPY = {d._np: d for d in (
+    float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
+    complex64, complex128, string, bool) + ((bfloat16,) if BFLOAT16 is not None else ())}
 
 
 def as_numpy_dtype(dtype) -> np.dtype:

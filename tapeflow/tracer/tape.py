@@ -58,16 +58,40 @@ def _as_input(x) -> Tensor:
     raise TypeError(f"an op received {type(x).__name__}; expected a tensor or numpy array")
 
 
+# While a function is traced, an op whose kernel rejects its values (an index out of range)
+# may have a result nobody uses: TF prunes such an op from the graph and never raises. So the
+# trace defers the error: the result is a stand-in, and the error is raised where the value
+# is used (another op, a Python read, a result, an assignment, a print). Var -> error.
+deferred_errors: dict = {}
+
+
+def _tracing_a_function() -> bool:
+    return any(tape._records_shape_dependent for tape in _recording)
+
+
 def eager_bind(prim, args, params):
     """Evaluate `prim` on concrete values and record it on every tape that watches an input."""
     inputs = [a if type(a) is Tensor else _as_input(a) for a in args]
+    if deferred_errors:
+        for t in inputs:
+            if t._var in deferred_errors:
+                raise deferred_errors[t._var]
     out_avals = prim.out_avals(tuple(t._var.aval for t in inputs), params)
     symbolic = dims.symbolic_active() and (
         dims.holds_dims(tuple(params.values())) or any(dims.is_symbolic(a.shape)
                                                        for a in out_avals))
     # The kernel computes with the sizes of this call (a symbolic size's hint).
     kernel_params = {k: dims.concretize(v) for k, v in params.items()} if symbolic else params
-    values = prim.impl(*[t._value for t in inputs], **kernel_params)
+    deferred = None
+    try:
+        values = prim.impl(*[t._value for t in inputs], **kernel_params)
+    except InvalidArgumentError as e:
+        if not _tracing_a_function():
+            raise
+        deferred = e
+        values = tuple(np.zeros(dims.hints(a.shape) if symbolic else a.shape, a.dtype)
+                       for a in out_avals)
+        values = values if prim.multiple_results else values[0]
     if not prim.multiple_results:
         values = (values,)
     outputs = []
@@ -79,6 +103,9 @@ def eager_bind(prim, args, params):
                 f"says {aval.shape}"
             )
         outputs.append(Tensor(value, new_var(aval)))
+    if deferred is not None:
+        for t in outputs:
+            deferred_errors[t._var] = deferred
     if _recording:
         _record(prim, inputs, outputs, params, symbolic)
     return tuple(outputs) if prim.multiple_results else outputs[0]

@@ -14,6 +14,7 @@ from tapeflow.ops import dims
 from tapeflow.graph.ir import Var, _var_ids, new_var
 from tapeflow.ops.core import InvalidArgumentError, ShapedArray, default_dtype, to_array
 from tapeflow.tracer import dtypes
+from tapeflow.tracer.tensor_shape import TensorShape
 
 
 class TensorOperators:
@@ -156,13 +157,13 @@ class TensorOperators:
         return dtypes.from_numpy(self.aval.dtype)
 
     @property
-    def shape(self) -> tuple[int, ...]:
+    def shape(self) -> TensorShape:
         shape = self.aval.shape
         # Inside a function traced for any size (input_signature with None), the unknown
         # sizes read as None, as in TensorFlow; ops see the symbolic sizes in `aval`.
-        return dims.public_shape(shape) if dims.symbolic_active() else shape
+        return TensorShape(dims.public_shape(shape) if dims.symbolic_active() else shape)
 
-    def get_shape(self) -> tuple[int, ...]:
+    def get_shape(self) -> TensorShape:
         return self.shape
 
 
@@ -191,6 +192,10 @@ def _eager_python_value(tensor, kind):
 
 
 python_value_hook = _eager_python_value
+
+# While a function is traced: tensor -> its graph name ("x:0") when it is a value of the
+# graph being built (printed as TF prints a graph tensor), else None. Eagerly: None.
+graph_name_hook = None
 
 
 def _python_value(tensor, kind: str):
@@ -235,22 +240,34 @@ class Tensor(TensorOperators):
         return value
 
     def __repr__(self) -> str:
-        return f"<tapeflow.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={_numpy_repr(self._value)}>"
+        name = graph_name_hook(self) if graph_name_hook is not None else None
+        if name is not None:  # a value of the graph being traced: no value to show, as TF
+            return f"<tf.Tensor '{name}' shape={self.shape} dtype={self.dtype.name}>"
+        return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
+                f"numpy={numpy_text(self._value, is_repr=True)}>")
 
     def __str__(self) -> str:
-        return f"tapeflow.Tensor({_numpy_str(self._value)}, shape={self.shape}, dtype={self.dtype.name})"
+        name = graph_name_hook(self) if graph_name_hook is not None else None
+        if name is not None:
+            return f'Tensor("{name}", shape={self.shape}, dtype={self.dtype.name})'
+        return (f"tf.Tensor({numpy_text(self._value)}, shape={self.shape}, "
+                f"dtype={self.dtype.name})")
 
 
-def _numpy_repr(value: np.ndarray) -> str:
+def numpy_text(value: np.ndarray, is_repr: bool = False) -> str:
+    """A value as TensorFlow prints it inside a tensor's repr or str: numpy's own repr or
+    str (so numpy's line wrapping and precision apply), a scalar as a plain number (`9.0`,
+    not numpy 2's `np.float32(9.0)`), and text spanning lines starting on a line of its own.
+    """
     if value.ndim == 0:
-        return str(value[()])
-    return repr(value)
-
-
-def _numpy_str(value: np.ndarray) -> str:
-    if value.ndim == 0:
-        return str(value[()])
-    return str(value)
+        scalar = value[()]
+        with np.printoptions(legacy="1.25"):
+            text = repr(scalar) if is_repr else str(scalar)
+    else:
+        text = repr(value) if is_repr else str(value)
+        if is_repr and value.dtype.name == "bfloat16":  # ml_dtypes spells it dtype(bfloat16)
+            text = text.replace("dtype=dtype(bfloat16)", "dtype=bfloat16")
+    return "\n" + text if "\n" in text else text
 
 
 def wrap_output(value: np.ndarray, aval: ShapedArray, new=object.__new__, ids=_var_ids) -> Tensor:
@@ -289,9 +306,16 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
         else:
             # tf.constant casts Python and numpy values to the requested dtype, but never
             # drops a fraction (TF: "Cannot convert 1.5 to EagerTensor of dtype int32").
-            np_dtype = np_dtype or default_dtype(value)
-            arr = np.array(value)
-            if arr.dtype.kind == "O":
+            try:
+                np_dtype = np_dtype or default_dtype(value)
+                arr = np.array(value)
+            except ValueError as e:
+                if "inhomogeneous" not in str(e):
+                    raise
+                # TF's words; a tf.ragged.constant holds rows of different lengths.
+                raise ValueError("Can't convert non-rectangular Python sequence to Tensor."
+                                 ) from None
+            if arr.dtype.kind == "O" and np_dtype != ops.core.STRING:
                 raise TypeError(f"constant: cannot convert {type(value).__name__} to a tensor")
             t = make_constant(np.array(to_array(value, np_dtype, op="constant")))
     if shape is not None:

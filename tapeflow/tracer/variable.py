@@ -12,9 +12,9 @@ from tapeflow.tracer import dtypes
 from tapeflow.tracer.tensor import (
     Tensor,
     TensorOperators,
-    _numpy_repr,
     constant,
     make_constant,
+    numpy_text,
 )
 
 # Creation order: `tape.watched_variables()` lists variables in it, as TensorFlow does.
@@ -133,8 +133,8 @@ class Variable(TensorOperators):
 
     def __repr__(self) -> str:
         return (
-            f"<tapeflow.Variable {self.name!r} shape={self.shape} dtype={self.dtype.name}, "
-            f"numpy={_numpy_repr(self._concrete())}>"
+            f"<tf.Variable {self.name!r} shape={self.shape} dtype={self.dtype.name}, "
+            f"numpy={numpy_text(self._concrete(), is_repr=True)}>"
         )
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ function adds its row here.
 from __future__ import annotations
 
 import inspect
+import io
 import types
 from dataclasses import dataclass
 from typing import Callable
@@ -165,7 +166,38 @@ ROWS: dict[str, Row] = {
                                     lambda s: tf.random.stateless_uniform((3,), seed=s)),
     "random.stateless_truncated_normal": Row(
         [ints((2,), 0, 1000)], lambda s: tf.random.stateless_truncated_normal((3,), seed=s)),
+    "size": Row([X], tf.size),
+    "rank": Row([X], tf.rank),
+    "print": Row([X], lambda x: tf.print("x:", x, output_stream=io.StringIO()) or x),
 }
+
+# tf.clip_by_* and tf.keras' functions (losses and metrics take targets and predictions).
+PROBS = floats((3, 4), 0.05, 0.95)
+ROWS.update({
+    "clip_by_norm": Row([X], lambda x: tf.clip_by_norm(x, 1.0)),
+    "clip_by_global_norm": Row([X, floats((2,))],
+                               lambda a, b: tf.clip_by_global_norm([a, b], 1.0)),
+    **{f"keras.activations.{n}": unary(f"keras.activations.{n}") for n in [
+        "elu", "exponential", "gelu", "leaky_relu", "linear", "relu", "selu", "sigmoid",
+        "silu", "softmax", "softplus", "tanh"]},
+    **{f"keras.losses.{n}": Row([floats((3, 4)), floats((3, 4))],
+                                lambda t, p, n=n: resolve(f"keras.losses.{n}")(t, p))
+       for n in ["mean_squared_error", "mean_absolute_error", "huber"]},
+    **{f"keras.losses.{n}": Row([floats((3, 4), 0.0, 1.0), PROBS],
+                                lambda t, p, n=n: resolve(f"keras.losses.{n}")(t, p))
+       for n in ["binary_crossentropy", "categorical_crossentropy"]},
+    "keras.losses.sparse_categorical_crossentropy": Row(
+        [ints((3,), 0, 4), PROBS],
+        lambda t, p: tf.keras.losses.sparse_categorical_crossentropy(t, p)),
+    "keras.metrics.accuracy": Row([ints((5,), 0, 3), ints((5,), 0, 3)],
+                                  tf.keras.metrics.accuracy),
+    "keras.metrics.binary_accuracy": Row([floats((3, 4), 0.0, 1.0), PROBS],
+                                         tf.keras.metrics.binary_accuracy),
+    "keras.metrics.categorical_accuracy": Row([PROBS, PROBS],
+                                              tf.keras.metrics.categorical_accuracy),
+    "keras.metrics.sparse_categorical_accuracy": Row(
+        [ints((3,), 0, 4), PROBS], tf.keras.metrics.sparse_categorical_accuracy),
+})
 
 # Public functions that take no tensors to trace: decorators, configuration, dtype lookup.
 NOT_TENSOR_FUNCTIONS = {
@@ -175,6 +207,34 @@ NOT_TENSOR_FUNCTIONS = {
     "random.set_seed": "configuration; tests/tracer/test_random.py",
     "random.get_global_generator": "configuration; tests/tracer/test_random.py",
     "random.set_global_generator": "configuration; tests/tracer/test_random.py",
+    **{f"config.{name}": "configuration; tests/api/test_general.py" for name in [
+        "functions_run_eagerly", "get_visible_devices", "list_logical_devices",
+        "list_physical_devices", "run_functions_eagerly", "set_visible_devices",
+        "experimental.disable_op_determinism", "experimental.enable_op_determinism",
+        "experimental.is_op_determinism_enabled", "experimental.set_memory_growth"]},
+    "device": "a context manager for device names; tests/api/test_general.py",
+    "init_scope": "a context manager; tests/api/test_general.py",
+    "executing_eagerly": "reports the tracing state; tests/api/test_general.py",
+    "errors.error_code_from_exception_type": "maps error classes; tests/api/test_tf_errors.py",
+    "errors.exception_type_from_error_code": "maps error codes; tests/api/test_tf_errors.py",
+    **{f"autograph.{name}": "source and graph text; tests/api/test_api_extras.py"
+       for name in ["to_code", "to_graph", "set_verbosity", "experimental.do_not_convert"]},
+    **{name: "eager only (raises under tracing by design); tests/api/test_api_extras.py"
+       for name in ["py_function", "numpy_function"]},
+    **{f"strings.{name}": "eager only: string tensors raise under tracing when they depend "
+       "on traced values; tests/api/test_dtypes_more.py" for name in [
+        "as_string", "bytes_split", "join", "length", "lower", "reduce_join",
+        "regex_full_match", "regex_replace", "split", "strip", "substr", "to_number",
+        "unicode_decode", "unicode_split", "upper"]},
+    "io.decode_raw": "eager only (strings); tests/api/test_dtypes_more.py",
+    "ragged.constant": "eager ragged containers; tests/api/test_dtypes_more.py",
+    **{f"sparse.{name}": "eager sparse containers; tests/api/test_dtypes_more.py"
+       for name in ["to_dense", "from_dense", "reorder"]},
+    "keras.Input": "makes a symbolic KerasTensor for the functional API; takes no tensor",
+    **{f"keras.{m}.get": "looks a name up; takes no tensor" for m in [
+        "activations", "initializers", "losses", "metrics", "optimizers"]},
+    "keras.activations.serialize": "names a function; takes no tensor",
+    "keras.models.summary.print_summary": "prints a model's layers (model.summary())",
 }
 
 

@@ -117,7 +117,9 @@ def test_wrong_call_without_input_signature_names_the_function():
 # ------------------------------------------------------------------ variables created inside
 
 
-def test_variable_created_in_first_trace_is_allowed_later_trace_raises(quiet_retraces):
+def test_variable_created_on_every_call_raises_on_the_first_call(quiet_retraces):
+    # TF's rule: the first call traces twice when the function creates variables; the
+    # second trace must create none, so creating one unconditionally fails at once.
     made = []
 
     @tf.function
@@ -126,15 +128,30 @@ def test_variable_created_in_first_trace_is_allowed_later_trace_raises(quiet_ret
         made.append(v)
         return v * x
 
+    with pytest.raises(ValueError) as info:
+        f(tf.constant(3.0))
+    assert isinstance(info.value, VariableCreatedError)
+    message = str(info.value)
+    assert "inside" in message and "first call" in message
+    assert len(made) == 1  # the second trace stopped at the creation
+    assert f.experimental_get_tracing_count() == 0  # the failed trace left nothing behind
+
+
+def test_variable_created_in_first_trace_only_later_trace_creating_raises(quiet_retraces):
+    made = []
+
+    @tf.function
+    def f(x):
+        if not made or x.shape.rank == 1:
+            made.append(tf.Variable(2.0, name="inside"))
+        return made[-1] * x
+
     assert float(f(tf.constant(3.0))) == 6.0
     assert float(f(tf.constant(4.0))) == 8.0  # cached: no new variable
     assert len(made) == 1
     with pytest.raises(ValueError) as info:
-        f(tf.constant([1.0, 2.0]))  # a new signature: a second trace creating a Variable
+        f(tf.constant([1.0, 2.0]))  # a new signature: a later trace creating a Variable
     assert isinstance(info.value, VariableCreatedError)
-    message = str(info.value)
-    assert "inside" in message and "first" in message
-    # the failed trace left nothing behind; the first signature still works
     assert f.experimental_get_tracing_count() == 1
     assert float(f(tf.constant(5.0))) == 10.0
 

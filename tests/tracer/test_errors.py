@@ -292,9 +292,14 @@ def test_int_tensor_with_fractional_python_scalar_raises():
         tf.constant([1, 2]) * 0.5
 
 
-def test_constant_of_a_string_raises():
-    with pytest.raises(TypeError):
-        tf.constant("abc")
+def test_text_and_numbers_do_not_mix():
+    # tf.constant("abc") is a string tensor (as in TF); text never becomes a number.
+    with pytest.raises(TypeError, match="to_number"):
+        tf.constant("abc", dtype=tf.float32)
+    with pytest.raises(TypeError, match="string"):
+        tf.constant("abc") + 1.0
+    with pytest.raises(TypeError, match="string"):
+        tf.constant(1.0, dtype=tf.string)
 
 
 def test_failed_step_in_a_training_loop_leaves_all_variables_unchanged():

@@ -67,20 +67,20 @@ def test_np_asarray_cannot_mutate_the_tensor():
 def test_repr_of_vector():
     t = tf.constant([1.0, 2.0]) + tf.constant([3.0, 4.0])
     assert repr(t) == (
-        "<tapeflow.Tensor: shape=(2,), dtype=float32, numpy=array([4., 6.], dtype=float32)>"
+        "<tf.Tensor: shape=(2,), dtype=float32, numpy=array([4., 6.], dtype=float32)>"
     )
 
 
 def test_str_of_scalar():
-    assert str(tf.constant(2.0) * 3.0) == "tapeflow.Tensor(6.0, shape=(), dtype=float32)"
+    assert str(tf.constant(2.0) * 3.0) == "tf.Tensor(6.0, shape=(), dtype=float32)"
 
 
 def test_repr_of_scalar():
-    assert repr(tf.constant(6.0)) == "<tapeflow.Tensor: shape=(), dtype=float32, numpy=6.0>"
+    assert repr(tf.constant(6.0)) == "<tf.Tensor: shape=(), dtype=float32, numpy=6.0>"
 
 
 def test_str_of_int_vector():
-    assert str(tf.constant([1, 2])) == "tapeflow.Tensor([1 2], shape=(2,), dtype=int32)"
+    assert str(tf.constant([1, 2])) == "tf.Tensor([1 2], shape=(2,), dtype=int32)"
 
 
 # ---------------------------------------------------------------- operators
@@ -678,8 +678,8 @@ def test_variable_in_arithmetic():
 def test_variable_repr():
     v = tf.Variable([1.0, 2.0], name="x")
     assert repr(v) == (
-        "<tapeflow.Variable 'x:0' shape=(2,) dtype=float32, "
+        "<tf.Variable 'x:0' shape=(2,) dtype=float32, "
         "numpy=array([1., 2.], dtype=float32)>"
     )
     s = tf.Variable(3.0)
-    assert repr(s) == "<tapeflow.Variable 'Variable:0' shape=() dtype=float32, numpy=3.0>"
+    assert repr(s) == "<tf.Variable 'Variable:0' shape=() dtype=float32, numpy=3.0>"

@@ -1,0 +1,214 @@
+"""`tf.keras.initializers`: initial values for weights, by class or by name.
+
+Random initializers draw through `tf.random` (so `tf.random.set_seed` makes them
+reproducible); the value is taken as an array, so a layer built during a trace gets plain
+initial values, never a traced expression."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tapeflow.ops.core import canonical_dtype as _canonical_dtype
+
+
+def _random():
+    import tapeflow
+
+    return tapeflow.random
+
+
+def _array(t) -> np.ndarray:
+    return np.asarray(t._concrete() if hasattr(t, "_concrete") else t)
+
+
+class Initializer:
+    """`initializer(shape, dtype)` returns a numpy array of that shape and dtype."""
+
+    def __call__(self, shape, dtype=None):
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {}
+
+
+class Zeros(Initializer):
+    def __call__(self, shape, dtype=None):
+        return np.zeros(tuple(shape), _canonical_dtype(dtype or np.float32))
+
+
+class Ones(Initializer):
+    def __call__(self, shape, dtype=None):
+        return np.ones(tuple(shape), _canonical_dtype(dtype or np.float32))
+
+
+class Constant(Initializer):
+    def __init__(self, value=0.0):
+        self.value = value
+
+    def __call__(self, shape, dtype=None):
+        return np.broadcast_to(np.asarray(self.value, _canonical_dtype(dtype or np.float32)),
+                               tuple(shape)).copy()
+
+    def get_config(self) -> dict:
+        return {"value": self.value}
+
+
+class RandomNormal(Initializer):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=None):
+        dt = _canonical_dtype(dtype or np.float32)
+        return _array(_random().normal(tuple(shape), self.mean, self.stddev, dtype=dt,
+                                       seed=self.seed))
+
+
+class RandomUniform(Initializer):
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        self.minval, self.maxval, self.seed = minval, maxval, seed
+
+    def __call__(self, shape, dtype=None):
+        dt = _canonical_dtype(dtype or np.float32)
+        return _array(_random().uniform(tuple(shape), self.minval, self.maxval, dtype=dt,
+                                        seed=self.seed))
+
+
+class TruncatedNormal(Initializer):
+    """Normal values, those beyond two standard deviations drawn again."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=None):
+        dt = _canonical_dtype(dtype or np.float32)
+        return (self.mean + self.stddev * _truncated_standard(tuple(shape), self.seed)).astype(dt)
+
+
+def _truncated_standard(shape, seed) -> np.ndarray:
+    values = _array(_random().normal(shape, dtype=np.float64, seed=seed))
+    rounds = 0
+    while True:
+        bad = np.abs(values) > 2.0
+        if not bad.any():
+            return values
+        rounds += 1
+        # A fixed seed would redraw the same numbers: vary it per round.
+        redraw_seed = None if seed is None else seed + rounds
+        values[bad] = _array(_random().normal((int(bad.sum()),), dtype=np.float64,
+                                              seed=redraw_seed))
+
+
+def _fans(shape) -> tuple[float, float]:
+    shape = tuple(shape)
+    if len(shape) == 0:
+        return 1.0, 1.0
+    if len(shape) == 1:
+        return float(shape[0]), float(shape[0])
+    receptive = math.prod(shape[:-2]) if len(shape) > 2 else 1
+    return float(shape[-2] * receptive), float(shape[-1] * receptive)
+
+
+class VarianceScaling(Initializer):
+    """Variance `scale / n`, n the fan in, the fan out or their mean (`mode`), from a
+    truncated normal, an untruncated normal or a uniform distribution."""
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(f"VarianceScaling: mode must be fan_in, fan_out or fan_avg, got "
+                             f"{mode!r}")
+        if distribution not in ("truncated_normal", "untruncated_normal", "uniform", "normal"):
+            raise ValueError(f"VarianceScaling: unknown distribution {distribution!r}")
+        self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
+
+    def __call__(self, shape, dtype=None):
+        dt = _canonical_dtype(dtype or np.float32)
+        fan_in, fan_out = _fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        variance = self.scale / max(1.0, n)
+        if self.distribution in ("truncated_normal", "normal"):
+            # The standard deviation of a standard normal truncated to [-2, 2].
+            stddev = math.sqrt(variance) / 0.87962566103423978
+            return (stddev * _truncated_standard(tuple(shape), self.seed)).astype(dt)
+        if self.distribution == "untruncated_normal":
+            return _array(_random().normal(tuple(shape), 0.0, math.sqrt(variance), dtype=dt,
+                                           seed=self.seed))
+        limit = math.sqrt(3.0 * variance)
+        return _array(_random().uniform(tuple(shape), -limit, limit, dtype=dt, seed=self.seed))
+
+    def get_config(self) -> dict:
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
+                "seed": self.seed}
+
+
+class GlorotUniform(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_avg", "uniform", seed)
+
+
+class GlorotNormal(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_avg", "truncated_normal", seed)
+
+
+class HeNormal(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(2.0, "fan_in", "truncated_normal", seed)
+
+
+class HeUniform(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(2.0, "fan_in", "uniform", seed)
+
+
+class LecunNormal(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "truncated_normal", seed)
+
+
+class LecunUniform(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "uniform", seed)
+
+
+_BY_NAME = {
+    "zeros": Zeros, "ones": Ones, "constant": Constant,
+    "random_normal": RandomNormal, "random_uniform": RandomUniform,
+    "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
+    "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
+    "he_normal": HeNormal, "he_uniform": HeUniform,
+    "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform,
+}
+
+
+def get(identifier):
+    """An initializer from a name ('glorot_uniform', 'GlorotUniform', 'zeros', ...), a class,
+    an instance, or a callable(shape, dtype)."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, str):
+        key = identifier if identifier in _BY_NAME else _snake(identifier)
+        if key not in _BY_NAME:
+            raise ValueError(f"unknown initializer {identifier!r}; known: "
+                             f"{', '.join(sorted(_BY_NAME))}")
+        return _BY_NAME[key]()
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"cannot interpret {identifier!r} as an initializer")
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, c in enumerate(name):
+        if c.isupper() and i:
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out)
+
+
+zeros, ones = Zeros, Ones
+glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
+he_normal, he_uniform = HeNormal, HeUniform

@@ -1,0 +1,15 @@
+"""`tf.keras.layers`."""
+
+from tapeflow.keras.layers.base import KerasTensor, Layer
+from tapeflow.keras.layers.core import (
+    Activation,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    InputLayer,
+)
+from tapeflow.keras.layers.normalization import BatchNormalization, LayerNormalization
+
+__all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "Embedding", "Flatten",
+           "InputLayer", "KerasTensor", "Layer", "LayerNormalization"]

@@ -1,0 +1,233 @@
+"""`tf.keras.metrics`: running values over batches (`update_state`, `result`, `reset_state`).
+
+Their state is Variables, so an `update_state` inside a compiled step is committed with the
+step, and `reset_state` assigns them (a compiled step that reads them is not traced again)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tapeflow import ops
+from tapeflow.keras import losses as _losses
+from tapeflow.tracer.tensor import convert_to_tensor
+from tapeflow.tracer.variable import Variable
+
+
+def _tensor(x, dtype=None):
+    t = x if hasattr(x, "aval") else convert_to_tensor(np.asarray(x))
+    if dtype is not None and t.aval.dtype != dtype:
+        t = ops.cast(t, dtype)
+    return t
+
+
+def _argmax_last(x):
+    """The index of the largest value along the last axis (the first of ties, as tf.argmax),
+    as int32, from primitives: min over the positions where x equals its maximum."""
+    x = _tensor(x)
+    n = x.aval.shape[-1]
+    positions = np.arange(n, dtype=np.int32)
+    is_max = ops.equal(x, ops.reduce_max(x, -1, keepdims=True))
+    return ops.reduce_min(ops.where(is_max, positions, np.int32(n)), -1)
+
+
+class Metric:
+    """A running statistic; subclasses create Variables with `add_variable` and define
+    `update_state` and `result`."""
+
+    def __init__(self, name=None, dtype=None):
+        self.name = name or _snake(type(self).__name__)
+        self.dtype = np.dtype(getattr(dtype, "as_numpy_dtype", dtype) or np.float32)
+        self._variables: list[Variable] = []
+
+    def add_variable(self, name, shape=(), initializer="zeros") -> Variable:
+        value = np.zeros(shape, self.dtype) if initializer == "zeros" else np.full(
+            shape, initializer, self.dtype)
+        v = Variable(value, trainable=False, name=f"{self.name}/{name}")
+        self._variables.append(v)
+        return v
+
+    @property
+    def variables(self) -> list[Variable]:
+        return list(self._variables)
+
+    def reset_state(self) -> None:
+        for v in self._variables:
+            v.assign(np.zeros(v.shape, v.aval.dtype))
+
+    reset_states = reset_state
+
+    def update_state(self, *args, **kwargs):
+        raise NotImplementedError
+
+    def result(self):
+        raise NotImplementedError
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r}>"
+
+
+class Sum(Metric):
+    """The sum of every value seen (weighted by sample_weight)."""
+
+    def __init__(self, name="sum", dtype=None):
+        super().__init__(name, dtype)
+        self.total = self.add_variable("total")
+
+    def update_state(self, values, sample_weight=None):
+        v = _tensor(values, self.dtype)
+        if sample_weight is not None:
+            v = ops.multiply(v, _weights(sample_weight, v, self.dtype))
+        self.total.assign_add(ops.reduce_sum(v))
+
+    def result(self):
+        return ops.identity(self.total)
+
+
+def _weights(sample_weight, values, dtype):
+    w = _tensor(sample_weight, dtype)
+    while len(w.aval.shape) > len(values.aval.shape) and w.aval.shape[-1] == 1:
+        w = ops.squeeze(w, -1)
+    return ops.broadcast_to(w, values.aval.shape) if tuple(w.aval.shape) != tuple(
+        values.aval.shape) else w
+
+
+class Mean(Metric):
+    """The (weighted) mean of every value seen: total / count, 0 before any value."""
+
+    def __init__(self, name="mean", dtype=None):
+        super().__init__(name, dtype)
+        self.total = self.add_variable("total")
+        self.count = self.add_variable("count")
+
+    def update_state(self, values, sample_weight=None):
+        v = _tensor(values, self.dtype)
+        if sample_weight is None:
+            self.total.assign_add(ops.reduce_sum(v))
+            self.count.assign_add(np.asarray(max(int(np.prod(v.aval.shape)), 0), self.dtype))
+            return
+        w = _weights(sample_weight, v, self.dtype)
+        self.total.assign_add(ops.reduce_sum(ops.multiply(v, w)))
+        self.count.assign_add(ops.reduce_sum(w))
+
+    def result(self):
+        # divide_no_nan: 0 while count is 0 (the divisor is made 1 there).
+        empty = ops.equal(self.count, 0.0)
+        safe = ops.where(empty, ops.ones_like(self.count), self.count)
+        return ops.where(empty, ops.zeros_like(self.total), ops.divide(self.total, safe))
+
+
+class MeanMetricWrapper(Mean):
+    """The mean of `fn(y_true, y_pred)` over every example seen."""
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        super().__init__(name or getattr(fn, "__name__", "mean"), dtype)
+        self._fn = fn
+        self._fn_kwargs = kwargs
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
+
+
+def accuracy(y_true, y_pred):
+    """1.0 where y_true == y_pred, else 0.0."""
+    t, p = _tensor(y_true), _tensor(y_pred)
+    if t.aval.dtype != p.aval.dtype:
+        t = ops.cast(t, p.aval.dtype)
+    return ops.cast(ops.equal(t, p), np.float32)
+
+
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    p = _tensor(y_pred)
+    t = _tensor(y_true, p.aval.dtype)
+    if tuple(t.aval.shape) + (1,) == tuple(p.aval.shape):
+        t = ops.expand_dims(t, -1)
+    predicted = ops.cast(ops.greater(p, np.asarray(threshold, p.aval.dtype)), p.aval.dtype)
+    return ops.reduce_mean(ops.cast(ops.equal(t, predicted), np.float32), -1)
+
+
+def categorical_accuracy(y_true, y_pred):
+    return ops.cast(ops.equal(_argmax_last(y_true), _argmax_last(y_pred)), np.float32)
+
+
+def sparse_categorical_accuracy(y_true, y_pred):
+    p = _tensor(y_pred)
+    t = _tensor(y_true)
+    if len(t.aval.shape) == len(p.aval.shape) and t.aval.shape[-1] == 1:
+        t = ops.squeeze(t, -1)
+    return ops.cast(ops.equal(ops.cast(t, np.int32), _argmax_last(p)), np.float32)
+
+
+class Accuracy(MeanMetricWrapper):
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(accuracy, name, dtype)
+
+
+class BinaryAccuracy(MeanMetricWrapper):
+    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+        super().__init__(binary_accuracy, name, dtype, threshold=threshold)
+
+
+class CategoricalAccuracy(MeanMetricWrapper):
+    def __init__(self, name="categorical_accuracy", dtype=None):
+        super().__init__(categorical_accuracy, name, dtype)
+
+
+class SparseCategoricalAccuracy(MeanMetricWrapper):
+    def __init__(self, name="sparse_categorical_accuracy", dtype=None):
+        super().__init__(sparse_categorical_accuracy, name, dtype)
+
+
+class MeanSquaredError(MeanMetricWrapper):
+    def __init__(self, name="mean_squared_error", dtype=None):
+        super().__init__(_losses.mean_squared_error, name, dtype)
+
+
+class MeanAbsoluteError(MeanMetricWrapper):
+    def __init__(self, name="mean_absolute_error", dtype=None):
+        super().__init__(_losses.mean_absolute_error, name, dtype)
+
+
+_BY_NAME = {
+    "mean": Mean, "sum": Sum, "accuracy": Accuracy, "binary_accuracy": BinaryAccuracy,
+    "categorical_accuracy": CategoricalAccuracy,
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+}
+
+
+def get(identifier, loss=None):
+    """A metric from a name, a Metric, or a callable(y_true, y_pred). 'accuracy'/'acc' picks
+    the accuracy that fits `loss`, as Keras' compile does."""
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier in ("accuracy", "acc") and loss is not None:
+            name = getattr(loss, "name", None) or getattr(loss, "__name__", "")
+            by_loss = {"sparse_categorical_crossentropy": SparseCategoricalAccuracy,
+                       "categorical_crossentropy": CategoricalAccuracy,
+                       "binary_crossentropy": BinaryAccuracy}
+            if name in by_loss:
+                return by_loss[name](name="accuracy")
+        key = "accuracy" if identifier == "acc" else identifier
+        key = key if key in _BY_NAME else _snake(key)
+        if key not in _BY_NAME:
+            raise ValueError(f"unknown metric {identifier!r}; known: "
+                             f"{', '.join(sorted(_BY_NAME))}")
+        return _BY_NAME[key]()
+    if callable(identifier):
+        return MeanMetricWrapper(identifier)
+    raise ValueError(f"cannot interpret {identifier!r} as a metric")
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, c in enumerate(name):
+        if c.isupper() and i and not name[i - 1].isupper():
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out)

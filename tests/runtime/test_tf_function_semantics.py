@@ -1,0 +1,220 @@
+"""tf.function's semantics as TensorFlow's (issue 10, item 3)."""
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+from tapeflow.runtime.specs import OperatorNotAllowedInGraphError
+
+BACKEND = "interpreter"
+pytestmark = pytest.mark.filterwarnings("ignore::tapeflow.runtime.function.RetraceWarning")
+
+
+def fn(*args, **kwargs):
+    return tf.function(*args, backend=BACKEND, **kwargs)
+
+
+# ---- results --------------------------------------------------------------------------------
+
+
+def test_python_numbers_returned_come_back_as_tensors_on_every_call():
+    @fn
+    def f(x):
+        return 1, 2.5, [True, {"n": 3}], None, x
+
+    for _ in range(2):  # the tracing call and a compiled call alike
+        a, b, (c, d), e, x = f(tf.constant(1.0))
+        assert isinstance(a, tf.Tensor) and a.dtype == tf.int32 and a.numpy() == 1
+        assert b.dtype == tf.float32 and b.numpy() == 2.5
+        assert c.dtype == tf.bool and d["n"].numpy() == 3
+        assert e is None and isinstance(x, tf.Tensor)
+
+
+# ---- concrete functions ---------------------------------------------------------------------
+
+
+def test_a_concrete_function_is_callable():
+    @fn
+    def double(x):
+        return x * 2
+
+    cf = double.get_concrete_function(tf.constant([1.0, 2.0]))
+    np.testing.assert_array_equal(cf(tf.constant([3.0, 4.0])).numpy(), [6.0, 8.0])
+    np.testing.assert_array_equal(cf(np.array([1.0, 1.0], np.float32)).numpy(), [2.0, 2.0])
+    assert double.experimental_get_tracing_count() == 1
+
+
+def test_a_concrete_function_refuses_another_signature_with_a_type_error():
+    @fn
+    def double(x):
+        return x * 2
+
+    cf = double.get_concrete_function(tf.constant([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"x.*\(3,\)"):
+        cf(tf.constant([1.0, 2.0, 3.0]))
+    with pytest.raises(TypeError, match="int32"):
+        cf(tf.constant([1, 2]))
+
+
+def test_get_concrete_function_from_specs_traces_without_values():
+    @fn
+    def scale(x):
+        return x * 3.0 + 1.0
+
+    cf = scale.get_concrete_function(tf.TensorSpec(shape=[None], dtype=tf.float32))
+    np.testing.assert_array_equal(cf(tf.constant([1.0, 2.0, 3.0])).numpy(), [4.0, 7.0, 10.0])
+    np.testing.assert_array_equal(cf(tf.constant([0.0])).numpy(), [1.0])
+    with pytest.raises(TypeError):
+        cf(tf.constant([[1.0]]))
+
+
+def test_a_python_read_of_a_spec_value_raises_instead_of_guessing():
+    @fn
+    def branchy(x):
+        if tf.reduce_sum(x) > 0:
+            return x
+        return -x
+
+    with pytest.raises(OperatorNotAllowedInGraphError, match="bool"):
+        branchy.get_concrete_function(tf.TensorSpec([3], tf.float32))
+    with pytest.raises(TypeError):  # TF's error is a TypeError
+        fn(lambda x: x.numpy()).get_concrete_function(tf.TensorSpec([2]))
+    # called with values, the same function traces along the values' path
+    np.testing.assert_array_equal(branchy(tf.constant([-1.0, -2.0, 0.0])).numpy(),
+                                  [1.0, 2.0, -0.0])
+
+
+def test_spec_of_unknown_rank_is_refused_clearly():
+    with pytest.raises(ValueError, match="unknown rank"):
+        fn(lambda x: x).get_concrete_function(tf.TensorSpec(None))
+
+
+def test_pretty_printed_concrete_signatures():
+    @fn
+    def add(a, b):
+        return a + b
+
+    add(tf.constant(1.0), 2)
+    text = add.pretty_printed_concrete_signatures()
+    assert text == (
+        "Input Parameters:\n"
+        "  a (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(), dtype=tf.float32, name=None)\n"
+        "  b (POSITIONAL_OR_KEYWORD): Literal[2]\n"
+        "Output Type:\n"
+        "  TensorSpec(shape=(), dtype=tf.float32, name=None)\n"
+        "Captures:\n"
+        "  None"
+    )
+    add(tf.constant([1, 2]), tf.constant([3, 4]))
+    assert add.pretty_printed_concrete_signatures().count("Input Parameters:") == 2
+
+
+def test_tensorspec_repr_is_tensorflows():
+    spec = tf.TensorSpec(shape=[None, 3], dtype=tf.float32)
+    assert repr(spec) == "TensorSpec(shape=(None, 3), dtype=tf.float32, name=None)"
+
+
+# ---- retracing ------------------------------------------------------------------------------
+
+
+def test_reduce_retracing_generalises_a_changed_size_to_none():
+    @fn(reduce_retracing=True)
+    def total(x):
+        return tf.reduce_sum(x)
+
+    for n in (1, 2, 3, 4, 5):
+        assert total(tf.ones(n)).numpy() == n
+    assert total.experimental_get_tracing_count() == 2  # [1], then [None]
+    assert total(tf.ones((2, 2))).numpy() == 4  # another rank: another trace
+    assert total.experimental_get_tracing_count() == 3
+
+
+def test_without_reduce_retracing_each_size_traces():
+    @fn
+    def total(x):
+        return tf.reduce_sum(x)
+
+    for n in (1, 2, 3):
+        total(tf.ones(n))
+    assert total.experimental_get_tracing_count() == 3
+
+
+# ---- input signature ------------------------------------------------------------------------
+
+
+def test_an_input_signature_mismatch_is_a_type_error():
+    @fn(input_signature=[tf.TensorSpec([2], tf.float32)])
+    def f(x):
+        return x
+
+    with pytest.raises(TypeError):
+        f(tf.constant([1.0, 2.0, 3.0]))  # shape
+    with pytest.raises(TypeError):
+        f(tf.constant([1, 2]))  # dtype
+    with pytest.raises(TypeError):
+        f(tf.constant([1.0, 2.0]), tf.constant(1.0))  # count
+
+
+# ---- variables ------------------------------------------------------------------------------
+
+
+def test_creating_a_variable_on_every_call_is_refused_on_the_first_call():
+    @fn
+    def f(x):
+        v = tf.Variable(1.0)
+        return v + x
+
+    with pytest.raises(ValueError, match="first call"):
+        f(tf.constant(1.0))
+
+
+def test_creating_a_variable_only_once_is_allowed():
+    state = []
+
+    @fn
+    def f(x):
+        if not state:
+            state.append(tf.Variable(2.0))
+        state[0].assign_add(x)
+        return state[0] * 1.0
+
+    assert f(tf.constant(1.0)).numpy() == 3.0  # the assignment happened once
+    assert f(tf.constant(1.0)).numpy() == 4.0
+    assert state[0].numpy() == 4.0
+
+
+# ---- unused results -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["interpreter", pytest.param("numba", marks=pytest.mark.slow)])
+def test_an_op_whose_result_is_unused_does_not_raise(backend):
+    @tf.function(backend=backend)
+    def f(x):
+        tf.gather(x, [1])  # out of range for one element, never used
+        return x
+
+    np.testing.assert_array_equal(f(tf.constant([0.0])).numpy(), [0.0])
+    np.testing.assert_array_equal(f(tf.constant([5.0])).numpy(), [5.0])  # compiled call
+
+
+def test_a_failing_op_whose_result_is_used_still_raises():
+    @fn
+    def f(x):
+        return tf.gather(x, [1]) + 1.0
+
+    with pytest.raises(tf.errors.InvalidArgumentError, match="out of range"):
+        f(tf.constant([0.0]))
+
+
+def test_eagerly_the_unused_op_raises_as_in_tensorflow():
+    @fn
+    def f(x):
+        tf.gather(x, [1])
+        return x
+
+    try:
+        tf.config.run_functions_eagerly(True)
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            f(tf.constant([0.0]))
+    finally:
+        tf.config.run_functions_eagerly(False)
