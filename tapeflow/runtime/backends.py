@@ -219,8 +219,7 @@ class NumbaExecutor:
 
         why = uncompiled_dtype(self.graph)
         if why is not None:
-            self._fall_back(why, None)
-            return None
+            return ("fallback", why)
         try:
             kernel = compile_graph(self.graph)
             types = self._types()
