@@ -285,7 +285,7 @@ def _run_child(name: str, arg: int, cache_dir: str) -> dict | None:
     env = dict(os.environ, TAPEFLOW_CACHE_DIR=cache_dir)
     started = time.time()
     proc = subprocess.run([sys.executable, __file__, "--child", name, "--arg", str(arg)],
-                          env=env, capture_output=True, text=True, timeout=1800)
+                          env=env, capture_output=True, text=True, timeout=1800, check=False)
     if proc.returncode != 0:
         print(f"  {name}({arg}) failed:\n{proc.stderr[-2000:]}")
         return None
@@ -326,7 +326,7 @@ def run_mlp(layer_counts, runs: int) -> None:
         native = all(r["native"] for r in ok) if ok else False
         eqns = ok[0]["equations"] if ok else 0
         compile_s, jax_s = _median(rows, "compile"), _median(jrows, "compile")
-        print(f"{layers:>5} {eqns:>6} {str(native):>6} {_median(rows, 'trace'):>8.2f} "
+        print(f"{layers:>5} {eqns:>6} {native!s:>6} {_median(rows, 'trace'):>8.2f} "
               f"{compile_s:>10.2f} {_median(rows, 'per_call') * 1e3:>12.3f} "
               f"{jax_s:>14.2f} {_median(jrows, 'per_call') * 1e3:>7.3f} "
               f"{compile_s / jax_s:>6.2f}", flush=True)

@@ -1,11 +1,17 @@
-"""Compile a graph: write its generated module into the cache directory, import it from
-there (so Numba's `cache=True` works across processes), and hand back a `Kernel` (the entry
-function with its calling convention, codegen/abi.py).
+"""Compile a graph's program (codegen/emit.py): write each generated module into the cache
+directory, import it from there (so Numba's `cache=True` works across processes), and hand
+back a `Kernel` (the entry with its calling convention, codegen/abi.py).
 
-The key hashes the printed IR with the versions of tapeflow, numba and numpy, the sources of
-the code generator and the CPU, so a change to any of them compiles afresh. A directory that
-cannot be written (read-only, missing, full) or a module that cannot be read back never fails
-a call: the module is then compiled in memory, and a warning says so once.
+Two forms. A small graph is one module whose @njit `entry` has every kernel written inline.
+Otherwise each distinct kernel is a module of its own, `tapeflow_k_<key>`, named by a hash
+of its canonical text and of `fingerprint()` (the versions of tapeflow, numba, numpy and
+Python, the code generator's sources, the CPU): it is compiled once per process and kept in
+`_kernels` for every graph that needs it, loaded from the disk cache by later processes, and
+the entry is generated Python calling each kernel's compiled entry point. `compile_log`
+records, per kernel signature, whether Numba compiled it or loaded it from the cache.
+
+A directory that cannot be written (read-only, missing, full) or a module that cannot be read
+back never fails a call: the module is then compiled in memory, and a warning says so once.
 """
 
 from __future__ import annotations
@@ -28,7 +34,6 @@ import tapeflow
 from tapeflow.codegen.abi import EntryABI
 from tapeflow.codegen.emit import compiles_inline, entry_lines, inline_source, plan_program
 from tapeflow.graph.ir import Graph
-from tapeflow.graph.printer import print_graph
 
 _warned: set[str] = set()
 
@@ -71,11 +76,6 @@ def fingerprint() -> str:
         f"cpu {platform.machine()} {numba.config.CPU_NAME or ''}",
         f"python {sys.version_info[:2]}",
     ])
-
-
-def cache_key(graph: Graph) -> str:
-    text = print_graph(graph) + "\n" + fingerprint()
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 # Kernels compiled (or loaded) in this process, by key: every graph that needs one shares it.
@@ -233,7 +233,7 @@ def _python_entry(program, natives: list):
             return text
         if text not in literals:
             literals[text] = f"lit{len(literals)}"
-            namespace[literals[text]] = eval(text, {"np": np})  # noqa: S307 (our literal)
+            namespace[literals[text]] = eval(text, {"np": np})  # our own literal's text
         return literals[text]
 
     lines = entry_lines(program, lambda call: names[id(call)], arg)
@@ -278,7 +278,7 @@ def _import(module_name: str, path: Path) -> types.ModuleType:
 def _in_memory(module_name: str, source: str) -> types.ModuleType:
     module = types.ModuleType(module_name)
     sys.modules[module_name] = module
-    exec(compile(source, f"<{module_name}>", "exec"), module.__dict__)
+    exec(compile(source, f"<{module_name}>", "exec"), module.__dict__)  # noqa: S102
     return module
 
 

@@ -223,8 +223,8 @@ def inline_source(program: Program, *, cache: bool = True, title: str = "") -> s
              ""] + HEADER + ["", "",
              # A set literal written in a fixed order: the module's text must not depend on
              # string hashing, or every process would rewrite it and invalidate Numba's cache.
-             f"@numba.njit(cache={cache}, fastmath={{{flags}}}, error_model='numpy', "
-             f"nogil=True{', parallel=True' if parallel else ''})",
+             (f"@numba.njit(cache={cache}, fastmath={{{flags}}}, error_model='numpy', "
+              f"nogil=True{', parallel=True' if parallel else ''})"),
              f"def entry({', '.join(program.params)}):"]
     lines += ["    " + line for line in inline_lines(program)]
     return "\n".join(lines) + "\n"

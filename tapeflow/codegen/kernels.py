@@ -40,8 +40,8 @@ HEADER = [
     "from tapeflow.codegen import vecmath as vm",
     "from tapeflow.codegen.accumulate import add_to_row",
     "from tapeflow.codegen.blas import gemm_into",
-    "from tapeflow.codegen.prelude import (_add, _floordiv, _maximum, _minimum, _mod, _mul,"
-    " _neg, _power, _sub)",
+    ("from tapeflow.codegen.prelude import (_add, _floordiv, _maximum, _minimum, _mod, _mul,"
+     " _neg, _power, _sub)"),
 ]
 
 
@@ -118,8 +118,8 @@ class KernelPlan:
         lines = [
             # A set literal written in a fixed order: the text must not depend on string
             # hashing, or every process would rewrite it and invalidate Numba's cache.
-            f"@numba.njit(cache={cache}, fastmath={{{flags}}}, error_model='numpy', "
-            f"nogil=True{', parallel=True' if self.parallel else ''})",
+            (f"@numba.njit(cache={cache}, fastmath={{{flags}}}, error_model='numpy', "
+             f"nogil=True{', parallel=True' if self.parallel else ''})"),
             f"def {name}({', '.join(self.param_names(names))}):",
         ]
         body = self.body(names, comment)
@@ -247,7 +247,6 @@ def is_blas_product(eqn) -> bool:
 def numba_type(kind: str, aval, layout: str = "C"):
     """The Numba type of a parameter, for compiling a kernel ahead of its first call."""
     from numba.core import types
-
     from numba.np.numpy_support import from_dtype
 
     if kind == "size":
