@@ -23,6 +23,7 @@ import os
 import platform
 import sys
 import tempfile
+import threading
 import types
 import warnings
 from pathlib import Path
@@ -78,6 +79,9 @@ def fingerprint() -> str:
     ])
 
 
+# One compile at a time (Numba compiles one function at a time anyway): two threads
+# compiling graphs that share a kernel must not both load and compile it.
+_lock = threading.RLock()
 # Kernels compiled (or loaded) in this process, by key: every graph that needs one shares it.
 _kernels: dict[str, object] = {}
 # How each kernel signature was obtained, by key: "compiled" (Numba compiled it),
@@ -121,6 +125,11 @@ def compile_graph(graph: Graph, cache_dir: Path | None = None,
     in place; "kernels": each distinct kernel compiled on its own (or found in memory or in
     the cache) and called from a generated Python entry; None: as `emit.compiles_inline`
     chooses for the graph."""
+    with _lock:
+        return _compile_graph(graph, cache_dir, mode)
+
+
+def _compile_graph(graph: Graph, cache_dir: Path | None, mode: str | None) -> Kernel:
     directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     program = plan_program(graph)
     if mode is None:
