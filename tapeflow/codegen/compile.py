@@ -134,6 +134,8 @@ def _compile_graph(graph: Graph, cache_dir: Path | None, mode: str | None) -> Ke
     program = plan_program(graph)
     if mode is None:
         mode = "inline" if compiles_inline(program) else "kernels"
+    if mode == "kernels":
+        program = plan_program(graph, split=True)
     if mode == "inline":
         entry = _inline_entry(program, directory)
     elif mode == "kernels":

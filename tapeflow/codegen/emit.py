@@ -88,7 +88,9 @@ class Program:
         return [s for s in self.steps if isinstance(s, Call)]
 
 
-def plan_program(graph: Graph) -> Program:
+def plan_program(graph: Graph, split: bool = False) -> Program:
+    """The program of `graph`. `split`: a fused group becomes one kernel per independent
+    chain in it (for compiling kernel by kernel: see `_independent_parts`)."""
     names = array_names(graph)
     literals = {v: text for v, value in graph.consts
                 if (text := literal(np.asarray(value))) is not None}
@@ -135,7 +137,7 @@ def plan_program(graph: Graph) -> Program:
     for group in plan.groups:
         eqns = [graph.eqns[i] for i in group]
         if is_loop(eqns[0]):
-            for part in _independent_parts(eqns):
+            for part in _independent_parts(eqns) if split else [eqns]:
                 call(plan_loop(part, needed_later, literals))
         elif len(eqns) > 1:
             call(plan_gemm(eqns, literals))
@@ -240,6 +242,7 @@ def generate_source(graph: Graph, *, cache: bool = True, title: str = "") -> str
     program = plan_program(graph)
     if compiles_inline(program):
         return inline_source(program, cache=cache, title=title)
+    program = plan_program(graph, split=True)
     names = program.names
     lines = [f'"""tapeflow program{": " + title if title else ""} (generated; do not edit)."""',
              ""] + HEADER + ["", ""]
@@ -265,6 +268,8 @@ def kernel_sources(graph: Graph) -> list[tuple[str, str]]:
     """(heading, source) of each kernel call of `graph`'s program, in call order, written
     with the graph's names: what a viewer shows per fused group."""
     program = plan_program(graph)
+    if not compiles_inline(program):
+        program = plan_program(graph, split=True)
     names = program.names
     out = []
     for n, step in enumerate(program.calls()):

@@ -53,7 +53,7 @@ def test_identical_layers_compile_one_kernel(tmp_path):
     step, _ = _mlp(12, width=24)
     x, y = _data(8, 24)
     graph = step.get_concrete_function(x, y).graph
-    program = plan_program(graph)
+    program = plan_program(graph, split=True)
     fp = cc.fingerprint()
     keys = [call.kernel.key(fp) for call in program.calls()]
     assert len(keys) > 40 and len(set(keys)) <= 12  # layers share their kernels
