@@ -84,9 +84,10 @@ def fingerprint() -> str:
 _lock = threading.RLock()
 # Kernels compiled (or loaded) in this process, by key: every graph that needs one shares it.
 _kernels: dict[str, object] = {}
-# How each kernel signature was obtained, by key: "compiled" (Numba compiled it),
-# "loaded" (from the on-disk cache). A graph that finds a kernel here compiles nothing.
-compile_log: list[tuple[str, str]] = []
+# How each kernel signature was obtained: (key, "compiled" (Numba compiled it) or "loaded"
+# (from the on-disk cache), the argument types). A graph whose kernels are all here already
+# adds nothing.
+compile_log: list[tuple[str, str, tuple]] = []
 
 
 class KernelCompileError(RuntimeError):
@@ -204,7 +205,7 @@ def _compiled(dispatcher, types, key: str, kernel):
             f"Numba could not compile the {kernel.describe()} ({type(e).__name__}: {first})"
         ) from e
     loaded = sum(dispatcher.stats.cache_hits.values()) > hits
-    compile_log.append((key, "loaded" if loaded else "compiled"))
+    compile_log.append((key, "loaded" if loaded else "compiled", types))
     return native
 
 
