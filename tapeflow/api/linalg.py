@@ -1,3 +1,16 @@
 """`tf.linalg`."""
 
-from tapeflow.ops import matmul, norm, tensordot, transpose  # noqa: F401
+from tapeflow.ops import (  # noqa: F401
+    cholesky,
+    det,
+    einsum,
+    eye,
+    inv,
+    matmul,
+    matrix_transpose,
+    norm,
+    solve,
+    svd,
+    tensordot,
+    transpose,
+)

@@ -17,4 +17,5 @@ from tapeflow.ops import (  # noqa: F401
     sparse_softmax_cross_entropy_with_logits,
     swish,
     tanh,
+    top_k,
 )

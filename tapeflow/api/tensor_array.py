@@ -141,7 +141,7 @@ class TensorArray:
 
     def unstack(self, value, name=None) -> TensorArray:
         t = value if _is_tracer(value) else _convert_to_tensor(value, dtype=self._dtype)
-        if not t.shape:
+        if t.shape.rank == 0:
             raise ValueError("TensorArray.unstack: value must have at least one axis")
         n = t.shape[0]
         if n > len(self._items) and not self._dynamic and self._items:

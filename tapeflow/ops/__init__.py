@@ -1,7 +1,9 @@
 """The primitive registry and the ops built on it. Importing this registers every primitive.
 
 Families, in dependency order: shape (with array composites), elementwise (with mathops),
-reductions, linalg, ranges, nn, custom, random, and checks (in-kernel value checks).
+reductions, linalg, ranges, sorting, scans, layout, scatter, matrix, einsum, dynamic (sizes
+that depend on values), control (cond, while_loop, ...), nn, custom, random, and checks
+(in-kernel value checks).
 """
 
 from tapeflow.ops import core
@@ -55,7 +57,6 @@ from tapeflow.ops.elementwise import (
     subtract,
     tan,
     tanh,
-    where,
 )
 from tapeflow.ops.mathops import (
     acos,
@@ -70,6 +71,7 @@ from tapeflow.ops.mathops import (
     erf,
     expm1,
     floor,
+    logical_xor,
     round,
     sinh,
 )
@@ -82,10 +84,42 @@ from tapeflow.ops.reductions import (
     reduce_mean,
     reduce_min,
     reduce_prod,
+    reduce_std,
     reduce_sum,
+    reduce_variance,
 )
 from tapeflow.ops.linalg import matmul, tensordot
 from tapeflow.ops.ranges import eye, linspace, meshgrid, one_hot
+from tapeflow.ops.sorting import argmax, argmin, argsort, sort, top_k
+from tapeflow.ops.scans import cumprod, cumsum
+from tapeflow.ops.matrix import cholesky, det, inv, matrix_transpose, solve, svd
+from tapeflow.ops.einsum import einsum
+from tapeflow.ops.dynamic import (
+    DataDependentShapeError,
+    boolean_mask,
+    unique,
+    unique_with_counts,
+    where,
+)
+from tapeflow.ops.control import (
+    case,
+    cond,
+    foldl,
+    foldr,
+    map_fn,
+    scan,
+    switch_case,
+    vectorized_map,
+    while_loop,
+)
+from tapeflow.ops.layout import pad, reverse, roll, slice, split
+from tapeflow.ops.scatter import (
+    gather_nd,
+    scatter_nd,
+    tensor_scatter_nd_add,
+    tensor_scatter_nd_sub,
+    tensor_scatter_nd_update,
+)
 from tapeflow.ops.nn import (
     elu,
     gelu,

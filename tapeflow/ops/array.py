@@ -27,6 +27,7 @@ from tapeflow.ops.shape import (
     _as_tensorish,
     _normalize_axis,
     _remember_sizes,
+    _sizes,
     _slice_len,
     broadcast_to,
     broadcast_to_p,
@@ -89,7 +90,7 @@ def unstack(value, num=None, axis=0, name=None):
 def tile(input, multiples, name=None):  # noqa: A002
     """`tf.tile`: repeat `input` `multiples[i]` times along axis i."""
     shape = shape_of(input)
-    multiples = [int(m) for m in (multiples.numpy() if is_tracer(multiples) else multiples)]
+    multiples = list(_sizes(multiples))
     if len(multiples) != len(shape):
         raise InvalidArgumentError(
             f"tile: {len(multiples)} multiples for a tensor of rank {len(shape)}"

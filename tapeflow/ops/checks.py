@@ -125,5 +125,6 @@ def raised_by(eqn, error: IndexError) -> bool:
         if eqn.prim is check_range_p:
             params = eqn.params_dict
             return params["op"] == args[1] and params["what"] == args[2]
-        return eqn.prim.name == args[1]  # gather, scatter_add: their indices
+        # gather, scatter_add: their indices; ravel_index names the op it serves (gather_nd).
+        return eqn.prim.name == args[1] or eqn.params_dict.get("op") == args[1]
     return eqn.prim.name in ("gather", "scatter_add")

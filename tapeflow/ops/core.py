@@ -340,6 +340,10 @@ def default_dtype(value) -> np.dtype:
     if arr.dtype == BOOL:
         return BOOL
     if arr.dtype.kind in "iu":
+        # int32, as TF, unless a value needs more: then int64 (TF's rule for Python ints).
+        info = np.iinfo(np.int32)
+        if arr.size and (arr.min() < info.min or arr.max() > info.max):
+            return np.dtype(np.int64)
         return np.dtype(np.int32)
     if arr.dtype.kind == "f":
         return np.dtype(np.float32)
@@ -374,6 +378,15 @@ def to_array(value, dtype: np.dtype, *, op: str = "convert") -> np.ndarray:
                           "without losing its imaginary part; use tf.math.real")
     if arr.dtype.kind == "O":
         raise OpTypeError(f"{op}: cannot convert {type(value).__name__} to a tensor")
+    if arr.dtype.kind in "iu" and dtype.kind in "iu" and arr.size and arr.dtype != dtype:
+        # Never wrap around silently (2**40 as int32 would be 0).
+        info = np.iinfo(dtype)
+        low, high = arr.min(), arr.max()
+        if low < info.min or high > info.max:
+            bad = high if high > info.max else low
+            raise InvalidArgumentError(
+                f"{op}: cannot convert {int(bad)} to {dtype.name}: it is out of range "
+                f"[{info.min}, {info.max}]")
     return np.asarray(arr, dtype=dtype)
 
 

@@ -34,6 +34,7 @@ from tapeflow.ops.elementwise import (
     identity,
     multiply,
     negative,
+    not_equal,
     sqrt,
     subtract,
     unary,
@@ -164,3 +165,11 @@ def round(x, name=None):  # noqa: A001 - TensorFlow's name
     if not is_float(dt):
         raise OpTypeError(f"round: expects a float or integer tensor, got {dt.name}")
     return bind(round_p, x)
+
+
+def logical_xor(x, y, name=None):
+    """x != y, of bool tensors (broadcasting)."""
+    x, y = promote("logical_xor", x, y)
+    if dtype_of(x) != np.dtype(np.bool_):
+        raise OpTypeError(f"logical_xor: expects bool tensors, got {dtype_of(x).name}")
+    return not_equal(x, y)

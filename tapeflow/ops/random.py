@@ -17,10 +17,11 @@ of a truncated normal, low32(counter), high32(counter)); the key is the state's 
 - uniform float64: two words, 53 bits times 2^-53: [0, 1);
 - uniform int (`uniform_int`) and raw 64-bit `bits`: two words, as one 64-bit number
   (`minval + x mod (maxval - minval)`);
-- normal: four words, Box-Muller on two 53-bit uniforms u1 in (0, 1] and u2 in [0, 1):
-  sqrt(-2 log u1) cos(2 pi u2), in float64;
-- truncated normal: the same, drawn again (attempt 1, 2, ... in the counter's second word)
-  while |z| > 2.
+- normal: two elements per block, Box-Muller on two 53-bit uniforms u1 in (0, 1] and u2 in
+  [0, 1) made of its four words: r cos(t) and r sin(t) with r = sqrt(-2 log u1),
+  t = 2 pi u2, in float64;
+- truncated normal: one element per block, r cos(t), drawn again (attempt 1, 2, ... in the
+  counter's second word) while |z| > 2.
 
 Scaling (`a + (b - a) u` for uniform, `a + b z` for normal) is computed in float64 and
 rounded to the output dtype once. The eager kernel (numpy, vectorised over blocks) and the
@@ -57,7 +58,9 @@ ROUNDS = 10
 TRUNCATED_ATTEMPTS = 32  # a draw is beyond 2 sigma with p = 0.0455: 32 misses never happen
 
 # 32-bit words each element of a distribution takes from the four a block gives.
-_WORDS = {"uniform": None, "uniform_int": 2, "bits": 2, "normal": 4, "truncated_normal": 4}
+# (A normal pair shares its block's four words: `words_per_element` says 2, and the kernels
+# read all four for each pair.)
+_WORDS = {"uniform": None, "uniform_int": 2, "bits": 2, "normal": 2, "truncated_normal": 4}
 DISTRIBUTIONS = tuple(_WORDS)
 
 
@@ -113,10 +116,13 @@ _TWO_M24 = 2.0**-24
 _TWO_M53 = 2.0**-53
 
 
-def _box_muller(x0, x1, x2, x3):
+def _box_muller(x0, x1, x2, x3, both=False):
+    """r cos(t) (and r sin(t) with `both`) from a block's four words."""
     u1 = (_bits53(x0, x1) + np.uint64(1)).astype(np.float64) * _TWO_M53  # (0, 1]
     u2 = _bits53(x2, x3).astype(np.float64) * _TWO_M53  # [0, 1)
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * math.pi * u2)
+    r = np.sqrt(-2.0 * np.log(u1))
+    t = 2.0 * math.pi * u2
+    return (r * np.cos(t), r * np.sin(t)) if both else r * np.cos(t)
 
 
 def draw(state, *, dist, shape, dtype, a, b, salt):
@@ -145,16 +151,16 @@ def draw(state, *, dist, shape, dtype, a, b, salt):
             return _scaled(z, a, b, (0.0, 1.0), dtype).reshape(shape)
         x = np.stack(philox4x32(lo, hi, c2, c3, k0, k1), axis=1)
         w = x.reshape(-1, words)[:n]  # element i: words (i % per_block)*words.. of block i//per
-        if dist == "uniform" and words == 1:
+        if dist == "normal":  # elements 2k and 2k + 1: the pair of block k
+            pair = np.stack(_box_muller(*x.T, both=True), axis=1).reshape(-1)[:n]
+            out = _scaled(pair, a, b, (0.0, 1.0), dtype)
+        elif dist == "uniform" and words == 1:
             u = (w[:, 0] >> np.uint64(8)).astype(np.float32) * np.float32(_TWO_M24)
             out = u if (a, b) == (0.0, 1.0) else _scaled(u.astype(np.float64), a, b - a,
                                                         None, dtype)
         elif dist == "uniform":
             u = _bits53(w[:, 0], w[:, 1]).astype(np.float64) * _TWO_M53
             out = u if (a, b) == (0.0, 1.0) else _scaled(u, a, b - a, None, dtype)
-        elif dist == "normal":
-            out = _scaled(_box_muller(w[:, 0], w[:, 1], w[:, 2], w[:, 3]), a, b, (0.0, 1.0),
-                          dtype)
         else:
             x64 = (w[:, 0] << _S32) | w[:, 1]
             if dist == "bits":
@@ -246,8 +252,9 @@ def _random_lowering(out, ins, avals, *, dist, shape, dtype, a, b, salt):
                 u = f"(np.float64({_bits53_text(*w)}) * {_TWO_M53!r})"
                 value = u if (a, b) == (0.0, 1.0) else _scaled_text(u, a, b - a, None, dt)
             elif dist == "normal":
-                body += _box_muller_text(p, f"{p}z")
-                value = _scaled_text(f"{p}z", a, b, (0.0, 1.0), dt)
+                if slot == 0:
+                    body += _box_muller_text(p, f"{p}z", f"{p}z1")
+                value = _scaled_text(f"{p}z" if slot == 0 else f"{p}z1", a, b, (0.0, 1.0), dt)
             else:
                 x64 = f"(({w[0]} << {s32}) | {w[1]})"
                 value = (f"np.int64({x64})" if dist == "bits" else
@@ -291,13 +298,19 @@ def _bits53_text(hi: str, lo: str) -> str:
     return f"((({hi} >> np.uint64(5)) << np.uint64(26)) | ({lo} >> np.uint64(6)))"
 
 
-def _box_muller_text(p: str, z: str) -> list[str]:
+def _box_muller_text(p: str, z: str, z_sin: str | None = None) -> list[str]:
+    """`z = r cos(t)` (and `z_sin = r sin(t)`) from the block's words, as `_box_muller`."""
     x0, x1, x2, x3 = (f"{p}x{k}" for k in range(4))
-    return [
+    lines = [
         f"{p}u1 = np.float64({_bits53_text(x0, x1)} + np.uint64(1)) * {_TWO_M53!r}",
         f"{p}u2 = np.float64({_bits53_text(x2, x3)}) * {_TWO_M53!r}",
-        f"{z} = math.sqrt(-2.0 * math.log({p}u1)) * math.cos({2.0 * math.pi!r} * {p}u2)",
+        f"{p}rad = math.sqrt(-2.0 * math.log({p}u1))",
+        f"{p}ang = {2.0 * math.pi!r} * {p}u2",
+        f"{z} = {p}rad * math.cos({p}ang)",
     ]
+    if z_sin is not None:
+        lines.append(f"{z_sin} = {p}rad * math.sin({p}ang)")
+    return lines
 
 
 def _scaled_text(z: str, a, b, identity, dt: str) -> str:

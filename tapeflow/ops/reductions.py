@@ -206,6 +206,30 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
                                                     if i not in axes])
 
 
+def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
+    """`tf.math.reduce_variance`: the mean of squared deviations from the mean over `axis`
+    (the population variance, dividing by n), of a float tensor."""
+    (x,) = promote("reduce_variance", input_tensor)
+    dt = x.aval.dtype if is_tracer(x) else x.dtype
+    if not is_float(dt):
+        raise OpTypeError(f"reduce_variance: expects a float tensor, got {dt.name} "
+                          f"(cast it with tf.cast)")
+    shape = x.aval.shape if is_tracer(x) else x.shape
+    axes = normalize_axes(axis, len(shape), "reduce_variance")
+    deviation = subtract(x, reduce_mean(x, axes, keepdims=True))
+    return reduce_mean(multiply(deviation, deviation), axes, keepdims)
+
+
+def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
+    """`tf.math.reduce_std`: the square root of `reduce_variance`."""
+    (x,) = promote("reduce_std", input_tensor)
+    dt = x.aval.dtype if is_tracer(x) else x.dtype
+    if not is_float(dt):
+        raise OpTypeError(f"reduce_std: expects a float tensor, got {dt.name} "
+                          f"(cast it with tf.cast)")
+    return sqrt(reduce_variance(x, axis, keepdims))
+
+
 def _is_finite(x):
     # x - x is 0 for finite x and nan for +-inf or nan; nan == 0 is False.
     return equal(subtract(x, x), zeros_like(x))

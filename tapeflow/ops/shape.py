@@ -128,7 +128,10 @@ def known_sizes(tensor) -> tuple | None:
 
 
 def _sizes(shape) -> tuple:
-    """A shape argument (a list, tuple or array of sizes; symbolic ones stay symbolic)."""
+    """A shape argument (a list, tuple or array of sizes; symbolic ones stay symbolic, also
+    in a tensor that `shape` made)."""
+    if is_tracer(shape) and known_sizes(shape) is not None:
+        return known_sizes(shape)
     if isinstance(shape, list | tuple) and all(
         isinstance(d, Dim) or np.ndim(d) == 0 for d in shape
     ):
@@ -139,10 +142,7 @@ def _sizes(shape) -> tuple:
 def reshape(x, shape, name=None):
     """`tf.reshape`; one dimension may be -1 (inferred)."""
     x = _as_tensorish(x, "reshape")
-    if is_tracer(shape):
-        shape = known_sizes(shape) or tuple(int(d) for d in shape.numpy().ravel())
-    else:
-        shape = _sizes(shape)
+    shape = _sizes(shape)
     size = prod(shape_of(x))
     # -1 is only ever written as an int; a symbolic size is never compared with it.
     inferred = [i for i, d in enumerate(shape) if not isinstance(d, Dim) and d == -1]

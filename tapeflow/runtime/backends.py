@@ -278,6 +278,10 @@ def uncompiled_dtype(graph) -> str | None:
                 return (f"op {eqn.prim.name!r} works on dtype {dtype_name(v.aval.dtype)}, "
                         "which compiled code does not handle (only float32/64, int32/64 "
                         "and bool)")
+    for v in graph.outputs:
+        if v.aval.dtype not in COMPILED_DTYPES:
+            return (f"a result has dtype {dtype_name(v.aval.dtype)}, which compiled code "
+                    "does not handle (only float32/64, int32/64 and bool)")
     return None
 
 

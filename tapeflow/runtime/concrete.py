@@ -128,6 +128,17 @@ class ConcreteFunction:
 
         return call_concrete(self, args, kwargs)
 
+    @property
+    def structured_input_signature(self) -> tuple:
+        from tapeflow.runtime.specs import structured_input_signature
+
+        return structured_input_signature(self)
+
+    @property
+    def structured_outputs(self):
+        """What a call returns, with each tensor as the graph value it comes from."""
+        return self.traced.result_structure
+
     def pretty_printed_signature(self, verbose: bool = True) -> str:
         from tapeflow.runtime.specs import pretty_signature
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from tapeflow.ops.core import OpTypeError, canonical_dtype, short_dtype
 from tapeflow.tracer.tensor import Tensor
+from tapeflow.tracer.tensor_shape import TensorShape
 from tapeflow.tracer.variable import Variable
 
 
@@ -33,12 +34,11 @@ class TensorSpec:
         dims = None if self.shape is None else tuple(
             None if d is None else int(d) for d in self.shape
         )
-        object.__setattr__(self, "shape", dims)
+        # TF's TensorSpec.shape is a TensorShape (a tuple here; None for an unknown rank).
+        object.__setattr__(self, "shape", None if dims is None else TensorShape._of(dims))
         object.__setattr__(self, "dtype", canonical_dtype(self.dtype))
 
     def __repr__(self) -> str:
-        from tapeflow.tracer.tensor_shape import TensorShape
-
         return (f"TensorSpec(shape={TensorShape(self.shape)}, dtype=tf.{self.dtype.name}, "
                 f"name={self.name!r})")
 

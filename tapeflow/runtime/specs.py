@@ -19,7 +19,7 @@ import numpy as np
 
 from tapeflow import nest
 from tapeflow.ops import dims
-from tapeflow.ops.core import OpTypeError, default_dtype
+from tapeflow.ops.core import OpTypeError, default_dtype, to_array
 from tapeflow.runtime import signature as sig
 from tapeflow.tracer.tensor import Tensor, make_constant
 from tapeflow.tracer.variable import Variable
@@ -37,17 +37,21 @@ class OperatorNotAllowedInGraphError(TypeError):
 
 
 def numbers_as_tensors(result):
-    """`result` with every Python number (bool, int, float) made a constant tensor, as TF
-    returns them; None, tensors and other objects are left as they are."""
+    """`result` with every Python number (bool, int, float) and text (str, bytes) made a
+    constant tensor, as TF returns them; None, tensors and other objects are left as they
+    are."""
     leaves = nest.flatten(result)
-    if not any(isinstance(leaf, bool | int | float) for leaf in leaves):
+    if not any(isinstance(leaf, _CONVERTED) for leaf in leaves):
         return result
     converted = [
-        make_constant(np.array(leaf, dtype=default_dtype(leaf)))
-        if isinstance(leaf, bool | int | float) else leaf
+        make_constant(to_array(leaf, default_dtype(leaf), op="return"))
+        if isinstance(leaf, _CONVERTED) else leaf
         for leaf in leaves
     ]
     return nest.pack_sequence_as(result, converted)
+
+
+_CONVERTED = (bool, int, float, str, bytes)
 
 
 # ---- tracing from specs --------------------------------------------------------------------
@@ -205,6 +209,31 @@ def pretty_signature(concrete) -> str:
     for variable in captured:
         lines.append(f"  {variable._uid}: TensorSpec(shape=(), dtype=tf.resource, name=None)")
     return "\n".join(lines)
+
+
+def structured_input_signature(concrete) -> tuple:
+    """TF's `(args, kwargs)` of a concrete function: a TensorSpec named after its argument
+    for each tensor, the value itself for each static argument."""
+    parameters, arguments = concrete._call_info
+    args, kwargs = [], {}
+
+    def spec_of(name, node):
+        if isinstance(node, dict):
+            return {k: spec_of(name, v) for k, v in node.items()}
+        if isinstance(node, list | tuple):
+            return type(node)(spec_of(name, v) for v in node)
+        if isinstance(node, Tensor):
+            shape = dims.public_shape(node.aval.shape)
+            return sig.TensorSpec(shape, node.aval.dtype, name=name)
+        return node
+
+    for name, value in arguments.items():
+        spec = spec_of(name, value)
+        if parameters[name].kind == parameters[name].KEYWORD_ONLY:
+            kwargs[name] = spec
+        else:
+            args.append(spec)
+    return tuple(args), kwargs
 
 
 # ---- calling a ConcreteFunction ------------------------------------------------------------

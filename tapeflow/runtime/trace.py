@@ -18,6 +18,7 @@ import numpy as np
 from tapeflow import nest
 from tapeflow.graph.ir import Graph, Var, new_var, source_text
 from tapeflow.ops import dims
+from tapeflow.ops import dynamic as dynamic_ops
 from tapeflow.ops.core import ShapedArray
 from tapeflow.runtime.labels import result_labels
 from tapeflow.tracer import tape as tape_module
@@ -300,3 +301,15 @@ def fresh_input(leaf, path: str = "", spec_shape: tuple | None = None) -> Tensor
         )
         aval = ShapedArray(shape, aval.dtype)
     return Tensor(value, new_var(aval))
+
+
+def _staged(x) -> bool:
+    """Whether x's value is known only when the function being traced runs (it derives from
+    the arguments or variables): ops whose result size depends on values refuse it."""
+    trace = active_trace()
+    if trace is None:
+        return False
+    return isinstance(x, Variable) or getattr(x, "_var", None) in trace.recorder._watched
+
+
+dynamic_ops.staging_probes.append(_staged)

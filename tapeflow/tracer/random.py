@@ -32,6 +32,7 @@ from tapeflow.ops.core import (
 from tapeflow.ops.shape import known_sizes
 from tapeflow.ops.random import STATE_DTYPE, as_int64, random_p, splitmix64
 from tapeflow.tracer import creation
+from tapeflow.tracer.tensor import constant
 from tapeflow.tracer.variable import Variable
 
 _ADVANCE = np.array([0, 1], dtype=STATE_DTYPE)
@@ -250,6 +251,37 @@ def uniform(shape, minval=0, maxval=None, dtype=np.float32, seed=None, name=None
     return _uniform(_global, shape, minval, maxval, dtype, _salt(seed), "random.uniform")
 
 
+def categorical(logits, num_samples, dtype=None, seed=None, name=None):
+    """`tf.random.categorical`: `num_samples` class indices per row of `logits` [batch,
+    classes], class j drawn with probability softmax(logits)[j]."""
+    return _categorical(_global, logits, num_samples, dtype, _salt(seed),
+                        "random.categorical")
+
+
+def _categorical(gen, logits, num_samples, dtype, salt, op):
+    """Inverse-CDF sampling with tensor ops: u ~ U[0, 1) per sample; the index is the
+    number of classes whose cumulative probability is <= u (the first class whose CDF
+    exceeds u), clamped to the last class where rounding leaves the CDF's end below u."""
+    logits = logits if is_tracer(logits) else constant(logits)
+    shape = tuple(logits.aval.shape)
+    if len(shape) != 2 or logits.aval.dtype.kind != "f":
+        raise InvalidArgumentError(f"{op}: logits must be a float matrix [batch, classes], "
+                                   f"got {logits.aval}")
+    out_dtype = canonical_dtype(dtype) if dtype is not None else np.dtype(np.int64)
+    if out_dtype.kind not in "iu":
+        raise OpTypeError(f"{op}: dtype must be an integer type, got {out_dtype.name}")
+    n = int(num_samples)
+    batch, classes = shape
+    # The CDF as a product with an upper-triangular matrix of ones: cdf[b, j] = sum_{i<=j} p.
+    probs = ops.softmax(logits, axis=-1)
+    upper = np.triu(np.ones((classes, classes), dtype=logits.aval.dtype))
+    cdf = ops.matmul(probs, upper)
+    u = gen._draw("uniform", (batch, n, 1), logits.aval.dtype, 0.0, 1.0, salt, op)
+    below = ops.cast(ops.less_equal(ops.expand_dims(cdf, 1), u), np.int32)
+    index = ops.minimum(ops.reduce_sum(below, axis=-1), classes - 1)
+    return ops.cast(index, out_dtype)
+
+
 # ---- stateless ops: the seed is the state ------------------------------------------------------
 
 
@@ -287,3 +319,8 @@ def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=np.float32, name
                       alg=None):
     op = "random.stateless_uniform"
     return _uniform(_Stateless(seed, op), shape, minval, maxval, dtype, 0, op)
+
+
+def stateless_categorical(logits, num_samples, seed, dtype=None, name=None):
+    op = "random.stateless_categorical"
+    return _categorical(_Stateless(seed, op), logits, num_samples, dtype, 0, op)

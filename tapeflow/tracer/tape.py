@@ -347,7 +347,9 @@ class GradientTape:
         self._check_usable("batch_jacobian")
         target = self._as_target(target, "batch_jacobian")
         (source_vars,) = [self._source_vars(source, 0, "batch_jacobian")]
-        if not target.shape or not source.shape or target.shape[0] != source.shape[0]:
+        # (A TensorShape of rank 0 is truthy, as TF's: test the rank.)
+        if (len(target.shape) == 0 or len(source.shape) == 0
+                or target.shape[0] != source.shape[0]):
             raise InvalidArgumentError(
                 f"batch_jacobian: target {target.shape} and source {source.shape} need the "
                 "same first (batch) dimension"

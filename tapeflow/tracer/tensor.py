@@ -161,7 +161,7 @@ class TensorOperators:
         shape = self.aval.shape
         # Inside a function traced for any size (input_signature with None), the unknown
         # sizes read as None, as in TensorFlow; ops see the symbolic sizes in `aval`.
-        return TensorShape(dims.public_shape(shape) if dims.symbolic_active() else shape)
+        return TensorShape._of(dims.public_shape(shape) if dims.symbolic_active() else shape)
 
     def get_shape(self) -> TensorShape:
         return self.shape

@@ -51,6 +51,15 @@ class TensorShape(tuple):
             raise TypeError(f"TensorShape: cannot build a shape from {dims!r:.60}") from None
         return super().__new__(cls, tuple(_dim(d, "TensorShape") for d in items))
 
+    @classmethod
+    def _of(cls, dims: tuple) -> TensorShape:
+        """A shape of sizes already checked (a tensor's own): `Tensor.shape` is read often,
+        so it skips the validation of __new__ (0.2 instead of several us)."""
+        for d in dims:
+            if type(d) is not int and d is not None:  # a symbolic size: read as an int
+                return cls(dims)
+        return tuple.__new__(cls, dims)
+
     # ---- rank and sizes ---------------------------------------------------------------------
 
     @property

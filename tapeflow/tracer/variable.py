@@ -9,6 +9,7 @@ import numpy as np
 from tapeflow import ops
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, ShapedArray
 from tapeflow.tracer import dtypes
+from tapeflow.tracer import tensor as tensor_module
 from tapeflow.tracer.tensor import (
     Tensor,
     TensorOperators,
@@ -132,6 +133,8 @@ class Variable(TensorOperators):
         return dtypes.from_numpy(self.aval.dtype)
 
     def __repr__(self) -> str:
+        if tensor_module.graph_name_hook is not None:  # while tracing: no value, as TF
+            return f"<tf.Variable {self.name!r} shape={self.shape} dtype={self.dtype.name}>"
         return (
             f"<tf.Variable {self.name!r} shape={self.shape} dtype={self.dtype.name}, "
             f"numpy={numpy_text(self._concrete(), is_repr=True)}>"

@@ -181,3 +181,15 @@ def test_sparse_tensor():
     assert back.indices.numpy().tolist() == [[0, 0], [1, 2]]
     with pytest.raises(ValueError, match="out of bounds"):
         tf.SparseTensor(indices=[[5, 0]], values=[1], dense_shape=[3, 4])
+
+
+def test_a_python_int_too_big_for_int32_is_int64_and_never_wraps():
+    big = tf.constant(2**40)
+    assert big.dtype == tf.int64 and big.numpy() == 2**40  # was 0 (wrapped to int32)
+    assert tf.constant([1, 2**33]).dtype == tf.int64
+    with pytest.raises(ValueError, match="out of range"):
+        tf.constant(2**40, dtype=tf.int32)
+    with pytest.raises(ValueError, match="300 to uint8"):
+        tf.constant(300, dtype=tf.uint8)
+    with pytest.raises(ValueError, match="out of range"):
+        tf.constant([1, 2]) + 2**40

@@ -17,7 +17,6 @@ KNOWN_GAPS = {
         "working) with its own message",
     ("autodiff", "replacing a variable by a tensor"):
         "tapeflow's classes are named Variable and Tensor, not ResourceVariable/EagerTensor",
-    ("advanced_autodiff", "a custom gradient that clips"): "tf.clip_by_norm is not in the API yet",
     ("intro_to_graphs", "an unused failing op"):
         "eagerly the out-of-range gather raises IndexOutOfRangeError, tapeflow's subclass of "
         "InvalidArgumentError (and of IndexError), so its printed name differs",

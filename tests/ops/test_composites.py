@@ -137,6 +137,172 @@ ROWS = [row for name, fn, ref, gen in ACTIVATIONS
               lambda: np.broadcast_to(np.eye(2, dtype=F32), (3, 2, 2))),
 ]
 
+def _top_k_ref(k):
+    def ref(x):
+        order = np.array([sorted(range(x.shape[-1]), key=lambda i: (-r[i], i))[:k]
+                          for r in x.reshape(-1, x.shape[-1])])
+        return order.reshape(x.shape[:-1] + (k,))
+
+    return ref
+
+
+def _gather_nd_ref(params, idx):
+    return np.array([params[tuple(t)] for t in idx.reshape(-1, idx.shape[-1])]).reshape(
+        idx.shape[:-1] + params.shape[idx.shape[-1]:])
+
+
+def _scatter_nd_ref(shape):
+    def ref(idx, updates):
+        out = np.zeros(shape, updates.dtype)
+        k = idx.shape[-1]
+        for t, u in zip(idx.reshape(-1, k), updates.reshape((-1,) + shape[k:])):
+            out[tuple(t)] += u
+        return out
+
+    return ref
+
+
+def _update_ref(tensor, idx, updates):
+    out = tensor.copy()
+    k = idx.shape[-1]
+    for t, u in zip(idx.reshape(-1, k), updates.reshape((-1,) + tensor.shape[k:])):
+        out[tuple(t)] = u
+    return out
+
+
+ROWS += [
+    Composite("sort", tf.sort, args(normal((3, 4))), lambda x: np.sort(x, -1), (0,)),
+    Composite("sort:descending-axis0", lambda x: tf.sort(x, 0, "DESCENDING"),
+              args(normal((4, 3))), lambda x: -np.sort(-x, 0), (0,)),
+    Composite("top_k:values", lambda x: tf.math.top_k(x, 2).values, args(normal((3, 5))),
+              lambda x: -np.sort(-x, -1)[:, :2], (0,)),
+    Composite("top_k:indices-ties", lambda x: tf.math.top_k(x, 3).indices,
+              args(fixed([[1.0, 3.0, 3.0, 2.0, 3.0]], F64)), _top_k_ref(3)),
+    Composite("reduce_variance", lambda x: tf.math.reduce_variance(x, 1), args(normal((3, 4))),
+              lambda x: np.var(x, 1), (0,)),
+    Composite("reduce_std:all-keepdims", lambda x: tf.math.reduce_std(x, keepdims=True),
+              args(normal((2, 3))), lambda x: np.std(x, keepdims=True), (0,)),
+    Composite("logical_xor", tf.math.logical_xor,
+              args(fixed([True, False, True, False], bool), fixed([True, True, False, False],
+                                                                    bool)), np.logical_xor),
+    Composite("pad:constant", lambda x: tf.pad(x, [[1, 0], [2, 1]]), args(normal((2, 3))),
+              lambda x: np.pad(x, [[1, 0], [2, 1]]), (0,)),
+    Composite("pad:constant-value", lambda x, c: tf.pad(x, [[0, 2]], constant_values=c),
+              args(normal((3,)), normal(())),
+              lambda x, c: np.pad(x, [[0, 2]], constant_values=c), (0, 1)),
+    Composite("pad:reflect", lambda x: tf.pad(x, [[2, 1], [1, 2]], "REFLECT"),
+              args(normal((3, 4))), lambda x: np.pad(x, [[2, 1], [1, 2]], "reflect"), (0,)),
+    Composite("pad:symmetric", lambda x: tf.pad(x, [[3, 1], [0, 2]], "SYMMETRIC"),
+              args(normal((3, 2))), lambda x: np.pad(x, [[3, 1], [0, 2]], "symmetric"), (0,)),
+    Composite("reverse", lambda x: tf.reverse(x, [0, -1]), args(normal((2, 3, 2))),
+              lambda x: x[::-1, :, ::-1], (0,)),
+    Composite("roll", lambda x: tf.roll(x, [1, -2, 1], [0, 1, 0]), args(normal((3, 4))),
+              lambda x: np.roll(x, [2, -2], [0, 1]), (0,)),
+    Composite("split:num", lambda x: tf.stack(tf.split(x, 2, axis=1)), args(normal((3, 4))),
+              lambda x: np.stack(np.split(x, 2, axis=1)), (0,)),
+    Composite("split:sizes", lambda x: tf.concat(tf.split(x, [1, -1, 2], 0)[::-1], 0),
+              args(normal((5, 2))), lambda x: np.concatenate([x[3:], x[1:3], x[:1]]), (0,)),
+    Composite("slice", lambda x: tf.slice(x, [1, 0], [2, -1]), args(normal((4, 3))),
+              lambda x: x[1:3, 0:], (0,)),
+    Composite("gather_nd:elements", lambda p: tf.gather_nd(p, [[0, 1], [2, 0], [0, 1]]),
+              args(normal((3, 2))),
+              lambda p: _gather_nd_ref(p, np.array([[0, 1], [2, 0], [0, 1]])), (0,)),
+    Composite("gather_nd:slices", lambda p, i: tf.gather_nd(p, i),
+              args(normal((3, 2, 4)), fixed([[[1], [0]], [[2], [2]]], I64)),
+              _gather_nd_ref, (0,)),
+    Composite("gather_nd:batch_dims", lambda p, i: tf.gather_nd(p, i, batch_dims=1),
+              args(normal((2, 3, 4)), fixed([[[2], [0]], [[1], [1]]], I32)),
+              lambda p, i: np.stack([_gather_nd_ref(p[b], i[b]) for b in range(2)]), (0,)),
+    Composite("scatter_nd", lambda i, u: tf.scatter_nd(i, u, [4, 3]),
+              args(fixed([[1], [3], [1]], I32), normal((3, 3))), _scatter_nd_ref((4, 3)),
+              (1,)),
+    Composite("scatter_nd:elements", lambda i, u: tf.scatter_nd(i, u, [2, 3]),
+              args(fixed([[0, 2], [1, 1], [0, 2]], I64), normal((3,))),
+              _scatter_nd_ref((2, 3)), (1,)),
+    Composite("tensor_scatter_nd_update", tf.tensor_scatter_nd_update,
+              args(normal((3, 4)), fixed([[0, 1], [2, 3]], I32), normal((2,))), _update_ref,
+              (0, 2)),
+    Composite("tensor_scatter_nd_update:rows", tf.tensor_scatter_nd_update,
+              args(normal((4, 2)), fixed([[3], [0]], I32), normal((2, 2))), _update_ref,
+              (0, 2)),
+    Composite("tensor_scatter_nd_add", tf.tensor_scatter_nd_add,
+              args(normal((4,)), fixed([[1], [1], [3]], I32), normal((3,))),
+              lambda t, i, u: t + _scatter_nd_ref((4,))(i, u), (0, 2)),
+    Composite("tensor_scatter_nd_sub", tf.tensor_scatter_nd_sub,
+              args(normal((4,)), fixed([[2]], I32), normal((1,))),
+              lambda t, i, u: t - _scatter_nd_ref((4,))(i, u), (0, 2)),
+    Composite("argmax", lambda x: tf.math.argmax(x, 1), args(normal((3, 4))),
+              lambda x: np.argmax(x, 1)),
+    Composite("argmin:default-axis", tf.argmin, args(normal((3, 4))),
+              lambda x: np.argmin(x, 0)),
+    Composite("cumsum", lambda x: tf.math.cumsum(x, axis=1, exclusive=True),
+              args(normal((2, 3))), lambda x: np.cumsum(x, 1) - x, (0,)),
+    Composite("cumprod", lambda x: tf.math.cumprod(x, reverse=True),
+              args(signed((4,), 0.5, 2.0)), lambda x: np.cumprod(x[::-1])[::-1], (0,)),
+]
+
+def _gram(x):
+    return x @ np.swapaxes(x, -1, -2) + x.shape[-1] * np.eye(x.shape[-1])
+
+
+def _tf_gram(x):
+    n = x.shape[-1]
+    return tf.matmul(x, x, transpose_b=True) + n * tf.eye(n, dtype=x.dtype)
+
+
+ROWS += [
+    # Cholesky of a symmetric input built from x: finite differences stay symmetric.
+    Composite("cholesky:gram", lambda x: tf.linalg.cholesky(_tf_gram(x)),
+              args(normal((3, 3))), lambda x: np.linalg.cholesky(_gram(x)), (0,)),
+    Composite("cholesky:gram-batched", lambda x: tf.linalg.cholesky(_tf_gram(x)),
+              args(normal((2, 2, 2))), lambda x: np.linalg.cholesky(_gram(x)), (0,)),
+    # Squared singular vectors do not depend on the sign LAPACK picks.
+    Composite("svd:u-squared-tall", lambda x: tf.square(tf.linalg.svd(x)[1]),
+              args(normal((4, 3))), lambda x: np.linalg.svd(x)[0][:, :3] ** 2, (0,)),
+    Composite("svd:v-squared-wide", lambda x: tf.square(tf.linalg.svd(x)[2]),
+              args(normal((2, 3))), lambda x: np.linalg.svd(x)[2][:2].T ** 2, (0,)),
+    Composite("svd:reconstruct", lambda x: (lambda s, u, v: tf.matmul(
+        u * s[..., None, :], v, transpose_b=True))(*tf.linalg.svd(x)),
+              args(normal((2, 3, 2))), lambda x: x, (0,)),
+    Composite("svd:s-only", lambda x: tf.linalg.svd(x, compute_uv=False),
+              args(normal((3, 2))), lambda x: np.linalg.svd(x, compute_uv=False), (0,)),
+    Composite("inv:adjoint", lambda x: tf.linalg.inv(x, adjoint=True),
+              args(lambda rng: rng.standard_normal((3, 3)) + 3 * np.eye(3)),
+              lambda x: np.linalg.inv(x).T, (0,)),
+    Composite("solve:adjoint", lambda a, b: tf.linalg.solve(a, b, adjoint=True),
+              args(lambda rng: rng.standard_normal((3, 3)) + 3 * np.eye(3), normal((3, 1))),
+              lambda a, b: np.linalg.solve(a.T, b), (0, 1)),
+    Composite("det", tf.linalg.det, args(lambda rng: rng.standard_normal((3, 3)) + np.eye(3)),
+              np.linalg.det, (0,)),
+]
+
+EINSUM = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]),
+    ("ij,jk", [(2, 3), (3, 2)]),
+    ("ij->ji", [(2, 3)]),
+    ("ii", [(3, 3)]),
+    ("ii->i", [(3, 3)]),
+    ("i,i->", [(4,), (4,)]),
+    ("i,j->ij", [(3,), (2,)]),
+    ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+    ("...ij,...jk->...ik", [(2, 2, 3), (3, 2)]),
+    ("ij,jk,k->i", [(2, 3), (3, 2), (2,)]),
+    ("bij->bj", [(2, 3, 2)]),
+    ("ij,ij->ij", [(2, 3), (2, 3)]),
+    ("b i j, b j -> b i", [(2, 3, 2), (2, 2)]),
+]
+
+ROWS += [
+    Composite(f"einsum:{eq.replace(' ', '')}", lambda *xs, eq=eq: tf.einsum(eq, *xs),
+              args(*[normal(s) for s in shapes]), lambda *xs, eq=eq: np.einsum(eq, *xs),
+              tuple(range(len(shapes))))
+    for eq, shapes in EINSUM
+] + [
+    Composite("einsum:i32", lambda a, b: tf.einsum("ij,j->i", a, b),
+              args(fixed([[1, 2], [3, 4]], I32), fixed([5, -1], I32)),
+              lambda a, b: np.einsum("ij,j->i", a, b)),
+]
+
 rows = pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
 
 
@@ -302,7 +468,65 @@ def test_linspace_end_points_are_exact_and_ints_give_float64():
     (lambda: tf.one_hot([0, 1], -2), "one_hot: depth must be >= 0"),
     (lambda: tf.eye(-1), "eye: sizes must be >= 0"),
     (lambda: tf.meshgrid([1.0], [2.0], indexing="yx"), "meshgrid: indexing"),
+    (lambda: tf.math.argmax(tf.zeros([0, 2])), r"argmax: axis 0 of f32\[0,2\] is empty"),
+    (lambda: tf.math.argmax(tf.constant([True])), "argmax: not defined for bool"),
+    (lambda: tf.math.argmax(tf.zeros([2]), output_type=tf.float32), "argmax: output_type"),
+    (lambda: tf.math.argmin(tf.zeros([2]), axis=1), "argmin: axis 1 is out of range"),
+    (lambda: tf.sort(tf.zeros([2]), direction="UP"), "sort: direction"),
+    (lambda: tf.math.top_k(tf.zeros([2, 3]), 4), r"top_k: k=4 is out of range .* \[2, 3\]"),
+    (lambda: tf.math.cumsum(tf.constant(1.0)), "cumsum: expects a tensor of rank >= 1"),
+    (lambda: tf.math.cumprod(tf.constant([True])), "cumprod: not defined for bool"),
+    (lambda: tf.math.reduce_variance(tf.constant([1, 2])), "reduce_variance: expects a float"),
+    (lambda: tf.pad(tf.zeros([2, 2]), [[1, 1]]), r"pad: paddings must have shape \[2, 2\]"),
+    (lambda: tf.pad(tf.zeros([2]), [[2, 0]], "REFLECT"), "pad: REFLECT paddings of axis 0 "
+                                                          "must be <= 1"),
+    (lambda: tf.pad(tf.zeros([2]), [[1, 0]], "WRAP"), "pad: mode must be"),
+    (lambda: tf.pad(tf.zeros([2]), [[-1, 0]]), "pad: paddings must be >= 0"),
+    (lambda: tf.reverse(tf.zeros([2]), [0, 0]), "reverse: axis .* repeats"),
+    (lambda: tf.roll(tf.zeros([2]), [1, 2], [0]), "roll: shift .* differ in length"),
+    (lambda: tf.split(tf.zeros([5]), 2), "split: cannot split axis 0 of size 5"),
+    (lambda: tf.split(tf.zeros([5]), [2, 2]), r"split: sizes \[2, 2\] do not add up to 5"),
+    (lambda: tf.slice(tf.zeros([3]), [2], [2]), "slice: begin .* out of bounds"),
+    (lambda: tf.gather_nd(tf.zeros([2, 3]), [[0, 3]]),
+     r"gather_nd: indices\[0, 1\] = 3 is out of range \[0, 3\) \(index \[0, 3\] into"),
+    (lambda: tf.gather_nd(tf.zeros([2, 3]), [[0.5]]), "gather_nd: indices must be integers"),
+    (lambda: tf.gather_nd(tf.zeros([2]), [[0, 1]]), "gather_nd: index tuples of length 2"),
+    (lambda: tf.scatter_nd([[0], [1]], [1.0], [3]), r"scatter_nd: updates of shape \[1\]"),
+    (lambda: tf.scatter_nd([[4]], [1.0], [3]), r"scatter_nd: indices\[0, 0\] = 4"),
+    (lambda: tf.einsum("ij,jk->ik", tf.zeros([2, 3]), tf.zeros([2, 3])),
+     "einsum: 'ij,jk->ik': letter 'j' has sizes 3 and 2"),
+    (lambda: tf.einsum("ij->i", tf.zeros([2])), "einsum: term 'ij' of 'ij->i' does not fit"),
+    (lambda: tf.einsum("ij,j->i", tf.zeros([2, 2])), "einsum: equation 'ij,j->i' names 2"),
+    (lambda: tf.einsum("ij->k", tf.zeros([2, 2])), r"einsum: output letters \['k'\]"),
+    (lambda: tf.linalg.inv(tf.zeros([2, 2])), "matrix_inverse: the matrix is not invertible"),
+    (lambda: tf.linalg.inv(tf.zeros([2, 3])), r"matrix_inverse: expects square matrices"),
+    (lambda: tf.linalg.det(tf.constant([[1, 2], [3, 4]])), "matrix_determinant: expects a "
+                                                           "float tensor"),
+    (lambda: tf.linalg.solve(tf.eye(2), tf.ones([3, 1])), r"matrix_solve: rhs f32\[3,1\]"),
+    (lambda: tf.linalg.cholesky(-tf.eye(2)), "cholesky: the matrix is not positive definite"),
+    (lambda: tf.linalg.svd(tf.ones([3])), r"svd: expects matrices"),
+    (lambda: tf.tensor_scatter_nd_update(tf.zeros([3]), [[-1]], [1.0]),
+     r"tensor_scatter_nd_update: indices\[0, 0\] = -1 is out of range \[0, 3\)"),
 ])
 def test_bad_input_names_the_op(call, match):
     with pytest.raises((TypeError, ValueError), match=match):
         call()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("call, bad", [
+    (lambda p, i: tf.gather_nd(p, i), [[0, 3]]),
+    (lambda p, i: tf.scatter_nd(i, tf.ones([1]), [2, 3]), [[2, 0]]),
+    (lambda p, i: tf.tensor_scatter_nd_update(p, i, tf.ones([1], tf.float64)), [[-1, 0]]),
+], ids=["gather_nd", "scatter_nd", "tensor_scatter_nd_update"])
+def test_compiled_index_check_raises_without_a_guard(call, bad):
+    # Indices are checked inside the kernel: a fresh, valid index array reuses the trace
+    # (nothing read them in Python), and a bad one raises instead of reading out of bounds.
+    f = tf.function(call)
+    p = tf.constant(np.arange(6.0).reshape(2, 3))
+    f(p, tf.constant([[0, 1]]))
+    f(p, tf.constant([[1, 2]]))
+    with pytest.raises(IndexError, match=r"indices\[0, \d\] = -?\d is out of range .*"
+                                         r"\[recorded at test_composites.py:\d+\]"):
+        f(p, tf.constant(bad))
+    assert f.experimental_get_tracing_count() == 1

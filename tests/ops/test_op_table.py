@@ -517,6 +517,190 @@ SHAPE_ROWS = [
 ]
 
 
+# --------------------------------------------------------------------------------------------
+# Orderings, running sums and products, n-d indexing (ops/sorting.py, scans.py, scatter.py)
+# --------------------------------------------------------------------------------------------
+
+
+def _argsort_ref(axis, descending):
+    def ref(x):
+        if not descending:
+            return np.argsort(x, axis=axis, kind="stable").astype(I32)
+        # Ties in index order: sort by (-value, index) with lexsort per row.
+        moved = np.moveaxis(x, axis, -1)
+        out = np.empty(moved.shape, I32)
+        for pos in np.ndindex(moved.shape[:-1]):
+            row = moved[pos]
+            out[pos] = sorted(range(len(row)), key=lambda i: (-row[i].item(), i))
+        return np.moveaxis(out, -1, axis)
+
+    return ref
+
+
+def _scan_ref(ufunc, identity, axis, exclusive, reverse):
+    def ref(x):
+        n = x.shape[axis]
+        out = np.empty_like(x)
+        for pos in np.ndindex(x.shape[:axis] + x.shape[axis + 1:]):
+            lead, rest = pos[:axis], pos[axis:]
+            order = range(n - 1, -1, -1) if reverse else range(n)
+            acc = x.dtype.type(identity)
+            for j in order:
+                at = lead + (j,) + rest
+                if exclusive:
+                    out[at] = acc
+                    acc = ufunc(acc, x[at])
+                else:
+                    acc = ufunc(acc, x[at])
+                    out[at] = acc
+        return out
+
+    return ref
+
+
+def _ravel_ref(dims):
+    return lambda idx: np.ravel_multi_index(tuple(np.moveaxis(idx, -1, 0)), dims).astype(I64)
+
+
+def _scatter_set_ref(x, idx, u):
+    out = x.copy()
+    for j, i in enumerate(idx.ravel()):
+        out[i] = u.reshape((idx.size,) + x.shape[1:])[j]
+    return out
+
+
+SCAN_FLAGS = [(False, False), (True, False), (False, True), (True, True)]
+
+ORDER_ROWS = [
+    case("argmax", args(normal((3, 4))), lambda x: np.argmax(x, 1).astype(I64),
+         params={"axis": 1, "dtype": I64}, grad="none", id="axis1"),
+    case("argmax", args(small_ints((4, 3), dtype=F64)), lambda x: np.argmax(x, 0).astype(I32),
+         params={"axis": 0, "dtype": I32}, grad="none", id="ties-axis0"),
+    case("argmax", args(fixed([1.0, np.nan, 3.0, np.nan], F64)), lambda x: np.array(1, I64),
+         params={"axis": 0, "dtype": I64}, grad="none", id="nan-wins"),
+    case("argmax", args(small_ints((2, 3, 2), dtype=I32)), lambda x: np.argmax(x, 2).astype(I64),
+         params={"axis": 2, "dtype": I64}, grad="none", id="i32"),
+    case("argmin", args(normal((3, 4), F32)), lambda x: np.argmin(x, 1).astype(I64),
+         params={"axis": 1, "dtype": I64}, grad="none", id="f32"),
+    case("argmin", args(small_ints((5,), dtype=I64)), lambda x: np.argmin(x).astype(I64),
+         params={"axis": 0, "dtype": I64}, grad="none", id="ties-i64"),
+    case("argsort", args(small_ints((3, 5))), _argsort_ref(1, False),
+         params={"axis": 1, "descending": False}, grad="none", id="ties-ascending"),
+    case("argsort", args(small_ints((3, 5))), _argsort_ref(1, True),
+         params={"axis": 1, "descending": True}, grad="none", id="ties-descending"),
+    case("argsort", args(normal((4, 2), F32)), _argsort_ref(0, True),
+         params={"axis": 0, "descending": True}, grad="none", id="axis0-f32"),
+    case("argsort", args(fixed([3, -2147483648, 2147483647, 0], I32)), _argsort_ref(0, True),
+         params={"axis": 0, "descending": True}, grad="none", id="i32-extremes"),
+] + [
+    case(name, args(gen((3, 4))), _scan_ref(ufunc, ident, axis, exclusive, reverse),
+         params={"axis": axis, "exclusive": exclusive, "reverse": reverse},
+         id=f"axis{axis}{'-exclusive' if exclusive else ''}{'-reverse' if reverse else ''}")
+    for name, ufunc, ident, gen in [("cumsum", np.add, 0, normal),
+                                    ("cumprod", np.multiply, 1, lambda s: signed(s, 0.5, 1.5))]
+    for axis in (0, 1)
+    for exclusive, reverse in SCAN_FLAGS
+] + [
+    # cumprod's gradient at zeros: exact (the first zero gets the product of the others).
+    # Its second order there is not: the VJP's value at a later zero is a constant 0, whose
+    # derivative with respect to the first zero should not vanish. Away from zeros (the rows
+    # above) the second order is checked.
+    case("cumprod", args(fixed([2.0, 0.0, 3.0, 0.0, 1.5], F64)),
+         _scan_ref(np.multiply, 1, 0, exclusive, reverse), order=1,
+         params={"axis": 0, "exclusive": exclusive, "reverse": reverse},
+         id=f"zeros{'-exclusive' if exclusive else ''}{'-reverse' if reverse else ''}")
+    for exclusive, reverse in SCAN_FLAGS
+] + [
+    case("cumsum", args(small_ints((5,), dtype=I32)), _scan_ref(np.add, 0, 0, False, False),
+         params={"axis": 0, "exclusive": False, "reverse": False}, grad="none", id="i32"),
+    case("cumsum", args(normal((6,), F32)), _scan_ref(np.add, 0, 0, True, True),
+         params={"axis": 0, "exclusive": True, "reverse": True}, id="f32"),
+    case("cumprod", args(small_ints((2, 3), 1, 4, dtype=I64)),
+         _scan_ref(np.multiply, 1, 1, False, True),
+         params={"axis": 1, "exclusive": False, "reverse": True}, grad="none", id="i64"),
+    case("cumsum", args(normal((0, 3))), lambda x: x,
+         params={"axis": 0, "exclusive": True, "reverse": False}, grad_argnums=(), id="empty"),
+    case("ravel_index", args(fixed([[0, 1], [2, 3], [1, 0]], I32)), _ravel_ref((3, 4)),
+         params={"dims": (3, 4), "op": "gather_nd"}, grad="none", id="2d"),
+    case("ravel_index", args(fixed([[[1, 0, 2]], [[0, 1, 1]]], I64)), _ravel_ref((2, 2, 3)),
+         params={"dims": (2, 2, 3), "op": "gather_nd"}, grad="none", id="3d-batched"),
+    case("scatter_set", args(normal((4, 3)), fixed([2, 0], I32), normal((2, 3))),
+         _scatter_set_ref, grad_argnums=(0, 2), id="rows"),
+    case("scatter_set", args(normal((5,)), fixed([[1, 3], [4, 0]], I64), normal((2, 2))),
+         _scatter_set_ref, grad_argnums=(0, 2), id="2d-indices"),
+    case("scatter_set", args(normal((3, 2)), fixed([1, 1], I32), normal((2, 2))),
+         _scatter_set_ref, grad_argnums=(0,), id="repeated-last-wins"),
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Matrix functions (ops/matrix.py)
+# --------------------------------------------------------------------------------------------
+
+
+def well_conditioned(shape, dtype=F64):
+    """Random square matrices plus 3 I: far from singular, so finite differences are stable."""
+    n = shape[-1]
+    return lambda rng: np.asarray(rng.standard_normal(shape) + 3 * np.eye(n), dtype=dtype)
+
+
+def spd(shape, dtype=F64):
+    """Symmetric positive definite matrices X X^T + n I."""
+    def make(rng):
+        x = rng.standard_normal(shape)
+        return np.asarray(x @ np.swapaxes(x, -1, -2) + shape[-1] * np.eye(shape[-1]), dtype)
+
+    return make
+
+
+def _svd_ref(part, full_matrices=False):
+    def ref(x):
+        u, s, vh = np.linalg.svd(x, full_matrices=full_matrices)
+        return {"s": s, "u": u, "v": np.swapaxes(vh, -1, -2)}[part]
+
+    return ref
+
+
+MATRIX_ROWS = [
+    case("matrix_inverse", args(well_conditioned((3, 3))), np.linalg.inv, id="3x3",
+         rtol=1e-10),
+    case("matrix_inverse", args(well_conditioned((2, 3, 3))), np.linalg.inv, id="batched",
+         rtol=1e-10),
+    case("matrix_inverse", args(well_conditioned((2, 2), F32)), np.linalg.inv, id="f32"),
+    case("matrix_determinant", args(well_conditioned((3, 3))), np.linalg.det, id="3x3",
+         rtol=1e-10),
+    case("matrix_determinant", args(well_conditioned((2, 2, 2))), np.linalg.det,
+         id="batched", rtol=1e-10),
+    case("matrix_solve", args(well_conditioned((3, 3)), normal((3, 2))), np.linalg.solve,
+         id="3x3-k2", rtol=1e-10),
+    case("matrix_solve", args(well_conditioned((2, 2, 2)), normal((2, 2, 1))),
+         np.linalg.solve, id="batched", rtol=1e-10),
+    # Cholesky reads one triangle: its (symmetric) gradient is checked through X X^T in
+    # tests/ops/test_composites.py, where finite differences keep the input symmetric.
+    case("cholesky", args(spd((3, 3))), np.linalg.cholesky, grad_argnums=(), id="3x3",
+         rtol=1e-10),
+    case("cholesky", args(spd((2, 2, 2))), np.linalg.cholesky, grad_argnums=(),
+         id="batched", rtol=1e-10),
+    case("svd", args(normal((3, 3))), _svd_ref("s"), params={"part": "s",
+                                                            "full_matrices": False},
+         id="s-square", rtol=1e-10),
+    case("svd", args(normal((4, 2))), _svd_ref("s"), params={"part": "s",
+                                                            "full_matrices": False},
+         id="s-tall", rtol=1e-10),
+    case("svd", args(normal((2, 2, 3))), _svd_ref("s"), params={"part": "s",
+                                                               "full_matrices": False},
+         id="s-wide-batched", rtol=1e-10),
+    # Singular vectors are defined up to sign: their gradients are checked through
+    # sign-invariant functions in tests/ops/test_composites.py.
+    case("svd", args(normal((4, 3))), _svd_ref("u"), params={"part": "u",
+                                                            "full_matrices": False},
+         grad_argnums=(), id="u-tall", rtol=1e-10),
+    case("svd", args(normal((2, 3))), _svd_ref("v", True), params={"part": "v",
+                                                                  "full_matrices": True},
+         grad_argnums=(), id="v-full", rtol=1e-10),
+]
+
+
 def _custom_grad(g):
     return (2 * g,)
 
@@ -549,7 +733,7 @@ def _random_ref(dist, shape, dtype, a, b, salt=0):
     def ref(state):
         key = (int(state[0]) & (2**64 - 1)) ^ salt
         ctr = int(state[1]) & (2**64 - 1)
-        words = {"normal": 4, "uniform_int": 2}.get(dist, 1 if dtype == F32 else 2)
+        words = {"normal": 2, "uniform_int": 2}.get(dist, 1 if dtype == F32 else 2)
         per = 4 // words
         out = []
         for i in range(int(np.prod(shape))):
@@ -561,10 +745,11 @@ def _random_ref(dist, shape, dtype, a, b, salt=0):
                 out.append(a + (b - a) * ((w[0] >> 8) / 2**24))
             elif dist == "uniform":
                 out.append(a + (b - a) * ((((w[0] >> 5) << 26) | (w[1] >> 6)) / 2**53))
-            elif dist == "normal":
-                u1 = ((((w[0] >> 5) << 26) | (w[1] >> 6)) + 1) / 2**53
-                u2 = (((w[2] >> 5) << 26) | (w[3] >> 6)) / 2**53
-                out.append(a + b * math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2))
+            elif dist == "normal":  # a pair per block: r cos(t), r sin(t)
+                u1 = ((((x[0] >> 5) << 26) | (x[1] >> 6)) + 1) / 2**53
+                u2 = (((x[2] >> 5) << 26) | (x[3] >> 6)) / 2**53
+                trig = math.cos if i % 2 == 0 else math.sin
+                out.append(a + b * math.sqrt(-2 * math.log(u1)) * trig(2 * math.pi * u2))
             else:
                 out.append(a + ((w[0] << 32) | w[1]) % (b - a))
         return np.array(out, dtype=dtype).reshape(shape)
@@ -632,7 +817,7 @@ CHECK_ROWS = [
 
 OP_TABLE: list[OpCase] = (
     UNARY_ROWS + BINARY_ROWS + SELECT_ROWS + CAST_ROWS + REDUCTION_ROWS + MATMUL_ROWS
-    + SHAPE_ROWS + CUSTOM_ROWS
+    + SHAPE_ROWS + ORDER_ROWS + MATRIX_ROWS + CUSTOM_ROWS
     + RANDOM_ROWS + CHECK_ROWS
 )
 

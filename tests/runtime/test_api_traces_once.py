@@ -28,20 +28,25 @@ import tapeflow as tf
 # Packages reachable as attributes of `tapeflow` that are the implementation, not the API.
 INTERNAL = ("tapeflow.ops", "tapeflow.tracer", "tapeflow.graph", "tapeflow.codegen",
             "tapeflow.runtime", "tapeflow.cli", "tapeflow.viz", "tapeflow.nest",
-            "tapeflow.__main__", "tapeflow.api")
+            "tapeflow.__main__", "tapeflow.api", "tapeflow.checkpoint")
 
 
 def public_functions() -> dict[int, list[str]]:
     """id(function) -> the paths it is reachable by (`add`, `math.add`), for every public
-    function of the API: module-level functions of tapeflow's public namespaces (classes are
-    not functions; their methods are tested with them)."""
+    function of the API. Classes are not functions (their methods are tested with them).
+
+    `tapeflow` itself, the `tapeflow.api` modules (tf.math, tf.nn, ...) and namespaces
+    (tf.keras.layers) re-export: every public function in them counts. Any other module
+    reachable from them (tf.data, its submodules) counts the functions it defines or lists
+    in `__all__`, not the helpers it imports."""
     found: dict[int, list[str]] = {}
     seen_namespaces: set[int] = set()
 
-    def walk(namespace, prefix: str) -> None:
+    def walk(namespace, prefix: str, reexports: bool) -> None:
         if id(namespace) in seen_namespaces:
             return
         seen_namespaces.add(id(namespace))
+        exported = set(getattr(namespace, "__all__", ()))
         for name in sorted(dir(namespace)):
             if name.startswith("_"):
                 continue
@@ -50,22 +55,22 @@ def public_functions() -> dict[int, list[str]]:
             if isinstance(obj, types.ModuleType):
                 if obj.__name__.startswith("tapeflow.") and not obj.__name__.startswith(
                         INTERNAL):
-                    walk(obj, path + ".")
+                    walk(obj, path + ".", reexports=False)
             elif isinstance(obj, types.SimpleNamespace):
-                walk(obj, path + ".")
+                walk(obj, path + ".", reexports=True)
             elif inspect.isclass(obj):
                 continue
             elif callable(obj) and (getattr(obj, "__module__", None) or "").startswith(
-                    "tapeflow"):
+                    "tapeflow") and (reexports or name in exported
+                                     or obj.__module__ == namespace.__name__):
                 found.setdefault(id(obj), []).append(path)
 
-    walk(tf, "")
+    walk(tf, "", reexports=True)
     # tf.math, tf.nn, ... are modules of tapeflow.api: walk them under their public names.
     for name in sorted(dir(tf)):
         obj = getattr(tf, name)
         if isinstance(obj, types.ModuleType) and obj.__name__.startswith("tapeflow.api."):
-            seen_namespaces.discard(id(obj))
-            walk(obj, name + ".")
+            walk(obj, name + ".", reexports=True)
     return found
 
 
@@ -153,6 +158,47 @@ ROWS: dict[str, Row] = {
     "linspace": Row([floats(()), floats((), 3.0, 4.0)], lambda a, b: tf.linspace(a, b, 5)),
     "meshgrid": Row([floats((3,)), floats((2,))], lambda a, b: tf.meshgrid(a, b)),
     "one_hot": Row([ints((5,), 0, 4)], lambda i: tf.one_hot(i, 4)),
+    # ops/sorting.py, scans.py, layout.py, scatter.py: indices are checked in the kernel.
+    **{p: unary(p) for p in [
+        "argmax", "argmin", "argsort", "sort", "cumsum", "math.cumprod",
+        "math.reduce_std", "math.reduce_variance",
+    ]},
+    "nn.top_k": Row([X], lambda x: tf.math.top_k(x, 2)),
+    "math.logical_xor": Row([bools((3, 4)), bools((3, 4))], tf.math.logical_xor),
+    "pad": Row([X], lambda x: tf.pad(x, [[1, 0], [2, 1]], "REFLECT")),
+    "reverse": Row([X], lambda x: tf.reverse(x, [1])),
+    "roll": Row([X], lambda x: tf.roll(x, 1, 0)),
+    "slice": Row([X], lambda x: tf.slice(x, [1, 0], [2, -1])),
+    "split": Row([X], lambda x: tf.split(x, [1, 3], 1)),
+    "gather_nd": Row([X, ints((5, 2), 0, 3)], tf.gather_nd),
+    "scatter_nd": Row([ints((5, 1), 0, 3), floats((5, 4))],
+                      lambda i, u: tf.scatter_nd(i, u, [3, 4])),
+    "tensor_scatter_nd_update": Row([X, ints((2, 2), 0, 3), floats((2,))],
+                                    tf.tensor_scatter_nd_update),
+    "tensor_scatter_nd_add": Row([X, ints((2, 1), 0, 3), floats((2, 4))],
+                                 tf.tensor_scatter_nd_add),
+    "tensor_scatter_nd_sub": Row([X, ints((2, 1), 0, 3), floats((2, 4))],
+                                 tf.tensor_scatter_nd_sub),
+    "einsum": Row([X, floats((4, 2))], lambda a, b: tf.einsum("ij,jk->ik", a, b)),
+    "linalg.inv": Row([floats((3, 3))], lambda x: tf.linalg.inv(x + 3.0 * tf.eye(3))),
+    "linalg.det": Row([floats((3, 3))], tf.linalg.det),
+    "linalg.solve": Row([floats((3, 3)), floats((3, 2))],
+                        lambda a, b: tf.linalg.solve(a + 3.0 * tf.eye(3), b)),
+    "linalg.cholesky": Row([floats((3, 3))], lambda x: tf.linalg.cholesky(
+        tf.matmul(x, x, transpose_b=True) + 3.0 * tf.eye(3))),
+    "linalg.svd": Row([X], tf.linalg.svd),
+    "linalg.matrix_transpose": unary("linalg.matrix_transpose"),
+    # Control flow on Python values (a tensor predicate is a guard by design).
+    "cond": Row([X], lambda x: tf.cond(True, lambda: x * 2.0, lambda: x)),
+    "case": Row([X], lambda x: tf.case([(False, lambda: x)], default=lambda: x + 1.0)),
+    "switch_case": Row([X], lambda x: tf.switch_case(1, [lambda: x, lambda: x * 3.0])),
+    "while_loop": Row([X], lambda x: tf.while_loop(lambda i, y: i < 3,
+                                                   lambda i, y: (i + 1, y * 0.5), (0, x))[1]),
+    "scan": Row([X], lambda x: tf.scan(lambda a, e: a + e, x)),
+    "foldl": Row([X], lambda x: tf.foldl(lambda a, e: a * e, x)),
+    "foldr": Row([X], lambda x: tf.foldr(lambda a, e: a - e, x)),
+    "map_fn": Row([X], lambda x: tf.map_fn(tf.reduce_sum, x)),
+    "vectorized_map": Row([X], lambda x: tf.vectorized_map(lambda r: r * r, x)),
     "nn.sparse_softmax_cross_entropy_with_logits": Row(
         [ints((5,), 0, 10), floats((5, 10), -3.0, 3.0)],
         lambda labels, logits: tf.nn.sparse_softmax_cross_entropy_with_logits(
@@ -160,6 +206,11 @@ ROWS: dict[str, Row] = {
     "random.normal": Row([X], lambda x: x * tf.random.normal((3, 4))),
     "random.uniform": Row([X], lambda x: x * tf.random.uniform((3, 4), -1.0, 1.0)),
     "random.truncated_normal": Row([X], lambda x: x * tf.random.truncated_normal((3, 4))),
+    "random.categorical": Row([floats((2, 4), -1.0, 1.0)],
+                              lambda z: tf.random.categorical(z, 3)),
+    "random.stateless_categorical": Row(
+        [floats((2, 4), -1.0, 1.0), ints((2,), 0, 1000)],
+        lambda z, s: tf.random.stateless_categorical(z, 3, seed=s)),
     "random.stateless_normal": Row([ints((2,), 0, 1000)],
                                    lambda s: tf.random.stateless_normal((3,), seed=s)),
     "random.stateless_uniform": Row([ints((2,), 0, 1000)],
@@ -204,9 +255,15 @@ NOT_TENSOR_FUNCTIONS = {
     "function": "the decorator itself",
     "custom_gradient": "a decorator; the op table checks the primitive it makes",
     "as_dtype": "maps dtype names; takes no tensor",
+    "boolean_mask": "a size that depends on values: refused under tracing by design "
+                    "(tests/ops/test_dynamic.py)",
+    "unique": "a size that depends on values: refused under tracing (tests/ops/test_dynamic.py)",
+    "math.unique_with_counts": "a size that depends on values: refused under tracing "
+                               "(tests/ops/test_dynamic.py)",
     "random.set_seed": "configuration; tests/tracer/test_random.py",
     "random.get_global_generator": "configuration; tests/tracer/test_random.py",
     "random.set_global_generator": "configuration; tests/tracer/test_random.py",
+    "train.latest_checkpoint": "reads a directory; tests/checkpoint",
     **{f"config.{name}": "configuration; tests/api/test_general.py" for name in [
         "functions_run_eagerly", "get_visible_devices", "list_logical_devices",
         "list_physical_devices", "run_functions_eagerly", "set_visible_devices",
@@ -265,3 +322,18 @@ def test_traces_once_and_records_no_guard(path):
     guards = [g.where() for paths in step._paths.values() for c in paths for g, _ in c.guards]
     assert not guards, f"{path} recorded value guards: {guards}"
     assert step.experimental_get_tracing_count() == 1, f"{path} traced again"
+
+
+def test_shape_arguments_from_tf_shape_of_a_none_size_record_no_guard():
+    # tf.shape(x) of a symbolic size holds the size itself, not a value to read: reshape,
+    # fill, tile and random draws given it stay valid for every size.
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+    def f(x):
+        s = tf.shape(x)
+        y = tf.reshape(tf.fill(s, 2.0) * tf.random.uniform(s), s) + x
+        return tf.tile(y, tf.shape(tf.ones([2, 1])))
+
+    for n in (2, 5, 9):
+        assert f(tf.ones((n, 3))).shape == (2 * n, 3)
+    assert f.experimental_get_tracing_count() == 1
+    assert [g for cs in f._paths.values() for c in cs for g in c.guards] == []

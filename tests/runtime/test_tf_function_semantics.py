@@ -218,3 +218,24 @@ def test_eagerly_the_unused_op_raises_as_in_tensorflow():
             f(tf.constant([0.0]))
     finally:
         tf.config.run_functions_eagerly(False)
+
+
+def test_returned_text_is_a_string_tensor():
+    @fn
+    def name():
+        return "out"
+
+    for _ in range(2):
+        out = name()
+        assert out.dtype == tf.string and out.numpy() == b"out"
+
+
+def test_structured_input_signature_names_each_tensor():
+    @fn
+    def scale(a, n=2):
+        return a * n
+
+    cf = scale.get_concrete_function(tf.constant([1.0, 2.0]), 3)
+    args, kwargs = cf.structured_input_signature
+    assert args == (tf.TensorSpec([2], tf.float32, name="a"), 3) and kwargs == {}
+    assert isinstance(tf.TensorSpec([None, 3]).shape, tf.TensorShape)

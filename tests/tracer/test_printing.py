@@ -94,3 +94,15 @@ def test_a_none_size_prints_as_none_while_tracing(capsys):
 
     f(tf.zeros((3, 2)))
     assert capsys.readouterr().out == 'Tensor("x:0", shape=(None, 2), dtype=float32)\n'
+
+
+def test_a_variable_printed_while_tracing_has_no_value(capsys):
+    v = tf.Variable(2.0)
+
+    @tf.function(backend="interpreter")
+    def f():
+        print(v)
+        return v * 1.0
+
+    f()
+    assert capsys.readouterr().out == "<tf.Variable 'Variable:0' shape=() dtype=float32>\n"

@@ -280,3 +280,36 @@ def test_stateless_seed_as_a_traced_argument_traces_once():
     assert f.experimental_get_tracing_count() == 1
     assert not np.array_equal(a, b)
     np.testing.assert_array_equal(a, tf.random.stateless_normal((4,), seed=[1, 2]).numpy())
+
+
+# ---------------------------------------------------------------- categorical
+
+
+def test_categorical_frequencies_follow_the_softmax():
+    tf.random.set_seed(0)
+    p = np.array([[0.1, 0.2, 0.7], [0.5, 0.5, 0.0]])
+    samples = tf.random.categorical(tf.math.log(tf.constant(p, tf.float32)), 20_000).numpy()
+    assert samples.shape == (2, 20_000) and samples.dtype == np.int64
+    for row, probs in zip(samples, p):
+        np.testing.assert_allclose(np.bincount(row, minlength=3) / 20_000, probs, atol=0.015)
+    assert tf.random.categorical([[0.0, 0.0]], 4, dtype=tf.int32).dtype == tf.int32
+    with pytest.raises(ValueError, match="float matrix"):
+        tf.random.categorical(tf.zeros((3,)), 2)
+
+
+def test_categorical_in_a_compiled_step_draws_anew_and_matches_eager():
+    logits = tf.constant([[0.0, 1.0, 2.0, 3.0]] * 3)
+
+    def sample(z):
+        return tf.random.categorical(z, 5)
+
+    step = tf.function(sample)
+    tf.random.set_seed(8)
+    compiled = [step(logits).numpy() for _ in range(3)]
+    tf.random.set_seed(8)
+    eager = [sample(logits).numpy() for _ in range(3)]
+    for a, b in zip(compiled, eager):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(compiled[0], compiled[1])
+    a = tf.random.stateless_categorical(logits, 6, seed=[3, 4]).numpy()
+    np.testing.assert_array_equal(tf.random.stateless_categorical(logits, 6, seed=[3, 4]), a)

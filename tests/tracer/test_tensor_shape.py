@@ -98,3 +98,16 @@ def test_pickles_and_keeps_unknown_rank():
 def test_variable_shape_and_get_shape():
     v = tf.Variable(tf.zeros((3, 2)))
     assert v.shape == (3, 2) and isinstance(v.get_shape(), tf.TensorShape)
+
+
+def test_code_testing_for_a_scalar_uses_the_rank_not_truthiness():
+    # A rank-0 TensorShape is truthy (TF's rule), so library code must test the rank:
+    # batch_jacobian of scalars refuses them with its own error, not an IndexError.
+    x = tf.constant(1.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    with pytest.raises(ValueError, match="batch_jacobian"):
+        tape.batch_jacobian(y, x)
+    with pytest.raises(ValueError, match="at least one axis"):
+        tf.TensorArray(tf.float32, size=0, dynamic_size=True).unstack(tf.constant(1.0))

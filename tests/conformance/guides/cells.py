@@ -240,6 +240,36 @@ tf.Tensor(
  [0 0 2 0]
  [0 0 0 0]], shape=(3, 4), dtype=int32)
 """),
+    ("two-axis indexing", """
+t = tf.constant([[1., 2.], [3., 4.], [5., 6.]])
+print("Second row:", t[1, :].numpy())
+print("Second column:", t[:, 1].numpy())
+print("Last row:", t[-1, :].numpy())
+print(t[1:, :].numpy())
+""", """Second row: [3. 4.]
+Second column: [2. 4. 6.]
+Last row: [5. 6.]
+[[3. 4.]
+ [5. 6.]]
+"""),
+    ("three-axis indexing and flattening", """
+t = tf.constant([[[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]],
+                 [[10, 11, 12, 13, 14], [15, 16, 17, 18, 19]],
+                 [[20, 21, 22, 23, 24], [25, 26, 27, 28, 29]]])
+print(t[:, :, 4])
+print(tf.reshape(t, [-1])[:6])
+print(tf.reshape(t, [3 * 2, 5]).shape)
+""", """tf.Tensor(
+[[ 4  9]
+ [14 19]
+ [24 29]], shape=(3, 2), dtype=int32)
+tf.Tensor([0 1 2 3 4 5], shape=(6,), dtype=int32)
+(6, 5)
+"""),
+    ("a large Python int is int64", """
+print(repr(tf.constant(2**40)))
+""", """<tf.Tensor: shape=(), dtype=int64, numpy=1099511627776>
+"""),
     ("argmax and softmax", """
 c = tf.constant([[4.0, 5.0], [10.0, 1.0]])
 print(tf.reduce_max(c))
@@ -758,6 +788,29 @@ print(c())
 print(c())
 """, """tf.Tensor(1, shape=(), dtype=int32)
 tf.Tensor(2, shape=(), dtype=int32)
+"""),
+    ("concrete functions per Python value and per tensor signature", """
+@tf.function
+def absolute(x):
+    return tf.abs(x)
+print(absolute.get_concrete_function(1) is absolute.get_concrete_function(2))
+print(absolute.get_concrete_function(tf.constant(1)) is
+      absolute.get_concrete_function(tf.constant(2)))
+""", """False
+True
+"""),
+    ("a Python side effect happens once", """
+appended = []
+@tf.function
+def side_effect(x):
+    print('Python side effect')
+    appended.append(x)
+side_effect(1)
+side_effect(1)
+side_effect(1)
+print(len(appended))
+""", """Python side effect
+1
 """),
     ("a Python number returned is a tensor", """
 @tf.function

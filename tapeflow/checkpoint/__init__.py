@@ -1,0 +1,15 @@
+"""Checkpoints (`tf.train.Checkpoint`, `CheckpointManager`): the protocol by which objects
+expose their variables and the file format are described in checkpoint.py."""
+
+from tapeflow.checkpoint.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    CheckpointWarning,
+    LoadStatus,
+    latest_checkpoint,
+    named_variables,
+)
+from tapeflow.checkpoint.manager import CheckpointManager
+
+__all__ = ["Checkpoint", "CheckpointError", "CheckpointWarning", "CheckpointManager", "LoadStatus",
+           "latest_checkpoint", "named_variables"]

@@ -1,0 +1,214 @@
+"""`tf.data.Dataset`: input pipelines as chains of Python iterators over numpy elements.
+
+A dataset is a recipe: each iteration (`for x in ds`) runs it again from its source. An
+element is a structure of tuples and dicts (TF's rule: a list is a tensor, not a structure)
+whose leaves are numpy arrays; iteration hands the user tensors, `as_numpy_iterator` numpy
+values. Nothing here is compiled: a pipeline feeds a `@tapeflow.function` step the way
+tf.data feeds a `tf.function`, and a step sees each batch as ordinary tensor arguments. A
+last batch of another size is another signature, so it costs one more trace, or none with
+`reduce_retracing=True` or an `input_signature` whose batch size is None.
+
+Randomness: `shuffle` without a seed draws its seed from the numpy generator that
+`tf.random.set_seed` reseeds, so a seeded program shuffles the same way on every run;
+`reshuffle_each_iteration` gives each pass over the data its own order.
+
+`map` calls its function eagerly, once per element, with the element's tensors (a tuple is
+unpacked into arguments); `prefetch` runs everything upstream of it on a background thread.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tapeflow.data.structure import _count, _map, _numpy_value, _to_tensor
+from tapeflow.ops.core import InvalidArgumentError
+from tapeflow.tracer.tensor import Tensor, make_constant
+
+INFINITE = -1  # tf.data.INFINITE_CARDINALITY
+UNKNOWN = -2  # tf.data.UNKNOWN_CARDINALITY
+AUTOTUNE = -1
+
+
+# --------------------------------------------------------------------------------------------
+# Dataset
+# --------------------------------------------------------------------------------------------
+
+
+class Dataset:
+    """A sequence of elements, made again by each iteration. Subclasses define `_elements`
+    (a generator of numpy elements), `_spec()` and `_cardinality()`."""
+
+    def _elements(self):
+        raise NotImplementedError
+
+    def _spec(self):
+        raise NotImplementedError
+
+    def _cardinality(self) -> int:
+        return UNKNOWN
+
+    # ---- iteration ---------------------------------------------------------------------------
+
+    def __iter__(self):
+        _refuse_inside_a_trace()
+        for element in self._elements():
+            yield _map(_to_tensor, element)
+
+    def as_numpy_iterator(self):
+        """The elements as numpy values (0-d ones as numpy scalars)."""
+        for element in self._elements():
+            yield _map(_numpy_value, element)
+
+    @property
+    def element_spec(self):
+        """The structure of an element, with a TensorSpec per component (None: any size)."""
+        return self._spec()
+
+    def cardinality(self) -> Tensor:
+        """The number of elements: INFINITE (-1), UNKNOWN (-2) or a count, as an int64."""
+        return make_constant(np.array(self._cardinality(), dtype=np.int64))
+
+    def __len__(self) -> int:
+        n = self._cardinality()
+        if n == INFINITE:
+            raise TypeError("The dataset is infinite.")
+        if n == UNKNOWN:
+            raise TypeError("The dataset length is unknown.")
+        return n
+
+    def __bool__(self) -> bool:
+        return True  # an empty dataset is still a dataset (as TF; not its length)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__.lstrip('_')} element_spec={self.element_spec}>"
+
+    # ---- sources -----------------------------------------------------------------------------
+
+    @staticmethod
+    def from_tensor_slices(tensors, name=None) -> "Dataset":
+        """The slices of every component along its first axis: element i is the structure
+        of `tensors` with each component's row i. Tuples and dicts are structure, lists are
+        tensors, as in TF."""
+        return _TensorSlices(tensors)
+
+    @staticmethod
+    def from_tensors(tensors, name=None) -> "Dataset":
+        """One element: `tensors` itself."""
+        return _FromTensors(tensors)
+
+    @staticmethod
+    def range(*args, dtype=np.int64, name=None) -> "Dataset":  # noqa: A003
+        """`range(stop)`, `range(start, stop)`, `range(start, stop, step)` as int64 scalars."""
+        return _Range(args, dtype)
+
+    @staticmethod
+    def zip(*datasets, name=None) -> "Dataset":
+        """Elements of several datasets side by side (a tuple, or the nesting given), until
+        the shortest ends."""
+        if len(datasets) == 1 and not isinstance(datasets[0], Dataset):
+            datasets = datasets[0]
+        return _Zip(datasets)
+
+    @staticmethod
+    def from_generator(generator, output_types=None, output_shapes=None, args=None,
+                       output_signature=None, name=None) -> "Dataset":
+        """The elements `generator(*args)` yields, called again on each iteration."""
+        return _FromGenerator(generator, tuple(args or ()), output_signature)
+
+    # ---- transformations ---------------------------------------------------------------------
+
+    def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True, name=None):
+        return _Shuffle(self, buffer_size, seed, reshuffle_each_iteration)
+
+    def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
+              deterministic=None, name=None):
+        return _Batch(self, batch_size, drop_remainder)
+
+    def unbatch(self, name=None):
+        return _Unbatch(self)
+
+    def repeat(self, count=None, name=None):
+        return _Repeat(self, count)
+
+    def take(self, count, name=None):
+        return _Take(self, count)
+
+    def skip(self, count, name=None):
+        return _Skip(self, count)
+
+    def shard(self, num_shards, index, name=None):
+        num_shards, index = _count(num_shards, "shard"), _count(index, "shard")
+        if not 0 <= index < num_shards:
+            raise InvalidArgumentError(f"shard: index {index} is not in [0, {num_shards})")
+        return _Filter(_Enumerate(self, 0), lambda i, _: i % num_shards == index,
+                       unpack=lambda pair: pair[1], eager=False)
+
+    def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
+        return _Map(self, map_func)
+
+    def filter(self, predicate, name=None):
+        return _Filter(self, predicate)
+
+    def enumerate(self, start=0, name=None):
+        return _Enumerate(self, start)
+
+    def concatenate(self, dataset, name=None):
+        return _Concatenate(self, dataset)
+
+    def cache(self, filename="", name=None):
+        if filename:
+            raise InvalidArgumentError(
+                f"cache: caching to a file ({filename!r}) is not supported; cache() keeps "
+                "the elements in memory")
+        return _Cache(self)
+
+    def prefetch(self, buffer_size, name=None):
+        from tapeflow.data.prefetch import Prefetch
+
+        return Prefetch(self, buffer_size)
+
+    def apply(self, transformation_func):
+        return transformation_func(self)
+
+    def reduce(self, initial_state, reduce_func):
+        """Fold the elements into a state with `reduce_func(state, element)` (eagerly)."""
+        state = initial_state
+        for element in self:
+            state = reduce_func(state, element)
+        return state
+
+
+def _refuse_inside_a_trace() -> None:
+    """A loop over a dataset inside `@tapeflow.function` would run once, at trace time, and
+    bake that pass's elements into the graph as constants: every later call would train on
+    them again. TF compiles such loops (AutoGraph); tapeflow says so instead."""
+    from tapeflow.runtime.trace import active_trace
+
+    if active_trace() is not None:
+        raise RuntimeError(
+            "iterating a tf.data.Dataset inside a @tapeflow.function would bake the "
+            "elements of one pass into the compiled step; iterate outside and call the step "
+            "once per element (for x, y in ds: step(x, y))")
+
+
+# The datasets themselves, after Dataset (they subclass it; its methods make them).
+from tapeflow.data.sources import (  # noqa: E402
+    _FromGenerator,
+    _FromTensors,
+    _Range,
+    _TensorSlices,
+    _Zip,
+)
+from tapeflow.data.transforms import (  # noqa: E402
+    _Batch,
+    _Cache,
+    _Concatenate,
+    _Enumerate,
+    _Filter,
+    _Map,
+    _Repeat,
+    _Shuffle,
+    _Skip,
+    _Take,
+    _Unbatch,
+)

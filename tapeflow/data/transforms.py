@@ -1,0 +1,302 @@
+"""Datasets made from other datasets: shuffle, batch, unbatch, repeat, take, skip, map,
+filter, enumerate, concatenate, cache (prefetch is in prefetch.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tapeflow.data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset
+from tapeflow.data.sources import _TensorSlices
+from tapeflow.data.structure import (
+    _call,
+    _count,
+    _leaves,
+    _map,
+    _map_pair,
+    _stack,
+    _structure_of_arrays,
+)
+from tapeflow.ops.core import InvalidArgumentError, is_tracer
+from tapeflow.runtime.signature import TensorSpec
+from tapeflow.tracer import creation
+
+
+# --------------------------------------------------------------------------------------------
+# Transformations
+# --------------------------------------------------------------------------------------------
+
+
+class _Shuffle(Dataset):
+    """TF's buffer shuffle: keep `buffer_size` elements, yield a random one, refill its
+    place from the input (a buffer as large as the data is a uniform permutation)."""
+
+    def __init__(self, input_dataset, buffer_size, seed, reshuffle_each_iteration):
+        self._input = input_dataset
+        self._size = _count(buffer_size, "shuffle")
+        if self._size < 1 and self._size != AUTOTUNE:
+            raise InvalidArgumentError(f"shuffle: buffer_size must be positive, got "
+                                       f"{self._size}")
+        if seed is None:
+            seed = int(creation._state.generator.integers(1 << 62))
+        self._seed = _count(seed, "shuffle")
+        self._reshuffle = bool(reshuffle_each_iteration)
+        self._epoch = 0
+
+    def _elements(self):
+        epoch = self._epoch if self._reshuffle else 0
+        self._epoch += 1
+        rng = np.random.default_rng([self._seed, epoch])
+        buffer = []
+        size = self._size if self._size > 0 else 1024
+        for element in self._input._elements():
+            if len(buffer) < size:
+                buffer.append(element)
+                continue
+            k = int(rng.integers(len(buffer)))
+            yield buffer[k]
+            buffer[k] = element
+        while buffer:
+            k = int(rng.integers(len(buffer)))
+            buffer[k], buffer[-1] = buffer[-1], buffer[k]
+            yield buffer.pop()
+
+    def _spec(self):
+        return self._input.element_spec
+
+    def _cardinality(self) -> int:
+        return self._input._cardinality()
+
+
+class _Batch(Dataset):
+    def __init__(self, input_dataset, batch_size, drop_remainder):
+        self._input = input_dataset
+        self._size = _count(batch_size, "batch")
+        if self._size < 1:
+            raise InvalidArgumentError(f"batch: batch_size must be positive, got {self._size}")
+        self._drop = bool(drop_remainder)
+
+    def _elements(self):
+        pending = []
+        for element in self._input._elements():
+            pending.append(element)
+            if len(pending) == self._size:
+                yield _stack(pending, "batch")
+                pending = []
+        if pending and not self._drop:
+            yield _stack(pending, "batch")
+
+    def _spec(self):
+        n = self._size if self._drop else None
+        return _map(lambda s: TensorSpec((n, *s.shape), s.dtype), self._input.element_spec)
+
+    def _cardinality(self) -> int:
+        n = self._input._cardinality()
+        if n < 0:
+            return n
+        return n // self._size if self._drop else -(-n // self._size)
+
+
+class _Unbatch(Dataset):
+    def __init__(self, input_dataset):
+        self._input = input_dataset
+        for path, spec in _leaves(input_dataset.element_spec):
+            if not spec.shape:
+                raise InvalidArgumentError(f"unbatch: component {path} is a scalar")
+
+    def _elements(self):
+        for element in self._input._elements():
+            yield from _TensorSlices(element)._elements()
+
+    def _spec(self):
+        return _map(lambda s: TensorSpec(s.shape[1:], s.dtype), self._input.element_spec)
+
+
+class _Repeat(Dataset):
+    def __init__(self, input_dataset, count):
+        self._input = input_dataset
+        self._count = -1 if count is None else _count(count, "repeat")
+
+    def _elements(self):
+        n = 0
+        while self._count < 0 or n < self._count:
+            empty = True
+            for element in self._input._elements():
+                empty = False
+                yield element
+            n += 1
+            if empty:  # repeating nothing forever would never return
+                return
+
+    def _spec(self):
+        return self._input.element_spec
+
+    def _cardinality(self) -> int:
+        n = self._input._cardinality()
+        if n == 0:
+            return 0
+        if self._count < 0:
+            return INFINITE if n > 0 or n == INFINITE else UNKNOWN
+        return n * self._count if n >= 0 else n
+
+
+class _Take(Dataset):
+    def __init__(self, input_dataset, count):
+        self._input, self._count = input_dataset, _count(count, "take")
+
+    def _elements(self):
+        if self._count == 0:
+            return
+        for n, element in enumerate(self._input._elements(), 1):
+            yield element
+            if n == self._count:
+                return
+
+    def _spec(self):
+        return self._input.element_spec
+
+    def _cardinality(self) -> int:
+        n = self._input._cardinality()
+        if self._count < 0:
+            return n
+        if n == INFINITE:
+            return self._count
+        return min(n, self._count) if n >= 0 else UNKNOWN
+
+
+class _Skip(Dataset):
+    def __init__(self, input_dataset, count):
+        self._input, self._count = input_dataset, _count(count, "skip")
+
+    def _elements(self):
+        for n, element in enumerate(self._input._elements()):
+            if self._count >= 0 and n >= self._count:
+                yield element
+
+    def _spec(self):
+        return self._input.element_spec
+
+    def _cardinality(self) -> int:
+        n = self._input._cardinality()
+        if n < 0:
+            return n
+        return 0 if self._count < 0 else max(n - self._count, 0)
+
+
+class _Map(Dataset):
+    def __init__(self, input_dataset, map_func):
+        if not callable(map_func):
+            raise InvalidArgumentError("map: map_func must be callable")
+        self._input, self._fn = input_dataset, map_func
+
+    def _elements(self):
+        for element in self._input._elements():
+            yield _structure_of_arrays(_call(self._fn, element))
+
+    def _spec(self):
+        # The function is run (eagerly, as TF traces it) on zeros of the input's spec, with
+        # every unknown size once 1 and once 2: a size that follows them is unknown too.
+        outputs = []
+        for size in (1, 2):
+            zeros = _map(lambda s: np.zeros([size if d is None else d for d in s.shape],
+                                            s.dtype), self._input.element_spec)
+            outputs.append(_structure_of_arrays(_call(self._fn, zeros)))
+        return _map_pair(lambda a, b: TensorSpec(
+            [d if d == e else None for d, e in zip(a.shape, b.shape)], a.dtype), *outputs)
+
+    def _cardinality(self) -> int:
+        return self._input._cardinality()
+
+
+class _Filter(Dataset):
+    def __init__(self, input_dataset, predicate, unpack=None, eager=True):
+        if not callable(predicate):
+            raise InvalidArgumentError("filter: predicate must be callable")
+        self._input, self._predicate = input_dataset, predicate
+        self._unpack = unpack  # what to yield of an element that passes (shard: drop i)
+        self._eager = eager  # call with tensors (the user's predicate) or numpy values
+
+    def _elements(self):
+        for element in self._input._elements():
+            if self._eager:
+                keep = _call(self._predicate, element)
+                keep = np.asarray(keep.numpy() if is_tracer(keep) else keep)
+                if keep.shape != () or keep.dtype != np.bool_:
+                    raise InvalidArgumentError(
+                        f"filter: the predicate must return a scalar bool, got "
+                        f"{keep.dtype.name} of shape {list(keep.shape)}")
+            else:
+                keep = self._predicate(*element)
+            if keep:
+                yield element if self._unpack is None else self._unpack(element)
+
+    def _spec(self):
+        spec = self._input.element_spec
+        return spec if self._unpack is None else self._unpack(spec)
+
+
+class _Enumerate(Dataset):
+    def __init__(self, input_dataset, start):
+        self._input, self._start = input_dataset, _count(start, "enumerate")
+
+    def _elements(self):
+        for i, element in enumerate(self._input._elements(), self._start):
+            yield (np.array(i, dtype=np.int64), element)
+
+    def _spec(self):
+        return (TensorSpec((), np.int64), self._input.element_spec)
+
+    def _cardinality(self) -> int:
+        return self._input._cardinality()
+
+
+class _Concatenate(Dataset):
+    def __init__(self, first, second):
+        a, b = _leaves(first.element_spec), _leaves(second.element_spec)
+        if [p for p, _ in a] != [p for p, _ in b] or any(
+                s.dtype != t.dtype for (_, s), (_, t) in zip(a, b)):
+            raise InvalidArgumentError(
+                f"concatenate: the datasets' elements differ ({first.element_spec} and "
+                f"{second.element_spec})")
+        self._first, self._second = first, second
+
+    def _elements(self):
+        yield from self._first._elements()
+        yield from self._second._elements()
+
+    def _spec(self):
+        return _map_pair(lambda s, t: TensorSpec(
+            s.shape if s.shape == t.shape else
+            ([d if d == e else None for d, e in zip(s.shape, t.shape)]
+             if len(s.shape) == len(t.shape) else None), s.dtype),
+            self._first.element_spec, self._second.element_spec)
+
+    def _cardinality(self) -> int:
+        a, b = self._first._cardinality(), self._second._cardinality()
+        if INFINITE in (a, b):
+            return INFINITE
+        return UNKNOWN if UNKNOWN in (a, b) else a + b
+
+
+class _Cache(Dataset):
+    """The input's elements, kept in memory by the first pass that reaches the end; later
+    passes replay them (a pass stopped early keeps nothing)."""
+
+    def __init__(self, input_dataset):
+        self._input = input_dataset
+        self._stored: list | None = None
+
+    def _elements(self):
+        if self._stored is not None:
+            yield from self._stored
+            return
+        seen = []
+        for element in self._input._elements():
+            seen.append(element)
+            yield element
+        self._stored = seen
+
+    def _spec(self):
+        return self._input.element_spec
+
+    def _cardinality(self) -> int:
+        return self._input._cardinality()
