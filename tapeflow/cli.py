@@ -119,7 +119,14 @@ def main(argv=None) -> int:
                       help="the optimised graph grouped into the loops codegen writes")
     show.add_argument("--dot", action="store_true",
                       help="Graphviz DOT text of the graph (fused loops as clusters)")
+    c = sub.add_parser("cache", help="the compile cache: list its entries, or clear it")
+    c.add_argument("action", choices=["info", "clear"])
+    c.add_argument("--dir", default=None, help="the cache directory (default: the user's)")
     args = parser.parse_args(argv)
+    if args.command == "cache":
+        from tapeflow.codegen import cache
+
+        return cache.command(args.action, args.dir)
     return _graph(args)
 
 

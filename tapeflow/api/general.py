@@ -92,17 +92,21 @@ def init_scope():
 
     active = list(trace_module._active)
     recording = list(tape_module._recording)
-    saved = (tensor_module.python_value_hook, variable_module.write_hook,
-             list(variable_module.creation_hooks))
+    # Every piece of tracing state is this thread's own (tapeflow/perthread.py).
+    saved = (tensor_module.python_value_hook.value, variable_module.write_hook.value,
+             tensor_module.graph_name_hook.value, list(variable_module.creation_hooks))
     del trace_module._active[:]
     del tape_module._recording[:]
-    tensor_module.python_value_hook = tensor_module._eager_python_value
-    variable_module.write_hook = variable_module._commit_now
+    tensor_module.python_value_hook.value = tensor_module._eager_python_value
+    variable_module.write_hook.value = variable_module._commit_now
+    tensor_module.graph_name_hook.value = None
     del variable_module.creation_hooks[:]
     try:
         yield
     finally:
         trace_module._active[:] = active
         tape_module._recording[:] = recording
-        tensor_module.python_value_hook, variable_module.write_hook = saved[0], saved[1]
-        variable_module.creation_hooks[:] = saved[2]
+        tensor_module.python_value_hook.value = saved[0]
+        variable_module.write_hook.value = saved[1]
+        tensor_module.graph_name_hook.value = saved[2]
+        variable_module.creation_hooks[:] = saved[3]

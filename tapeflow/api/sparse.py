@@ -69,8 +69,9 @@ class SparseTensor:
         return _from_numpy(self._values.dtype)
 
     def __repr__(self) -> str:
-        return (f"SparseTensor(indices={self.indices}, values={self.values}, "
-                f"dense_shape={self.dense_shape})")
+        # str(), not f"{t}": a tensor's __format__ is its numpy text, as TF's.
+        return (f"SparseTensor(indices={str(self.indices)}, values={str(self.values)}, "
+                f"dense_shape={str(self.dense_shape)})")
 
     __str__ = __repr__
 

@@ -1,31 +1,27 @@
-"""Compile a graph's program (codegen/emit.py): write each generated module into the cache
-directory, import it from there (so Numba's `cache=True` works across processes), and hand
-back a `Kernel` (the entry with its calling convention, codegen/abi.py).
+"""Compile a graph's program (codegen/emit.py): load each generated module through the
+compile cache (codegen/cache.py: written to and verified in a private directory, so Numba's
+`cache=True` works across processes) and hand back a `Kernel` (the entry with its calling
+convention, codegen/abi.py).
 
 Two forms. A small graph is one module whose @njit `entry` has every kernel written inline.
 Otherwise each distinct kernel is a module of its own, `tapeflow_k_<key>`, named by a hash
 of its canonical text and of `fingerprint()` (the versions of tapeflow, numba, numpy and
-Python, the code generator's sources, the CPU): it is compiled once per process and kept in
-`_kernels` for every graph that needs it, loaded from the disk cache by later processes, and
-the entry is generated Python calling each kernel's compiled entry point. `compile_log`
-records, per kernel signature, whether Numba compiled it or loaded it from the cache.
-
-A directory that cannot be written (read-only, missing, full) or a module that cannot be read
-back never fails a call: the module is then compiled in memory, and a warning says so once.
+Python, the code generator's sources, the CPU): it is compiled once and shared by every graph
+that needs it while one of them lives (cache.load_module returns the live module), loaded
+from the disk cache by later processes, and the entry is generated Python calling each
+kernel's compiled entry point. `compile_log` records, per kernel signature, whether Numba
+compiled it or loaded it from the cache. A cache that cannot be used never fails a call: the
+module is then compiled in memory (cache.py).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.util
 import os
 import platform
 import sys
-import tempfile
 import threading
-import types
-import warnings
 from pathlib import Path
 
 import numba
@@ -33,10 +29,9 @@ import numpy as np
 
 import tapeflow
 from tapeflow.codegen.abi import EntryABI
+from tapeflow.codegen.cache import load_module
 from tapeflow.codegen.emit import compiles_inline, entry_lines, inline_source, plan_program
 from tapeflow.graph.ir import Graph
-
-_warned: set[str] = set()
 
 # Numba's OpenMP workers spin after each parallel region and starve BLAS's threads: an MLP
 # step with prange loops beside np.dot took 26 ms instead of 2.5 ms here (NUMBA-NOTES.md).
@@ -45,14 +40,6 @@ _warned: set[str] = set()
 # but ran W3 30-130% slower.) A setting the user made is left alone.
 if "NUMBA_THREADING_LAYER" not in os.environ:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-
-def default_cache_dir() -> Path:
-    """`TAPEFLOW_CACHE_DIR` if set, else the user cache directory (XDG on Linux)."""
-    if os.environ.get("TAPEFLOW_CACHE_DIR"):
-        return Path(os.environ["TAPEFLOW_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "tapeflow"
 
 
 @functools.cache
@@ -82,8 +69,6 @@ def fingerprint() -> str:
 # One compile at a time (Numba compiles one function at a time anyway): two threads
 # compiling graphs that share a kernel must not both load and compile it.
 _lock = threading.RLock()
-# Kernels compiled (or loaded) in this process, by key: every graph that needs one shares it.
-_kernels: dict[str, object] = {}
 # How each kernel signature was obtained: (key, "compiled" (Numba compiled it) or "loaded"
 # (from the on-disk cache), the argument types). A graph whose kernels are all here already
 # adds nothing.
@@ -98,11 +83,16 @@ class Kernel:
     """A compiled graph: `kernel(*inputs)` returns its outputs (a tuple, in the graph's
     order). `entry` is the Numba dispatcher of the generated @njit entry function, or the
     generated Python entry (large graphs); `abi` says how to call it; `native(types)` is
-    what the runtime calls directly."""
+    what the runtime calls directly. Keep the Kernel while using `entry`: it holds the
+    generated modules, which are freed with it (codegen/cache.py)."""
 
-    def __init__(self, entry, abi: EntryABI, program=None, mode: str = "inline"):
+    def __init__(self, entry, abi: EntryABI, program=None, mode: str = "inline",
+                 modules: tuple = ()):
         self.entry = entry
         self.abi = abi
+        # The generated modules `entry` runs: held here, as codegen/cache.py frees a module
+        # nobody holds.
+        self.modules = modules
         self.program = program
         self.mode = mode
 
@@ -131,35 +121,46 @@ def compile_graph(graph: Graph, cache_dir: Path | None = None,
 
 
 def _compile_graph(graph: Graph, cache_dir: Path | None, mode: str | None) -> Kernel:
-    directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     program = plan_program(graph)
     if mode is None:
         mode = "inline" if compiles_inline(program) else "kernels"
     if mode == "kernels":
         program = plan_program(graph, split=True)
+    modules: list = []
     if mode == "inline":
-        entry = _inline_entry(program, directory)
+        entry = _inline_entry(program, cache_dir, modules)
     elif mode == "kernels":
         # A Python entry rather than an @njit one calling the compiled kernels: that one
         # cost ~6 ms of compile per call it makes here (1.3 s for 200 calls of two
         # precompiled kernels, LLVM optimising the linked kernels again), a Python entry
         # nothing, for ~0.7 us per kernel call at run time.
-        entry = _python_entry(program, _compile_kernels(program, fingerprint(), directory))
+        entry = _python_entry(program, _compile_kernels(program, fingerprint(), cache_dir,
+                                                        modules))
     else:
         raise ValueError(f"compile_graph: unknown mode {mode!r}; choose inline or kernels")
-    return Kernel(entry, EntryABI.of(graph), program, mode)
+    return Kernel(entry, EntryABI.of(graph), program, mode, tuple(modules))
 
 
-def _inline_entry(program, directory: Path):
+def cache_key(graph: Graph) -> str:
+    """The key of `graph`'s module in the one-function form (`tapeflow_kernel_<key>`)."""
+    return _inline_key(plan_program(graph))
+
+
+def _inline_key(program) -> str:
     source = inline_source(program, cache=True)
-    key = hashlib.sha256((source + fingerprint()).encode()).hexdigest()[:24]
-    module_name = f"tapeflow_kernel_{key}"
-    if module_name in sys.modules:
-        return sys.modules[module_name].entry
-    return _module(module_name, source, directory).entry
+    return hashlib.sha256((source + fingerprint()).encode()).hexdigest()[:24]
 
 
-def _compile_kernels(program, fp: str, directory: Path) -> list:
+def _inline_entry(program, cache_dir, modules: list):
+    key = _inline_key(program)
+    # A unique module name per entry: forked workers must not collide (numba issue 10486).
+    module = load_module(f"tapeflow_kernel_{key}",
+                         lambda cache: inline_source(program, cache=cache), cache_dir)
+    modules.append(module)
+    return module.entry
+
+
+def _compile_kernels(program, fp: str, cache_dir, modules: list) -> list:
     """Compile each call's kernel for its argument types, in order (a structured kernel's
     result type is the next one's argument type); the native entry point per call."""
     from tapeflow.codegen.kernels import is_blas_product, numba_type
@@ -177,9 +178,10 @@ def _compile_kernels(program, fp: str, directory: Path) -> list:
             vtypes[v] = numba_type("array", v.aval)
             continue
         key = kernel.key(fp)
-        dispatcher = _kernels.get(key)
-        if dispatcher is None:
-            dispatcher = _kernels[key] = _load_kernel(key, kernel, directory)
+        module = load_module(f"tapeflow_k_{key}", kernel.canonical_source, cache_dir)
+        if module not in modules:
+            modules.append(module)
+        dispatcher = module.kernel
         types = tuple(
             numba_type(kind, None if kind == "size" else v.aval,
                        program.layouts.get(v, "C") if kind == "array" else "C")
@@ -209,27 +211,6 @@ def _compiled(dispatcher, types, key: str, kernel):
     return native
 
 
-def _load_kernel(key: str, kernel, directory: Path):
-    module_name = f"tapeflow_k_{key}"
-    if module_name in sys.modules:
-        return sys.modules[module_name].kernel
-    source = kernel.canonical_source()
-    return _module(module_name, source, directory).kernel
-
-
-def _module(module_name: str, source: str, directory: Path) -> types.ModuleType:
-    """The module `source`, written into `directory` and imported from there (so Numba
-    caches what it compiles), or compiled in memory when that fails."""
-    # A unique module name per entry: forked workers must not collide (numba issue 10486).
-    try:
-        path = _write_source(directory, module_name, source)
-        return _import(module_name, path)
-    except (OSError, SyntaxError, ImportError, ValueError) as e:
-        sys.modules.pop(module_name, None)
-        _warn_once(directory, e)
-        return _in_memory(module_name, source.replace("cache=True", "cache=False"))
-
-
 def _python_entry(program, natives: list):
     """A generated Python entry calling each kernel's compiled entry point in turn: no
     Numba compile of its own, whatever the number of calls."""
@@ -255,53 +236,3 @@ def _python_entry(program, natives: list):
     entry = namespace["entry"]
     entry.__tapeflow_source__ = source
     return entry
-
-
-def _write_source(directory: Path, module_name: str, source: str) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{module_name}.py"
-    try:
-        if path.read_text() == source:
-            return path
-    except (OSError, UnicodeDecodeError):
-        pass  # missing or unreadable: (re)write it
-    # Write to a temporary file and rename: concurrent writers each rename a whole file.
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{module_name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(source)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _import(module_name: str, path: Path) -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    # Registered before running it, or a second process cannot unpickle the cached
-    # environment (NUMBA-NOTES.md).
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def _in_memory(module_name: str, source: str) -> types.ModuleType:
-    module = types.ModuleType(module_name)
-    sys.modules[module_name] = module
-    exec(compile(source, f"<{module_name}>", "exec"), module.__dict__)  # noqa: S102
-    return module
-
-
-def _warn_once(directory: Path, error: Exception) -> None:
-    if str(directory) in _warned:
-        return
-    _warned.add(str(directory))
-    warnings.warn(
-        f"tapeflow: cannot use the compile cache at {directory} ({type(error).__name__}: "
-        f"{error}); compiling in memory instead (set TAPEFLOW_CACHE_DIR to a writable "
-        "directory to keep compiled code between runs)",
-        RuntimeWarning,
-        stacklevel=3,
-    )

@@ -128,12 +128,13 @@ class KernelPlan:
             body.append(f"return {returned}")
         return lines + ["    " + line for line in body or ["pass"]]
 
-    def canonical_source(self) -> str:
-        """The text that names the kernel: its module as the cache stores it."""
+    def canonical_source(self, cache: bool = True) -> str:
+        """The text that names the kernel: its module as the cache stores it (`cache`:
+        with Numba's on-disk cache on; off for a module compiled in memory)."""
         names = self.canonical_names()
         lines = [f'"""tapeflow kernel: {self.kind} (generated; do not edit)."""', ""]
         lines += HEADER + ["", ""]
-        lines += self.source("kernel", names, lambda eqn: canonical_eqn(eqn, names), True)
+        lines += self.source("kernel", names, lambda eqn: canonical_eqn(eqn, names), cache)
         return "\n".join(lines) + "\n"
 
     def key(self, fingerprint: str) -> str:

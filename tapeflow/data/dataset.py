@@ -47,6 +47,13 @@ class Dataset:
     def _cardinality(self) -> int:
         return UNKNOWN
 
+    def _rows(self):
+        """(arrays, make_indices) when every element is row i of `arrays` (a structure of
+        numpy arrays) for the i that `make_indices()` yields, in order; else None. `batch`
+        then gathers a batch's rows with one indexing per component instead of stacking
+        elements one at a time (60000 MNIST rows per epoch: ~10x less Python work)."""
+        return None
+
     # ---- iteration ---------------------------------------------------------------------------
 
     def __iter__(self):

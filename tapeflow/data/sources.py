@@ -43,6 +43,9 @@ class _TensorSlices(Dataset):
     def _spec(self):
         return _map(lambda a: TensorSpec(a.shape[1:], a.dtype), self._data)
 
+    def _rows(self):
+        return self._data, lambda: iter(range(self._n))
+
     def _cardinality(self) -> int:
         return self._n
 

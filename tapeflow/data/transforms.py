@@ -3,6 +3,8 @@ filter, enumerate, concatenate, cache (prefetch is in prefetch.py)."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from tapeflow.data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset
@@ -26,7 +28,30 @@ from tapeflow.tracer import creation
 # --------------------------------------------------------------------------------------------
 
 
-class _Shuffle(Dataset):
+class _Itemwise(Dataset):
+    """A transformation that moves whole elements (shuffle, repeat, take, skip), written once
+    over "items" made by `make_input()`: it runs on the input's elements, or on its row
+    indices when the input's elements are rows of arrays (see `Dataset._rows`), so the order
+    is the same either way."""
+
+    def _items(self, make_input):
+        raise NotImplementedError
+
+    def _elements(self):
+        return self._items(self._input._elements)
+
+    def _rows(self):
+        rows = self._input._rows()
+        if rows is None:
+            return None
+        arrays, make_indices = rows
+        return arrays, lambda: self._items(make_indices)
+
+    def _spec(self):
+        return self._input.element_spec
+
+
+class _Shuffle(_Itemwise):
     """TF's buffer shuffle: keep `buffer_size` elements, yield a random one, refill its
     place from the input (a buffer as large as the data is a uniform permutation)."""
 
@@ -42,29 +67,32 @@ class _Shuffle(Dataset):
         self._reshuffle = bool(reshuffle_each_iteration)
         self._epoch = 0
 
-    def _elements(self):
+    def _items(self, make_input):
         epoch = self._epoch if self._reshuffle else 0
         self._epoch += 1
-        rng = np.random.default_rng([self._seed, epoch])
+        uniforms = _uniforms(np.random.default_rng([self._seed, epoch]))
         buffer = []
         size = self._size if self._size > 0 else 1024
-        for element in self._input._elements():
+        for item in make_input():
             if len(buffer) < size:
-                buffer.append(element)
+                buffer.append(item)
                 continue
-            k = int(rng.integers(len(buffer)))
+            k = int(next(uniforms) * len(buffer))
             yield buffer[k]
-            buffer[k] = element
+            buffer[k] = item
         while buffer:
-            k = int(rng.integers(len(buffer)))
+            k = int(next(uniforms) * len(buffer))
             buffer[k], buffer[-1] = buffer[-1], buffer[k]
             yield buffer.pop()
 
-    def _spec(self):
-        return self._input.element_spec
-
     def _cardinality(self) -> int:
         return self._input._cardinality()
+
+
+def _uniforms(rng, chunk: int = 4096):
+    """Floats in [0, 1) drawn `chunk` at a time (one numpy call per chunk, not per pick)."""
+    while True:
+        yield from rng.random(chunk).tolist()
 
 
 class _Batch(Dataset):
@@ -76,6 +104,15 @@ class _Batch(Dataset):
         self._drop = bool(drop_remainder)
 
     def _elements(self):
+        rows = self._input._rows()
+        if rows is not None:  # one gather per component and batch
+            arrays, make_indices = rows
+            indices = make_indices()
+            while True:
+                batch = np.fromiter(itertools.islice(indices, self._size), dtype=np.int64)
+                if not len(batch) or (self._drop and len(batch) < self._size):
+                    return
+                yield _map(lambda a: a[batch], arrays)
         pending = []
         for element in self._input._elements():
             pending.append(element)
@@ -111,24 +148,21 @@ class _Unbatch(Dataset):
         return _map(lambda s: TensorSpec(s.shape[1:], s.dtype), self._input.element_spec)
 
 
-class _Repeat(Dataset):
+class _Repeat(_Itemwise):
     def __init__(self, input_dataset, count):
         self._input = input_dataset
         self._count = -1 if count is None else _count(count, "repeat")
 
-    def _elements(self):
+    def _items(self, make_input):
         n = 0
         while self._count < 0 or n < self._count:
             empty = True
-            for element in self._input._elements():
+            for item in make_input():
                 empty = False
-                yield element
+                yield item
             n += 1
             if empty:  # repeating nothing forever would never return
                 return
-
-    def _spec(self):
-        return self._input.element_spec
 
     def _cardinality(self) -> int:
         n = self._input._cardinality()
@@ -139,20 +173,17 @@ class _Repeat(Dataset):
         return n * self._count if n >= 0 else n
 
 
-class _Take(Dataset):
+class _Take(_Itemwise):
     def __init__(self, input_dataset, count):
         self._input, self._count = input_dataset, _count(count, "take")
 
-    def _elements(self):
+    def _items(self, make_input):
         if self._count == 0:
             return
-        for n, element in enumerate(self._input._elements(), 1):
-            yield element
+        for n, item in enumerate(make_input(), 1):
+            yield item
             if n == self._count:
                 return
-
-    def _spec(self):
-        return self._input.element_spec
 
     def _cardinality(self) -> int:
         n = self._input._cardinality()
@@ -163,17 +194,14 @@ class _Take(Dataset):
         return min(n, self._count) if n >= 0 else UNKNOWN
 
 
-class _Skip(Dataset):
+class _Skip(_Itemwise):
     def __init__(self, input_dataset, count):
         self._input, self._count = input_dataset, _count(count, "skip")
 
-    def _elements(self):
-        for n, element in enumerate(self._input._elements()):
+    def _items(self, make_input):
+        for n, item in enumerate(make_input()):
             if self._count >= 0 and n >= self._count:
-                yield element
-
-    def _spec(self):
-        return self._input.element_spec
+                yield item
 
     def _cardinality(self) -> int:
         n = self._input._cardinality()

@@ -107,7 +107,8 @@ class Mean(Metric):
         v = _tensor(values, self.dtype)
         if sample_weight is None:
             self.total.assign_add(ops.reduce_sum(v))
-            self.count.assign_add(np.asarray(max(int(np.prod(v.aval.shape)), 0), self.dtype))
+            # The number of values as a sum of ones: right for sizes unknown at trace time.
+            self.count.assign_add(ops.reduce_sum(ops.ones_like(v)))
             return
         w = _weights(sample_weight, v, self.dtype)
         self.total.assign_add(ops.reduce_sum(ops.multiply(v, w)))

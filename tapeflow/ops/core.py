@@ -56,6 +56,12 @@ EXTRA_DTYPES = tuple(np.dtype(t) for t in (
     np.complex64, np.complex128,
 )) + ((BFLOAT16,) if BFLOAT16 is not None else ()) + (STRING,)
 SUPPORTED_DTYPES = COMPILED_DTYPES + EXTRA_DTYPES
+# The primitives that take string tensors, as TF's string kernels: concatenation (+),
+# equality, selection and the shape ops; any other refuses them by name.
+STRING_PRIMITIVES = frozenset((
+    "add", "eq", "ne", "identity", "stop_gradient", "reshape", "transpose", "broadcast_to",
+    "concatenate", "gather", "strided_slice", "select", "pad_strided", "cast",
+))
 
 _SHORT_NAMES = {
     np.dtype(np.float32): "f32",
@@ -247,6 +253,11 @@ class Primitive:
                 pass
             except TypeError:  # an unhashable param (rare): evaluate without the memo
                 key = None
+        if self.name not in STRING_PRIMITIVES and any(a.dtype == STRING for a in avals):
+            # Checked here, past the memo, so it costs nothing on a repeated shape.
+            raise OpTypeError(
+                f"{self.name}: string tensors ({fmt_avals(avals)}) are not supported by this "
+                "op (strings support +, ==, !=, tf.where, shape ops and tf.strings)")
         out = self.abstract_eval(*avals, **params)
         out = tuple(out) if self.multiple_results else (out,)
         if key is not None and len(cache) < 4096:

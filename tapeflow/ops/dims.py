@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tapeflow.perthread import PerThreadList
+
 # A polynomial: ((monomial, coefficient), ...) with monomials as tuples of atoms in a fixed
 # order (atoms repeat for powers) and the constant term under the empty monomial. Atoms are
 # `Symbol`s or `_Quotient`s (floor division or remainder by a constant that does not divide).
@@ -120,7 +122,8 @@ class ShapeEnv:
             self.guards.append(ShapeGuard(expr, relation, expected, self.where()))
 
 
-_envs: list[ShapeEnv] = []
+# The shape environments of the traces running on this thread.
+_envs: PerThreadList = PerThreadList()
 
 
 def push_env(env: ShapeEnv) -> None:
@@ -133,7 +136,7 @@ def pop_env(env: ShapeEnv) -> None:
 
 def symbolic_active() -> bool:
     """True while a trace with symbolic dimensions runs (Tensor.shape then shows None)."""
-    return bool(_envs)
+    return bool(_envs.local.items)
 
 
 def _decide(diff: Dim, relation: str) -> bool:

@@ -11,6 +11,8 @@ import numpy as np
 
 from tapeflow.ops.core import (
     BOOL,
+    STRING,
+    dtype_name,
     Scalar,
     canonical_dtype,
     default_dtype,
@@ -448,10 +450,22 @@ cast_p = Primitive("cast", doc="x converted to `dtype`")
 
 @cast_p.def_abstract_eval
 def _cast_rule(x: ShapedArray, *, dtype: np.dtype) -> ShapedArray:
+    if (x.dtype == STRING) != (dtype == STRING):
+        # As TF: text and numbers do not cast into each other (numpy would store the
+        # number itself in the object array, or parse the text).
+        raise OpTypeError(
+            f"cast: casting {dtype_name(x.dtype)} to {dtype_name(dtype)} is not supported; "
+            "use tf.strings.to_number or tf.strings.as_string")
     return ShapedArray(x.shape, dtype)
 
 
-cast_p.def_impl(lambda x, *, dtype: x.astype(dtype))
+def _cast_kernel(x, *, dtype):
+    if x.dtype.kind == "c" and dtype.kind != "c":
+        x = x.real  # complex -> real keeps the real part, as TF (without numpy's warning)
+    return x.astype(dtype)
+
+
+cast_p.def_impl(_cast_kernel)
 cast_p.def_lowering(
     Scalar(lambda x, *, dtype: f"({x} != 0)" if dtype == BOOL else f"np.{dtype.name}({x})")
 )

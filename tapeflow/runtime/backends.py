@@ -133,6 +133,7 @@ class NumbaExecutor:
         self.graph = graph
         self.compile = compile
         self._entry = None  # the Numba dispatcher (its cache statistics, its overloads)
+        self._kernel = None  # codegen's Kernel, which keeps the generated module alive
         self._native = None  # the compiled overload's entry point
         self._fallback: InterpreterExecutor | None = None
         self._interpreter: InterpreterExecutor | None = None  # the tier below native code
@@ -224,7 +225,7 @@ class NumbaExecutor:
             kernel = compile_graph(self.graph)
             types = self._types()
             try:
-                return ("native", kernel.dispatcher, kernel.native(types))
+                return ("native", kernel, kernel.native(types))
             except Exception as e:  # a Numba typing/lowering error in the one-function form
                 if kernel.mode != "inline":
                     raise
@@ -233,7 +234,7 @@ class NumbaExecutor:
             # too large for one function (Numba gives up on its bytecode) may compile so.
             try:
                 kernel = compile_graph(self.graph, mode="kernels")
-                return ("native", None, kernel.native(types))
+                return ("native", kernel, kernel.native(types))
             except KernelCompileError:
                 raise
             except Exception:
@@ -254,7 +255,9 @@ class NumbaExecutor:
 
     def _finish(self, result: tuple) -> None:
         if result[0] == "native":
-            _, self._entry, self._native = result
+            # The Kernel holds the generated modules, which live as long as it does.
+            _, self._kernel, self._native = result
+            self._entry = self._kernel.dispatcher
         else:
             warnings.warn(f"tapeflow: running a graph on the interpreter instead of Numba: "
                           f"{result[1]}", CompileFallbackWarning, stacklevel=5)

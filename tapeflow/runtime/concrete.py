@@ -21,6 +21,7 @@ from tapeflow.runtime.dispatch import make_dispatcher
 from tapeflow.runtime.trace import TracedGraph
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer.tensor import Tensor, make_constant
+from tapeflow.tracer.variable import assign_all
 
 # What `ConcreteFunction.run` returns when a guard does not hold (None is a valid result).
 GUARD_FAILED = object()
@@ -74,14 +75,17 @@ class ConcreteFunction:
     symbols and compiles one specialisation per set of sizes it is called with; the shape
     guards its trace recorded say which sizes it is valid for."""
 
-    def __init__(self, traced: TracedGraph, backend: str = "interpreter",
+    def __init__(self, traced: TracedGraph, backend: str = "interpreter", max_sizes: int = 64,
                  compile: str = "sync"):
         self.traced = traced
         self.backend = backend
         self.compile = compile
         self.raw_graph = traced.graph
         self._symbols = symbols_of(traced.graph)
+        # Specialisations by sizes, least recently added first; at most `max_sizes` are kept
+        # (an old one is dropped, and freed, for a new one).
         self._by_sizes: dict[tuple, _Compiled | None] = {}
+        self._max_sizes = max_sizes
         # The result's layout: per returned leaf an output index or ("static", value);
         # results that are one leaf or a flat tuple are packed without walking a structure.
         self._slots = traced.output_slots
@@ -151,10 +155,13 @@ class ConcreteFunction:
         if key not in self._by_sizes:
             sizes = {symbol: n for (_, _, symbol), n in zip(self._symbols, key)}
             valid = all(g.holds(sizes) for g in self.traced.shape_guards)
-            self._by_sizes[key] = (
+            compiled = (
                 _Compiled(specialize(self.traced.graph, sizes), self.backend, self.compile)
                 if valid else None
             )
+            while len(self._by_sizes) >= self._max_sizes:
+                del self._by_sizes[next(iter(self._by_sizes))]
+            self._by_sizes[key] = compiled
         return self._by_sizes[key]
 
     def dispatcher_for(self, call_key: tuple) -> Callable | None:
@@ -189,7 +196,7 @@ class ConcreteFunction:
             compiled = self._for_sizes(arg_values)
             if compiled is None:
                 return GUARD_FAILED
-        if tape_module._recording:
+        if tape_module._recording_here.items:
             return self._run_recorded(compiled.graph, arg_values)
         if compiled.dispatch is not None:
             return compiled.dispatch(arg_values)
@@ -200,17 +207,21 @@ class ConcreteFunction:
             if not guard.holds(outs[index]):
                 return GUARD_FAILED
         copied, avals = compiled.copied, compiled.out_avals
-        for variable, index in self.traced.updates:
-            value = outs[index]
-            variable._value = Tensor(value.copy() if index in copied else value, Var(avals[index]))
+        # Everything is computed before anything is committed, and the commit is one step:
+        # an interrupt leaves every variable as it was or every variable updated.
+        updates = self.traced.updates
+        new_values = [Tensor(outs[i].copy() if i in copied else outs[i], Var(avals[i]))
+                      for _, i in updates]
         leaves = [
             slot[1] if type(slot) is tuple else
             Tensor(outs[slot].copy() if slot in copied else outs[slot], Var(avals[slot]))
             for slot in self._slots
         ]
+        result = self._packed(leaves)
+        assign_all([variable for variable, _ in updates], new_values)
         for effect, indices in self.traced.effects:  # tf.print: after the call took effect
             effect.run([outs[i] for i in indices])
-        return self._packed(leaves)
+        return result
 
     def _packed(self, leaves: list):
         if self._pack == "leaf":
@@ -235,12 +246,14 @@ class ConcreteFunction:
         for guard, index in self.traced.guards:
             if not guard.holds(outs[index]._value):
                 return GUARD_FAILED
-        for variable, index in self.traced.updates:
-            variable._value = make_constant(outs[index]._value)
+        updates = self.traced.updates
+        new_values = [make_constant(outs[index]._value) for _, index in updates]
+        result = self._packed([slot[1] if type(slot) is tuple else outs[slot]
+                               for slot in self._slots])
+        assign_all([variable for variable, _ in updates], new_values)
         for effect, indices in self.traced.effects:
             effect.run([outs[i]._value for i in indices])
-        return self._packed([slot[1] if type(slot) is tuple else outs[slot]
-                             for slot in self._slots])
+        return result
 
 
 def _shape(value) -> tuple:

@@ -23,8 +23,10 @@ encodes before the call: an ndarray of the dtype, C-contiguous, writeable and al
         outs = entry(x0, x1, const0, out0, out2)  # returns the other outputs
         if not guard0.holds(out2):
             return GUARD_FAILED
-        captured1._value = wrap(outs[0], aval1)  # Tensor(outs[0], Var(aval1)), faster
-        return wrap(out0, aval0)
+        new1 = wrap(outs[0], aval1)  # Tensor(outs[0], Var(aval1)), faster
+        result = wrap(out0, aval0)
+        captured1._value = new1  # commits last, all in straight-line stores
+        return result
 
 Function's hot path uses a variant made for one call signature (`call_key`): it takes the
 call's positional arguments, unwraps tensors, and checks the signature on the way (a
@@ -119,9 +121,15 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
         copy = ".copy()" if index in copied else ""
         return f"wrap({output[index]}{copy}, aval{index})"
 
+    # Every new value and the result are made first; the commit is then straight-line
+    # attribute stores, with no call or backward jump between them: CPython runs signal
+    # handlers (a KeyboardInterrupt) and switches threads only at those, so a call commits
+    # every update or none, and no other thread sees half of it.
+    commits = []
     for variable, index in traced.updates:
         env[f"variable{index}"] = variable
-        lines.append(f"variable{index}._value = {wrapped(index)}")
+        lines.append(f"new{index} = {wrapped(index)}")
+        commits.append(f"variable{index}._value = new{index}")
     leaves = []
     for k, slot in enumerate(traced.output_slots):
         if type(slot) is tuple:
@@ -130,12 +138,14 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
         else:
             leaves.append(wrapped(slot))
     if pack == "leaf":
-        lines.append(f"return {leaves[0]}")
+        lines.append(f"result = {leaves[0]}")
     elif pack == "tuple":
-        lines.append(f"return ({', '.join(leaves)}{',' if len(leaves) == 1 else ''})")
+        lines.append(f"result = ({', '.join(leaves)}{',' if len(leaves) == 1 else ''})")
     else:
         env["pack"], env["structure"] = nest.pack_sequence_as, traced.result_structure
-        lines.append(f"return pack(structure, [{', '.join(leaves)}])")
+        lines.append(f"result = pack(structure, [{', '.join(leaves)}])")
+    lines += commits
+    lines.append("return result")
 
     bound = ", ".join(f"{k}={k}" for k in env)
     source = f"def call(args, {bound}):\n" + "".join(f"    {line}\n" for line in lines)

@@ -1,19 +1,23 @@
 """`@tapeflow.function`: trace once per signature, optimise, and reuse the graph.
 
 A call looks up its signature (tensor shapes and dtypes, static Python values); each
-signature holds up to `max_specializations` traced paths, one per outcome of the guards. A
-call runs a path's graph, checks its guards, and only then commits the variable updates and
+signature holds up to `max_specializations` traced paths, one per outcome of the guards, and
+the function keeps up to `max_signatures` signatures (the least recently used one is dropped,
+and freed, for a new one). A call runs a path's graph, checks its guards, and only then commits the variable updates and
 returns; when no path's guards hold, the function is traced again along the new path. Past
 the bound, the function runs eagerly and says which line keeps changing the path.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
 import sys
+import threading
 import warnings
+from collections import OrderedDict
 from typing import Any, Callable
 
 import numpy as np
@@ -29,13 +33,16 @@ from tapeflow.runtime.backends import (
 )
 from tapeflow.runtime.concrete import GUARD_FAILED, ConcreteFunction
 from tapeflow.runtime.dispatch import OTHER_SIGNATURE
-from tapeflow.runtime.trace import Trace, close_trace, fresh_input
+from tapeflow.runtime.trace import Trace, close_trace, fresh_input, restore
 from tapeflow.runtime.trace import _active as _active_traces
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer.tape import PACKAGE_DIR
 from tapeflow.tracer.tensor import Tensor, convert_to_tensor
+from tapeflow.tracer.variable import assign_all
 
 logger = logging.getLogger("tapeflow")
+
+_tapes_here = tape_module._recording_here  # `.items`: the tapes recording on this thread
 
 RETRACE_REPORT_AFTER = 5  # traces of one function before the "keeps retracing" warning
 
@@ -67,6 +74,7 @@ class Function:
         name: str | None = None,
         backend: str | None = None,
         reduce_retracing: bool = False,
+        max_signatures: int = 64,
         compile: str | None = None,
     ):
         if backend is not None:
@@ -84,9 +92,11 @@ class Function:
             ]
         )
         self.max_specializations = max_specializations
+        self.max_signatures = max_signatures
         self.__name__ = name or getattr(fn, "__name__", "function")
         functools.update_wrapper(self, fn)
-        self._paths: dict[Any, list[ConcreteFunction]] = {}
+        # Signatures, least recently used first (see _drop_old_signatures).
+        self._paths: OrderedDict[Any, list[ConcreteFunction]] = OrderedDict()
         self._fast_paths: dict[Any, list[ConcreteFunction]] = {}
         # The generated dispatcher, for that call's signature, of the path the lean path
         # ran last (its `.path` is that ConcreteFunction).
@@ -103,11 +113,16 @@ class Function:
         self._relaxed_shapes: dict[Any, list] = {}
         self._spec_paths: dict[Any, ConcreteFunction] = {}  # traces from TensorSpecs
         self._concretes: list[ConcreteFunction] = []  # every trace kept, in trace order
+        # Held while tracing and adding a specialisation: threads calling with a new
+        # signature together trace it once. Runs of existing paths take no lock.
+        self._lock = threading.RLock()
 
     # ---- the per-call path ------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        if not (kwargs or _active_traces or tape_module._recording or _run_eagerly):
+        # (A trace records on its own tape, so no tape recording on this thread also means
+        # no trace active on it.)
+        if not (kwargs or _tapes_here.items or _run_eagerly):
             # The hot path: the generated call path of the path the lean path ran last takes
             # the arguments itself and checks their signature as it unwraps them (0.5 us
             # less than the lean path for W1 and W2: no key built, hashed and looked up).
@@ -144,23 +159,48 @@ class Function:
         if key in self._eager_keys:
             return self._fn(*args, **kwargs)
         arg_values = [leaf for _, leaf in paths if sig.is_input(leaf)]
-        specializations = self._paths.get(key)
-        if specializations:
-            for concrete in specializations:
-                result = concrete.run(
-                    [a._value if isinstance(a, Tensor) and not tape_module._recording else a
-                     for a in arg_values]
-                )
-                if result is not GUARD_FAILED:
-                    if self.input_signature is not None and not kwargs:
-                        self._hot = _signature_hot_path(concrete, args)
-                    return result
+        tried: list[ConcreteFunction] = []
+        result = self._run_traced(key, arg_values, args, kwargs, tried)
+        if result is not GUARD_FAILED:
+            return result
+        with self._lock:
+            # Another thread may have traced this signature (or path) meanwhile.
+            result = self._run_traced(key, arg_values, args, kwargs, tried)
+            if result is not GUARD_FAILED:
+                return result
+            if key in self._eager_keys:
+                return self._fn(*args, **kwargs)
+            specializations = self._paths.get(key, [])
             if len(specializations) >= self.max_specializations:
                 return self._give_up(key, specializations, args, kwargs)
+            return self._trace_and_add(arguments, paths, key, arg_values, args, kwargs,
+                                       spec_shapes)
+
+    def _run_traced(self, key, arg_values, args, kwargs, tried: list):
+        """The result of the first traced path for `key` (not in `tried`) whose guards hold
+        on this call; GUARD_FAILED when none does. Paths run are added to `tried`."""
+        for concrete in list(self._paths.get(key, ())):
+            if any(concrete is t for t in tried):
+                continue
+            tried.append(concrete)
+            result = concrete.run(
+                [a._value if isinstance(a, Tensor) and not tape_module._recording else a
+                 for a in arg_values]
+            )
+            if result is not GUARD_FAILED:
+                if self.input_signature is not None and not kwargs:
+                    self._hot = _signature_hot_path(concrete, args)
+                with contextlib.suppress(KeyError):  # (dropped by another thread meanwhile)
+                    self._paths.move_to_end(key)  # most recently used last: one atomic step
+                return result
+        return GUARD_FAILED
+
+    def _trace_and_add(self, arguments, paths, key, arg_values, args, kwargs, spec_shapes):
         outer_tapes = list(tape_module._recording)
         concrete, result = self._trace(arguments, paths, key, commit=not outer_tapes,
                                        spec_shapes=spec_shapes)
         self._paths.setdefault(key, []).append(concrete)
+        self._drop_old_signatures(keep=key)
         fast = _fast_key(args) if not kwargs and self.input_signature is None else None
         if fast is not None:
             # The same list as in _paths: paths traced later are seen by the lean path too.
@@ -244,12 +284,32 @@ class Function:
         bound.apply_defaults()
         return dict(bound.arguments)
 
+    def _drop_old_signatures(self, keep) -> None:
+        """Past `max_signatures`, forget the least recently used signatures (not `keep`,
+        nor the one the hot path runs): their traces, graphs and compiled code are freed,
+        and a later call with one of them traces it again."""
+        hot = getattr(self._hot, "path", None)
+        for key in list(self._paths):
+            if len(self._paths) <= self.max_signatures:
+                break
+            dropped = self._paths[key]
+            if key == keep or any(c is hot for c in dropped):
+                continue
+            del self._paths[key]
+            for fast in [k for k, v in self._fast_paths.items() if v is dropped]:
+                del self._fast_paths[fast]
+            self._concretes = [c for c in self._concretes if not any(c is d for d in dropped)]
+        while len(self._eager_keys) > self.max_signatures:
+            del self._eager_keys[next(iter(self._eager_keys))]
+
     def _trace(self, arguments, paths, key, commit: bool = True, spec_shapes=None,
                from_specs: bool = False):
         """Run the Python function under recording; returns (ConcreteFunction, its result).
 
-        With `commit` false the variables the trace assigned are restored afterwards (the
-        caller runs the graph itself, or only wanted the graph). Tapes recording outside
+        The variables the trace assigned get their old values back as soon as it ran; with
+        `commit` they get the trace's values again at the very end, in one step (so an error
+        or an interrupt anywhere before leaves them all as they were). Without, the caller
+        runs the graph itself, or only wanted the graph. Tapes recording outside
         the call are paused while the trace runs: it works on fresh graph inputs they
         cannot differentiate through. `spec_shapes` (per leaf, None sizes) overrides the
         input_signature's; `from_specs` marks a trace on stand-in values (no Python reads).
@@ -268,34 +328,33 @@ class Function:
         first = self._variables_allowed
         self._variables_allowed = False
         try:
-            traced, result, trace, call_args = self._run_trace(
+            traced, result, trace, call_args, updates = self._run_trace(
                 arguments, paths, spec_shapes, from_specs, allow_new_variables=first)
             if trace.created_variables:
-                for variable, original in trace.recorder.written.values():
-                    variable._value = original
-                traced, result, trace, call_args = self._run_trace(
+                traced, result, trace, call_args, updates = self._run_trace(
                     arguments, paths, spec_shapes, from_specs, allow_new_variables=False)
+            concrete = ConcreteFunction(traced, self.backend, max_sizes=self.max_signatures,
+                                        compile=self._compile or default_compile())
         except BaseException:
             self._variables_allowed = first and self._trace_count == 0
             raise
         self._trace_count += 1
         self._last_key = key
-        if not commit:
-            for variable, original in trace.recorder.written.values():
-                variable._value = original
-        else:
-            effects.run_traced(trace.effects)
-        concrete = ConcreteFunction(traced, self.backend, self._compile or default_compile())
         # What calling the ConcreteFunction directly and describing it need (specs.py).
         concrete._function = self
         concrete._call_info = (self._signature.parameters, call_args)
         concrete._expected = specs.expected_leaves(arguments, spec_shapes)
         self._concretes.append(concrete)
+        if commit:
+            assign_all([variable for variable, _ in updates], [value for _, value in updates])
+            effects.run_traced(trace.effects)
         return concrete, result
 
     def _run_trace(self, arguments, paths, spec_shapes, from_specs, allow_new_variables):
         """One run of the Python function under recording: (TracedGraph, result, Trace,
-        the arguments it ran on)."""
+        the arguments it ran on, the (variable, value) pairs it assigned). The variables
+        have their values from before the run again when it returns, raises or is
+        interrupted."""
         arg_inputs = [
             (p, fresh_input(leaf, p, shape))
             for (p, leaf), shape in zip(paths, spec_shapes) if sig.is_input(leaf)
@@ -312,12 +371,17 @@ class Function:
         outer_tapes = list(tape_module._recording)
         del tape_module._recording[:]
         try:
-            result = trace.run(self._fn, bound.args, bound.kwargs, [t for _, t in arg_inputs])
+            try:
+                result = trace.run(self._fn, bound.args, bound.kwargs,
+                                   [t for _, t in arg_inputs])
+            finally:
+                tape_module._recording[:0] = outer_tapes
+            # As TF: Python numbers the function returns come back as tensors.
+            result = specs.numbers_as_tensors(result)
+            traced = close_trace(trace, arg_inputs, result)
         finally:
-            tape_module._recording[:0] = outer_tapes
-        # As TF: Python numbers the function returns come back as tensors.
-        result = specs.numbers_as_tensors(result)
-        return close_trace(trace, arg_inputs, result), result, trace, call_args
+            updates = restore(trace.recorder)
+        return traced, result, trace, call_args, updates
 
     @property
     def backend(self) -> str:
@@ -381,8 +445,10 @@ class Function:
         arguments, key, paths = self._keyed(args, kwargs)
         if not self._paths.get(key):
             # Tracing for the graph alone: variables keep their values (TF runs nothing).
-            concrete, _ = self._trace(arguments, paths, key, commit=False)
-            self._paths.setdefault(key, []).append(concrete)
+            with self._lock:
+                if not self._paths.get(key):
+                    concrete, _ = self._trace(arguments, paths, key, commit=False)
+                    self._paths.setdefault(key, []).append(concrete)
         return self._paths[key][-1]
 
     def _concrete_from_specs(self, args, kwargs) -> ConcreteFunction:
@@ -479,7 +545,8 @@ def _suggestion(old_key, new_key) -> str:
 
 
 def function(fn=None, *, input_signature=None, max_specializations: int = 8,
-             backend: str | None = None, compile: str | None = None, **unused):
+             backend: str | None = None, max_signatures: int = 64,
+             compile: str | None = None, **unused):
     """`@tapeflow.function`, bare or with arguments, on functions and methods.
 
     `compile`: "background" (the default: while Numba compiles a traced graph, calls run on
@@ -492,7 +559,7 @@ def function(fn=None, *, input_signature=None, max_specializations: int = 8,
 
     def wrap(f):
         return Function(f, input_signature=input_signature,
-                        max_specializations=max_specializations,
+                        max_specializations=max_specializations, max_signatures=max_signatures,
                         name=unused.get("name"), backend=backend,
                         reduce_retracing=bool(unused.get("reduce_retracing")
                                               or unused.get("experimental_relax_shapes")),

@@ -197,7 +197,9 @@ def pretty_signature(concrete) -> str:
     lines = ["Input Parameters:"]
     if info is not None:
         parameters, arguments = info
-        for name, value in arguments.items():
+        for i, (name, value) in enumerate(arguments.items()):
+            if i == 0 and name == "self" and not isinstance(value, Tensor):
+                continue  # a method's instance is bound, not a parameter (as TF shows it)
             kind = parameters[name].kind.name
             lines.append(f"  {name} ({kind}): {_describe(value)}")
     lines.append("Output Type:")

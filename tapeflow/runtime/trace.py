@@ -20,6 +20,7 @@ from tapeflow.graph.ir import Graph, Var, new_var, source_text
 from tapeflow.ops import dims
 from tapeflow.ops import dynamic as dynamic_ops
 from tapeflow.ops.core import ShapedArray
+from tapeflow.perthread import PerThreadList
 from tapeflow.runtime.labels import result_labels
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer import tensor as tensor_module
@@ -28,8 +29,9 @@ from tapeflow.tracer.tape import GradientTape, user_source
 from tapeflow.tracer.tensor import Tensor
 from tapeflow.tracer.variable import Variable
 
-# The innermost active trace (a decorated function called inside it is inlined).
-_active: list["Trace"] = []
+# The traces active on this thread, innermost last (a decorated function called inside one
+# is inlined).
+_active: PerThreadList = PerThreadList()
 
 
 def active_trace() -> "Trace | None":
@@ -184,12 +186,12 @@ class Trace:
         for t in inputs:  # every input, integer ones too (no "only float" warning)
             self.recorder._watched.add(t._var)
             self.recorder._values.setdefault(t._var, t)
-        previous_value_hook = tensor_module.python_value_hook
-        previous_name_hook = tensor_module.graph_name_hook
-        tensor_module.graph_name_hook = self._graph_name
-        previous_write_hook = variable_module.write_hook
-        tensor_module.python_value_hook = self._observe
-        variable_module.write_hook = self._assign
+        previous_value_hook = tensor_module.python_value_hook.value
+        previous_name_hook = tensor_module.graph_name_hook.value
+        tensor_module.graph_name_hook.value = self._graph_name
+        previous_write_hook = variable_module.write_hook.value
+        tensor_module.python_value_hook.value = self._observe
+        variable_module.write_hook.value = self._assign
         variable_module.creation_hooks.append(self._created)
         tape_module._recording.append(self.recorder)
         _active.append(self)
@@ -200,20 +202,28 @@ class Trace:
             self._raise_deferred(result)
             return result
         except BaseException:
-            for variable, original in self.recorder.written.values():
-                variable._value = original
+            restore(self.recorder)
             raise
         finally:
-            tape_module.deferred_errors.clear()
+            tape_module.forget_deferred()
             if self.symbolic:
                 dims.pop_env(self.shape_env)
             _active.pop()
             if self.recorder in tape_module._recording:
                 tape_module._recording.remove(self.recorder)
             variable_module.creation_hooks.remove(self._created)
-            variable_module.write_hook = previous_write_hook
-            tensor_module.python_value_hook = previous_value_hook
-            tensor_module.graph_name_hook = previous_name_hook
+            variable_module.write_hook.value = previous_write_hook
+            tensor_module.python_value_hook.value = previous_value_hook
+            tensor_module.graph_name_hook.value = previous_name_hook
+
+
+def restore(recorder: _Recorder) -> list[tuple[Variable, Tensor]]:
+    """Give every variable the trace assigned its value from before the trace (in one
+    uninterruptible step); returns the (variable, value) pairs the trace had left."""
+    written = list(recorder.written.values())
+    left = [(variable, variable._value) for variable, _ in written]
+    variable_module.assign_all([v for v, _ in written], [original for _, original in written])
+    return left
 
 
 @dataclass

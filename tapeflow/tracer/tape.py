@@ -11,6 +11,7 @@ import contextlib
 import enum
 import os
 import sys
+import threading
 import warnings
 
 import numpy as np
@@ -20,12 +21,15 @@ from tapeflow.graph.autodiff import backward_pass, differentiating
 from tapeflow.graph.ir import Eqn, Graph, Var, new_var
 from tapeflow.ops import core, dims
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, is_float
+from tapeflow.perthread import PerThreadList
 from tapeflow.tracer import variable as variable_module
 from tapeflow.tracer.tensor import Tensor, make_constant
 from tapeflow.tracer.variable import Variable
 
-# The tapes currently recording, outermost first.
-_recording: list["GradientTape"] = []
+# The tapes currently recording on this thread, outermost first (per thread: an op on
+# another thread is never recorded on this thread's tapes or traces).
+_recording: PerThreadList = PerThreadList()
+_recording_here = _recording.local  # `.items`: the calling thread's list, for hot paths
 
 
 # --------------------------------------------------------------------------------------------
@@ -61,8 +65,17 @@ def _as_input(x) -> Tensor:
 # While a function is traced, an op whose kernel rejects its values (an index out of range)
 # may have a result nobody uses: TF prunes such an op from the graph and never raises. So the
 # trace defers the error: the result is a stand-in, and the error is raised where the value
-# is used (another op, a Python read, a result, an assignment, a print). Var -> error.
+# is used (another op, a Python read, a result, an assignment, a print). Var -> error. One
+# dict for every thread (Vars are unique, so threads never see each other's entries); each
+# trace forgets its own thread's entries when it ends (`forget_deferred`).
 deferred_errors: dict = {}
+_deferred_by_thread: dict[int, list] = {}
+
+
+def forget_deferred() -> None:
+    """Drop the errors deferred by this thread's trace (at the end of the trace)."""
+    for var in _deferred_by_thread.pop(threading.get_ident(), ()):
+        deferred_errors.pop(var, None)
 
 
 def _tracing_a_function() -> bool:
@@ -104,16 +117,18 @@ def eager_bind(prim, args, params):
             )
         outputs.append(Tensor(value, new_var(aval)))
     if deferred is not None:
+        mine = _deferred_by_thread.setdefault(threading.get_ident(), [])
         for t in outputs:
             deferred_errors[t._var] = deferred
-    if _recording:
+            mine.append(t._var)
+    if _recording_here.items:
         _record(prim, inputs, outputs, params, symbolic)
     return tuple(outputs) if prim.multiple_results else outputs[0]
 
 
 def _record(prim, inputs, outputs, params, shape_dependent: bool = False):
     eqn = None
-    for tape in _recording:
+    for tape in _recording_here.items:
         watched = tape._watched
         for t in inputs:
             if t._var in watched:
@@ -136,7 +151,7 @@ def _record(prim, inputs, outputs, params, shape_dependent: bool = False):
 
 
 def _on_variable_read(variable: Variable) -> None:
-    for tape in _recording:
+    for tape in _recording_here.items:
         tape._saw_variable(variable)
 
 

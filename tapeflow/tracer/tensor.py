@@ -13,6 +13,7 @@ from tapeflow import ops
 from tapeflow.ops import dims
 from tapeflow.graph.ir import Var, _var_ids, new_var
 from tapeflow.ops.core import InvalidArgumentError, ShapedArray, default_dtype, to_array
+from tapeflow.perthread import PerThreadValue
 from tapeflow.tracer import dtypes
 from tapeflow.tracer.tensor_shape import TensorShape
 
@@ -191,15 +192,15 @@ def _eager_python_value(tensor, kind):
     return tensor._concrete()
 
 
-python_value_hook = _eager_python_value
+python_value_hook = PerThreadValue(_eager_python_value)  # `.value`: this thread's hook
 
 # While a function is traced: tensor -> its graph name ("x:0") when it is a value of the
 # graph being built (printed as TF prints a graph tensor), else None. Eagerly: None.
-graph_name_hook = None
+graph_name_hook = PerThreadValue(None)  # `.value`: this thread's (a tracer's naming)
 
 
 def _python_value(tensor, kind: str):
-    value = python_value_hook(tensor, kind)
+    value = python_value_hook.value(tensor, kind)
     if kind != "numpy" and value.size != 1:
         raise ValueError(
             f"{kind}() of a tensor with shape {tensor.shape} is ambiguous: it has "
@@ -240,18 +241,31 @@ class Tensor(TensorOperators):
         return value
 
     def __repr__(self) -> str:
-        name = graph_name_hook(self) if graph_name_hook is not None else None
+        name = graph_name_hook.value(self) if graph_name_hook.value is not None else None
         if name is not None:  # a value of the graph being traced: no value to show, as TF
             return f"<tf.Tensor '{name}' shape={self.shape} dtype={self.dtype.name}>"
         return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
                 f"numpy={numpy_text(self._value, is_repr=True)}>")
 
     def __str__(self) -> str:
-        name = graph_name_hook(self) if graph_name_hook is not None else None
+        name = graph_name_hook.value(self) if graph_name_hook.value is not None else None
         if name is not None:
             return f'Tensor("{name}", shape={self.shape}, dtype={self.dtype.name})'
         return (f"tf.Tensor({numpy_text(self._value)}, shape={self.shape}, "
                 f"dtype={self.dtype.name})")
+
+
+def _format(self, spec: str) -> str:
+    """`format(t, spec)` / f"{t:spec}": as TF's eager tensors, the value's own formatting
+    (f"{loss:.3f}" for a scalar; f"{t}" gives numpy's text); a graph value has none."""
+    hook = graph_name_hook.value
+    if hook is not None and hook(self) is not None:
+        return format(str(self), spec)
+    value = self._value
+    return format(value[()] if value.ndim == 0 else value, spec)
+
+
+Tensor.__format__ = _format
 
 
 def numpy_text(value: np.ndarray, is_repr: bool = False) -> str:

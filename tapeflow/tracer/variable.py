@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import collections
 import itertools
 
 import numpy as np
 
 from tapeflow import ops
+from tapeflow.perthread import PerThreadList, PerThreadValue
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, ShapedArray
 from tapeflow.tracer import dtypes
 from tapeflow.tracer import tensor as tensor_module
@@ -22,12 +24,14 @@ from tapeflow.tracer.tensor import (
 _creation_ids = itertools.count()
 
 # Whoever must see variable reads and writes (tapes, the function tracer) installs hooks here.
-# read_hooks: called as hook(variable) before a read; write_hooks: hook(variable, new_tensor)
-# decides how an assignment lands (eagerly: at once).
+# read_hooks: called as hook(variable) before a read; write_hook.value: hook(variable,
+# new_tensor) decides how an assignment lands (eagerly: at once).
 read_hooks: list = []
 # creation_hooks: called as hook(variable) once it is built (a function tracer refuses new
 # variables after its first trace, as tf.function does).
-creation_hooks: list = []
+# The write and creation hooks are the calling thread's own: a function tracing on one thread
+# never sees (or records) another thread's assignments.
+creation_hooks: PerThreadList = PerThreadList()
 
 
 def _commit_now(variable: "Variable", value: Tensor) -> None:
@@ -36,7 +40,17 @@ def _commit_now(variable: "Variable", value: Tensor) -> None:
     variable._value = make_constant(value._concrete())
 
 
-write_hook = _commit_now
+write_hook = PerThreadValue(_commit_now)
+
+_drain = collections.deque(maxlen=0).extend
+
+
+def assign_all(variables, values) -> None:
+    """Set each variable's value to the matching one of `values` in a step that neither a
+    KeyboardInterrupt nor another thread can split: `_drain(map(setattr, ...))` is one call
+    into C that runs no Python bytecode, and CPython runs signal handlers and switches threads
+    only between bytecodes (at calls and backward jumps), so the values are all set or none."""
+    _drain(map(setattr, variables, itertools.repeat("_value"), values))
 
 
 class Variable(TensorOperators):
@@ -93,17 +107,17 @@ class Variable(TensorOperators):
 
     def assign(self, value, use_locking=None, name=None, read_value=True):
         new = self._converted(value, "assign")
-        write_hook(self, new)
+        write_hook.value(self, new)
         return self if read_value else None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
         delta = self._converted(delta, "assign_add")
-        write_hook(self, ops.add(self, delta))
+        write_hook.value(self, ops.add(self, delta))
         return self if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         delta = self._converted(delta, "assign_sub")
-        write_hook(self, ops.subtract(self, delta))
+        write_hook.value(self, ops.subtract(self, delta))
         return self if read_value else None
 
     def _converted(self, value, op: str) -> Tensor:
@@ -133,7 +147,7 @@ class Variable(TensorOperators):
         return dtypes.from_numpy(self.aval.dtype)
 
     def __repr__(self) -> str:
-        if tensor_module.graph_name_hook is not None:  # while tracing: no value, as TF
+        if tensor_module.graph_name_hook.value is not None:  # tracing: no value, as TF
             return f"<tf.Variable {self.name!r} shape={self.shape} dtype={self.dtype.name}>"
         return (
             f"<tf.Variable {self.name!r} shape={self.shape} dtype={self.dtype.name}, "

@@ -193,3 +193,23 @@ def test_a_python_int_too_big_for_int32_is_int64_and_never_wraps():
         tf.constant(300, dtype=tf.uint8)
     with pytest.raises(ValueError, match="out of range"):
         tf.constant([1, 2]) + 2**40
+
+
+def test_casts_between_text_and_numbers_are_refused_and_complex_keeps_the_real_part():
+    with pytest.raises(TypeError, match="cast: casting float32 to string"):
+        tf.cast(tf.constant(1.0), tf.string)  # was a string tensor holding the float 1.0
+    with pytest.raises(TypeError, match="to_number"):
+        tf.cast(tf.constant("1"), tf.float32)
+    np.testing.assert_array_equal(tf.cast(tf.constant([1 + 2j]), tf.float32).numpy(), [1.0])
+
+
+def test_string_tensors_work_with_tfs_string_ops_and_are_refused_by_the_rest():
+    s = tf.constant(["a", "b"])
+    assert (s + s).numpy().tolist() == [b"aa", b"bb"]
+    assert (s == tf.constant(["a", "c"])).numpy().tolist() == [True, False]
+    assert tf.concat([s, s], 0).shape == (4,) and tf.gather(s, [1]).numpy()[0] == b"b"
+    assert tf.where([True, False], s, s[::-1]).numpy().tolist() == [b"a", b"a"]
+    with pytest.raises(TypeError, match="reduce_sum: string tensors"):
+        tf.reduce_sum(s)  # numpy would have concatenated them
+    with pytest.raises(TypeError, match="lt: string tensors"):
+        s < s

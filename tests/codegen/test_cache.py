@@ -94,3 +94,81 @@ def test_a_corrupt_cache_entry_is_replaced(tmp_path, damage):
     result = run()  # a new process meets the damaged files
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+STATS_SCRIPT = textwrap.dedent("""
+    import warnings
+    import numpy as np, tapeflow as tf
+    warnings.simplefilter("error")  # a fallback to the interpreter, or a cache warning, fails
+    x = tf.constant(np.linspace(-1, 1, 7, dtype=np.float32))
+    f = tf.function(lambda x: tf.sin(x) * 3.0, backend="numba")
+    f(x)
+    assert np.allclose(f(x).numpy(), np.sin(x.numpy()) * 3)
+    stats = f.get_concrete_function(x).executor._entry.stats
+    print(sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))
+""")
+
+
+def _stats(cache_dir: Path) -> tuple[int, int]:
+    env = dict(os.environ, TAPEFLOW_CACHE_DIR=str(cache_dir))
+    result = subprocess.run([sys.executable, "-c", STATS_SCRIPT], env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    hits, misses = result.stdout.split()
+    return int(hits), int(misses)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "plant"])
+def test_a_damaged_numba_file_is_repaired_not_fallen_back_on(tmp_path, damage):
+    assert _stats(tmp_path) == (0, 1)
+    assert _stats(tmp_path) == (1, 0)  # sealed: the next process loads it
+    (data,) = tmp_path.glob("__pycache__/*.nbc")
+    blob = data.read_bytes()
+    if damage == "truncate":
+        data.write_bytes(blob[: len(blob) // 2])
+    elif damage == "flip":
+        data.write_bytes(blob[:-40] + bytes([blob[-40] ^ 1]) + blob[-39:])
+    else:  # a pickle of someone else's: never unpickled
+        import pickle
+
+        data.write_bytes(pickle.dumps(("os.system", "echo planted")))
+    # Detected and removed before Numba reads it: compiled again, natively (no warning) ...
+    assert _stats(tmp_path) == (0, 1)
+    assert _stats(tmp_path) == (1, 0)  # ... and cached again
+
+
+def test_a_read_only_populated_cache_compiles_in_memory(tmp_path):
+    _stats(tmp_path)
+    script = ("from tapeflow.codegen import cache\n"
+              "cache._writable = lambda path: False\n" + STATS_SCRIPT.replace(
+                  'warnings.simplefilter("error")', 'warnings.simplefilter("always")'))
+    env = dict(os.environ, TAPEFLOW_CACHE_DIR=str(tmp_path), HOME="/nonexistent")
+    env.pop("XDG_CACHE_HOME", None)
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("compiling in memory") == 1
+    assert "RuntimeError" not in result.stderr
+
+
+def test_numba_finding_no_place_to_cache_compiles_in_memory(tmp_path, monkeypatch):
+    """Numba raises RuntimeError ('no locator available') when it cannot write its cache;
+    tapeflow's own check normally sees that first, and the error is caught if not."""
+    from numba.core import caching
+
+    from tapeflow.codegen import cache
+
+    def no_place(self):
+        raise OSError("read-only file system")
+
+    monkeypatch.setattr(caching._CacheLocator, "ensure_cache_path", no_place)
+    monkeypatch.setattr(cache, "_warned", set())
+    graph, x = _graph_of(lambda x: tf.cos(x) * 5.0 + 1.0)
+    with pytest.warns(RuntimeWarning, match="compiling in memory"):
+        kernel = compile_graph(graph, cache_dir=tmp_path)
+    np.testing.assert_allclose(kernel(x)[0], np.cos(x) * 5 + 1, rtol=1e-6)
+
+
+def _graph_of(fn):
+    x = tf.constant(np.linspace(-1, 1, 9, dtype=np.float32))
+    return tf.function(fn).get_concrete_function(x).graph, x.numpy()

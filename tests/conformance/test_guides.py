@@ -11,7 +11,6 @@ from tests.conformance.guides.cells import ALL
 from tests.conformance.guides.run import run_cell
 
 KNOWN_GAPS = {
-    ("tensor", "argmax and softmax"): "tf.math.argmax is not in the API yet",
     ("variable", "assigning a wrong shape"):
         "tapeflow raises InvalidArgumentError (a ValueError, so old except clauses keep "
         "working) with its own message",

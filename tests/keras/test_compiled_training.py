@@ -87,3 +87,27 @@ def test_dropout_inside_a_compiled_step(backend):
         np.testing.assert_array_equal(a, b)  # reproducible under set_seed
     infer = tf.function(lambda x: L.Dropout(0.5)(x, training=False))
     np.testing.assert_array_equal(infer(tf.ones((8, 16))).numpy(), np.ones((8, 16)))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_restored_run_continues_exactly_and_restoring_does_not_retrace(backend, tmp_path):
+    rng = np.random.default_rng(4)
+    batches = [(tf.constant(rng.normal(size=(16, 12)).astype(np.float32)),
+                tf.constant(rng.integers(0, 5, 16).astype(np.int32))) for _ in range(6)]
+    tf.random.set_seed(1)
+    model, optimizer, _, step = _classifier()
+    optimizer.build(model.trainable_variables)
+    checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
+    for x, y in batches[:3]:
+        step(x, y)
+    path = checkpoint.save(str(tmp_path / "ckpt"))
+    generator_state = tf.random.get_global_generator().state.numpy().copy()
+    uninterrupted = [float(step(x, y)) for x, y in batches[3:]]
+    final = [v.numpy().copy() for v in model.weights + optimizer.variables]
+    checkpoint.restore(path)
+    tf.random.get_global_generator().state.assign(generator_state)  # the same Dropout masks
+    resumed = [float(step(x, y)) for x, y in batches[3:]]
+    np.testing.assert_allclose(resumed, uninterrupted, rtol=1e-6)
+    for a, v in zip(final, model.weights + optimizer.variables):
+        np.testing.assert_allclose(v.numpy(), a, rtol=1e-6)
+    assert step.experimental_get_tracing_count() == 1

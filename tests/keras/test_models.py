@@ -156,3 +156,27 @@ def test_layer_freezing_removes_weights_from_training():
     model.compile(optimizer="sgd", loss="mse")
     model.fit(x, y, epochs=1, verbose=0)
     np.testing.assert_array_equal(model.layers[0].kernel.numpy(), frozen)
+
+
+def test_save_weights_and_load_weights_round_trip(tmp_path):
+    def build():
+        return tf.keras.Sequential([tf.keras.Input((5,)), L.Dense(4), L.BatchNormalization(),
+                                    L.Dense(1)])
+
+    model = build()
+    x, y = _regression(32)
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=1, verbose=0)
+    path = model.save_weights(tmp_path / "weights")
+    saved = [v.numpy().copy() for v in model.weights]
+    other = build()
+    other.load_weights(path)
+    for a, b in zip(saved, other.weights):
+        np.testing.assert_array_equal(a, b.numpy())
+    np.testing.assert_allclose(other.predict(x), model.predict(x), rtol=1e-6)
+    wrong = tf.keras.Sequential([tf.keras.Input((5,)), L.Dense(3), L.BatchNormalization(),
+                                 L.Dense(1)])
+    before = [v.numpy().copy() for v in wrong.weights]
+    with pytest.raises(ValueError, match="kernel"):
+        wrong.load_weights(path)
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(before, wrong.weights))

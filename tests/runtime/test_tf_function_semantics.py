@@ -239,3 +239,20 @@ def test_structured_input_signature_names_each_tensor():
     args, kwargs = cf.structured_input_signature
     assert args == (tf.TensorSpec([2], tf.float32, name="a"), 3) and kwargs == {}
     assert isinstance(tf.TensorSpec([None, 3]).shape, tf.TensorShape)
+
+
+def test_a_methods_signature_leaves_out_self_and_lists_captures():
+    class Scale(tf.Module):
+        def __init__(self):
+            self.v = tf.Variable(1.0)
+
+        @fn
+        def __call__(self, x):
+            return x * self.v
+
+    s = Scale()
+    s(tf.constant(2.0))
+    text = s.__call__.pretty_printed_concrete_signatures()
+    assert "self" not in text
+    assert "  x (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(), dtype=tf.float32" in text
+    assert "dtype=tf.resource" in text.split("Captures:")[1]

@@ -106,3 +106,10 @@ def test_a_variable_printed_while_tracing_has_no_value(capsys):
 
     f()
     assert capsys.readouterr().out == "<tf.Variable 'Variable:0' shape=() dtype=float32>\n"
+
+
+def test_format_specs_format_the_value_as_tf_eager_tensors_do():
+    t = tf.constant(2.0) / 3
+    assert f"{t:.3f}" == "0.667"
+    assert f"{tf.constant([1.0, 2.0])}" == "[1. 2.]"  # numpy's text, as TF's __format__
+    assert "{:>4}".format(tf.constant(5)) == "   5"

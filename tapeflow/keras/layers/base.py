@@ -155,6 +155,21 @@ class Layer(Module):
         skip = ("_name", "_own_weights", "_always_frozen")
         return [self._own_weights] + [v for k, v in vars(self).items() if k not in skip]
 
+    def _checkpoint_children(self) -> dict:
+        """What tf.train.Checkpoint saves of a layer: its weights by their short names, then
+        its sublayers by attribute."""
+        children: dict = {}
+        for v in self._own_weights:
+            name = v._name.rsplit("/", 1)[-1]
+            while name in children:
+                name += "_"
+            children[name] = v
+        for key, value in vars(self).items():
+            if isinstance(value, Layer) or (isinstance(value, list | tuple) and value and
+                                            all(isinstance(x, Layer) for x in value)):
+                children.setdefault(key.lstrip("_"), value)
+        return children
+
     @property
     def trainable(self) -> bool:
         return self._trainable

@@ -67,17 +67,55 @@ class Model(TrainingMixin, Layer):
             attrs.append(list(self._graph.layers))
         return attrs
 
+    def _checkpoint_children(self) -> dict:
+        """A model's layers (by position), and its optimizer once compiled."""
+        children = super()._checkpoint_children()
+        if self._graph is not None:
+            children["layers"] = self.layers
+        if self.optimizer is not None:
+            children["optimizer"] = self.optimizer
+        return children
+
     def call(self, inputs, training=None):
         if self._graph is None:
             raise NotImplementedError(f"{type(self).__name__}: a subclassed Model must define "
                                       "call(inputs, training=None)")
         return self._graph.run(inputs, training)
 
+    def save_weights(self, filepath) -> str:
+        """Write the model's weights (not its optimizer's state) with tf.train.Checkpoint's
+        file format; returns the file written."""
+        from tapeflow.checkpoint import Checkpoint
+
+        return Checkpoint(model=_WeightsOf(self)).write(str(filepath))
+
+    def load_weights(self, filepath):
+        """Read weights written by `save_weights` (every name and shape is checked before any
+        weight is assigned). The model must be built: its weights must exist."""
+        from tapeflow.checkpoint import Checkpoint
+
+        if not self.built or not self.weights:
+            raise ValueError(f"load_weights: model {self.name!r} has no weights yet; build it "
+                             "first (call it on a batch, or give it a tf.keras.Input)")
+        return Checkpoint(model=_WeightsOf(self)).read(str(filepath))
+
     def summary(self, print_fn=None, line_length=None) -> None:
         _summary.print_summary(self, print_fn or print, line_length or 65)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+class _WeightsOf:
+    """A model as its weights alone, for save_weights/load_weights (no optimizer)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def _checkpoint_children(self) -> dict:
+        children = dict(self.model._checkpoint_children())
+        children.pop("optimizer", None)
+        return children
 
 
 def _unique_model_name(base: str) -> str:
@@ -198,6 +236,11 @@ class Sequential(Model):
     @property
     def layers(self) -> list[Layer]:
         return list(self._layers)
+
+    def _checkpoint_children(self) -> dict:
+        children = super()._checkpoint_children()
+        children["layers"] = self.layers
+        return children
 
     def build(self, input_shape=None) -> None:
         if input_shape is not None and self._input is None:

@@ -266,7 +266,8 @@ class TrainingMixin:
     # ---- the loops ----------------------------------------------------------------------------
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None):
+            validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None,
+            validation_batch_size=None):
         """Train for `epochs` over `x`, `y` (arrays) or a dataset of (x, y) batches. A step
         whose loss is nan or inf stops training, names the step and restores the weights of
         the last step with finite values."""
@@ -308,8 +309,9 @@ class TrainingMixin:
                 break
             logs = _floats(results)
             if validation_data is not None:
-                val = self.evaluate(*_validation_parts(validation_data), batch_size=batch_size,
-                                    verbose=0, return_dict=True)
+                val = self.evaluate(*_validation_parts(validation_data),
+                                    batch_size=validation_batch_size or batch_size, verbose=0,
+                                    return_dict=True)
                 logs.update({f"val_{k}": v for k, v in val.items()})
             bar.update(len(batches) or index, logs, final=True)
             history._record(epoch, logs)

@@ -163,6 +163,19 @@ class Optimizer:
                 f"{len(built)} variable(s) ({known}); call optimizer.build(var_list) with every "
                 "variable it will update before the first step")
 
+    def _checkpoint_children(self) -> dict:
+        """What tf.train.Checkpoint saves of an optimizer: the step counter, the learning
+        rate it owns and every slot (under the position and name of its variable), never the
+        variables it trains (their owner saves them). Build the optimizer before restoring
+        into it, so that its slots exist."""
+        children: dict = {"iterations": self.iterations}
+        if self._owns_learning_rate:
+            children["learning_rate"] = self._learning_rate
+        for i, (variable, slots) in enumerate(zip(self._var_list or [], self._slots)):
+            for name, slot in slots.items():
+                children[f"slots/{i}/{variable._name}/{name}"] = slot
+        return children
+
     def exclude_from_weight_decay(self, var_list=None, var_names=None) -> None:
         """Variables (or names containing one of `var_names`) that weight decay skips."""
         self._decay_excluded.update(v._uid for v in (var_list or []))
