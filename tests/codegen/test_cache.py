@@ -101,7 +101,7 @@ STATS_SCRIPT = textwrap.dedent("""
     import numpy as np, tapeflow as tf
     warnings.simplefilter("error")  # a fallback to the interpreter, or a cache warning, fails
     x = tf.constant(np.linspace(-1, 1, 7, dtype=np.float32))
-    f = tf.function(lambda x: tf.sin(x) * 3.0, backend="numba")
+    f = tf.function(lambda x: tf.sin(x) * 3.0, backend="numba", compile="sync")
     f(x)
     assert np.allclose(f(x).numpy(), np.sin(x.numpy()) * 3)
     stats = f.get_concrete_function(x).executor._entry.stats
