@@ -178,15 +178,18 @@ def _compile_kernels(program, fp: str, cache_dir, modules: list) -> list:
             vtypes[v] = numba_type("array", v.aval)
             continue
         key = kernel.key(fp)
-        module = load_module(f"tapeflow_k_{key}", kernel.canonical_source, cache_dir)
-        if module not in modules:
-            modules.append(module)
-        dispatcher = module.kernel
         types = tuple(
             numba_type(kind, None if kind == "size" else v.aval,
                        program.layouts.get(v, "C") if kind == "array" else "C")
             if kind != "array" or v not in vtypes else vtypes[v]
             for kind, v in kernel.params)
+        signature = ", ".join(map(str, types))
+        module = load_module(f"tapeflow_k_{kernel.key(fp, signature)}",
+                             lambda cache, k=kernel, s=signature: k.canonical_source(cache, s),
+                             cache_dir)
+        if module not in modules:
+            modules.append(module)
+        dispatcher = module.kernel
         natives.append(_compiled(dispatcher, types, key, kernel))
         if kernel.returns:
             ret = dispatcher.overloads[types].signature.return_type

@@ -128,17 +128,21 @@ class KernelPlan:
             body.append(f"return {returned}")
         return lines + ["    " + line for line in body or ["pass"]]
 
-    def canonical_source(self, cache: bool = True) -> str:
+    def canonical_source(self, cache: bool = True, signature: str = "") -> str:
         """The text that names the kernel: its module as the cache stores it (`cache`:
-        with Numba's on-disk cache on; off for a module compiled in memory)."""
+        with Numba's on-disk cache on; off for a module compiled in memory). `signature`,
+        the argument types it is compiled for, is written in: one module per signature,
+        so the cache records each module's Numba files once, complete."""
         names = self.canonical_names()
         lines = [f'"""tapeflow kernel: {self.kind} (generated; do not edit)."""', ""]
+        if signature:
+            lines += [f"# compiled for ({signature})", ""]
         lines += HEADER + ["", ""]
         lines += self.source("kernel", names, lambda eqn: canonical_eqn(eqn, names), cache)
         return "\n".join(lines) + "\n"
 
-    def key(self, fingerprint: str) -> str:
-        text = self.canonical_source() + fingerprint
+    def key(self, fingerprint: str, signature: str = "") -> str:
+        text = self.canonical_source(True, signature) + fingerprint
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 
     def heading(self, names: dict) -> list[str]:
