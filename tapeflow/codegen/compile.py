@@ -30,7 +30,13 @@ import numpy as np
 import tapeflow
 from tapeflow.codegen.abi import EntryABI
 from tapeflow.codegen.cache import load_module
-from tapeflow.codegen.emit import compiles_inline, entry_lines, inline_source, plan_program
+from tapeflow.codegen.emit import (
+    compiles_inline,
+    entry_lines,
+    generate_source,
+    inline_source,
+    plan_program,
+)
 from tapeflow.graph.ir import Graph
 
 # Numba's OpenMP workers spin after each parallel region and starve BLAS's threads: an MLP
@@ -97,6 +103,11 @@ class Kernel:
         self.mode = mode
 
     @property
+    def module(self):
+        """The generated module of the one-function form (the first kernel's otherwise)."""
+        return self.modules[0] if self.modules else None
+
+    @property
     def dispatcher(self):
         """The entry's Numba dispatcher (None for a Python entry)."""
         return self.entry if hasattr(self.entry, "compile") else None
@@ -154,8 +165,12 @@ def _inline_key(program) -> str:
 def _inline_entry(program, cache_dir, modules: list):
     key = _inline_key(program)
     # A unique module name per entry: forked workers must not collide (numba issue 10486).
-    module = load_module(f"tapeflow_kernel_{key}",
-                         lambda cache: inline_source(program, cache=cache), cache_dir)
+    def render(cache: bool) -> str:  # generate_source writes this form for such a graph
+        if compiles_inline(program):
+            return generate_source(program.graph, cache=cache)
+        return inline_source(program, cache=cache)
+
+    module = load_module(f"tapeflow_kernel_{key}", render, cache_dir)
     modules.append(module)
     return module.entry
 
