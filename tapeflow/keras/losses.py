@@ -10,8 +10,8 @@ import numpy as np
 
 from tapeflow import ops
 from tapeflow.ops.core import InvalidArgumentError
-from tapeflow.tracer.tensor import convert_to_tensor
 from tapeflow.tracer.module import snake_case as _snake
+from tapeflow.tracer.tensor import convert_to_tensor
 
 EPSILON = 1e-7  # Keras' backend epsilon: probabilities are clipped to [eps, 1 - eps]
 

@@ -9,8 +9,8 @@ import numpy as np
 
 from tapeflow import ops
 from tapeflow.keras import losses as _losses
-from tapeflow.tracer.tensor import convert_to_tensor
 from tapeflow.tracer.module import snake_case as _snake
+from tapeflow.tracer.tensor import convert_to_tensor
 from tapeflow.tracer.variable import Variable
 
 

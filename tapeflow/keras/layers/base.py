@@ -19,7 +19,6 @@ from tapeflow.keras import initializers
 from tapeflow.tracer.module import Module, _unique_layer_name, snake_case
 from tapeflow.tracer.variable import Variable
 
-
 # Creation order of layer calls on KerasTensors (a functional model lists layers by it).
 _node_ids = itertools.count()
 
