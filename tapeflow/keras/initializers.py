@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from tapeflow.ops.core import canonical_dtype as _canonical_dtype
+from tapeflow.tracer.module import snake_case as _snake
 
 
 def _random():
@@ -199,14 +200,6 @@ def get(identifier):
         return identifier
     raise ValueError(f"cannot interpret {identifier!r} as an initializer")
 
-
-def _snake(name: str) -> str:
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i:
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)
 
 
 zeros, ones = Zeros, Ones

@@ -10,6 +10,7 @@ import numpy as np
 
 from tapeflow import ops
 from tapeflow.ops.core import InvalidArgumentError
+from tapeflow.tracer.module import snake_case as _snake
 from tapeflow.tracer.tensor import convert_to_tensor
 
 EPSILON = 1e-7  # Keras' backend epsilon: probabilities are clipped to [eps, 1 - eps]
@@ -263,11 +264,3 @@ def get(identifier):
         return identifier
     raise ValueError(f"cannot interpret {identifier!r} as a loss")
 
-
-def _snake(name: str) -> str:
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)

@@ -9,6 +9,7 @@ import numpy as np
 
 from tapeflow import ops
 from tapeflow.keras import losses as _losses
+from tapeflow.tracer.module import snake_case as _snake
 from tapeflow.tracer.tensor import convert_to_tensor
 from tapeflow.tracer.variable import Variable
 
@@ -224,11 +225,3 @@ def get(identifier, loss=None):
         return MeanMetricWrapper(identifier)
     raise ValueError(f"cannot interpret {identifier!r} as a metric")
 
-
-def _snake(name: str) -> str:
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)

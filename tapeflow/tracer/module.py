@@ -14,7 +14,7 @@ class Module:
     in attributes, lists, tuples and dicts (in TensorFlow's order, without duplicates)."""
 
     def __init__(self, name=None):
-        self._name = name or _snake(type(self).__name__)
+        self._name = name or snake_case(type(self).__name__)
 
     @property
     def name(self) -> str:
@@ -73,8 +73,11 @@ def _leaves(value):
             yield obj
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+def snake_case(name: str) -> str:
+    """Default names from class names, as TensorFlow and Keras make them: Dense -> dense,
+    MyModule -> my_module, MLP -> mlp, BatchNormalization -> batch_normalization."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
 # Keras names layers dense, dense_1, dense_2, ... per process.
@@ -97,7 +100,7 @@ def module_scope() -> str:
             owner = frame.f_locals.get("self")
             if isinstance(owner, Module) and owner is not last:
                 # A subclass that never called Module.__init__ has no name of its own.
-                names.append(getattr(owner, "_name", None) or _snake(type(owner).__name__))
+                names.append(getattr(owner, "_name", None) or snake_case(type(owner).__name__))
                 last = owner
         frame = frame.f_back
     return "/".join(reversed(names))

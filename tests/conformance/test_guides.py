@@ -19,9 +19,6 @@ KNOWN_GAPS = {
     ("intro_to_graphs", "an unused failing op"):
         "eagerly the out-of-range gather raises IndexOutOfRangeError, tapeflow's subclass of "
         "InvalidArgumentError (and of IndexError), so its printed name differs",
-    ("function", "a variable created on the first call only"):
-        "the tracing call returns the live Variable of assign_add (a known wrong value, fixed "
-        "separately)",
 }
 
 

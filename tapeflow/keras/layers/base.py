@@ -11,22 +11,13 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
-import re
 
 import numpy as np
 
 from tapeflow import nest
 from tapeflow.keras import initializers
-from tapeflow.tracer.module import Module, _unique_layer_name
+from tapeflow.tracer.module import Module, _unique_layer_name, snake_case
 from tapeflow.tracer.variable import Variable
-
-
-def _snake_case(name: str) -> str:
-    """Keras' layer names from class names: Dense -> dense, MLP -> mlp,
-    BatchNormalization -> batch_normalization."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-
 
 # Creation order of layer calls on KerasTensors (a functional model lists layers by it).
 _node_ids = itertools.count()
@@ -106,7 +97,7 @@ class Layer(Module):
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) "
                             f"{', '.join(sorted(kwargs))}")
-        super().__init__(name or _unique_layer_name(_snake_case(type(self).__name__)))
+        super().__init__(name or _unique_layer_name(snake_case(type(self).__name__)))
         self._own_weights: list[Variable] = []
         self._always_frozen: list[int] = []  # weights made with trainable=False
         self._trainable = bool(trainable)
