@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from tests.fuzz.programs import programs, run_program  # noqa: E402
+from tests.fuzz.programs import programs, run_program
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from tapeflow.ops import core
 from tapeflow.ops.checks import _user_line, check_numerics_p
 from tapeflow.ops.checks import check_numerics as _check
 
-__all__ = ["check_numerics", "enable_check_numerics", "disable_check_numerics"]
+__all__ = ["check_numerics", "disable_check_numerics", "enable_check_numerics"]
 
 
 def check_numerics(tensor, message, name=None):

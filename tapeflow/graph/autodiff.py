@@ -34,8 +34,8 @@ from typing import Any, Callable, Iterable, Sequence
 from tapeflow.graph.ir import Eqn, Origin, Var
 from tapeflow.ops import add, reduce_sum, reshape, zeros_like
 from tapeflow.ops.core import Scalar, is_float
-from tapeflow.ops.elementwise import select_p, where
 from tapeflow.ops.dims import same_shape
+from tapeflow.ops.elementwise import select_p, where
 
 
 class _Differentiating(threading.local):

@@ -185,8 +185,8 @@ def _check_numerics_lowering(out, ins, avals, *, message):
     body = [
         f"_v = {x}[{here}]",
         "if not math.isfinite(_v):",
-        f"    raise FloatingPointError({NUMERICS_ERROR!r}, {message!r}, "
-        f"'NaN' if _v != _v else 'Infinity'{position})",
+        (f"    raise FloatingPointError({NUMERICS_ERROR!r}, {message!r}, "
+         f"'NaN' if _v != _v else 'Infinity'{position})"),
         f"{out}[{here}] = _v",
     ]
     return [f"{out} = np.empty({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"] + \
