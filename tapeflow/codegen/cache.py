@@ -258,6 +258,20 @@ def _numba_files(pycache: Path, name: str) -> list[str]:
         return []
 
 
+def _numba_files_by_entry(pycache: Path) -> dict[str, list[str]]:
+    """`_numba_files` of every entry from one scan of __pycache__: listing the whole cache
+    entry by entry scanned the directory once per entry, quadratic in the cache's size
+    (seconds per compile with a few thousand entries)."""
+    found: dict[str, list[str]] = {}
+    try:
+        names = sorted(e.name for e in os.scandir(pycache))
+    except FileNotFoundError:
+        return found
+    for file in names:
+        found.setdefault(file.split(".", 1)[0], []).append(file)
+    return found
+
+
 def _remove_numba_files(pycache: Path, name: str) -> None:
     for file in _numba_files(pycache, name):
         with contextlib.suppress(FileNotFoundError):
@@ -338,9 +352,13 @@ def entries(directory: Path | str | None = None, verify: bool = True) -> list[En
     source to say whether it matches its record (else `valid` is None)."""
     directory = Path(directory) if directory is not None else default_dir()
     _safe_existing(directory)
+    pycache = directory / "__pycache__"
+    numba_files = _numba_files_by_entry(pycache)
     found = []
     for path in sorted(directory.glob("*.py")):
         name = path.stem
+        files = [path, directory / f"{name}.json",
+                 *(pycache / f for f in numba_files.get(name, ()))]
         record = _read_record(directory, name)
         data = None
         if verify:
@@ -348,7 +366,7 @@ def entries(directory: Path | str | None = None, verify: bool = True) -> list[En
                 data = _read_private(path)
         found.append(Entry(
             name=name,
-            bytes=sum(_size(p) for p in _files_of(directory, name)),
+            bytes=sum(_size(p) for p in files),
             hits=int(record.get("hits", 0)),
             created=record.get("created"),
             last_used=record.get("last_used"),
