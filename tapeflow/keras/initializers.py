@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
+from tapeflow.keras._naming import lookup
 from tapeflow.ops.core import canonical_dtype as _canonical_dtype
-from tapeflow.tracer.module import snake_case as _snake
 
 
 def _random():
@@ -189,11 +189,7 @@ def get(identifier):
     if identifier is None:
         return None
     if isinstance(identifier, str):
-        key = identifier if identifier in _BY_NAME else _snake(identifier)
-        if key not in _BY_NAME:
-            raise ValueError(f"unknown initializer {identifier!r}; known: "
-                             f"{', '.join(sorted(_BY_NAME))}")
-        return _BY_NAME[key]()
+        return lookup(_BY_NAME, identifier, "initializer")()
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
     if callable(identifier):

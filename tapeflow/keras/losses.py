@@ -9,6 +9,7 @@ from typing import ClassVar
 import numpy as np
 
 from tapeflow import ops
+from tapeflow.keras._naming import lookup
 from tapeflow.ops.core import InvalidArgumentError
 from tapeflow.tracer.module import snake_case as _snake
 from tapeflow.tracer.tensor import convert_to_tensor
@@ -255,11 +256,7 @@ def get(identifier):
     """A loss from a name ('mse', 'sparse_categorical_crossentropy', 'MeanSquaredError'...),
     a Loss, or a callable(y_true, y_pred)."""
     if isinstance(identifier, str):
-        key = identifier if identifier in _BY_NAME else _snake(identifier)
-        if key not in _BY_NAME:
-            raise ValueError(f"unknown loss {identifier!r}; known: "
-                             f"{', '.join(sorted(_BY_NAME))}")
-        return _BY_NAME[key]()
+        return lookup(_BY_NAME, identifier, "loss")()
     if isinstance(identifier, Loss) or callable(identifier):
         return identifier
     raise ValueError(f"cannot interpret {identifier!r} as a loss")

@@ -9,6 +9,7 @@ import numpy as np
 
 from tapeflow import ops
 from tapeflow.keras import losses as _losses
+from tapeflow.keras._naming import lookup
 from tapeflow.tracer.module import snake_case as _snake
 from tapeflow.tracer.tensor import convert_to_tensor
 from tapeflow.tracer.variable import Variable
@@ -216,11 +217,7 @@ def get(identifier, loss=None):
             if name in by_loss:
                 return by_loss[name](name="accuracy")
         key = "accuracy" if identifier == "acc" else identifier
-        key = key if key in _BY_NAME else _snake(key)
-        if key not in _BY_NAME:
-            raise ValueError(f"unknown metric {identifier!r}; known: "
-                             f"{', '.join(sorted(_BY_NAME))}")
-        return _BY_NAME[key]()
+        return lookup(_BY_NAME, key, "metric")()
     if callable(identifier):
         return MeanMetricWrapper(identifier)
     raise ValueError(f"cannot interpret {identifier!r} as a metric")
