@@ -378,7 +378,8 @@ def run_program(program: Program, seed: int, special: bool, *, backends=("interp
                 native_calls: int = 2, check_gradients: bool = True,
                 stats=None) -> list[Finding]:
     """Everything that disagrees between eager, the named backends and finite differences.
-    `stats` (a Counter) counts programs that eager refused, by error type."""
+    `stats` (a Counter) counts programs that eager refused, by error type, and the programs
+    whose gradients were checked against finite differences."""
     arrays = make_inputs(program, seed, special)
     results = _run_all(program, arrays, native_calls, backends)
     eager = results["eager"]
@@ -405,6 +406,8 @@ def run_program(program: Program, seed: int, special: bool, *, backends=("interp
     assigns = any(step[0] == "assign" for step in program.steps)
     if (check_gradients and not special and program.dtype == "float64" and not assigns
             and not isinstance(eager, Exception)):
+        if stats is not None:
+            stats["finite-difference checks"] += 1
         findings += check_finite_differences(program, arrays, eager)
     return findings
 
