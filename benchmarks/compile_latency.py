@@ -278,13 +278,17 @@ def child_tapeflow_tiering(layers: int) -> dict:
             break
     ready = time.perf_counter() - t0
     after = [_time_calls(step, args, 1) for _ in range(20)]
+    step, args = build(backend="interpreter")  # the interpreter alone again, after
+    step(*args)
+    alone += [_time_calls(step, args, 1) for _ in range(20)]
     return {"alone": statistics.median(alone), "during": statistics.median(during or [0]),
             "during_max": max(during or [0]), "calls_during": len(during), "ready": ready,
             "native": statistics.median(after)}
 
 
 CHILDREN = {"tapeflow_tiering": child_tapeflow_tiering,
-            "tapeflow_w4_background": child_tapeflow_w4_background, "tapeflow_mlp": child_tapeflow_mlp, "jax_mlp": child_jax_mlp,
+            "tapeflow_w4_background": child_tapeflow_w4_background,
+            "tapeflow_mlp": child_tapeflow_mlp, "jax_mlp": child_jax_mlp,
             "tapeflow_batch": child_tapeflow_batch, "tapeflow_w4": child_tapeflow_w4}
 
 
@@ -293,8 +297,8 @@ CHILDREN = {"tapeflow_tiering": child_tapeflow_tiering,
 # --------------------------------------------------------------------------------------------
 
 
-def _run_child(name: str, arg: int, cache_dir: str) -> dict | None:
-    env = dict(os.environ, TAPEFLOW_CACHE_DIR=cache_dir)
+def _run_child(name: str, arg: int, cache_dir: str, **env_vars) -> dict | None:
+    env = dict(os.environ, TAPEFLOW_CACHE_DIR=cache_dir, **env_vars)
     started = time.time()
     proc = subprocess.run([sys.executable, __file__, "--child", name, "--arg", str(arg)],
                           env=env, capture_output=True, text=True, timeout=1800, check=False)
@@ -356,17 +360,23 @@ def run_batch(layers: int, runs: int) -> None:
 
 
 def run_tiering(runs: int) -> None:
+    """The caller's per-call latency while a background compile runs, with the compile in a
+    worker process (the default) and on a thread of the caller, interleaved."""
     for layers, what in ((0, "W4 step"), (32, "deep MLP, L = 32")):
-        rows = []
+        rows: dict = {"process": [], "thread": []}
         for _ in range(runs):
-            with tempfile.TemporaryDirectory() as cache:
-                rows.append(_run_child("tapeflow_tiering", layers, cache))
-        print(f"compile='background', {what}: native after {_median(rows, 'ready'):.2f} s; "
-              f"{_median(rows, 'calls_during'):.0f} calls meanwhile at "
-              f"{_median(rows, 'during') * 1e3:.1f} ms median "
-              f"(max {_median(rows, 'during_max') * 1e3:.0f} ms) against "
-              f"{_median(rows, 'alone') * 1e3:.1f} ms on the interpreter alone; native "
-              f"{_median(rows, 'native') * 1e3:.2f} ms")
+            for mode in rows:
+                with tempfile.TemporaryDirectory() as cache:
+                    rows[mode].append(_run_child("tapeflow_tiering", layers, cache,
+                                                 TAPEFLOW_COMPILE_WORKER=mode))
+        for mode, r in rows.items():
+            during, alone = _median(r, "during"), _median(r, "alone")
+            print(f"compile='background' in a {mode}, {what}: native after "
+                  f"{_median(r, 'ready'):.2f} s; {_median(r, 'calls_during'):.0f} calls "
+                  f"meanwhile at {during * 1e3:.1f} ms median "
+                  f"(max {_median(r, 'during_max') * 1e3:.0f} ms) against "
+                  f"{alone * 1e3:.1f} ms on the interpreter alone ({during / alone:.2f}x); "
+                  f"native {_median(r, 'native') * 1e3:.2f} ms", flush=True)
 
 
 def run_w4(runs: int, steps: int = 10) -> None:
