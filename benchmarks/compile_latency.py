@@ -104,6 +104,12 @@ def child_tapeflow_mlp(layers: int) -> dict:
     out["equations"] = len(graph.eqns)
     out["native"] = step.get_concrete_function(x, y).executor.entry is not None
     out["loss"] = float(np.asarray(step(x, y)))
+    try:
+        from tapeflow.codegen.compile import compile_log
+
+        out["kernels"] = len({key for key, _, _ in compile_log})  # distinct kernels compiled
+    except ImportError:  # a tapeflow before kernels
+        pass
     return out
 
 
@@ -359,23 +365,22 @@ def run_mlp(layer_counts, runs: int) -> None:
     jax = _has_jax()
     print(f"deep MLP (L tanh layers of {WIDTH}, batch {BATCH}, SGD), empty cache, "
           f"medians of {runs} process(es)" + ("" if jax else "; JAX not installed"))
-    print(f"{'L':>5} {'eqns':>6} {'native':>6} {'trace s':>8} {'compile s':>10} "
+    print(f"{'L':>5} {'eqns':>6} {'kernels':>7} {'native':>6} {'trace s':>8} {'compile s':>10} "
           f"{'per call ms':>12} {'jax compile s':>14} {'jax ms':>7} {'ratio':>6}")
     for layers in layer_counts:
-        rows = []
-        for _ in range(runs):
+        rows, jrows = [], []
+        for _ in range(runs):  # tapeflow and JAX alternate
             with tempfile.TemporaryDirectory() as cache:
                 rows.append(_run_child("tapeflow_mlp", layers, cache))
-        jrows = []
-        if jax:
-            for _ in range(runs):
+            if jax:
                 with tempfile.TemporaryDirectory() as cache:
                     jrows.append(_run_child("jax_mlp", layers, cache))
         ok = [r for r in rows if r]
         native = all(r["native"] for r in ok) if ok else False
         eqns = ok[0]["equations"] if ok else 0
         compile_s, jax_s = _median(rows, "compile"), _median(jrows, "compile")
-        print(f"{layers:>5} {eqns:>6} {native!s:>6} {_median(rows, 'trace'):>8.2f} "
+        print(f"{layers:>5} {eqns:>6} {_median(rows, 'kernels'):>7.0f} {native!s:>6} "
+              f"{_median(rows, 'trace'):>8.2f} "
               f"{compile_s:>10.2f} {_median(rows, 'per_call') * 1e3:>12.3f} "
               f"{jax_s:>14.2f} {_median(jrows, 'per_call') * 1e3:>7.3f} "
               f"{compile_s / jax_s:>6.2f}", flush=True)

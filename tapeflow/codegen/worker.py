@@ -55,8 +55,11 @@ def fill_cache(work: Callable[[], object], timeout: float = CHILD_TIMEOUT_S) -> 
     if not available():
         return False
     with _fork_lock:
-        with _compile_locks():
-            pid = os.fork()
+        try:
+            with _compile_locks():
+                pid = os.fork()
+        except OSError:  # no memory or processes left for a child: compile here instead
+            return False
         if pid == 0:  # the child: compile, seal the cache entries, leave without cleanup
             os._exit(_child(work))
         return _wait(pid, timeout)
