@@ -24,9 +24,12 @@ zero cotangent, so the mask goes back through (see `_input_masks`):
   - reductions (sum, max, min, prod): each input element is taken where its result is;
   - matmul: a row of A is taken where any element of its row of the product is, a column
     of B where any element of its column is.
-It stops at every other equation (gathers, slices, scatters, concatenation, scans, sorts,
-linear algebra, custom gradients): there the map from input to output elements is not one
-of the above, and a mask that is wrong anywhere would zero a real gradient. A mask is also
+It stops at every other equation. Slices, gathers, concatenation and scatters would be
+sound too (their maps are a padding, a scatter-or of the indices, a split) but are not
+written yet; a scan (cumsum) reaches a suffix of elements and a sort a data-dependent
+permutation; linear algebra (solve, inverse, cholesky, det, svd) mixes every element with
+every other, so a mask would survive only where nothing is taken; and a custom gradient's
+VJP is the user's code, which need not keep zeros. A mask is also
 dropped where a Var's cotangent gets an unmasked (or differently masked) contribution, so
 it only ever replaces values that are zero in exact arithmetic. A matmul's own VJP gets no
 select (`_NO_SELECT`): a gradient taken straight from a matmul operand keeps 0 * inf = nan
