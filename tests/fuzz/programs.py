@@ -358,7 +358,9 @@ def _run_all(program: Program, arrays, native_calls: int, backends):
     for name in ("eager",) + tuple(backends):
         var = tf.Variable(np.asarray(0.25, dtype=program.dtype))
         step = make_step(program, var)
-        fn = step if name == "eager" else tf.function(step, backend=name)
+        # compile="sync": the second call runs native code (a background compile would
+        # leave calls on the interpreter until it is done).
+        fn = step if name == "eager" else tf.function(step, backend=name, compile="sync")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", CompileFallbackWarning)
