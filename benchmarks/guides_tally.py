@@ -56,8 +56,9 @@ MAGIC = re.compile(r"^\s*[!%]")
 IMPORT_TF = re.compile(r"^(\s*)import tensorflow as tf\b", re.MULTILINE)
 # A line of TensorFlow's native (absl) logger, which TF_CPP_MIN_LOG_LEVEL does not silence at
 # start-up: "I0000 00:00:1796487161.772128   21777 port.cc:153] ...".
-NATIVE_LOG = re.compile(r"^(?:[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] .*|"
-                        r"WARNING: All log messages before absl::InitializeLog\(\).*)\n", re.MULTILINE)
+NATIVE_LOG = re.compile(
+    r"^(?:[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] .*|"
+    r"WARNING: All log messages before absl::InitializeLog\(\).*)\n", re.MULTILINE)
 
 
 # ---------------------------------------------------------------- worker (runs in a subprocess)

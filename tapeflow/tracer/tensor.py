@@ -260,6 +260,13 @@ class Tensor(TensorOperators):
                 f"dtype={self.dtype.name})")
 
 
+# TensorFlow's eager tensors are of class EagerTensor, which is what `type(t).__name__` prints
+# in the guides; `tf.Tensor` is this same class here (no subclass: hot paths test
+# `type(x) is Tensor`). The alias keeps pickling by qualified name working.
+Tensor.__name__ = Tensor.__qualname__ = "EagerTensor"
+EagerTensor = Tensor
+
+
 def _format(self, spec: str) -> str:
     """`format(t, spec)` / f"{t:spec}": as TF's eager tensors, the value's own formatting
     (f"{loss:.3f}" for a scalar; f"{t}" gives numpy's text); a graph value has none."""

@@ -10,7 +10,7 @@ import numpy as np
 from tapeflow import ops
 from tapeflow.perthread import PerThreadList, PerThreadValue
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, ShapedArray
-from tapeflow.tracer import dtypes
+from tapeflow.tracer import dtypes, name_scope
 from tapeflow.tracer import tensor as tensor_module
 from tapeflow.tracer.tensor import (
     Tensor,
@@ -54,9 +54,15 @@ def assign_all(variables, values) -> None:
 
 
 class Variable(TensorOperators):
-    """`tf.Variable`: a named, mutable tensor. Trainable variables are watched by tapes."""
+    """`tf.Variable`: a named, mutable tensor. Trainable variables are watched by tapes.
+
+    `tf.Variable(...)` makes a ResourceVariable, as in TensorFlow (`type(v).__name__` is what
+    the guides print); subclasses of Variable are made as themselves."""
 
     __slots__ = ("_value", "_name", "trainable", "_uid", "__weakref__")
+
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(ResourceVariable if cls is Variable else cls)
 
     def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None):
         if initial_value is None:
@@ -68,7 +74,8 @@ class Variable(TensorOperators):
             # Detach: the variable owns its state; reading it later starts a new path.
             value = make_constant(value._concrete())
         self._value = value
-        self._name = name or "Variable"
+        # Inside tf.name_scope("a") the name is "a/<name>", as TensorFlow's.
+        self._name = name_scope.current_scope() + (name or "Variable")
         self.trainable = bool(trainable)
         self._uid = next(_creation_ids)
         for hook in creation_hooks:
@@ -135,7 +142,16 @@ class Variable(TensorOperators):
                 tensor = constant(np.asarray(ops.core.to_array(value, aval.dtype, op=op)))
             except OpTypeError as e:
                 raise OpTypeError(f"{op} to variable {self.name!r} ({aval}): {e}") from None
+        if tensor.shape != aval.shape and op == "assign":
+            # TensorFlow's ValueError, word for word (its odd spacing included), so that code
+            # printing the message shows TF's text; it names the variable and both shapes.
+            raise ValueError(
+                f"Cannot assign value to variable ' {self.name}': Shape mismatch.The variable "
+                f"shape {tuple(aval.shape)}, and the assigned value shape {tuple(tensor.shape)} "
+                "are incompatible."
+            )
         if tensor.shape != aval.shape:
+            # assign_add/assign_sub: TensorFlow raises InvalidArgumentError from its kernel.
             raise InvalidArgumentError(
                 f"{op} to variable {self.name!r}: shape {tensor.shape} does not match "
                 f"the variable's shape {aval.shape}"
@@ -156,3 +172,9 @@ class Variable(TensorOperators):
 
     def __str__(self) -> str:
         return self.__repr__()
+
+
+class ResourceVariable(Variable):
+    """The class of the variables `tf.Variable(...)` makes (TensorFlow's name for it)."""
+
+    __slots__ = ()
