@@ -5,7 +5,7 @@
 
 The first form is the README's "real" tally. Each notebook in DIR (the guides of tensorflow/docs,
 site/en/guide/*.ipynb; not shipped with this repository) has its code cells executed in order in
-one namespace, in a fresh process and a fresh temporary working directory, twice under real
+one namespace, in a fresh process and a fresh temporary working directory, three times under real
 TensorFlow (PATH is the Python of an environment where it is installed; TensorFlow is not a
 dependency of this project) and once under tapeflow, where the line `import tensorflow as tf` is
 replaced by `import tapeflow as tf` and nothing else changes. Per cell it records everything
@@ -15,11 +15,11 @@ the exception, if any; like a notebook, it shows the repr of a cell's last expre
 A cell counts when it runs under TensorFlow here (no exception, no timeout); cells that fail
 under TensorFlow here (no network, no GPU, a missing file or package) are left out and listed by
 reason. Of those, "runs" counts the cells that run on tapeflow, and "prints the same" those whose
-output is the same text after normalising only what is genuinely run-dependent: numbers that differ
-between the two TensorFlow runs (values drawn from unseeded random generators and everything
-computed from them, timings, memory addresses, timestamps) are wildcards, and where there are
-such numbers, runs of whitespace compare equal (numpy pads columns by the widths of the values).
-Nothing else is normalised.
+output is the same text after normalising only what is genuinely run-dependent: in a line where
+a number differs between TensorFlow's runs (values drawn from unseeded random generators and
+everything computed from them, timings, memory addresses, timestamps), the numbers are wildcards
+and spacing is free (numpy pads columns by the widths of the values). Nothing else is
+normalised (see same_output).
 
 The second form checks this project's own cells (tests/conformance/guides/cells.py, the test
 suite): with --tensorflow-python it runs each under real TensorFlow and reports where TensorFlow's
@@ -52,6 +52,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 GUIDES = ("basics", "tensor", "variable", "autodiff", "advanced_autodiff", "intro_to_graphs",
           "function", "intro_to_modules", "basic_training_loops")
+# TensorFlow runs each notebook this many times: the numbers that differ between its runs are
+# the run-dependent ones (more runs: fewer random values equal by chance, such as relu zeros).
+TF_RUNS = 3
 MAGIC = re.compile(r"^\s*[!%]")
 IMPORT_TF = re.compile(r"^(\s*)import tensorflow as tf\b", re.MULTILINE)
 # A line of TensorFlow's native (absl) logger, which TF_CPP_MIN_LOG_LEVEL does not silence at
@@ -223,35 +226,47 @@ def run_backend(python: str, backend: str, cells: list[dict], timeout: float,
         return json.loads(out_file.read_text())
 
 
-NUMBER = re.compile(r"(0x[0-9a-fA-F]+|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
+# A number, not part of a name (the 32 of float32 is not one).
+NUMBER = re.compile(r"(?<![\w.])(0x[0-9a-fA-F]+|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
 
 
-def _split(text: str) -> list[str]:
+def _split(line: str) -> list[str]:
     """Alternating text and numbers: even items are text, odd items numbers."""
-    return NUMBER.split(text)
+    return NUMBER.split(line)
 
 
-def _squash(part: str) -> str:
-    return re.sub(r"\s+", " ", part)
+def _bare(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
 def same_output(tf_runs: list[str], mine: str) -> bool:
-    """Equal to TensorFlow's text, with the run-dependent numbers (those that differ between
-    TensorFlow's two runs) as wildcards. Where there are any, whitespace runs compare equal."""
-    first, second = tf_runs
-    if first == second:
-        return mine == first
-    a, b, m = _split(first), _split(second), _split(mine)
-    if len(a) != len(b) or len(a) != len(m):
+    """Equal to TensorFlow's text, with its run-dependent numbers as wildcards.
+
+    TensorFlow ran the cell several times. Where its runs agree, the text must be equal.
+    Where they differ, they must differ line by line in numbers only (else nothing is
+    masked: only an exact match counts); a line with a number that differs between the runs
+    is run-dependent (a random draw, a timing, an address, a time of day, or anything printed
+    beside one), so all its numbers are wildcards and its spacing is free (numpy pads columns
+    by the widths of the values); the other lines must be equal."""
+    if all(run == tf_runs[0] for run in tf_runs):
+        return mine == tf_runs[0]
+    runs = [run.split("\n") for run in tf_runs]
+    lines = mine.split("\n")
+    if any(len(run) != len(runs[0]) for run in runs) or len(lines) != len(runs[0]):
         return False
-    if any(_squash(x) != _squash(y) for x, y in zip(a[0::2], b[0::2])):
-        return False  # TensorFlow's own text is not stable: only an exact match counts
-    if first.count("\n") != mine.count("\n"):
-        return False
-    for i, (x, y, z) in enumerate(zip(a, b, m)):
-        if i % 2 == 0 and _squash(x) != _squash(z):
-            return False
-        if i % 2 == 1 and x == y and z != x:
+    for i, line in enumerate(lines):
+        versions = [run[i] for run in runs]
+        if all(v == versions[0] for v in versions):
+            if line != versions[0]:
+                return False
+            continue
+        parts = [_split(v) for v in versions]
+        if any(len(p) != len(parts[0]) or [_bare(t) for t in p[0::2]] !=
+               [_bare(t) for t in parts[0][0::2]] for p in parts):
+            return False  # the runs differ in more than numbers: no masking
+        got = _split(line)
+        if len(got) != len(parts[0]) or [_bare(t) for t in got[0::2]] != \
+                [_bare(t) for t in parts[0][0::2]]:
             return False
     return True
 
@@ -267,19 +282,19 @@ def tally_notebook(name: str, cells: list[dict], tf_runs: list[list[dict]],
                    mine: list[dict]) -> dict:
     rows = []
     for i, cell in enumerate(cells):
-        t1, t2, me = tf_runs[0][i], tf_runs[1][i], mine[i]
+        tfs, me = [run[i] for run in tf_runs], mine[i]
         row = {"id": cell["id"], "index": i}
-        if t1["status"] != "ok" or t2["status"] != "ok":
-            bad = t1 if t1["status"] != "ok" else t2
-            row.update(counted=False, reason=bad["error"] or bad["status"])
+        bad = [t for t in tfs if t["status"] != "ok"]
+        if bad:
+            row.update(counted=False, reason=bad[0]["error"] or bad[0]["status"])
         else:
             row.update(counted=True, runs=me["status"] == "ok")
-            row["same"] = row["runs"] and same_output([t1["output"], t2["output"]], me["output"])
+            row["same"] = row["runs"] and same_output([t["output"] for t in tfs], me["output"])
             if not row["runs"]:
                 row["why"] = me["error"] or me["status"]
             elif not row["same"]:
-                row["why"] = first_difference(t1["output"], me["output"])
-                row["tf_output"], row["output"] = t1["output"], me["output"]
+                row["why"] = first_difference(tfs[0]["output"], me["output"])
+                row["tf_output"], row["output"] = tfs[0]["output"], me["output"]
         rows.append(row)
     return {"guide": name, "cells": len(cells), "rows": rows}
 
@@ -307,13 +322,13 @@ def real_tally(args) -> int:
     for name in names:
         cells = notebook_cells(notebooks / f"{name}.ipynb")
         key = json.dumps([c["source"] for c in cells])
-        if cached.get(name, {}).get("key") == key:
-            tf_runs = cached[name]["runs"]
-        else:
+        tf_runs = cached.get(name, {}).get("runs", []) \
+            if cached.get(name, {}).get("key") == key else []
+        if len(tf_runs) < TF_RUNS:
             if not args.tensorflow_python:
                 sys.exit(f"{name}: no cached TensorFlow results; pass --tensorflow-python")
-            tf_runs = [run_backend(args.tensorflow_python, "tensorflow", cells, args.timeout)
-                       for _ in range(2)]
+            tf_runs += [run_backend(args.tensorflow_python, "tensorflow", cells, args.timeout)
+                        for _ in range(TF_RUNS - len(tf_runs))]
             cached[name] = {"key": key, "runs": tf_runs}
             if cache:
                 cache.write_text(json.dumps(cached))

@@ -149,7 +149,7 @@ def _spec_text(shape, dtype) -> str:
     from tapeflow.tracer.tensor_shape import TensorShape
 
     return (f"TensorSpec(shape={TensorShape(dims.public_shape(shape))}, "
-            f"dtype=tf.{np.dtype(dtype).name}, name=None)")
+            f"dtype={sig.tf_dtype_repr(dtype)}, name=None)")
 
 
 def _describe(node) -> str:

@@ -283,10 +283,14 @@ Tensor.__format__ = _format
 def numpy_text(value: np.ndarray, is_repr: bool = False) -> str:
     """A value as TensorFlow prints it inside a tensor's repr or str: numpy's own repr or
     str (so numpy's line wrapping and precision apply), a scalar as a plain number (`9.0`,
-    not numpy 2's `np.float32(9.0)`), and text spanning lines starting on a line of its own.
+    not numpy 2's `np.float32(9.0)`; in a repr, the Python number's repr, all its digits),
+    and text spanning lines starting on a line of its own.
     """
     if value.ndim == 0:
         scalar = value[()]
+        if is_repr and value.dtype.kind in "biufc":
+            # TensorFlow's repr shows the Python number: float32 27.3 is 27.299999237060547.
+            return repr(scalar.item())
         with np.printoptions(legacy="1.25"):
             text = repr(scalar) if is_repr else str(scalar)
     else:

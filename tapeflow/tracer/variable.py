@@ -112,20 +112,23 @@ class Variable(TensorOperators):
 
     # ---- assignment: validated before anything changes --------------------------------------
 
+    # Each returns what TensorFlow's returns: the variable, as an "UnreadVariable" view of it
+    # (reading it reads the variable now; assigning through it assigns the variable).
+
     def assign(self, value, use_locking=None, name=None, read_value=True):
         new = self._converted(value, "assign")
         write_hook.value(self, new)
-        return self if read_value else None
+        return _UnreadVariable.of(self) if read_value else None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
         delta = self._converted(delta, "assign_add")
         write_hook.value(self, ops.add(self, delta))
-        return self if read_value else None
+        return _UnreadVariable.of(self) if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         delta = self._converted(delta, "assign_sub")
         write_hook.value(self, ops.subtract(self, delta))
-        return self if read_value else None
+        return _UnreadVariable.of(self) if read_value else None
 
     def _converted(self, value, op: str) -> Tensor:
         """`value` as a tensor of this variable's shape and dtype, or a clear error."""
@@ -178,3 +181,52 @@ class ResourceVariable(Variable):
     """The class of the variables `tf.Variable(...)` makes (TensorFlow's name for it)."""
 
     __slots__ = ()
+
+
+def _shared(slot: str) -> property:
+    """The base variable's `slot`, read and written through the view."""
+    return property(lambda self: getattr(self._base, slot),
+                    lambda self, value: setattr(self._base, slot, value))
+
+
+class _UnreadVariable(ResourceVariable):
+    """What `assign`, `assign_add` and `assign_sub` return, as TensorFlow's: a view of the
+    variable (its state, name, trainability and identity for tapes and traces are the
+    variable's own), printed as `<tf.Variable 'UnreadVariable' ...>`."""
+
+    __slots__ = ("_base",)
+
+    _value = _shared("_value")
+    _name = _shared("_name")
+    trainable = _shared("trainable")
+    _uid = _shared("_uid")
+
+    @classmethod
+    def of(cls, variable: Variable) -> _UnreadVariable:
+        view = object.__new__(cls)  # no __init__: no new state, no creation hooks
+        view._base = variable._base if isinstance(variable, _UnreadVariable) else variable
+        return view
+
+    @property
+    def name(self) -> str:
+        return "UnreadVariable"
+
+    def _read(self) -> Tensor:
+        return self._base._read()  # tapes watch the variable itself
+
+    def assign(self, value, use_locking=None, name=None, read_value=True):
+        return self._base.assign(value, use_locking, name, read_value)
+
+    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
+        return self._base.assign_add(delta, use_locking, name, read_value)
+
+    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
+        return self._base.assign_sub(delta, use_locking, name, read_value)
+
+    def __repr__(self) -> str:
+        if tensor_module.graph_name_hook.value is not None:
+            return f"<tf.Variable 'UnreadVariable' shape={self.shape} dtype={self.dtype.name}>"
+        return (
+            f"<tf.Variable 'UnreadVariable' shape={self.shape} dtype={self.dtype.name}, "
+            f"numpy={numpy_text(self._concrete(), is_repr=True)}>"
+        )

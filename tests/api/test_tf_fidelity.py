@@ -78,3 +78,85 @@ def test_a_module_built_inside_a_scope_keeps_that_scope():
     assert m.w.name == "net/block/w:0"
     assert m.make().name == "net/block/z:0"  # later, outside the scope it was built in
     assert m.variables == (m.w, m.z)
+
+
+def test_the_repr_of_a_scalar_shows_the_python_number_with_all_its_digits():
+    # TensorFlow's repr prints float(value): a float32 27.3 is 27.299999237060547; str keeps
+    # numpy's short text.
+    assert repr(tf.constant(27.3)).endswith("numpy=27.299999237060547>")
+    assert str(tf.constant(27.3)) == "tf.Tensor(27.3, shape=(), dtype=float32)"
+    assert repr(tf.constant(27.3, tf.float64)).endswith("numpy=27.3>")
+    assert repr(tf.constant(3)).endswith("numpy=3>")
+    assert repr(tf.constant(1 + 2j)).endswith("numpy=(1+2j)>")
+    assert repr(tf.Variable(0.1)).endswith("numpy=0.10000000149011612>")
+
+
+def test_the_older_name_of_run_functions_eagerly_still_works():
+    calls = []
+
+    @tf.function
+    def f(x):
+        calls.append(1)
+        return x + 1
+
+    tf.config.experimental_run_functions_eagerly(True)
+    try:
+        assert tf.config.functions_run_eagerly()
+        f(tf.constant(1.0))
+        f(tf.constant(2.0))
+    finally:
+        tf.config.experimental_run_functions_eagerly(False)
+    assert not tf.config.functions_run_eagerly()
+    assert len(calls) == 2  # run as Python each time
+
+
+def test_a_string_tensor_spec_names_tf_string():
+    assert repr(tf.TensorSpec([], tf.string)) == "TensorSpec(shape=(), dtype=tf.string, name=None)"
+
+
+def test_printing_a_concrete_function_shows_its_signature_as_tensorflow_does():
+    @tf.function
+    def twice(a):
+        return a + a
+
+    concrete = twice.get_concrete_function(tf.constant("ab"))
+    assert str(concrete) == (
+        "ConcreteFunction Input Parameters:\n"
+        "  a (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(), dtype=tf.string, name=None)\n"
+        "Output Type:\n"
+        "  TensorSpec(shape=(), dtype=tf.string, name=None)\n"
+        "Captures:\n"
+        "  None")
+    assert "add" in str(concrete.graph)  # the traced graph's text is still there
+
+
+def test_assign_returns_a_view_printed_as_an_unread_variable():
+    v = tf.Variable([0.0, 0.0, 0.0], name="w")
+    view = v.assign([1, 2, 3])
+    assert repr(view) == ("<tf.Variable 'UnreadVariable' shape=(3,) dtype=float32, "
+                          "numpy=array([1., 2., 3.], dtype=float32)>")
+    assert isinstance(view, tf.Variable) and view is not v
+    v.assign_add([1, 1, 1])
+    np.testing.assert_array_equal(view.numpy(), [2.0, 3.0, 4.0])  # reads the variable now
+    view.assign_sub([2, 3, 4])  # assigns the variable
+    np.testing.assert_array_equal(v.numpy(), [0.0, 0.0, 0.0])
+    assert v.name == "w:0"
+
+
+def test_reading_an_assign_result_under_a_tape_is_a_read_of_the_variable():
+    v = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = v.assign([3.0, 4.0]) * 3.0
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [3.0, 3.0])
+    assert tape.watched_variables() == (v,)
+
+
+def test_a_function_returning_assign_add_returns_the_new_value_each_call():
+    v = tf.Variable(0)
+
+    @tf.function
+    def step():
+        return v.assign_add(1)
+
+    assert [int(step()) for _ in range(3)] == [1, 2, 3]
+    assert int(v.numpy()) == 3
