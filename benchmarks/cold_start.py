@@ -66,7 +66,7 @@ def child_tapeflow() -> dict:
     params = [tf.Variable(p) for p in init]
     w1, b1, w2, b2 = params
 
-    @tf.function(backend="numba")
+    @tf.function(backend="numba", compile="sync")
     def step(x, labels):
         with tf.GradientTape() as tape:
             logits = tf.nn.relu(x @ w1 + b1) @ w2 + b2

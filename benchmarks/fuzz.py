@@ -1,85 +1,241 @@
 """Differential fuzzing at scale: run many random programs (tests/fuzz/programs.py) eagerly,
 on the interpreter and compiled with Numba, and count what disagrees.
 
-    python benchmarks/fuzz.py --examples 2000 --compiled 300 [--seconds 600] [--show 5]
+    python benchmarks/fuzz.py --programs 100000 --out fuzz-counts.json          # interpreter
+    python benchmarks/fuzz.py --tier compiled --programs 300 --out fuzz-counts.json
+    python benchmarks/fuzz.py --out fuzz-counts.json --report                  # print totals
+    python benchmarks/fuzz.py --replay 12 --fail-on pattern                    # shrink one
 
-`--examples` programs run eagerly and on the interpreter (float64 gradients also against
-finite differences); the first `--compiled` of them also compiled (each a Numba compile,
-which is the cost). Prints the number of programs, how many raised the same error on every
-runner, the findings by kind and runner, and the first few failing programs (paste one into
-tests/fuzz/test_regressions.py). Set NUMBA_BOUNDSCHECK=1 to compile with bounds checks.
+The run is cut into chunks of `--chunk` programs; chunk i draws its programs with hypothesis
+seed `--seed-base + i`, so every chunk is reproducible on its own. `--workers N` runs chunks
+in N processes. Each finished chunk's counts are appended to the JSON file `--out` (keyed by
+tier and settings), so a run stopped at any point keeps what it finished and the same command
+resumes it, skipping the chunks already there.
+
+Tiers: `interpreter` runs each program eagerly and on the interpreter backend (float64
+programs with smooth inputs also compare their gradients with central finite differences);
+`compiled` also compiles it with Numba (native code; a fallback to the interpreter is a
+finding) and draws shorter programs, since each is a Numba compile. With NUMBA_BOUNDSCHECK=1
+in the environment the compiled tier's counts are kept apart as `compiled-boundscheck`.
+
+Counted per tier: programs (and how many distinct (program, inputs) pairs hypothesis drew,
+since it repeats small ones), with special values, with a finite-difference check, eager
+refusals by error type (the runners must refuse the same way), findings by kind and runner
+(value, pattern of nan/inf/signed zero, error, crash, fallback, gradient), programs with a
+finding, harness crashes, worker processes that died, and wall and CPU seconds. `--replay SEED
+--fail-on KIND` reruns one chunk failing on the first finding of that kind, so hypothesis
+shrinks the program (paste it into tests/fuzz/test_regressions.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import concurrent.futures
+import hashlib
+import json
+import multiprocessing
 import os
 import sys
 import time
 import warnings
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, ROOT)
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-
-from tests.fuzz.programs import programs, run_program
+COMPILED_MAX_STEPS = 3  # as in the CI's compiled tier: a Numba compile per program
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=1000)
-    parser.add_argument("--compiled", type=int, default=100)
-    parser.add_argument("--max-steps", type=int, default=6)
-    parser.add_argument("--show", type=int, default=5)
-    parser.add_argument("--seconds", type=float, default=float("inf"),
-                        help="stop starting new programs after this long (report then)")
-    args = parser.parse_args()
+def tier_name(tier: str) -> str:
+    if tier == "compiled" and os.environ.get("NUMBA_BOUNDSCHECK", "0") not in ("", "0"):
+        return "compiled-boundscheck"
+    return tier
+
+
+def run_chunk(tier: str, seed: int, size: int, max_steps: int, fail_on: str | None = None):
+    """Run one chunk of `size` programs drawn with hypothesis seed `seed`; return its counts,
+    the digests of its (program, inputs) pairs and its first failing programs."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis import strategies as st
+
+    from tests.fuzz.programs import programs, run_program
 
     counts = collections.Counter()
+    digests = []
     failing = []
-    started = time.perf_counter()
+    backends = ("interpreter", "numba") if tier == "compiled" else ("interpreter",)
+    started, cpu_started = time.perf_counter(), time.process_time()
 
-    @settings(max_examples=args.examples, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(program=programs(max_steps=args.max_steps), seed=st.integers(0, 2**16),
+    @hypothesis_seed(seed)
+    @settings(max_examples=size, deadline=None, database=None, derandomize=False,
+              suppress_health_check=list(HealthCheck), print_blob=True)
+    @given(program=programs(max_steps=max_steps), input_seed=st.integers(0, 2**16),
            special=st.booleans())
-    def run(program, seed, special):
-        if time.perf_counter() - started > args.seconds:
-            return  # over the budget: the remaining examples do nothing
-        compiled = counts["programs"] < args.compiled
-        backends = ("interpreter", "numba") if compiled else ("interpreter",)
+    def run(program, input_seed, special):
+        key = repr((program, input_seed, special)).encode()
         counts["programs"] += 1
-        counts["compiled"] += compiled
         counts["special inputs"] += special
+        digests.append(hashlib.blake2b(key, digest_size=8).hexdigest())
         try:
-            findings = run_program(program, seed, special, backends=backends, stats=counts)
+            findings = run_program(program, input_seed, special, backends=backends,
+                                   stats=counts)
         except Exception as e:  # the harness itself (or eager) crashed: count, keep going
             counts[f"harness crash {type(e).__name__}"] += 1
-            failing.append((program, seed, special, [f"{type(e).__name__}: {e}"]))
+            failing.append(f"{program!r} seed={input_seed} special={special}\n    "
+                           f"{type(e).__name__}: {e}")
             return
-        for kind in sorted({(f.kind, f.runner) for f in findings}):
-            counts[f"{kind[0]} ({kind[1]})"] += 1
+        for kind, runner in sorted({(f.kind, f.runner) for f in findings}):
+            counts[f"{kind} ({runner})"] += 1
         if findings:
             counts["programs with findings"] += 1
-            failing.append((program, seed, special, [f"{f.kind} ({f.runner}): {f.detail}"
-                                                     for f in findings]))
+            if len(failing) < 5:
+                failing.append(f"{program!r} seed={input_seed} special={special}\n    " +
+                               "\n    ".join(f"{f.kind} ({f.runner}): {f.detail[:300]}"
+                                             for f in findings[:3]))
+        if fail_on is not None:
+            matching = [f for f in findings if f.kind == fail_on]
+            assert not matching, f"{matching[0].kind} ({matching[0].runner}): " \
+                                 f"{matching[0].detail}"
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run()
-    elapsed = time.perf_counter() - started
-    print(f"boundscheck: {os.environ.get('NUMBA_BOUNDSCHECK', '0')}, "
-          f"{elapsed:.0f} s ({elapsed / max(counts['programs'], 1):.2f} s per program)")
-    for key in ["programs", "compiled", "special inputs", "programs with findings"]:
-        print(f"{key:>40}: {counts.pop(key, 0)}")
-    for key, n in sorted(counts.items()):
-        print(f"{key:>40}: {n}")
-    for program, seed, special, lines in failing[:args.show]:
-        print(f"\n{program!r} seed={seed} special={special}")
-        for line in lines[:3]:
-            print("   ", line[:300])
+    counts["wall seconds"] = round(time.perf_counter() - started, 3)
+    counts["cpu seconds"] = round(time.process_time() - cpu_started, 3)
+    return {"seed": seed, "counts": dict(counts), "digests": digests, "failing": failing}
+
+
+# --------------------------------------------------------------------------------------------
+# The counts file: {"<tier> steps=<max_steps> chunk=<size>": {"chunks": {seed: result}}}
+# --------------------------------------------------------------------------------------------
+
+
+def load(path: str) -> dict:
+    if path and os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    return {}
+
+
+def save(path: str, data: dict) -> None:
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+    os.replace(tmp, path)  # a run stopped while writing keeps the previous file whole
+
+
+def report(data: dict, show: int) -> None:
+    for key in sorted(data):
+        chunks = data[key]["chunks"]
+        total = collections.Counter()
+        distinct = set()
+        failing = []
+        for result in chunks.values():
+            total.update(result["counts"])
+            distinct.update(result["digests"])
+            failing += result["failing"]
+        seeds = sorted(int(s) for s in chunks)
+        n = max(total["programs"], 1)
+        print(f"\n{key}: {len(chunks)} chunks, seeds {_ranges(seeds)}")
+        print(f"{'distinct (program, inputs)':>44}: {len(distinct)}")
+        for name in ["programs", "special inputs", "finite-difference checks",
+                     "programs with findings", "worker died"]:
+            print(f"{name:>44}: {total.pop(name, 0)}")
+        wall, cpu = total.pop("wall seconds", 0.0), total.pop("cpu seconds", 0.0)
+        for name, count in sorted(total.items()):
+            print(f"{name:>44}: {count}")
+        print(f"{'wall / cpu seconds':>44}: {wall:.0f} / {cpu:.0f} "
+              f"({1000 * wall / n:.1f} / {1000 * cpu / n:.1f} ms per program)")
+        for text in failing[:show]:
+            print("\n" + text)
+
+
+def _ranges(seeds: list[int]) -> str:
+    out, start = [], None
+    for i, s in enumerate(seeds):
+        if start is None:
+            start = s
+        if i + 1 == len(seeds) or seeds[i + 1] != s + 1:
+            out.append(str(start) if start == s else f"{start}-{s}")
+            start = None
+    return ", ".join(out) or "none"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tier", choices=["interpreter", "compiled"], default="interpreter")
+    parser.add_argument("--programs", type=int, default=1000)
+    parser.add_argument("--chunk", type=int, default=None,
+                        help="programs per chunk (default 1000 interpreter, 10 compiled)")
+    parser.add_argument("--max-steps", type=int, default=None,
+                        help=f"steps per program (default 6, compiled {COMPILED_MAX_STEPS})")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--seed-base", type=int, default=0)
+    parser.add_argument("--out", default="", help="JSON file the counts are appended to")
+    parser.add_argument("--seconds", type=float, default=float("inf"),
+                        help="start no chunk after this long")
+    parser.add_argument("--show", type=int, default=5)
+    parser.add_argument("--report", action="store_true", help="only print the file's totals")
+    parser.add_argument("--replay", type=int, default=None, metavar="SEED")
+    parser.add_argument("--fail-on", default="pattern")
+    args = parser.parse_args()
+    compiled = args.tier == "compiled"
+    chunk = args.chunk or (10 if compiled else 1000)
+    max_steps = args.max_steps or (COMPILED_MAX_STEPS if compiled else 6)
+    tier = tier_name(args.tier)
+
+    if args.replay is not None:  # hypothesis raises with the shrunk program
+        run_chunk(tier, args.replay, chunk, max_steps, fail_on=args.fail_on)
+        print("no finding of that kind in this chunk")
+        return
+    data = load(args.out)
+    if args.report:
+        report(data, args.show)
+        return
+    key = f"{tier} steps={max_steps} chunk={chunk}"
+    entry = data.setdefault(key, {"chunks": {}})
+    n_chunks = -(-args.programs // chunk)
+    todo = [args.seed_base + i for i in range(n_chunks)
+            if str(args.seed_base + i) not in entry["chunks"]]
+    print(f"{key}: {n_chunks - len(todo)} chunks already done, {len(todo)} to run "
+          f"in {args.workers} process(es)", flush=True)
+    started = time.perf_counter()
+    # Fresh processes (spawn): each worker's Numba and tapeflow state is its own.
+    context = multiprocessing.get_context("spawn")
+    while todo:
+        with concurrent.futures.ProcessPoolExecutor(args.workers, mp_context=context) as pool:
+            running = {}
+            try:
+                while todo or running:
+                    while todo and len(running) < args.workers and \
+                            time.perf_counter() - started < args.seconds:
+                        seed = todo.pop(0)
+                        running[pool.submit(run_chunk, tier, seed, chunk, max_steps)] = seed
+                    if not running:
+                        todo = []
+                        break
+                    done, _ = concurrent.futures.wait(
+                        running, return_when=concurrent.futures.FIRST_COMPLETED)
+                    for future in done:
+                        seed = running.pop(future)
+                        result = future.result()
+                        entry["chunks"][str(seed)] = result
+                        if args.out:
+                            save(args.out, data)
+                        c = result["counts"]
+                        print(f"seed {seed}: {c['programs']} programs, "
+                              f"{c.get('programs with findings', 0)} with findings, "
+                              f"{c['wall seconds']:.0f} s", flush=True)
+            except concurrent.futures.process.BrokenProcessPool:
+                # A worker died (a native crash): the chunk counts as one, and the
+                # remaining chunks run in a fresh pool.
+                for seed in running.values():
+                    entry["chunks"][str(seed)] = {"seed": seed, "digests": [], "failing": [
+                        f"seed {seed}: the worker process died"], "counts": {"worker died": 1}}
+                if args.out:
+                    save(args.out, data)
+    report({key: entry}, args.show)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,26 @@ The untaken branch of `where` (select) never leaks a nan into a gradient. `where
 sqrt(x), 0)` at x = 0 sends the cotangent 0 to sqrt, whose VJP computes 0 / (2 sqrt(0)) =
 nan, and a plain chain rule would pass it on (TF does). The VJP of select zeroes the
 untaken branch's cotangent, so that cotangent is known to be zero wherever the condition
-does not pick it; `backward_pass` remembers that as a mask (the condition Var and which
-side) and carries it back through elementwise equations of the same shape, selecting
-zeros by the mask in each input cotangent they produce: the "double where" written by hand
-in JAX and TF code, applied by the pass. A mask is dropped where a Var's cotangent gets an
-unmasked (or differently masked) contribution, and at any non-elementwise or broadcasting
-equation, so it only ever replaces values that are zero in exact arithmetic.
+does not pick it; `backward_pass` remembers that as a `Mask` (the condition, which side, and
+how its elements map onto the Var's) and carries it back through the equations below,
+selecting zeros by the mask in each input cotangent that a VJP might turn from 0 into nan
+(0 * inf, 0 / 0): the "double where" written by hand in JAX and TF code, applied by the
+pass. An input element's cotangent is zero wherever every output element it reaches has a
+zero cotangent, so the mask goes back through (see `_input_masks`):
+  - elementwise equations, element for element, and over a broadcast operand's copies (the
+    input element is taken where any of its copies is);
+  - reshape and transpose (permutations of the elements) and broadcast_to;
+  - reductions (sum, max, min, prod): each input element is taken where its result is;
+  - matmul: a row of A is taken where any element of its row of the product is, a column
+    of B where any element of its column is.
+It stops at every other equation (gathers, slices, scatters, concatenation, scans, sorts,
+linear algebra, custom gradients): there the map from input to output elements is not one
+of the above, and a mask that is wrong anywhere would zero a real gradient. A mask is also
+dropped where a Var's cotangent gets an unmasked (or differently masked) contribution, so
+it only ever replaces values that are zero in exact arithmetic. A matmul's own VJP gets no
+select (`_NO_SELECT`): a gradient taken straight from a matmul operand keeps 0 * inf = nan
+where the other operand is infinite, as in TF, and so does a row of the product that is
+partly taken (its untaken terms still enter the sum).
 
 Provenance: while the VJP of a forward equation runs (and its cotangents are unbroadcast and
 accumulated), `differentiating()` names that equation, so a tracer that records the new
@@ -29,13 +43,28 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
+import numpy as np
+
 from tapeflow.graph.ir import Eqn, Origin, Var
-from tapeflow.ops import add, reduce_sum, reshape, zeros_like
+from tapeflow.ops import (
+    add,
+    broadcast_to,
+    logical_not,
+    reduce_any,
+    reduce_sum,
+    reshape,
+    transpose,
+    zeros_like,
+)
 from tapeflow.ops.core import Scalar, is_float
 from tapeflow.ops.dims import same_shape
 from tapeflow.ops.elementwise import select_p, where
+from tapeflow.ops.linalg import matmul_p
+from tapeflow.ops.reductions import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
+from tapeflow.ops.shape import broadcast_to_p, reshape_p, transpose_p
 
 
 class _Differentiating(threading.local):
@@ -67,17 +96,22 @@ def _adjoint_of(eqn: Eqn):
         stack.pop()
 
 
+def _broadcast_axes(ct_shape: tuple, shape: tuple) -> tuple[int, ...]:
+    """The axes of a broadcast result (`ct_shape`) that an operand of `shape` was repeated
+    along: its missing leading axes, and where its size differs from the result's (then it
+    is 1). Asking "differs" first keeps equal symbolic sizes free of an `n == 1` question."""
+    lead = len(ct_shape) - len(shape)
+    return tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if ct_shape[lead + i] != d and d == 1
+    )
+
+
 def unbroadcast(ct, shape: tuple[int, ...]):
     """Sum a cotangent of a broadcast result down to an operand's `shape`."""
     ct_shape = tuple(ct.aval.shape)
     if same_shape(ct_shape, shape):
         return ct
-    lead = len(ct_shape) - len(shape)
-    # An axis was broadcast where the operand's size differs from the result's (then it is
-    # 1). Asking "differs" first keeps equal symbolic sizes free of an `n == 1` question.
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, d in enumerate(shape) if ct_shape[lead + i] != d and d == 1
-    )
+    axes = _broadcast_axes(ct_shape, tuple(shape))
     if axes:
         ct = reduce_sum(ct, axes, keepdims=False)
     return reshape(ct, shape)
@@ -108,8 +142,15 @@ def backward_pass(
     relevant, active = active_eqns(eqns, sources)
     wanted_sources = set(sources)
     cts: dict[Var, Any] = {}
-    # {var: (condition Var, side)}: var's cotangent is zero where the condition is not side.
-    masks: dict[Var, tuple[Var, bool] | None] = {}
+    # {var: Mask}: var's cotangent is zero wherever the mask says "not taken".
+    masks: dict[Var, Mask | None] = {}
+    taken_cache: dict[Mask, Any] = {}  # each mask's bool tensor, built once
+
+    def taken(mask: Mask):
+        if mask not in taken_cache:
+            taken_cache[mask] = mask.taken(value_of)
+        return taken_cache[mask]
+
     for v, seed in seeds.items():
         if v in active:
             _accumulate(cts, v, seed)
@@ -141,10 +182,16 @@ def backward_pass(
             for v, ct, mask in zip(eqn.inputs, in_cts, in_masks):
                 if ct is not None and v in active:
                     # A cotangent passed through unchanged (add's, identity's) is masked
-                    # already; select's own are where(c, g, 0) by its rule.
+                    # already, select's own are where(c, g, 0) by its rule, and one that a
+                    # VJP only moves or sums keeps its zeros (_NO_SELECT).
                     passed = any(ct is g for g in out_cts)
-                    if mask is not None and prim is not select_p and not passed:
-                        ct = _masked(ct, value_of(mask[0]), mask[1])
+                    ct_shape = tuple(ct.aval.shape)
+                    if mask is not None and not same_shape(mask.result_shape, ct_shape):
+                        mask = None  # a VJP that returned another shape: nothing is known
+                    if mask is not None and prim not in _NO_SELECT and not passed:
+                        ct = where(taken(mask), ct, zeros_like(ct))
+                    if mask is not None and not same_shape(ct_shape, v.aval.shape):
+                        mask = mask.then(_any_copy(ct_shape, tuple(v.aval.shape)))
                     if v in cts and masks.get(v) != mask:
                         mask = None  # another contribution, not zero where this one is
                     masks[v] = mask
@@ -156,27 +203,92 @@ def backward_pass(
     return results
 
 
+@dataclass(frozen=True)
+class Mask:
+    """Where a cotangent may be non-zero: `condition` (a select's bool Var) equal to `side`,
+    broadcast to the select's output shape `shape`, then carried through `steps` (each a
+    tuple naming a transformation of the bool array and its result's shape)."""
+
+    condition: Var
+    side: bool
+    shape: tuple
+    steps: tuple = ()
+
+    @property
+    def result_shape(self) -> tuple:
+        return self.steps[-1][2] if self.steps else self.shape
+
+    def then(self, step: tuple) -> Mask:
+        return Mask(self.condition, self.side, self.shape, self.steps + (step,))
+
+    def taken(self, value_of: Callable[[Var], Any]):
+        """The bool tensor: True where the cotangent may be non-zero."""
+        t = value_of(self.condition)
+        if not self.side:
+            t = logical_not(t)
+        if not same_shape(tuple(self.condition.aval.shape), self.shape):
+            t = broadcast_to(t, self.shape)
+        for kind, arg, shape in self.steps:
+            if kind == "reshape":
+                t = reshape(t, shape)
+            elif kind == "transpose":
+                t = transpose(t, arg)
+            elif kind == "any":  # arg: the axes reduced (kept as size 1)
+                t = reshape(reduce_any(t, list(arg), keepdims=True), shape)
+            else:  # "broadcast": arg is the keepdims shape to reshape to first
+                t = broadcast_to(reshape(t, arg), shape)
+        return t
+
+
+def _any_copy(ct_shape: tuple, shape: tuple) -> tuple:
+    # An operand broadcast to ct_shape: an element is taken where any of its copies is.
+    return ("any", _broadcast_axes(ct_shape, shape), shape)
+
+
+# VJPs that only move or sum their cotangent (exact zeros stay zeros, no select needed),
+# and matmul: its VJP sums products with the other operand, nan only where that holds an
+# inf or a nan; a select there would put a reduction and a select on every dense layer's
+# weight gradient, so it carries the mask on to the equations before it without one.
+_NO_SELECT = (select_p, reshape_p, transpose_p, broadcast_to_p, reduce_sum_p, matmul_p)
+_REDUCTIONS = (reduce_sum_p, reduce_max_p, reduce_min_p, reduce_prod_p)
+
+
 def _input_masks(eqn: Eqn, out_masks: list) -> list:
-    """The mask each input's cotangent from `eqn` carries (see the module's docstring)."""
+    """The mask of each input's cotangent from `eqn`, at the shape the VJP returns it
+    (before `unbroadcast`); see the module's docstring for where masks go."""
     none = [None] * len(eqn.inputs)
     if len(eqn.outputs) != 1:
         return none
-    shape = eqn.outputs[0].aval.shape
-    if eqn.prim is select_p:
+    shape = tuple(eqn.outputs[0].aval.shape)
+    prim = eqn.prim
+    if prim is select_p:
         # where(c, x, y): x's cotangent is where(c, g, 0), y's where(c, 0, g).
         c = eqn.inputs[0]
-        return [None] + [(c, side) if v.aval.shape == shape else None
-                         for v, side in zip(eqn.inputs[1:], (True, False))]
+        return [None, Mask(c, True, shape), Mask(c, False, shape)]
     mask = out_masks[0]
-    if mask is None or not isinstance(eqn.prim.lowering, Scalar):
+    if mask is None:
         return none
-    return [mask if v.aval.shape == shape else None for v in eqn.inputs]
-
-
-def _masked(ct, condition, side: bool):
-    """`ct` where the condition is `side`, exact zeros elsewhere."""
-    zeros = zeros_like(ct)
-    return where(condition, ct, zeros) if side else where(condition, zeros, ct)
+    if isinstance(prim.lowering, Scalar) or prim is broadcast_to_p:
+        return [mask] * len(eqn.inputs)  # at the output's shape: unbroadcast goes on
+    (x_shape, *_), params = [tuple(v.aval.shape) for v in eqn.inputs], eqn.params_dict
+    if prim is reshape_p:
+        return [mask.then(("reshape", None, x_shape))]
+    if prim is transpose_p:
+        inverse = tuple(int(i) for i in np.argsort(params["perm"]))
+        return [mask.then(("transpose", inverse, x_shape))]
+    if prim in _REDUCTIONS:
+        axes = params["axes"]
+        keep = tuple(1 if i in axes else d for i, d in enumerate(x_shape))
+        return [mask.then(("broadcast", keep, x_shape))]
+    if prim is matmul_p:
+        # dA = G B^T, dB = A^T G, at the product's batch shape.
+        a, b = (tuple(v.aval.shape) for v in eqn.inputs)
+        batch, nd = shape[:-2], len(shape)
+        rows = shape[:-1] + (1,)  # any over the product's columns
+        cols = shape[:-2] + (1, shape[-1])  # any over its rows
+        return [mask.then(("any", (nd - 1,), rows)).then(("broadcast", rows, batch + a[-2:])),
+                mask.then(("any", (nd - 2,), cols)).then(("broadcast", cols, batch + b[-2:]))]
+    return none
 
 
 def _accumulate(cts: dict, v: Var, ct) -> None:

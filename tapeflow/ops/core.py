@@ -282,9 +282,15 @@ class Scalar:
     """An elementwise primitive's lowering: `expr(*operand_exprs, **params)` is the Python
     expression computing one output element from one element of each operand. The code
     generator puts it inside a loop nest (fusing chains of them), with broadcasting done by
-    its indexing. Expressions may use `math`, `np` and `vm` (tapeflow.codegen.vecmath)."""
+    its indexing. Expressions may use `math`, `np` and `vm` (tapeflow.codegen.vecmath).
+
+    Traits the code generator plans with are declared here as data, never read back from
+    the expression: `transcendental` marks a function evaluated by a range reduction and a
+    polynomial or a libm call (exp, sin, tanh: many operations per element, which is what
+    makes a loop worth running on several threads)."""
 
     expr: Callable[..., str]
+    transcendental: bool = False
 
 
 @dataclass(frozen=True)

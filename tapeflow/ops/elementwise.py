@@ -12,16 +12,16 @@ import numpy as np
 from tapeflow.ops.core import (
     BOOL,
     STRING,
-    dtype_name,
-    Scalar,
-    canonical_dtype,
-    default_dtype,
-    dtype_of,
     InvalidArgumentError,
     OpTypeError,
     Primitive,
+    Scalar,
     ShapedArray,
     bind,
+    canonical_dtype,
+    default_dtype,
+    dtype_name,
+    dtype_of,
     is_float,
     is_tracer,
     nondifferentiable,
@@ -164,31 +164,31 @@ sign_p.def_lowering(Scalar(lambda x: f"(np.sign({x}) if {x} != 0 else abs({x}))"
 
 exp_p = unary("exp", np.exp, "e**x")
 exp_p.def_vjp(per_input(lambda g, out, x: multiply(g, out)))  # exp' = exp: reuse the output
-exp_p.def_lowering(Scalar(lambda x: f"vm.exp({x})"))
+exp_p.def_lowering(Scalar(lambda x: f"vm.exp({x})", transcendental=True))
 
 log_p = unary("log", np.log, "natural logarithm")
 log_p.def_vjp(per_input(lambda g, out, x: divide(g, x)))  # log' = 1/x
-log_p.def_lowering(Scalar(lambda x: f"vm.log({x})"))
+log_p.def_lowering(Scalar(lambda x: f"vm.log({x})", transcendental=True))
 
 log1p_p = unary("log1p", np.log1p, "log(1 + x), accurate near 0")
 log1p_p.def_vjp(per_input(lambda g, out, x: divide(g, add(x, 1))))  # 1/(1+x)
-log1p_p.def_lowering(Scalar(lambda x: f"vm.log1p({x})"))
+log1p_p.def_lowering(Scalar(lambda x: f"vm.log1p({x})", transcendental=True))
 
 sin_p = unary("sin", np.sin, "sine")
 sin_p.def_vjp(per_input(lambda g, out, x: multiply(g, cos(x))))
-sin_p.def_lowering(Scalar(lambda x: f"vm.sin({x})"))
+sin_p.def_lowering(Scalar(lambda x: f"vm.sin({x})", transcendental=True))
 
 cos_p = unary("cos", np.cos, "cosine")
 cos_p.def_vjp(per_input(lambda g, out, x: negative(multiply(g, sin(x)))))
-cos_p.def_lowering(Scalar(lambda x: f"vm.cos({x})"))
+cos_p.def_lowering(Scalar(lambda x: f"vm.cos({x})", transcendental=True))
 
 tan_p = unary("tan", np.tan, "tangent")
 tan_p.def_vjp(per_input(lambda g, out, x: multiply(g, add(1, multiply(out, out)))))  # 1+tan²
-tan_p.def_lowering(Scalar(lambda x: f"math.tan({x})"))
+tan_p.def_lowering(Scalar(lambda x: f"math.tan({x})", transcendental=True))
 
 tanh_p = unary("tanh", np.tanh, "hyperbolic tangent")
 tanh_p.def_vjp(per_input(lambda g, out, x: multiply(g, subtract(1, multiply(out, out)))))
-tanh_p.def_lowering(Scalar(lambda x: f"vm.tanh({x})"))
+tanh_p.def_lowering(Scalar(lambda x: f"vm.tanh({x})", transcendental=True))
 
 sqrt_p = unary("sqrt", np.sqrt, "square root")
 sqrt_p.def_vjp(per_input(lambda g, out, x: divide(multiply(g, 0.5), out)))  # 1/(2 sqrt x)
@@ -203,7 +203,7 @@ def _logistic(x):
 
 logistic_p = unary("logistic", _logistic, "sigmoid 1/(1+exp(-x))")
 logistic_p.def_vjp(per_input(lambda g, out, x: multiply(g, multiply(out, subtract(1, out)))))
-logistic_p.def_lowering(Scalar(lambda x: f"vm.sigmoid({x})"))
+logistic_p.def_lowering(Scalar(lambda x: f"vm.sigmoid({x})", transcendental=True))
 
 
 def _softplus(x):
@@ -213,7 +213,7 @@ def _softplus(x):
 
 softplus_p = unary("softplus", _softplus, "log(1 + exp(x))")
 softplus_p.def_vjp(per_input(lambda g, out, x: multiply(g, sigmoid(x))))  # softplus' = sigmoid
-softplus_p.def_lowering(Scalar(lambda x: f"vm.softplus({x})"))
+softplus_p.def_lowering(Scalar(lambda x: f"vm.softplus({x})", transcendental=True))
 
 identity_p = unary("identity", lambda x: x, "x itself (a named copy)", float_only=False)
 identity_p.def_vjp(per_input(lambda g, out, x: g))

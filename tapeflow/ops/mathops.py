@@ -47,14 +47,14 @@ _TWO_OVER_SQRT_PI = 2.0 / _math.sqrt(_math.pi)
 
 expm1_p = unary("expm1", np.expm1, "exp(x) - 1, accurate near 0")
 expm1_p.def_vjp(per_input(lambda g, out, x: multiply(g, add(out, 1))))  # (e^x - 1)' = e^x
-expm1_p.def_lowering(Scalar(lambda x: f"math.expm1({x})"))
+expm1_p.def_lowering(Scalar(lambda x: f"math.expm1({x})", transcendental=True))
 
 erf_p = unary("erf", scipy.special.erf, "the error function 2/sqrt(pi) * int_0^x exp(-t^2) dt")
 erf_p.def_vjp(
     per_input(lambda g, out, x: multiply(g, multiply(_TWO_OVER_SQRT_PI,
                                                      exp(negative(multiply(x, x))))))
 )
-erf_p.def_lowering(Scalar(lambda x: f"math.erf({x})"))
+erf_p.def_lowering(Scalar(lambda x: f"math.erf({x})", transcendental=True))
 
 # --------------------------------------------------------------------------------------------
 # Hyperbolic and inverse trigonometric functions
@@ -62,11 +62,11 @@ erf_p.def_lowering(Scalar(lambda x: f"math.erf({x})"))
 
 sinh_p = unary("sinh", np.sinh, "hyperbolic sine")
 sinh_p.def_vjp(per_input(lambda g, out, x: multiply(g, cosh(x))))
-sinh_p.def_lowering(Scalar(lambda x: f"math.sinh({x})"))
+sinh_p.def_lowering(Scalar(lambda x: f"math.sinh({x})", transcendental=True))
 
 cosh_p = unary("cosh", np.cosh, "hyperbolic cosine")
 cosh_p.def_vjp(per_input(lambda g, out, x: multiply(g, sinh(x))))
-cosh_p.def_lowering(Scalar(lambda x: f"math.cosh({x})"))
+cosh_p.def_lowering(Scalar(lambda x: f"math.cosh({x})", transcendental=True))
 
 
 def _one_minus_square(x):
@@ -76,33 +76,33 @@ def _one_minus_square(x):
 asin_p = unary("asin", np.arcsin, "inverse sine, in [-pi/2, pi/2]")
 asin_p.def_vjp(per_input(lambda g, out, x: divide(g, sqrt(_one_minus_square(x)))))  # 1/√(1-x²)
 # math.asin raises ValueError outside [-1, 1] where numpy gives nan: go through numpy's.
-asin_p.def_lowering(Scalar(lambda x: f"np.arcsin({x})"))
+asin_p.def_lowering(Scalar(lambda x: f"np.arcsin({x})", transcendental=True))
 
 acos_p = unary("acos", np.arccos, "inverse cosine, in [0, pi]")
 acos_p.def_vjp(
     per_input(lambda g, out, x: negative(divide(g, sqrt(_one_minus_square(x)))))  # -1/√(1-x²)
 )
-acos_p.def_lowering(Scalar(lambda x: f"np.arccos({x})"))
+acos_p.def_lowering(Scalar(lambda x: f"np.arccos({x})", transcendental=True))
 
 atan_p = unary("atan", np.arctan, "inverse tangent, in (-pi/2, pi/2)")
 atan_p.def_vjp(per_input(lambda g, out, x: divide(g, add(1, multiply(x, x)))))  # 1/(1+x²)
-atan_p.def_lowering(Scalar(lambda x: f"math.atan({x})"))
+atan_p.def_lowering(Scalar(lambda x: f"math.atan({x})", transcendental=True))
 
 asinh_p = unary("asinh", np.arcsinh, "inverse hyperbolic sine")
 asinh_p.def_vjp(
     per_input(lambda g, out, x: divide(g, sqrt(add(multiply(x, x), 1))))  # 1/√(x²+1)
 )
-asinh_p.def_lowering(Scalar(lambda x: f"math.asinh({x})"))
+asinh_p.def_lowering(Scalar(lambda x: f"math.asinh({x})", transcendental=True))
 
 acosh_p = unary("acosh", np.arccosh, "inverse hyperbolic cosine, of x >= 1")
 acosh_p.def_vjp(
     per_input(lambda g, out, x: divide(g, sqrt(subtract(multiply(x, x), 1))))  # 1/√(x²-1)
 )
-acosh_p.def_lowering(Scalar(lambda x: f"np.arccosh({x})"))
+acosh_p.def_lowering(Scalar(lambda x: f"np.arccosh({x})", transcendental=True))
 
 atanh_p = unary("atanh", np.arctanh, "inverse hyperbolic tangent, of |x| < 1")
 atanh_p.def_vjp(per_input(lambda g, out, x: divide(g, _one_minus_square(x))))  # 1/(1-x²)
-atanh_p.def_lowering(Scalar(lambda x: f"np.arctanh({x})"))
+atanh_p.def_lowering(Scalar(lambda x: f"np.arctanh({x})", transcendental=True))
 
 atan2_p = binary("atan2", np.arctan2, "the angle of the point (x, y): atan(y / x) in the "
                  "right quadrant, in [-pi, pi]", result="float")
@@ -119,7 +119,7 @@ atan2_p.def_vjp(
         lambda g, out, y, x: negative(multiply(_atan2_grad(g, out, y, x), y)),
     )
 )
-atan2_p.def_lowering(Scalar(lambda y, x: f"math.atan2({y}, {x})"))
+atan2_p.def_lowering(Scalar(lambda y, x: f"math.atan2({y}, {x})", transcendental=True))
 
 expm1 = _wrap_unary(expm1_p)
 erf = _wrap_unary(erf_p)

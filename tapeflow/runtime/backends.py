@@ -9,6 +9,7 @@ graph cannot be compiled.
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 
 import numpy as np
@@ -47,6 +48,32 @@ def check_backend(name: str) -> None:
     if name not in BACKENDS:
         raise ValueError(f"tapeflow.function: unknown backend {name!r}; choose one of "
                          f"{', '.join(BACKENDS)}")
+
+
+# When Numba compiles a graph: "background" (calls run on the interpreter until native
+# code is ready: a training loop never waits for the compiler) or "sync" (the first call
+# waits). `tapeflow.function(..., compile=...)` chooses per function.
+COMPILE_MODES = ("background", "sync")
+_default_compile = "background"
+
+
+def check_compile(mode: str) -> None:
+    if mode not in COMPILE_MODES:
+        raise ValueError(f"tapeflow.function: unknown compile mode {mode!r}; choose one of "
+                         f"{', '.join(COMPILE_MODES)}")
+
+
+def default_compile() -> str:
+    return _default_compile
+
+
+def set_default_compile(mode: str) -> str:
+    """Make `mode` the compile mode of functions that do not name one (from their next
+    trace on); returns the previous default."""
+    global _default_compile
+    check_compile(mode)
+    previous, _default_compile = _default_compile, mode
+    return previous
 
 
 class CompileFallbackWarning(RuntimeWarning):
@@ -101,14 +128,19 @@ class NumbaExecutor:
     rank (the whole shape is checked), layout C, writeable (`fits`, `refuse_shape`). The
     constants are the same arrays on every call."""
 
-    def __init__(self, graph):
+    def __init__(self, graph, compile: str = "sync"):
         from tapeflow.codegen.abi import EntryABI
 
+        check_compile(compile)
         self.graph = graph
+        self.compile = compile
         self._entry = None  # the Numba dispatcher (its cache statistics, its overloads)
         self._kernel = None  # codegen's Kernel, which keeps the generated module alive
         self._native = None  # the compiled overload's entry point
         self._fallback: InterpreterExecutor | None = None
+        self._interpreter: InterpreterExecutor | None = None  # the tier below native code
+        self._thread: threading.Thread | None = None
+        self._result = None  # what the compiling thread made: see _attempt
         # How the entry is called (codegen/abi.py): its constant arguments (C-contiguous;
         # the generated call path passes these too) and the output buffers it writes.
         self.abi = EntryABI.of(graph)
@@ -136,29 +168,17 @@ class NumbaExecutor:
         return args
 
     def __call__(self, inputs: list) -> list:
-        if self._fallback is not None:
-            # numpy kernels return views (of the caller's arrays too): copies, as compiled
-            # code returns fresh arrays.
-            return [np.array(o) for o in self._fallback(inputs)]
+        """The graph's outputs for `inputs`: from native code once it is compiled, until
+        then (compile="background") or when it cannot be (a warning said why) from the
+        reference interpreter. Both tiers validate the inputs alike, and the interpreter's
+        outputs are copies, as compiled code returns fresh arrays."""
+        if self._native is None and self._fallback is None:
+            self._advance()
+        if self._native is None:
+            interpreter = self._fallback or self._interpreter
+            # numpy kernels return views (of the caller's arrays too): copies.
+            return [np.array(o) for o in interpreter(self._checked(inputs))]
         args = self._checked(inputs)
-        if self._entry is None:
-            entry = self._compile()
-            if entry is None:
-                return self(inputs)
-            # Compile (or load from the cache) for these argument types first, apart from
-            # running: a failure to compile falls back to the interpreter, while an error
-            # the program raises (an index out of range, an integer division by zero)
-            # reaches the caller as on every later call.
-            try:
-                import numba
-
-                every = (*args, *self.consts, *self.abi.buffers())
-                types = tuple(numba.typeof(a) for a in every)
-                native = entry.compile(types)
-            except Exception as e:  # a Numba typing/lowering error: keep the program running
-                return self._fall_back(f"Numba could not compile it ({type(e).__name__}: "
-                                       f"{str(e).splitlines()[0] if str(e) else ''})", inputs)
-            self._entry, self._native = entry, native
         try:
             return self.abi.call(self._native, args)
         except IndexError as e:
@@ -168,26 +188,87 @@ class NumbaExecutor:
         except np.linalg.LinAlgError as e:  # a singular or not positive definite matrix
             raise native_linalg_error(e, self.graph) from None
 
-    def _compile(self):
-        from tapeflow.codegen.compile import compile_graph
+    def _advance(self) -> None:
+        """Move towards native code: compile now (sync), or start compiling on a thread
+        and pick up its result once it is done (background)."""
+        if self.compile == "sync":
+            self._finish(self._attempt())
+        elif self._thread is None:
+            self._interpreter = InterpreterExecutor(self.graph)
+            self._thread = threading.Thread(target=self._compile_in_background, daemon=True,
+                                            name="tapeflow-compile")
+            self._thread.start()
+        elif not self._thread.is_alive():
+            self._finish(self._result)
+
+    def _compile_in_background(self) -> None:
+        self._result = self._attempt()
+
+    def wait_compiled(self, timeout: float | None = None) -> bool:
+        """Wait for a background compile to finish (at most `timeout` seconds); whether
+        calls now run native code. Starts compiling if nothing has yet."""
+        if self._native is None and self._fallback is None:
+            if self._thread is None:
+                self._advance()
+            if self._thread is not None:
+                self._thread.join(timeout)
+                if self._thread.is_alive():
+                    return False
+                self._finish(self._result)
+        return self._native is not None
+
+    def _attempt(self) -> tuple:
+        """Compile the graph for the types its calls have: ("native", dispatcher, entry
+        point), or ("fallback", why). Runs on the caller's thread or the compiling one, so
+        it only returns what happened: _finish acts on it (and warns) on the caller's."""
+        from tapeflow.codegen.compile import KernelCompileError, compile_graph
         from tapeflow.codegen.emit import LoweringError
 
         why = uncompiled_dtype(self.graph)
         if why is not None:
-            self._fall_back(why, None)
-            return None
+            return ("fallback", why)
         try:
-            self._kernel = compile_graph(self.graph)  # holds the generated module
-            return self._kernel.entry
-        except LoweringError as e:
-            self._fall_back(str(e), None)
-            return None
+            kernel = compile_graph(self.graph)
+            types = self._types()
+            try:
+                return ("native", kernel, kernel.native(types))
+            except Exception as e:  # a Numba typing/lowering error in the one-function form
+                if kernel.mode != "inline":
+                    raise
+                first = e
+            # Compiled kernel by kernel instead, a failure names its kernel; and a graph
+            # too large for one function (Numba gives up on its bytecode) may compile so.
+            try:
+                kernel = compile_graph(self.graph, mode="kernels")
+                return ("native", kernel, kernel.native(types))
+            except KernelCompileError:
+                raise
+            except Exception:
+                raise first from None
+        except (LoweringError, KernelCompileError) as e:
+            return ("fallback", str(e))
+        except Exception as e:  # a Numba typing/lowering error: keep the program running
+            why = str(e).splitlines()[0] if str(e) else ""
+            return ("fallback", f"Numba could not compile it ({type(e).__name__}: {why})")
 
-    def _fall_back(self, why: str, inputs):
-        warnings.warn(f"tapeflow: running a graph on the interpreter instead of Numba: {why}",
-                      CompileFallbackWarning, stacklevel=4)
-        self._fallback = InterpreterExecutor(self.graph)
-        return self(inputs) if inputs is not None else None
+    def _types(self) -> tuple:
+        """The Numba types of the entry's arguments: what `_checked` lets through (exact
+        dtype, C-contiguous, the graph's shapes), the constants, the output buffers."""
+        import numba
+
+        inputs = [np.empty(shape, dtype) for shape, dtype in self._layout]
+        return tuple(numba.typeof(a) for a in (*inputs, *self.consts, *self.abi.buffers()))
+
+    def _finish(self, result: tuple) -> None:
+        if result[0] == "native":
+            # The Kernel holds the generated modules, which live as long as it does.
+            _, self._kernel, self._native = result
+            self._entry = self._kernel.dispatcher
+        else:
+            warnings.warn(f"tapeflow: running a graph on the interpreter instead of Numba: "
+                          f"{result[1]}", CompileFallbackWarning, stacklevel=5)
+            self._fallback = InterpreterExecutor(self.graph)
+        self._interpreter = None
 
 
 def uncompiled_dtype(graph) -> str | None:
@@ -243,9 +324,9 @@ def native_linalg_error(error: Exception, graph) -> InvalidArgumentError:
                                 f"{' or '.join(meanings) or 'LAPACK failed'} ({error})")
 
 
-def make_executor(backend: str, graph):
+def make_executor(backend: str, graph, compile: str = "sync"):
     if backend == "numba":
-        return NumbaExecutor(graph)
+        return NumbaExecutor(graph, compile)
     if backend == "interpreter":
         return InterpreterExecutor(graph)
     raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")

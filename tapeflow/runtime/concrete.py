@@ -32,9 +32,9 @@ class _Compiled:
     """An optimised static graph, the executor that runs it, and how its outputs are
     handed out (worked out once here, so a call only indexes)."""
 
-    def __init__(self, graph, backend: str):
+    def __init__(self, graph, backend: str, compile: str = "sync"):
         self.graph = optimize(graph)
-        self.execute = make_executor(backend, self.graph)
+        self.execute = make_executor(backend, self.graph, compile)
         self.out_avals = [v.aval for v in self.graph.outputs]
         # Outputs never alias memory the caller can change: an output that is an input (or
         # a view of one) is copied; everything else is fresh from this call. The
@@ -76,9 +76,11 @@ class ConcreteFunction:
     symbols and compiles one specialisation per set of sizes it is called with; the shape
     guards its trace recorded say which sizes it is valid for."""
 
-    def __init__(self, traced: TracedGraph, backend: str = "interpreter", max_sizes: int = 64):
+    def __init__(self, traced: TracedGraph, backend: str = "interpreter", max_sizes: int = 64,
+                 compile: str = "sync"):
         self.traced = traced
         self.backend = backend
+        self.compile = compile
         self.raw_graph = traced.graph
         self._symbols = symbols_of(traced.graph)
         # Specialisations by sizes, least recently added first; at most `max_sizes` are kept
@@ -99,7 +101,7 @@ class ConcreteFunction:
             self.graph = traced.graph  # printed with its symbolic sizes
             self._static = None
         else:
-            self._static = _Compiled(traced.graph, backend)
+            self._static = _Compiled(traced.graph, backend, compile)
             self.graph = self._static.graph
 
     @property
@@ -157,7 +159,8 @@ class ConcreteFunction:
             sizes = self._sizes(arg_values)
             valid = all(g.holds(sizes) for g in self.traced.shape_guards)
             compiled = (
-                _Compiled(specialize(self.traced.graph, sizes), self.backend) if valid else None
+                _Compiled(specialize(self.traced.graph, sizes), self.backend, self.compile)
+                if valid else None
             )
             while len(self._by_sizes) >= self._max_sizes:
                 del self._by_sizes[next(iter(self._by_sizes))]

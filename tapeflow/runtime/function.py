@@ -26,7 +26,12 @@ import numpy as np
 from tapeflow.ops import dims
 from tapeflow.runtime import effects, retraces, specs
 from tapeflow.runtime import signature as sig
-from tapeflow.runtime.backends import check_backend, default_backend
+from tapeflow.runtime.backends import (
+    check_backend,
+    check_compile,
+    default_backend,
+    default_compile,
+)
 from tapeflow.runtime.concrete import GUARD_FAILED, ConcreteFunction
 from tapeflow.runtime.dispatch import OTHER_SIGNATURE
 from tapeflow.runtime.trace import Trace, close_trace, concrete_result, fresh_input, restore
@@ -71,10 +76,14 @@ class Function:
         backend: str | None = None,
         reduce_retracing: bool = False,
         max_signatures: int = 64,
+        compile: str | None = None,
     ):
         if backend is not None:
             check_backend(backend)
+        if compile is not None:
+            check_compile(compile)
         self._backend = backend
+        self._compile = compile
         self._fn = fn
         self._signature = inspect.signature(fn)
         self.input_signature = (
@@ -327,7 +336,8 @@ class Function:
             if trace.created_variables:
                 traced, result, trace, call_args, updates = self._run_trace(
                     arguments, paths, spec_shapes, from_specs, allow_new_variables=False)
-            concrete = ConcreteFunction(traced, self.backend, max_sizes=self.max_signatures)
+            concrete = ConcreteFunction(traced, self.backend, max_sizes=self.max_signatures,
+                                        compile=self._compile or default_compile())
         except BaseException:
             self._variables_allowed = first and self._trace_count == 0
             raise
@@ -549,8 +559,13 @@ def _suggestion(old_key, new_key) -> str:
 
 
 def function(fn=None, *, input_signature=None, max_specializations: int = 8,
-             backend: str | None = None, max_signatures: int = 64, **unused):
-    """`@tapeflow.function`, bare or with arguments, on functions and methods."""
+             backend: str | None = None, max_signatures: int = 64,
+             compile: str | None = None, **unused):
+    """`@tapeflow.function`, bare or with arguments, on functions and methods.
+
+    `compile`: "background" (the default: while Numba compiles a traced graph, calls run on
+    the reference interpreter, and switch to native code when it is ready) or "sync" (the
+    first call of a graph waits for its compile; benchmarks and tests)."""
     for option in unused:
         if option not in ("jit_compile", "reduce_retracing", "autograph",
                           "experimental_relax_shapes", "name"):
@@ -561,7 +576,8 @@ def function(fn=None, *, input_signature=None, max_specializations: int = 8,
                         max_specializations=max_specializations, max_signatures=max_signatures,
                         name=unused.get("name"), backend=backend,
                         reduce_retracing=bool(unused.get("reduce_retracing")
-                                              or unused.get("experimental_relax_shapes")))
+                                              or unused.get("experimental_relax_shapes")),
+                        compile=compile)
 
     return wrap if fn is None else wrap(fn)
 

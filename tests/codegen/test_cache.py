@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ SCRIPT = textwrap.dedent("""
 
     w = tf.Variable(np.full((3, 2), 0.5, np.float32), name="w")
 
-    @tf.function(backend="numba")
+    @tf.function(backend="numba", compile="sync")
     def step(x):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.nn.softplus(x @ w) ** 2)
@@ -71,7 +70,7 @@ def test_an_unwritable_cache_compiles_in_memory_and_warns_once(tmp_path):
 CORRUPT_SCRIPT = textwrap.dedent("""
     import numpy as np, tapeflow as tf
     x = tf.constant(np.linspace(-1, 1, 5, dtype=np.float32))
-    f = tf.function(lambda x: tf.exp(x) * 2.0, backend="numba")
+    f = tf.function(lambda x: tf.exp(x) * 2.0, backend="numba", compile="sync")
     f(x)
     print(np.allclose(f(x).numpy(), np.exp(x.numpy()) * 2))
 """)
@@ -101,7 +100,7 @@ STATS_SCRIPT = textwrap.dedent("""
     import numpy as np, tapeflow as tf
     warnings.simplefilter("error")  # a fallback to the interpreter, or a cache warning, fails
     x = tf.constant(np.linspace(-1, 1, 7, dtype=np.float32))
-    f = tf.function(lambda x: tf.sin(x) * 3.0, backend="numba")
+    f = tf.function(lambda x: tf.sin(x) * 3.0, backend="numba", compile="sync")
     f(x)
     assert np.allclose(f(x).numpy(), np.sin(x.numpy()) * 3)
     stats = f.get_concrete_function(x).executor._entry.stats

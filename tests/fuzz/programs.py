@@ -358,7 +358,9 @@ def _run_all(program: Program, arrays, native_calls: int, backends):
     for name in ("eager",) + tuple(backends):
         var = tf.Variable(np.asarray(0.25, dtype=program.dtype))
         step = make_step(program, var)
-        fn = step if name == "eager" else tf.function(step, backend=name)
+        # compile="sync": the second call runs native code (a background compile would
+        # leave calls on the interpreter until it is done).
+        fn = step if name == "eager" else tf.function(step, backend=name, compile="sync")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", CompileFallbackWarning)
@@ -378,7 +380,8 @@ def run_program(program: Program, seed: int, special: bool, *, backends=("interp
                 native_calls: int = 2, check_gradients: bool = True,
                 stats=None) -> list[Finding]:
     """Everything that disagrees between eager, the named backends and finite differences.
-    `stats` (a Counter) counts programs that eager refused, by error type."""
+    `stats` (a Counter) counts programs that eager refused, by error type, and the programs
+    whose gradients were checked against finite differences."""
     arrays = make_inputs(program, seed, special)
     results = _run_all(program, arrays, native_calls, backends)
     eager = results["eager"]
@@ -405,6 +408,8 @@ def run_program(program: Program, seed: int, special: bool, *, backends=("interp
     assigns = any(step[0] == "assign" for step in program.steps)
     if (check_gradients and not special and program.dtype == "float64" and not assigns
             and not isinstance(eager, Exception)):
+        if stats is not None:
+            stats["finite-difference checks"] += 1
         findings += check_finite_differences(program, arrays, eager)
     return findings
 

@@ -73,15 +73,42 @@ def test_log_softmax_of_one_class_is_plus_zero_compiled():
 
 
 # Found by benchmarks/fuzz.py (6000 programs, interpreter): the traced graph (after its
-# passes) gives -0.0 where eager gives +0.0 for the mean of a softmax cross-entropy at special
-# inputs under a nested tape. Not yet located (which pass drops the sign of a zero).
+# passes) gave -0.0 where eager gives +0.0 for the mean of a softmax cross-entropy at special
+# inputs under a nested tape. The mean of a 0-d value is a sum over no axes, which the
+# simplifier rewrote to x; a sum starts from +0.0, so it is x + 0.0 (-0.0 becomes +0.0).
 SIGNED_ZERO_XENT = Program("float64", m=1, n=3, k=1,
                            steps=(("xent", 1, 1), ("xent", 0, 0), ("reshape", 2),
                                   ("reduce", "reduce_mean", 3, None, False)),
                            second_order=True)
 
 
-@pytest.mark.xfail(strict=True, reason="a graph pass flips the sign of a zero (found by "
-                                        "fuzzing; not yet located)")
 def test_cross_entropy_zero_keeps_its_sign_when_traced():
     _assert_agree(SIGNED_ZERO_XENT, seed=17, special=True)
+
+
+# The same rule on a mean over an axis of size 1 with keepdims (the 10^5 run, chunk seed 25).
+SIGNED_ZERO_KEEPDIMS_MEAN = Program(
+    "float64", m=1, n=1, k=2,
+    steps=(("unary", "log", 0), ("xent", 1, 1), ("if", 2), ("xent", 1, 1),
+           ("reduce", "reduce_mean", 1, -1, True)),
+    second_order=True)
+
+
+def test_keepdims_mean_over_one_element_keeps_its_sign_when_traced():
+    _assert_agree(SIGNED_ZERO_KEEPDIMS_MEAN, seed=1, special=True)
+
+
+def test_mean_of_a_scalar_minus_zero_is_plus_zero_when_traced():
+    # The same, reduced to one op: reduce_mean(-0.0) is (-0.0 + 0.0) / 1 = +0.0 eagerly.
+    import numpy as np
+
+    import tapeflow as tf
+
+    for x, fn in [(np.array(-0.0), lambda x: tf.reduce_mean(x)),
+                  (np.array(-0.0), lambda x: tf.reduce_sum(x)),
+                  (np.array([-0.0]), lambda x: tf.reduce_sum(x, axis=())),
+                  (np.array([[-0.0]]), lambda x: tf.reduce_sum(x, axis=1, keepdims=True))]:
+        traced = tf.function(fn)
+        traced(tf.constant(x))  # the first call traces (and gives the eager kernels' value)
+        for run in (fn, traced):
+            assert not np.signbit(run(tf.constant(x)).numpy()).any()

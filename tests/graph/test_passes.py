@@ -91,7 +91,9 @@ def test_fold_constants_does_not_blow_up_broadcasts():
          []),  # reshape back to x's own shape -> x
         ("  c:f32[1,3] = reshape(a, new_sizes=(1, 3))\n  g:f32[3,1] = reshape(c, new_sizes=(3, 1))"
          "\n  d:f32[3] = reshape(g, new_sizes=(3,))", []),
-        ("  d:f32[3] = reduce_sum(a, axes=(), keepdims=False)", []),
+        # a sum over no axes is x + 0.0: a sum starts from +0.0, so -0.0 gives +0.0
+        ("  d:f32[3] = reduce_sum(a, axes=(), keepdims=False)", ["add"]),
+        ("  d:f32[3] = reduce_max(a, axes=(), keepdims=False)", []),
     ],
 )
 def test_simplify_rules(body, remaining):
@@ -189,3 +191,77 @@ def test_pipeline_is_a_visible_list_and_reports_each_pass():
     out = optimize(graph, on_pass=lambda name, g, changed: seen.append((name, print_graph(g))))
     assert [name for name, _ in seen[:5]] == [name for name, _ in PIPELINE]
     assert _prims(out) == ["mul", "add"]
+
+
+# Every simplifier rule on every special value: the rewritten graph gives the same bits (nan
+# for nan, the sign of every zero and infinity), float32 and float64. Each line exercises one
+# rule; `changed` is asserted so a rule that stops firing does not pass unseen.
+SPECIAL_RULES = [
+    "c:T[] = const(1.0)\n  d:T[8] = mul(a, c)\n  e:T[8] = mul(c, d)",
+    "c:T[] = const(-0.0)\n  d:T[8] = add(a, c)\n  e:T[8] = add(c, d)",
+    "c:T[] = const(0.0)\n  e:T[8] = sub(a, c)",
+    "c:T[] = const(1.0)\n  e:T[8] = div(a, c)",
+    "c:T[] = const(1.0)\n  e:T[8] = pow(a, c)",
+    "c:T[] = const(2.0)\n  e:T[8] = pow(a, c)",
+    "c:T[8] = neg(a)\n  e:T[8] = neg(c)",
+    "e:T[8] = stop_gradient(a)",
+    "e:T[8] = cast(a, dtype=DT)",
+    "e:T[8] = broadcast_to(a, shape=(8,))",
+    "c:T[2,4] = reshape(a, new_sizes=(2, 4))\n  d:T[4,2] = reshape(c, new_sizes=(4, 2))\n"
+    "  e:T[8] = reshape(d, new_sizes=(8,))",
+    "c:T[2,4] = reshape(a, new_sizes=(2, 4))\n  d:T[4,2] = transpose(c, perm=(1, 0))\n"
+    "  f:T[2,4] = transpose(d, perm=(1, 0))\n  e:T[8] = reshape(f, new_sizes=(8,))",
+    "e:T[8] = reduce_sum(a, axes=(), keepdims=False)",
+    "c:T[8,1] = reshape(a, new_sizes=(8, 1))\n  d:T[8,1] = reduce_sum(c, axes=(1,), keepdims=True)"
+    "\n  e:T[8] = reshape(d, new_sizes=(8,))",
+    "e:T[8] = reduce_max(a, axes=(), keepdims=False)",
+    "e:T[8] = reduce_min(a, axes=(), keepdims=False)",
+    "e:T[8] = reduce_prod(a, axes=(), keepdims=False)",
+    "c:T[8] = const([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])\n  e:T[8] = max(a, c)",
+    "c:T[8] = const([-0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0])\n  e:T[8] = add(a, c)",
+    "c:T[8] = const([2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0])\n  e:T[8] = div(a, c)",
+]
+
+SPECIAL_VALUES = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -3e38, 0.75]
+
+
+def _same_bits(after, before):
+    after, before = np.asarray(after), np.asarray(before)
+    assert after.dtype == before.dtype and after.shape == before.shape
+    nan = np.isnan(before)
+    np.testing.assert_array_equal(np.isnan(after), nan)
+    np.testing.assert_array_equal(after[~nan].view(np.uint8), before[~nan].view(np.uint8))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("body", SPECIAL_RULES)
+def test_simplify_is_ieee_exact_on_special_values(body, dtype):
+    t = "f32" if dtype == np.float32 else "f64"
+    body = body.replace("T[", f"{t}[").replace("DT", np.dtype(dtype).name)
+    graph = parse_graph(f"graph(a:{t}[8])\n  {body}\n  return (e,)")
+    out, changed = simplify(graph)
+    assert changed
+    args = [np.array(SPECIAL_VALUES, dtype)]
+    with np.errstate(all="ignore"):
+        for before, after in zip(evaluate(graph, args), evaluate(out, args)):
+            _same_bits(after, before)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("s", SPECIAL_VALUES)
+def test_sum_of_broadcast_keeps_special_values(s, dtype):
+    # s * n + 0.0 for a sum of n copies of s: nan, infinities and zeros (a sum starts from
+    # +0.0) exactly; finite values may differ by the sum's rounding, a few ulps.
+    t = "f32" if dtype == np.float32 else "f64"
+    graph = parse_graph(f"""graph(s:{t}[])
+  b:{t}[2,3] = broadcast_to(s, shape=(2, 3))
+  c:{t}[] = reduce_sum(b, axes=(0, 1), keepdims=False)
+  return (c,)""")
+    out, changed = simplify(graph)
+    assert changed
+    with np.errstate(all="ignore"):
+        (before,), (after,) = evaluate(graph, [dtype(s)]), evaluate(out, [dtype(s)])
+    assert np.isnan(after) == np.isnan(before)
+    if not np.isnan(before):
+        assert np.signbit(after) == np.signbit(before) and np.isinf(after) == np.isinf(before)
+        np.testing.assert_allclose(after, before, rtol=4 * np.finfo(dtype).eps)

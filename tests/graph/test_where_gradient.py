@@ -96,3 +96,121 @@ def test_relu_layer_gradient_gets_no_extra_select():
     args = [tf.constant(np.ones(s)) for s in [(4, 3), (3, 2), (2,)]]
     graph = tf.function(step).get_concrete_function(*args).raw_graph
     assert [e.prim.name for e in graph.eqns].count("select") == 2  # forward and relu's VJP
+
+
+# The untaken branch through non-elementwise equations: the mask follows reshapes,
+# transposes, broadcast operands, reductions and matmuls (graph/autodiff.py). Each gradient
+# was nan at the untaken elements before; `_grads` checks eager and traced alike.
+def _grads(fn, *args):
+    args = [tf.constant(np.asarray(a, np.float64)) for a in args]
+
+    def grad(*xs):
+        with tf.GradientTape() as tape:
+            tape.watch(list(xs))
+            loss = tf.reduce_sum(fn(*xs))
+        return tape.gradient(loss, list(xs))
+
+    with np.errstate(all="ignore"):
+        eager = [g.numpy() for g in grad(*args)]
+        traced = tf.function(grad)
+        traced(*args)  # the first call traces
+        compiled = [g.numpy() for g in traced(*args)]
+    for e, c in zip(eager, compiled):
+        np.testing.assert_array_equal(c, e)
+    return eager
+
+
+def test_where_mask_goes_through_reshape_and_transpose():
+    x = np.array([[0.0, 4.0], [-1.0, 0.25]])
+
+    def f(x):
+        s = tf.transpose(tf.reshape(tf.sqrt(tf.reshape(x, [4])), [2, 2]))
+        return tf.where(tf.transpose(x) > 0, s, tf.zeros_like(s))
+
+    (g,) = _grads(f, x)
+    np.testing.assert_allclose(g, [[0.0, 0.25], [0.0, 1.0]])
+
+
+def test_where_mask_goes_to_a_broadcast_operand():
+    # sqrt(s) is broadcast against x: s is taken where any of its copies is.
+    def f(s, x):
+        return tf.where(x > 0, tf.sqrt(s) + x, tf.zeros_like(x))
+
+    g_s, g_x = _grads(f, 0.0, [-1.0, -2.0])
+    assert g_s == 0.0 and np.array_equal(g_x, [0.0, 0.0])
+    g_s, g_x = _grads(f, 0.0, [1.0, -2.0])  # taken once: d sqrt(s)/ds at 0 is inf
+    assert np.isposinf(g_s) and np.array_equal(g_x, [1.0, 0.0])
+    g_s, _ = _grads(f, 4.0, [1.0, 3.0])
+    assert g_s == 0.5  # two copies taken, 1/(2*2) each
+
+
+def test_where_mask_goes_through_reductions():
+    x = np.array([[0.0, 4.0], [1.0, 4.0]])
+    taken = np.array([False, True])
+
+    def total(x):  # sum: each element is taken where its row's sum is
+        return tf.where(taken, tf.reduce_sum(tf.sqrt(x), axis=1), tf.zeros([2], tf.float64))
+
+    (g,) = _grads(total, x)
+    np.testing.assert_allclose(g, [[0.0, 0.0], [0.5, 0.25]])
+
+    def peak(x):  # max: its VJP divides by the count of maxima, 0/0 for a row of nan
+        return tf.where(taken, tf.reduce_max(tf.math.log(x), axis=1),
+                        tf.zeros([2], tf.float64))
+
+    (g,) = _grads(peak, [[-1.0, -2.0], [1.0, 2.0]])
+    np.testing.assert_allclose(g, [[0.0, 0.0], [0.0, 0.5]])
+
+    def mean(x):  # mean of a 0-d value, and a keepdims reduction broadcast back
+        m = tf.reduce_mean(tf.sqrt(x), axis=1, keepdims=True) * tf.ones([2, 2], tf.float64)
+        return tf.where(x > 0, m, tf.zeros_like(m))
+
+    (g,) = _grads(mean, [[0.0, -1.0], [1.0, 4.0]])
+    np.testing.assert_allclose(g, [[0.0, 0.0], [0.5, 0.25]])
+
+
+def test_where_mask_goes_through_matmul():
+    # Row 0 of the product is not taken: sqrt's cotangent is zero on row 0 of x, where
+    # sqrt(0) has an infinite derivative.
+    x = np.array([[0.0, 1.0], [4.0, 1.0]])
+    w = np.array([[1.0, 2.0], [3.0, 4.0]])
+    taken = np.array([[False, False], [True, False]])
+
+    def f(x, w):
+        p = tf.sqrt(x) @ w
+        return tf.where(taken, p, tf.zeros_like(p))
+
+    g_x, g_w = _grads(f, x, w)
+    np.testing.assert_allclose(g_x, [[0.0, 0.0], [0.25, 1.5]])
+    np.testing.assert_allclose(g_w, [[2.0, 0.0], [1.0, 0.0]])
+
+
+def test_where_mask_keeps_a_partly_taken_row():
+    # A row with one taken element is taken: the real derivative (inf at sqrt(0)) stays.
+    x = np.array([[0.0, 1.0]])
+    taken = np.array([[True, False]])
+
+    def f(x):
+        p = tf.sqrt(x) @ tf.ones([2, 2], tf.float64)
+        return tf.where(taken, p, tf.zeros_like(p))
+
+    (g,) = _grads(f, x)
+    assert np.isposinf(g[0, 0]) and g[0, 1] == 0.5
+
+
+@pytest.mark.slow
+def test_where_mask_through_reductions_compiled():
+    x = tf.constant([[0.0, 4.0], [1.0, 4.0]], tf.float64)
+    taken = tf.constant([False, True])
+
+    def grad(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.where(taken, tf.reduce_sum(tf.sqrt(tf.transpose(x)), axis=0),
+                         tf.zeros([2], tf.float64))
+            loss = tf.reduce_sum(y)
+        return tape.gradient(loss, x)
+
+    f = tf.function(grad, backend="numba")
+    for _ in range(2):
+        np.testing.assert_allclose(f(x).numpy(), [[0.0, 0.0], [0.5, 0.25]])

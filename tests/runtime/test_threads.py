@@ -168,7 +168,7 @@ FORK_SCRIPT = textwrap.dedent("""
 
     w = tf.Variable(np.full((64, 8), 0.1, np.float32))
 
-    @tf.function(backend="numba")
+    @tf.function(backend="numba", compile="sync")
     def step(x):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.tanh(x @ w) ** 2)
@@ -207,7 +207,8 @@ COMPILE_SCRIPT = textwrap.dedent("""
     start = float(sys.argv[1])
     while time.time() < start:
         time.sleep(0.001)
-    f = tf.function(lambda x: tf.reduce_sum(tf.sin(x) * x) + 0.5, backend="numba")
+    f = tf.function(lambda x: tf.reduce_sum(tf.sin(x) * x) + 0.5, backend="numba",
+                    compile="sync")
     x = np.linspace(-1, 1, 33, dtype=np.float64)
     f(x)
     print(repr(float(f(x).numpy())))

@@ -168,6 +168,18 @@ def _sum_of_broadcast(eqn: Eqn, ctx: Context):
     return eqns
 
 
+def _sum_of_one_term(eqn: Eqn, ctx: Context):
+    # reduce_sum over no axes (or over axes of size 1, keepdims) -> x + 0.0 for floats, x
+    # for integers: every element is a sum of one term, but a sum starts from +0.0, so a
+    # -0.0 comes out +0.0 (as numpy's, the eager kernel's); x itself would keep -0.0.
+    x = eqn.inputs[0]
+    if not _same_type(x, eqn.outputs[0]):
+        return None
+    if x.aval.dtype.kind != "f":
+        return x
+    return [_eqn("add", (x, ctx.const(0.0, x.aval.dtype)), x.aval, eqn.source)]
+
+
 def _uniform_operands(eqn: Eqn, ctx: Context):
     # An elementwise op reading a constant whose elements are all equal (relu's zeros, a
     # mean's 1/n seed broadcast to the logits) reads it as a 0-d constant, broadcast by the
@@ -199,7 +211,9 @@ RULES: list[tuple[str, object]] = [
     ("reshape", _reshape_of_reshape),  # reshape(reshape(x, a), b) -> reshape(x, b)
     ("transpose", _transpose_of_transpose),  # transpose(transpose(x, p), q) -> transpose(x, p∘q)
     ("reduce_sum", _sum_of_broadcast),  # sum(broadcast(s)) -> s * n
-    ("reduce_sum", _same_type_noop),  # a reduction over no axes -> x
+    ("reduce_sum", _sum_of_one_term),  # a sum over no axes -> x + 0.0 (floats)
+    # max, min and prod over no axes -> x: they start from the first element, so a -0.0
+    # and a nan stay as they are (numpy: max(-0.0) and prod(-0.0) are -0.0).
     ("reduce_max", _same_type_noop),
     ("reduce_min", _same_type_noop),
     ("reduce_prod", _same_type_noop),

@@ -1,0 +1,418 @@
+"""Compile latency: what a user waits for before compiled code runs (issue 11's targets).
+
+    python benchmarks/compile_latency.py                    # deep MLP at L = 2, 8, 32, 128, cold W4
+    python benchmarks/compile_latency.py --layers 2,8 --runs 1
+    python benchmarks/compile_latency.py --only mlp          # or: w4, batch
+
+Rows:
+  deep MLP   L dense tanh layers of 64 units, batch 32, mean squared error, SGD 0.01 on every
+             weight and bias, float32. Each L runs in a fresh process with an empty
+             TAPEFLOW_CACHE_DIR (no compiled code on disk): tapeflow's 1st call traces and runs
+             eagerly, its 2nd call is the first compiled one (the compile it waits for), then
+             the median per call. JAX (when importable) in a fresh process of its own: its
+             1st call traces and compiles. Ratio: tapeflow's first compiled call over JAX's.
+  batch      the same step with `input_signature=[TensorSpec([None, 64]), ...]`: the first
+             compiled call at batch 32, then the first compiled call at batch 48 in the same
+             process (target: under 10% of the first).
+  cold W4    a fresh process to the end of the 10th W4 step (benchmarks/cold_start.py's
+             model), with an empty cache and with the cache that run filled.
+Medians over --runs processes per row. The machine is shared: the load average is printed.
+"""
+
+import time
+
+_T_START = time.time()
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+WIDTH = 64
+BATCH = 32
+LR = 0.01
+
+
+# --------------------------------------------------------------------------------------------
+# Children (self-contained: the JAX child never imports tapeflow)
+# --------------------------------------------------------------------------------------------
+
+
+def _mlp_data(layers: int, batch: int = BATCH):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    ws = [(rng.normal(size=(WIDTH, WIDTH)) / np.sqrt(WIDTH)).astype(np.float32)
+          for _ in range(layers)]
+    bs = [np.zeros(WIDTH, np.float32) for _ in range(layers)]
+    x = rng.normal(size=(batch, WIDTH)).astype(np.float32)
+    y = rng.normal(size=(batch, WIDTH)).astype(np.float32)
+    return ws, bs, x, y
+
+
+def _time_calls(step, args, n: int = 20) -> float:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        step(*args)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def _sync(tf) -> dict:
+    """Compile on the calling thread (the first compiled call is what is measured), where
+    the installed tapeflow has the option."""
+    import inspect
+
+    return {"compile": "sync"} if "compile" in inspect.signature(tf.function).parameters else {}
+
+
+def child_tapeflow_mlp(layers: int) -> dict:
+    import numpy as np
+
+    import tapeflow as tf
+
+    ws0, bs0, x, y = _mlp_data(layers)
+    ws = [tf.Variable(w) for w in ws0]
+    bs = [tf.Variable(b) for b in bs0]
+
+    @tf.function(**_sync(tf))
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            h = x
+            for w, b in zip(ws, bs):
+                h = tf.tanh(h @ w + b)
+            loss = tf.reduce_mean((h - y) ** 2)
+        grads = tape.gradient(loss, ws + bs)
+        for v, g in zip(ws + bs, grads):
+            v.assign_sub(LR * g)
+        return loss
+
+    out = {}
+    t = time.perf_counter()
+    step(x, y)
+    out["trace"] = time.perf_counter() - t
+    t = time.perf_counter()
+    step(x, y)
+    out["compile"] = time.perf_counter() - t
+    out["per_call"] = _time_calls(step, (x, y))
+    graph = step.get_concrete_function(x, y).graph
+    out["equations"] = len(graph.eqns)
+    out["native"] = step.get_concrete_function(x, y).executor.entry is not None
+    out["loss"] = float(np.asarray(step(x, y)))
+    return out
+
+
+def child_tapeflow_batch(layers: int) -> dict:
+    import tapeflow as tf
+
+    ws0, bs0, x, y = _mlp_data(layers)
+    _, _, x2, y2 = _mlp_data(layers, batch=BATCH + 16)
+    ws = [tf.Variable(w) for w in ws0]
+    bs = [tf.Variable(b) for b in bs0]
+    spec = [tf.TensorSpec([None, WIDTH], tf.float32)] * 2
+
+    @tf.function(input_signature=spec, **_sync(tf))
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            h = x
+            for w, b in zip(ws, bs):
+                h = tf.tanh(h @ w + b)
+            loss = tf.reduce_mean((h - y) ** 2)
+        grads = tape.gradient(loss, ws + bs)
+        for v, g in zip(ws + bs, grads):
+            v.assign_sub(LR * g)
+        return loss
+
+    step(x, y)  # traces
+    t = time.perf_counter()
+    step(x, y)
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    step(x2, y2)
+    second = time.perf_counter() - t
+    return {"first": first, "second": second}
+
+
+def child_jax_mlp(layers: int) -> dict:
+    import jax
+    import jax.numpy as jnp
+
+    ws0, bs0, x, y = _mlp_data(layers)
+    params = ([jnp.asarray(w) for w in ws0], [jnp.asarray(b) for b in bs0])
+
+    def loss_fn(params, x, y):
+        h = x
+        for w, b in zip(*params):
+            h = jnp.tanh(h @ w + b)
+        return jnp.mean((h - y) ** 2)
+
+    @jax.jit
+    def step(params, x, y):
+        loss, grads = jax.value_and_grad(loss_fn)(params, x, y)
+        new = jax.tree_util.tree_map(lambda p, g: p - LR * g, params, grads)
+        return new, loss
+
+    out = {}
+    t = time.perf_counter()
+    params, loss = step(params, x, y)
+    loss.block_until_ready()
+    out["compile"] = time.perf_counter() - t
+    times = []
+    for _ in range(20):
+        t = time.perf_counter()
+        params, loss = step(params, x, y)
+        loss.block_until_ready()
+        times.append(time.perf_counter() - t)
+    out["per_call"] = statistics.median(times)
+    return out
+
+
+def child_tapeflow_w4_background(steps: int) -> dict:
+    """The W4 steps with the default compile mode: the interpreter runs them while a
+    thread compiles."""
+    import tapeflow as tf
+
+    step, x, labels = _w4_step(tf)
+    for _ in range(steps):
+        step(x, labels)
+    return {"to_end": time.time() - _T_START}
+
+
+def child_tapeflow_w4(steps: int) -> dict:
+    import numpy as np
+
+    import tapeflow as tf
+
+    rng = np.random.default_rng(0)
+    params = [tf.Variable((rng.normal(size=(784, 256)) * np.sqrt(2 / 784)).astype(np.float32)),
+              tf.Variable(np.zeros(256, np.float32)),
+              tf.Variable((rng.normal(size=(256, 10)) / np.sqrt(256)).astype(np.float32)),
+              tf.Variable(np.zeros(10, np.float32))]
+    x = rng.normal(size=(128, 784)).astype(np.float32)
+    labels = rng.integers(0, 10, 128).astype(np.int32)
+
+    @tf.function(**_sync(tf))
+    def step(x, labels):
+        w1, b1, w2, b2 = params
+        with tf.GradientTape() as tape:
+            logits = tf.nn.relu(x @ w1 + b1) @ w2 + b2
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=labels, logits=logits))
+        grads = tape.gradient(loss, params)
+        for p, g in zip(params, grads):
+            p.assign_sub(0.1 * g)
+        return loss
+
+    for _ in range(steps):
+        step(x, labels)
+    return {"to_end": time.time() - _T_START}
+
+
+def _w4_step(tf, **options):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    params = [tf.Variable((rng.normal(size=(784, 256)) * np.sqrt(2 / 784)).astype(np.float32)),
+              tf.Variable(np.zeros(256, np.float32)),
+              tf.Variable((rng.normal(size=(256, 10)) / np.sqrt(256)).astype(np.float32)),
+              tf.Variable(np.zeros(10, np.float32))]
+    x = rng.normal(size=(128, 784)).astype(np.float32)
+    labels = rng.integers(0, 10, 128).astype(np.int32)
+
+    @tf.function(**options)
+    def step(x, labels):
+        w1, b1, w2, b2 = params
+        with tf.GradientTape() as tape:
+            logits = tf.nn.relu(x @ w1 + b1) @ w2 + b2
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=labels, logits=logits))
+        grads = tape.gradient(loss, params)
+        for p, g in zip(params, grads):
+            p.assign_sub(0.1 * g)
+        return loss
+
+    return step, x, labels
+
+
+def child_tapeflow_tiering(layers: int) -> dict:
+    """Per-call latency of a W4 step (layers == 0) or a deep MLP's while a thread compiles
+    it, against the same calls on the interpreter alone."""
+    import tapeflow as tf
+
+    def build(**options):
+        if layers == 0:
+            step, x, labels = _w4_step(tf, **options)
+            return step, (x, labels)
+        ws0, bs0, x, y = _mlp_data(layers)
+        ws = [tf.Variable(w) for w in ws0]
+        bs = [tf.Variable(b) for b in bs0]
+
+        @tf.function(**options)
+        def step(x, y):
+            with tf.GradientTape() as tape:
+                h = x
+                for w, b in zip(ws, bs):
+                    h = tf.tanh(h @ w + b)
+                loss = tf.reduce_mean((h - y) ** 2)
+            grads = tape.gradient(loss, ws + bs)
+            for v, g in zip(ws + bs, grads):
+                v.assign_sub(LR * g)
+            return loss
+        return step, (x, y)
+
+    step, args = build(backend="interpreter")
+    step(*args)
+    alone = [_time_calls(step, args, 1) for _ in range(20)]
+    step, args = build(compile="background")
+    t0 = time.perf_counter()
+    step(*args)  # traces
+    during = []
+    while step.get_concrete_function(*args).executor.entry is None:
+        during.append(_time_calls(step, args, 1))
+        if time.perf_counter() - t0 > 120:
+            break
+    ready = time.perf_counter() - t0
+    after = [_time_calls(step, args, 1) for _ in range(20)]
+    return {"alone": statistics.median(alone), "during": statistics.median(during or [0]),
+            "during_max": max(during or [0]), "calls_during": len(during), "ready": ready,
+            "native": statistics.median(after)}
+
+
+CHILDREN = {"tapeflow_tiering": child_tapeflow_tiering,
+            "tapeflow_w4_background": child_tapeflow_w4_background, "tapeflow_mlp": child_tapeflow_mlp, "jax_mlp": child_jax_mlp,
+            "tapeflow_batch": child_tapeflow_batch, "tapeflow_w4": child_tapeflow_w4}
+
+
+# --------------------------------------------------------------------------------------------
+# Parent
+# --------------------------------------------------------------------------------------------
+
+
+def _run_child(name: str, arg: int, cache_dir: str) -> dict | None:
+    env = dict(os.environ, TAPEFLOW_CACHE_DIR=cache_dir)
+    started = time.time()
+    proc = subprocess.run([sys.executable, __file__, "--child", name, "--arg", str(arg)],
+                          env=env, capture_output=True, text=True, timeout=1800, check=False)
+    if proc.returncode != 0:
+        print(f"  {name}({arg}) failed:\n{proc.stderr[-2000:]}")
+        return None
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    if "to_end" in result:  # measured from the child's start; add the interpreter's own start
+        result["to_end"] += result.pop("_t0") - started
+    return result
+
+
+def _median(rows, key):
+    values = [r[key] for r in rows if r is not None and key in r]
+    return statistics.median(values) if values else float("nan")
+
+
+def _has_jax() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("jax") is not None
+
+
+def run_mlp(layer_counts, runs: int) -> None:
+    jax = _has_jax()
+    print(f"deep MLP (L tanh layers of {WIDTH}, batch {BATCH}, SGD), empty cache, "
+          f"medians of {runs} process(es)" + ("" if jax else "; JAX not installed"))
+    print(f"{'L':>5} {'eqns':>6} {'native':>6} {'trace s':>8} {'compile s':>10} "
+          f"{'per call ms':>12} {'jax compile s':>14} {'jax ms':>7} {'ratio':>6}")
+    for layers in layer_counts:
+        rows = []
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as cache:
+                rows.append(_run_child("tapeflow_mlp", layers, cache))
+        jrows = []
+        if jax:
+            for _ in range(runs):
+                with tempfile.TemporaryDirectory() as cache:
+                    jrows.append(_run_child("jax_mlp", layers, cache))
+        ok = [r for r in rows if r]
+        native = all(r["native"] for r in ok) if ok else False
+        eqns = ok[0]["equations"] if ok else 0
+        compile_s, jax_s = _median(rows, "compile"), _median(jrows, "compile")
+        print(f"{layers:>5} {eqns:>6} {native!s:>6} {_median(rows, 'trace'):>8.2f} "
+              f"{compile_s:>10.2f} {_median(rows, 'per_call') * 1e3:>12.3f} "
+              f"{jax_s:>14.2f} {_median(jrows, 'per_call') * 1e3:>7.3f} "
+              f"{compile_s / jax_s:>6.2f}", flush=True)
+    print("target: tapeflow's first compiled call within 2x of JAX's at L = 32 and 128")
+
+
+def run_batch(layers: int, runs: int) -> None:
+    rows = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as cache:
+            rows.append(_run_child("tapeflow_batch", layers, cache))
+    first, second = _median(rows, "first"), _median(rows, "second")
+    print(f"None batch dimension, L = {layers}: first compiled call {first:.2f} s, a second "
+          f"batch size {second:.3f} s ({second / first:.1%} of the first; target < 10%)")
+
+
+def run_tiering(runs: int) -> None:
+    for layers, what in ((0, "W4 step"), (32, "deep MLP, L = 32")):
+        rows = []
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as cache:
+                rows.append(_run_child("tapeflow_tiering", layers, cache))
+        print(f"compile='background', {what}: native after {_median(rows, 'ready'):.2f} s; "
+              f"{_median(rows, 'calls_during'):.0f} calls meanwhile at "
+              f"{_median(rows, 'during') * 1e3:.1f} ms median "
+              f"(max {_median(rows, 'during_max') * 1e3:.0f} ms) against "
+              f"{_median(rows, 'alone') * 1e3:.1f} ms on the interpreter alone; native "
+              f"{_median(rows, 'native') * 1e3:.2f} ms")
+
+
+def run_w4(runs: int, steps: int = 10) -> None:
+    cold, warm = [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as cache:
+            cold.append(_run_child("tapeflow_w4", steps, cache))
+            warm.append(_run_child("tapeflow_w4", steps, cache))
+    print(f"fresh process to the end of the {steps}th W4 step, compile='sync': empty cache "
+          f"{_median(cold, 'to_end'):.2f} s, warm cache {_median(warm, 'to_end'):.2f} s "
+          "(targets: no slower than JAX, warm <= 0.4 s)")
+    cold, warm = [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as cache:
+            cold.append(_run_child("tapeflow_w4_background", steps, cache))
+            warm.append(_run_child("tapeflow_w4_background", steps, cache))
+    print(f"the same with compile='background' (the default): empty cache "
+          f"{_median(cold, 'to_end'):.2f} s, warm cache {_median(warm, 'to_end'):.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--child")
+    parser.add_argument("--arg", type=int, default=0)
+    parser.add_argument("--layers", default="2,8,32,128")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--only", default="mlp,batch,w4,tiering")
+    args = parser.parse_args()
+    if args.child:
+        result = CHILDREN[args.child](args.arg)
+        result["_t0"] = _T_START
+        print(json.dumps(result))
+        return
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    only = args.only.split(",")
+    if "mlp" in only:
+        run_mlp([int(n) for n in args.layers.split(",")], args.runs)
+    if "batch" in only:
+        run_batch(8, args.runs)
+    if "w4" in only:
+        run_w4(args.runs)
+    if "tiering" in only:
+        run_tiering(args.runs)
+    print(f"load average {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    main()
