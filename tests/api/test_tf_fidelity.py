@@ -160,3 +160,77 @@ def test_a_function_returning_assign_add_returns_the_new_value_each_call():
 
     assert [int(step()) for _ in range(3)] == [1, 2, 3]
     assert int(v.numpy()) == 3
+
+
+def test_a_concrete_function_for_specs_reuses_a_trace_of_the_same_signature():
+    traces = []
+
+    @tf.function
+    def double(a):
+        traces.append(a.shape)
+        return a + a
+
+    double(tf.constant([1.0, 2.0]))
+    concrete = double.get_concrete_function(tf.TensorSpec([2], tf.float32))
+    np.testing.assert_array_equal(concrete(tf.constant([3.0, 4.0])).numpy(), [6.0, 8.0])
+    assert len(traces) == 1 and double.experimental_get_tracing_count() == 1
+    double.get_concrete_function(tf.TensorSpec([None], tf.float32))  # a new signature
+    assert len(traces) == 2
+
+
+def test_a_trace_that_read_a_value_is_not_reused_for_specs():
+    @tf.function
+    def positive_part(x):
+        if x > 0:  # a Python read: the trace from a value is specialised to it
+            return x
+        return tf.zeros_like(x)
+
+    positive_part(tf.constant(1.0))
+    with pytest.raises(Exception, match="bool"):  # TF's error for a Python read of a spec
+        positive_part.get_concrete_function(tf.TensorSpec([], tf.float32))
+
+
+class _Linear:
+    def __init__(self, weight, bias):
+        self.weight, self.bias = weight, bias
+
+
+def test_a_concrete_function_is_called_with_its_tensor_arguments_alone():
+    def evaluate(model, x):
+        return model.weight * x + model.bias
+
+    x, model = tf.constant(10.0), _Linear(2.0, 5.0)
+    concrete = tf.function(evaluate).get_concrete_function(model, x)
+    assert float(concrete(x)) == 25.0  # the model is the one it was traced with
+    assert float(concrete(model, tf.constant(1.0))) == 7.0  # or given in full
+    with pytest.raises(TypeError):
+        concrete(_Linear(2.0, 5.0), x)  # another object than the one traced with
+
+
+def test_a_concrete_function_refuses_a_missing_tensor_or_another_python_value():
+    @tf.function
+    def power(a, b):
+        return a ** b
+
+    square = power.get_concrete_function(a=tf.constant(3.0), b=2)
+    assert float(square(tf.constant(10.0))) == 100.0
+    with pytest.raises(TypeError):
+        square()
+    with pytest.raises(TypeError, match="traced with 2"):
+        square(tf.constant(10.0), b=3)
+
+
+def test_a_variable_made_on_every_trace_is_tensorflows_value_error_naming_the_line():
+    @tf.function
+    def make(x):
+        v = tf.Variable(1.0)  # the line the error shows
+        return v * x
+
+    with pytest.raises(ValueError) as info:
+        make(tf.constant(2.0))
+    assert type(info.value).__name__ == "ValueError"
+    message = str(info.value)
+    assert message.startswith("in user code:\n\n    File ")
+    assert ", in make  *\n        v = tf.Variable(1.0)  # the line the error shows\n" in message
+    assert "ValueError: tf.function only supports singleton tf.Variables created on the " \
+           "first call." in message
