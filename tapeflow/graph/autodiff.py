@@ -22,11 +22,16 @@ zero cotangent, so the mask goes back through (see `_input_masks`):
     input element is taken where any of its copies is);
   - reshape and transpose (permutations of the elements) and broadcast_to;
   - reductions (sum, max, min, prod): each input element is taken where its result is;
+  - slices (not taken outside the slice), concatenation (each input's part), gathers (an
+    element is taken where any of its gathered copies is) and the scatter_add and padding
+    that are their adjoints (second derivatives);
   - matmul: a row of A is taken where any element of its row of the product is, a column
     of B where any element of its column is.
-It stops at every other equation (gathers, slices, scatters, concatenation, scans, sorts,
-linear algebra, custom gradients): there the map from input to output elements is not one
-of the above, and a mask that is wrong anywhere would zero a real gradient. A mask is also
+It stops at every other equation: a scan (cumsum) reaches a suffix of elements and a sort
+a data-dependent permutation (each would need its own map, not written); linear algebra
+(solve, inverse, cholesky, det, svd) mixes every element with every other, so a mask would
+survive only where nothing is taken; scatter_set overwrites; and a custom gradient's VJP is
+the user's code, which need not keep zeros. A mask is also
 dropped where a Var's cotangent gets an unmasked (or differently masked) contribution, so
 it only ever replaces values that are zero in exact arithmetic. A matmul's own VJP gets no
 select (`_NO_SELECT`): a gradient taken straight from a matmul operand keeps 0 * inf = nan
@@ -59,12 +64,21 @@ from tapeflow.ops import (
     transpose,
     zeros_like,
 )
-from tapeflow.ops.core import Scalar, is_float
+from tapeflow.ops.core import Scalar, bind, is_float
 from tapeflow.ops.dims import same_shape
-from tapeflow.ops.elementwise import select_p, where
+from tapeflow.ops.elementwise import cast, greater, select_p, where
 from tapeflow.ops.linalg import matmul_p
 from tapeflow.ops.reductions import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
-from tapeflow.ops.shape import broadcast_to_p, reshape_p, transpose_p
+from tapeflow.ops.shape import (
+    broadcast_to_p,
+    concatenate_p,
+    gather_p,
+    pad_strided_p,
+    reshape_p,
+    scatter_add_p,
+    strided_slice_p,
+    transpose_p,
+)
 
 
 class _Differentiating(threading.local):
@@ -235,8 +249,19 @@ class Mask:
                 t = transpose(t, arg)
             elif kind == "any":  # arg: the axes reduced (kept as size 1)
                 t = reshape(reduce_any(t, list(arg), keepdims=True), shape)
-            else:  # "broadcast": arg is the keepdims shape to reshape to first
+            elif kind == "broadcast":  # arg: the keepdims shape to reshape to first
                 t = broadcast_to(reshape(t, arg), shape)
+            elif kind == "pad":  # a slice's input: not taken outside the slice
+                t = bind(pad_strided_p, t, slices=arg, shape=shape)
+            elif kind == "slice":
+                t = bind(strided_slice_p, t, slices=arg)
+            elif kind == "scatter":  # a gather's input: taken where any gathered copy is
+                indices, axis, size = arg
+                hits = bind(scatter_add_p, cast(t, np.int32), value_of(indices), axis=axis,
+                            size=size)
+                t = greater(hits, np.array(0, np.int32))
+            else:  # "gather": a scatter_add's input, arg = (indices, axis)
+                t = bind(gather_p, t, value_of(arg[0]), axis=arg[1])
         return t
 
 
@@ -249,7 +274,8 @@ def _any_copy(ct_shape: tuple, shape: tuple) -> tuple:
 # and matmul: its VJP sums products with the other operand, nan only where that holds an
 # inf or a nan; a select there would put a reduction and a select on every dense layer's
 # weight gradient, so it carries the mask on to the equations before it without one.
-_NO_SELECT = (select_p, reshape_p, transpose_p, broadcast_to_p, reduce_sum_p, matmul_p)
+_NO_SELECT = (select_p, reshape_p, transpose_p, broadcast_to_p, reduce_sum_p, strided_slice_p,
+              pad_strided_p, gather_p, scatter_add_p, concatenate_p, matmul_p)
 _REDUCTIONS = (reduce_sum_p, reduce_max_p, reduce_min_p, reduce_prod_p)
 
 
@@ -280,6 +306,24 @@ def _input_masks(eqn: Eqn, out_masks: list) -> list:
         axes = params["axes"]
         keep = tuple(1 if i in axes else d for i, d in enumerate(x_shape))
         return [mask.then(("broadcast", keep, x_shape))]
+    if prim is strided_slice_p:
+        return [mask.then(("pad", params["slices"], x_shape))]
+    if prim is pad_strided_p:
+        return [mask.then(("slice", params["slices"], x_shape))]
+    if prim is gather_p:  # inputs (x, indices)
+        axis = params["axis"]
+        return [mask.then(("scatter", (eqn.inputs[1], axis, x_shape[axis]), x_shape)), None]
+    if prim is scatter_add_p:  # inputs (g, indices): its VJP gathers
+        return [mask.then(("gather", (eqn.inputs[1], params["axis"]), x_shape)), None]
+    if prim is concatenate_p:  # each input is a slice of the result along the axis
+        axis, start, masks = params["axis"], 0, []
+        for v in eqn.inputs:
+            n = v.aval.shape[axis]
+            slices = tuple((start, start + n, 1) if i == axis else (0, d, 1)
+                           for i, d in enumerate(shape))
+            masks.append(mask.then(("slice", slices, tuple(v.aval.shape))))
+            start += n
+        return masks
     if prim is matmul_p:
         # dA = G B^T, dB = A^T G, at the product's batch shape.
         a, b = (tuple(v.aval.shape) for v in eqn.inputs)

@@ -201,16 +201,87 @@ def test_where_mask_keeps_a_partly_taken_row():
 @pytest.mark.slow
 def test_where_mask_through_reductions_compiled():
     x = tf.constant([[0.0, 4.0], [1.0, 4.0]], tf.float64)
-    taken = tf.constant([False, True])
 
-    def grad(x):
+    def grad(x):  # a condition computed from x, so the masks are not folded away
         with tf.GradientTape() as tape:
             tape.watch(x)
-            y = tf.where(taken, tf.reduce_sum(tf.sqrt(tf.transpose(x)), axis=0),
-                         tf.zeros([2], tf.float64))
+            s = tf.reduce_sum(tf.sqrt(tf.transpose(x)), axis=0)  # [2, 3]
+            y = tf.where(s > 2.5, s, tf.zeros([2], tf.float64))
             loss = tf.reduce_sum(y)
         return tape.gradient(loss, x)
 
     f = tf.function(grad, backend="numba")
     for _ in range(2):
         np.testing.assert_allclose(f(x).numpy(), [[0.0, 0.0], [0.5, 0.25]])
+
+
+def test_where_mask_goes_through_slices_gathers_and_concatenation():
+    x = np.array([0.0, 4.0, 1.0])
+
+    def sliced(x):  # x[1:] is taken, x[0] (sqrt's derivative infinite there) is not
+        s = tf.sqrt(x)[1:]
+        return tf.where(s > 0, s, tf.zeros_like(s))
+
+    (g,) = _grads(sliced, x)
+    np.testing.assert_allclose(g, [0.0, 0.25, 0.5])
+
+    def gathered(x):  # element 2 gathered twice, taken once; element 0 never taken
+        s = tf.gather(tf.sqrt(x), [0, 2, 2, 1])
+        return tf.where(tf.constant([False, True, False, False]), s, tf.zeros_like(s))
+
+    (g,) = _grads(gathered, x)
+    np.testing.assert_allclose(g, [0.0, 0.0, 0.5])
+
+    def joined(x):
+        s = tf.concat([tf.sqrt(x), tf.math.log(x)], axis=0)
+        return tf.where(s > 0.5, s, tf.zeros_like(s))
+
+    (g,) = _grads(joined, x)
+    np.testing.assert_allclose(g, [0.0, 0.25 + 0.25, 0.5])  # log(1) = 0 is not taken
+
+
+def test_where_mask_second_derivative_through_a_gather():
+    # The adjoint's scatter_add and gather are differentiated again: still finite.
+    def second(x):
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                s = tf.gather(tf.sqrt(x), [1, 0])
+                y = tf.reduce_sum(tf.where(tf.constant([False, True]), s, tf.zeros_like(s)))
+            g = inner.gradient(y, x)
+        return outer.gradient(g, x)
+
+    x = tf.constant([4.0, 0.0], tf.float64)
+    with np.errstate(all="ignore"):
+        eager = second(x).numpy()
+        traced = tf.function(second)
+        traced(x)
+        got = traced(x).numpy()
+    # y = sqrt(x[0]): x[1] = 0 reaches only the untaken element
+    np.testing.assert_allclose(eager, [-1 / 32, 0.0])
+    np.testing.assert_array_equal(got, eager)
+
+
+@pytest.mark.slow
+def test_where_mask_through_slices_and_gathers_compiled():
+    # The masks' own equations (a bool pad, an int scatter_add) compile too.
+    def grad(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            s = tf.gather(tf.sqrt(x), [0, 2, 2, 1])[1:]  # [1, 1, 2]
+            y = tf.where(s > 1.5, s, tf.zeros_like(s))
+            loss = tf.reduce_sum(y)
+        return tape.gradient(loss, x)
+
+    f = tf.function(grad, backend="numba")
+    x = tf.constant([0.0, 4.0, 1.0], tf.float64)
+    for _ in range(2):
+        np.testing.assert_allclose(f(x).numpy(), [0.0, 0.25, 0.0])
+    graph = f.get_concrete_function(x).graph
+    # The masks' own equations: a bool padding and an int scatter_add, compiled.
+    assert any(e.prim.name == "pad_strided" and e.outputs[0].aval.dtype == bool
+               for e in graph.eqns)
+    assert any(e.prim.name == "scatter_add" and e.outputs[0].aval.dtype == np.int32
+               for e in graph.eqns)
+    assert f.get_concrete_function(x).executor.entry is not None  # native code
