@@ -348,6 +348,11 @@ class Function:
         stand_in_args, spec_shapes = specs.stand_ins(self._bind(args, kwargs))
         key, paths = sig.signature_key(stand_in_args)
         key = specs.key_for_shapes(key, spec_shapes)
+        # A trace made from values of these exact shapes and dtypes is TF's concrete function
+        # for these specs too (TF traces nothing new), unless it read a value (a guard).
+        for concrete in self._paths.get(key, ()):
+            if not concrete.traced.guards:
+                return concrete
         if key not in self._spec_paths:
             concrete, _ = self._trace(stand_in_args, paths, key, commit=False,
                                       spec_shapes=spec_shapes, from_specs=True)
