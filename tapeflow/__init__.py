@@ -158,6 +158,7 @@ from tapeflow.tracer.dtypes import (
     uint64,
 )
 from tapeflow.tracer.module import Module
+from tapeflow.tracer.name_scope import name_scope
 from tapeflow.tracer.explain import explain_gradient
 from tapeflow.tracer.tape import GradientTape, UnconnectedGradients
 from tapeflow.tracer.tensor import Tensor, constant, convert_to_tensor

@@ -282,7 +282,7 @@ def test_profile_reports_kernels_with_user_lines(tmp_path, monkeypatch, capsys):
         (["graph", "missing.py::f"], "no such file: missing.py"),
         (["graph", "examples"], "expected path/file.py:function"),
         (["graph", "no_such_module_xyz:f"], "no module named 'no_such_module_xyz'"),
-        (["graph", f"{EXAMPLE}:w"], "is a Variable, not a function"),
+        (["graph", f"{EXAMPLE}:w"], "is a ResourceVariable, not a function"),
         (["graph", f"{EXAMPLE}::step", "--input", "q[3]"], "unknown dtype 'q'"),
         (["graph", f"{EXAMPLE}::step", "--input", "x=f32[3"], "expected NAME=TYPE"),
         (["graph", f"{EXAMPLE}::step", "--input", "y=f32[3]"], "has no parameter 'y'"),

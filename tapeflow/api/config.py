@@ -88,6 +88,12 @@ def run_functions_eagerly(run_eagerly: bool) -> None:
     function.set_run_eagerly(run_eagerly)
 
 
+def experimental_run_functions_eagerly(run_eagerly: bool) -> None:
+    """TensorFlow's older (deprecated) name of `run_functions_eagerly`, which the guides
+    still call."""
+    run_functions_eagerly(run_eagerly)
+
+
 def functions_run_eagerly() -> bool:
     from tapeflow.runtime import function
 

@@ -1,7 +1,7 @@
 """`tf.print`: TensorFlow's text for tensors, eagerly and as an effect of a compiled call.
 
-TensorFlow formats a tensor's values itself (not with numpy): floats in `%g` style (`2`,
-`0.333333`), booleans as 1 and 0, scalar strings bare and strings inside a tensor quoted,
+TensorFlow formats a tensor's values itself (not with numpy): floats in `%g` style with as
+few digits as read back the same (`2`, `0.1`, `0.333333343` in float32), booleans as 1 and 0, scalar strings bare and strings inside a tensor quoted,
 rows on lines of their own, and only the first and last `summarize` (default 3) entries of
 a long axis with `...` between. Python values print as Python prints them, with any tensor
 inside formatted as above. The default stream is stderr, as TensorFlow's.
@@ -20,13 +20,24 @@ import numpy as np
 from tapeflow.ops.core import is_tracer as _is_tracer
 
 
+def _float_text(x, double: bool) -> str:
+    """TensorFlow's text for a float: `%g` with the fewest digits of two choices that read
+    back as the same number: 6 then 9 significant digits for float32 (and the 16-bit types),
+    15 then 17 for float64 (0.1 -> 0.1, 1/3 -> 0.333333343 or 0.33333333333333331)."""
+    short, full, kind = (15, 17, np.float64) if double else (6, 9, np.float32)
+    text = f"{float(x):.{short}g}"
+    if np.isfinite(x) and kind(text) != kind(x):
+        text = f"{float(x):.{full}g}"
+    return text
+
+
 def _scalar_text(x, dtype: np.dtype, quote: bool) -> str:
     if dtype.kind == "b":
         return "1" if x else "0"
     if dtype.kind == "f" or dtype.name == "bfloat16":
-        return f"{float(x):g}"
+        return _float_text(x, dtype == np.float64)
     if dtype.kind == "c":
-        return f"({x.real:g},{x.imag:g})"
+        return "?"  # TensorFlow's tf.print has no text for complex values
     if dtype.kind in "OSU":
         text = x.decode("utf-8", "backslashreplace") if isinstance(x, bytes) else str(x)
         return f'"{text}"' if quote else text

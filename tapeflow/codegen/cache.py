@@ -62,6 +62,9 @@ _lock = threading.RLock()
 # first compiles, after the import): name -> directory.
 _unsealed: dict[str, Path] = {}
 _warned: set[str] = set()
+# How many modules this process compiled in memory because the cache refused them (a
+# worker process reports its work as lost when this grows: codegen/worker.py).
+in_memory_loads = 0
 
 # Indirections the tests replace to pretend that a file belongs to another user.
 _lstat = os.lstat
@@ -120,6 +123,8 @@ def load_module(name: str, render: Callable[[bool], str],
             # stopped being writable). Anything the source itself raises is raised again by
             # the in-memory compile below.
             _warn_once(directory, e)
+        global in_memory_loads
+        in_memory_loads += 1
         return modules.execute(name, render(False), f"<tapeflow generated {name}>")
 
 
@@ -287,6 +292,13 @@ def _check_numba_files(pycache: Path, name: str, recorded: dict) -> None:
                 data):
             _remove_numba_files(pycache, name)
             return
+
+
+def seal() -> None:
+    """Record the Numba files of the entries loaded so far (a worker process does, before it
+    exits without running atexit handlers)."""
+    with _lock:
+        _seal_pending()
 
 
 def _seal_pending() -> None:

@@ -134,7 +134,8 @@ def compile_graph(graph: Graph, cache_dir: Path | None = None,
         return _compile_graph(graph, cache_dir, mode)
 
 
-def _compile_graph(graph: Graph, cache_dir: Path | None, mode: str | None) -> Kernel:
+def _compile_graph(graph: Graph, cache_dir: Path | None = None,
+                   mode: str | None = None) -> Kernel:
     program = plan_program(graph)
     if mode is None:
         mode = "inline" if compiles_inline(program) else "kernels"

@@ -19,6 +19,7 @@ the module object alive (a weak proxy there broke tools that hash `sys.modules`'
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import threading
 import types
@@ -120,3 +121,11 @@ def _after_collection(phase: str, info: dict) -> None:
 
 
 gc.callbacks.append(_after_collection)
+
+
+def _reset_lock_in_child() -> None:
+    global _lock
+    _lock = threading.RLock()  # a fork while another thread held it must not deadlock
+
+
+os.register_at_fork(after_in_child=_reset_lock_in_child)

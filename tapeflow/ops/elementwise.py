@@ -144,6 +144,19 @@ abs_p = unary("abs", np.abs, "|x|", float_only=False)
 abs_p.def_vjp(per_input(lambda g, out, x: multiply(g, sign(x))))  # |x|' = sign(x); 0 at 0
 abs_p.def_lowering(Scalar(lambda x: f"abs({x})"))
 
+
+# Of a complex tensor, |a + bi| is real: complex64 -> float32, complex128 -> float64, as
+# TensorFlow's abs (its ComplexAbs). numpy's abs and Numba's already give the real magnitude;
+# the shape rule says so. (Tapes differentiate real floats only: the VJP never sees complex.)
+@abs_p.def_abstract_eval
+def _abs_rule(x: ShapedArray) -> ShapedArray:
+    x = _unary_rule("abs", False)(x)
+    if x.dtype.kind == "c":
+        return ShapedArray(x.shape, np.dtype(np.float32 if x.dtype == np.complex64
+                                             else np.float64))
+    return x
+
+
 sign_p = unary("sign", np.sign, "-1, 0 or 1 by the sign of x", float_only=False)
 sign_p.def_vjp(per_input(lambda g, out, x: zeros_like(g)))  # piecewise constant: zero, as TF
 # Numba's np.sign(-0.0) is -0.0 where numpy's is 0.0; abs gives +0 (nan != 0 keeps np.sign).
@@ -231,7 +244,7 @@ identity = _wrap_unary(identity_p)
 
 
 def abs(x, name=None):  # noqa: A001 - TensorFlow's name
-    """|x|, elementwise."""
+    """|x|, elementwise; of a complex tensor, the real magnitude (TensorFlow's ComplexAbs)."""
     (x,) = promote("abs", x)
     return bind(abs_p, x)
 

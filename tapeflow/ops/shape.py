@@ -34,7 +34,14 @@ from tapeflow.ops.core import (
 
 
 class IndexOutOfRangeError(InvalidArgumentError, IndexError):
-    """An index past a dimension's end: a ValueError for TF users and an IndexError for Python."""
+    """An index past a dimension's end: a ValueError for TF users and an IndexError for Python.
+
+    It is TensorFlow's InvalidArgumentError (what TF raises for an out-of-range gather index)
+    and prints as that class (`type(e).__name__`), as code written for TensorFlow shows it;
+    being an IndexError too is tapeflow's addition."""
+
+
+IndexOutOfRangeError.__name__ = IndexOutOfRangeError.__qualname__ = "InvalidArgumentError"
 
 
 # Range checks of values (gather's indices, tapeflow/ops/checks.py's check_range) run inside

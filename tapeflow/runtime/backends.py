@@ -189,8 +189,10 @@ class NumbaExecutor:
             raise native_linalg_error(e, self.graph) from None
 
     def _advance(self) -> None:
-        """Move towards native code: compile now (sync), or start compiling on a thread
-        and pick up its result once it is done (background)."""
+        """Move towards native code: compile now (sync), or start compiling in the
+        background and pick up its result once it is done. In the background a worker
+        process compiles into the on-disk cache, and a thread here then loads from it
+        (codegen/worker.py); without a worker, the thread compiles."""
         if self.compile == "sync":
             self._finish(self._attempt())
         elif self._thread is None:
@@ -202,6 +204,13 @@ class NumbaExecutor:
             self._finish(self._result)
 
     def _compile_in_background(self) -> None:
+        from tapeflow.codegen import compile as compile_module
+        from tapeflow.codegen import worker
+
+        if uncompiled_dtype(self.graph) is None and worker.available():
+            # The child runs the same attempt, unlocked (it is alone in its process) and
+            # past any wrapper of compile_graph: what it compiles lands in the cache.
+            worker.fill_cache(lambda: self._attempt(compile_module._compile_graph))
         self._result = self._attempt()
 
     def wait_compiled(self, timeout: float | None = None) -> bool:
@@ -217,12 +226,16 @@ class NumbaExecutor:
                 self._finish(self._result)
         return self._native is not None
 
-    def _attempt(self) -> tuple:
+    def _attempt(self, compile_graph=None) -> tuple:
         """Compile the graph for the types its calls have: ("native", dispatcher, entry
         point), or ("fallback", why). Runs on the caller's thread or the compiling one, so
-        it only returns what happened: _finish acts on it (and warns) on the caller's."""
-        from tapeflow.codegen.compile import KernelCompileError, compile_graph
+        it only returns what happened: _finish acts on it (and warns) on the caller's.
+        `compile_graph(graph, mode=...)`: codegen.compile's unless given."""
+        from tapeflow.codegen.compile import KernelCompileError
         from tapeflow.codegen.emit import LoweringError
+
+        if compile_graph is None:
+            from tapeflow.codegen.compile import compile_graph
 
         why = uncompiled_dtype(self.graph)
         if why is not None:

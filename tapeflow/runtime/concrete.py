@@ -125,7 +125,9 @@ class ConcreteFunction:
         return lines
 
     def __str__(self) -> str:
-        return str(self.graph)
+        """As TensorFlow prints a ConcreteFunction: its signature (the traced graph's text is
+        `str(concrete.graph)`)."""
+        return "ConcreteFunction " + self.pretty_printed_signature()
 
     def __call__(self, *args, **kwargs):
         """Run this trace on arguments of its signature (TF's ConcreteFunction call)."""

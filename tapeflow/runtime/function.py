@@ -14,38 +14,29 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import logging
-import sys
 import threading
-import warnings
 from collections import OrderedDict
 from typing import Any, Callable
 
 import numpy as np
 
-from tapeflow.ops import dims
-from tapeflow.runtime import effects, retraces, specs
+from tapeflow.runtime import retraces, specs
 from tapeflow.runtime import signature as sig
-from tapeflow.runtime.backends import (
-    check_backend,
-    check_compile,
-    default_backend,
-    default_compile,
+from tapeflow.runtime._tracing import (  # noqa: F401  (RETRACE_REPORT_AFTER: public here)
+    RETRACE_REPORT_AFTER,
+    RetraceWarning,
+    run_trace,
+    trace_path,
+    warn,
 )
+from tapeflow.runtime.backends import check_backend, check_compile, default_backend
 from tapeflow.runtime.concrete import GUARD_FAILED, ConcreteFunction
 from tapeflow.runtime.dispatch import OTHER_SIGNATURE
-from tapeflow.runtime.trace import Trace, close_trace, concrete_result, fresh_input, restore
 from tapeflow.runtime.trace import _active as _active_traces
 from tapeflow.tracer import tape as tape_module
-from tapeflow.tracer.tape import PACKAGE_DIR
 from tapeflow.tracer.tensor import Tensor, convert_to_tensor
-from tapeflow.tracer.variable import assign_all
-
-logger = logging.getLogger("tapeflow")
 
 _tapes_here = tape_module._recording_here  # `.items`: the tapes recording on this thread
-
-RETRACE_REPORT_AFTER = 5  # traces of one function before the "keeps retracing" warning
 
 # tf.config.run_functions_eagerly: when True every call runs the Python function directly.
 _run_eagerly = False
@@ -58,10 +49,6 @@ def set_run_eagerly(value: bool) -> None:
 
 def run_eagerly() -> bool:
     return _run_eagerly
-
-
-class RetraceWarning(UserWarning):
-    """A tapeflow.function was traced again; the message says which argument changed."""
 
 
 class Function:
@@ -304,91 +291,8 @@ class Function:
         while len(self._eager_keys) > self.max_signatures:
             del self._eager_keys[next(iter(self._eager_keys))]
 
-    def _trace(self, arguments, paths, key, commit: bool = True, spec_shapes=None,
-               from_specs: bool = False):
-        """Run the Python function under recording; returns (ConcreteFunction, its result).
-
-        The variables the trace assigned get their old values back as soon as it ran; with
-        `commit` they get the trace's values again at the very end, in one step (so an error
-        or an interrupt anywhere before leaves them all as they were). Without, the caller
-        runs the graph itself, or only wanted the graph. Tapes recording outside
-        the call are paused while the trace runs: it works on fresh graph inputs they
-        cannot differentiate through. `spec_shapes` (per leaf, None sizes) overrides the
-        input_signature's; `from_specs` marks a trace on stand-in values (no Python reads).
-
-        As tf.function, a first trace that creates Variables is run again, now refusing
-        new ones: a function that creates a variable on every call fails on its first call
-        instead of silently keeping the first variable. The first run's assignments are
-        undone and its prints dropped; the second run is the trace."""
-        message = self._retrace_message(key, paths)
-        previous_key, previous_paths = self._last_key, list(self._paths.get(key, ()))
-        if message is not None:
-            logger.info(message)
-            _warn(message)
-        if spec_shapes is None:
-            spec_shapes = [s.shape if s is not None else None
-                           for s in (self.input_signature or [None] * len(paths))]
-        first = self._variables_allowed
-        self._variables_allowed = False
-        try:
-            traced, result, trace, call_args, updates = self._run_trace(
-                arguments, paths, spec_shapes, from_specs, allow_new_variables=first)
-            if trace.created_variables:
-                traced, result, trace, call_args, updates = self._run_trace(
-                    arguments, paths, spec_shapes, from_specs, allow_new_variables=False)
-            concrete = ConcreteFunction(traced, self.backend, max_sizes=self.max_signatures,
-                                        compile=self._compile or default_compile())
-        except BaseException:
-            self._variables_allowed = first and self._trace_count == 0
-            raise
-        self._trace_count += 1
-        self._last_key = key
-        # What calling the ConcreteFunction directly and describing it need (specs.py).
-        concrete._function = self
-        concrete._call_info = (self._signature.parameters, call_args)
-        concrete._expected = specs.expected_leaves(arguments, spec_shapes)
-        self._concretes.append(concrete)
-        if commit:
-            assign_all([variable for variable, _ in updates], [value for _, value in updates])
-            effects.run_traced(trace.effects)
-        self._trace_log.append(retraces.record(self._trace_count, previous_key, key, paths,
-                                               previous_paths, concrete))
-        return concrete, result
-
-    def _run_trace(self, arguments, paths, spec_shapes, from_specs, allow_new_variables):
-        """One run of the Python function under recording: (TracedGraph, result, Trace,
-        the arguments it ran on, the (variable, value) pairs it assigned). The variables
-        have their values from before the run again when it returns, raises or is
-        interrupted."""
-        arg_inputs = [
-            (p, fresh_input(leaf, p, shape))
-            for (p, leaf), shape in zip(paths, spec_shapes) if sig.is_input(leaf)
-        ]
-        replaced = iter(t for _, t in arg_inputs)
-        leaves = [next(replaced) if sig.is_input(leaf) else leaf for _, leaf in paths]
-        call_args = sig.rebuild(arguments, leaves)
-        trace = Trace(allow_new_variables=allow_new_variables,
-                      symbolic=any(dims.is_symbolic(t.aval.shape) for _, t in arg_inputs),
-                      values_unknown=from_specs)
-        trace.input_paths = {t._var: p for p, t in arg_inputs}
-        bound = self._signature.bind_partial()
-        bound.arguments.update(call_args)
-        outer_tapes = list(tape_module._recording)
-        del tape_module._recording[:]
-        try:
-            try:
-                result = trace.run(self._fn, bound.args, bound.kwargs,
-                                   [t for _, t in arg_inputs])
-            finally:
-                tape_module._recording[:0] = outer_tapes
-            # As TF: Python numbers the function returns come back as tensors.
-            result = specs.numbers_as_tensors(result)
-            traced = close_trace(trace, arg_inputs, result)
-            result = concrete_result(result)  # Variables' values now, concrete shapes
-        finally:
-            trace.uninstall()  # (again: in case an interrupt cut trace.run's short)
-            updates = restore(trace.recorder)
-        return traced, result, trace, call_args, updates
+    _trace = trace_path
+    _run_trace = run_trace
 
     @property
     def backend(self) -> str:
@@ -396,34 +300,11 @@ class Function:
         see tapeflow.runtime.backends.set_default_backend)."""
         return self._backend or default_backend()
 
-    def _retrace_message(self, key, paths) -> str | None:
-        """The RetraceWarning's text when this trace is not the function's first."""
-        previous = self._last_key
-        if previous is None:
-            return None
-        guard_failed = key in self._paths
-        if guard_failed:
-            lines = sorted({line for c in self._paths[key] for line in c.conditions()})
-            why = ("a guard failed (the path depends on values or sizes that differ on this "
-                   f"call: {'; '.join(lines)})")
-        else:
-            why = sig.describe_change(previous, key, paths)
-        message = f"tapeflow.function {self.__name__!r} is tracing again: {why}"
-        if self._trace_count + 1 >= RETRACE_REPORT_AFTER and not self._reported_churn:
-            self._reported_churn = True
-            message += f". It has now been traced {self._trace_count + 1} times"
-            message += (
-                ". Each new outcome of a Python read of a traced value is another path: "
-                "compute it with tensor ops (tf.where, tf.maximum, ...) where you can"
-                if guard_failed else _suggestion(previous, key)
-            )
-        return message
-
     def _give_up(self, key, specializations, args, kwargs):
         self._hot = None
         lines = sorted({line for c in specializations for line in c.conditions()})
         self._eager_keys[key] = "; ".join(lines)
-        _warn(
+        warn(
             f"tapeflow.function {self.__name__!r} took {len(specializations)} different paths "
             f"for one signature (the bound is {self.max_specializations}); it now runs "
             f"eagerly for this signature. The path depends on: {'; '.join(lines)}"
@@ -467,6 +348,11 @@ class Function:
         stand_in_args, spec_shapes = specs.stand_ins(self._bind(args, kwargs))
         key, paths = sig.signature_key(stand_in_args)
         key = specs.key_for_shapes(key, spec_shapes)
+        # A trace made from values of these exact shapes and dtypes is TF's concrete function
+        # for these specs too (TF traces nothing new), unless it read a value (a guard).
+        for concrete in self._paths.get(key, ()):
+            if not concrete.traced.guards:
+                return concrete
         if key not in self._spec_paths:
             concrete, _ = self._trace(stand_in_args, paths, key, commit=False,
                                       spec_shapes=spec_shapes, from_specs=True)
@@ -535,27 +421,6 @@ def _fast_key(args) -> tuple | None:
         else:
             return None
     return tuple(key)
-
-
-def _warn(message: str) -> None:
-    """A RetraceWarning attributed to the user's line that made the call (the first frame
-    outside tapeflow, however many wrappers, such as bound methods, lie between)."""
-    frame, level = sys._getframe(0), 1
-    while frame is not None and frame.f_code.co_filename.startswith(PACKAGE_DIR):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, RetraceWarning, stacklevel=level)
-
-
-def _suggestion(old_key, new_key) -> str:
-    static_changes = [
-        (o, n) for o, n in zip(old_key[1], new_key[1]) if o != n and o[0] == "static"
-    ]
-    if static_changes:
-        return (
-            ". A Python number that changes from call to call causes a trace per value: pass "
-            "it as a tensor (tf.constant) or keep it in a tf.Variable"
-        )
-    return ". Consider input_signature with None dimensions for arguments whose shape varies"
 
 
 def function(fn=None, *, input_signature=None, max_specializations: int = 8,

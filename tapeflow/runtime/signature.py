@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.ops.core import OpTypeError, canonical_dtype, native_dtype, short_dtype
+from tapeflow.tracer import dtypes
 from tapeflow.tracer.tensor import Tensor
 from tapeflow.tracer.tensor_shape import TensorShape
 from tapeflow.tracer.variable import Variable
@@ -40,7 +41,8 @@ class TensorSpec:
         object.__setattr__(self, "dtype", canonical_dtype(self.dtype))
 
     def __repr__(self) -> str:
-        return (f"TensorSpec(shape={TensorShape(self.shape)}, dtype=tf.{self.dtype.name}, "
+        # The tf.DType's repr: tf.string, not numpy's name (object) for a string spec.
+        return (f"TensorSpec(shape={TensorShape(self.shape)}, dtype={tf_dtype_repr(self.dtype)}, "
                 f"name={self.name!r})")
 
     def __str__(self) -> str:
@@ -56,6 +58,14 @@ class TensorSpec:
         return len(shape) == len(self.shape) and all(
             s is None or s == d for s, d in zip(self.shape, shape)
         )
+
+
+def tf_dtype_repr(dtype: np.dtype) -> str:
+    """`tf.float32`, `tf.string` (not numpy's `object`): the tf.DType's repr."""
+    try:
+        return repr(dtypes.from_numpy(np.dtype(dtype)))
+    except KeyError:
+        return f"tf.{np.dtype(dtype).name}"
 
 
 def is_input(leaf) -> bool:

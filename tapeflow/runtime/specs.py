@@ -149,7 +149,7 @@ def _spec_text(shape, dtype) -> str:
     from tapeflow.tracer.tensor_shape import TensorShape
 
     return (f"TensorSpec(shape={TensorShape(dims.public_shape(shape))}, "
-            f"dtype=tf.{np.dtype(dtype).name}, name=None)")
+            f"dtype={sig.tf_dtype_repr(dtype)}, name=None)")
 
 
 def _describe(node) -> str:
@@ -291,6 +291,32 @@ def check_call(name: str, expected: list, paths: list) -> list:
     return values
 
 
+def _bind_call(function, concrete, args, kwargs) -> dict:
+    """The arguments of a call to a concrete function. As TensorFlow's, it can be called with
+    its tensor arguments alone, positionally in order: each other (Python) argument then takes
+    the value it was traced with (and one given must equal it, which check_call enforces)."""
+    try:
+        return function._bind(args, kwargs)
+    except TypeError:
+        info = getattr(concrete, "_call_info", None)
+        if info is None:
+            raise
+        parameters, traced = info
+        tensor_names = [name for name, value in traced.items()
+                        if any(sig.is_input(leaf) or isinstance(leaf, Variable)
+                               for _, leaf in sig.leaves_with_paths({name: value}))
+                        and name not in kwargs]
+        if len(args) != len(tensor_names):  # every tensor argument must be given
+            raise
+        arguments = dict(traced)
+        arguments.update(zip(tensor_names, args))
+        unknown = [k for k in kwargs if k not in parameters]
+        if unknown:
+            raise
+        arguments.update(kwargs)
+        return arguments
+
+
 def call_concrete(concrete, args, kwargs):
     """`concrete(*args, **kwargs)`: the arguments must fit the one signature it was traced
     for (TypeError naming the argument otherwise). A call whose values take another path
@@ -301,7 +327,7 @@ def call_concrete(concrete, args, kwargs):
     function = getattr(concrete, "_function", None)
     if function is None:
         raise TypeError("this ConcreteFunction was not made by a tapeflow.function")
-    paths = sig.leaves_with_paths(function._bind(args, kwargs))
+    paths = sig.leaves_with_paths(_bind_call(function, concrete, args, kwargs))
     values = check_call(function.__name__, concrete._expected, paths)
     if not tape_module._recording:
         values = [v._value if isinstance(v, Tensor) else v for v in values]

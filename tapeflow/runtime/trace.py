@@ -9,7 +9,10 @@ become graph outputs. A trace that raises restores every variable it assigned.
 
 from __future__ import annotations
 
+import contextlib
+import linecache
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +29,7 @@ from tapeflow.runtime.labels import result_labels
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer import tensor as tensor_module
 from tapeflow.tracer import variable as variable_module
-from tapeflow.tracer.tape import GradientTape, user_source
+from tapeflow.tracer.tape import PACKAGE_DIR, GradientTape, user_source
 from tapeflow.tracer.tensor import Tensor
 from tapeflow.tracer.variable import Variable
 
@@ -80,7 +83,28 @@ class Guard:
 
 
 class VariableCreatedError(ValueError):
-    """A Variable was created in a trace after the first one (tf.function's rule)."""
+    """A Variable was created in a trace after the first one (tf.function's rule).
+
+    TensorFlow raises a plain ValueError here, and this one prints as that class (its
+    traceback line reads `ValueError: in user code: ...`, as TF's)."""
+
+
+VariableCreatedError.__module__ = "builtins"
+VariableCreatedError.__name__ = VariableCreatedError.__qualname__ = "ValueError"
+
+
+def _in_user_code(message: str) -> str:
+    """TensorFlow's frame for an error raised in a traced function: the user's line that
+    raised it (the innermost frame outside tapeflow), then the error."""
+    frame = sys._getframe(1)
+    while frame is not None and (frame.f_code.co_filename.startswith(PACKAGE_DIR)
+                                 or frame.f_code.co_filename == contextlib.__file__):
+        frame = frame.f_back
+    if frame is None:
+        return message
+    line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    return (f'in user code:\n\n    File "{frame.f_code.co_filename}", line {frame.f_lineno}, '
+            f"in {frame.f_code.co_name}  *\n        {line}\n\n    ValueError: {message}\n")
 
 
 class _Recorder(GradientTape):
@@ -149,13 +173,13 @@ class Trace:
 
     def _created(self, variable: Variable) -> None:
         if not self.allow_new_variables:
-            raise VariableCreatedError(
+            # TF's words. (A function that creates variables is traced twice on its first
+            # call, as in TF, and the second trace must create none.)
+            raise VariableCreatedError(_in_user_code(
                 "tf.function only supports singleton tf.Variables created on the first call. "
-                f"Make sure the tf.Variable is only created once or created outside "
-                f"tf.function (this trace created Variable {variable.name!r}; a function "
-                "that creates variables is traced twice on its first call, as in TF, and "
-                "the second trace must create none)"
-            )
+                "Make sure the tf.Variable is only created once or created outside "
+                "tf.function. See https://www.tensorflow.org/guide/function"
+                "#creating_tfvariables for more information."))
         self.created_variables += 1
 
     def _graph_name(self, tensor) -> str | None:

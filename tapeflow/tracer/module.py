@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import sys
 
+from tapeflow.tracer.name_scope import name_scope as _name_scope
 from tapeflow.tracer.variable import Variable
 
 
@@ -15,10 +17,28 @@ class Module:
 
     def __init__(self, name=None):
         self._name = name or snake_case(type(self).__name__)
+        # The scope the module was built in, kept absolute ("outer/name/"), as TensorFlow's.
+        with _name_scope(self._name) as scope:
+            self._scope_name = scope
 
     @property
     def name(self) -> str:
         return self._name
+
+    @property
+    def name_scope(self) -> _name_scope:
+        """`with module.name_scope:` prefixes variables made inside with the module's name."""
+        scope = getattr(self, "_scope_name", None) or f"{self.name}/"
+        return _name_scope(scope)
+
+    @classmethod
+    def with_name_scope(cls, method):
+        """A decorator: the method runs inside its module's name scope."""
+        @functools.wraps(method)
+        def in_scope(self, *args, **kwargs):
+            with self.name_scope:
+                return method(self, *args, **kwargs)
+        return in_scope
 
     @property
     def variables(self) -> tuple[Variable, ...]:
@@ -57,7 +77,7 @@ class Module:
     def _attributes(self):
         # tf.Module lists variables by attribute name, so the order never depends on the
         # order of assignments in __init__.
-        return [v for k, v in sorted(vars(self).items()) if k != "_name"]
+        return [v for k, v in sorted(vars(self).items()) if k not in ("_name", "_scope_name")]
 
 
 def _leaves(value):

@@ -260,6 +260,13 @@ class Tensor(TensorOperators):
                 f"dtype={self.dtype.name})")
 
 
+# TensorFlow's eager tensors are of class EagerTensor, which is what `type(t).__name__` prints
+# in the guides; `tf.Tensor` is this same class here (no subclass: hot paths test
+# `type(x) is Tensor`). The alias keeps pickling by qualified name working.
+Tensor.__name__ = Tensor.__qualname__ = "EagerTensor"
+EagerTensor = Tensor
+
+
 def _format(self, spec: str) -> str:
     """`format(t, spec)` / f"{t:spec}": as TF's eager tensors, the value's own formatting
     (f"{loss:.3f}" for a scalar; f"{t}" gives numpy's text); a graph value has none."""
@@ -276,10 +283,14 @@ Tensor.__format__ = _format
 def numpy_text(value: np.ndarray, is_repr: bool = False) -> str:
     """A value as TensorFlow prints it inside a tensor's repr or str: numpy's own repr or
     str (so numpy's line wrapping and precision apply), a scalar as a plain number (`9.0`,
-    not numpy 2's `np.float32(9.0)`), and text spanning lines starting on a line of its own.
+    not numpy 2's `np.float32(9.0)`; in a repr, the Python number's repr, all its digits),
+    and text spanning lines starting on a line of its own.
     """
     if value.ndim == 0:
         scalar = value[()]
+        if is_repr and value.dtype.kind in "biufc":
+            # TensorFlow's repr shows the Python number: float32 27.3 is 27.299999237060547.
+            return repr(scalar.item())
         with np.printoptions(legacy="1.25"):
             text = repr(scalar) if is_repr else str(scalar)
     else:

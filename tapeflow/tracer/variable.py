@@ -10,7 +10,7 @@ import numpy as np
 from tapeflow import ops
 from tapeflow.perthread import PerThreadList, PerThreadValue
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, ShapedArray
-from tapeflow.tracer import dtypes
+from tapeflow.tracer import dtypes, name_scope
 from tapeflow.tracer import tensor as tensor_module
 from tapeflow.tracer.tensor import (
     Tensor,
@@ -54,9 +54,15 @@ def assign_all(variables, values) -> None:
 
 
 class Variable(TensorOperators):
-    """`tf.Variable`: a named, mutable tensor. Trainable variables are watched by tapes."""
+    """`tf.Variable`: a named, mutable tensor. Trainable variables are watched by tapes.
+
+    `tf.Variable(...)` makes a ResourceVariable, as in TensorFlow (`type(v).__name__` is what
+    the guides print); subclasses of Variable are made as themselves."""
 
     __slots__ = ("_value", "_name", "trainable", "_uid", "__weakref__")
+
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(ResourceVariable if cls is Variable else cls)
 
     def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None):
         if initial_value is None:
@@ -68,7 +74,8 @@ class Variable(TensorOperators):
             # Detach: the variable owns its state; reading it later starts a new path.
             value = make_constant(value._concrete())
         self._value = value
-        self._name = name or "Variable"
+        # Inside tf.name_scope("a") the name is "a/<name>", as TensorFlow's.
+        self._name = name_scope.current_scope() + (name or "Variable")
         self.trainable = bool(trainable)
         self._uid = next(_creation_ids)
         for hook in creation_hooks:
@@ -105,20 +112,23 @@ class Variable(TensorOperators):
 
     # ---- assignment: validated before anything changes --------------------------------------
 
+    # Each returns what TensorFlow's returns: the variable, as an "UnreadVariable" view of it
+    # (reading it reads the variable now; assigning through it assigns the variable).
+
     def assign(self, value, use_locking=None, name=None, read_value=True):
         new = self._converted(value, "assign")
         write_hook.value(self, new)
-        return self if read_value else None
+        return _UnreadVariable.of(self) if read_value else None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
         delta = self._converted(delta, "assign_add")
         write_hook.value(self, ops.add(self, delta))
-        return self if read_value else None
+        return _UnreadVariable.of(self) if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         delta = self._converted(delta, "assign_sub")
         write_hook.value(self, ops.subtract(self, delta))
-        return self if read_value else None
+        return _UnreadVariable.of(self) if read_value else None
 
     def _converted(self, value, op: str) -> Tensor:
         """`value` as a tensor of this variable's shape and dtype, or a clear error."""
@@ -135,7 +145,16 @@ class Variable(TensorOperators):
                 tensor = constant(np.asarray(ops.core.to_array(value, aval.dtype, op=op)))
             except OpTypeError as e:
                 raise OpTypeError(f"{op} to variable {self.name!r} ({aval}): {e}") from None
+        if tensor.shape != aval.shape and op == "assign":
+            # TensorFlow's ValueError, word for word (its odd spacing included), so that code
+            # printing the message shows TF's text; it names the variable and both shapes.
+            raise ValueError(
+                f"Cannot assign value to variable ' {self.name}': Shape mismatch.The variable "
+                f"shape {tuple(aval.shape)}, and the assigned value shape {tuple(tensor.shape)} "
+                "are incompatible."
+            )
         if tensor.shape != aval.shape:
+            # assign_add/assign_sub: TensorFlow raises InvalidArgumentError from its kernel.
             raise InvalidArgumentError(
                 f"{op} to variable {self.name!r}: shape {tensor.shape} does not match "
                 f"the variable's shape {aval.shape}"
@@ -156,3 +175,58 @@ class Variable(TensorOperators):
 
     def __str__(self) -> str:
         return self.__repr__()
+
+
+class ResourceVariable(Variable):
+    """The class of the variables `tf.Variable(...)` makes (TensorFlow's name for it)."""
+
+    __slots__ = ()
+
+
+def _shared(slot: str) -> property:
+    """The base variable's `slot`, read and written through the view."""
+    return property(lambda self: getattr(self._base, slot),
+                    lambda self, value: setattr(self._base, slot, value))
+
+
+class _UnreadVariable(ResourceVariable):
+    """What `assign`, `assign_add` and `assign_sub` return, as TensorFlow's: a view of the
+    variable (its state, name, trainability and identity for tapes and traces are the
+    variable's own), printed as `<tf.Variable 'UnreadVariable' ...>`."""
+
+    __slots__ = ("_base",)
+
+    _value = _shared("_value")
+    _name = _shared("_name")
+    trainable = _shared("trainable")
+    _uid = _shared("_uid")
+
+    @classmethod
+    def of(cls, variable: Variable) -> _UnreadVariable:
+        view = object.__new__(cls)  # no __init__: no new state, no creation hooks
+        view._base = variable._base if isinstance(variable, _UnreadVariable) else variable
+        return view
+
+    @property
+    def name(self) -> str:
+        return "UnreadVariable"
+
+    def _read(self) -> Tensor:
+        return self._base._read()  # tapes watch the variable itself
+
+    def assign(self, value, use_locking=None, name=None, read_value=True):
+        return self._base.assign(value, use_locking, name, read_value)
+
+    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
+        return self._base.assign_add(delta, use_locking, name, read_value)
+
+    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
+        return self._base.assign_sub(delta, use_locking, name, read_value)
+
+    def __repr__(self) -> str:
+        if tensor_module.graph_name_hook.value is not None:
+            return f"<tf.Variable 'UnreadVariable' shape={self.shape} dtype={self.dtype.name}>"
+        return (
+            f"<tf.Variable 'UnreadVariable' shape={self.shape} dtype={self.dtype.name}, "
+            f"numpy={numpy_text(self._concrete(), is_repr=True)}>"
+        )

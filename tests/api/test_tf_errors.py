@@ -43,6 +43,23 @@ def test_gather_out_of_range_is_invalid_argument_naming_index_and_size():
         tf.gather(tf.constant([1.0, 2.0, 3.0]), 5)
 
 
+def test_out_of_range_gather_prints_as_invalid_argument_and_is_an_index_error():
+    # TensorFlow's class for it is InvalidArgumentError, and that is the name printed; the
+    # class is also an IndexError for Python code.
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        tf.gather(tf.constant([0.0]), [1])
+    assert type(info.value).__name__ == "InvalidArgumentError"
+    assert isinstance(info.value, IndexError)
+
+
+def test_variables_and_eager_tensors_carry_tensorflows_class_names():
+    v = tf.Variable(2.0)
+    assert type(v).__name__ == "ResourceVariable"
+    assert isinstance(v, tf.Variable)
+    assert type(v + 1).__name__ == "EagerTensor"
+    assert isinstance(v + 1, tf.Tensor)
+
+
 def test_indexing_past_the_end_is_invalid_argument():
     with pytest.raises(tf.errors.InvalidArgumentError):
         tf.constant([1.0, 2.0])[2]
@@ -50,7 +67,7 @@ def test_indexing_past_the_end_is_invalid_argument():
 
 def test_assign_of_a_wrong_shape_is_a_value_error_and_changes_nothing():
     v = tf.Variable([1.0, 2.0], name="v")
-    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+    with pytest.raises(ValueError, match=r"variable shape \(2,\), .*value shape \(3,\)"):
         v.assign([1.0, 2.0, 3.0])
     np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
 

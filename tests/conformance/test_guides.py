@@ -10,16 +10,7 @@ import pytest
 from tests.conformance.guides.cells import ALL
 from tests.conformance.guides.run import run_cell
 
-KNOWN_GAPS = {
-    ("variable", "assigning a wrong shape"):
-        "tapeflow raises InvalidArgumentError (a ValueError, so old except clauses keep "
-        "working) with its own message",
-    ("autodiff", "replacing a variable by a tensor"):
-        "tapeflow's classes are named Variable and Tensor, not ResourceVariable/EagerTensor",
-    ("intro_to_graphs", "an unused failing op"):
-        "eagerly the out-of-range gather raises IndexOutOfRangeError, tapeflow's subclass of "
-        "InvalidArgumentError (and of IndexError), so its printed name differs",
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.parametrize("cell", ALL, ids=lambda c: f"{c.guide}: {c.name}")

@@ -112,6 +112,11 @@ def mod_dividend(shape):
                                   * (rng.integers(0, 3, shape) + rng.uniform(0.3, 0.7, shape)))
 
 
+def complex_normal(shape, dtype=np.complex128):
+    return lambda rng: np.asarray(rng.standard_normal(shape) + 1j * rng.standard_normal(shape),
+                                  dtype=dtype)
+
+
 def bools(shape):
     return lambda rng: np.asarray(rng.random(shape) < 0.5)
 
@@ -188,6 +193,8 @@ UNARY_ROWS = [
     # Integer and bool tensors: exact results, and integer inputs have no gradient.
     case("neg", args(small_ints((5,), dtype=I32)), np.negative, grad="none", id="i32"),
     case("abs", args(small_ints((5,), dtype=I64)), np.abs, grad="none", id="i64"),
+    # Of complex numbers the magnitude, a real tensor (float64 here), as TensorFlow's abs.
+    case("abs", args(complex_normal((2, 3))), np.abs, grad="none", id="c128"),
     case("sign", args(small_ints((2, 3), dtype=I32)), np.sign, grad="none", id="i32"),
     case("identity", args(bools((2, 2))), lambda x: x, grad="none", id="bool"),
     case("stop_gradient", args(small_ints((3,), dtype=I32)), lambda x: x, grad="none",

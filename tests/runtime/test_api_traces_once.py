@@ -285,6 +285,9 @@ NOT_TENSOR_FUNCTIONS = {
         "list_physical_devices", "run_functions_eagerly", "set_visible_devices",
         "experimental.disable_op_determinism", "experimental.enable_op_determinism",
         "experimental.is_op_determinism_enabled", "experimental.set_memory_growth"]},
+    "config.experimental_run_functions_eagerly": "configuration (TF's older name of "
+                                                 "run_functions_eagerly); "
+                                                 "tests/api/test_tf_fidelity.py",
     "device": "a context manager for device names; tests/api/test_general.py",
     "init_scope": "a context manager; tests/api/test_general.py",
     "executing_eagerly": "reports the tracing state; tests/api/test_general.py",

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
+from tapeflow.runtime import _tracing as tracing_module
 from tapeflow.runtime import concrete as concrete_module
 from tapeflow.runtime import dispatch as dispatch_module
-from tapeflow.runtime import function as function_module
 
 
 def _model(scale=2.0):
@@ -95,8 +95,8 @@ def test_an_interrupt_in_the_traced_python_changes_nothing():
 @pytest.mark.parametrize("where", ["close_trace", "ConcreteFunction"])
 def test_an_interrupt_after_the_trace_ran_changes_nothing(monkeypatch, where):
     variables, step = _model()
-    monkeypatch.setattr(function_module, where,
-                        _interrupt_on_call(1, getattr(function_module, where)))
+    monkeypatch.setattr(tracing_module, where,
+                        _interrupt_on_call(1, getattr(tracing_module, where)))
     before = _values(variables)
     with pytest.raises(KeyboardInterrupt):
         step(X)

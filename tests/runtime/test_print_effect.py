@@ -16,10 +16,22 @@ def _printed(*args, **kwargs):
 
 def test_values_print_in_tensorflows_own_format():
     assert _printed(tf.constant(2.0)) == "2\n"
-    assert _printed(tf.constant(1.0) / 3) == "0.333333\n"
+    assert _printed(tf.constant(1.0) / 3) == "0.333333343\n"
     assert _printed(tf.constant([1.5, 2.0])) == "[1.5 2]\n"
     assert _printed(tf.constant([[1, 2], [3, 4]])) == "[[1 2]\n [3 4]]\n"
     assert _printed(tf.constant([True, False])) == "[1 0]\n"
+
+
+def test_floats_print_with_the_fewest_digits_that_read_back_the_same():
+    # As TensorFlow: %g with 6 significant digits when they read back as the same float32
+    # (9 when not); 15 and 17 for float64; complex values print as "?".
+    assert _printed(tf.constant([0.1, 123456.7, 1e-8, 2.0 ** -10])) == \
+        "[0.1 123456.703 1e-08 0.0009765625]\n"
+    assert _printed(tf.constant([0.1, 1 / 3, 1e7], tf.float64)) == \
+        "[0.1 0.33333333333333331 10000000]\n"
+    assert _printed(tf.constant([0.1, 1000.5], tf.float16)) == "[0.0999755859 1000.5]\n"
+    assert _printed(tf.constant([float("nan"), float("inf"), -0.0])) == "[nan inf -0]\n"
+    assert _printed(tf.constant([1 + 2j])) == "[?]\n"
 
 
 def test_long_axes_are_summarized():

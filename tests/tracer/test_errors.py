@@ -121,13 +121,29 @@ def test_output_gradients_of_wrong_shape_raise():
 # ---------------------------------------------------------------- variable assignment
 
 def test_assign_wrong_shape():
+    # TensorFlow raises a plain ValueError here (not InvalidArgumentError), naming the
+    # variable and both shapes; code that prints type(e).__name__ shows "ValueError".
     w = tf.Variable([1.0, 2.0], name="w")
-    with pytest.raises(InvalidArgumentError) as info:
+    with pytest.raises(ValueError) as info:
         w.assign([1.0, 2.0, 3.0])
+    assert type(info.value) is ValueError
     msg = str(info.value)
-    assert "assign" in msg and "w:0" in msg
-    assert "(3,)" in msg and "(2,)" in msg
+    assert "Cannot assign value to variable" in msg and "w:0" in msg
+    assert "variable shape (2,)" in msg and "assigned value shape (3,)" in msg
     _unchanged(w, [1.0, 2.0])
+
+
+def test_assign_wrong_shape_of_a_scalar_variable_inside_a_function():
+    w = tf.Variable(1.0, name="w")
+
+    @tf.function
+    def set_to(x):
+        w.assign(x)
+        return w.read_value()
+
+    with pytest.raises(ValueError, match=r"variable shape \(\), .*assigned value shape \(2,\)"):
+        set_to(tf.constant([1.0, 2.0]))
+    _unchanged(w, 1.0)
 
 
 def test_assign_wrong_dtype():

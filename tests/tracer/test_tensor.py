@@ -661,9 +661,10 @@ def test_variable_assign_family():
     np.testing.assert_array_equal(_v(r), [2.0, 3.0])  # an earlier read is unchanged
 
 
-def test_variable_assign_returns_the_variable():
+def test_variable_assign_returns_a_view_of_the_variable():
+    # As TensorFlow: not the variable object itself, but reading it reads the variable.
     v = tf.Variable(1.0)
-    assert v.assign(2.0) is v
+    assert v.assign(2.0) is not v
     assert float(v.assign_add(1.0)) == 3.0
 
 

@@ -19,6 +19,7 @@ indices in execution order; `print_fused` shows the grouping.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 from tapeflow.graph.ir import Eqn, Graph, Var
@@ -133,16 +134,18 @@ def fuse(graph: Graph) -> FusionPlan:
         for d in ds:
             users[d].append(i)
     waiting = [len(ds) for ds in deps]
-    ready = [i for i, n in enumerate(waiting) if n == 0]
+    shapes = [iteration_shape(e) if is_loop(e) else None for e in eqns]
+    ready = _Ready(shapes)
+    for i, n in enumerate(waiting):
+        if n == 0:
+            ready.add(i)
 
     groups: list[list[int]] = []
     current: list[int] = []
     reduced: set[Var] = set()  # results of the open group's reductions: complete only after it
 
-    def joins(i: int) -> bool:
-        e = eqns[i]
-        return (is_loop(e) and iteration_shape(e) == iteration_shape(eqns[current[0]])
-                and not any(v in reduced for v in e.inputs))
+    def reads_reduced(i: int) -> bool:
+        return any(v in reduced for v in eqns[i].inputs)
 
     def close():
         nonlocal current
@@ -152,34 +155,37 @@ def fuse(graph: Graph) -> FusionPlan:
             reduced.clear()
 
     outputs = set(graph.outputs)
-    done: set[int] = set()
+    done = [False] * len(eqns)
 
     def schedule(i: int):
-        done.add(i)
+        done[i] = True
         for u in users[i]:
             waiting[u] -= 1
             if waiting[u] == 0:
-                ready.append(u)
+                ready.add(u)
 
     chains = {i: _update_chain(eqns, i, users, outputs)
               for i, e in enumerate(eqns) if e.prim.name == "matmul"}
+    # Per matmul with an update chain: the producers of the chain's other operands (the
+    # scale, the updated array), which must run before the group.
+    chain_operands: dict[int, list[int]] = {}
+    for i, chain in chains.items():
+        inside = {eqns[k].outputs[0] for k in chain}
+        chain_operands[i] = [producer[v] for k in chain[1:] for v in eqns[k].inputs
+                             if v not in inside and v in producer]
 
     def waits_for_update_operands(i: int) -> bool:
         """Whether matmul i has an update chain whose other operands (the scale, the updated
         array) are not computed yet: the group must run after them."""
-        inside = {eqns[k].outputs[0] for k in chains.get(i, [])}
-        return any(
-            v not in inside and v in producer and producer[v] not in done
-            for k in chains.get(i, [])[1:] for v in eqns[k].inputs
-        )
+        return any(not done[p] for p in chain_operands.get(i, ()))
 
     while ready:
-        # Prefer an equation that joins the open loop nest; else the earliest ready one,
-        # holding back a product whose update cannot run yet while other work can.
-        pick = next((i for i in ready if joins(i)), None) if current else None
+        # Prefer an equation that joins the open loop nest (the first ready one of its
+        # iteration space that reads no result of the nest's reductions); else the earliest
+        # ready one, holding back a product whose update cannot run yet while other work can.
+        pick = ready.first_of_shape(shapes[current[0]], reads_reduced) if current else None
         if pick is None:
-            pick = min((i for i in ready if not waits_for_update_operands(i)),
-                       default=min(ready))
+            pick = ready.earliest(waits_for_update_operands)
             close()
         ready.remove(pick)
         if is_loop(eqns[pick]):
@@ -197,6 +203,64 @@ def fuse(graph: Graph) -> FusionPlan:
             schedule(i)
     close()
     return FusionPlan(graph, tuple(tuple(g) for g in groups))
+
+
+class _Ready:
+    """The equations whose inputs are all computed, kept so that each choice fuse() makes
+    costs about O(log n), not a scan of all of them (the scan made fusing a 7,700-equation
+    graph take 9 s). Indexed twice: by iteration space, in the order they became ready
+    (the first one that joins the open nest is taken), and in a heap by position (the
+    earliest one otherwise). Removal is lazy in the heap."""
+
+    def __init__(self, shapes: list):
+        self._shapes = shapes
+        self._by_shape: dict = {}  # iteration shape -> {index: None}, in order of arrival
+        self._heap: list[int] = []
+        self._in = [False] * len(shapes)
+        self._count = 0
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def __contains__(self, i: int) -> bool:
+        return self._in[i]
+
+    def add(self, i: int) -> None:
+        self._in[i] = True
+        self._count += 1
+        heapq.heappush(self._heap, i)
+        if self._shapes[i] is not None:
+            self._by_shape.setdefault(self._shapes[i], {})[i] = None
+
+    def remove(self, i: int) -> None:
+        self._in[i] = False
+        self._count -= 1
+        if self._shapes[i] is not None:
+            del self._by_shape[self._shapes[i]][i]
+
+    def first_of_shape(self, shape, excluded) -> int | None:
+        """The first ready loop equation over `shape` for which `excluded(i)` is false."""
+        return next((i for i in self._by_shape.get(shape, ()) if not excluded(i)), None)
+
+    def earliest(self, held_back) -> int:
+        """The ready equation of lowest position for which `held_back(i)` is false, else the
+        lowest of all."""
+        heap = self._heap
+        while not self._in[heap[0]]:
+            heapq.heappop(heap)
+        skipped = []
+        pick = None
+        while heap:
+            i = heapq.heappop(heap)
+            if not self._in[i] or i in skipped:
+                continue
+            skipped.append(i)
+            if not held_back(i):
+                pick = i
+                break
+        for i in skipped:
+            heapq.heappush(heap, i)
+        return pick if pick is not None else skipped[0]
 
 
 def print_fused(plan: FusionPlan) -> str:

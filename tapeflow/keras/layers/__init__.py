@@ -8,8 +8,9 @@ from tapeflow.keras.layers.core import (
     Embedding,
     Flatten,
     InputLayer,
+    Lambda,
 )
 from tapeflow.keras.layers.normalization import BatchNormalization, LayerNormalization
 
 __all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "Embedding", "Flatten",
-           "InputLayer", "KerasTensor", "Layer", "LayerNormalization"]
+           "InputLayer", "KerasTensor", "Lambda", "Layer", "LayerNormalization"]

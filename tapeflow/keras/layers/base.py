@@ -177,6 +177,19 @@ class Layer(Module):
     def _sublayers(self) -> list[Layer]:
         return [m for m in self.submodules if isinstance(m, Layer)]
 
+    # Keras's variable lists are lists (tf.Module's are tuples), as code printing them shows.
+    @property
+    def variables(self) -> list[Variable]:
+        return list(super().variables)
+
+    @property
+    def trainable_variables(self) -> list[Variable]:
+        return list(super().trainable_variables)
+
+    @property
+    def non_trainable_variables(self) -> list[Variable]:
+        return [v for v in self.variables if not v.trainable]
+
     @property
     def weights(self) -> list[Variable]:
         return self.trainable_weights + self.non_trainable_weights

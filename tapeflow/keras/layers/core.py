@@ -1,4 +1,4 @@
-"""Core layers: Dense, Flatten, Dropout, Activation, Embedding, and the InputLayer that
+"""Core layers: Dense, Flatten, Dropout, Activation, Lambda, Embedding, and the InputLayer that
 stands for a model's input in `summary()`."""
 
 from __future__ import annotations
@@ -116,6 +116,19 @@ class Activation(Layer):
 
     def call(self, inputs):
         return self.activation(_as_tensor(inputs, "Activation"))
+
+
+class Lambda(Layer):
+    """Any function of the inputs as a layer (no weights): `Lambda(lambda x: x ** 2)`."""
+
+    def __init__(self, function, **kwargs):
+        if not callable(function):
+            raise TypeError(f"Lambda: function must be callable, got {type(function).__name__}")
+        super().__init__(**kwargs)
+        self.function = function
+
+    def call(self, inputs):
+        return self.function(inputs)
 
 
 class Dropout(Layer):

@@ -1,0 +1,100 @@
+"""Background compiles run Numba in a worker process (codegen/worker.py): the child fills the
+compile cache, the caller loads from it and compiles nothing itself."""
+
+import time
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+from tapeflow.codegen import compile as cc
+from tapeflow.codegen import worker
+
+needs_fork = pytest.mark.skipif(not worker.available(), reason="no worker process here")
+
+
+@needs_fork
+def test_a_child_reports_success_and_failure():
+    assert worker.fill_cache(lambda: None)
+
+    def fails():
+        raise RuntimeError("no")
+
+    assert not worker.fill_cache(fails)
+
+
+@needs_fork
+def test_a_child_past_its_time_is_killed():
+    started = time.monotonic()
+    assert not worker.fill_cache(lambda: time.sleep(30), timeout=0.5)
+    assert time.monotonic() - started < 10
+
+
+def test_the_thread_fallback_is_chosen_by_the_environment(monkeypatch):
+    monkeypatch.setenv("TAPEFLOW_COMPILE_WORKER", "thread")
+    assert not worker.available()
+    assert not worker.fill_cache(lambda: None)
+
+
+def _deep_step(layers: int, compile: str):
+    # An unusual layer (softplus, then a shift) so no other test has its kernels in memory.
+    rng = np.random.default_rng(3)
+    ws = [tf.Variable(rng.normal(size=(12, 12)).astype(np.float32) * 0.3)
+          for _ in range(layers)]
+    bs = [tf.Variable(np.full(12, 0.1, np.float32)) for _ in range(layers)]
+
+    @tf.function(compile=compile)
+    def step(x):
+        with tf.GradientTape() as tape:
+            h = x
+            for w, b in zip(ws, bs):
+                h = tf.nn.softplus(h @ w + b) - 0.625
+            loss = tf.reduce_sum(h * h)
+        grads = tape.gradient(loss, ws + bs)
+        for v, g in zip(ws + bs, grads):
+            v.assign_sub(0.01 * g)
+        return loss
+
+    return step, ws + bs
+
+
+@needs_fork
+@pytest.mark.slow
+def test_background_kernels_are_compiled_by_the_worker_and_loaded_here(tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.setenv("TAPEFLOW_CACHE_DIR", str(tmp_path))
+    x = np.random.default_rng(0).normal(size=(5, 12)).astype(np.float32)
+    step, variables = _deep_step(8, "background")
+    logged = len(cc.compile_log)
+    step(x)  # traces
+    step(x)  # starts the background compile
+    executor = step.get_concrete_function(x).executor
+    assert executor.wait_compiled(300)
+    assert executor._kernel.mode == "kernels"
+    here = cc.compile_log[logged:]
+    assert here and all(how == "loaded" for _, how, _ in here), here  # nothing compiled here
+    # The loaded code computes what a synchronous compile's does, bit for bit (from the
+    # same variable values: the interpreter's call before the switch rounds differently).
+    sync, sync_variables = _deep_step(8, "sync")
+    sync(x)
+    for a, b in zip(variables, sync_variables):
+        b.assign(a.numpy())
+    np.testing.assert_array_equal(step(x).numpy(), sync(x).numpy())
+    for a, b in zip(variables, sync_variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@needs_fork
+@pytest.mark.slow
+def test_a_one_function_graph_is_loaded_from_the_workers_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("TAPEFLOW_CACHE_DIR", str(tmp_path))
+    f = tf.function(lambda x: tf.reduce_sum(tf.cos(x) * 1.875 + x), compile="background")
+    x = np.linspace(-2, 2, 7)
+    f(x)
+    f(x)
+    executor = f.get_concrete_function(x).executor
+    assert executor.wait_compiled(300)
+    assert executor._kernel.mode == "inline"
+    stats = executor._entry.stats
+    assert sum(stats.cache_hits.values()) == 1 and not sum(stats.cache_misses.values())
+    assert float(f(x).numpy()) == pytest.approx(float(np.sum(np.cos(x) * 1.875 + x)))
