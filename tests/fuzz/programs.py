@@ -302,10 +302,14 @@ def make_inputs(program: Program, seed: int, special: bool) -> list[np.ndarray]:
 
 @dataclass
 class Finding:
-    kind: str  # "value" | "pattern" | "error" | "crash" | "fallback" | "gradient"
+    kind: str  # "value" | "pattern" | "error" | "crash" | "fallback" | "gradient" |
+    #            "nonfinite gradient" (nan/inf where finite differences are finite)
     runner: str  # "interpreter" | "numba" | "fd"
     detail: str
 
+
+# Findings that are not defects (see check_finite_differences): counted, never a failure.
+NOT_DEFECTS = ("nonfinite gradient",)
 
 TOLERANCE = {"float32": (2e-5, 1e-6), "float64": (1e-10, 1e-12)}
 
@@ -442,6 +446,12 @@ def check_finite_differences(program, arrays, eager, eps=1e-6) -> list[Finding]:
             if not np.isclose(right, left, rtol=1e-3, atol=1e-4):
                 continue  # a kink (or a branch) between the two sides
             fd = (plus - minus) / (2 * eps)
+            if not np.isfinite(grads[n][idx]) and np.isfinite(fd):
+                # The chain rule's inf * 0: sqrt of a value that is identically zero (x - x,
+                # a cross-entropy over one class) has an infinite derivative times a zero
+                # one. TF and JAX give nan too; counted apart from wrong gradients.
+                return [Finding("nonfinite gradient", "fd", f"d loss / d input{n}"
+                                f"{list(idx)}: {grads[n][idx]!r}, finite differences {fd!r}")]
             if not np.isclose(grads[n][idx], fd, rtol=1e-4, atol=1e-5):
                 return [Finding("gradient", "fd", f"d loss / d input{n}{list(idx)}: "
                                 f"{grads[n][idx]!r}, finite differences {fd!r}")]
