@@ -2,7 +2,8 @@
 
     python benchmarks/compile_latency.py                    # deep MLP at L = 2, 8, 32, 128, cold W4
     python benchmarks/compile_latency.py --layers 2,8 --runs 1
-    python benchmarks/compile_latency.py --only mlp          # or: w4, batch
+    python benchmarks/compile_latency.py --only mlp          # or: w4, batch, tiering
+    python benchmarks/compile_latency.py --only mlp --layers 650   # ~10,000 equations
 
 Rows:
   deep MLP   L dense tanh layers of 64 units, batch 32, mean squared error, SGD 0.01 on every
@@ -15,7 +16,11 @@ Rows:
              compiled call at batch 32, then the first compiled call at batch 48 in the same
              process (target: under 10% of the first).
   cold W4    a fresh process to the end of the 10th W4 step (benchmarks/cold_start.py's
-             model), with an empty cache and with the cache that run filled.
+             model), with an empty cache and with the cache that run filled, compile="sync"
+             and "background", and JAX (no persistent cache) in the same rounds.
+  tiering    the caller's per-call latency while a background compile runs, with the
+             compile in a worker process (TAPEFLOW_COMPILE_WORKER=process, the default) and
+             on a thread, against the same calls on the interpreter with nothing compiling.
 Medians over --runs processes per row. The machine is shared: the load average is printed.
 """
 

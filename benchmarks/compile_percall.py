@@ -38,12 +38,12 @@ def child(only: list[str]) -> None:
     sync = {"compile": "sync"} if "compile" in inspect.signature(tf.function).parameters else {}
     out = {}
     for w in wl.make_workloads():
-        if only and w.name not in only and w.label not in only:
+        if only and w.key not in only and w.name not in only:
             continue
         impl = wl.tf_impl(w, tf, lambda fn: tf.function(fn, backend="numba", **sync))
         want = wl.reference(w)
         wl.check(w, [wl._copy(impl.read(impl.step())) for _ in want], want)
-        out[w.label] = statistics.median(auto_times(impl.step))
+        out[w.name] = statistics.median(auto_times(impl.step))
     print(json.dumps({"tapeflow": tf.__file__, "times": out}))
 
 

@@ -196,14 +196,18 @@ def _compile_kernels(program, fp: str, cache_dir, modules: list) -> list:
             (v,) = kernel.returns
             vtypes[v] = numba_type("array", v.aval)
             continue
-        key = kernel.key(fp)
+        key = kernel.key(fp)  # (one rendering of the kernel's text per call: its name)
         types = tuple(
             numba_type(kind, None if kind == "size" else v.aval,
                        program.layouts.get(v, "C") if kind == "array" else "C")
             if kind != "array" or v not in vtypes else vtypes[v]
             for kind, v in kernel.params)
         signature = ", ".join(map(str, types))
-        module = load_module(f"tapeflow_k_{kernel.key(fp, signature)}",
+        # The module of this signature is named by the kernel's key and the signature: the
+        # key already hashes the whole canonical text, which need not be rendered again
+        # unless the module must be written or checked (load_module renders it then).
+        name = hashlib.sha256(f"{key}\n{signature}".encode()).hexdigest()[:20]
+        module = load_module(f"tapeflow_k_{name}",
                              lambda cache, k=kernel, s=signature: k.canonical_source(cache, s),
                              cache_dir)
         if module not in modules:
@@ -236,9 +240,7 @@ def _compiled(dispatcher, types, key: str, kernel):
 def _python_entry(program, natives: list):
     """A generated Python entry calling each kernel's compiled entry point in turn: no
     Numba compile of its own, whatever the number of calls."""
-    names = {}
-    for n, native in enumerate(natives):
-        names[id(program.calls()[n])] = f"k{n}"
+    names = {id(call): f"k{n}" for n, call in enumerate(program.calls())}
     namespace = {f"k{n}": native for n, native in enumerate(natives)}
     namespace["np"] = np
     literals: dict = {}  # a literal's text -> the global holding its value, made once

@@ -16,6 +16,7 @@ lines) is what `emit.generate_source` shows.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
@@ -260,12 +261,19 @@ def is_blas_product(eqn) -> bool:
 
 def numba_type(kind: str, aval, layout: str = "C"):
     """The Numba type of a parameter, for compiling a kernel ahead of its first call."""
+    if kind == "size":
+        return _numba_type(kind, None, 0, "C")
+    return _numba_type(kind, np.dtype(aval.dtype), aval.ndim, layout)
+
+
+@functools.cache
+def _numba_type(kind: str, dtype, ndim: int, layout: str):
+    # (Cached: a deep network's program asks for the same few types thousands of times.)
     from numba.core import types
     from numba.np.numpy_support import from_dtype
 
     if kind == "size":
         return types.intp
-    dtype = from_dtype(np.dtype(aval.dtype))
     if kind == "scalar":
-        return dtype
-    return types.Array(dtype, aval.ndim, layout)
+        return from_dtype(dtype)
+    return types.Array(from_dtype(dtype), ndim, layout)

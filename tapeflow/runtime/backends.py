@@ -196,21 +196,27 @@ class NumbaExecutor:
         if self.compile == "sync":
             self._finish(self._attempt())
         elif self._thread is None:
+            from tapeflow.codegen import compile as compile_module
+            from tapeflow.codegen import worker
+
             self._interpreter = InterpreterExecutor(self.graph)
-            self._thread = threading.Thread(target=self._compile_in_background, daemon=True,
-                                            name="tapeflow-compile")
+            child = None
+            if uncompiled_dtype(self.graph) is None:
+                # The child runs the same attempt, unlocked (it is alone in its process) and
+                # past any wrapper of compile_graph: what it compiles lands in the cache.
+                child = worker.start(lambda: self._attempt(compile_module._compile_graph))
+            self._thread = threading.Thread(target=self._compile_in_background, args=(child,),
+                                            daemon=True, name=worker.THREAD_NAME)
             self._thread.start()
         elif not self._thread.is_alive():
             self._finish(self._result)
 
-    def _compile_in_background(self) -> None:
-        from tapeflow.codegen import compile as compile_module
+    def _compile_in_background(self, child: int | None) -> None:
+        """Wait for the worker process (if one started), then load what it put in the
+        cache; without one, or if it failed, this compiles."""
         from tapeflow.codegen import worker
 
-        if uncompiled_dtype(self.graph) is None and worker.available():
-            # The child runs the same attempt, unlocked (it is alone in its process) and
-            # past any wrapper of compile_graph: what it compiles lands in the cache.
-            worker.fill_cache(lambda: self._attempt(compile_module._compile_graph))
+        worker.wait(child)
         self._result = self._attempt()
 
     def wait_compiled(self, timeout: float | None = None) -> bool:

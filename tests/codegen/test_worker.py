@@ -1,6 +1,11 @@
 """Background compiles run Numba in a worker process (codegen/worker.py): the child fills the
 compile cache, the caller loads from it and compiles nothing itself."""
 
+import os
+import subprocess
+import sys
+import textwrap
+import threading
 import time
 
 import numpy as np
@@ -98,3 +103,56 @@ def test_a_one_function_graph_is_loaded_from_the_workers_cache(tmp_path, monkeyp
     stats = executor._entry.stats
     assert sum(stats.cache_hits.values()) == 1 and not sum(stats.cache_misses.values())
     assert float(f(x).numpy()) == pytest.approx(float(np.sum(np.cos(x) * 1.875 + x)))
+
+
+@needs_fork
+def test_no_child_is_forked_while_another_thread_lives():
+    # Another thread may be inside a BLAS call, and OpenBLAS's fork handler deadlocks then.
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, name="a user's thread")
+    other.start()
+    try:
+        assert worker.start(lambda: None) is None
+    finally:
+        release.set()
+        other.join()
+    assert worker.wait(worker.start(lambda: None))
+
+
+BLAS_WHILE_COMPILING = textwrap.dedent("""
+    import time
+    import numpy as np
+    import tapeflow as tf
+
+    rng = np.random.default_rng(0)
+    w1 = tf.Variable(rng.normal(size=(784, 256)).astype(np.float32) * 0.05)
+    w2 = tf.Variable(rng.normal(size=(256, 10)).astype(np.float32) * 0.05)
+    x = rng.normal(size=(128, 784)).astype(np.float32)
+
+    @tf.function(compile="background")
+    def step(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.nn.relu(x @ w1) @ w2)
+        g1, g2 = tape.gradient(loss, [w1, w2])
+        w1.assign_sub(0.1 * g1)
+        w2.assign_sub(0.1 * g2)
+        return loss
+
+    started = time.monotonic()
+    while step.get_concrete_function(x).executor.entry is None:
+        step(x)  # multithreaded BLAS matmuls on the interpreter while the worker compiles
+        assert time.monotonic() - started < 200, "never switched to native code"
+    print("native")
+""")
+
+
+@needs_fork
+@pytest.mark.slow
+def test_calls_making_blas_calls_while_the_worker_starts_never_deadlock(tmp_path):
+    # A child forked from the compiling thread deadlocked in OpenBLAS's fork handler while
+    # the caller's interpreter was inside a matmul.
+    env = dict(os.environ, TAPEFLOW_CACHE_DIR=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", BLAS_WHILE_COMPILING], env=env,
+                            capture_output=True, text=True, timeout=280, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("native")
