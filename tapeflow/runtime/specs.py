@@ -197,11 +197,22 @@ def pretty_signature(concrete) -> str:
     lines = ["Input Parameters:"]
     if info is not None:
         parameters, arguments = info
+        # As TF: *args are listed one by one (args_0, args_1, ...), and with them the
+        # parameters before them as positional-only; **kwargs as keyword-only, by name.
+        varargs = any(p.kind.name == "VAR_POSITIONAL" for p in parameters.values())
         for i, (name, value) in enumerate(arguments.items()):
             if i == 0 and name == "self" and not isinstance(value, Tensor):
                 continue  # a method's instance is bound, not a parameter (as TF shows it)
             kind = parameters[name].kind.name
-            lines.append(f"  {name} ({kind}): {_describe(value)}")
+            if kind == "VAR_POSITIONAL":
+                lines += [f"  {name}_{j} (POSITIONAL_ONLY): {_describe(v)}"
+                          for j, v in enumerate(value)]
+            elif kind == "VAR_KEYWORD":
+                lines += [f"  {key} (KEYWORD_ONLY): {_describe(v)}" for key, v in value.items()]
+            else:
+                if varargs and kind == "POSITIONAL_OR_KEYWORD":
+                    kind = "POSITIONAL_ONLY"
+                lines.append(f"  {name} ({kind}): {_describe(value)}")
     lines.append("Output Type:")
     lines.append(f"  {_describe_output(concrete.traced.result_structure)}")
     lines.append("Captures:")

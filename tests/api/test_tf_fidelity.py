@@ -234,3 +234,29 @@ def test_a_variable_made_on_every_trace_is_tensorflows_value_error_naming_the_li
     assert ", in make  *\n        v = tf.Variable(1.0)  # the line the error shows\n" in message
     assert "ValueError: tf.function only supports singleton tf.Variables created on the " \
            "first call." in message
+
+
+def test_signatures_list_star_args_one_by_one_as_tensorflow_does():
+    @tf.function
+    def f(a, *args, **kwargs):
+        return a
+
+    f(tf.constant(1.0), tf.constant(2.0), 3, y=tf.constant(2.0))
+    spec = "TensorSpec(shape=(), dtype=tf.float32, name=None)"
+    assert f.pretty_printed_concrete_signatures().splitlines()[:5] == [
+        "Input Parameters:",
+        f"  a (POSITIONAL_ONLY): {spec}",
+        f"  args_0 (POSITIONAL_ONLY): {spec}",
+        "  args_1 (POSITIONAL_ONLY): Literal[3]",
+        f"  y (KEYWORD_ONLY): {spec}"]
+
+
+def test_a_keras_layer_under_tf_function_takes_its_inputs_as_args_0():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+    concrete = tf.function(model).get_concrete_function(tf.ones((4, 3)))
+    assert str(concrete).splitlines()[1] == (
+        "  args_0 (POSITIONAL_ONLY): TensorSpec(shape=(4, 3), dtype=tf.float32, name=None)")
+    dense = tf.keras.layers.Dense(2)
+    assert dense(inputs=tf.ones((1, 3))).shape == (1, 2)  # inputs= still works
+    with pytest.raises(TypeError, match="without inputs"):
+        dense()

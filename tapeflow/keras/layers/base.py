@@ -239,7 +239,15 @@ class Layer(Module):
         out = self(KerasTensor(input_shape))
         return out.shape
 
-    def __call__(self, inputs, *args, **kwargs):
+    def __call__(self, *args, **kwargs):
+        # Keras's own signature: the inputs are the first argument (or `inputs=`), so that
+        # tf.function(layer) lists them as TF does (args_0).
+        if args:
+            inputs, args = args[0], args[1:]
+        elif "inputs" in kwargs:
+            inputs = kwargs.pop("inputs")
+        else:
+            raise TypeError(f"layer {self.name!r} was called without inputs")
         if _is_symbolic((inputs, args, kwargs)):
             return self._call_symbolic(inputs, args, kwargs)
         training = kwargs.pop("training", None)
