@@ -66,7 +66,8 @@ def run_chunk(tier: str, seed: int, size: int, max_steps: int, fail_on: str | No
     counts = collections.Counter()
     digests = []
     failing = []
-    backends = ("interpreter", "numba") if tier == "compiled" else ("interpreter",)
+    compiled = tier.startswith("compiled")  # compiled-boundscheck too
+    backends = ("interpreter", "numba") if compiled else ("interpreter",)
     started, cpu_started = time.perf_counter(), time.process_time()
 
     @hypothesis_seed(seed)

@@ -24,7 +24,13 @@ import re
 import numpy as np
 
 from tapeflow.graph.ir import Eqn, Graph, Origin, Var, make_params, new_var, source_text
-from tapeflow.ops.core import PRIMITIVES, SHORT_TO_DTYPE, ShapedArray, short_dtype
+from tapeflow.ops.core import (
+    PRIMITIVES,
+    SHORT_TO_DTYPE,
+    ShapedArray,
+    dtype_from_short,
+    short_dtype,
+)
 
 CONST_LIMIT = 64
 _COMMENT_COLUMN = 56
@@ -258,10 +264,11 @@ def _split_top(text: str) -> list[str]:
 
 
 def _aval(dt: str, dims: str, lineno: int) -> ShapedArray:
-    if dt not in SHORT_TO_DTYPE:
+    dtype = dtype_from_short(dt)
+    if dtype is None:
         raise ParseError(f"line {lineno}: unknown dtype {dt!r} (one of {list(SHORT_TO_DTYPE)})")
     shape = tuple(int(d) for d in dims.split(",") if d.strip())
-    return ShapedArray(shape, SHORT_TO_DTYPE[dt])
+    return ShapedArray(shape, dtype)
 
 
 _OUTPUT = re.compile(r"^\s*([A-Za-z_]\w*)(?:\s+(['\"].*['\"]))?\s*$")

@@ -16,6 +16,9 @@ A `Primitive` carries four rules, registered right after its definition in `ops/
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import sys
 from dataclasses import dataclass
 from typing import Callable
 
@@ -38,9 +41,12 @@ COMPILED_DTYPES = FLOAT_DTYPES + INT_DTYPES + (BOOL,)
 STRING = np.dtype(object)
 
 
-def _bfloat16():
+@functools.cache
+def bfloat16_dtype() -> np.dtype | None:
     """numpy's bfloat16 from the optional ml_dtypes package (TF's own dtype library), or
-    None: `pip install 'tapeflow[bfloat16]'`. Without it tf.bfloat16 explains itself."""
+    None: `pip install 'tapeflow[bfloat16]'`. Imported on first use, not with tapeflow:
+    ml_dtypes' import registers its types and ufuncs with numpy (about 0.6 s here), which
+    every program would otherwise pay before its first step."""
     try:
         import ml_dtypes
     except ImportError:
@@ -48,14 +54,26 @@ def _bfloat16():
     return np.dtype(ml_dtypes.bfloat16)
 
 
-BFLOAT16 = _bfloat16()
+def is_bfloat16(dtype) -> bool:
+    """True for numpy's bfloat16. Never imports ml_dtypes: a dtype of that type can only
+    exist once ml_dtypes is imported, so until then the answer is no."""
+    if "ml_dtypes" not in sys.modules or getattr(dtype, "name", None) != "bfloat16":
+        return False
+    bf16 = bfloat16_dtype()
+    return bf16 is not None and dtype == bf16
 
-# The rest of TensorFlow's numeric dtypes: eager and on the interpreter.
+
+# The rest of TensorFlow's numeric dtypes: eager and on the interpreter (bfloat16 too, when
+# ml_dtypes is installed: see is_supported_dtype).
 EXTRA_DTYPES = tuple(np.dtype(t) for t in (
     np.float16, np.int8, np.int16, np.uint8, np.uint16, np.uint32, np.uint64,
     np.complex64, np.complex128,
-)) + ((BFLOAT16,) if BFLOAT16 is not None else ()) + (STRING,)
+)) + (STRING,)
 SUPPORTED_DTYPES = COMPILED_DTYPES + EXTRA_DTYPES
+
+
+def is_supported_dtype(dtype: np.dtype) -> bool:
+    return dtype in SUPPORTED_DTYPES or is_bfloat16(dtype)
 # The primitives that take string tensors, as TF's string kernels: concatenation (+),
 # equality, selection and the shape ops; any other refuses them by name.
 STRING_PRIMITIVES = frozenset((
@@ -80,14 +98,21 @@ _SHORT_NAMES = {
     np.dtype(np.complex128): "c128",
     STRING: "str",
 }
-if BFLOAT16 is not None:
-    _SHORT_NAMES[BFLOAT16] = "bf16"
 SHORT_TO_DTYPE = {v: k for k, v in _SHORT_NAMES.items()}
 
 
 def short_dtype(dtype: np.dtype) -> str:
     """`float32` -> `f32`, as the IR printer writes types."""
+    if is_bfloat16(dtype):
+        return "bf16"
     return _SHORT_NAMES[dtype]
+
+
+def dtype_from_short(name: str) -> np.dtype | None:
+    """`f32` -> float32 (the IR parser's inverse of short_dtype); None for an unknown name."""
+    if name == "bf16":
+        return bfloat16_dtype()
+    return SHORT_TO_DTYPE.get(name)
 
 
 def dtype_name(dtype: np.dtype) -> str:
@@ -129,12 +154,12 @@ class ShapedArray:
         return prod(self.shape)
 
     def __str__(self) -> str:
-        return f"{_SHORT_NAMES[self.dtype]}[{','.join(map(str, self.shape))}]"
+        return f"{short_dtype(self.dtype)}[{','.join(map(str, self.shape))}]"
 
 
 def is_float(dtype: np.dtype) -> bool:
     """A real floating type (differentiable): float16/32/64 and bfloat16."""
-    return dtype.kind == "f" or (BFLOAT16 is not None and dtype == BFLOAT16)
+    return dtype.kind == "f" or is_bfloat16(dtype)
 
 
 _PYTHON_TYPES = {float: np.dtype(np.float32), int: np.dtype(np.int32), bool: BOOL}
@@ -149,13 +174,15 @@ def canonical_dtype(dtype) -> np.dtype:
         return np.dtype(dtype.as_numpy_dtype)
     if dtype in _PYTHON_TYPES:
         return _PYTHON_TYPES[dtype]
+    if isinstance(dtype, str) and dtype == "bfloat16" and bfloat16_dtype() is not None:
+        return bfloat16_dtype()  # numpy knows the name only once ml_dtypes is imported
     try:
         np_dtype = native_dtype(np.dtype(dtype))
     except TypeError:
         raise TypeError(f"{dtype!r} is not a dtype") from None
     if np_dtype.kind in "US":  # np.str_ / np.bytes_: TF's string
         return STRING
-    if np_dtype not in SUPPORTED_DTYPES:
+    if not is_supported_dtype(np_dtype):
         raise OpTypeError(f"dtype {np_dtype.name} is not supported (tapeflow has "
                           f"{_supported_names()})")
     return np_dtype
@@ -351,7 +378,7 @@ def default_dtype(value) -> np.dtype:
         dt = native_dtype(value.dtype)
         if dt.kind in "US" or (dt == STRING and _all_text(value)):
             return STRING
-        if dt not in SUPPORTED_DTYPES:
+        if not is_supported_dtype(dt):
             raise OpTypeError(f"unsupported dtype {dt} (tapeflow has {_supported_names()})")
         return dt
     arr = np.asarray(value)
@@ -383,7 +410,10 @@ def _all_text(arr) -> bool:
 
 
 def _supported_names() -> str:
-    return ", ".join(dtype_name(d) for d in SUPPORTED_DTYPES)
+    names = [dtype_name(d) for d in SUPPORTED_DTYPES]
+    if importlib.util.find_spec("ml_dtypes") is not None:
+        names.append("bfloat16")
+    return ", ".join(names)
 
 
 def to_array(value, dtype: np.dtype, *, op: str = "convert") -> np.ndarray:

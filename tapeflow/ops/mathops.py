@@ -11,7 +11,6 @@ from __future__ import annotations
 import math as _math
 
 import numpy as np
-import scipy.special
 
 from tapeflow.ops.core import (
     OpTypeError,
@@ -49,7 +48,17 @@ expm1_p = unary("expm1", np.expm1, "exp(x) - 1, accurate near 0")
 expm1_p.def_vjp(per_input(lambda g, out, x: multiply(g, add(out, 1))))  # (e^x - 1)' = e^x
 expm1_p.def_lowering(Scalar(lambda x: f"math.expm1({x})", transcendental=True))
 
-erf_p = unary("erf", scipy.special.erf, "the error function 2/sqrt(pi) * int_0^x exp(-t^2) dt")
+
+
+def _erf(x):
+    # scipy.special is imported on first use: it costs about 0.2 s, more than the rest of
+    # `import tapeflow` that does not need it.
+    import scipy.special
+
+    return scipy.special.erf(x)
+
+
+erf_p = unary("erf", _erf, "the error function 2/sqrt(pi) * int_0^x exp(-t^2) dt")
 erf_p.def_vjp(
     per_input(lambda g, out, x: multiply(g, multiply(_TWO_OVER_SQRT_PI,
                                                      exp(negative(multiply(x, x))))))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapeflow.ops.core import BFLOAT16, STRING, canonical_dtype, dtype_name
+from tapeflow.ops.core import STRING, bfloat16_dtype, canonical_dtype, dtype_name, is_bfloat16
 
 
 class DType:
@@ -25,7 +25,7 @@ class DType:
 
     @property
     def is_floating(self) -> bool:
-        return self._np.kind == "f" or self._np == BFLOAT16
+        return self._np.kind == "f" or is_bfloat16(self._np)
 
     @property
     def is_integer(self) -> bool:
@@ -61,7 +61,7 @@ class DType:
         """The lowest finite value (TF's `DType.min`); TypeError for types without one."""
         if self._np.kind in "iu":
             return np.iinfo(self._np).min
-        if self._np == BFLOAT16:
+        if is_bfloat16(self._np):
             import ml_dtypes
 
             return ml_dtypes.finfo(self._np).min
@@ -76,7 +76,7 @@ class DType:
         """The highest finite value (TF's `DType.max`)."""
         if self._np.kind in "iu":
             return np.iinfo(self._np).max
-        if self._np == BFLOAT16:
+        if is_bfloat16(self._np):
             import ml_dtypes
 
             return ml_dtypes.finfo(self._np).max
@@ -118,27 +118,37 @@ class DType:
         return f"<dtype: {self.name!r}>"
 
 
-class _MissingDType:
-    """A dtype whose numpy type needs an optional package; any use says which."""
+class _Bfloat16(DType):
+    """tf.bfloat16. Its numpy type comes from the optional ml_dtypes package, imported the
+    first time the type itself is needed (see ops.core.bfloat16_dtype); naming and printing
+    it do not import it, and without the package any use says how to install it."""
 
-    def __init__(self, name: str, package: str, extra: str):
-        self.name = name
-        self._why = (f"tf.{name} needs the optional package {package} "
-                     f"(pip install 'tapeflow[{extra}]')")
+    __slots__ = ()
+
+    def __init__(self):
+        pass
 
     @property
-    def as_numpy_dtype(self):
-        raise TypeError(self._why)
+    def _np(self) -> np.dtype:  # shadows DType's slot: resolved on each use, cached there
+        bf16 = bfloat16_dtype()
+        if bf16 is None:
+            raise TypeError("tf.bfloat16 needs the optional package ml_dtypes "
+                            "(pip install 'tapeflow[bfloat16]')")
+        return bf16
 
-    def __repr__(self) -> str:
-        return f"tf.{self.name}"
+    @property
+    def name(self) -> str:
+        return "bfloat16"
+
+    @property
+    def is_floating(self) -> bool:
+        return True
 
 
 float16 = DType(np.float16)
 float32 = DType(np.float32)
 float64 = DType(np.float64)
-bfloat16 = DType(BFLOAT16) if BFLOAT16 is not None else _MissingDType(
-    "bfloat16", "ml_dtypes", "bfloat16")
+bfloat16 = _Bfloat16()
 int8 = DType(np.int8)
 int16 = DType(np.int16)
 int32 = DType(np.int32)
@@ -155,7 +165,7 @@ half = float16
 double = float64
 _BY_NUMPY = {d._np: d for d in (
     float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
-    complex64, complex128, string, bool) + ((bfloat16,) if BFLOAT16 is not None else ())}
+    complex64, complex128, string, bool)}  # bfloat16 apart: its numpy type is imported late
 
 
 def as_numpy_dtype(dtype) -> np.dtype:
@@ -165,8 +175,10 @@ def as_numpy_dtype(dtype) -> np.dtype:
 
 def as_dtype(dtype) -> DType:
     """Any dtype spelling -> the tapeflow DType (`tf.as_dtype`)."""
-    return _BY_NUMPY[as_numpy_dtype(dtype)]
+    return from_numpy(as_numpy_dtype(dtype))
 
 
 def from_numpy(np_dtype: np.dtype) -> DType:
+    if is_bfloat16(np_dtype):
+        return bfloat16
     return _BY_NUMPY[np_dtype]

@@ -156,3 +156,36 @@ def test_calls_making_blas_calls_while_the_worker_starts_never_deadlock(tmp_path
                             capture_output=True, text=True, timeout=280, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("native")
+
+
+@needs_fork
+@pytest.mark.slow
+def test_a_refused_cache_leaves_the_compile_to_the_caller(tmp_path, monkeypatch):
+    # The child's modules could only be compiled in memory (lost with it): it says so, and
+    # the caller compiles itself, in memory too, warning once; nothing goes through the link.
+    (tmp_path / "elsewhere").mkdir(mode=0o700)
+    (tmp_path / "cache").symlink_to(tmp_path / "elsewhere")
+    monkeypatch.setenv("TAPEFLOW_CACHE_DIR", str(tmp_path / "cache"))
+    f = tf.function(lambda x: tf.reduce_sum(tf.sin(x) * 1.625 - x), compile="background")
+    x = np.linspace(-1, 1, 9)
+    f(x)
+    with pytest.warns(RuntimeWarning, match="symbolic link"):
+        f(x)
+        executor = f.get_concrete_function(x).executor
+        assert executor.wait_compiled(300)
+    assert float(f(x).numpy()) == pytest.approx(float(np.sum(np.sin(x) * 1.625 - x)))
+    assert not list((tmp_path / "elsewhere").iterdir())
+
+
+@needs_fork
+def test_a_child_whose_modules_went_to_memory_reports_failure(tmp_path):
+    from tapeflow.codegen import cache
+
+    (tmp_path / "elsewhere").mkdir(mode=0o700)
+    (tmp_path / "cache").symlink_to(tmp_path / "elsewhere")
+
+    def work():
+        cache.load_module(f"tapeflow_test_worker_{os.getpid()}",
+                          lambda on: "def entry():\n    return 1\n", tmp_path / "cache")
+
+    assert not worker.fill_cache(work)
