@@ -112,9 +112,10 @@ def _other_threads() -> bool:
 def _compile_locks() -> list:
     """The locks a compile takes: held while forking, so the child finds them free (no
     thread of this process is then inside a compile)."""
-    from tapeflow.codegen import compile as compile_module
-
-    locks = [compile_module._lock]
+    # A module not imported yet has no compile in progress (and importing compile.py here
+    # would import Numba on the caller's path: the child does that).
+    compile_module = sys.modules.get("tapeflow.codegen.compile")
+    locks = [compile_module._lock] if compile_module is not None else []
     if "numba" in sys.modules:
         from numba.core.compiler_lock import global_compiler_lock
 

@@ -143,8 +143,19 @@ class ConcreteFunction:
 
     @property
     def structured_outputs(self):
-        """What a call returns, with each tensor as the graph value it comes from."""
-        return self.traced.result_structure
+        """What a call returns, with each tensor (and each Python number, which a call
+        returns as a tensor) as the graph value it comes from, named as TF names a
+        function's outputs: Identity:0, Identity_1:0, ..."""
+        leaves = nest.flatten(self.traced.result_structure)
+        outputs, count = [], 0
+        for leaf in leaves:
+            if isinstance(leaf, Tensor | bool | int | float) and not isinstance(leaf, np.generic):
+                aval = leaf.aval if isinstance(leaf, Tensor) else \
+                    ShapedArray((), np.asarray(make_constant(leaf)._value).dtype)
+                leaf = GraphOutput("Identity" + (f"_{count}" if count else "") + ":0", aval)
+                count += 1
+            outputs.append(leaf)
+        return nest.pack_sequence_as(self.traced.result_structure, outputs)
 
     def pretty_printed_signature(self, verbose: bool = True) -> str:
         from tapeflow.runtime.specs import pretty_signature
@@ -314,3 +325,22 @@ class ConcreteFunction:
 
 def _shape(value) -> tuple:
     return value._value.shape if isinstance(value, Tensor) else np.shape(value)
+
+
+class GraphOutput:
+    """An output of a traced graph, as `structured_outputs` shows it (a value of the graph,
+    not of a call): its name, shape and dtype, printed as TensorFlow prints a graph tensor."""
+
+    def __init__(self, name: str, aval: ShapedArray):
+        from tapeflow.tracer import dtypes
+        from tapeflow.tracer.tensor_shape import TensorShape
+
+        self.name = name
+        self.shape = TensorShape(tuple(aval.shape))
+        self.dtype = dtypes.from_numpy(aval.dtype)
+
+    def __repr__(self) -> str:
+        return f"<tf.Tensor '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
+
+    def __str__(self) -> str:
+        return f'Tensor("{self.name}", shape={self.shape}, dtype={self.dtype.name})'

@@ -260,3 +260,14 @@ def test_a_keras_layer_under_tf_function_takes_its_inputs_as_args_0():
     assert dense(inputs=tf.ones((1, 3))).shape == (1, 2)  # inputs= still works
     with pytest.raises(TypeError, match="without inputs"):
         dense()
+
+
+def test_structured_outputs_are_the_graphs_named_outputs():
+    @tf.function
+    def f(a):
+        return a + a, {"x": a * 2, "n": 3}
+
+    outputs = f.get_concrete_function(tf.constant([1.0, 2.0])).structured_outputs
+    assert repr(outputs[0]) == "<tf.Tensor 'Identity:0' shape=(2,) dtype=float32>"
+    assert str(outputs[1]["n"]) == 'Tensor("Identity_1:0", shape=(), dtype=int32)'
+    assert str(outputs[1]["x"]) == 'Tensor("Identity_2:0", shape=(2,), dtype=float32)'

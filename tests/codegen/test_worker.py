@@ -156,3 +156,65 @@ def test_calls_making_blas_calls_while_the_worker_starts_never_deadlock(tmp_path
                             capture_output=True, text=True, timeout=280, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("native")
+
+
+@needs_fork
+@pytest.mark.slow
+def test_a_refused_cache_leaves_the_compile_to_the_caller(tmp_path, monkeypatch):
+    # The child's modules could only be compiled in memory (lost with it): it says so, and
+    # the caller compiles itself, in memory too, warning once; nothing goes through the link.
+    (tmp_path / "elsewhere").mkdir(mode=0o700)
+    (tmp_path / "cache").symlink_to(tmp_path / "elsewhere")
+    monkeypatch.setenv("TAPEFLOW_CACHE_DIR", str(tmp_path / "cache"))
+    f = tf.function(lambda x: tf.reduce_sum(tf.sin(x) * 1.625 - x), compile="background")
+    x = np.linspace(-1, 1, 9)
+    f(x)
+    with pytest.warns(RuntimeWarning, match="symbolic link"):
+        f(x)
+        executor = f.get_concrete_function(x).executor
+        assert executor.wait_compiled(300)
+    assert float(f(x).numpy()) == pytest.approx(float(np.sum(np.sin(x) * 1.625 - x)))
+    assert not list((tmp_path / "elsewhere").iterdir())
+
+
+@needs_fork
+def test_a_child_whose_modules_went_to_memory_reports_failure(tmp_path):
+    from tapeflow.codegen import cache
+
+    (tmp_path / "elsewhere").mkdir(mode=0o700)
+    (tmp_path / "cache").symlink_to(tmp_path / "elsewhere")
+
+    def work():
+        cache.load_module(f"tapeflow_test_worker_{os.getpid()}",
+                          lambda on: "def entry():\n    return 1\n", tmp_path / "cache")
+
+    assert not worker.fill_cache(work)
+
+
+NUMBA_OFF_THE_CALLERS_PATH = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import tapeflow as tf
+
+    f = tf.function(lambda x: tf.reduce_sum(tf.exp(x) * 0.375), compile="background")
+    x = np.linspace(-1, 1, 5)
+    f(x)  # traces
+    f(x)  # starts the compile: the worker process imports Numba, the caller does not
+    print("numba" in sys.modules)
+    assert f.get_concrete_function(x).executor.wait_compiled(240)
+    print("numba" in sys.modules, float(f(x).numpy()))
+""")
+
+
+@needs_fork
+@pytest.mark.slow
+def test_the_caller_does_not_import_numba_to_start_a_background_compile(tmp_path):
+    env = dict(os.environ, TAPEFLOW_CACHE_DIR=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", NUMBA_OFF_THE_CALLERS_PATH], env=env,
+                            capture_output=True, text=True, timeout=280, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    first, second = result.stdout.strip().splitlines()[-2:]
+    assert first == "False"  # (it imported Numba, ~0.3-0.5 s, on its second call before)
+    assert second.split()[0] == "True"
+    want = float(np.sum(np.exp(np.linspace(-1, 1, 5)) * 0.375))
+    assert float(second.split()[1]) == pytest.approx(want)
