@@ -87,6 +87,24 @@ def _matmul_lowering(out, ins, avals):
     if blas:
         sub = lambda name, i: name if not batch else f"{name}[{i}]"  # noqa: E731
         body = [f"np.dot({sub(a, ai)}, {sub(b, bi)}, {sub(out, oi)})"]
+    elif out_aval.dtype == np.float32:
+        # As float64 below, with each row summed in float64 and rounded once: BLAS's sgemm
+        # fuses each multiply into its add (FMA), so a product that overflows float32 on
+        # its own (3e38 * 1.2) but not in the sum stays finite there; rounding each product
+        # to float32 first would give inf where eager (numpy's BLAS) does not.
+        body = lw.loop_nest((m,), [
+            f"for i1 in range({n}):",
+            "    _row[i1] = 0.0",
+            f"for _k in range({k}):",
+            f"    _a = np.float64({at(a, ai, 'i0', '_k')})",
+            f"    for i1 in range({n}):",
+            f"        _row[i1] += _a * {at(b, bi, '_k', 'i1')}",
+            f"for i1 in range({n}):",
+            f"    {at(out, oi, 'i0', 'i1')} = _row[i1]",
+        ])
+        return ([f"{out} = np.empty({out_aval.shape}, dtype={dt})",
+                 f"_row = np.empty({n}, dtype=np.float64)"]
+                + lw.loop_nest(batch, body, "n"))
     elif out_aval.dtype.kind == "f":
         # i-k-j order: the innermost loop runs along a row of b and of the result, so it
         # vectorises; each result element sums over k in order.

@@ -147,17 +147,15 @@ def test_sin_of_a_huge_argument_compiled():
                   check_gradients=False)
 
 
-# A float32 product of at most TINY_MATMUL multiply-adds compiles to loops that round each
-# product to float32 before adding: -3e38 * 1.206 overflows to -inf there, where numpy's
-# BLAS call (a fused multiply-add keeps the product unrounded) gives -0.699 * -3e38 +
-# -3e38 * 1.206 = -1.52e38.
+# A float32 product of at most TINY_MATMUL multiply-adds compiles to loops, which rounded
+# each product to float32 before adding: -3e38 * 1.206 overflowed to -inf there, where
+# numpy's BLAS call (a fused multiply-add keeps the product unrounded) gives -0.699 * -3e38
+# + -3e38 * 1.206 = -1.52e38. The loops now sum each row in float64 (ops/linalg.py).
 FLOAT32_MATMUL_NEAR_OVERFLOW = Program("float32", m=0, n=2, k=2, steps=(("matmul", 2, 2),),
                                        second_order=True)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="tiny float32 matmul loops overflow where BLAS does "
-                                        "not (ops/linalg.py lowering; reported)")
 def test_float32_matmul_near_overflow_compiled():
     _assert_agree(FLOAT32_MATMUL_NEAR_OVERFLOW, seed=314, special=True, backends=("numba",),
                   check_gradients=False)
