@@ -174,9 +174,10 @@ def _fork_locks() -> list:
     """The locks held while forking, so that the child finds them free: those a compile
     takes (no thread of this process is then inside a compile) and llvmlite's, which every
     LLVM call takes (a garbage collection on a parked thread may free LLVM objects)."""
-    from tapeflow.codegen import compile as compile_module
-
-    locks = [compile_module._lock]
+    # A module not imported yet has no compile in progress (and importing compile.py here
+    # would import Numba on the caller's path: the child does that).
+    compile_module = sys.modules.get("tapeflow.codegen.compile")
+    locks = [compile_module._lock] if compile_module is not None else []
     if "numba" in sys.modules:
         from numba.core.compiler_lock import global_compiler_lock
 

@@ -196,20 +196,25 @@ class NumbaExecutor:
         if self.compile == "sync":
             self._finish(self._attempt())
         elif self._thread is None:
-            from tapeflow.codegen import compile as compile_module
-            from tapeflow.codegen import worker
+            from tapeflow.codegen import worker  # (Numba is imported by the child, not here)
 
             self._interpreter = InterpreterExecutor(self.graph)
             child = None
             if uncompiled_dtype(self.graph) is None:
-                # The child runs the same attempt, unlocked (it is alone in its process) and
-                # past any wrapper of compile_graph: what it compiles lands in the cache.
-                child = worker.start(lambda: self._attempt(compile_module._compile_graph))
+                child = worker.start(self._attempt_in_child)
             self._thread = threading.Thread(target=self._compile_in_background, args=(child,),
                                             daemon=True, name=worker.THREAD_NAME)
             self._thread.start()
         elif not self._thread.is_alive():
             self._finish(self._result)
+
+    def _attempt_in_child(self) -> None:
+        """What a worker process runs: the same attempt, unlocked (it is alone in its
+        process) and past any wrapper of compile_graph: what it compiles lands in the
+        cache."""
+        from tapeflow.codegen import compile as compile_module
+
+        self._attempt(compile_module._compile_graph)
 
     def _compile_in_background(self, child: int | None) -> None:
         """Wait for the worker process (if one started), then load what it put in the

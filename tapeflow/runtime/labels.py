@@ -10,6 +10,7 @@ When the source cannot be read, or the function's return statements name differe
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import textwrap
 
@@ -46,21 +47,36 @@ def _return_names(fn, result) -> list[str] | None:
     """The labels the function's `return` statements give, when they all agree."""
     fn = inspect.unwrap(getattr(fn, "python_function", fn))
     try:
-        source = textwrap.dedent(inspect.getsource(fn))
+        returns = _return_expressions(getattr(fn, "__code__", None) or fn)
+    except SystemError:
+        # CPython's ast.parse turns an exception raised inside it by a signal handler (a
+        # Ctrl-C arriving mid-parse) into "AST constructor recursion depth mismatch"; the
+        # labels are a nicety, so the trace goes on with positional ones (not cached).
+        return None
+    if returns is None:
+        return None
+    found = {tuple(_names_of(expr, result, "result")) for expr in returns}
+    if len(found) != 1:
+        return None
+    (names,) = found
+    return list(names)
+
+
+@functools.lru_cache(maxsize=256)
+def _return_expressions(code) -> tuple[ast.expr, ...] | None:
+    """The expressions of a function's own `return` statements, from its source; None when
+    the source cannot be read. Keyed by the code object: each function's source is parsed
+    once, not on every trace (a retrace per new size would parse it again)."""
+    try:
+        source = textwrap.dedent(inspect.getsource(code))
         tree = ast.parse(source)
     except (OSError, TypeError, SyntaxError, IndentationError):
         return None
     defs = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     if len(defs) != 1:
         return None
-    found = set()
-    for node in _own_nodes(defs[0]):
-        if isinstance(node, ast.Return) and node.value is not None:
-            found.add(tuple(_names_of(node.value, result, "result")))
-    if len(found) != 1:
-        return None
-    (names,) = found
-    return list(names)
+    return tuple(node.value for node in _own_nodes(defs[0])
+                 if isinstance(node, ast.Return) and node.value is not None)
 
 
 def _own_nodes(fn_def):

@@ -351,3 +351,32 @@ def test_functions_compiling_together_with_output_on_a_file_reach_native_code(tm
     text = log.read_text()
     assert result.returncode == 0, text[-2000:]
     assert text.rstrip().endswith("native")
+
+
+NUMBA_OFF_THE_CALLERS_PATH = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import tapeflow as tf
+
+    f = tf.function(lambda x: tf.reduce_sum(tf.exp(x) * 0.375), compile="background")
+    x = np.linspace(-1, 1, 5)
+    f(x)  # traces
+    f(x)  # starts the compile: the worker process imports Numba, the caller does not
+    print("numba" in sys.modules)
+    assert f.get_concrete_function(x).executor.wait_compiled(240)
+    print("numba" in sys.modules, float(f(x).numpy()))
+""")
+
+
+@needs_fork
+@pytest.mark.slow
+def test_the_caller_does_not_import_numba_to_start_a_background_compile(tmp_path):
+    env = dict(os.environ, TAPEFLOW_CACHE_DIR=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", NUMBA_OFF_THE_CALLERS_PATH], env=env,
+                            capture_output=True, text=True, timeout=280, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    first, second = result.stdout.strip().splitlines()[-2:]
+    assert first == "False"  # (it imported Numba, ~0.3-0.5 s, on its second call before)
+    assert second.split()[0] == "True"
+    want = float(np.sum(np.exp(np.linspace(-1, 1, 5)) * 0.375))
+    assert float(second.split()[1]) == pytest.approx(want)
