@@ -191,6 +191,168 @@ def test_a_child_whose_modules_went_to_memory_reports_failure(tmp_path):
     assert not worker.fill_cache(work)
 
 
+# A fork copies every lock as it is: one that another thread held is held forever in the
+# child. A notebook run with its output on a file kept a 100-layer model on the interpreter
+# for minutes, its child asleep in a futex wait.
+
+
+def _holding(lock_holder, name=worker.THREAD_NAME):
+    """A thread named `name` running `lock_holder(release)` (which takes a lock and keeps
+    it until `release` is set); returns (thread, release)."""
+    release, holds = threading.Event(), threading.Event()
+
+    def run():
+        lock_holder(holds, release)
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    assert holds.wait(10)
+    return thread, release
+
+
+@needs_fork
+def test_no_child_is_forked_while_a_compiling_thread_is_inside_llvm():
+    # llvmlite's library lock is held through every LLVM call (a garbage collection on a
+    # compiling thread freeing LLVM objects makes some); ctypes lets the caller fork then.
+    from llvmlite.binding import ffi
+
+    def inside_llvm(holds, release):
+        with ffi.lib._lock:
+            holds.set()
+            release.wait(60)
+
+    thread, release = _holding(inside_llvm)
+    try:
+        def work():
+            with ffi.lib._lock:  # the child's first LLVM call
+                pass
+
+        pid = worker.start(work)
+        assert pid is None or worker.wait(pid, 30), "the child waited for the copied lock"
+    finally:
+        release.set()
+        thread.join()
+    assert worker.wait(worker.start(lambda: None))  # once the thread is gone, it forks
+
+
+@needs_fork
+def test_a_child_never_writes_through_the_parents_stdio(monkeypatch):
+    # Another thread inside a write to sys.stderr (a full pipe) holds its buffer lock; a
+    # child writing a warning to that object would wait for it forever.
+    read_end, write_end = os.pipe()
+    stuck = open(write_end, "w", buffering=1)  # noqa: SIM115 - closed below
+    monkeypatch.setattr(sys, "stderr", stuck)
+
+    def writing(holds, release):
+        holds.set()
+        with __import__("contextlib").suppress(OSError, ValueError):
+            stuck.write("x" * (1 << 20))  # blocks: nobody reads the pipe yet
+
+    thread, release = _holding(writing, name="a user's logger")
+    time.sleep(0.2)  # let it block inside the write, holding the lock
+    monkeypatch.setattr(worker, "_other_threads", lambda: False)  # fork all the same
+
+    def work():
+        print("compiling", file=sys.stderr, flush=True)
+
+    try:
+        started = time.monotonic()
+        assert worker.wait(worker.start(work), 30)
+        assert time.monotonic() - started < 25
+    finally:
+        os.close(read_end)  # the writer fails and lets go
+        thread.join(10)
+        with __import__("contextlib").suppress(OSError):
+            stuck.close()
+
+
+@needs_fork
+def test_a_blocked_child_is_noticed_long_before_its_timeout(monkeypatch):
+    monkeypatch.setattr(worker, "STALL_S", 1.0)
+
+    def blocked():
+        lock = threading.Lock()
+        lock.acquire()
+        lock.acquire()  # as on a lock copied held: no CPU time from here on
+
+    started = time.monotonic()
+    assert not worker.wait(worker.start(blocked), 60)
+    assert time.monotonic() - started < 20
+
+
+ORPHAN = textwrap.dedent("""
+    import os, time
+    from tapeflow.codegen import worker
+
+    saved = os.dup(1)  # as a capture of fds 1 and 2 keeps the real ones (a notebook runner)
+    assert worker.start(lambda: time.sleep(30)) is not None
+    print("parent done", flush=True)
+    os._exit(0)  # the caller is gone; its child compiles on
+""")
+
+
+@needs_fork
+def test_a_child_left_behind_does_not_hold_the_callers_output_open():
+    # A program reading the caller's output to its end (subprocess.run(capture_output=True),
+    # a shell pipe) waited for the child as long as it compiled.
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", ORPHAN], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "parent done"
+    assert time.monotonic() - started < 20
+
+
+BUSY_NOTEBOOK = textwrap.dedent("""
+    import sys, time, warnings
+    import numpy as np
+    import tapeflow as tf
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 8)).astype(np.float32)
+
+    def model(k):
+        ws = [tf.Variable(rng.normal(size=(8, 8)).astype(np.float32)) for _ in range(6 + k)]
+
+        @tf.function
+        def f(x):
+            h = x
+            for w in ws:
+                h = tf.tanh(h @ w + 0.375 * k)
+            return tf.reduce_sum(h)
+        return f
+
+    fs = []
+    started = time.monotonic()
+    for k in range(4):  # functions start compiling while others still do
+        fs.append(model(k))
+        for _ in range(20):
+            for f in fs:
+                f(x)
+            print("." * 200)  # block-buffered: the output is a file
+            warnings.warn("a notebook's warning")
+    while any(f.get_concrete_function(x).executor.entry is None for f in fs):
+        for f in fs:
+            f(x)
+        assert time.monotonic() - started < 200, "never switched to native code"
+        time.sleep(0.05)
+    print("native", flush=True)
+""")
+
+
+@needs_fork
+@pytest.mark.slow
+def test_functions_compiling_together_with_output_on_a_file_reach_native_code(tmp_path):
+    env = dict(os.environ, TAPEFLOW_CACHE_DIR=str(tmp_path / "cache"))
+    log = tmp_path / "log"
+    with open(log, "w") as out:
+        result = subprocess.run([sys.executable, "-c", BUSY_NOTEBOOK], env=env, stdout=out,
+                                stderr=subprocess.STDOUT, timeout=280, check=False)
+    text = log.read_text()
+    assert result.returncode == 0, text[-2000:]
+    assert text.rstrip().endswith("native")
+
+
 NUMBA_OFF_THE_CALLERS_PATH = textwrap.dedent("""
     import sys
     import numpy as np
