@@ -11,9 +11,9 @@ Goal (issue 2): recording costs at most 5x plain numpy per op on scalars.
 from __future__ import annotations
 
 import numpy as np
+from _timing import median_time
 
 import tapeflow as tf
-from _timing import median_time
 
 
 def run(size: int | None) -> dict[str, float]:

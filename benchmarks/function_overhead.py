@@ -10,9 +10,9 @@ Both variants run in this process; prints medians and the ratio.
 from __future__ import annotations
 
 import numpy as np
+from _timing import median_time
 
 import tapeflow as tf
-from _timing import median_time
 
 
 def make_step(w, b, x):

@@ -206,11 +206,6 @@ def run_backend(python: str, backend: str, cells: list[dict], timeout: float,
                 fresh: bool = False, tapeflow_path: Path = REPO) -> list[dict]:
     env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="",
                PYTHONPATH=str(tapeflow_path) if backend == "tapeflow" else "")
-    if backend == "tapeflow":
-        # Background compiles on a thread, not in a forked child: with the worker's fds 1 and
-        # 2 on a capture file, a forked compile child did not finish here (a 100-layer model
-        # stayed on the interpreter for minutes; one run hung). What is printed is the same.
-        env["TAPEFLOW_COMPILE_WORKER"] = "thread"
     with tempfile.TemporaryDirectory() as tmp:
         cells_file, out_file = Path(tmp, "cells.json"), Path(tmp, "out.json")
         cells_file.write_text(json.dumps(cells))

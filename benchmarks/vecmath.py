@@ -20,13 +20,13 @@ import time
 
 import numba
 import numpy as np
+from _timing import median_time
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
 from tapeflow.codegen import emit, vecmath
 from tapeflow.codegen import vecmath_trig as trig
-from _timing import median_time
 
 FASTMATH = set(emit.FASTMATH) or False  # the code generator's flags, as Numba takes them
 N = 10_000_000

@@ -1,6 +1,6 @@
 """`tf.errors`: TensorFlow's error classes and status codes (tapeflow/ops/errors.py)."""
 
-from tapeflow.ops.errors import (  # noqa: F401
+from tapeflow.ops.errors import (  # noqa: F401  # noqa: F401
     ABORTED,
     ALREADY_EXISTS,
     CANCELLED,
@@ -18,8 +18,6 @@ from tapeflow.ops.errors import (  # noqa: F401
     UNAVAILABLE,
     UNIMPLEMENTED,
     UNKNOWN,
-)
-from tapeflow.ops.errors import (  # noqa: F401
     AbortedError,
     AlreadyExistsError,
     CancelledError,

@@ -22,7 +22,6 @@ from tapeflow.ops.core import InvalidArgumentError, is_tracer
 from tapeflow.runtime.signature import TensorSpec
 from tapeflow.tracer import creation
 
-
 # --------------------------------------------------------------------------------------------
 # Transformations
 # --------------------------------------------------------------------------------------------

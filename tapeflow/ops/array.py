@@ -36,6 +36,8 @@ from tapeflow.ops.shape import (
     reshape,
     strided_slice_p,
 )
+
+
 def expand_dims(input, axis, name=None):  # noqa: A002
     shape = list(shape_of(input))
     axis = operator.index(axis)

@@ -26,8 +26,8 @@ from tapeflow.ops.core import (
     promote,
     shape_of,
 )
-from tapeflow.ops.ranges import constant_tensor
 from tapeflow.ops.elementwise import where as select
+from tapeflow.ops.ranges import constant_tensor
 from tapeflow.ops.shape import _normalize_axis, gather, reshape
 
 

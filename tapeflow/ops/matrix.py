@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from tapeflow.ops import lowering as lw
+from tapeflow.ops.array import expand_dims
 from tapeflow.ops.core import (
     InvalidArgumentError,
     LoopKernel,
@@ -23,7 +24,6 @@ from tapeflow.ops.core import (
     per_input,
     promote,
 )
-from tapeflow.ops.array import expand_dims
 from tapeflow.ops.elementwise import add, divide, multiply, negative, subtract, where
 from tapeflow.ops.linalg import _swap_last, matmul
 

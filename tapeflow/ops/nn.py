@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tapeflow.ops.array import expand_dims
 from tapeflow.ops.checks import check_range
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, dtype_of, promote, shape_of
 from tapeflow.ops.elementwise import (
@@ -29,7 +30,6 @@ from tapeflow.ops.elementwise import (
 )
 from tapeflow.ops.mathops import erf, expm1
 from tapeflow.ops.reductions import normalize_axes, reduce_max, reduce_sum
-from tapeflow.ops.array import expand_dims
 from tapeflow.ops.shape import full_like, zeros_like
 
 

@@ -10,6 +10,7 @@ import operator
 
 import numpy as np
 
+from tapeflow.ops.array import expand_dims
 from tapeflow.ops.core import (
     InvalidArgumentError,
     OpTypeError,
@@ -21,7 +22,6 @@ from tapeflow.ops.core import (
     promote,
     shape_of,
 )
-from tapeflow.ops.array import expand_dims
 from tapeflow.ops.elementwise import (
     add,
     broadcast_shapes,

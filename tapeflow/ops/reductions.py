@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tapeflow.ops.array import size_value
 from tapeflow.ops.core import (
     BOOL,
     InvalidArgumentError,
@@ -22,7 +23,6 @@ from tapeflow.ops.core import (
     prod,
     promote,
 )
-from tapeflow.ops.array import size_value
 from tapeflow.ops.dims import Dim
 from tapeflow.ops.elementwise import (
     abs,

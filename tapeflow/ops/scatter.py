@@ -29,13 +29,13 @@ from tapeflow.ops.core import (
 from tapeflow.ops.elementwise import add, subtract
 from tapeflow.ops.shape import (
     IndexOutOfRangeError,
-    check_in_range,
-    raise_out_of_range,
-    range_message,
     _as_tensorish,
     broadcast_to,
+    check_in_range,
     concat,
     gather_p,
+    raise_out_of_range,
+    range_message,
     reshape,
     scatter_add_p,
     zeros_like,

@@ -13,13 +13,12 @@ import weakref
 import numpy as np
 
 from tapeflow.ops import lowering as lw
-from tapeflow.ops.dims import Dim, as_size, hint_of, same_shape, same_size
 from tapeflow.ops.core import (
     InvalidArgumentError,
     LoopKernel,
-    Scalar,
     OpTypeError,
     Primitive,
+    Scalar,
     ShapedArray,
     bind,
     canonical_dtype,
@@ -31,6 +30,7 @@ from tapeflow.ops.core import (
     promote,
     shape_of,
 )
+from tapeflow.ops.dims import Dim, as_size, hint_of, same_shape, same_size
 
 
 class IndexOutOfRangeError(InvalidArgumentError, IndexError):

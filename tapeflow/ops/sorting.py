@@ -164,12 +164,12 @@ def _argsort_lowering(out, ins, avals, *, axis, descending):
     at = _at(names, axis, "_k")
     if descending:
         fill = f"    _row[_k] = {x}[{_at(names, axis, f'{n} - 1 - _k')}]"
-        order = [f"_order = np.argsort(_row, kind='mergesort')",
+        order = ["_order = np.argsort(_row, kind='mergesort')",
                  f"for _k in range({n}):",
                  f"    {out}[{at}] = {n} - 1 - _order[{n} - 1 - _k]"]
     else:
         fill = f"    _row[_k] = {x}[{at}]"
-        order = [f"_order = np.argsort(_row, kind='mergesort')",
+        order = ["_order = np.argsort(_row, kind='mergesort')",
                  f"for _k in range({n}):",
                  f"    {out}[{at}] = _order[_k]"]
     body = [f"_row = np.empty({n}, dtype={lw.dtype_expr(x_aval.dtype)})",

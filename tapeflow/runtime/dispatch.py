@@ -42,8 +42,8 @@ from typing import Any
 import numpy as np
 
 from tapeflow import nest
-from tapeflow.ops.core import ShapedArray
 from tapeflow.ops.checks import native_numerics_error
+from tapeflow.ops.core import ShapedArray
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime.backends import (
     conform,

@@ -29,8 +29,8 @@ from tapeflow.ops.core import (
     canonical_dtype,
     is_tracer,
 )
-from tapeflow.ops.shape import known_sizes
 from tapeflow.ops.random import STATE_DTYPE, as_int64, random_p, splitmix64
+from tapeflow.ops.shape import known_sizes
 from tapeflow.tracer import creation
 from tapeflow.tracer.tensor import constant
 from tapeflow.tracer.variable import Variable

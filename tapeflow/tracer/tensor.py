@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from tapeflow import ops
-from tapeflow.ops import dims
 from tapeflow.graph.ir import Var, _var_ids, new_var
+from tapeflow.ops import dims
 from tapeflow.ops.core import InvalidArgumentError, ShapedArray, default_dtype, to_array
 from tapeflow.perthread import PerThreadValue
 from tapeflow.tracer import dtypes

@@ -8,8 +8,8 @@ import itertools
 import numpy as np
 
 from tapeflow import ops
-from tapeflow.perthread import PerThreadList, PerThreadValue
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, ShapedArray
+from tapeflow.perthread import PerThreadList, PerThreadValue
 from tapeflow.tracer import dtypes, name_scope
 from tapeflow.tracer import tensor as tensor_module
 from tapeflow.tracer.tensor import (

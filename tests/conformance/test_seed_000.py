@@ -12,7 +12,6 @@ import numpy as np
 
 import tapeflow as tf
 
-
 # ---------------------------------------------------------------- helpers
 
 def _cell2():

@@ -12,7 +12,6 @@ import pytest
 
 import tapeflow as tf
 
-
 # ---------------------------------------------------------------- helpers
 
 def _cells_2_to_4():

@@ -8,12 +8,11 @@ naming the primitive.
 from __future__ import annotations
 
 import pytest
-
-from tapeflow.ops.core import LoopKernel, Reduction, Scalar
+from test_op_table import OP_TABLE
 
 import tapeflow  # noqa: F401 - installs the tracer behind `bind`
 from tapeflow.ops import PRIMITIVES, Primitive
-from test_op_table import OP_TABLE
+from tapeflow.ops.core import LoopKernel, Reduction, Scalar
 
 NAMES = sorted(PRIMITIVES)
 each_primitive = pytest.mark.parametrize("name", NAMES)

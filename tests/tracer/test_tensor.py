@@ -6,7 +6,6 @@ import pytest
 
 import tapeflow as tf
 
-
 # ---------------------------------------------------------------- basic properties
 
 def test_shape_is_a_tuple():
