@@ -234,48 +234,9 @@ class FusedLoop:
 
 def loop_nest(sizes, body: list[str], parallel: bool = False, enter: dict | None = None,
               leave: dict | None = None, block: tuple | None = None) -> list[str]:
-    """`for i0 in range(n0): for i1 in range(n1): body` as indented lines over the size
-    expressions `sizes`; with `parallel` the outermost loop is a `numba.prange`. `enter[k]`
-    are statements run just before the loop over axis k starts (inside the loops over the
-    axes before it), `leave[k]` just after it ends: a row's accumulator starts and is
-    stored there.
-
-    `block=(size, start, end)` splits the innermost axis into blocks of `size` elements:
-    `start` runs before each block and `end` after it (a float32 partial sum lives there).
-    The block loop takes the innermost axis's place (and its prange, for one axis); inside
-    it the index is `i = b*size + j` with `j` counting from 0, a form LLVM vectorises (a
-    `range(b*size, stop)` loop stayed scalar here: 20 ms instead of 7.6 ms for 1e7
-    elements).
-
-    A prange loop's index is made unsigned: inside the body Numba outlines for its threads,
-    LLVM cannot see that a signed index is never negative, keeps Numba's negative-index
-    wraparound on every access, and the loop vectorises poorly (W3 at 1e7 on 2 threads:
-    43 ms signed, 30 ms unsigned; its gradient loop alone 27-41 ms and 22 ms)."""
-    enter, leave = enter or {}, leave or {}
-    lines = []
-    last = len(sizes) - 1
-    for depth, d in enumerate(sizes):
-        pad = "    " * depth
-        lines += [pad + line for line in enter.get(depth, [])]
-        loop = "numba.prange" if parallel and depth == 0 else "range"
-        if block is not None and depth == last:
-            size, start, _ = block
-            lines.append(pad + f"for b{depth} in {loop}(({d} + {size - 1}) // {size}):")
-            lines += [pad + "    " + line for line in start]
-            lines.append(pad + f"    for j{depth} in range(min({size}, {d} - b{depth} * {size})):")
-            lines.append(pad + f"        i{depth} = numba.uint64(b{depth} * {size} + j{depth})")
-        elif loop == "numba.prange":
-            lines.append(pad + f"for p{depth} in {loop}({d}):")
-            lines.append(pad + f"    i{depth} = numba.uint64(p{depth})")
-        else:
-            lines.append(pad + f"for i{depth} in {loop}({d}):")
-    inner = len(sizes) + (block is not None)
-    lines += ["    " * inner + line for line in body]
-    if block is not None:
-        lines += ["    " * len(sizes) + line for line in block[2]]
-    for depth in reversed(range(len(sizes))):
-        lines += ["    " * depth + line for line in leave.get(depth, [])]
-    return lines
+    """ops.lowering.loop_nest over size expressions (a kernel's size arguments or
+    constants), with the loop variables i0, i1, ... the lowerings index with."""
+    return lw.loop_nest(sizes, body, parallel=parallel, enter=enter, leave=leave, block=block)
 
 
 def copy_body(sizes, src: str, dst: str) -> list[str]:

@@ -27,7 +27,8 @@ def loop_vars(ndim: int, prefix: str = "i") -> list[str]:
 def loop_nest(shape, body: list[str], prefix: str = "i", parallel: bool = False,
               enter: dict | None = None, leave: dict | None = None,
               block: tuple | None = None) -> list[str]:
-    """`for i0 in range(d0): for i1 in range(d1): body` as indented lines; with `parallel`
+    """`for i0 in range(d0): for i1 in range(d1): body` as indented lines, each size an int
+    or the text of an expression (a kernel's size argument); with `parallel`
     the outermost loop is a `numba.prange`. `enter[k]` are statements run just before the
     loop over axis k starts (inside the loops over the axes before it), `leave[k]` just
     after it ends: a row's accumulator starts and is stored there.
@@ -52,7 +53,8 @@ def loop_nest(shape, body: list[str], prefix: str = "i", parallel: bool = False,
         loop = "numba.prange" if parallel and depth == 0 else "range"
         if block is not None and depth == last:
             size, start, _ = block
-            lines.append(pad + f"for b{depth} in {loop}({-(-d // size)}):")
+            blocks = f"({d} + {size - 1}) // {size}" if isinstance(d, str) else -(-d // size)
+            lines.append(pad + f"for b{depth} in {loop}({blocks}):")
             lines += [pad + "    " + line for line in start]
             lines.append(pad + f"    for j{depth} in range(min({size}, {d} - b{depth} * {size})):")
             lines.append(pad + f"        {prefix}{depth} = numba.uint64(b{depth} * {size} + j{depth})")
