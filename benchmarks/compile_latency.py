@@ -76,16 +76,13 @@ def _sync(tf) -> dict:
     return {"compile": "sync"} if "compile" in inspect.signature(tf.function).parameters else {}
 
 
-def child_tapeflow_mlp(layers: int) -> dict:
-    import numpy as np
-
-    import tapeflow as tf
-
-    ws0, bs0, x, y = _mlp_data(layers)
+def _mlp_step(tf, ws0, bs0, **options):
+    """The deep-MLP training step (tanh layers, mean squared error, SGD) over fresh
+    Variables holding `ws0` and `bs0`, as a tf.function with `options`."""
     ws = [tf.Variable(w) for w in ws0]
     bs = [tf.Variable(b) for b in bs0]
 
-    @tf.function(**_sync(tf))
+    @tf.function(**options)
     def step(x, y):
         with tf.GradientTape() as tape:
             h = x
@@ -96,6 +93,17 @@ def child_tapeflow_mlp(layers: int) -> dict:
         for v, g in zip(ws + bs, grads):
             v.assign_sub(LR * g)
         return loss
+
+    return step
+
+
+def child_tapeflow_mlp(layers: int) -> dict:
+    import numpy as np
+
+    import tapeflow as tf
+
+    ws0, bs0, x, y = _mlp_data(layers)
+    step = _mlp_step(tf, ws0, bs0, **_sync(tf))
 
     out = {}
     t = time.perf_counter()
@@ -123,21 +131,8 @@ def child_tapeflow_batch(layers: int) -> dict:
 
     ws0, bs0, x, y = _mlp_data(layers)
     _, _, x2, y2 = _mlp_data(layers, batch=BATCH + 16)
-    ws = [tf.Variable(w) for w in ws0]
-    bs = [tf.Variable(b) for b in bs0]
     spec = [tf.TensorSpec([None, WIDTH], tf.float32)] * 2
-
-    @tf.function(input_signature=spec, **_sync(tf))
-    def step(x, y):
-        with tf.GradientTape() as tape:
-            h = x
-            for w, b in zip(ws, bs):
-                h = tf.tanh(h @ w + b)
-            loss = tf.reduce_mean((h - y) ** 2)
-        grads = tape.gradient(loss, ws + bs)
-        for v, g in zip(ws + bs, grads):
-            v.assign_sub(LR * g)
-        return loss
+    step = _mlp_step(tf, ws0, bs0, input_signature=spec, **_sync(tf))
 
     step(x, y)  # traces
     t = time.perf_counter()
@@ -292,21 +287,7 @@ def child_tapeflow_tiering(layers: int) -> dict:
             step, x, labels = _w4_step(tf, **options)
             return step, (x, labels)
         ws0, bs0, x, y = _mlp_data(layers)
-        ws = [tf.Variable(w) for w in ws0]
-        bs = [tf.Variable(b) for b in bs0]
-
-        @tf.function(**options)
-        def step(x, y):
-            with tf.GradientTape() as tape:
-                h = x
-                for w, b in zip(ws, bs):
-                    h = tf.tanh(h @ w + b)
-                loss = tf.reduce_mean((h - y) ** 2)
-            grads = tape.gradient(loss, ws + bs)
-            for v, g in zip(ws + bs, grads):
-                v.assign_sub(LR * g)
-            return loss
-        return step, (x, y)
+        return _mlp_step(tf, ws0, bs0, **options), (x, y)
 
     step, args = build(backend="interpreter")
     step(*args)
