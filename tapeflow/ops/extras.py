@@ -117,36 +117,32 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     return reduce_mean(x, axes, keepdims), reduce_variance(x, axes, keepdims)
 
 
+def _labels_and_logits(op: str, labels, logits):
+    """The checks both cross-entropies from logits share: both given, one float dtype (after
+    promotion), one shape. The promoted (labels, logits)."""
+    if labels is None or logits is None:
+        raise InvalidArgumentError(f"{op}: pass labels= and logits=")
+    labels, logits = promote(op, labels, logits)
+    if dtype_of(logits).kind != "f":
+        raise OpTypeError(f"{op}: expects float logits, got {dtype_of(logits).name}")
+    if tuple(shape_of(labels)) != tuple(shape_of(logits)):
+        raise InvalidArgumentError(
+            f"{op}: labels of shape {list(shape_of(labels))} do not match logits of shape "
+            f"{list(shape_of(logits))}")
+    return labels, logits
+
+
 def softmax_cross_entropy_with_logits(labels=None, logits=None, axis=-1, name=None):
     """-sum(labels * log_softmax(logits)) along `axis`: the cross-entropy of each row of
     class probabilities `labels` (gradients flow to both, as TensorFlow's v2 op)."""
-    if labels is None or logits is None:
-        raise InvalidArgumentError("softmax_cross_entropy_with_logits: pass labels= and logits=")
-    labels, logits = promote("softmax_cross_entropy_with_logits", labels, logits)
-    if dtype_of(logits).kind != "f":
-        raise OpTypeError(f"softmax_cross_entropy_with_logits: expects float logits, got "
-                          f"{dtype_of(logits).name}")
-    if tuple(shape_of(labels)) != tuple(shape_of(logits)):
-        raise InvalidArgumentError(
-            f"softmax_cross_entropy_with_logits: labels of shape {list(shape_of(labels))} do "
-            f"not match logits of shape {list(shape_of(logits))}")
+    labels, logits = _labels_and_logits("softmax_cross_entropy_with_logits", labels, logits)
     return negative(reduce_sum(multiply(labels, log_softmax(logits, axis)), axis))
 
 
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     """-z log(sigmoid(x)) - (1 - z) log(1 - sigmoid(x)) for labels z and logits x, computed as
     max(x, 0) - x z + log(1 + exp(-|x|)), which neither overflows nor loses precision."""
-    if labels is None or logits is None:
-        raise InvalidArgumentError("sigmoid_cross_entropy_with_logits: pass labels= and "
-                                   "logits=")
-    z, x = promote("sigmoid_cross_entropy_with_logits", labels, logits)
-    if dtype_of(x).kind != "f":
-        raise OpTypeError(f"sigmoid_cross_entropy_with_logits: expects float logits, got "
-                          f"{dtype_of(x).name}")
-    if tuple(shape_of(z)) != tuple(shape_of(x)):
-        raise InvalidArgumentError(
-            f"sigmoid_cross_entropy_with_logits: labels of shape {list(shape_of(z))} do not "
-            f"match logits of shape {list(shape_of(x))}")
+    z, x = _labels_and_logits("sigmoid_cross_entropy_with_logits", labels, logits)
     # Both pieces select on x >= 0 (as TensorFlow's): at x = 0 their kinks cancel and the
     # gradient is sigmoid(0) - z, where max(x, 0) and |x| alone would give -z.
     nonnegative = greater_equal(x, zeros_like(x))
