@@ -77,7 +77,9 @@ of 3 runs of 9, 1e7 elements of uniform(-100, 100)): float32 sin with an exact i
 Payne-Hanek (96 bits of 2/pi cut from constants by selects, 32-bit limb products; 0.85 ulp up
 to the float32 max) 2.65x slower (3.05 -> 7.8 ms), the same with the window from a table
 (gathers) ~3x; float64 needs a table (~1100 bits of 2/pi), and its three gathers alone, without
-the products, already make sin 1.9x slower (6.5 -> 12.5 ms).
+the products, already make sin 1.9x slower (6.5 -> 12.5 ms). Generated loops instead count the
+arguments above TRIG_EXACT_MAX (1.6e6, exact on any machine) and hand such a call to numpy
+(codegen/loops.py).
 """
 
 from __future__ import annotations
@@ -413,6 +415,9 @@ def _softplus_f64(x):
 # sin, cos, sincos live in vecmath_trig, which imports the helpers above (hence not at the top).
 from tapeflow.codegen import vecmath_trig as _trig  # noqa: E402
 
+# For generated loops: which sin/cos arguments these kernels may not reduce exactly.
+TRIG_EXACT_MAX, beyond_exact_reduction = _trig.TRIG_EXACT_MAX, _trig.beyond_exact_reduction
+
 # ---------------------------------------------------------------------------------------------
 # Public functions: one name per operation, dispatching on the argument's dtype.
 
@@ -463,12 +468,14 @@ def tanh(x):
 
 
 def sin(x):
-    """Sine; accurate for |x| <= 1.6e6 (1e15 with FMA), nan above 1e15 (see the top)."""
+    """Sine; accurate for |x| <= 1.6e6 (1e15 with FMA), nan above 1e15 (see the top); generated
+    loops hand arguments above TRIG_EXACT_MAX to numpy."""
     return _call(x, _trig._sin_f32, _trig._sin_f64)
 
 
 def cos(x):
-    """Cosine; accurate for |x| <= 1.6e6 (1e15 with FMA), nan above 1e15 (see the top)."""
+    """Cosine; accurate for |x| <= 1.6e6 (1e15 with FMA), nan above 1e15 (see the top); generated
+    loops hand arguments above TRIG_EXACT_MAX to numpy."""
     return _call(x, _trig._cos_f32, _trig._cos_f64)
 
 
