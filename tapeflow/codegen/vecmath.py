@@ -15,9 +15,9 @@ Use from generated code (float32 in -> float32 out, float64 -> float64):
         for i in range(x.size):
             out[i] = vecmath.exp(x[i])
 
-The public functions also work from plain Python on numpy scalars. Each one is an `@overload`
-that picks the float32 or float64 kernel. The kernels are compiled with their own fastmath set,
-`{"contract"}` (FMA contraction only), so the caller's `reassoc`/`nsz`, which would rewrite
+The public functions also work from plain Python on numpy scalars. In compiled code each one
+is typed and lowered as a call of the float32 or float64 kernel (`_register`). The kernels are
+compiled with their own fastmath set, `{"contract"}` (FMA contraction only), so the caller's `reassoc`/`nsz`, which would rewrite
 `(x + M) - M` or `(u - 1) - x` to 0, never reach them: Numba's callees inherit the caller's
 fastmath only when they do not set their own.
 
@@ -90,14 +90,19 @@ import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
-from numba.extending import intrinsic, overload
+from numba.extending import intrinsic, lower_builtin, type_callable
 
 # Kernels set their own fastmath so they never inherit the caller's (see the module docstring);
 # use the numpy error model, since Python's raises ZeroDivisionError on x/0, a branch that stops
 # vectorisation (our divisions by 0 are meant to give inf/nan); and are forceinline (LLVM
 # alwaysinline): tanh, softplus etc. exceed LLVM's inlining threshold, and a call left in the
 # loop keeps it scalar (measured 15x slower).
-_KERNEL_OPTIONS = {"fastmath": {"contract"}, "error_model": "numpy", "forceinline": True}
+#
+# They are only ever called from compiled code (a Python-level call goes through a wrapper
+# made on first use: `_call`), so no Python or C entry point is made for them: that
+# wrapper code was about a fifth of each kernel's compile.
+_KERNEL_OPTIONS = {"fastmath": {"contract"}, "error_model": "numpy", "forceinline": True,
+                   "no_cpython_wrapper": True, "no_cfunc_wrapper": True}
 _kernel = numba.njit(**_KERNEL_OPTIONS)
 
 _f32 = np.float32
@@ -161,13 +166,30 @@ def _mantissa(typingctx, x):
     return x(x), codegen
 
 
-@_kernel
-def _horner(x, coeffs):
-    """coeffs[0] + x*coeffs[1] + x**2*coeffs[2] + ... (lowest degree first), by Horner's rule."""
-    acc = coeffs[-1]
-    for i in range(len(coeffs) - 2, -1, -1):
-        acc = acc * x + coeffs[i]
-    return acc
+@intrinsic
+def _horner(typingctx, x, coeffs):
+    """coeffs[0] + x*coeffs[1] + x**2*coeffs[2] + ... (lowest degree first), by Horner's rule:
+    acc = coeffs[-1], then acc = acc*x + coeffs[i] down to i = 0, in the common type of x
+    and the coefficients.
+
+    An intrinsic (the instructions written into the caller, which gives them its fastmath
+    flags) rather than an @njit function: that one was a whole Numba compile per
+    polynomial length and dtype in every process (~40 ms each here)."""
+    if not (isinstance(x, types.Float) and isinstance(coeffs, types.UniTuple)
+            and isinstance(coeffs.dtype, types.Float) and coeffs.count >= 1):
+        return None
+    rt = typingctx.unify_types(x, coeffs.dtype)
+
+    def codegen(context, builder, sig, args):
+        xv = context.cast(builder, args[0], x, rt)
+        terms = [context.cast(builder, builder.extract_value(args[1], i), coeffs.dtype, rt)
+                 for i in range(coeffs.count)]
+        acc = terms[-1]
+        for term in reversed(terms[:-1]):
+            acc = builder.fadd(builder.fmul(acc, xv), term)
+        return acc
+
+    return rt(x, coeffs), codegen
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,20 +451,45 @@ def _call(x, kernel_f32, kernel_f64):
         dtype, kernel = np.float32, kernel_f32
     else:
         dtype, kernel = np.float64, kernel_f64
-    y = kernel(x if dtype is np.float32 else float(x))
+    y = _python_entry(kernel)(x if dtype is np.float32 else float(x))
     return tuple(dtype(v) for v in y) if isinstance(y, tuple) else dtype(y)
 
 
-def _register(public, kernel_f32, kernel_f64):
-    """Make `public` callable from njit code on float32 and float64 scalars."""
+_python_entries: dict = {}  # kernel -> the @njit function calling it from Python
 
-    @overload(public, jit_options=_KERNEL_OPTIONS)
-    def _typed(x):
-        if x == types.float32:
-            return lambda x: kernel_f32(x)
-        if x == types.float64:
-            return lambda x: kernel_f64(x)
-        return None
+
+def _python_entry(kernel):
+    """An @njit function calling `kernel` (which has no Python entry point of its own)."""
+    entry = _python_entries.get(kernel)
+    if entry is None:
+        entry = _python_entries[kernel] = numba.njit(error_model="numpy")(lambda x: kernel(x))
+    return entry
+
+
+def _register(public, kernel_f32, kernel_f64):
+    """Make `public` callable from njit code on float32 and float64 scalars: a call is
+    typed as a call of the dtype's kernel and lowered as one (an `@overload` returning
+    `lambda x: kernel(x)` cost one more Numba compile per function, dtype and process)."""
+    kernels = {types.float32: kernel_f32, types.float64: kernel_f64}
+
+    @type_callable(public)
+    def _typer(context):
+        def typer(x):
+            kernel = kernels.get(x)
+            if kernel is None:
+                return None
+            # (Compiles the kernel for x, or finds it compiled.)
+            return context.resolve_function_type(context.resolve_value_type(kernel),
+                                                 (x,), {}).return_type
+
+        return typer
+
+    for argument, kernel in kernels.items():
+        @lower_builtin(public, argument)
+        def _lower(context, builder, sig, args, kernel=kernel):
+            kernel_type = context.typing_context.resolve_value_type(kernel)
+            call = context.typing_context.resolve_function_type(kernel_type, sig.args, {})
+            return context.get_function(kernel_type, call)(builder, args)
 
     return public
 

@@ -218,8 +218,8 @@ class NumbaExecutor:
             self._thread = threading.Thread(target=self._compile_in_background, args=(child,),
                                             daemon=True, name=worker.THREAD_NAME)
             self._thread.start()
-        elif not self._thread.is_alive():
-            self._finish(self._result)
+        else:
+            self.poll()
 
     def _attempt_in_child(self) -> None:
         """What a worker process runs: the same attempt, unlocked (it is alone in its
@@ -239,7 +239,8 @@ class NumbaExecutor:
 
     def wait_compiled(self, timeout: float | None = None) -> bool:
         """Wait for a background compile to finish (at most `timeout` seconds); whether
-        calls now run native code. Starts compiling if nothing has yet."""
+        calls now run native code. Starts compiling if nothing has yet (and compiles
+        right here when compile="sync")."""
         if self._native is None and self._fallback is None:
             if self._thread is None:
                 self._advance()
@@ -247,8 +248,15 @@ class NumbaExecutor:
                 self._thread.join(timeout)
                 if self._thread.is_alive():
                     return False
-                self._finish(self._result)
+                self.poll()
         return self._native is not None
+
+    def poll(self) -> None:
+        """Switch to native code if a background compile has finished (never waits)."""
+        thread = self._thread
+        if (self._native is None and self._fallback is None and thread is not None
+                and not thread.is_alive()):
+            self._finish(self._result)
 
     def _attempt(self, compile_graph=None) -> tuple:
         """Compile the graph for the types its calls have: ("native", dispatcher, entry
