@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import tapeflow as tf
 from tapeflow.graph.interp import evaluate
 from tapeflow.graph.passes import PIPELINE, optimize
-from tests.fuzz.programs import recipes, run_steps
+from tests.fuzz import programs as fuzz
 
 # The steps are drawn and run by the differential fuzzer's generator (tests/fuzz/programs.py),
 # over fixed shapes, smooth float64 values and the ops below: bounded ones, so that the
@@ -26,16 +26,17 @@ BINARY = ("add", "sub", "mul", "maximum", "minimum", "pow2")
 REDUCE = ("reduce_sum", "reduce_mean", "reduce_max", "reduce_logsumexp")
 
 
-def random_recipes():
-    return recipes(SHAPES, KINDS, min_steps=2, max_steps=9, unary=UNARY, binary=BINARY,
-                   reduce=REDUCE)
+def recipes():
+    """This test's recipes (tests/codegen/test_compiled_programs.py draws them too)."""
+    return fuzz.recipes(SHAPES, KINDS, min_steps=2, max_steps=9, unary=UNARY, binary=BINARY,
+                        reduce=REDUCE)
 
 
 def make_step(steps):
     def step(a, b, c):
         with tf.GradientTape() as tape:
             tape.watch([a, b, c])
-            loss, _ = run_steps(steps, a, b, c)
+            loss, _ = fuzz.run_steps(steps, a, b, c)
         grads = tape.gradient(loss, [a, b, c], unconnected_gradients="zero")
         return loss, grads
 
@@ -57,7 +58,7 @@ SETTINGS = settings(max_examples=60, deadline=None,
 
 
 @SETTINGS
-@given(steps=random_recipes(), seed=st.integers(0, 2**16))
+@given(steps=recipes(), seed=st.integers(0, 2**16))
 @example(steps=[("binary", "pow2", 0, 0), ("matmul", 3, 2), ("transpose", 4)], seed=1)
 def test_optimised_graph_matches_eager(steps, seed):
     inputs = [tf.constant(x) for x in _inputs(seed)]  # float64: stays float64
@@ -73,7 +74,7 @@ SAME_INPUT_TWO_AXES = [("reduce", "reduce_sum", 0, 0, False), ("reduce", "reduce
 
 
 @SETTINGS
-@given(steps=random_recipes(), seed=st.integers(0, 2**16))
+@given(steps=recipes(), seed=st.integers(0, 2**16))
 @example(steps=SAME_INPUT_TWO_AXES, seed=0)
 def test_every_pass_preserves_outputs(steps, seed):
     arrays = _inputs(seed)
@@ -92,7 +93,7 @@ def test_every_pass_preserves_outputs(steps, seed):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps=random_recipes(), seed=st.integers(0, 2**16))
+@given(steps=recipes(), seed=st.integers(0, 2**16))
 @example(steps=[("transpose", 0), ("matmul", 3, 0), ("reshape", 4)], seed=0)
 def test_one_trace_for_any_leading_size_matches_eager(steps, seed):
     # The first input's leading size is None: the trace (at size 2) is specialised for
