@@ -640,6 +640,20 @@ ORDER_ROWS = [
 ]
 
 
+def _softmax_ref(x):
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+# softmax over the last axis (ops/softmax.py); float32 is rounded as TensorFlow's kernel
+# (its bits: tests/conformance/test_softmax_digits.py), here within float32 tolerance.
+SOFTMAX_ROWS = [
+    case("softmax", args(normal((3, 5))), _softmax_ref, id="f64"),
+    case("softmax", args(normal((2, 3, 40), F32)), _softmax_ref, id="f32-3d"),
+    case("softmax", args(normal((4,))), _softmax_ref, id="f64-1d"),
+]
+
+
 # --------------------------------------------------------------------------------------------
 # Matrix functions (ops/matrix.py)
 # --------------------------------------------------------------------------------------------
@@ -829,7 +843,7 @@ CHECK_ROWS = [
 OP_TABLE: list[OpCase] = (
     UNARY_ROWS + BINARY_ROWS + SELECT_ROWS + CAST_ROWS + REDUCTION_ROWS + MATMUL_ROWS
     + SHAPE_ROWS + ORDER_ROWS + MATRIX_ROWS + CUSTOM_ROWS
-    + RANDOM_ROWS + CHECK_ROWS
+    + RANDOM_ROWS + CHECK_ROWS + SOFTMAX_ROWS
 )
 
 rows = pytest.mark.parametrize("row", OP_TABLE, ids=lambda r: r.id)
