@@ -182,8 +182,8 @@ def _softmax_lowering(out, ins, avals):
         f"    _p = np.float32(np.float64(_p) * _r + np.float64({c2}))",
         f"    _p = np.float32(np.float64(_p) * _r + np.float64({c1}))",
         "    _p = np.float32(np.float64(_p) * _r + 1.0)",
-        f"    _sc = np.float32(2.0 ** (_k - 1)) if _k - 1 >= -126 and _s >= {_f32(_EXP_LO)} "
-        "else np.float32(0)",
+        (f"    _sc = np.float32(2.0 ** (_k - 1)) if _k - 1 >= -126 and _s >= {_f32(_EXP_LO)} "
+        "else np.float32(0)"),
         "    _e = np.float32(_p * _sc)",
         f"    if abs(_e) < {tiny}:",
         "        _e = np.float32(0)",
@@ -198,8 +198,8 @@ def _softmax_lowering(out, ins, avals):
         f"    _a = _b % {ACCUMULATORS} if _b < {full} else 0",
         f"    _acc[_a, _j % {LANES}] = np.float32(_acc[_a, _j % {LANES}] + _e)",
         f"for _l in range({LANES}):",
-        "    _lanes[_l] = np.float32(np.float32(_acc[0, _l] + _acc[1, _l])"
-        " + np.float32(_acc[2, _l] + _acc[3, _l]))",
+        ("    _lanes[_l] = np.float32(np.float32(_acc[0, _l] + _acc[1, _l])"
+        " + np.float32(_acc[2, _l] + _acc[3, _l]))"),
         f"_w = {LANES}",
         "while _w > 1:",
         "    _w //= 2",
