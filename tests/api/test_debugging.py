@@ -57,8 +57,6 @@ def test_check_numerics_refuses_integers():
         tf.debugging.check_numerics(tf.constant([1, 2]), "ints")
 
 
-@pytest.mark.parametrize("backend", ["interpreter", pytest.param("numba",
-                                                                 marks=pytest.mark.slow)])
 def test_check_numerics_in_a_function(backend):
     f = tf.function(log_checked, backend=backend)
     np.testing.assert_allclose(f(tf.constant([1.0, 2.0])).numpy(), [0.0, 2 * np.log(2.0)],
@@ -78,8 +76,6 @@ def test_enable_check_numerics_names_the_first_bad_op_eagerly(checking):
         first_bad_op(tf.constant([3.0, 1.0]))
 
 
-@pytest.mark.parametrize("backend", ["interpreter", pytest.param("numba",
-                                                                 marks=pytest.mark.slow)])
 def test_enable_check_numerics_names_the_first_bad_op_compiled(checking, backend):
     f = tf.function(first_bad_op, backend=backend)
     np.testing.assert_allclose(f(tf.constant([30.0])).numpy(),

@@ -37,8 +37,6 @@ def test_eager_labels_out_of_range_names_position_value_range_and_line():
     assert isinstance(e.value, IndexError) and isinstance(e.value, ValueError)
 
 
-@pytest.mark.parametrize("backend", [
-    "interpreter", pytest.param("numba", marks=pytest.mark.slow)])
 def test_compiled_labels_out_of_range_raise_the_same_error(backend):
     previous = set_default_backend(backend)
     try:
@@ -57,8 +55,6 @@ def test_compiled_labels_out_of_range_raise_the_same_error(backend):
         set_default_backend(previous)
 
 
-@pytest.mark.parametrize("backend", [
-    "interpreter", pytest.param("numba", marks=pytest.mark.slow)])
 def test_classification_step_over_twenty_shuffled_batches_traces_once(backend):
     previous = set_default_backend(backend)
     try:
@@ -98,8 +94,6 @@ def test_failed_check_in_a_step_changes_no_variable():
     np.testing.assert_array_equal(v.numpy(), [2.0, 3.0])
 
 
-@pytest.mark.parametrize("backend", [
-    "interpreter", pytest.param("numba", marks=pytest.mark.slow)])
 def test_gather_names_the_bad_index_and_its_position(backend):
     previous = set_default_backend(backend)
     try:

@@ -439,7 +439,6 @@ def test_a_function_returning_none_runs_its_updates_once_per_call():
     assert step.experimental_get_tracing_count() == 1
 
 
-@pytest.mark.parametrize("backend", ["interpreter", pytest.param("numba", marks=pytest.mark.slow)])
 def test_outputs_do_not_alias_the_callers_array(backend):
     @tf.function(backend=backend)
     def views(x):

@@ -99,7 +99,6 @@ def _training_step():
 
 
 @needs_proc
-@pytest.mark.parametrize("backend", ["interpreter", pytest.param("numba", marks=pytest.mark.slow)])
 def test_two_thousand_training_steps_keep_resident_memory_flat(backend):
     step, x, y = _training_step()
     step._backend = backend

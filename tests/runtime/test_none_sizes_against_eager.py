@@ -18,7 +18,6 @@ import pytest
 import tapeflow as tf
 from tapeflow.ops.dims import Dim, ShapeEnv, pop_env, push_env
 
-BACKENDS = ["interpreter", pytest.param("numba", marks=pytest.mark.slow)]
 SIGNATURE = [tf.TensorSpec([None], tf.float32)]
 
 
@@ -112,7 +111,6 @@ INDEXING = {
 }
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", list(INDEXING))
 def test_indexing_at_sizes_the_trace_did_not_see(name, backend):
     fn = INDEXING[name]
@@ -123,7 +121,6 @@ def test_indexing_at_sizes_the_trace_did_not_see(name, backend):
         assert_same_outcome(outcome(f, x), want, f"{name} at size {n}")
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_gradient_at_size_zero_after_a_trace_at_size_three(backend):
     def grads(x):
         with tf.GradientTape() as t:
@@ -166,7 +163,6 @@ def _summed_gradient(fn):
     return grad
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("gradient", [False, True], ids=["value", "gradient"])
 @pytest.mark.parametrize("name", list(MATRIX_OPS))
 def test_matrices_with_a_none_batch_at_sizes_the_trace_did_not_see(name, gradient, backend):
@@ -178,7 +174,6 @@ def test_matrices_with_a_none_batch_at_sizes_the_trace_did_not_see(name, gradien
         assert_same_outcome(outcome(f, m), outcome(fn, tf.constant(m)), f"{name} at {n}")
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_two_none_axes_at_zero_sizes(backend):
     def fn(m):
         return tf.matmul(m, tf.transpose(m))[:, -1], tf.reduce_sum(m[1:, :-1], axis=0)

@@ -61,7 +61,6 @@ def test_bad_arguments_are_named():
         tf.print(1, output_stream="somewhere")
 
 
-@pytest.mark.parametrize("backend", ["interpreter", pytest.param("numba", marks=pytest.mark.slow)])
 def test_inside_a_function_it_prints_on_every_call(backend):
     out = io.StringIO()
     counter = tf.Variable(0)

@@ -12,21 +12,13 @@ Tests of compiled code run on the interpreter and (marked slow) on Numba.
 """
 
 import math
-import warnings
 
 import numpy as np
 import pytest
 
 import tapeflow as tf
 
-BACKENDS = ["interpreter", pytest.param("numba", marks=pytest.mark.slow)]
-
-
-@pytest.fixture(autouse=True)
-def _quiet_retraces():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", tf.RetraceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_retraces")
 
 
 def counted(fn, **options):
@@ -55,7 +47,6 @@ def _divide_when_positive(x, d):
     return d * 0
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_an_index_error_of_the_path_not_taken_does_not_reach_the_caller(backend):
     f, runs = counted(_gather_when_positive, backend=backend)
     x, i = np.array([1.0, 2.0, 3.0], np.float32), np.array([2], np.int32)
@@ -71,7 +62,6 @@ def test_an_index_error_of_the_path_not_taken_does_not_reach_the_caller(backend)
     np.testing.assert_array_equal(f(x, i), [3.0])
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_an_integer_division_by_zero_of_the_path_not_taken_does_not_reach_the_caller(backend):
     f = tf.function(_divide_when_positive, backend=backend)
     one, two, zero = (tf.constant(v, tf.int32) for v in (1, 2, 0))
@@ -83,7 +73,6 @@ def test_an_integer_division_by_zero_of_the_path_not_taken_does_not_reach_the_ca
         f(one, zero)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_an_error_before_the_differing_decision_still_raises(backend):
     # Eager runs gather before it reads the sum: the bad index raises whichever way the
     # decision would then go.
@@ -102,7 +91,6 @@ def test_an_error_before_the_differing_decision_still_raises(backend):
             f(xs, np.array([5], np.int32))
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_discarded_path_commits_no_variable_update(backend):
     v = tf.Variable(0.0)
 
@@ -118,7 +106,6 @@ def test_a_discarded_path_commits_no_variable_update(backend):
     assert float(v) == 3.0
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_the_old_path_error_under_an_outer_tape(backend):
     f = tf.function(_gather_when_positive, backend=backend)
     x, i = tf.constant([1.0, 2.0, 3.0]), tf.constant([0])
@@ -135,7 +122,6 @@ def test_the_old_path_error_under_an_outer_tape(backend):
 # ---- 7: signed zeros ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_plus_and_minus_zero_are_different_static_arguments(backend):
     # Python code can tell them apart (copysign, 1 / x, printing), so each gets its trace.
     f, runs = counted(lambda s: tf.constant(math.copysign(1.0, s)), backend=backend)
@@ -144,7 +130,6 @@ def test_plus_and_minus_zero_are_different_static_arguments(backend):
     assert len(runs) == 2
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_float_guard_tells_zero_from_minus_zero(backend):
     def fn(x):
         return tf.constant(math.copysign(2.0, float(x)))
@@ -180,7 +165,6 @@ def test_an_eager_op_on_a_numpy_array_does_not_share_its_memory(name):
     np.testing.assert_array_equal(t.numpy(), before)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_traced_constant_from_a_numpy_array_is_the_value_at_trace_time(backend):
     table = np.array([1.0, 2.0], np.float32)
     f = tf.function(lambda x: x + tf.reshape(table, [2]), backend=backend)
@@ -210,7 +194,6 @@ def test_the_gradient_of_gather_on_a_zero_size_dimension_is_zeros(shape, indices
     np.testing.assert_array_equal(g, np.zeros(shape, np.float32))
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_the_gradient_of_gather_on_a_zero_size_dimension_compiled(backend):
     def grad(x, i):
         with tf.GradientTape() as t:
@@ -241,7 +224,6 @@ def test_a_big_endian_array_is_converted(dtype):
     np.testing.assert_array_equal(v, native)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_big_endian_array_is_converted_by_a_function(backend):
     f, runs = counted(lambda x: x * 2, backend=backend)
     native = np.arange(3, dtype=np.float32)
@@ -258,7 +240,6 @@ def test_a_big_endian_array_is_converted_by_a_function(backend):
 # ---- 8: a nan static argument ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_nan_static_argument_is_traced_once(backend):
     f, runs = counted(lambda x, s: x + s, backend=backend)
     x = tf.constant([1.0, 2.0])

@@ -6,21 +6,13 @@
 - with `input_signature` None sizes, results have concrete shapes (never `x.0`).
 """
 
-import warnings
 
 import numpy as np
 import pytest
 
 import tapeflow as tf
 
-BACKENDS = ["interpreter", pytest.param("numba", marks=pytest.mark.slow)]
-
-
-@pytest.fixture(autouse=True)
-def _quiet_retraces():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", tf.RetraceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_retraces")
 
 
 # ---- the gradient of a target with respect to itself --------------------------------------
@@ -64,7 +56,6 @@ def test_gradient_of_a_watched_tensor_with_respect_to_itself_is_ones():
     np.testing.assert_array_equal(t.gradient(r, x), [1.0, 1.0])
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_gradient_of_a_target_with_respect_to_itself_inside_a_function(backend):
     v = tf.Variable([3.0, 4.0])
 
@@ -85,7 +76,6 @@ def test_gradient_of_a_target_with_respect_to_itself_inside_a_function(backend):
 # ---- returning an assignment --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_returning_assign_add_returns_the_value_after_the_assignment(backend):
     v = tf.Variable(1.0)
     f = tf.function(lambda: v.assign_add(1.0), backend=backend)
@@ -99,7 +89,6 @@ def test_returning_assign_add_returns_the_value_after_the_assignment(backend):
     assert float(v) == 20.0
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_returning_a_variable_in_a_structure_returns_its_value(backend):
     v = tf.Variable([1.0, 2.0])
 
@@ -125,7 +114,6 @@ def _assert_concrete(t, shape):
     assert "x.0" not in repr(t) and "x.0" not in str(t)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_results_of_a_none_signature_have_concrete_shapes(backend):
     @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)], backend=backend)
     def f(x):
@@ -140,7 +128,6 @@ def test_results_of_a_none_signature_have_concrete_shapes(backend):
         assert float(total) == n * (n - 1) / 2
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_variables_assigned_in_a_none_signature_trace_keep_concrete_shapes(backend):
     v = tf.Variable(0.0)
     out = tf.Variable([0.0, 0.0])

@@ -46,7 +46,6 @@ def batch(n):
             RNG.normal(size=(n, 2)).astype(np.float32))
 
 
-@pytest.mark.parametrize("backend", ["interpreter", pytest.param("numba", marks=pytest.mark.slow)])
 def test_training_step_over_batches_of_any_size_traces_once(backend):
     init = RNG.normal(size=(3, 2)).astype(np.float32)
     w, b = tf.Variable(init), tf.Variable(np.zeros(2, np.float32))

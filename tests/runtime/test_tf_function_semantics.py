@@ -186,7 +186,6 @@ def test_creating_a_variable_only_once_is_allowed():
 # ---- unused results -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", ["interpreter", pytest.param("numba", marks=pytest.mark.slow)])
 def test_an_op_whose_result_is_unused_does_not_raise(backend):
     @tf.function(backend=backend)
     def f(x):
