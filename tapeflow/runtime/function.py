@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tapeflow.runtime import retraces, specs
+from tapeflow.runtime import retraces, specs, unknown_rank
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime._tracing import (  # noqa: F401  (RETRACE_REPORT_AFTER: public here)
     RETRACE_REPORT_AFTER,
@@ -333,7 +333,10 @@ class Function:
         the signature's trace."""
         if not args and not kwargs and self.input_signature is not None:
             args = tuple(self.input_signature)
-        if specs.has_specs(self._bind(args, kwargs)):
+        bound = self._bind(args, kwargs)
+        if unknown_rank.has_unknown_rank(bound):  # a concrete function per rank, on call
+            return unknown_rank.UnknownRankConcreteFunction(self, bound)
+        if specs.has_specs(bound):
             return self._concrete_from_specs(args, kwargs)
         arguments, key, paths = self._keyed(args, kwargs)
         if not self._paths.get(key):

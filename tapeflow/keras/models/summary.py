@@ -44,7 +44,7 @@ def _bytes(variables) -> int:
     return sum(math.prod(v.shape) * v.aval.dtype.itemsize for v in variables)
 
 
-def memory_text(n_bytes: float) -> str:
+def _memory_text(n_bytes: float) -> str:
     """`397.70 KB`: two decimals in the largest unit (of 1024) that keeps the number >= 1."""
     for unit in ("B", "KB", "MB", "GB"):
         if n_bytes < 1024 or unit == "GB":
@@ -115,6 +115,6 @@ def print_summary(model, print_fn, line_length: int | None) -> None:
     trainable, frozen = model.trainable_weights, model.non_trainable_weights
     for label, variables in (("Total", trainable + frozen), ("Trainable", trainable),
                              ("Non-trainable", frozen)):
-        lines.append(f" {label} params: {_count(variables):,} ({memory_text(_bytes(variables))})")
+        lines.append(f" {label} params: {_count(variables):,} ({_memory_text(_bytes(variables))})")
     for line in lines:
         print_fn(line)
