@@ -11,9 +11,9 @@ AdjustContrastv2"), and so does tapeflow's, through `no_gradient`.
 from __future__ import annotations
 
 from tapeflow.ops.core import (
+    LoopKernel,
     OpTypeError,
     Primitive,
-    Scalar,
     ShapedArray,
     bind,
     dtype_of,
@@ -37,7 +37,9 @@ no_gradient_p = Primitive("no_gradient", doc="x itself; differentiating through 
 no_gradient_p.def_abstract_eval(_same)
 no_gradient_p.def_impl(lambda x, *, op_name: x)
 no_gradient_p.def_vjp(_no_gradient_vjp)
-no_gradient_p.def_lowering(Scalar(lambda x, *, op_name: x))
+# A copy (not a Scalar lowering: it is a marker, not an elementwise function to fuse).
+no_gradient_p.def_lowering(LoopKernel(lambda out, ins, avals, *, op_name: [
+    f"{out} = {ins[0]}.copy()"]))
 
 
 def no_gradient(x, op_name: str):

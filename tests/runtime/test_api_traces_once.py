@@ -286,6 +286,12 @@ NOT_TENSOR_FUNCTIONS = {
     "train.load_variable": "reads a checkpoint file; tests/conformance/test_checkpoint_listing.py",
     "saved_model.save": "writes a directory; tests/conformance/test_saved_model.py",
     "saved_model.load": "reads a directory; tests/conformance/test_saved_model.py",
+    **{f"summary.{name}": "writes event files from eager values (refused under tracing); "
+                          "tests/conformance/test_summary.py" for name in [
+        "create_file_writer", "experimental.get_step", "experimental.set_step", "histogram",
+        "scalar", "text", "trace_export", "trace_off", "trace_on"]},
+    **{f"profiler.experimental.{name}": "profiles the host; tests/conformance/test_summary.py"
+       for name in ["Profile", "start", "stop"]},
     **{f"config.{name}": "configuration; tests/api/test_general.py" for name in [
         "functions_run_eagerly", "get_visible_devices", "list_logical_devices",
         "list_physical_devices", "run_functions_eagerly", "set_visible_devices",
