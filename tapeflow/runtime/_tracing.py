@@ -51,7 +51,7 @@ def trace_path(function, arguments, paths, key, commit: bool = True, spec_shapes
         warn(message)
     if spec_shapes is None:
         spec_shapes = [s.shape if s is not None else None
-                       for s in (function.input_signature or [None] * len(paths))]
+                       for s in (function.aligned_signature() or [None] * len(paths))]
     first = function._variables_allowed
     function._variables_allowed = False
     try:
