@@ -143,3 +143,39 @@ def test_functional_models_are_named_functional_and_long_names_are_cut():
     big.summary(print_fn=lines.append)
     assert lines[-3] == " Total params: 2,002,000 (7.64 MB)"
     assert np.all([len(line) == 76 for line in lines[1:-3]])
+
+
+def test_progress_bar_is_keras_3s(monkeypatch):
+    import io
+
+    from tapeflow.keras.models import training
+
+    clock = iter([100.0, 100.6, 100.6, 100.62, 101.214])
+    monkeypatch.setattr(training.time, "time", lambda: next(clock))
+    out = io.StringIO()
+    bar = training.ProgressBar(2, 1, stream=out)  # starts at 100.0
+    assert bar.wants_update(1)  # step 1 ended at 100.6: drawn
+    bar.update(1, {"loss": 2.0345})  # at 100.6
+    assert not bar.wants_update(2)  # 0.02 s later: not redrawn
+    bar.update(2, {"loss": 0.00079725}, final=True)  # at 101.214
+    first = ("\r\x1b[1m1/2\x1b[0m \x1b[32m" + "━" * 10 + "\x1b[0m\x1b[37m" + "━" * 10
+             + "\x1b[0m \x1b[1m0s\x1b[0m 600ms/step - loss: 2.0345")
+    final = ("\b" * 53 + "\r\x1b[1m2/2\x1b[0m \x1b[32m" + "━" * 20 + "\x1b[0m\x1b[37m\x1b[0m"
+             " \x1b[1m1s\x1b[0m 614ms/step - loss: 7.9725e-04\n")
+    assert out.getvalue() == first + final
+
+    clock = iter([0.0, 0.301])
+    out = io.StringIO()
+    training.ProgressBar(1, 2, stream=out).update(1, {"loss": 4.1174}, final=True)
+    assert out.getvalue() == "1/1 - 0s - 301ms/step - loss: 4.1174\n"
+
+
+def test_fit_prints_no_epoch_line_for_a_single_epoch(capsys):
+    model = tf.keras.Sequential([tf.keras.Input((2,)), L.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((4, 2), np.float32), np.ones((4, 1), np.float32)
+    model.fit(x, y, epochs=1, verbose=2)
+    assert "Epoch" not in capsys.readouterr().out
+    model.fit(x, y, epochs=2, verbose=2)
+    out = capsys.readouterr().out
+    assert out.startswith("Epoch 1/2\n1/1 - ") and "Epoch 2/2\n" in out
