@@ -157,6 +157,7 @@ def test_progress_bar_is_keras_3s(monkeypatch):
     assert bar.wants_update(1)  # step 1 ended at 100.6: drawn
     bar.update(1, {"loss": 2.0345})  # at 100.6
     assert not bar.wants_update(2)  # 0.02 s later: not redrawn
+    bar.update(2, {"loss": 0.5})  # the last step: drawn only by the final update
     bar.update(2, {"loss": 0.00079725}, final=True)  # at 101.214
     first = ("\r\x1b[1m1/2\x1b[0m \x1b[32m" + "━" * 10 + "\x1b[0m\x1b[37m" + "━" * 10
              + "\x1b[0m \x1b[1m0s\x1b[0m 600ms/step - loss: 2.0345")

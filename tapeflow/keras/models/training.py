@@ -131,7 +131,8 @@ class ProgressBar:
     verbose=1: `2/2 ━━━━━━━━━━━━━━━━━━━━ 1s 14ms/step - loss: 0.0013`, the count in bold and
     the bar in green (done) and white (to do), with the ETA while running and the elapsed
     seconds at the end, then the time per step (from the steps after the first, as Keras
-    estimates it) and the values. Each redraw (at most every 0.05 s, and the final one)
+    estimates it) and the values. Each redraw (at most every 0.05 s before the last step,
+    and the final one)
     erases the previous line with backspaces and a carriage return, as Keras 3 does on
     POSIX systems, padding with spaces where the new line is shorter.
     verbose=2: one line per epoch, `1/1 - 0s - 301ms/step - loss: 4.1174`."""
@@ -185,6 +186,8 @@ class ProgressBar:
     def update(self, step: int, logs: dict, final: bool = False) -> None:
         if self.verbose == 0 or (self.verbose == 2 and not final):
             return
+        if not final and self.target and step >= self.target:
+            return  # the last step is drawn once, by the final update (as Keras 3)
         now = time.time()
         per_step = self._time_text(self._per_step(step, now))
         target = self.target or step
