@@ -225,7 +225,7 @@ def inline_source(program: Program, *, cache: bool = True, title: str = "") -> s
     lines = [f'"""tapeflow program{": " + title if title else ""} (generated; do not edit)."""',
              ""] + HEADER + ["", "",
              (f"@numba.njit(cache={cache}, fastmath={fastmath_text()}, error_model='numpy', "
-              f"nogil=True{', parallel=True' if parallel else ''})"),
+              f"nogil=True, no_cfunc_wrapper=True{', parallel=True' if parallel else ''})"),
              f"def entry({', '.join(program.params)}):"]
     lines += ["    " + line for line in inline_lines(program)]
     return "\n".join(lines) + "\n"

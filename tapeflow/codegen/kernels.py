@@ -129,7 +129,7 @@ class KernelPlan:
         """The decorated function `name`, as lines."""
         lines = [
             (f"@numba.njit(cache={cache}, fastmath={fastmath_text()}, error_model='numpy', "
-             f"nogil=True{', parallel=True' if self.parallel else ''})"),
+             f"nogil=True, no_cfunc_wrapper=True{', parallel=True' if self.parallel else ''})"),
             f"def {name}({', '.join(self.param_names(names))}):",
         ]
         body = self.body(names, comment)

@@ -1,4 +1,4 @@
-"""Small scalar helpers that generated modules import (compiled once, inlined by LLVM).
+"""Small scalar helpers that generated modules import (typed and lowered at each call site).
 
 Each one exists because the obvious Python expression differs from numpy, and generated code
 must compute what the eager (numpy) kernels compute, special values and errors included:
@@ -18,24 +18,15 @@ numpy's does, and a later comparison or division would see a different value.
 
 from __future__ import annotations
 
-import numba
+import operator
+
 import numpy as np
 from numba.core import types
-from numba.extending import overload
+from numba.core.typing.templates import signature
+from numba.extending import lower_builtin, overload, type_callable
+from numba.np.numpy_support import as_dtype, from_dtype
 
 from tapeflow.ops.core import InvalidArgumentError
-
-
-@numba.njit(inline="always")
-def _maximum(x, y):
-    # NaN in either operand gives NaN, as np.maximum does (Python's max would not). A tie
-    # (only -0.0 against 0.0 can be told apart) gives y, as np.maximum does on x86-64.
-    return x if (x > y or x != x) else y
-
-
-@numba.njit(inline="always")
-def _minimum(x, y):
-    return x if (x < y or x != x) else y
 
 
 def _power(x, y):
@@ -114,9 +105,16 @@ def _mod_overload(x, y):
 
 # Wrapping integer arithmetic. Numba computes `x + y` on two int32 values in int64 and marks
 # signed integer arithmetic as never overflowing, so MAX + 1 > MAX could hold inside a fused
-# loop where numpy's wraps; np.add & co. keep the type and wrap. On floats, though, they cost
-# W3's loop ~1.5x against the plain operator, so integers go through np.* and floats keep
-# the operator, inlined into the caller (and under its fastmath flags).
+# loop where numpy's wraps. On integers these keep numpy's type and wrap; on anything else
+# they are the plain operator, lowered by Numba's own implementation of it (so floats keep
+# exactly the IEEE operation, and the caller's fastmath flags).
+#
+# Why typing templates and LLVM lowerings rather than `@overload(inline="always")` or
+# `@njit(inline="always")` functions: Numba inlines those at the level of its own IR, which
+# costs ~13 ms of compile per call site (typing and rewriting a copy of the callee each time);
+# a fused loop of ten operations paid ~0.13 s for it. A lowering emits the one instruction
+# at the call site, for nothing. (An `@njit(forceinline=True)` helper instead costs a whole
+# Numba compile per signature and process.)
 
 
 def _add(x, y):
@@ -139,29 +137,98 @@ def _both_integers(x, y) -> bool:
     return isinstance(x, types.Integer) and isinstance(y, types.Integer)
 
 
-@overload(_add, inline="always")
-def _add_overload(x, y):
-    if _both_integers(x, y):
-        return lambda x, y: np.add(x, y)
-    return lambda x, y: x + y
+def _wrapped_type(*args):
+    """numpy's result type of integer scalars `args` (np.add(int32, int32) is int32)."""
+    return from_dtype(np.result_type(*(as_dtype(a) for a in args)))
 
 
-@overload(_sub, inline="always")
-def _sub_overload(x, y):
-    if _both_integers(x, y):
-        return lambda x, y: np.subtract(x, y)
-    return lambda x, y: x - y
+def _as_operator(op, context, builder, sig, args):
+    """Numba's own lowering of `op(*args)` for the argument types of `sig`: what the plain
+    Python operator compiles to."""
+    resolved = context.typing_context.resolve_function_type(op, sig.args, {})
+    args = [context.cast(builder, a, t, r) for a, t, r in zip(args, sig.args, resolved.args)]
+    result = context.get_function(op, resolved)(builder, args)
+    return context.cast(builder, result, resolved.return_type, sig.return_type)
 
 
-@overload(_mul, inline="always")
-def _mul_overload(x, y):
-    if _both_integers(x, y):
-        return lambda x, y: np.multiply(x, y)
-    return lambda x, y: x * y
+def _binary(public, op, wrapping: str):
+    """Type and lower `public(x, y)`: integers wrap (LLVM's `wrapping` instruction without
+    overflow flags, in numpy's result type), anything else is `op(x, y)`."""
+
+    @type_callable(public)
+    def _typer(context):
+        def typer(x, y):
+            if _both_integers(x, y):
+                return _wrapped_type(x, y)
+            resolved = context.resolve_function_type(op, (x, y), {})
+            return resolved.return_type if resolved is not None else None
+
+        return typer
+
+    @lower_builtin(public, types.Any, types.Any)
+    def _lower(context, builder, sig, args):
+        if _both_integers(*sig.args):
+            rt = sig.return_type
+            x, y = (context.cast(builder, a, t, rt) for a, t in zip(args, sig.args))
+            return getattr(builder, wrapping)(x, y)
+        return _as_operator(op, context, builder, sig, args)
 
 
-@overload(_neg, inline="always")
-def _neg_overload(x):
-    if isinstance(x, types.Integer):
-        return lambda x: np.negative(x)
-    return lambda x: -x
+_binary(_add, operator.add, "add")
+_binary(_sub, operator.sub, "sub")
+_binary(_mul, operator.mul, "mul")
+
+
+@type_callable(_neg)
+def _neg_typer(context):
+    def typer(x):
+        if isinstance(x, types.Integer):
+            return _wrapped_type(x)
+        resolved = context.resolve_function_type(operator.neg, (x,), {})
+        return resolved.return_type if resolved is not None else None
+
+    return typer
+
+
+@lower_builtin(_neg, types.Any)
+def _neg_lower(context, builder, sig, args):
+    if isinstance(sig.args[0], types.Integer):
+        x = context.cast(builder, args[0], sig.args[0], sig.return_type)
+        return builder.neg(x)  # 0 - x without overflow flags: -MIN wraps to MIN
+    return _as_operator(operator.neg, context, builder, sig, args)
+
+
+# _maximum, _minimum: `x if (x > y or x != x) else y` (and `<` for the minimum), written as
+# the select it compiles to: NaN in either operand gives NaN, as np.maximum does (Python's
+# max would not). A tie (only -0.0 against 0.0 can be told apart) gives y, as np.maximum
+# does on x86-64. The comparisons are Numba's own, in the operands' common type.
+
+
+def _maximum(x, y):
+    return x if (x > y or x != x) else y  # noqa: PLR0124 - x != x: x is NaN
+
+
+def _minimum(x, y):
+    return x if (x < y or x != x) else y  # noqa: PLR0124 - x != x: x is NaN
+
+
+def _extremum(public, op):
+    @type_callable(public)
+    def _typer(context):
+        def typer(x, y):
+            return context.unify_types(x, y)
+
+        return typer
+
+    @lower_builtin(public, types.Any, types.Any)
+    def _lower(context, builder, sig, args):
+        rt = sig.return_type
+        x, y = (context.cast(builder, a, t, rt) for a, t in zip(args, sig.args))
+        cmp = signature(types.boolean, rt, rt)
+        wins = context.get_function(op, cmp)(builder, (x, y))
+        nan = context.get_function(operator.ne, cmp)(builder, (x, x))
+        return builder.select(builder.or_(wins, nan), x, y)
+
+
+_extremum(_maximum, operator.gt)
+_extremum(_minimum, operator.lt)

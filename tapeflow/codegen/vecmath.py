@@ -15,9 +15,9 @@ Use from generated code (float32 in -> float32 out, float64 -> float64):
         for i in range(x.size):
             out[i] = vecmath.exp(x[i])
 
-The public functions also work from plain Python on numpy scalars. Each one is an `@overload`
-that picks the float32 or float64 kernel. The kernels are compiled with their own fastmath set,
-`{"contract"}` (FMA contraction only), so the caller's `reassoc`/`nsz`, which would rewrite
+The public functions also work from plain Python on numpy scalars. In compiled code each one
+is typed and lowered as a call of the float32 or float64 kernel (`_register`). The kernels are
+compiled with their own fastmath set, `{"contract"}` (FMA contraction only), so the caller's `reassoc`/`nsz`, which would rewrite
 `(x + M) - M` or `(u - 1) - x` to 0, never reach them: Numba's callees inherit the caller's
 fastmath only when they do not set their own.
 
@@ -77,7 +77,9 @@ of 3 runs of 9, 1e7 elements of uniform(-100, 100)): float32 sin with an exact i
 Payne-Hanek (96 bits of 2/pi cut from constants by selects, 32-bit limb products; 0.85 ulp up
 to the float32 max) 2.65x slower (3.05 -> 7.8 ms), the same with the window from a table
 (gathers) ~3x; float64 needs a table (~1100 bits of 2/pi), and its three gathers alone, without
-the products, already make sin 1.9x slower (6.5 -> 12.5 ms).
+the products, already make sin 1.9x slower (6.5 -> 12.5 ms). Generated loops instead count the
+arguments above TRIG_EXACT_MAX (1.6e6, exact on any machine) and hand such a call to numpy
+(codegen/loops.py).
 """
 
 from __future__ import annotations
@@ -88,14 +90,19 @@ import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
-from numba.extending import intrinsic, overload
+from numba.extending import intrinsic, lower_builtin, type_callable
 
 # Kernels set their own fastmath so they never inherit the caller's (see the module docstring);
 # use the numpy error model, since Python's raises ZeroDivisionError on x/0, a branch that stops
 # vectorisation (our divisions by 0 are meant to give inf/nan); and are forceinline (LLVM
 # alwaysinline): tanh, softplus etc. exceed LLVM's inlining threshold, and a call left in the
 # loop keeps it scalar (measured 15x slower).
-_KERNEL_OPTIONS = {"fastmath": {"contract"}, "error_model": "numpy", "forceinline": True}
+#
+# They are only ever called from compiled code (a Python-level call goes through a wrapper
+# made on first use: `_call`), so no Python or C entry point is made for them: that
+# wrapper code was about a fifth of each kernel's compile.
+_KERNEL_OPTIONS = {"fastmath": {"contract"}, "error_model": "numpy", "forceinline": True,
+                   "no_cpython_wrapper": True, "no_cfunc_wrapper": True}
 _kernel = numba.njit(**_KERNEL_OPTIONS)
 
 _f32 = np.float32
@@ -159,13 +166,30 @@ def _mantissa(typingctx, x):
     return x(x), codegen
 
 
-@_kernel
-def _horner(x, coeffs):
-    """coeffs[0] + x*coeffs[1] + x**2*coeffs[2] + ... (lowest degree first), by Horner's rule."""
-    acc = coeffs[-1]
-    for i in range(len(coeffs) - 2, -1, -1):
-        acc = acc * x + coeffs[i]
-    return acc
+@intrinsic
+def _horner(typingctx, x, coeffs):
+    """coeffs[0] + x*coeffs[1] + x**2*coeffs[2] + ... (lowest degree first), by Horner's rule:
+    acc = coeffs[-1], then acc = acc*x + coeffs[i] down to i = 0, in the common type of x
+    and the coefficients.
+
+    An intrinsic (the instructions written into the caller, which gives them its fastmath
+    flags) rather than an @njit function: that one was a whole Numba compile per
+    polynomial length and dtype in every process (~40 ms each here)."""
+    if not (isinstance(x, types.Float) and isinstance(coeffs, types.UniTuple)
+            and isinstance(coeffs.dtype, types.Float) and coeffs.count >= 1):
+        return None
+    rt = typingctx.unify_types(x, coeffs.dtype)
+
+    def codegen(context, builder, sig, args):
+        xv = context.cast(builder, args[0], x, rt)
+        terms = [context.cast(builder, builder.extract_value(args[1], i), coeffs.dtype, rt)
+                 for i in range(coeffs.count)]
+        acc = terms[-1]
+        for term in reversed(terms[:-1]):
+            acc = builder.fadd(builder.fmul(acc, xv), term)
+        return acc
+
+    return rt(x, coeffs), codegen
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,6 +437,9 @@ def _softplus_f64(x):
 # sin, cos, sincos live in vecmath_trig, which imports the helpers above (hence not at the top).
 from tapeflow.codegen import vecmath_trig as _trig  # noqa: E402
 
+# For generated loops: which sin/cos arguments these kernels may not reduce exactly.
+TRIG_EXACT_MAX, beyond_exact_reduction = _trig.TRIG_EXACT_MAX, _trig.beyond_exact_reduction
+
 # ---------------------------------------------------------------------------------------------
 # Public functions: one name per operation, dispatching on the argument's dtype.
 
@@ -424,20 +451,45 @@ def _call(x, kernel_f32, kernel_f64):
         dtype, kernel = np.float32, kernel_f32
     else:
         dtype, kernel = np.float64, kernel_f64
-    y = kernel(x if dtype is np.float32 else float(x))
+    y = _python_entry(kernel)(x if dtype is np.float32 else float(x))
     return tuple(dtype(v) for v in y) if isinstance(y, tuple) else dtype(y)
 
 
-def _register(public, kernel_f32, kernel_f64):
-    """Make `public` callable from njit code on float32 and float64 scalars."""
+_python_entries: dict = {}  # kernel -> the @njit function calling it from Python
 
-    @overload(public, jit_options=_KERNEL_OPTIONS)
-    def _typed(x):
-        if x == types.float32:
-            return lambda x: kernel_f32(x)
-        if x == types.float64:
-            return lambda x: kernel_f64(x)
-        return None
+
+def _python_entry(kernel):
+    """An @njit function calling `kernel` (which has no Python entry point of its own)."""
+    entry = _python_entries.get(kernel)
+    if entry is None:
+        entry = _python_entries[kernel] = numba.njit(error_model="numpy")(lambda x: kernel(x))
+    return entry
+
+
+def _register(public, kernel_f32, kernel_f64):
+    """Make `public` callable from njit code on float32 and float64 scalars: a call is
+    typed as a call of the dtype's kernel and lowered as one (an `@overload` returning
+    `lambda x: kernel(x)` cost one more Numba compile per function, dtype and process)."""
+    kernels = {types.float32: kernel_f32, types.float64: kernel_f64}
+
+    @type_callable(public)
+    def _typer(context):
+        def typer(x):
+            kernel = kernels.get(x)
+            if kernel is None:
+                return None
+            # (Compiles the kernel for x, or finds it compiled.)
+            return context.resolve_function_type(context.resolve_value_type(kernel),
+                                                 (x,), {}).return_type
+
+        return typer
+
+    for argument, kernel in kernels.items():
+        @lower_builtin(public, argument)
+        def _lower(context, builder, sig, args, kernel=kernel):
+            kernel_type = context.typing_context.resolve_value_type(kernel)
+            call = context.typing_context.resolve_function_type(kernel_type, sig.args, {})
+            return context.get_function(kernel_type, call)(builder, args)
 
     return public
 
@@ -463,12 +515,14 @@ def tanh(x):
 
 
 def sin(x):
-    """Sine; accurate for |x| <= 1.6e6 (1e15 with FMA), nan above 1e15 (see the top)."""
+    """Sine; accurate for |x| <= 1.6e6 (1e15 with FMA), nan above 1e15 (see the top); generated
+    loops hand arguments above TRIG_EXACT_MAX to numpy."""
     return _call(x, _trig._sin_f32, _trig._sin_f64)
 
 
 def cos(x):
-    """Cosine; accurate for |x| <= 1.6e6 (1e15 with FMA), nan above 1e15 (see the top)."""
+    """Cosine; accurate for |x| <= 1.6e6 (1e15 with FMA), nan above 1e15 (see the top); generated
+    loops hand arguments above TRIG_EXACT_MAX to numpy."""
     return _call(x, _trig._cos_f32, _trig._cos_f64)
 
 

@@ -51,6 +51,22 @@ _PIO2_3T = 8.47842766036889956997e-32
 # pi in the same parts (times 2: still 33 bits, exact products for |k| < 2**20, |x| < 3.3e6)
 _PI_1, _PI_2, _PI_2T = 2.0 * _PIO2_1, 2.0 * _PIO2_2, 2.0 * _PIO2_2T
 
+# Below this |x| every kernel here reduces exactly on any machine: the largest multiple of the
+# pi/2 parts used is k*PIO2_i with |k| <= 2**20 - 1 (cos's j = 2n - 1 reaches that first, at
+# |x| = (2**19 - 1)*pi ~ 1.647e6), so each product is exact without FMA. Above it the results
+# are accurate only where LLVM fuses the products (up to _TRIG_MAX), and nan past _TRIG_MAX.
+# Generated loops count their sin/cos arguments beyond it (`beyond_exact_reduction`) and hand
+# such a call to numpy, whose libm reduces exactly (codegen/loops.py: why not in the kernel).
+TRIG_EXACT_MAX = 1.6e6
+
+
+@_kernel
+def beyond_exact_reduction(x):
+    """1 where x is finite and |x| > TRIG_EXACT_MAX (sin/cos here may be inexact or nan), else
+    0; nan and +-inf give 0: the kernels already return numpy's nan for them."""
+    a = abs(x)
+    return 1 if (a > TRIG_EXACT_MAX) & (a < np.inf) else 0
+
 
 @_kernel
 def _reduce_pio2(x, k):

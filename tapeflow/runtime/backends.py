@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from tapeflow.codegen.loops import TRIG_BEYOND_EXACT
 from tapeflow.graph.interp import Interpreter
 from tapeflow.graph.ir import source_text
 from tapeflow.ops.checks import native_error_message, native_numerics_error, raised_by
@@ -139,6 +140,7 @@ class NumbaExecutor:
         self._native = None  # the compiled overload's entry point
         self._fallback: InterpreterExecutor | None = None
         self._interpreter: InterpreterExecutor | None = None  # the tier below native code
+        self._exact: InterpreterExecutor | None = None  # for calls native code hands back
         self._thread: threading.Thread | None = None
         self._result = None  # what the compiling thread made: see _attempt
         # How the entry is called (codegen/abi.py): its constant arguments (C-contiguous;
@@ -184,9 +186,20 @@ class NumbaExecutor:
         except IndexError as e:
             raise native_index_error(e, self.graph) from None
         except FloatingPointError as e:  # a failed check_numerics (tapeflow/ops/checks.py)
+            if e.args[:1] == (TRIG_BEYOND_EXACT,):
+                # sin/cos of an argument the vectorised kernels do not reduce exactly: numpy's
+                # libm does (codegen/loops.py); such calls run on the interpreter.
+                return self.exact_outputs(args)
             raise native_numerics_error(e) from None
         except np.linalg.LinAlgError as e:  # a singular or not positive definite matrix
             raise native_linalg_error(e, self.graph) from None
+
+    def exact_outputs(self, inputs: list) -> list:
+        """The outputs for `inputs` (checked) from the reference interpreter, for a call that
+        native code hands back (codegen/loops.py, TRIG_BEYOND_EXACT)."""
+        if self._exact is None:
+            self._exact = InterpreterExecutor(self.graph)
+        return [np.array(o) for o in self._exact(inputs)]
 
     def _advance(self) -> None:
         """Move towards native code: compile now (sync), or start compiling in the
@@ -205,8 +218,8 @@ class NumbaExecutor:
             self._thread = threading.Thread(target=self._compile_in_background, args=(child,),
                                             daemon=True, name=worker.THREAD_NAME)
             self._thread.start()
-        elif not self._thread.is_alive():
-            self._finish(self._result)
+        else:
+            self.poll()
 
     def _attempt_in_child(self) -> None:
         """What a worker process runs: the same attempt, unlocked (it is alone in its
@@ -226,7 +239,8 @@ class NumbaExecutor:
 
     def wait_compiled(self, timeout: float | None = None) -> bool:
         """Wait for a background compile to finish (at most `timeout` seconds); whether
-        calls now run native code. Starts compiling if nothing has yet."""
+        calls now run native code. Starts compiling if nothing has yet (and compiles
+        right here when compile="sync")."""
         if self._native is None and self._fallback is None:
             if self._thread is None:
                 self._advance()
@@ -234,8 +248,15 @@ class NumbaExecutor:
                 self._thread.join(timeout)
                 if self._thread.is_alive():
                     return False
-                self._finish(self._result)
+                self.poll()
         return self._native is not None
+
+    def poll(self) -> None:
+        """Switch to native code if a background compile has finished (never waits)."""
+        thread = self._thread
+        if (self._native is None and self._fallback is None and thread is not None
+                and not thread.is_alive()):
+            self._finish(self._result)
 
     def _attempt(self, compile_graph=None) -> tuple:
         """Compile the graph for the types its calls have: ("native", dispatcher, entry

@@ -7,6 +7,7 @@ ones) and commits the variable updates only once every guard holds.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -116,6 +117,41 @@ class ConcreteFunction:
             return self._static.execute
         compiled = [c for c in self._by_sizes.values() if c is not None]
         return compiled[-1].execute if compiled else None
+
+    def _specializations(self) -> list[_Compiled]:
+        """The compiled graphs of this path: its one static graph, or one per set of sizes
+        it was called with so far."""
+        if self._static is not None:
+            return [self._static]
+        return [c for c in self._by_sizes.values() if c is not None]
+
+    @property
+    def runs_native(self) -> bool:
+        """Whether calls of this path run compiled (Numba) code now. False on the
+        interpreter backend, while a background compile is under way (calls then run on
+        the reference interpreter), and where the graph could not be compiled (a
+        CompileFallbackWarning said why). A path traced with symbolic sizes compiles per
+        set of sizes: True once every set it was called with runs compiled code."""
+        compiled = self._specializations()
+        for c in compiled:
+            poll = getattr(c.execute, "poll", None)
+            if poll is not None:
+                poll()  # (picks up a background compile that has finished)
+        return bool(compiled) and all(getattr(c.execute, "entry", None) is not None
+                                      for c in compiled)
+
+    def wait_compiled(self, timeout: float | None = None) -> bool:
+        """Compile this path now, or wait for its background compile, for at most `timeout`
+        seconds (None: as long as it takes); returns `runs_native`. Nothing runs and no
+        variable changes: `f.get_concrete_function(x).wait_compiled()` is what
+        `jax.jit(f).lower(x).compile()` is to JAX, a compile ahead of the first call. A
+        path traced with symbolic sizes has nothing to compile before its first call."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for c in self._specializations():
+            wait = getattr(c.execute, "wait_compiled", None)
+            if wait is not None:
+                wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return self.runs_native
 
     def conditions(self) -> list[str]:
         """Where the path depends on the call: each guard's user line, for messages."""

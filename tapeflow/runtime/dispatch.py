@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow import nest
+from tapeflow.codegen.loops import TRIG_BEYOND_EXACT
 from tapeflow.ops.checks import native_numerics_error
 from tapeflow.ops.core import ShapedArray
 from tapeflow.runtime import signature as sig
@@ -120,6 +121,7 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
         lines.append(f"out{index} = empty(oshape{index}, odtype{index})")
         names.append(f"out{index}")
         output[index] = f"out{index}"
+    env["exact_outputs"], env["TRIG_BEYOND_EXACT"] = executor.exact_outputs, TRIG_BEYOND_EXACT
     env["on_error"] = on_error if on_error is not None else _raise
     env["replacing"] = _replacing
     arg_names = ", ".join(names[:traced.n_args])
@@ -129,7 +131,13 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
         "except IndexError as e:",
         f"    return on_error([{arg_names}], replacing(native_index_error(e, graph)))",
         "except FloatingPointError as e:",
-        f"    return on_error([{arg_names}], replacing(native_numerics_error(e)))",
+        "    if e.args[:1] != (TRIG_BEYOND_EXACT,):",
+        f"        return on_error([{arg_names}], replacing(native_numerics_error(e)))",
+        # sin/cos beyond the vectorised kernels' exact range: this call's outputs from numpy
+        # (backends.NumbaExecutor.exact_outputs), into the names the lines below read.
+        f"    exact = exact_outputs([{', '.join(names[:len(graph.inputs)])}])",
+        f"    outs = ({''.join(f'exact[{i}], ' for i in abi.returned)})",
+        *[f"    out{index} = exact[{index}]" for index in abi.written],
         "except LinAlgError as e:",
         f"    return on_error([{arg_names}], replacing(native_linalg_error(e, graph)))",
         "except Exception as e:",

@@ -15,6 +15,7 @@ import contextlib
 import functools
 import inspect
 import threading
+import time
 from collections import OrderedDict
 from typing import Any, Callable
 
@@ -334,6 +335,26 @@ class Function:
     def experimental_get_tracing_count(self) -> int:
         return self._trace_count
 
+    # ---- compiled code ----------------------------------------------------------------------
+
+    def wait_compiled(self, timeout: float | None = None) -> bool:
+        """Wait until every path traced so far is compiled (at most `timeout` seconds in
+        all; None: as long as it takes), compiling now what has not started; whether they
+        all run native code now. False when nothing was traced (or called, for a trace with
+        symbolic sizes) yet, on the interpreter
+        backend, or where a graph could not be compiled. With the default
+        compile="background" the first calls run on the interpreter while Numba compiles:
+        call this before timing native code. `f.get_concrete_function(x).wait_compiled()`
+        traces and compiles for `x` ahead of the first call."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        # (A path traced with symbolic sizes has a graph to compile per set of sizes it is
+        # called with: none before its first call.)
+        concretes = [c for c in self._concretes if c._specializations()]
+        for concrete in concretes:
+            concrete.wait_compiled(None if deadline is None
+                                   else max(0.0, deadline - time.monotonic()))
+        return bool(concretes) and all(c.runs_native for c in concretes)
+
     def explain_retraces(self) -> str:
         """Each trace so far and what caused it: the argument that changed (old -> new), or
         the guard whose value changed, with its user line."""
@@ -407,6 +428,9 @@ class _BoundFunction:
 
     def experimental_get_tracing_count(self) -> int:
         return self._function.experimental_get_tracing_count()
+
+    def wait_compiled(self, timeout: float | None = None) -> bool:
+        return self._function.wait_compiled(timeout)
 
 
 def _signature_hot_path(concrete: ConcreteFunction, args: tuple) -> Callable | None:

@@ -131,20 +131,63 @@ def test_sqrt_of_an_identically_zero_value_has_a_nan_gradient_as_in_tf():
     assert [(f.kind, f.runner) for f in findings] == [("nonfinite gradient", "fd")]
 
 
-# Found by the compiled tier (1,600 programs, chunk seeds 2032 and 2062); both programs are
-# already one or two steps. Neither is in the fuzz area's code; kept as strict xfails so
-# that a fix shows.
-# sin(1e300) compiles to nan where numpy gives a value in [-1, 1]: the vectorised kernels'
-# range reduction stops at 1e15 (a documented difference, README "Known limits").
+# Found by the compiled tier (1,600 programs, chunk seeds 2032 and 2062): sin(1e300)
+# compiled to nan where numpy gives a value in [-1, 1]: the vectorised kernels' range
+# reduction stopped at 1e15. Loops now count sin/cos arguments beyond the exact range and
+# hand such a call to numpy (codegen/loops.py, TRIG_BEYOND_EXACT).
 SIN_OF_HUGE = Program("float64", m=2, n=3, k=2, steps=(("unary", "sin", 0), ("where", 2, 2)),
                       second_order=True)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="compiled sin/cos of |x| > 1e15 is nan (documented)")
 def test_sin_of_a_huge_argument_compiled():
     _assert_agree(SIN_OF_HUGE, seed=188, special=True, backends=("numba",),
                   check_gradients=False)
+
+
+def _trig_arguments(dtype):
+    """Arguments on both sides of the kernels' exact range (1.6e6), near the old nan threshold
+    (1e15), huge, the largest finite, and the special values, of both signs."""
+    import numpy as np
+
+    from tapeflow.codegen.vecmath import TRIG_EXACT_MAX
+
+    edge = float(np.nextafter(dtype(TRIG_EXACT_MAX), dtype(np.inf)))
+    values = [0.5, 3.0, 1e5, 1.5e6, TRIG_EXACT_MAX, edge, 1.7e6, 2.0**24, 1e10, 1e15, 1.0001e15,
+              1e16, 1e20, 1e30, float(np.finfo(dtype).max), 0.0, np.inf, np.nan]
+    values += [-v for v in values]
+    return np.array(values, dtype)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sin_and_cos_of_huge_arguments_agree_with_numpy_compiled(dtype):
+    import numpy as np
+
+    import tapeflow as tf
+
+    dtype = np.dtype(dtype).type
+    x = _trig_arguments(dtype)
+    small = np.where(np.abs(x) < 1e5, x, 0.25)  # none beyond the exact range: native code
+
+    def values(x):  # sin and cos apart, and the pair sincos computes, with their gradients
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            s, c = tf.sin(x), tf.cos(x)
+            y = tf.reduce_sum(s * c + s)
+        return s, c, tape.gradient(y, x)
+
+    compiled = tf.function(values, compile="sync")
+    for args in (x, small, x):
+        with np.errstate(invalid="ignore"):
+            want = [np.sin(args), np.cos(args),
+                    np.cos(args) ** 2 - np.sin(args) ** 2 + np.cos(args)]
+        got = [t.numpy() for t in compiled(tf.constant(args))]
+        for name, g, w in zip(["sin", "cos", "gradient"], got, want):
+            assert g.dtype == dtype
+            np.testing.assert_array_equal(np.isnan(g), np.isnan(w), err_msg=name)
+            tol = 4 * np.finfo(dtype).eps * (3 if name == "gradient" else 1)
+            np.testing.assert_allclose(g, w.astype(dtype), rtol=0, atol=tol, err_msg=name)
 
 
 # A float32 product of at most TINY_MATMUL multiply-adds compiles to loops, which rounded
