@@ -16,9 +16,10 @@ functions *executed* meanwhile; tapeflow records those *traced* (a function alre
 before trace_on is not recorded again). `trace_on(profiler=True)` also starts
 `tf.profiler.experimental` (tapeflow/summary/profiler.py).
 
-Summaries are written by eager code: inside a tapeflow.function the values are not known
-when the function is traced, so `scalar` and friends raise a clear error there (return the
-values from the step and write them outside).
+Inside a tapeflow.function a summary is written on every call (after the call has taken
+effect, with its values, like tf.print): the writer is the default one when the function is
+traced, and a step that is a tensor or a Variable (`optimizer.iterations`) is read where the
+summary op is.
 """
 
 from __future__ import annotations
@@ -29,14 +30,18 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
+from tapeflow.ops.core import is_tracer
 from tapeflow.runtime import _tracing
 from tapeflow.summary import profiler as _profiler
 from tapeflow.summary import records as rec
 from tapeflow.tracer import name_scope
-from tapeflow.tracer.tensor import Tensor, constant
+from tapeflow.tracer.tensor import constant
+from tapeflow.tracer.variable import Variable
 
 _file_numbers = itertools.count()
 _state = threading.local()
@@ -112,7 +117,7 @@ def create_file_writer(logdir, max_queue=None, flush_millis=None, filename_suffi
 
 
 def _step_value(step) -> int:
-    if isinstance(step, Tensor):
+    if hasattr(step, "numpy"):  # a tensor or a Variable
         step = step.numpy()
     try:
         value = np.asarray(step)
@@ -124,7 +129,9 @@ def _step_value(step) -> int:
 
 
 def _writer_and_step(step, op: str):
-    """(writer, step) for a summary op; (None, None) without a default writer."""
+    """(writer, step) for a summary op; (None, None) without a default writer. The step is
+    an int, or under a trace a tensor (a Variable's value where it is read, as
+    `optimizer.iterations`)."""
     writers = _stack()
     if not writers:
         return None, None
@@ -135,17 +142,60 @@ def _writer_and_step(step, op: str):
         raise ValueError(
             f"{op}: no step set. Please specify one either through the `step` argument or "
             "through tf.summary.experimental.set_step()")
+    if _tracing_now() and is_tracer(step):
+        if np.dtype(step.dtype.as_numpy_dtype).kind not in "iu" or tuple(step.shape) != ():
+            raise ValueError(f"{op}: summary step must be an integer scalar, got {step!r}")
+        return writer, step._read() if isinstance(step, Variable) else step
     return writer, _step_value(step)
 
 
-def _eager_value(data, op: str) -> np.ndarray:
+def _tracing_now() -> bool:
     from tapeflow.runtime.trace import active_trace
 
-    if active_trace() is not None:
-        raise RuntimeError(
-            f"tf.summary.{op} inside a tapeflow.function: the value is not known while the "
-            "function is traced; return it from the function and write it outside")
-    return np.asarray(data.numpy() if hasattr(data, "numpy") else data)
+    return active_trace() is not None
+
+
+@dataclass
+class SummaryEffect:
+    """A summary written inside a tapeflow.function: on every call, once the call has taken
+    effect, with that call's values (runtime/effects.py's protocol: the tensors among
+    `leaves` become outputs of the graph and `run` gets their values, in order)."""
+
+    leaves: list  # [data, step]: tensors of the trace, or constants
+    write: Callable[[np.ndarray, int], None]
+
+    def run(self, values: list) -> None:
+        it = iter(values)
+        data, step = (np.asarray(next(it)) if is_tracer(leaf) else leaf
+                      for leaf in self.leaves)
+        self.write(np.asarray(data), int(step))
+
+
+def _emit(name: str, data, step, op: str, summary: Callable[[np.ndarray], bytes]):
+    """Write `summary(value)` now, or, inside a trace, on every call of the function."""
+    writer, step = _writer_and_step(step, op)
+    if writer is None:
+        return _written(False)
+    tag = _tag(name)
+
+    def write(value: np.ndarray, at: int) -> None:
+        writer.write_summary(rec.summary_value(tag, *summary(value)), at)
+
+    if _tracing_now():
+        from tapeflow.runtime.trace import active_trace
+
+        if isinstance(data, Variable):
+            data = data._read()
+        elif not is_tracer(data):
+            data = np.asarray(data)
+        if is_tracer(data):
+            summary(np.zeros(tuple(data.shape), data.dtype.as_numpy_dtype))  # checks now
+        else:
+            summary(data)
+        active_trace().effects.append(SummaryEffect([data, step], write))
+        return _written(True)
+    write(np.asarray(data.numpy() if hasattr(data, "numpy") else data), step)
+    return _written(True)
 
 
 def _tag(name: str) -> str:
@@ -157,53 +207,52 @@ def _written(done: bool):
 
 
 def scalar(name, data, step=None, description=None):
-    writer, step = _writer_and_step(step, "scalar")
-    if writer is None:
-        return _written(False)
-    value = _eager_value(data, "scalar")
-    if value.shape != () or value.dtype.kind not in "biuf":
-        raise ValueError(f"tf.summary.scalar({name!r}): data must be a real scalar, got "
-                         f"{value.dtype.name}{list(value.shape)}")
-    tensor = rec.tensor_proto(rec.DT_FLOAT, (), floats=[float(value)])
-    writer.write_summary(rec.summary_value(_tag(name), tensor, "scalars"), step)
-    return _written(True)
+    def summary(value: np.ndarray):
+        if value.shape != () or value.dtype.kind not in "biuf":
+            raise ValueError(f"tf.summary.scalar({name!r}): data must be a real scalar, got "
+                             f"{value.dtype.name}{list(value.shape)}")
+        return rec.tensor_proto(rec.DT_FLOAT, (), floats=[float(value)]), "scalars"
+
+    return _emit(name, data, step, "scalar", summary)
 
 
 def histogram(name, data, step=None, buckets=None, description=None):
     """The values' histogram: `buckets` (30) equal-width buckets from their min to their max
     (one bucket of width 1 around a single value), as (left, right, count) rows."""
-    writer, step = _writer_and_step(step, "histogram")
-    if writer is None:
-        return _written(False)
-    values = _eager_value(data, "histogram").astype(np.float64).ravel()
     k = 30 if buckets is None else int(buckets)
     if k <= 0:
         raise ValueError(f"tf.summary.histogram({name!r}): buckets must be positive, got {k}")
-    if values.size == 0:
-        rows = np.zeros((0, 3))
-    else:
-        lo, hi = float(values.min()), float(values.max())
-        if lo == hi:
-            lo, hi, k = lo - 0.5, hi + 0.5, 1
-        counts, edges = np.histogram(values, bins=k, range=(lo, hi))
-        rows = np.stack([edges[:-1], edges[1:], counts.astype(np.float64)], axis=1)
-    tensor = rec.tensor_proto(rec.DT_DOUBLE, rows.shape, doubles=rows.ravel().tolist())
-    writer.write_summary(rec.summary_value(_tag(name), tensor, "histograms"), step)
-    return _written(True)
+
+    def summary(value: np.ndarray):
+        if value.dtype.kind not in "biuf":
+            raise ValueError(f"tf.summary.histogram({name!r}): data must be real numbers, "
+                             f"got {value.dtype.name}")
+        values = value.astype(np.float64).ravel()
+        n_buckets = k
+        if values.size == 0:
+            rows = np.zeros((0, 3))
+        else:
+            lo, hi = float(values.min()), float(values.max())
+            if lo == hi:
+                lo, hi, n_buckets = lo - 0.5, hi + 0.5, 1
+            counts, edges = np.histogram(values, bins=n_buckets, range=(lo, hi))
+            rows = np.stack([edges[:-1], edges[1:], counts.astype(np.float64)], axis=1)
+        tensor = rec.tensor_proto(rec.DT_DOUBLE, rows.shape, doubles=rows.ravel().tolist())
+        return tensor, "histograms"
+
+    return _emit(name, data, step, "histogram", summary)
 
 
 def text(name, data, step=None, description=None):
-    writer, step = _writer_and_step(step, "text")
-    if writer is None:
-        return _written(False)
-    value = _eager_value(data, "text")
-    if value.dtype.kind not in "USO":
-        raise ValueError(f"tf.summary.text({name!r}): data must be strings, got "
-                         f"{value.dtype.name}")
-    strings = [s.encode("utf-8") if isinstance(s, str) else bytes(s) for s in value.ravel()]
-    tensor = rec.tensor_proto(rec.DT_STRING, value.shape, strings=strings)
-    writer.write_summary(rec.summary_value(_tag(name), tensor, "text"), step)
-    return _written(True)
+    def summary(value: np.ndarray):
+        if value.dtype.kind not in "USO":
+            raise ValueError(f"tf.summary.text({name!r}): data must be strings, got "
+                             f"{value.dtype.name}")
+        strings = [s.encode("utf-8") if isinstance(s, str) else bytes(s)
+                   for s in value.ravel()]
+        return rec.tensor_proto(rec.DT_STRING, value.shape, strings=strings), "text"
+
+    return _emit(name, data, step, "text", summary)
 
 
 # ---- tf.summary.experimental -----------------------------------------------------------

@@ -87,14 +87,35 @@ def test_bad_data_and_tracing_are_refused(tmp_path):
             tf.summary.scalar("v", 1.0, step=1.5)
 
         @tf.function
-        def step(x):
-            tf.summary.scalar("x", x)
+        def vector(x):
+            tf.summary.scalar("x", x)  # checked while tracing: x is not a scalar
             return x
 
-        with pytest.raises(RuntimeError, match="inside a tapeflow.function"):
-            step(tf.constant(1.0))
+        with pytest.raises(ValueError, match=r"scalar\('x'\): data must be a real scalar"):
+            vector(tf.constant([1.0, 2.0]))
     with pytest.raises(ValueError, match="logdir"):
         tf.summary.create_file_writer("")
+
+
+def test_inside_a_function_each_call_writes_its_values_at_its_step(tmp_path):
+    v = tf.Variable(1.0)
+    calls = tf.Variable(0, dtype=tf.int64)
+
+    @tf.function
+    def step(x):
+        calls.assign_add(1)
+        loss = (v * x - 3.0) ** 2
+        v.assign_sub(0.1)
+        tf.summary.scalar("loss", loss, step=calls)
+        return loss
+
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    with writer.as_default():
+        losses = [float(step(tf.constant(2.0)).numpy()) for _ in range(3)]
+    events = _events(str(tmp_path))[1:]
+    assert [s for _, s, _ in events] == [1, 2, 3]
+    written = [struct.unpack("<f", _value(f)[2][5][0])[0] for _, _, f in events]
+    np.testing.assert_allclose(written, losses, rtol=1e-6)
 
 
 def test_trace_export_writes_the_graphs_traced_since_trace_on(tmp_path):
