@@ -172,6 +172,13 @@ class UnknownRankConcreteFunction:
         return f"<ConcreteFunction {self._function.__name__} (unknown rank)>"
 
     @property
+    def graph(self):
+        raise AttributeError(
+            f"ConcreteFunction {self._function.__name__} of a TensorSpec of unknown rank has "
+            "one graph per rank (tapeflow's graphs have a known rank): take the graph of "
+            "get_concrete_function with a spec of the rank you want (None sizes)")
+
+    @property
     def structured_input_signature(self) -> tuple:
         parameters = self._function._signature.parameters
         args, kwargs = [], {}

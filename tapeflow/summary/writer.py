@@ -39,6 +39,7 @@ from tapeflow.ops.core import is_tracer
 from tapeflow.runtime import _tracing
 from tapeflow.summary import profiler as _profiler
 from tapeflow.summary import records as rec
+from tapeflow.summary.graph_def import graph_def
 from tapeflow.tracer import name_scope
 from tapeflow.tracer.tensor import constant
 from tapeflow.tracer.variable import Variable
@@ -305,47 +306,10 @@ def trace_export(name, step=None, profiler_outdir=None) -> None:
     try:
         writer, step = _writer_and_step(step, "trace_export")
         if writer is not None:
-            metadata = rec.run_metadata([_graph_def(c.graph) for c in graphs])
+            metadata = rec.run_metadata([graph_def(c.graph).SerializeToString()
+                                         for c in graphs])
             tensor = rec.tensor_proto(rec.DT_STRING, (), strings=[metadata])
             writer.write_summary(
                 rec.summary_value(_tag(name), tensor, "graph_run_metadata_graph", b"1"), step)
     finally:
         trace_off()
-
-
-def _graph_def(graph) -> bytes:
-    """GraphDef nodes for a tapeflow graph: inputs (Placeholder), constants (Const), one node
-    per equation named after its primitive, and an Identity per output."""
-    counts: dict[str, int] = {}
-    ref: dict = {}
-    nodes = []
-
-    def fresh(base: str) -> str:
-        n = counts.get(base, 0)
-        counts[base] = n + 1
-        return base if n == 0 else f"{base}_{n}"
-
-    labels = graph.input_names or (None,) * len(graph.inputs)
-    for v, label in zip(graph.inputs, labels):
-        name = fresh(_node_name(label) or "input")
-        nodes.append((name, "Placeholder", []))
-        ref[v] = name
-    for v, _ in graph.consts:
-        name = fresh("Const")
-        nodes.append((name, "Const", []))
-        ref[v] = name
-    for eqn in graph.eqns:
-        name = fresh(eqn.prim.name)
-        nodes.append((name, eqn.prim.name, [ref[v] for v in eqn.inputs]))
-        for i, v in enumerate(eqn.outputs):
-            ref[v] = name if i == 0 else f"{name}:{i}"
-    for v in graph.outputs:
-        nodes.append((fresh("Identity"), "Identity", [ref[v]]))
-    return rec.graph_def(nodes)
-
-
-def _node_name(label) -> str | None:
-    if not label:
-        return None
-    cleaned = "".join(c if c.isalnum() or c in "_./-" else "_" for c in label.split(":")[0])
-    return cleaned.strip("/") or None

@@ -884,6 +884,17 @@ Captures:
   None
 tf.Tensor([1. 8.], shape=(2,), dtype=float32)
 """),
+    ("the nodes of a traced graph", """
+@tf.function
+def twice(word):
+    return word + word
+
+for node in twice.get_concrete_function(tf.constant("hi")).graph.as_graph_def().node:
+    print(node.name, list(node.input))
+""", """word []
+add ['word', 'word']
+Identity ['add']
+"""),
 )
 
 INTRO_TO_MODULES = _cells(
