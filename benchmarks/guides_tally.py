@@ -19,7 +19,11 @@ output is the same text after normalising only what is genuinely run-dependent: 
 a number differs between TensorFlow's runs (values drawn from unseeded random generators and
 everything computed from them, timings, memory addresses, timestamps), the numbers are wildcards
 and spacing is free (numpy pads columns by the widths of the values). Nothing else is
-normalised (see same_output).
+normalised (see same_output). A cell whose TensorFlow runs differ in more than numbers (a
+different number of lines from an unseeded random loop, a progress bar redrawn by timing) is
+nondeterministic under TensorFlow itself: no text can be "the same" there, so it is counted apart
+("TF differs from itself"), with a weaker check (equal to one of TensorFlow's runs with every
+number a wildcard), and is not listed among the differences.
 
 The second form checks this project's own cells (tests/conformance/guides/cells.py, the test
 suite): with --tensorflow-python it runs each under real TensorFlow and reports where TensorFlow's
@@ -271,6 +275,33 @@ def same_output(tf_runs: list[str], mine: str) -> bool:
     return True
 
 
+def tf_differs_from_itself(tf_runs: list[str]) -> bool:
+    """True when TensorFlow's own runs of a cell differ in more than numbers line by line
+    (a different number of lines, different words, different widths of a progress bar): no
+    masking can line them up, so the cell's text is nondeterministic under TensorFlow itself
+    (an unseeded random loop count, a progress bar redrawn by timing)."""
+    runs = [run.split("\n") for run in tf_runs]
+    if any(len(run) != len(runs[0]) for run in runs):
+        return True
+    for versions in zip(*runs):
+        if all(v == versions[0] for v in versions):
+            continue
+        parts = [_split(v) for v in versions]
+        if any(len(p) != len(parts[0]) or [_bare(t) for t in p[0::2]] !=
+               [_bare(t) for t in parts[0][0::2]] for p in parts):
+            return True
+    return False
+
+
+def same_shape_as_one(tf_runs: list[str], mine: str) -> bool:
+    """The weaker check for a nondeterministic cell: equal to one of TensorFlow's runs with
+    every number a wildcard and spacing free (same lines, same words)."""
+    def skeleton(text: str) -> list[list[str]]:
+        return [[_bare(t) for t in _split(line)[0::2]] for line in text.split("\n")]
+
+    return any(skeleton(run) == skeleton(mine) for run in tf_runs)
+
+
 def first_difference(expected: str, got: str) -> str:
     for i, (e, g) in enumerate(zip(expected.splitlines(), got.splitlines())):
         if e != g:
@@ -288,8 +319,15 @@ def tally_notebook(name: str, cells: list[dict], tf_runs: list[list[dict]],
         if bad:
             row.update(counted=False, reason=bad[0]["error"] or bad[0]["status"])
         else:
-            row.update(counted=True, runs=me["status"] == "ok")
-            row["same"] = row["runs"] and same_output([t["output"] for t in tfs], me["output"])
+            outputs = [t["output"] for t in tfs]
+            row.update(counted=True, runs=me["status"] == "ok",
+                       nondeterministic=tf_differs_from_itself(outputs))
+            if row["nondeterministic"]:
+                # Not "the same" nor "different": reported apart, with the weaker check.
+                row["same"] = False
+                row["same_shape"] = row["runs"] and same_shape_as_one(outputs, me["output"])
+            else:
+                row["same"] = row["runs"] and same_output(outputs, me["output"])
             if not row["runs"]:
                 row["why"] = me["error"] or me["status"]
             elif not row["same"]:
@@ -300,13 +338,15 @@ def tally_notebook(name: str, cells: list[dict], tf_runs: list[list[dict]],
 
 
 def table(reports: list[dict]) -> str:
-    lines = ["| guide | code cells | run under TF here | run on tapeflow | print the same |",
-             "| --- | ---: | ---: | ---: | ---: |"]
-    totals = [0, 0, 0, 0]
+    lines = ["| guide | code cells | run under TF here | run on tapeflow | print the same "
+             "| TF differs from itself |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    totals = [0, 0, 0, 0, 0]
     for r in reports:
         counted = [row for row in r["rows"] if row["counted"]]
         numbers = [r["cells"], len(counted), sum(row["runs"] for row in counted),
-                   sum(row["same"] for row in counted)]
+                   sum(row["same"] for row in counted),
+                   sum(row.get("nondeterministic", False) for row in counted)]
         totals = [t + n for t, n in zip(totals, numbers)]
         lines.append(f"| {r['guide']} | " + " | ".join(map(str, numbers)) + " |")
     lines.append("| all | " + " | ".join(map(str, totals)) + " |")
@@ -342,10 +382,18 @@ def real_tally(args) -> int:
         for row in r["rows"]:
             if not row["counted"]:
                 print(f"- {r['guide']} [{row['index']}] {row['id']}: {row['reason']}")
+    print("\nNondeterministic under TensorFlow (its runs differ in more than numbers; "
+          "'same shape': equal to one of its runs with numbers as wildcards):")
+    for r in reports:
+        for row in r["rows"]:
+            if row["counted"] and row.get("nondeterministic"):
+                verdict = ("same shape" if row["same_shape"] else "different shape") \
+                    if row["runs"] else f"fails: {row['why']}"
+                print(f"- {r['guide']} [{row['index']}] {row['id']}: {verdict}")
     print("\nCounted but different on tapeflow:")
     for r in reports:
         for row in r["rows"]:
-            if row["counted"] and not row["same"]:
+            if row["counted"] and not row["same"] and not row.get("nondeterministic"):
                 print(f"- {r['guide']} [{row['index']}] {row['id']}: {row['why']}")
                 if args.verbose and "output" in row:
                     print("  tapeflow:\n" + _indent(row["output"]))

@@ -27,6 +27,10 @@ from tapeflow.api import (
 )
 from tapeflow import data  # tf.data
 from tapeflow.api import train  # tf.train
+from tapeflow.api import saved_model  # tf.saved_model
+from tapeflow.api import image  # tf.image
+from tapeflow.api import summary  # tf.summary
+from tapeflow.api import profiler  # tf.profiler
 from tapeflow.ops import (
     abs,
     add,

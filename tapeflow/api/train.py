@@ -4,4 +4,6 @@ from tapeflow.checkpoint import (  # noqa: F401
     Checkpoint,
     CheckpointManager,
     latest_checkpoint,
+    list_variables,
+    load_variable,
 )

@@ -7,9 +7,11 @@ from tapeflow.checkpoint.checkpoint import (
     CheckpointWarning,
     LoadStatus,
     latest_checkpoint,
+    list_variables,
+    load_variable,
     named_variables,
 )
 from tapeflow.checkpoint.manager import CheckpointManager
 
 __all__ = ["Checkpoint", "CheckpointError", "CheckpointWarning", "CheckpointManager", "LoadStatus",
-           "latest_checkpoint", "named_variables"]
+           "latest_checkpoint", "list_variables", "load_variable", "named_variables"]

@@ -290,7 +290,16 @@ class Checkpoint:
                     "variables; pass Variables, tf.Modules, Keras models or optimizers, or "
                     "objects with variables as attributes")
         self._children = children
-        self.save_counter = Variable(np.int64(0), trainable=False, name="save_counter")
+        # Made on first use (a `save`, a read of the attribute, or restoring a file that has
+        # one), as TF does: a checkpoint only ever `write`n holds the objects' variables alone.
+        self._save_counter: Variable | None = None
+
+    @property
+    def save_counter(self) -> Variable:
+        """How many times `save` ran (a Variable, saved with the checkpoint once made)."""
+        if self._save_counter is None:
+            self._save_counter = Variable(np.int64(0), trainable=False, name="save_counter")
+        return self._save_counter
 
     def __getattr__(self, name):
         children = self.__dict__.get("_children", {})
@@ -299,7 +308,8 @@ class Checkpoint:
         raise AttributeError(f"'Checkpoint' object has no attribute {name!r}")
 
     def _variables(self) -> dict[str, Variable]:
-        return named_variables({**self._children, "save_counter": self.save_counter})
+        counter = {} if self._save_counter is None else {"save_counter": self._save_counter}
+        return named_variables({**self._children, **counter})
 
     def write(self, file_prefix, options=None) -> str:
         """Save to exactly `file_prefix` (its `.npz` file); returns the path to restore."""
@@ -328,6 +338,8 @@ class Checkpoint:
         restores nothing (as TF does for a directory without checkpoints)."""
         if save_path is None:
             return LoadStatus(None, [])
+        if "save_counter" in read_file(os.fspath(save_path)):
+            self.save_counter  # noqa: B018 - made, so that the saved count is restored
         unused = restore_values(os.fspath(save_path), self._variables())
         if unused:
             # TF defers such values until the variables exist; here they would be lost
@@ -380,3 +392,44 @@ def latest_checkpoint(checkpoint_dir, latest_filename=None) -> str | None:
     """The path of the newest checkpoint `save` recorded in `checkpoint_dir`, or None."""
     latest = read_state(os.fspath(checkpoint_dir))["latest"]
     return latest if latest is not None and os.path.exists(file_of(latest)) else None
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a checkpoint without objects (tf.train.list_variables, load_variable)
+# --------------------------------------------------------------------------------------------
+
+# TensorFlow's key for a variable's value under an object path, and the entry that holds its
+# object graph: what tf.train.list_variables shows of a TensorFlow checkpoint.
+VALUE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
+OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+
+
+def _checkpoint_file(ckpt_dir_or_file, op: str) -> str:
+    path = os.fspath(ckpt_dir_or_file)
+    if os.path.isdir(path):
+        latest = latest_checkpoint(path)
+        if latest is None:
+            raise FileNotFoundError(f"{op}: the directory {path!r} holds no checkpoint that "
+                                    "tf.train.Checkpoint.save recorded")
+        return latest
+    return path
+
+
+def list_variables(ckpt_dir_or_file) -> list[tuple[str, list[int]]]:
+    """`[(key, shape)]` of a checkpoint (a file prefix, or a directory: its latest), sorted,
+    with TensorFlow's keys: `model/dense/w/.ATTRIBUTES/VARIABLE_VALUE` for the variable at
+    `model/dense/w`, and the `_CHECKPOINTABLE_OBJECT_GRAPH` entry (shape [])."""
+    saved = read_file(_checkpoint_file(ckpt_dir_or_file, "list_variables"))
+    entries = [(name + VALUE_SUFFIX, list(value.shape)) for name, value in saved.items()]
+    return sorted(entries + [(OBJECT_GRAPH_KEY, [])])
+
+
+def load_variable(ckpt_dir_or_file, name: str) -> np.ndarray:
+    """The saved value of one variable, by its path (`model/dense/w`) or TensorFlow's key."""
+    path = _checkpoint_file(ckpt_dir_or_file, "load_variable")
+    saved = read_file(path)
+    key = name[:-len(VALUE_SUFFIX)] if name.endswith(VALUE_SUFFIX) else name
+    if key not in saved:
+        raise KeyError(f"load_variable: {name!r} is not in checkpoint {path!r}; it holds "
+                       f"{', '.join(sorted(saved)) or 'nothing'}")
+    return saved[key]

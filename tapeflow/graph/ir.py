@@ -171,6 +171,13 @@ class Graph:
 
         return viz.to_json(self)
 
+    def as_graph_def(self):
+        """TensorFlow's GraphDef of this graph (nodes named after primitives; see
+        tapeflow/summary/graph_def.py)."""
+        from tapeflow.summary.graph_def import graph_def
+
+        return graph_def(self)
+
     @staticmethod
     def from_json(text: str) -> "Graph":
         from tapeflow import viz

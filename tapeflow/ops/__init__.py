@@ -92,6 +92,7 @@ from tapeflow.ops.linalg import matmul, tensordot
 from tapeflow.ops.ranges import eye, linspace, meshgrid, one_hot
 from tapeflow.ops.sorting import argmax, argmin, argsort, sort, top_k
 from tapeflow.ops.scans import cumprod, cumsum
+from tapeflow.ops.image import adjust_contrast, no_gradient
 from tapeflow.ops.matrix import cholesky, det, inv, matrix_transpose, solve, svd
 from tapeflow.ops.einsum import einsum
 from tapeflow.ops.dynamic import (
@@ -151,8 +152,8 @@ from tapeflow.ops.nn import (
     swish,
 )
 from tapeflow.ops.custom import custom_gradient
-from tapeflow.ops import checks as _checks  # noqa: F401 - registers `check_range`
-from tapeflow.ops import random as _random  # noqa: F401 - registers `random`
+from tapeflow.ops import checks as _checks
+from tapeflow.ops import random as _random
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):

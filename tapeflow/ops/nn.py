@@ -30,7 +30,8 @@ from tapeflow.ops.elementwise import (
 )
 from tapeflow.ops.mathops import erf, expm1
 from tapeflow.ops.reductions import normalize_axes, reduce_max, reduce_sum
-from tapeflow.ops.shape import full_like, zeros_like
+from tapeflow.ops.shape import full_like, transpose, zeros_like
+from tapeflow.ops.softmax import softmax_last
 
 
 def relu(features, name=None):
@@ -129,9 +130,18 @@ def _shifted(x, axis):
 
 
 def softmax(logits, axis=-1, name=None):
-    """exp(x) / sum(exp(x)) along `axis`."""
-    (x,) = promote("softmax", logits)
+    """exp(x) / sum(exp(x)) along `axis`. float32 and float64 go through one primitive over
+    the last axis (float32 rounded as TensorFlow's CPU kernel rounds: tapeflow/ops/softmax.py);
+    other float dtypes are the composite."""
+    x = _float_features("softmax", logits)
     (axis,) = normalize_axes(axis, len(shape_of(x)), "softmax")
+    if dtype_of(x) in (np.float32, np.float64):
+        last = len(shape_of(x)) - 1
+        if axis == last:
+            return softmax_last(x)
+        perm = list(range(last + 1))
+        perm[axis], perm[last] = last, axis  # a swap: its own inverse
+        return transpose(softmax_last(transpose(x, perm)), perm)
     e = exp(_shifted(x, axis))
     return divide(e, reduce_sum(e, axis, keepdims=True))
 

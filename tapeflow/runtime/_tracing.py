@@ -21,6 +21,8 @@ from tapeflow.tracer.variable import assign_all
 logger = logging.getLogger("tapeflow")
 
 RETRACE_REPORT_AFTER = 5  # traces of one function before the "keeps retracing" warning
+# Called with each new ConcreteFunction (tapeflow/summary's trace_on adds one).
+trace_hooks: list = []
 
 class RetraceWarning(UserWarning):
     """A tapeflow.function was traced again; the message says which argument changed."""
@@ -49,7 +51,7 @@ def trace_path(function, arguments, paths, key, commit: bool = True, spec_shapes
         warn(message)
     if spec_shapes is None:
         spec_shapes = [s.shape if s is not None else None
-                       for s in (function.input_signature or [None] * len(paths))]
+                       for s in (function.aligned_signature() or [None] * len(paths))]
     first = function._variables_allowed
     function._variables_allowed = False
     try:
@@ -71,6 +73,8 @@ def trace_path(function, arguments, paths, key, commit: bool = True, spec_shapes
     concrete._call_info = (function._signature.parameters, call_args)
     concrete._expected = specs.expected_leaves(arguments, spec_shapes)
     function._concretes.append(concrete)
+    for hook in list(trace_hooks):  # tf.summary.trace_on records the graphs traced
+        hook(concrete)
     if commit:
         assign_all([variable for variable, _ in updates], [value for _, value in updates])
         effects.run_traced(trace.effects)

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tapeflow.runtime import retraces, specs
+from tapeflow.runtime import retraces, specs, unknown_rank
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime._tracing import (  # noqa: F401  (RETRACE_REPORT_AFTER: public here)
     RETRACE_REPORT_AFTER,
@@ -80,6 +80,9 @@ class Function:
                 for s in input_signature
             ]
         )
+        # A method (first parameter `self`): the signature describes the arguments after it.
+        self._method_signature = self.input_signature is not None and next(
+            iter(self._signature.parameters), None) == "self"
         self.max_specializations = max_specializations
         self.max_signatures = max_signatures
         self.__name__ = name or getattr(fn, "__name__", "function")
@@ -231,33 +234,43 @@ class Function:
         value never retraces."""
         arguments = self._bind(args, kwargs)
         variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-        if (self.input_signature is not None and len(arguments) == len(self.input_signature)
+        specs = self.aligned_signature()
+        if (specs is not None and len(arguments) == len(specs)
                 and all(self._signature.parameters[name].kind not in variadic
                         for name in arguments)):
             # Each argument is one tensor of the signature: a Python list or tuple is
             # converted to it (as tf.function does), not flattened into many arguments.
             arguments = {
                 name: convert_to_tensor(value, dtype=spec.dtype)
-                if isinstance(value, list | tuple) else value
-                for (name, value), spec in zip(arguments.items(), self.input_signature)
+                if spec is not None and isinstance(value, list | tuple) else value
+                for (name, value), spec in zip(arguments.items(), specs)
             }
         key, paths = sig.signature_key(arguments)
-        if self.input_signature is not None:
-            sig.check_input_signature(self.input_signature, paths)
-            if not all(sig.is_input(leaf) for _, leaf in paths):
+        if specs is not None:
+            signed = paths[1:] if self._method_signature else paths
+            sig.check_input_signature(self.input_signature, signed)
+            if not all(sig.is_input(leaf) for _, leaf in signed):
                 leaves = [
-                    leaf if sig.is_input(leaf) else np.asarray(leaf, dtype=spec.dtype)
-                    for (_, leaf), spec in zip(paths, self.input_signature)
+                    leaf if spec is None or sig.is_input(leaf)
+                    else np.asarray(leaf, dtype=spec.dtype)
+                    for (_, leaf), spec in zip(paths, specs)
                 ]
                 arguments = sig.rebuild(arguments, leaves)
                 key, paths = sig.signature_key(arguments)
             # A None size is part of the signature, not of the key: one trace for all sizes.
             key = (key[0], tuple(
-                ("tensor", spec.shape, spec.dtype) if spec.shape is not None and
-                None in spec.shape else leaf
-                for leaf, spec in zip(key[1], self.input_signature)
+                ("tensor", spec.shape, spec.dtype) if spec is not None and
+                spec.shape is not None and None in spec.shape else leaf
+                for leaf, spec in zip(key[1], specs)
             ))
         return arguments, key, paths
+
+    def aligned_signature(self) -> list | None:
+        """input_signature per argument leaf. A method's `self` is bound by its instance,
+        not part of the signature (as in TF): its entry is None."""
+        if self.input_signature is None:
+            return None
+        return ([None] if self._method_signature else []) + list(self.input_signature)
 
     def _bind(self, args, kwargs) -> dict[str, Any]:
         try:
@@ -352,9 +365,13 @@ class Function:
         tf.TensorSpecs (no values): the function is then traced from the specs, and a
         Python read of a value raises, as in TF. With an input_signature and no arguments,
         the signature's trace."""
-        if not args and not kwargs and self.input_signature is not None:
-            args = tuple(self.input_signature)
-        if specs.has_specs(self._bind(args, kwargs)):
+        if (self.input_signature is not None and not kwargs
+                and len(args) == (1 if self._method_signature else 0)):
+            args = args + tuple(self.input_signature)  # (after a method's instance)
+        bound = self._bind(args, kwargs)
+        if unknown_rank.has_unknown_rank(bound):  # a concrete function per rank, on call
+            return unknown_rank.UnknownRankConcreteFunction(self, bound)
+        if specs.has_specs(bound):
             return self._concrete_from_specs(args, kwargs)
         arguments, key, paths = self._keyed(args, kwargs)
         if not self._paths.get(key):

@@ -148,6 +148,8 @@ def fits_shapes(key, shapes: list) -> bool:
 def _spec_text(shape, dtype) -> str:
     from tapeflow.tracer.tensor_shape import TensorShape
 
+    if shape is None:  # an unknown rank
+        return f"TensorSpec(shape=<unknown>, dtype={sig.tf_dtype_repr(dtype)}, name=None)"
     return (f"TensorSpec(shape={TensorShape(dims.public_shape(shape))}, "
             f"dtype={sig.tf_dtype_repr(dtype)}, name=None)")
 
@@ -163,7 +165,7 @@ def _describe(node) -> str:
     if isinstance(node, Tensor):
         return _spec_text(node.aval.shape, node.aval.dtype)
     if isinstance(node, sig.TensorSpec):
-        return _spec_text(tuple(node.shape), node.dtype)
+        return _spec_text(None if node.shape is None else tuple(node.shape), node.dtype)
     if isinstance(node, np.ndarray):
         return _spec_text(node.shape, node.dtype)
     if isinstance(node, Variable):

@@ -5,8 +5,8 @@ Every code cell is re-run with `import tapeflow as tf` (the matplotlib import is
 dropped) and the printed output is asserted. Cell In[7] draws w with
 tf.random.normal and cell In[8] uses a Dense layer with random initial kernel, so
 their gradients are checked against numpy computations from the drawn values.
-Keras uniquifies layer names, so the Dense variable names are checked as
-'dense' (optionally '_N') + '/kernel:0' and '/bias:0'.
+The Dense variables print as Keras 3 names them ('kernel', 'bias'); their paths are
+checked as 'dense' (optionally '_N', Keras uniquifies layer names) + '/kernel' and '/bias'.
 """
 import re
 
@@ -75,14 +75,14 @@ def test_seed003_cell8_dense_layer_trainable_variables(capsys):
 
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2
-    assert re.fullmatch(r'dense(_\d+)?/kernel:0, shape: \(3, 2\)', lines[0]), lines[0]
-    assert re.fullmatch(r'dense(_\d+)?/bias:0, shape: \(2,\)', lines[1]), lines[1]
+    # Keras 3 (TensorFlow 2.16+) names a weight by its add_weight name alone.
+    assert lines == ['kernel, shape: (3, 2)', 'bias, shape: (2,)'], lines
 
     kernel, bias = layer.trainable_variables
-    assert kernel.name.startswith('dense') and kernel.name.endswith('/kernel:0')
-    assert bias.name.startswith('dense') and bias.name.endswith('/bias:0')
-    # both names come from the same layer scope
-    assert kernel.name.rsplit('/', 1)[0] == bias.name.rsplit('/', 1)[0]
+    assert kernel.path.startswith('dense') and kernel.path.endswith('/kernel')
+    assert bias.path.startswith('dense') and bias.path.endswith('/bias')
+    # both paths come from the same layer
+    assert kernel.path.rsplit('/', 1)[0] == bias.path.rsplit('/', 1)[0]
     assert kernel.shape == (3, 2) and bias.shape == (2,)
     assert kernel.dtype == tf.float32 and bias.dtype == tf.float32
     np.testing.assert_array_equal(bias.numpy(), [0., 0.])
@@ -103,10 +103,10 @@ def test_seed003_cell8_second_dense_layer_gets_unique_prefix():
     x = tf.constant([[1., 2., 3.]])
     a(x)
     b(x)
-    names_a = [v.name for v in a.trainable_variables]
-    names_b = [v.name for v in b.trainable_variables]
-    assert all(re.fullmatch(r'dense(_\d+)?/(kernel|bias):0', n) for n in names_a + names_b)
-    assert names_a[0] != names_b[0]
+    paths_a = [v.path for v in a.trainable_variables]
+    paths_b = [v.path for v in b.trainable_variables]
+    assert all(re.fullmatch(r'dense(_\d+)?/(kernel|bias)', n) for n in paths_a + paths_b)
+    assert paths_a[0] != paths_b[0]
 
 
 def test_seed003_cell14_untracked_sources_get_none(capsys):

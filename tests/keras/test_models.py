@@ -79,8 +79,9 @@ def test_subclassed_model_and_summary(capsys):
     out = capsys.readouterr().out
     assert 'Model: "mlp' in out
     assert "dense" in out and "(None, 16)" in out and "80" in out
-    assert "Total params: 195" in out  # 80 + 64 + 51
-    assert "Trainable params: 163" in out and "Non-trainable params: 32" in out
+    assert " Total params: 195 (780.00 B)" in out  # 80 + 64 + 51 float32s
+    assert " Trainable params: 163 (652.00 B)" in out
+    assert " Non-trainable params: 32 (128.00 B)" in out
     assert [type(l).__name__ for l in model.layers] == ["Dense", "Dropout",
                                                         "BatchNormalization", "Dense"]
 

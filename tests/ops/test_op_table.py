@@ -48,7 +48,8 @@ class OpCase:
     atol: float
     id: str
     # "fd": VJP vs finite differences; "none": the gradient is None (piecewise-constant ops,
-    # integer inputs); "zeros": the gradient is zero (sign, as TF); "custom": own test below.
+    # integer inputs); "zeros": the gradient is zero (sign, as TF); "custom": own test below;
+    # "lookup": differentiating raises LookupError (an op TF has no gradient for; own test).
     grad: str = "fd"
     grad_dtype: np.dtype | None = F64  # float inputs cast to this for the VJP check (None: keep)
     fd_eps: float = 1e-6
@@ -640,6 +641,20 @@ ORDER_ROWS = [
 ]
 
 
+def _softmax_ref(x):
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+# softmax over the last axis (ops/softmax.py); float32 is rounded as TensorFlow's kernel
+# (its bits: tests/conformance/test_softmax_digits.py), here within float32 tolerance.
+SOFTMAX_ROWS = [
+    case("softmax", args(normal((3, 5))), _softmax_ref, id="f64"),
+    case("softmax", args(normal((2, 3, 40), F32)), _softmax_ref, id="f32-3d"),
+    case("softmax", args(normal((4,))), _softmax_ref, id="f64-1d"),
+]
+
+
 # --------------------------------------------------------------------------------------------
 # Matrix functions (ops/matrix.py)
 # --------------------------------------------------------------------------------------------
@@ -826,10 +841,15 @@ CHECK_ROWS = [
          id="f32"),
 ]
 
+NO_GRADIENT_ROWS = [
+    case("no_gradient", args(normal((3, 2), F32)), lambda x: x,
+         params={"op_name": "AdjustContrastv2"}, grad="lookup", id="f32"),
+]
+
 OP_TABLE: list[OpCase] = (
     UNARY_ROWS + BINARY_ROWS + SELECT_ROWS + CAST_ROWS + REDUCTION_ROWS + MATMUL_ROWS
     + SHAPE_ROWS + ORDER_ROWS + MATRIX_ROWS + CUSTOM_ROWS
-    + RANDOM_ROWS + CHECK_ROWS
+    + RANDOM_ROWS + CHECK_ROWS + SOFTMAX_ROWS + NO_GRADIENT_ROWS
 )
 
 rows = pytest.mark.parametrize("row", OP_TABLE, ids=lambda r: r.id)
@@ -1016,6 +1036,15 @@ def test_custom_gradient_uses_the_rule_not_the_forward():
     dy, dx = tape.gradient(loss, [y, x])
     assert dy is None
     np.testing.assert_allclose(dx.numpy(), 2 * ct, rtol=0, atol=0)
+
+
+def test_no_gradient_raises_lookup_error_naming_the_op():
+    (row,) = [r for r in OP_TABLE if r.grad == "lookup"]
+    x = tf.Variable(row.make_args(np.random.default_rng(0))[0])
+    with tf.GradientTape() as tape:
+        out = bind(row.prim, x, **row.params)
+    with pytest.raises(LookupError, match="no entry for: AdjustContrastv2"):
+        tape.gradient(out, x)
 
 
 # --------------------------------------------------------------------------------------------

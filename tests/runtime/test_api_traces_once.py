@@ -133,6 +133,8 @@ ROWS: dict[str, Row] = {
         "math.mod", "atan2", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     ]},
     "logical_and": Row([bools((3, 4)), bools((3, 4))], tf.logical_and),
+    "image.adjust_contrast": Row([floats((2, 3, 4, 3))],
+                                 lambda x: tf.image.adjust_contrast(x, 0.5)),
     "logical_or": Row([bools((3, 4)), bools((3, 4))], tf.logical_or),
     "logical_not": Row([bools((3, 4))], tf.logical_not),
     "reduce_all": Row([bools((3, 4))], lambda b: tf.reduce_all(b, axis=1)),
@@ -280,6 +282,16 @@ NOT_TENSOR_FUNCTIONS = {
     "random.get_global_generator": "configuration; tests/tracer/test_random.py",
     "random.set_global_generator": "configuration; tests/tracer/test_random.py",
     "train.latest_checkpoint": "reads a directory; tests/checkpoint",
+    "train.list_variables": "reads a checkpoint file; tests/conformance/test_checkpoint_listing.py",
+    "train.load_variable": "reads a checkpoint file; tests/conformance/test_checkpoint_listing.py",
+    "saved_model.save": "writes a directory; tests/conformance/test_saved_model.py",
+    "saved_model.load": "reads a directory; tests/conformance/test_saved_model.py",
+    **{f"summary.{name}": "writes event files (under tracing, on every call, as tf.print); "
+                          "tests/conformance/test_summary.py" for name in [
+        "create_file_writer", "experimental.get_step", "experimental.set_step", "histogram",
+        "scalar", "text", "trace_export", "trace_off", "trace_on"]},
+    **{f"profiler.experimental.{name}": "profiles the host; tests/conformance/test_summary.py"
+       for name in ["Profile", "start", "stop"]},
     **{f"config.{name}": "configuration; tests/api/test_general.py" for name in [
         "functions_run_eagerly", "get_visible_devices", "list_logical_devices",
         "list_physical_devices", "run_functions_eagerly", "set_visible_devices",

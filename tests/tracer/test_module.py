@@ -131,11 +131,13 @@ def test_dense_kernel_is_glorot_uniform_and_bias_zero():
 def test_dense_variable_names():
     layer = tf.keras.layers.Dense(2)
     layer(tf.ones((1, 3)))
-    assert re.fullmatch(r"dense(_\d+)?/kernel:0", layer.kernel.name)
-    assert re.fullmatch(r"dense(_\d+)?/bias:0", layer.bias.name)
+    # Keras 3 (TF 2.16+): `name` is the add_weight name, `path` has the layer's.
+    assert (layer.kernel.name, layer.bias.name) == ("kernel", "bias")
+    assert re.fullmatch(r"dense(_\d+)?/kernel", layer.kernel.path)
+    assert re.fullmatch(r"dense(_\d+)?/bias", layer.bias.path)
     other = tf.keras.layers.Dense(2)
     other(tf.ones((1, 3)))
-    assert other.kernel.name != layer.kernel.name  # unique layer names
+    assert other.kernel.path != layer.kernel.path  # unique layer names
 
 
 def test_dense_computes_affine_map():

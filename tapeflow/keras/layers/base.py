@@ -16,7 +16,10 @@ import numpy as np
 
 from tapeflow import nest
 from tapeflow.keras import initializers
+from tapeflow.keras.variable import KerasVariable
+from tapeflow.ops.core import InvalidArgumentError
 from tapeflow.tracer.module import Module, _unique_layer_name, snake_case
+from tapeflow.tracer.tensor import Tensor
 from tapeflow.tracer.variable import Variable
 
 # Creation order of layer calls on KerasTensors (a functional model lists layers by it).
@@ -88,6 +91,48 @@ def _dtype_of(value):
     return np.asarray(value).dtype
 
 
+def _plain_variables(value) -> bool:
+    """A tf.Variable not made by a layer's add_weight, or a non-empty container of such."""
+    if isinstance(value, list | tuple | dict):
+        leaves = nest.flatten(value)
+        return bool(leaves) and all(_plain_variables(v) for v in leaves)
+    return isinstance(value, Variable) and not isinstance(value, KerasVariable)
+
+
+def _argument_text(value) -> str:
+    if isinstance(value, Tensor):
+        return f"tf.Tensor(shape={tuple(value.shape)}, dtype={value.dtype.name})"
+    if isinstance(value, list | tuple):
+        items = [_argument_text(v) if isinstance(v, Tensor) else v for v in value]
+        return repr(type(value)(items))
+    return repr(value)
+
+
+def _with_call_arguments(error: Exception, layer, inputs, args, kwargs,
+                         passed_training: bool) -> Exception:
+    """The error a layer's `call` raised, with Keras 3's account of the call around its
+    message: which layer's call failed and the arguments it received (tensors by shape and
+    dtype). The innermost layer's call says it; outer layers pass the error on as it is."""
+    if getattr(error, "_keras_call_arguments", False):
+        return error
+    name = type(layer).__name__
+    try:
+        bound = inspect.signature(layer.call).bind(inputs, *args, **kwargs).arguments
+    except TypeError:
+        bound = {"inputs": inputs}
+    received = "\n".join(
+        f"  \u2022 {key}={_argument_text(value)}" for key, value in bound.items()
+        if key != "training" or passed_training)
+    message = (f"Exception encountered when calling {name}.call().\n\n"
+               f"\x1b[1m{error}\x1b[0m\n\nArguments received by {name}.call():\n{received}")
+    try:
+        wrapped = type(error)(message)
+    except Exception:  # noqa: BLE001 - an exception type with another constructor: as it is
+        return error
+    wrapped._keras_call_arguments = True
+    return wrapped.with_traceback(error.__traceback__)
+
+
 class Layer(Module):
     """Subclass and write `build(input_shape)` (create weights with `add_weight`) and
     `call(inputs, training=None)`."""
@@ -133,8 +178,8 @@ class Layer(Module):
         if value.shape != shape:
             raise ValueError(f"{self.name}.add_weight({name!r}): the initializer gave shape "
                              f"{value.shape}, expected {shape}")
-        variable = Variable(value, trainable=bool(trainable) and self._trainable,
-                            name=f"{self.name}/{name or 'weight'}")
+        variable = KerasVariable(value, trainable=bool(trainable) and self._trainable,
+                                 name=name or "weight", path=f"{self.name}/{name or 'weight'}")
         if not trainable:
             self._always_frozen.append(variable._uid)
         self._own_weights.append(variable)
@@ -142,9 +187,12 @@ class Layer(Module):
 
     def _attributes(self):
         # Own weights first, in creation order; then attributes in assignment order (so
-        # sublayers come in the order the layer made them, as in Keras).
+        # sublayers come in the order the layer made them, as in Keras). As in Keras 3, a
+        # plain tf.Variable the layer holds (not made by add_weight) is not the layer's
+        # weight: not in `variables`, not trained by fit, not counted by summary.
         skip = ("_name", "_own_weights", "_always_frozen")
-        return [self._own_weights] + [v for k, v in vars(self).items() if k not in skip]
+        return [self._own_weights] + [v for k, v in vars(self).items()
+                                      if k not in skip and not _plain_variables(v)]
 
     def _checkpoint_children(self) -> dict:
         """What tf.train.Checkpoint saves of a layer: its weights by their short names, then
@@ -250,6 +298,7 @@ class Layer(Module):
             raise TypeError(f"layer {self.name!r} was called without inputs")
         if _is_symbolic((inputs, args, kwargs)):
             return self._call_symbolic(inputs, args, kwargs)
+        passed_training = "training" in kwargs
         training = kwargs.pop("training", None)
         if training is None and _training_stack:
             training = _training_stack[-1]
@@ -260,6 +309,8 @@ class Layer(Module):
         _training_stack.append(training)
         try:
             outputs = self.call(inputs, *args, **kwargs)
+        except (InvalidArgumentError, ValueError, TypeError) as e:
+            raise _with_call_arguments(e, self, inputs, args, kwargs, passed_training) from None
         finally:
             _training_stack.pop()
         if self._output_shape is None:

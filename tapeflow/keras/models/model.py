@@ -38,7 +38,7 @@ class Model(TrainingMixin, Layer):
             raise ValueError("Model: give both inputs and outputs (the functional API), or "
                              "neither (a subclassed model)")
         if inputs is not None and "name" not in kwargs:
-            kwargs["name"] = _unique_model_name("model")
+            kwargs["name"] = _unique_model_name("functional")
         super().__init__(**kwargs)
         self._graph = None
         self._reset_compile()
@@ -100,7 +100,7 @@ class Model(TrainingMixin, Layer):
         return Checkpoint(model=_WeightsOf(self)).read(str(filepath))
 
     def summary(self, print_fn=None, line_length=None) -> None:
-        _summary.print_summary(self, print_fn or print, line_length or 65)
+        _summary.print_summary(self, print_fn or print, line_length)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"

@@ -126,45 +126,93 @@ def _shuffler() -> np.random.Generator:
 
 
 class ProgressBar:
-    """Keras' progress line: `12/40 [=======>......] - 0s 3ms/step - loss: 0.1234`, redrawn
-    in place on a terminal, written once at the end otherwise."""
+    """Keras 3's progress line (what TensorFlow 2.16+'s tf.keras prints).
+
+    verbose=1: `2/2 ━━━━━━━━━━━━━━━━━━━━ 1s 14ms/step - loss: 0.0013`, the count in bold and
+    the bar in green (done) and white (to do), with the ETA while running and the elapsed
+    seconds at the end, then the time per step (from the steps after the first, as Keras
+    estimates it) and the values. Each redraw (at most every 0.05 s before the last step,
+    and the final one)
+    erases the previous line with backspaces and a carriage return, as Keras 3 does on
+    POSIX systems, padding with spaces where the new line is shorter.
+    verbose=2: one line per epoch, `1/1 - 0s - 301ms/step - loss: 4.1174`."""
+
+    WIDTH = 20
+    INTERVAL = 0.05
 
     def __init__(self, target: int, verbose: int, stream=None):
         self.target, self.verbose = target, verbose
         self.stream = stream or sys.stdout
-        self.start = time.perf_counter()
+        self.start = time.time()
         self.last_draw = 0.0
-        self.interactive = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.drawn_width = 0  # the previous line's width in characters (no ANSI codes)
+        self.first_step_end: float | None = None
 
-    def wants_update(self) -> bool:
-        """Whether a redraw is due (a terminal, verbose 1, 0.1 s since the last one)."""
-        return self.interactive and self.verbose == 1 and \
-            time.perf_counter() - self.last_draw >= 0.1
+    def wants_update(self, step: int | None = None) -> bool:
+        """Whether a redraw is due (verbose 1, 0.05 s since the last one); called after each
+        step, it also notes when the first one ended."""
+        now = time.time()
+        if step == 1 and self.first_step_end is None:
+            self.first_step_end = now
+        return self.verbose == 1 and now - self.last_draw >= self.INTERVAL
+
+    def _per_step(self, step: int, now: float) -> float:
+        if self.first_step_end is not None and step > 1:
+            return (now - self.first_step_end) / (step - 1)
+        return (now - self.start) / max(step, 1)
+
+    @staticmethod
+    def _time_text(seconds: float) -> str:
+        if seconds >= 1:
+            return f"{seconds:.0f}s/step"
+        if seconds >= 1e-3:
+            return f"{seconds * 1e3:.0f}ms/step"
+        return f"{seconds * 1e6:.0f}us/step"
+
+    @staticmethod
+    def _eta_text(eta: float) -> str:
+        eta = int(eta)
+        if eta > 3600:
+            return f"{eta // 3600}:{(eta % 3600) // 60:02d}:{eta % 60:02d}"
+        if eta > 60:
+            return f"{eta // 60}:{eta % 60:02d}"
+        return f"{eta}s"
+
+    @staticmethod
+    def _values_text(logs: dict) -> str:
+        return "".join(f" - {k}: {v:.4f}" if abs(v) > 1e-3 else f" - {k}: {v:.4e}"
+                       for k, v in logs.items())
 
     def update(self, step: int, logs: dict, final: bool = False) -> None:
-        if self.verbose == 0:
+        if self.verbose == 0 or (self.verbose == 2 and not final):
             return
-        now = time.perf_counter()
-        if not final and (not self.interactive or self.verbose != 1 or
-                          now - self.last_draw < 0.1):
+        if not final and self.target and step >= self.target:
+            return  # the last step is drawn once, by the final update (as Keras 3)
+        now = time.time()
+        per_step = self._time_text(self._per_step(step, now))
+        target = self.target or step
+        count = f"{step:>{len(str(target))}}/{target}"
+        if self.verbose == 2:
+            line = f"{count} - {now - self.start:.0f}s - {per_step}{self._values_text(logs)}\n"
+            self.stream.write(line)
+            self.stream.flush()
             return
         self.last_draw = now
-        elapsed = now - self.start
-        per_step = elapsed / max(step, 1)
-        values = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
-        if self.verbose == 2:
-            line = f"{step}/{self.target} - {elapsed:.0f}s - {values}"
+        done = int(self.WIDTH * step / max(target, 1))
+        bar = f"\x1b[1m{count}\x1b[0m "
+        if done > 0:
+            bar += f"\x1b[32m{'━' * done}\x1b[0m\x1b[37m{'━' * (self.WIDTH - done)}\x1b[0m"
         else:
-            width = 30
-            target = self.target or step
-            done = int(width * step / max(target, 1))
-            bar = "=" * max(done - 1, 0) + (">" if done < width else "=") + "." * (width - done)
-            timing = (f"{elapsed:.0f}s {per_step * 1e3:.0f}ms/step" if final
-                      else f"ETA: {per_step * max(target - step, 0):.0f}s")
-            line = f"{step}/{target} [{bar}] - {timing} - {values}"
-        end = "\n" if final else ""
-        prefix = "\r" if self.interactive else ""
-        self.stream.write(prefix + line + end)
+            bar += f"\x1b[37m{'━' * self.WIDTH}\x1b[0m"
+        when = f"{int(now - self.start)}s" if step >= target else \
+            self._eta_text(self._per_step(step, now) * (target - step))
+        info = f" {when} {per_step}{self._values_text(logs)}"
+        width = len(count) + 1 + self.WIDTH + len(info)
+        pad = " " * max(self.drawn_width - width, 0)
+        info = f" \x1b[1m{when}\x1b[0m {per_step}{self._values_text(logs)}{pad}"
+        erase = "\b" * self.drawn_width + "\r"
+        self.drawn_width = width
+        self.stream.write(erase + bar + info + ("\n" if final else ""))
         self.stream.flush()
 
 
@@ -284,7 +332,7 @@ class TrainingMixin:
         step_number = 0
         tracked = None  # the variables a step changes (known once the optimizer is built)
         for epoch in range(initial_epoch, epochs):
-            if verbose:
+            if verbose and epochs > 1:  # Keras 3 prints no "Epoch 1/1"
                 print(f"Epoch {epoch + 1}/{epochs}")
             for m in self.metrics:
                 m.reset_state()
@@ -303,7 +351,7 @@ class TrainingMixin:
                 if tracked is None:
                     tracked = self._tracked_variables()
                 previous, state = state, self._state(tracked)
-                if bar.wants_update():
+                if bar.wants_update(index):
                     bar.update(index, _floats(results))
             if self.stop_training:
                 break

@@ -103,6 +103,12 @@ s = Scale(3)
 print(s.multiply(tf.constant([1, 2, 3])))
 """, """tf.Tensor([3 6 9], shape=(3,), dtype=int32)
 """),
+    ("softmax of a row, to the last digit", """
+print(tf.nn.softmax([[1.0, 2.0, 3.0], [0.5, -1.0, 4.0]]))
+""", """tf.Tensor(
+[[0.09003057 0.24472848 0.6652409 ]
+ [0.02912176 0.00649794 0.9643803 ]], shape=(2, 3), dtype=float32)
+"""),
 )
 
 TENSOR = _cells(
@@ -450,6 +456,24 @@ for epoch in range(2):
     x = x + 1
 """, """ResourceVariable tf.Tensor(1.0, shape=(), dtype=float32)
 EagerTensor None
+"""),
+    ("a dense layer's weights are named kernel and bias", """
+layer = tf.keras.layers.Dense(3)
+layer.build((None, 2))
+print([v.name for v in layer.trainable_variables])
+print([v.shape for v in layer.weights])
+""", """['kernel', 'bias']
+[TensorShape([2, 3]), TensorShape([3])]
+"""),
+    ("no gradient through a contrast adjustment", """
+img = tf.Variable(tf.ones([2, 2, 3]))
+with tf.GradientTape() as tape:
+    out = tf.image.adjust_contrast(img, 2.0)
+try:
+    tape.gradient(out, img)
+except LookupError as e:
+    print(type(e).__name__, e)
+""", """LookupError gradient registry has no entry for: AdjustContrastv2
 """),
 )
 
@@ -843,6 +867,34 @@ def running(x):
 print(running(tf.constant([1.0, 2.0, 3.0])))
 """, """tf.Tensor([1. 3. 6.], shape=(3,), dtype=float32)
 """),
+    ("a concrete function for a spec of any rank", """
+@tf.function
+def cube(a, k):
+    return a ** k
+
+f = cube.get_concrete_function(tf.TensorSpec(None, tf.float32), 3)
+print(f)
+print(f(tf.constant([1.0, 2.0])))
+""", """ConcreteFunction Input Parameters:
+  a (POSITIONAL_OR_KEYWORD): TensorSpec(shape=<unknown>, dtype=tf.float32, name=None)
+  k (POSITIONAL_OR_KEYWORD): Literal[3]
+Output Type:
+  TensorSpec(shape=<unknown>, dtype=tf.float32, name=None)
+Captures:
+  None
+tf.Tensor([1. 8.], shape=(2,), dtype=float32)
+"""),
+    ("the nodes of a traced graph", """
+@tf.function
+def twice(word):
+    return word + word
+
+for node in twice.get_concrete_function(tf.constant("hi")).graph.as_graph_def().node:
+    print(node.name, list(node.input))
+""", """word []
+add ['word', 'word']
+Identity ['add']
+"""),
 )
 
 INTRO_TO_MODULES = _cells(
@@ -900,6 +952,56 @@ print(a(tf.constant(4.0)))
 """, """Tracing
 tf.Tensor(6.0, shape=(), dtype=float32)
 tf.Tensor(8.0, shape=(), dtype=float32)
+"""),
+    ("listing a checkpoint's variables", """
+import tempfile
+class Pair(tf.Module):
+    def __init__(self):
+        super().__init__()
+        self.left = tf.Variable([1.0, 2.0])
+        self.right = tf.Variable(tf.zeros([2, 3]))
+
+path = tf.train.Checkpoint(pair=Pair()).write(tempfile.mkdtemp() + "/ckpt")
+for name, shape in tf.train.list_variables(path):
+    print(name, shape)
+""", """_CHECKPOINTABLE_OBJECT_GRAPH []
+pair/left/.ATTRIBUTES/VARIABLE_VALUE [2]
+pair/right/.ATTRIBUTES/VARIABLE_VALUE [2, 3]
+"""),
+    ("a saved module called after loading", """
+import tempfile
+class Offset(tf.Module):
+    def __init__(self):
+        super().__init__()
+        self.shift = tf.Variable(10)
+
+    @tf.function
+    def apply(self, x):
+        return x + self.shift
+
+m = Offset()
+print(m.apply(tf.constant([1, 2])))
+directory = tempfile.mkdtemp() + "/offset"
+tf.saved_model.save(m, directory)
+loaded = tf.saved_model.load(directory)
+print(loaded.apply(tf.constant([1, 2])))
+""", """tf.Tensor([11 12], shape=(2,), dtype=int32)
+tf.Tensor([11 12], shape=(2,), dtype=int32)
+"""),
+    ("a keras layer's plain variables are not its weights", """
+class Doubler(tf.keras.layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.factor = tf.Variable(2.0)
+
+    def call(self, x):
+        return x * self.factor
+
+layer = Doubler()
+print(layer(tf.constant([1.0, 3.0])))
+print(layer.variables, layer.count_params())
+""", """tf.Tensor([2. 6.], shape=(2,), dtype=float32)
+[] 0
 """),
 )
 
