@@ -170,6 +170,13 @@ def _other_threads() -> bool:
                for t in threading.enumerate())
 
 
+def other_threads_alive() -> bool:
+    """Whether a Python thread lives other than the caller's and tapeflow's compiling
+    threads (one that might be inside a library call, a BLAS call say)."""
+    me = threading.current_thread()
+    return any(t is not me and t.name != THREAD_NAME for t in threading.enumerate())
+
+
 def _fork_locks() -> list:
     """The locks held while forking, so that the child finds them free: those a compile
     takes (no thread of this process is then inside a compile) and llvmlite's, which every

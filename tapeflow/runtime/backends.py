@@ -21,6 +21,7 @@ from tapeflow.ops.checks import native_error_message, native_numerics_error, rai
 from tapeflow.ops.core import InvalidArgumentError
 from tapeflow.ops.matrix import LAPACK_FAILURES
 from tapeflow.ops.shape import IndexOutOfRangeError
+from tapeflow.runtime import blas_threads
 
 BACKENDS = ("numba", "interpreter")
 
@@ -142,6 +143,7 @@ class NumbaExecutor:
         self._interpreter: InterpreterExecutor | None = None  # the tier below native code
         self._exact: InterpreterExecutor | None = None  # for calls native code hands back
         self._thread: threading.Thread | None = None
+        self._lent = False  # numpy's BLAS lent a core to this graph's worker (blas_threads.py)
         self._result = None  # what the compiling thread made: see _attempt
         # How the entry is called (codegen/abi.py): its constant arguments (C-contiguous;
         # the generated call path passes these too) and the output buffers it writes.
@@ -215,6 +217,9 @@ class NumbaExecutor:
             child = None
             if uncompiled_dtype(self.graph) is None:
                 child = worker.start(self._attempt_in_child)
+            if child is not None:
+                blas_threads.lend()  # (the worker takes a core: numpy's BLAS one thread less)
+                self._lent = True
             self._thread = threading.Thread(target=self._compile_in_background, args=(child,),
                                             daemon=True, name=worker.THREAD_NAME)
             self._thread.start()
@@ -314,6 +319,10 @@ class NumbaExecutor:
                           f"{result[1]}", CompileFallbackWarning, stacklevel=5)
             self._fallback = InterpreterExecutor(self.graph)
         self._interpreter = None
+        if self._lent:
+            from tapeflow.codegen import worker
+
+            self._lent = not blas_threads.repay(worker.other_threads_alive)
 
 
 def uncompiled_dtype(graph) -> str | None:
