@@ -190,6 +190,28 @@ def test_sin_and_cos_of_huge_arguments_agree_with_numpy_compiled(dtype):
             np.testing.assert_allclose(g, w.astype(dtype), rtol=0, atol=tol, err_msg=name)
 
 
+@pytest.mark.slow
+def test_a_handed_back_call_commits_its_variable_updates_once():
+    # A call that native code hands to numpy (a sin/cos argument beyond the exact range)
+    # commits the interpreter's updates, through both call paths (the first call's and the
+    # generated dispatcher's), once per call.
+    import numpy as np
+
+    import tapeflow as tf
+
+    v = tf.Variable(np.zeros(3))
+
+    @tf.function(compile="sync")
+    def step(x):
+        v.assign_add(tf.sin(x))
+        return tf.reduce_sum(tf.cos(x))
+
+    x = np.array([0.5, 1e20, -3e7])
+    for calls in (1, 2, 3):
+        np.testing.assert_allclose(step(tf.constant(x)).numpy(), np.cos(x).sum(), rtol=1e-12)
+        np.testing.assert_allclose(v.numpy(), calls * np.sin(x), rtol=1e-12)
+
+
 # A float32 product of at most TINY_MATMUL multiply-adds compiles to loops, which rounded
 # each product to float32 before adding: -3e38 * 1.206 overflowed to -inf there, where
 # numpy's BLAS call (a fused multiply-add keeps the product unrounded) gives -0.699 * -3e38
