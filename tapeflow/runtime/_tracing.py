@@ -50,8 +50,11 @@ def trace_path(function, arguments, paths, key, commit: bool = True, spec_shapes
         logger.info(message)
         warn(message)
     if spec_shapes is None:
-        spec_shapes = [s.shape if s is not None else None
-                       for s in (function.aligned_signature() or [None] * len(paths))]
+        # A spec of unknown rank traces at the call's rank with every size None.
+        spec_shapes = [None if s is None else s.shape if s.shape is not None
+                       else (None,) * len(sig.leaf_spec(leaf)[1])
+                       for s, (_, leaf) in zip(
+                           function.aligned_signature() or [None] * len(paths), paths)]
     first = function._variables_allowed
     function._variables_allowed = False
     try:
