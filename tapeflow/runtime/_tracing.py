@@ -76,7 +76,7 @@ def trace_path(function, arguments, paths, key, commit: bool = True, spec_shapes
     concrete._call_info = (function._signature.parameters, call_args)
     concrete._expected = specs.expected_leaves(arguments, spec_shapes)
     function._concretes.append(concrete)
-    for hook in list(trace_hooks):  # tf.summary.trace_on records the graphs traced
+    for hook in trace_hooks:  # tf.summary.trace_on records the graphs traced
         hook(concrete)
     if commit:
         assign_all([variable for variable, _ in updates], [value for _, value in updates])
