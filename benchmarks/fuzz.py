@@ -2,7 +2,8 @@
 on the interpreter and compiled with Numba, and count what disagrees.
 
     python benchmarks/fuzz.py --programs 100000 --out fuzz-counts.json          # interpreter
-    python benchmarks/fuzz.py --tier compiled --programs 300 --out fuzz-counts.json
+    python benchmarks/fuzz.py --tier compiled --programs 300 --out fuzz-counts.json \
+        --cache fuzz-cache
     python benchmarks/fuzz.py --out fuzz-counts.json --report                  # print totals
     python benchmarks/fuzz.py --replay 12 --fail-on pattern                    # shrink one
 
@@ -17,6 +18,17 @@ programs with smooth inputs also compare their gradients with central finite dif
 `compiled` also compiles it with Numba (native code; a fallback to the interpreter is a
 finding) and draws shorter programs, since each is a Numba compile. With NUMBA_BOUNDSCHECK=1
 in the environment the compiled tier's counts are kept apart as `compiled-boundscheck`.
+
+The compiled tier's cost is Numba compiling each program's kernels. `--mode kernels` (its
+default) compiles every kernel on its own, where a kernel another program already compiled
+(same structure, any sizes) is loaded from the on-disk cache instead, so the run gets
+cheaper as `--cache` fills; `--mode auto` compiles as users get it (small graphs as one
+function, whose cache entry no other program shares). Keep `--cache` across runs and
+resumes. The compiled tier leaves finite differences to the interpreter tier (the same
+eager gradients, 100,000s of programs). Measured, and not used: several programs traced
+into one function to share one compile cost more per program (the compile grows faster
+than the function), and compiled kernel by kernel their fused loops mix programs, so no
+kernel is shared.
 
 Counted per tier: programs (and how many distinct (program, inputs) pairs hypothesis drew,
 since it repeats small ones), with special values, with a finite-difference check, eager
@@ -54,13 +66,16 @@ def tier_name(tier: str) -> str:
     return tier
 
 
-def run_chunk(tier: str, seed: int, size: int, max_steps: int, fail_on: str | None = None):
+def run_chunk(tier: str, seed: int, size: int, max_steps: int, fail_on: str | None = None,
+              mode: str = "auto"):
     """Run one chunk of `size` programs drawn with hypothesis seed `seed`; return its counts,
-    the digests of its (program, inputs) pairs and its first failing programs."""
+    the digests of its (program, inputs) pairs and its first failing programs. `mode`: how
+    the compiled tier compiles (see the module docstring)."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as hypothesis_seed
     from hypothesis import strategies as st
 
+    from tapeflow.codegen import compile as codegen_compile
     from tests.fuzz.programs import NOT_DEFECTS, programs, run_program
 
     counts = collections.Counter()
@@ -68,6 +83,11 @@ def run_chunk(tier: str, seed: int, size: int, max_steps: int, fail_on: str | No
     failing = []
     compiled = tier.startswith("compiled")  # compiled-boundscheck too
     backends = ("interpreter", "numba") if compiled else ("interpreter",)
+    if compiled and mode != "auto":
+        # compile_graph's own choice, made for every graph of this process.
+        inline = mode == "inline"
+        codegen_compile.compiles_inline = lambda program: inline
+    logged = len(codegen_compile.compile_log)
     started, cpu_started = time.perf_counter(), time.process_time()
 
     @hypothesis_seed(seed)
@@ -82,7 +102,7 @@ def run_chunk(tier: str, seed: int, size: int, max_steps: int, fail_on: str | No
         digests.append(hashlib.blake2b(key, digest_size=8).hexdigest())
         try:
             findings = run_program(program, input_seed, special, backends=backends,
-                                   stats=counts)
+                                   check_gradients=not compiled, stats=counts)
         except Exception as e:  # the harness itself (or eager) crashed: count, keep going
             counts[f"harness crash {type(e).__name__}"] += 1
             failing.append(f"{program!r} seed={input_seed} special={special}\n    "
@@ -104,6 +124,8 @@ def run_chunk(tier: str, seed: int, size: int, max_steps: int, fail_on: str | No
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run()
+    for _, how, _ in codegen_compile.compile_log[logged:]:  # kernel by kernel only
+        counts[f"kernels {how}"] += 1
     counts["wall seconds"] = round(time.perf_counter() - started, 3)
     counts["cpu seconds"] = round(time.process_time() - cpu_started, 3)
     return {"seed": seed, "counts": dict(counts), "digests": digests, "failing": failing}
@@ -149,7 +171,8 @@ def report(data: dict, show: int) -> None:
         for name, count in sorted(total.items()):
             print(f"{name:>44}: {count}")
         print(f"{'wall / cpu seconds':>44}: {wall:.0f} / {cpu:.0f} "
-              f"({1000 * wall / n:.1f} / {1000 * cpu / n:.1f} ms per program)")
+              f"({1000 * wall / n:.1f} / {1000 * cpu / n:.1f} ms per program, "
+              f"{n / max(cpu, 1e-9):.2f} programs per CPU second)")
         for text in failing[:show]:
             print("\n" + text)
 
@@ -173,6 +196,10 @@ def main() -> None:
                         help="programs per chunk (default 1000 interpreter, 10 compiled)")
     parser.add_argument("--max-steps", type=int, default=None,
                         help=f"steps per program (default 6, compiled {COMPILED_MAX_STEPS})")
+    parser.add_argument("--mode", choices=["kernels", "auto", "inline"], default="kernels",
+                        help="how the compiled tier compiles (see above)")
+    parser.add_argument("--cache", default="",
+                        help="TAPEFLOW_CACHE_DIR for the run (default: tapeflow's own)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seed-base", type=int, default=0)
     parser.add_argument("--out", default="", help="JSON file the counts are appended to")
@@ -187,9 +214,12 @@ def main() -> None:
     chunk = args.chunk or (10 if compiled else 1000)
     max_steps = args.max_steps or (COMPILED_MAX_STEPS if compiled else 6)
     tier = tier_name(args.tier)
+    mode = args.mode if compiled else "auto"
+    if args.cache:
+        os.environ["TAPEFLOW_CACHE_DIR"] = os.path.abspath(args.cache)  # the workers' too
 
     if args.replay is not None:  # hypothesis raises with the shrunk program
-        run_chunk(tier, args.replay, chunk, max_steps, fail_on=args.fail_on)
+        run_chunk(tier, args.replay, chunk, max_steps, fail_on=args.fail_on, mode=mode)
         print("no finding of that kind in this chunk")
         return
     data = load(args.out)
@@ -197,6 +227,8 @@ def main() -> None:
         report(data, args.show)
         return
     key = f"{tier} steps={max_steps} chunk={chunk}"
+    if compiled and mode != "auto":
+        key += f" mode={mode}"
     entry = data.setdefault(key, {"chunks": {}})
     n_chunks = -(-args.programs // chunk)
     todo = [args.seed_base + i for i in range(n_chunks)
@@ -214,7 +246,8 @@ def main() -> None:
                     while todo and len(running) < args.workers and \
                             time.perf_counter() - started < args.seconds:
                         seed = todo.pop(0)
-                        running[pool.submit(run_chunk, tier, seed, chunk, max_steps)] = seed
+                        running[pool.submit(run_chunk, tier, seed, chunk, max_steps,
+                                            mode=mode)] = seed
                     if not running:
                         todo = []
                         break

@@ -23,3 +23,4 @@ from tapeflow.ops import (  # noqa: F401
     tanh,
     top_k,
 )
+from tapeflow.ops.conv import conv2d  # noqa: F401

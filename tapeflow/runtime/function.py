@@ -257,10 +257,12 @@ class Function:
                 ]
                 arguments = sig.rebuild(arguments, leaves)
                 key, paths = sig.signature_key(arguments)
-            # A None size is part of the signature, not of the key: one trace for all sizes.
+            # A None size is part of the signature, not of the key: one trace for all sizes
+            # (for a spec of unknown rank, one per rank).
             key = (key[0], tuple(
-                ("tensor", spec.shape, spec.dtype) if spec is not None and
-                spec.shape is not None and None in spec.shape else leaf
+                leaf if spec is None or leaf[0] != "tensor" else
+                ("tensor", (None,) * len(leaf[1]), spec.dtype) if spec.shape is None else
+                ("tensor", spec.shape, spec.dtype) if None in spec.shape else leaf
                 for leaf, spec in zip(key[1], specs)
             ))
         return arguments, key, paths

@@ -1,10 +1,11 @@
 """Random tapeflow programs for differential fuzzing, and the runner that compares backends.
 
-A program extends the recipe of tests/graph/test_random_programs.py (a list of steps over a
-growing pool of tensors, each naming its operands by index) with the rest of the public API:
-broadcasting binary ops, reductions with axes, matmul chains, reshapes and slices, gathers,
-softmax and cross-entropy, `tf.where`, data-dependent Python `if`/`while` on reduced
-values, a Variable update, and optionally a nested tape (a gradient of a gradient). Its
+A program is a recipe (`recipes`: steps over a growing pool of tensors, each naming its
+operands by index; tests/graph/test_random_programs.py draws its recipes here too, over
+fewer kinds of step) over the public API: elementwise math, broadcasting binary ops,
+reductions with axes, matmul chains, reshapes and slices, gathers, softmax and
+cross-entropy, `tf.where`, data-dependent Python `if`/`while` on reduced values, a
+Variable update, and optionally a nested tape (a gradient of a gradient). Its
 inputs are float32 or float64, with sizes 0 and 1 among the dimensions, and either smooth
 values or a mix of special ones (0, -0, inf, -inf, nan, denormals, huge).
 
@@ -74,40 +75,55 @@ def _slice_shape(shape, how):
     return shape[:-1] + (min(shape[-1], 1),)  # last_col: x[..., :1]
 
 
+# Kinds of step; CONTROL_FLOW ones need a Variable and make guards (a retrace when they flip).
+KINDS = ["unary", "binary", "reduce", "matmul", "reshape", "transpose", "slice", "gather",
+         "softmax", "xent", "sparse_xent", "where"]
+CONTROL_FLOW = ["if", "while", "assign"]
+
+
 @st.composite
 def programs(draw, max_steps: int = 6, control_flow: bool = True):
     """A `Program`; every step is valid for the shapes it meets, so eager never refuses one
     for its shapes (values may still make it raise, as they may for users)."""
     dtype = draw(st.sampled_from(["float32", "float64"]))
     m, n, k = draw(st.integers(0, 3)), draw(st.integers(0, 3)), draw(st.integers(1, 2))
-    shapes = [(m, n), (n,), (n, k)]
-    steps = []
-    kinds = ["unary", "binary", "reduce", "matmul", "reshape", "transpose", "slice", "gather",
-             "softmax", "xent", "sparse_xent", "where"]
-    if control_flow:
-        kinds += ["if", "while", "assign"]
-    for _ in range(draw(st.integers(1, max_steps))):
+    kinds = KINDS + CONTROL_FLOW if control_flow else KINDS
+    drawn = draw(recipes([(m, n), (n,), (n, k)], kinds, max_steps=max_steps))
+    second_order = draw(st.booleans()) if control_flow else False
+    return Program(dtype, m, n, k, drawn, second_order)
+
+
+@st.composite
+def recipes(draw, shapes, kinds=tuple(KINDS), min_steps: int = 1, max_steps: int = 6,
+          unary=tuple(UNARY), binary=tuple(BINARY), reduce=tuple(REDUCE)) -> tuple:
+    """A recipe: steps over a pool of tensors that starts with inputs of `shapes`, each step
+    naming its operands by index into the pool and appending its result; every step is
+    valid for the shapes it meets. `kinds` and the op lists are the ones drawn from (a kind
+    that fits no operand is skipped: a recipe may have fewer than `min_steps` steps)."""
+    shapes = list(shapes)
+    drawn = []
+    for _ in range(draw(st.integers(min_steps, max_steps))):
         kind = draw(st.sampled_from(kinds))
         i = draw(st.integers(0, len(shapes) - 1))
         shape = shapes[i]
         nd = len(shape)
         if kind == "unary":
-            steps.append(("unary", draw(st.sampled_from(UNARY)), i))
+            drawn.append(("unary", draw(st.sampled_from(unary)), i))
         elif kind in ("binary", "where"):
             partners = [j for j, s in enumerate(shapes)
                         if s == shape or s == shape[-1:] or s == () or
                         (nd and s == (1,) + shape[1:])]
             j = draw(st.sampled_from(partners))
             if kind == "binary":
-                steps.append(("binary", draw(st.sampled_from(BINARY)), i, j))
+                drawn.append(("binary", draw(st.sampled_from(binary)), i, j))
             else:
-                steps.append(("where", i, j))
+                drawn.append(("where", i, j))
             shape = tuple(np.broadcast_shapes(shape, shapes[j]))
         elif kind == "reduce":
-            op = draw(st.sampled_from(REDUCE))
+            op = draw(st.sampled_from(reduce))
             axis = draw(st.none() | st.integers(-nd, nd - 1)) if nd else None
             keep = draw(st.booleans())
-            steps.append(("reduce", op, i, axis, keep))
+            drawn.append(("reduce", op, i, axis, keep))
             shape = _reduce_shape(shape, axis, keep)
         elif kind == "matmul":
             partners = [j for j, s in enumerate(shapes)
@@ -115,21 +131,21 @@ def programs(draw, max_steps: int = 6, control_flow: bool = True):
             if not partners:
                 continue
             j = draw(st.sampled_from(partners))
-            steps.append(("matmul", i, j))
+            drawn.append(("matmul", i, j))
             shape = (shape[0], shapes[j][1])
         elif kind == "reshape":
-            steps.append(("reshape", i))
+            drawn.append(("reshape", i))
             shape = (int(np.prod(shape)),)
         elif kind == "transpose":
             if nd != 2:
                 continue
-            steps.append(("transpose", i))
+            drawn.append(("transpose", i))
             shape = shape[::-1]
         elif kind == "slice":
             if nd == 0:
                 continue
             how = draw(st.sampled_from(SLICES))
-            steps.append(("slice", how, i))
+            drawn.append(("slice", how, i))
             shape = _slice_shape(shape, how)
         elif kind == "gather":
             if nd == 0:
@@ -137,46 +153,49 @@ def programs(draw, max_steps: int = 6, control_flow: bool = True):
             axis = draw(st.integers(0, nd - 1))
             d = shape[axis]
             idx = tuple(draw(st.lists(st.integers(0, d - 1), max_size=3))) if d else ()
-            steps.append(("gather", i, axis, idx))
+            drawn.append(("gather", i, axis, idx))
             shape = shape[:axis] + (len(idx),) + shape[axis + 1:]
         elif kind == "softmax":
             if nd == 0:
                 continue
-            steps.append(("softmax", draw(st.sampled_from(["softmax", "log_softmax"])), i))
+            drawn.append(("softmax", draw(st.sampled_from(["softmax", "log_softmax"])), i))
         elif kind == "xent":
             partners = [j for j, s in enumerate(shapes) if s == shape]
             if nd == 0:
                 continue
             j = draw(st.sampled_from(partners))
-            steps.append(("xent", i, j))
+            drawn.append(("xent", i, j))
             shape = shape[:-1]
         elif kind == "sparse_xent":
             if nd != 2 or shape[1] == 0:
                 continue
             labels = tuple(draw(st.integers(0, shape[1] - 1)) for _ in range(shape[0]))
-            steps.append(("sparse_xent", i, labels))
+            drawn.append(("sparse_xent", i, labels))
             shape = shape[:1]
         elif kind == "if":
-            steps.append(("if", i))
+            drawn.append(("if", i))
         elif kind == "while":
-            steps.append(("while", i))
+            drawn.append(("while", i))
         else:  # assign: the Variable takes a reduced value, and is read back into the pool
-            steps.append(("assign", i))
+            drawn.append(("assign", i))
             shape = ()
         shapes.append(tuple(shape))
-    second_order = draw(st.booleans()) if control_flow else False
-    return Program(dtype, m, n, k, tuple(steps), second_order)
+    return tuple(drawn)
 
 
 def _unary(name, x):
     if name == "neg":
         return -x
+    if name == "exp_small":
+        return tf.exp(tf.tanh(x))  # bounded, so values stay finite
     if name in ("sigmoid", "relu", "softplus"):
         return getattr(tf.nn, name)(x)
     return getattr(tf.math, name)(x)
 
 
 def _binary(name, x, y):
+    if name == "pow2":
+        return x**2 + y
     return {"add": tf.add, "sub": tf.subtract, "mul": tf.multiply, "div": tf.divide,
             "maximum": tf.maximum, "minimum": tf.minimum}[name](x, y)
 
@@ -199,10 +218,11 @@ def _softmax_xent(labels, logits):
     return -tf.reduce_sum(labels * tf.nn.log_softmax(logits, axis=-1), axis=-1)
 
 
-def run_steps(program: Program, a, b, c, var):
-    """The program's loss (a scalar that every step reaches) and its pool's last value."""
+def run_steps(steps, a, b, c, var=None):
+    """The loss of a recipe `steps` (a scalar that every step reaches) and its pool's last
+    value; `var` is the Variable of "assign" steps."""
     pool = [a, b, c]
-    for step in program.steps:
+    for step in steps:
         kind = step[0]
         if kind == "unary":
             out = _unary(step[1], pool[step[2]])
@@ -266,14 +286,14 @@ def make_step(program: Program, var):
                 outer.watch(a)
                 with tf.GradientTape() as inner:
                     inner.watch([a, b, c])
-                    loss, last = run_steps(program, a, b, c, var)
+                    loss, last = run_steps(program.steps, a, b, c, var)
                 grads = inner.gradient(loss, [a, b, c], unconnected_gradients="zero")
                 norm = tf.reduce_sum(grads[0] * grads[0])
             second = outer.gradient(norm, a, unconnected_gradients="zero")
             return [loss, last, *grads, second]
         with tf.GradientTape() as tape:
             tape.watch([a, b, c])
-            loss, last = run_steps(program, a, b, c, var)
+            loss, last = run_steps(program.steps, a, b, c, var)
         grads = tape.gradient(loss, [a, b, c], unconnected_gradients="zero")
         return [loss, last, *grads]
 
@@ -422,7 +442,7 @@ def _loss(program, arrays):
     var = tf.Variable(np.asarray(0.25, dtype=program.dtype))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        loss, _ = run_steps(program, *[tf.constant(x) for x in arrays], var)
+        loss, _ = run_steps(program.steps, *[tf.constant(x) for x in arrays], var)
     return float(np.asarray(loss))
 
 

@@ -14,110 +14,29 @@ from hypothesis import strategies as st
 import tapeflow as tf
 from tapeflow.graph.interp import evaluate
 from tapeflow.graph.passes import PIPELINE, optimize
+from tests.fuzz import programs as fuzz
 
-UNARY = ["tanh", "sin", "cos", "neg", "abs", "softplus", "sigmoid", "square", "exp_small"]
-BINARY = ["add", "sub", "mul", "maximum", "minimum", "pow2"]
-
-
-def _unary(name, x):
-    if name == "exp_small":
-        return tf.exp(tf.tanh(x))  # bounded, so values stay finite
-    if name == "neg":
-        return -x
-    if name == "abs":
-        return tf.abs(x)
-    if name == "square":
-        return tf.square(x)
-    if name == "softplus":
-        return tf.nn.softplus(x)
-    return getattr(tf, name)(x)
+# The steps are drawn and run by the differential fuzzer's generator (tests/fuzz/programs.py),
+# over fixed shapes, smooth float64 values and the ops below: bounded ones, so that the
+# tolerances here can stay tight (the fuzzer's own tests take special values and all kinds).
+SHAPES = [(2, 3), (3,), (3, 4)]  # the program's inputs: a, b, c
+KINDS = ("unary", "binary", "reduce", "matmul", "reshape", "transpose")
+UNARY = ("tanh", "sin", "cos", "neg", "abs", "softplus", "sigmoid", "square", "exp_small")
+BINARY = ("add", "sub", "mul", "maximum", "minimum", "pow2")
+REDUCE = ("reduce_sum", "reduce_mean", "reduce_max", "reduce_logsumexp")
 
 
-def _binary(name, x, y):
-    if name == "pow2":
-        return x**2 + y
-    return {"add": tf.add, "sub": tf.subtract, "mul": tf.multiply,
-            "maximum": tf.maximum, "minimum": tf.minimum}[name](x, y)
-
-
-@st.composite
-def recipes(draw):
-    """A list of steps; each names its operands by index into the pool."""
-    steps = []
-    shapes = [(2, 3), (3,), (3, 4)]  # the program's inputs: a, b, c
-    for _ in range(draw(st.integers(2, 9))):
-        kind = draw(st.sampled_from(["unary", "binary", "reduce", "matmul", "reshape",
-                                     "transpose"]))
-        i = draw(st.integers(0, len(shapes) - 1))
-        shape = shapes[i]
-        if kind == "unary":
-            steps.append(("unary", draw(st.sampled_from(UNARY)), i))
-        elif kind == "binary":
-            # A partner that broadcasts with shape: itself, its last axis, or a scalar-like.
-            partners = [j for j, s in enumerate(shapes)
-                        if s == shape or s == shape[-1:] or s == (1,) + shape[1:]]
-            j = draw(st.sampled_from(partners))
-            steps.append(("binary", draw(st.sampled_from(BINARY)), i, j))
-            shape = np.broadcast_shapes(shape, shapes[j])
-        elif kind == "reduce":
-            if len(shape) == 0:
-                continue
-            axis = draw(st.integers(-len(shape), len(shape) - 1))
-            keep = draw(st.booleans())
-            op = draw(st.sampled_from(["reduce_sum", "reduce_mean", "reduce_max",
-                                       "reduce_logsumexp"]))
-            steps.append(("reduce", op, i, axis, keep))
-            shape = tuple(1 if k == axis % len(shape) else d for k, d in enumerate(shape)) \
-                if keep else tuple(d for k, d in enumerate(shape) if k != axis % len(shape))
-        elif kind == "matmul":
-            partners = [j for j, s in enumerate(shapes)
-                        if len(shape) == 2 and len(s) == 2 and s[0] == shape[1]]
-            if not partners:
-                continue
-            j = draw(st.sampled_from(partners))
-            steps.append(("matmul", i, j))
-            shape = (shape[0], shapes[j][1])
-        elif kind == "reshape":
-            steps.append(("reshape", i))
-            shape = (int(np.prod(shape)),)
-        else:
-            if len(shape) != 2:
-                continue
-            steps.append(("transpose", i))
-            shape = shape[::-1]
-        shapes.append(tuple(shape))
-    return steps
-
-
-def run_recipe(steps, a, b, c):
-    pool = [a, b, c]
-    for step in steps:
-        kind = step[0]
-        if kind == "unary":
-            pool.append(_unary(step[1], pool[step[2]]))
-        elif kind == "binary":
-            pool.append(_binary(step[1], pool[step[2]], pool[step[3]]))
-        elif kind == "reduce":
-            _, op, i, axis, keep = step
-            pool.append(getattr(tf, op)(pool[i], axis=axis, keepdims=keep))
-        elif kind == "matmul":
-            pool.append(pool[step[1]] @ pool[step[2]])
-        elif kind == "reshape":
-            pool.append(tf.reshape(pool[step[1]], [-1]))
-        else:
-            pool.append(tf.transpose(pool[step[1]]))
-    # Every value the program made reaches the loss, so no step is dead code.
-    loss = tf.reduce_sum(pool[-1])
-    for t in pool[3:]:
-        loss = loss + tf.reduce_mean(t * t)
-    return loss
+def recipes():
+    """This test's recipes (tests/codegen/test_compiled_programs.py draws them too)."""
+    return fuzz.recipes(SHAPES, KINDS, min_steps=2, max_steps=9, unary=UNARY, binary=BINARY,
+                        reduce=REDUCE)
 
 
 def make_step(steps):
     def step(a, b, c):
         with tf.GradientTape() as tape:
             tape.watch([a, b, c])
-            loss = run_recipe(steps, a, b, c)
+            loss, _ = fuzz.run_steps(steps, a, b, c)
         grads = tape.gradient(loss, [a, b, c], unconnected_gradients="zero")
         return loss, grads
 
@@ -126,7 +45,7 @@ def make_step(steps):
 
 def _inputs(seed):
     rng = np.random.default_rng(seed)
-    return [rng.uniform(-1.5, 1.5, size=s) for s in [(2, 3), (3,), (3, 4)]]
+    return [rng.uniform(-1.5, 1.5, size=s) for s in SHAPES]
 
 
 def _flat(result):

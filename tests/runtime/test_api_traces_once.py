@@ -133,6 +133,8 @@ ROWS: dict[str, Row] = {
         "math.mod", "atan2", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     ]},
     "logical_and": Row([bools((3, 4)), bools((3, 4))], tf.logical_and),
+    "nn.conv2d": Row([floats((1, 5, 5, 2)), floats((3, 3, 2, 4))],
+                     lambda x, w: tf.nn.conv2d(x, w, 1, "SAME")),
     "image.adjust_contrast": Row([floats((2, 3, 4, 3))],
                                  lambda x: tf.image.adjust_contrast(x, 0.5)),
     "logical_or": Row([bools((3, 4)), bools((3, 4))], tf.logical_or),

@@ -1,6 +1,7 @@
 """`tf.keras.layers`."""
 
 from tapeflow.keras.layers.base import KerasTensor, Layer
+from tapeflow.keras.layers.conv import Conv2D
 from tapeflow.keras.layers.core import (
     Activation,
     Dense,
@@ -12,5 +13,5 @@ from tapeflow.keras.layers.core import (
 )
 from tapeflow.keras.layers.normalization import BatchNormalization, LayerNormalization
 
-__all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "Embedding", "Flatten",
+__all__ = ["Activation", "BatchNormalization", "Conv2D", "Dense", "Dropout", "Embedding", "Flatten",
            "InputLayer", "KerasTensor", "Lambda", "Layer", "LayerNormalization"]
