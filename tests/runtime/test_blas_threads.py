@@ -88,3 +88,30 @@ def test_a_background_compile_gives_the_core_back(three_threads, tmp_path, monke
         assert f.wait_compiled(300)
     assert get() == 3
     assert f(x).numpy() == 64.0
+
+
+@needs_openblas
+@pytest.mark.slow
+@pytest.mark.skipif(not worker.available(), reason="no worker processes here")
+def test_a_repay_put_off_by_another_thread_happens_later(three_threads, tmp_path,
+                                                         monkeypatch):
+    monkeypatch.setenv("TAPEFLOW_CACHE_DIR", str(tmp_path))
+    get = three_threads
+    f = tf.function(lambda x: tf.reduce_sum(x @ x), compile="background")
+    x = np.ones((4, 4), np.float32)
+    f(x)
+    f(x)
+    if get() != 2:
+        pytest.skip("no worker could start")
+    concrete = f.get_concrete_function(x)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()  # might be inside a BLAS call: the core stays lent
+    try:
+        assert f.wait_compiled(300)
+        assert get() == 2
+    finally:
+        stop.set()
+        other.join()
+    assert concrete.runs_native  # asks again: no other thread now
+    assert get() == 3
