@@ -14,7 +14,9 @@ least one), and gets them back once the compile is picked up.
 Both calls are made on a thread calling a tapeflow function, never while another thread may
 be inside a BLAS call: `lend` where the worker is forked (no other thread runs then:
 codegen/worker.py), `repay` only when no Python thread but tapeflow's compiling ones lives
-(else later: `wait_compiled` and `runs_native` try again). OpenBLAS is found among the loaded libraries; with another BLAS
+(else later: `wait_compiled` and `runs_native` try again). A function dropped before its
+compile is picked up never repays (a finalizer could run while another thread is inside a
+BLAS call): numpy's BLAS then keeps one thread fewer. OpenBLAS is found among the loaded libraries; with another BLAS
 (MKL, Accelerate), or none found, both do nothing.
 """
 
