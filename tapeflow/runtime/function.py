@@ -163,6 +163,9 @@ class Function:
                 return result
             if key in self._eager_keys:
                 return self._fn(*args, **kwargs)
+            result = self._run_spec_path(key, arg_values, args, kwargs, tried)
+            if result is not GUARD_FAILED:
+                return result
             specializations = self._paths.get(key, [])
             if len(specializations) >= self.max_specializations:
                 return self._give_up(key, specializations, args, kwargs)
@@ -185,6 +188,27 @@ class Function:
                     self._hot = _signature_hot_path(concrete, args)
                 with contextlib.suppress(KeyError):  # (dropped by another thread meanwhile)
                     self._paths.move_to_end(key)  # most recently used last: one atomic step
+                return result
+        return GUARD_FAILED
+
+    def _run_spec_path(self, key, arg_values, args, kwargs, tried: list):
+        """Run a trace made from TensorSpecs (get_concrete_function) that accepts this call:
+        same structure, static values, ranks and dtypes, sizes equal where the specs fix
+        them. TF calls such a concrete function instead of tracing again. The path joins the
+        call's signature, so later calls find it without this search."""
+        for spec_key, concrete in self._spec_paths.items():
+            if specs.relax_key(spec_key) != specs.relax_key(key) or not specs.fits_shapes(
+                    key, [leaf[1] if leaf[0] == "tensor" else None for leaf in spec_key[1]]):
+                continue
+            if any(c is concrete for c in self._paths.get(key, ())):
+                continue  # already among the call's paths (and run by _run_traced)
+            self._paths.setdefault(key, []).append(concrete)
+            self._drop_old_signatures(keep=key)
+            fast = _fast_key(args) if not kwargs and self.input_signature is None else None
+            if fast is not None:
+                self._fast_paths[fast] = self._paths[key]
+            result = self._run_traced(key, arg_values, args, kwargs, tried)
+            if result is not GUARD_FAILED:
                 return result
         return GUARD_FAILED
 
