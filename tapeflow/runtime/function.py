@@ -304,7 +304,8 @@ class Function:
         except TypeError as e:
             expected = f"{self.__name__}{self._signature}"
             if self.input_signature is not None:
-                expected += f" with input_signature ({', '.join(map(str, self.input_signature))})"
+                signature = ', '.join(spec.short() for spec in self.input_signature)
+                expected += f" with input_signature ({signature})"
             given = f"{len(args)} positional argument(s)"
             if kwargs:
                 given += f" and keyword argument(s) {', '.join(map(repr, kwargs))}"

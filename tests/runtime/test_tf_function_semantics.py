@@ -302,3 +302,15 @@ def test_a_methods_signature_leaves_out_self_and_lists_captures():
     assert "self" not in text
     assert "  x (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(), dtype=tf.float32" in text
     assert "dtype=tf.resource" in text.split("Captures:")[1]
+
+
+def test_a_tensor_spec_prints_as_tensorflow_prints_it():
+    # (checked against TensorFlow 2.21: str and repr are the same text)
+    for spec, text in [
+        (tf.TensorSpec([None, 3], tf.float32),
+         "TensorSpec(shape=(None, 3), dtype=tf.float32, name=None)"),
+        (tf.TensorSpec(None), "TensorSpec(shape=<unknown>, dtype=tf.float32, name=None)"),
+        (tf.TensorSpec([], tf.int32, name="n"), "TensorSpec(shape=(), dtype=tf.int32, name='n')"),
+    ]:
+        assert str(spec) == repr(spec) == text
+        assert f"{spec}" == text
