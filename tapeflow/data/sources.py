@@ -143,4 +143,4 @@ def _check_signature(element, signature) -> None:
         if not spec.matches(value.shape, value.dtype):
             raise InvalidArgumentError(
                 f"from_generator: component {path} has shape {list(value.shape)} and dtype "
-                f"{value.dtype.name}; the output_signature says {spec}")
+                f"{value.dtype.name}; the output_signature says {spec.short()}")

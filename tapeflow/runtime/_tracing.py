@@ -50,8 +50,11 @@ def trace_path(function, arguments, paths, key, commit: bool = True, spec_shapes
         logger.info(message)
         warn(message)
     if spec_shapes is None:
-        spec_shapes = [s.shape if s is not None else None
-                       for s in (function.aligned_signature() or [None] * len(paths))]
+        # A spec of unknown rank traces at the call's rank with every size None.
+        spec_shapes = [None if s is None else s.shape if s.shape is not None
+                       else (None,) * len(sig.leaf_spec(leaf)[1])
+                       for s, (_, leaf) in zip(
+                           function.aligned_signature() or [None] * len(paths), paths)]
     first = function._variables_allowed
     function._variables_allowed = False
     try:
@@ -73,7 +76,7 @@ def trace_path(function, arguments, paths, key, commit: bool = True, spec_shapes
     concrete._call_info = (function._signature.parameters, call_args)
     concrete._expected = specs.expected_leaves(arguments, spec_shapes)
     function._concretes.append(concrete)
-    for hook in list(trace_hooks):  # tf.summary.trace_on records the graphs traced
+    for hook in trace_hooks:  # tf.summary.trace_on records the graphs traced
         hook(concrete)
     if commit:
         assign_all([variable for variable, _ in updates], [value for _, value in updates])

@@ -218,7 +218,7 @@ class NumbaExecutor:
             if uncompiled_dtype(self.graph) is None:
                 child = worker.start(self._attempt_in_child)
             if child is not None:
-                blas_threads.lend()  # (the worker takes a core: numpy's BLAS one thread less)
+                blas_threads.lend(self)  # (the worker takes a core: numpy's BLAS one less)
                 self._lent = True
             self._thread = threading.Thread(target=self._compile_in_background, args=(child,),
                                             daemon=True, name=worker.THREAD_NAME)
@@ -262,6 +262,13 @@ class NumbaExecutor:
         if (self._native is None and self._fallback is None and thread is not None
                 and not thread.is_alive()):
             self._finish(self._result)
+        elif self._lent and (self._native is not None or self._fallback is not None):
+            self._repay()  # (put off when another thread lived)
+
+    def _repay(self) -> None:
+        from tapeflow.codegen import worker
+
+        self._lent = not blas_threads.repay(self, worker.other_threads_alive)
 
     def _attempt(self, compile_graph=None) -> tuple:
         """Compile the graph for the types its calls have: ("native", dispatcher, entry
@@ -320,9 +327,7 @@ class NumbaExecutor:
             self._fallback = InterpreterExecutor(self.graph)
         self._interpreter = None
         if self._lent:
-            from tapeflow.codegen import worker
-
-            self._lent = not blas_threads.repay(worker.other_threads_alive)
+            self._repay()
 
 
 def uncompiled_dtype(graph) -> str | None:

@@ -14,7 +14,9 @@ least one), and gets them back once the compile is picked up.
 Both calls are made on a thread calling a tapeflow function, never while another thread may
 be inside a BLAS call: `lend` where the worker is forked (no other thread runs then:
 codegen/worker.py), `repay` only when no Python thread but tapeflow's compiling ones lives
-(else at a later call). OpenBLAS is found among the loaded libraries; with another BLAS
+(else later: `wait_compiled` and `runs_native` try again). A lend whose owner (the graph's
+executor) is dropped before its compile is picked up is repaid at the next lend or repay
+(not by a finalizer: one could run while another thread is inside a BLAS call). OpenBLAS is found among the loaded libraries; with another BLAS
 (MKL, Accelerate), or none found, both do nothing.
 """
 
@@ -22,11 +24,13 @@ from __future__ import annotations
 
 import ctypes
 import threading
+import weakref
 
 _lock = threading.Lock()
 _lent = 0  # workers running that were lent a core
 _before: int | None = None  # the thread count before the first lend
 _api: tuple | None = None  # (get, set) of numpy's OpenBLAS, or () when there is none
+_owners: list = []  # a weak reference to the owner of each lend not repaid yet
 
 
 def _openblas():
@@ -58,33 +62,60 @@ def _openblas():
     return _api
 
 
-def lend() -> None:
-    """A worker process started: numpy's BLAS runs one thread fewer until `repay`."""
+def lend(owner) -> None:
+    """A worker process started for `owner`: numpy's BLAS runs one thread fewer until
+    `repay(owner)`."""
     global _lent, _before
     with _lock:
         api = _openblas()
         if not api:
             return
+        _reap()
         get, put = api
         if _lent == 0:
             _before = get()
             if _before > 1:
                 put(_before - 1)
         _lent += 1
+        _owners.append(weakref.ref(owner))
 
 
-def repay(others_alive) -> bool:
-    """A worker's compile was picked up: numpy's BLAS gets back its threads once no worker
+def repay(owner, others_alive) -> bool:
+    """`owner`'s compile was picked up: numpy's BLAS gets back its threads once no worker
     runs. `others_alive()` says whether a Python thread lives that might be inside a BLAS
     call (then nothing changes now, and False asks to call again later)."""
-    global _lent, _before
     with _lock:
-        if _lent == 0:
+        mine = [ref for ref in _owners if ref() is owner]
+        if not mine:
             return True
-        if _lent == 1 and others_alive():
+        if _lent - _dead() == 1 and others_alive():
             return False
-        _lent -= 1
-        if _lent == 0 and _before is not None and _before > 1:
-            _openblas()[1](_before)
-            _before = None
+        _owners.remove(mine[0])
+        _settle(1)
+        _reap()
         return True
+
+
+def _dead() -> int:
+    return sum(1 for ref in _owners if ref() is None)
+
+
+def _reap() -> None:
+    """Repay the lends of owners that are gone (on the caller's thread, like any repay:
+    only when no thread but tapeflow's compiling ones could be inside a BLAS call)."""
+    from tapeflow.codegen import worker
+
+    dead = [ref for ref in _owners if ref() is None]
+    if dead and (_lent > len(dead) or not worker.other_threads_alive()):
+        for ref in dead:
+            _owners.remove(ref)
+        _settle(len(dead))
+
+
+def _settle(count: int) -> None:
+    """`count` lends ended: give numpy's BLAS its threads back once none is left."""
+    global _lent, _before
+    _lent -= count
+    if _lent == 0 and _before is not None and _before > 1:
+        _openblas()[1](_before)
+        _before = None

@@ -163,6 +163,9 @@ class Function:
                 return result
             if key in self._eager_keys:
                 return self._fn(*args, **kwargs)
+            result = self._run_spec_path(key, arg_values, args, kwargs, tried)
+            if result is not GUARD_FAILED:
+                return result
             specializations = self._paths.get(key, [])
             if len(specializations) >= self.max_specializations:
                 return self._give_up(key, specializations, args, kwargs)
@@ -185,6 +188,27 @@ class Function:
                     self._hot = _signature_hot_path(concrete, args)
                 with contextlib.suppress(KeyError):  # (dropped by another thread meanwhile)
                     self._paths.move_to_end(key)  # most recently used last: one atomic step
+                return result
+        return GUARD_FAILED
+
+    def _run_spec_path(self, key, arg_values, args, kwargs, tried: list):
+        """Run a trace made from TensorSpecs (get_concrete_function) that accepts this call:
+        same structure, static values, ranks and dtypes, sizes equal where the specs fix
+        them. TF calls such a concrete function instead of tracing again. The path joins the
+        call's signature, so later calls find it without this search."""
+        for spec_key, concrete in self._spec_paths.items():
+            if specs.relax_key(spec_key) != specs.relax_key(key) or not specs.fits_shapes(
+                    key, [leaf[1] if leaf[0] == "tensor" else None for leaf in spec_key[1]]):
+                continue
+            if any(c is concrete for c in self._paths.get(key, ())):
+                continue  # already among the call's paths (and run by _run_traced)
+            self._paths.setdefault(key, []).append(concrete)
+            self._drop_old_signatures(keep=key)
+            fast = _fast_key(args) if not kwargs and self.input_signature is None else None
+            if fast is not None:
+                self._fast_paths[fast] = self._paths[key]
+            result = self._run_traced(key, arg_values, args, kwargs, tried)
+            if result is not GUARD_FAILED:
                 return result
         return GUARD_FAILED
 
@@ -257,10 +281,12 @@ class Function:
                 ]
                 arguments = sig.rebuild(arguments, leaves)
                 key, paths = sig.signature_key(arguments)
-            # A None size is part of the signature, not of the key: one trace for all sizes.
+            # A None size is part of the signature, not of the key: one trace for all sizes
+            # (for a spec of unknown rank, one per rank).
             key = (key[0], tuple(
-                ("tensor", spec.shape, spec.dtype) if spec is not None and
-                spec.shape is not None and None in spec.shape else leaf
+                leaf if spec is None or leaf[0] != "tensor" else
+                ("tensor", (None,) * len(leaf[1]), spec.dtype) if spec.shape is None else
+                ("tensor", spec.shape, spec.dtype) if None in spec.shape else leaf
                 for leaf, spec in zip(key[1], specs)
             ))
         return arguments, key, paths
@@ -278,7 +304,8 @@ class Function:
         except TypeError as e:
             expected = f"{self.__name__}{self._signature}"
             if self.input_signature is not None:
-                expected += f" with input_signature ({', '.join(map(str, self.input_signature))})"
+                signature = ', '.join(spec.short() for spec in self.input_signature)
+                expected += f" with input_signature ({signature})"
             given = f"{len(args)} positional argument(s)"
             if kwargs:
                 given += f" and keyword argument(s) {', '.join(map(repr, kwargs))}"

@@ -45,7 +45,10 @@ class TensorSpec:
         return (f"TensorSpec(shape={TensorShape(self.shape)}, dtype={tf_dtype_repr(self.dtype)}, "
                 f"name={self.name!r})")
 
-    def __str__(self) -> str:
+    __str__ = __repr__  # as TF prints a spec
+
+    def short(self) -> str:
+        """The compact text error messages use: f32[?,3] (? any size, * any rank)."""
         dims = "*" if self.shape is None else ",".join("?" if d is None else str(d)
                                                        for d in self.shape)
         return f"{short_dtype(self.dtype)}[{dims}]"
@@ -233,23 +236,23 @@ def check_input_signature(signature, paths) -> None:
     if len(tensor_paths) != len(specs):
         raise TypeError(
             f"the function was declared with an input_signature of {len(specs)} tensors "
-            f"({', '.join(map(str, specs))}), but was called with {len(tensor_paths)} "
+            f"({', '.join(spec.short() for spec in specs)}), but was called with {len(tensor_paths)} "
             f"arguments ({', '.join(p for p, _ in tensor_paths)})"
         )
     for (path, leaf), spec in zip(tensor_paths, specs):
         if not is_input(leaf) and not isinstance(leaf, bool | int | float | list):
-            raise TypeError(f"argument {path}: expected a tensor {spec}, got "
+            raise TypeError(f"argument {path}: expected a tensor {spec.short()}, got "
                             f"{type(leaf).__name__}")
         arr = leaf._value if isinstance(leaf, Tensor) else np.asarray(leaf)
         dtype = native_dtype(arr.dtype) if is_input(leaf) else spec.dtype
         if dtype != spec.dtype:
             raise OpTypeError(
-                f"argument {path}: expected dtype {spec.dtype.name} ({spec}), got "
+                f"argument {path}: expected dtype {spec.dtype.name} ({spec.short()}), got "
                 f"{np.dtype(dtype).name}{list(arr.shape)}"
             )
         if not spec.matches(arr.shape, spec.dtype):
             # A TypeError, as TF's binding error (and an InvalidArgumentError, as before).
             raise OpTypeError(
-                f"argument {path}: expected shape {spec} (rank {len(spec.shape)}), got "
+                f"argument {path}: expected shape {spec.short()} (rank {len(spec.shape)}), got "
                 f"{list(arr.shape)}"
             )

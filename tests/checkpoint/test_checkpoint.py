@@ -196,8 +196,6 @@ def test_manager_keeps_the_newest_and_a_new_manager_resumes(tmp_path):
     assert os.path.basename(resumed.save()) == "ckpt-5"  # the counter was restored too
 
 
-@pytest.mark.parametrize("backend", [
-    "interpreter", pytest.param("numba", marks=pytest.mark.slow)])
 def test_restoring_a_compiled_step_does_not_retrace_and_resumes_exactly(backend, tmp_path):
     previous = set_default_backend(backend)
     try:

@@ -62,8 +62,14 @@ def test_other_python_arguments_or_dtypes_are_type_errors_naming_the_argument():
         square("ten")
 
 
-def test_an_input_signature_of_unknown_rank_takes_every_rank():
+def test_an_input_signature_of_unknown_rank_takes_every_rank_with_one_trace_per_rank():
     f = tf.function(lambda x: x * 2.0, input_signature=[tf.TensorSpec(None, tf.float32)])
-    assert float(f(tf.constant(3.0)).numpy()) == 6.0
-    assert f(tf.constant([[1.0]])).numpy().tolist() == [[2.0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tf.RetraceWarning)
+        assert float(f(tf.constant(3.0)).numpy()) == 6.0
+        assert f(tf.constant([[1.0]])).numpy().tolist() == [[2.0]]
+        assert f(tf.constant([[1.0, 2.0], [3.0, 4.0]])).shape == (2, 2)
+        assert f(tf.constant([5.0, 6.0, 7.0])).numpy().tolist() == [10.0, 12.0, 14.0]
+        assert f([1.0]).numpy().tolist() == [2.0]
+    assert f.experimental_get_tracing_count() == 3  # ranks 0, 2 and 1
     assert "shape=<unknown>" in str(f.get_concrete_function())

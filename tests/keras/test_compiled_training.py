@@ -9,8 +9,6 @@ import pytest
 import tapeflow as tf
 
 L = tf.keras.layers
-BACKENDS = [pytest.param("interpreter"), pytest.param("numba", marks=pytest.mark.slow)]
-
 
 def _classifier():
     model = tf.keras.Sequential([tf.keras.Input((12,)), L.Dense(16, activation="relu"),
@@ -32,7 +30,6 @@ def _classifier():
     return model, optimizer, accuracy, step
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_classification_step_fed_20_shuffled_batches_traces_once(backend):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(320, 12)).astype(np.float32)
@@ -50,7 +47,6 @@ def test_a_classification_step_fed_20_shuffled_batches_traces_once(backend):
     assert int(optimizer.iterations.numpy()) == 20
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_labels_out_of_range_raise_in_a_compiled_step_and_change_nothing(backend):
     model, optimizer, _, step = _classifier()
     x = tf.ones((4, 12))
@@ -74,7 +70,6 @@ def _masks(compiled: bool, calls: int = 3):
     return [fn(x).numpy() for _ in range(calls)], fn
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_dropout_inside_a_compiled_step(backend):
     masks, fn = _masks(True)
     assert not np.array_equal(masks[0], masks[1]) and not np.array_equal(masks[1], masks[2])
@@ -89,7 +84,6 @@ def test_dropout_inside_a_compiled_step(backend):
     np.testing.assert_array_equal(infer(tf.ones((8, 16))).numpy(), np.ones((8, 16)))
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_restored_run_continues_exactly_and_restoring_does_not_retrace(backend, tmp_path):
     rng = np.random.default_rng(4)
     batches = [(tf.constant(rng.normal(size=(16, 12)).astype(np.float32)),

@@ -157,8 +157,6 @@ def _fixed_weights(model):
             else v.numpy() for v in model.weights]
 
 
-@pytest.mark.parametrize("backend", [
-    pytest.param("interpreter"), pytest.param("numba", marks=pytest.mark.slow)])
 def test_batch_norm_moving_statistics_after_10_compiled_steps_equal_eager(backend):
     eager_mean, eager_var, _ = _bn_run(False)
     mean, var, fn = _bn_run(True)

@@ -1,5 +1,6 @@
 """numpy's BLAS runs one thread fewer while a compile worker process runs (blas_threads.py)."""
 
+import gc
 import threading
 
 import numpy as np
@@ -24,26 +25,49 @@ def three_threads():
     put(before)
 
 
+class Owner:
+    """Stands for a graph's executor (what lends are made for)."""
+
+
 @needs_openblas
 def test_a_core_is_lent_while_workers_run_and_repaid_after(three_threads):
     get = three_threads
-    blas_threads.lend()
+    first, second = Owner(), Owner()
+    blas_threads.lend(first)
     assert get() == 2
-    blas_threads.lend()  # a second worker: still one core lent, not two
+    blas_threads.lend(second)  # a second worker: still one core lent, not two
     assert get() == 2
-    assert blas_threads.repay(lambda: False)
+    assert blas_threads.repay(first, lambda: False)
     assert get() == 2  # one worker still runs
-    assert blas_threads.repay(lambda: False)
+    assert blas_threads.repay(second, lambda: False)
+    assert get() == 3
+    assert blas_threads.repay(second, lambda: False)  # (repaid already: nothing happens)
     assert get() == 3
 
 
 @needs_openblas
 def test_nothing_changes_while_another_thread_might_be_in_blas(three_threads):
     get = three_threads
-    blas_threads.lend()
-    assert not blas_threads.repay(lambda: True)  # another thread lives: later
+    owner = Owner()
+    blas_threads.lend(owner)
+    assert not blas_threads.repay(owner, lambda: True)  # another thread lives: later
     assert get() == 2
-    assert blas_threads.repay(lambda: False)
+    assert blas_threads.repay(owner, lambda: False)
+    assert get() == 3
+
+
+@needs_openblas
+def test_a_lend_whose_owner_is_gone_is_repaid_at_the_next_lend(three_threads):
+    get = three_threads
+    gone = Owner()
+    blas_threads.lend(gone)
+    del gone  # dropped before its compile was picked up
+    gc.collect()
+    assert get() == 2
+    owner = Owner()
+    blas_threads.lend(owner)  # reaps the dead lend: one core lent, for this one
+    assert blas_threads._lent == 1
+    assert blas_threads.repay(owner, lambda: False)
     assert get() == 3
 
 
@@ -53,9 +77,10 @@ def test_one_thread_stays_one():
     before = get()
     put(1)
     try:
-        blas_threads.lend()
+        owner = Owner()
+        blas_threads.lend(owner)
         assert get() == 1
-        assert blas_threads.repay(lambda: False)
+        assert blas_threads.repay(owner, lambda: False)
         assert get() == 1
     finally:
         put(before)
@@ -88,3 +113,30 @@ def test_a_background_compile_gives_the_core_back(three_threads, tmp_path, monke
         assert f.wait_compiled(300)
     assert get() == 3
     assert f(x).numpy() == 64.0
+
+
+@needs_openblas
+@pytest.mark.slow
+@pytest.mark.skipif(not worker.available(), reason="no worker processes here")
+def test_a_repay_put_off_by_another_thread_happens_later(three_threads, tmp_path,
+                                                         monkeypatch):
+    monkeypatch.setenv("TAPEFLOW_CACHE_DIR", str(tmp_path))
+    get = three_threads
+    f = tf.function(lambda x: tf.reduce_sum(x @ x), compile="background")
+    x = np.ones((4, 4), np.float32)
+    f(x)
+    f(x)
+    if get() != 2:
+        pytest.skip("no worker could start")
+    concrete = f.get_concrete_function(x)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()  # might be inside a BLAS call: the core stays lent
+    try:
+        assert f.wait_compiled(300)
+        assert get() == 2
+    finally:
+        stop.set()
+        other.join()
+    assert concrete.runs_native  # asks again: no other thread now
+    assert get() == 3

@@ -1,5 +1,7 @@
 """tf.function's semantics as TensorFlow's (issue 10, item 3)."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -66,6 +68,49 @@ def test_get_concrete_function_from_specs_traces_without_values():
     np.testing.assert_array_equal(cf(tf.constant([0.0])).numpy(), [1.0])
     with pytest.raises(TypeError):
         cf(tf.constant([[1.0]]))
+
+
+def test_calls_that_fit_a_concrete_function_from_specs_run_it_without_tracing(backend):
+    # TF calls the concrete function made by get_concrete_function for any arguments its
+    # specs accept; tapeflow used to trace a second time on the first call.
+    v = tf.Variable(0.0)
+    runs = []
+
+    @tf.function(backend=backend)
+    def step(x):
+        runs.append(1)
+        v.assign_add(tf.cast(tf.reduce_sum(x), tf.float32))
+        return v * 1.0
+
+    step.get_concrete_function(tf.TensorSpec([None, 2], tf.float32))
+    assert (len(runs), v.numpy()) == (1, 0.0)  # traced from the specs; nothing ran
+    assert step(tf.ones([3, 2])).numpy() == 6.0
+    assert step(np.ones([4, 2], np.float32)).numpy() == 14.0  # each call commits once
+    assert len(runs) == 1 and step.experimental_get_tracing_count() == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tf.RetraceWarning)
+        # what the specs do not accept is traced: another fixed size, rank or dtype
+        assert step(tf.ones([4, 3])).numpy() == 26.0
+        assert step(tf.ones([2])).numpy() == 28.0
+        assert step(tf.ones([1, 2], tf.float64)).numpy() == 30.0
+    assert len(runs) == 4 and v.numpy() == 30.0
+
+
+def test_an_input_signature_traces_once_for_get_concrete_function_and_calls(backend):
+    runs = []
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)], backend=backend)
+    def double(x):
+        runs.append(1)
+        return x * 2.0
+
+    concrete = double.get_concrete_function()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", tf.RetraceWarning)
+        assert double(tf.constant([1.0, 2.0])).numpy().tolist() == [2.0, 4.0]
+        assert double([1.0, 2.0, 3.0]).numpy().tolist() == [2.0, 4.0, 6.0]
+    assert concrete(tf.constant([5.0])).numpy().tolist() == [10.0]
+    assert len(runs) == 1
 
 
 def test_a_python_read_of_a_spec_value_raises_instead_of_guessing():
@@ -257,3 +302,15 @@ def test_a_methods_signature_leaves_out_self_and_lists_captures():
     assert "self" not in text
     assert "  x (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(), dtype=tf.float32" in text
     assert "dtype=tf.resource" in text.split("Captures:")[1]
+
+
+def test_a_tensor_spec_prints_as_tensorflow_prints_it():
+    # (checked against TensorFlow 2.21: str and repr are the same text)
+    for spec, text in [
+        (tf.TensorSpec([None, 3], tf.float32),
+         "TensorSpec(shape=(None, 3), dtype=tf.float32, name=None)"),
+        (tf.TensorSpec(None), "TensorSpec(shape=<unknown>, dtype=tf.float32, name=None)"),
+        (tf.TensorSpec([], tf.int32, name="n"), "TensorSpec(shape=(), dtype=tf.int32, name='n')"),
+    ]:
+        assert str(spec) == repr(spec) == text
+        assert f"{spec}" == text

@@ -100,8 +100,8 @@ def test_symbolic_sizes_compile_per_size_once_called():
 
     assert not double.get_concrete_function().runs_native  # no sizes yet: nothing compiled
     assert not double.wait_compiled()
-    double(np.ones(4, np.float32))  # traces (and runs eagerly)
-    double(np.ones(4, np.float32))  # compiles for size 4
+    double(np.ones(4, np.float32))  # runs the signature's trace, compiled for size 4
+    assert double.experimental_get_tracing_count() == 1
     assert double.wait_compiled()
     assert double.get_concrete_function(np.ones(4, np.float32)).runs_native
 
