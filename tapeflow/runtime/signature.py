@@ -234,9 +234,10 @@ def check_input_signature(signature, paths) -> None:
     specs = list(signature)
     tensor_paths = [(p, leaf) for p, leaf in paths]
     if len(tensor_paths) != len(specs):
+        declared = ", ".join(spec.short() for spec in specs)
         raise TypeError(
             f"the function was declared with an input_signature of {len(specs)} tensors "
-            f"({', '.join(spec.short() for spec in specs)}), but was called with {len(tensor_paths)} "
+            f"({declared}), but was called with {len(tensor_paths)} "
             f"arguments ({', '.join(p for p, _ in tensor_paths)})"
         )
     for (path, leaf), spec in zip(tensor_paths, specs):
