@@ -102,3 +102,30 @@ def test_large_softmax_rows_run_in_parallel(tmp_path):
     graph, got, want = compiled_and_interpreted(_softmax_ce_grads, [logits, y], tmp_path)
     assert "numba.prange(4096)" in generate_source(graph)  # rows own their accumulators
     assert_close(got, want, np.float32)
+
+
+def _sum_of_exp(x):
+    return tf.reduce_sum(tf.exp(x))
+
+
+def _sum_of_sin_times_cos(x):
+    return tf.reduce_sum(tf.sin(x) * tf.cos(x))
+
+
+def _full_and_row_sums(x):
+    e = tf.exp(x)
+    return tf.reduce_sum(e), tf.reduce_sum(e, axis=1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("fn,shape", [(_sum_of_exp, (1 << 20,)),
+                                      (_sum_of_sin_times_cos, (1 << 16,)),
+                                      (_full_and_row_sums, (1024, 512))])
+def test_large_full_sums_compile_under_prange(fn, shape, dtype, tmp_path):
+    # A float64 full sum in a loop worth running in parallel used to be a running
+    # add_to_row on the total, which Numba's prange refuses ("unsupported reduction
+    # function"): the graph ran on the interpreter with a CompileFallbackWarning.
+    x = np.random.default_rng(7).uniform(-3, 3, size=shape).astype(dtype)
+    graph, got, want = compiled_and_interpreted(fn, [x], tmp_path)
+    assert "numba.prange" in generate_source(graph)
+    assert_close(got, want, dtype)
