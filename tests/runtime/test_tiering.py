@@ -1,30 +1,12 @@
 """compile="background": calls run on the reference interpreter while a thread compiles the
 graph, then on native code; results, commits and guards are those of compile="sync"."""
 
-import threading
-
 import numpy as np
 import pytest
 
 import tapeflow as tf
-from tapeflow.codegen import compile as cc
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def gate(monkeypatch):
-    """Holds every compile until `gate.set()`: calls meanwhile run on the interpreter."""
-    event = threading.Event()
-    original = cc.compile_graph
-
-    def held(*args, **kwargs):
-        assert event.wait(60), "the test never opened the gate"
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(cc, "compile_graph", held)
-    yield event
-    event.set()
 
 
 def _counting_step(compile: str):

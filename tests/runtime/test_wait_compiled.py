@@ -1,30 +1,13 @@
 """The public way to ask whether a function runs compiled code, and to wait for it:
 `Function.wait_compiled`, `ConcreteFunction.wait_compiled` and `ConcreteFunction.runs_native`."""
 
-import threading
 import warnings
 
 import numpy as np
 import pytest
 
 import tapeflow as tf
-from tapeflow.codegen import compile as cc
 from tapeflow.runtime.backends import CompileFallbackWarning
-
-
-@pytest.fixture
-def gate(monkeypatch):
-    """Holds every compile on the caller's side until `gate.set()`."""
-    event = threading.Event()
-    original = cc.compile_graph
-
-    def held(*args, **kwargs):
-        assert event.wait(60), "the test never opened the gate"
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(cc, "compile_graph", held)
-    yield event
-    event.set()
 
 
 def _step(counter, **options):
