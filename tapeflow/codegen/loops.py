@@ -166,16 +166,20 @@ class FusedLoop:
         here = lw.index(ivars)
         far = None  # where sin/cos arguments beyond the exact range are counted
         if any(eqn.prim.name in _TRIG for eqn in eqns):
-            before.append("_trig_far = 0")
+            before.append("_trig_far = 0.0" if shape else "_trig_far = 0")
             after.append(f"if _trig_far: raise FloatingPointError({TRIG_BEYOND_EXACT!r})")
             far = "_trig_far"
             if shape:
                 # Counted per block (or innermost row) in a local, added to the total after
                 # it: the total updated in the inner loop of a blocked float32 sum under
-                # prange made sum(sin(x)*cos(x)) 2.7x slower at 1e7 elements.
-                block_start.append("_trig_part = 0")
+                # prange made sum(sin(x)*cos(x)) 2.7x slower at 1e7 elements. The count is
+                # kept in the argument's float dtype through add_to_row (only its being > 0
+                # matters): an int64 count beside float32 lanes made W3 1.2-1.6x slower.
+                trig_dtype = lw.dtype_expr(next(e.inputs[0].aval.dtype for e in eqns
+                                                if e.prim.name in _TRIG))
+                block_start.append(f"_trig_part = {trig_dtype}(0)")
                 block_end.append("_trig_far += _trig_part")
-                far = "_trig_part"
+                far = ("_trig_part", trig_dtype)
         for eqn in eqns:
             (out,) = eqn.outputs
             name = names[out]
@@ -245,13 +249,13 @@ class FusedLoop:
                 if eqn is (sin if eqns.index(sin) < eqns.index(cos) else cos):
                     body.append(f"_{names[sin.outputs[0]]}, _{names[cos.outputs[0]]} = "
                                 f"vm.sincos({operands[0]})")
-                    body.append(f"{far} += vm.beyond_exact_reduction({operands[0]})")
+                    body.append(_count_far(far, operands[0]))
                 else:
                     body.append(f"# (_{name} came from vm.sincos above)")
             else:
                 body.append(f"_{name} = {eqn.prim.lowering.expr(*operands, **eqn.params_dict)}")
                 if eqn.prim.name in _TRIG:
-                    body.append(f"{far} += vm.beyond_exact_reduction({operands[0]})")
+                    body.append(_count_far(far, operands[0]))
             if out in stored:
                 body.append(f"{name}[{here}] = _{name}")
         block = None
@@ -334,6 +338,13 @@ def _work_per_element(eqns) -> int:
             continue
         work += TRANSCENDENTAL_COST if eqn.prim.lowering.transcendental else 1
     return work
+
+
+def _count_far(far, x: str) -> str:
+    if isinstance(far, tuple):
+        part, dtype = far
+        return f"{part} = add_to_row({part}, {dtype}(vm.beyond_exact_reduction({x})))"
+    return f"{far} += vm.beyond_exact_reduction({x})"
 
 
 def _worth_parallel(eqns, shape) -> bool:
