@@ -202,11 +202,7 @@ class Function:
                 continue
             if any(c is concrete for c in self._paths.get(key, ())):
                 continue  # already among the call's paths (and run by _run_traced)
-            self._paths.setdefault(key, []).append(concrete)
-            self._drop_old_signatures(keep=key)
-            fast = _fast_key(args) if not kwargs and self.input_signature is None else None
-            if fast is not None:
-                self._fast_paths[fast] = self._paths[key]
+            self._add_path(key, concrete, args, kwargs)
             result = self._run_traced(key, arg_values, args, kwargs, tried)
             if result is not GUARD_FAILED:
                 return result
@@ -216,12 +212,7 @@ class Function:
         outer_tapes = list(tape_module._recording)
         concrete, result = self._trace(arguments, paths, key, commit=not outer_tapes,
                                        spec_shapes=spec_shapes)
-        self._paths.setdefault(key, []).append(concrete)
-        self._drop_old_signatures(keep=key)
-        fast = _fast_key(args) if not kwargs and self.input_signature is None else None
-        if fast is not None:
-            # The same list as in _paths: paths traced later are seen by the lean path too.
-            self._fast_paths[fast] = self._paths[key]
+        self._add_path(key, concrete, args, kwargs)
         if outer_tapes:
             # The trace ran on fresh graph inputs with the outer tapes paused and its variable
             # writes undone; replay it through `bind` on the caller's tensors so the outer
@@ -230,6 +221,16 @@ class Function:
             if replayed is not GUARD_FAILED:
                 return replayed
         return result
+
+    def _add_path(self, key, concrete: ConcreteFunction, args, kwargs) -> None:
+        """Make `concrete` one of the paths calls with signature `key` run (and the lean
+        path's, for positional calls without an input_signature)."""
+        self._paths.setdefault(key, []).append(concrete)
+        self._drop_old_signatures(keep=key)
+        fast = _fast_key(args) if not kwargs and self.input_signature is None else None
+        if fast is not None:
+            # The same list as in _paths: paths traced later are seen by the lean path too.
+            self._fast_paths[fast] = self._paths[key]
 
     def _relaxed(self, key):
         """reduce_retracing: (the key to look up, per-leaf shapes with None sizes or None).
