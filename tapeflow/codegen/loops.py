@@ -164,11 +164,11 @@ class FusedLoop:
         accumulators = dict(self.accumulators)
         pairs = {eqn: pair for pair in self.sincos for eqn in pair}
         here = lw.index(ivars)
-        far = None  # where sin/cos arguments beyond the exact range are counted
+        count_far = None  # the statement counting sin/cos arguments beyond the exact range
         if any(eqn.prim.name in _TRIG for eqn in eqns):
             before.append("_trig_far = 0.0" if shape else "_trig_far = 0")
             after.append(f"if _trig_far: raise FloatingPointError({TRIG_BEYOND_EXACT!r})")
-            far = "_trig_far"
+            count_far = "_trig_far += vm.beyond_exact_reduction({x})"
             if shape:
                 # Counted per block (or innermost row) in a local, added to the total after
                 # it: the total updated in the inner loop of a blocked float32 sum under
@@ -179,7 +179,8 @@ class FusedLoop:
                                                 if e.prim.name in _TRIG))
                 block_start.append(f"_trig_part = {trig_dtype}(0)")
                 block_end.append("_trig_far += _trig_part")
-                far = ("_trig_part", trig_dtype)
+                count_far = ("_trig_part = add_to_row("
+                             f"_trig_part, {trig_dtype}(vm.beyond_exact_reduction({{x}})))")
         for eqn in eqns:
             (out,) = eqn.outputs
             name = names[out]
@@ -249,13 +250,13 @@ class FusedLoop:
                 if eqn is (sin if eqns.index(sin) < eqns.index(cos) else cos):
                     body.append(f"_{names[sin.outputs[0]]}, _{names[cos.outputs[0]]} = "
                                 f"vm.sincos({operands[0]})")
-                    body.append(_count_far(far, operands[0]))
+                    body.append(count_far.format(x=operands[0]))
                 else:
                     body.append(f"# (_{name} came from vm.sincos above)")
             else:
                 body.append(f"_{name} = {eqn.prim.lowering.expr(*operands, **eqn.params_dict)}")
                 if eqn.prim.name in _TRIG:
-                    body.append(_count_far(far, operands[0]))
+                    body.append(count_far.format(x=operands[0]))
             if out in stored:
                 body.append(f"{name}[{here}] = _{name}")
         block = None
@@ -338,13 +339,6 @@ def _work_per_element(eqns) -> int:
             continue
         work += TRANSCENDENTAL_COST if eqn.prim.lowering.transcendental else 1
     return work
-
-
-def _count_far(far, x: str) -> str:
-    if isinstance(far, tuple):
-        part, dtype = far
-        return f"{part} = add_to_row({part}, {dtype}(vm.beyond_exact_reduction({x})))"
-    return f"{far} += vm.beyond_exact_reduction({x})"
 
 
 def _worth_parallel(eqns, shape) -> bool:
