@@ -33,6 +33,7 @@ from tapeflow.runtime._tracing import (  # noqa: F401  (RETRACE_REPORT_AFTER: pu
 from tapeflow.runtime.backends import check_backend, check_compile, default_backend
 from tapeflow.runtime.concrete import GUARD_FAILED, ConcreteFunction
 from tapeflow.runtime.dispatch import OTHER_SIGNATURE
+from tapeflow.runtime.trace import RunsEagerly
 from tapeflow.runtime.trace import _active as _active_traces
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer.tensor import Tensor, convert_to_tensor
@@ -170,8 +171,16 @@ class Function:
             specializations = self._paths.get(key, [])
             if len(specializations) >= self.max_specializations:
                 return self._give_up(key, specializations, args, kwargs)
-            return self._trace_and_add(arguments, paths, key, arg_values, args, kwargs,
-                                       spec_shapes)
+            reason = _runs_eagerly(paths)
+            if reason is None:
+                try:
+                    return self._trace_and_add(arguments, paths, key, arg_values, args,
+                                               kwargs, spec_shapes)
+                except RunsEagerly as e:  # (raised before the trace had any effect)
+                    reason = e.reason
+            self._hot = None
+            self._eager_keys[key] = reason
+            return self._fn(*args, **kwargs)
 
     def _run_traced(self, key, arg_values, args, kwargs, tried: list):
         """The result of the first traced path for `key` (not in `tried`) whose guards hold
@@ -391,6 +400,16 @@ class Function:
         return retraces.report(self.__name__, self._trace_log)
 
     def get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
+        """The traced path for these arguments (see _get_concrete_function)."""
+        try:
+            return self._get_concrete_function(*args, **kwargs)
+        except RunsEagerly as e:
+            raise ValueError(
+                f"{self.__name__}.get_concrete_function: {e.reason}, so this function runs "
+                "eagerly and has no graph (TF compiles such a loop with AutoGraph); pass "
+                "the elements as tensor arguments to trace it") from None
+
+    def _get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
         """The traced path for these arguments (tracing them if needed). Arguments may be
         tf.TensorSpecs (no values): the function is then traced from the specs, and a
         Python read of a value raises, as in TF. With an input_signature and no arguments,
@@ -495,6 +514,18 @@ class _BoundFunction:
 
     def wait_compiled(self, timeout: float | None = None) -> bool:
         return self._function.wait_compiled(timeout)
+
+
+def _runs_eagerly(paths) -> str | None:
+    """Why a call with these arguments runs its Python eagerly, or None: an argument that
+    a graph cannot take (a tf.data dataset or iterator: Python makes its elements on every
+    call; TF compiles a loop over one with AutoGraph). Checked before tracing, so the
+    function's Python runs once for such a call, not a trace and then eagerly."""
+    for path, leaf in paths:
+        reason = getattr(leaf, "_runs_functions_eagerly", None)
+        if isinstance(reason, str):
+            return f"argument {path} is {reason}"
+    return None
 
 
 def _signature_hot_path(concrete: ConcreteFunction, args: tuple) -> Callable | None:

@@ -82,6 +82,17 @@ class Guard:
         return f"{self.kind}() of a traced value at {source_text(self.source)}"
 
 
+class RunsEagerly(Exception):
+    """Raised inside a trace by what a graph cannot hold (reading a tf.data pipeline: its
+    elements are produced by Python on every call), before it has any effect: the function
+    then runs its Python eagerly for that signature (runtime/function.py). `reason` says
+    why, for the user."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 class VariableCreatedError(ValueError):
     """A Variable was created in a trace after the first one (tf.function's rule).
 
