@@ -244,9 +244,9 @@ from tapeflow.data.sources import (  # noqa: E402
     _FromGenerator,
     _FromTensors,
     _Range,
+    _signature_from_types,
     _TensorSlices,
     _Zip,
-    _signature_from_types,
 )
 from tapeflow.data.transforms import (  # noqa: E402
     _Batch,
