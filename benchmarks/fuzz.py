@@ -9,9 +9,12 @@ on the interpreter and compiled with Numba, and count what disagrees.
 
 The run is cut into chunks of `--chunk` programs; chunk i draws its programs with hypothesis
 seed `--seed-base + i`, so every chunk is reproducible on its own. `--workers N` runs chunks
-in N processes. Each finished chunk's counts are appended to the JSON file `--out` (keyed by
-tier and settings), so a run stopped at any point keeps what it finished and the same command
-resumes it, skipping the chunks already there.
+in N processes. Each finished chunk's counts are appended to the JSON file `--out`, keyed by
+tier, generator version (tests/fuzz/programs.py's GENERATOR_VERSION: a seed draws the same
+programs only under one version) and settings, and stamped with the tapeflow commit that ran
+it (and whether the tree was dirty). A run stopped at any point keeps what it finished, and
+the same command, in this session or a later one, resumes it: the seeds its generator version
+has run already are skipped. `--report` prints each key's totals per commit and overall.
 
 Tiers: `interpreter` runs each program eagerly and on the interpreter backend (float64
 programs with smooth inputs also compare their gradients with central finite differences);
@@ -24,8 +27,8 @@ default) compiles every kernel on its own, where a kernel another program alread
 (same structure, any sizes) is loaded from the on-disk cache instead, so the run gets
 cheaper as `--cache` fills; `--mode auto` compiles as users get it (small graphs as one
 function, whose cache entry no other program shares). Keep `--cache` across runs and
-resumes. The compiled tier leaves finite differences to the interpreter tier (the same
-eager gradients, 100,000s of programs). Measured, and not used: several programs traced
+resumes. Both tiers check float64 gradients against finite differences (~8 ms per program,
+on eager). Measured, and not used: several programs traced
 into one function to share one compile cost more per program (the compile grows faster
 than the function), and compiled kernel by kernel their fused loops mix programs, so no
 kernel is shared.
@@ -50,6 +53,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import subprocess
 import sys
 import time
 import warnings
@@ -58,6 +62,21 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, ROOT)
 
 COMPILED_MAX_STEPS = 3  # as in the CI's compiled tier: a Numba compile per program
+
+
+def source_state() -> tuple[str, bool]:
+    """The tapeflow commit the run tests (git HEAD of this checkout) and whether its tracked
+    files differ from it (the counts files under benchmarks/results do not count). A record
+    from a dirty tree says so: its code is not exactly the commit's."""
+    def git(*args):
+        return subprocess.run(["git", "-C", ROOT, *args], check=False, capture_output=True,
+                              text=True)
+
+    head = git("rev-parse", "--short=12", "HEAD")
+    if head.returncode != 0:
+        return "unknown", True
+    diff = git("diff", "--quiet", "HEAD", "--", ".", ":(exclude)benchmarks/results")
+    return head.stdout.strip(), diff.returncode != 0
 
 
 def tier_name(tier: str) -> str:
@@ -102,7 +121,7 @@ def run_chunk(tier: str, seed: int, size: int, max_steps: int, fail_on: str | No
         digests.append(hashlib.blake2b(key, digest_size=8).hexdigest())
         try:
             findings = run_program(program, input_seed, special, backends=backends,
-                                   check_gradients=not compiled, stats=counts)
+                                   check_gradients=True, stats=counts)
         except Exception as e:  # the harness itself (or eager) crashed: count, keep going
             counts[f"harness crash {type(e).__name__}"] += 1
             failing.append(f"{program!r} seed={input_seed} special={special}\n    "
@@ -150,19 +169,41 @@ def save(path: str, data: dict) -> None:
     os.replace(tmp, path)  # a run stopped while writing keeps the previous file whole
 
 
+def _total(chunks) -> tuple[collections.Counter, set, list]:
+    total, distinct, failing = collections.Counter(), set(), []
+    for result in chunks:
+        total.update(result["counts"])
+        distinct.update(result["digests"])
+        failing += result["failing"]
+    return total, distinct, failing
+
+
+def _commit(result: dict) -> str:
+    """The commit a chunk record ran (+ "dirty" where its tree was not clean)."""
+    commit = result.get("commit", "unrecorded")
+    return commit + (" dirty" if result.get("dirty") else "")
+
+
 def report(data: dict, show: int) -> None:
+    """Per key (tier, generator version, settings): totals per commit, then over all."""
     for key in sorted(data):
         chunks = data[key]["chunks"]
-        total = collections.Counter()
-        distinct = set()
-        failing = []
+        by_commit = collections.defaultdict(list)
         for result in chunks.values():
-            total.update(result["counts"])
-            distinct.update(result["digests"])
-            failing += result["failing"]
+            by_commit[_commit(result)].append(result)
+        total, distinct, failing = _total(chunks.values())
         seeds = sorted(int(s) for s in chunks)
         n = max(total["programs"], 1)
         print(f"\n{key}: {len(chunks)} chunks, seeds {_ranges(seeds)}")
+        for commit, results in sorted(by_commit.items(), key=lambda kv: min(
+                int(r["seed"]) for r in kv[1])):
+            c, d, _ = _total(results)
+            crashes = sum(v for k, v in c.items() if k.startswith(("crash", "harness crash")))
+            print(f"  {commit:>18}: {c['programs']:>7} programs ({len(d)} distinct), "
+                  f"{c['programs with findings']} with findings, {crashes} crashes, "
+                  f"{c['worker died']} workers died, seeds "
+                  f"{_ranges(sorted(int(r['seed']) for r in results))}, "
+                  f"{c['cpu seconds']:.0f} CPU s")
         print(f"{'distinct (program, inputs)':>44}: {len(distinct)}")
         for name in ["programs", "special inputs", "finite-difference checks",
                      "programs with findings", "worker died"]:
@@ -175,6 +216,15 @@ def report(data: dict, show: int) -> None:
               f"{n / max(cpu, 1e-9):.2f} programs per CPU second)")
         for text in failing[:show]:
             print("\n" + text)
+    # Over every generator version and setting, per tier.
+    tiers = collections.defaultdict(collections.Counter)
+    for key, entry in data.items():
+        total, _, _ = _total(entry["chunks"].values())
+        tiers[key.split()[0]].update(total)
+    print()
+    for tier, c in sorted(tiers.items()):
+        print(f"all {tier}: {c['programs']} programs, {c['programs with findings']} with "
+              f"findings, {c['worker died']} workers died")
 
 
 def _ranges(seeds: list[int]) -> str:
@@ -226,10 +276,17 @@ def main() -> None:
     if args.report:
         report(data, args.show)
         return
-    key = f"{tier} steps={max_steps} chunk={chunk}"
+    from tests.fuzz.programs import GENERATOR_VERSION
+
+    # Seeds draw the same programs only under the same generator version: each version's
+    # chunks are kept (and skipped on a re-run) under their own key.
+    key = f"{tier} generator={GENERATOR_VERSION} steps={max_steps} chunk={chunk}"
     if compiled and mode != "auto":
         key += f" mode={mode}"
     entry = data.setdefault(key, {"chunks": {}})
+    commit, dirty = source_state()
+    stamp = {"commit": commit, "dirty": dirty, "generator": GENERATOR_VERSION}
+    print(f"tapeflow {commit}{' (dirty tree)' if dirty else ''}", flush=True)
     n_chunks = -(-args.programs // chunk)
     todo = [args.seed_base + i for i in range(n_chunks)
             if str(args.seed_base + i) not in entry["chunks"]]
@@ -255,7 +312,7 @@ def main() -> None:
                         running, return_when=concurrent.futures.FIRST_COMPLETED)
                     for future in done:
                         seed = running.pop(future)
-                        result = future.result()
+                        result = future.result() | stamp
                         entry["chunks"][str(seed)] = result
                         if args.out:
                             save(args.out, data)
@@ -268,7 +325,8 @@ def main() -> None:
                 # remaining chunks run in a fresh pool.
                 for seed in running.values():
                     entry["chunks"][str(seed)] = {"seed": seed, "digests": [], "failing": [
-                        f"seed {seed}: the worker process died"], "counts": {"worker died": 1}}
+                        f"seed {seed}: the worker process died"], "counts": {"worker died": 1},
+                        **stamp}
                 if args.out:
                     save(args.out, data)
     report({key: entry}, args.show)
