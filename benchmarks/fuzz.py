@@ -27,7 +27,10 @@ default) compiles every kernel on its own, where a kernel another program alread
 (same structure, any sizes) is loaded from the on-disk cache instead, so the run gets
 cheaper as `--cache` fills; `--mode auto` compiles as users get it (small graphs as one
 function, whose cache entry no other program shares). Keep `--cache` across runs and
-resumes. Both tiers check float64 gradients against finite differences (~8 ms per program,
+resumes. A worker also keeps the last `--hold-modules` kernel modules it used compiled in
+memory, so a later program of its chunks that needs one of them neither loads it from the
+disk cache nor verifies it again; a fresh worker replaces it every `--chunks-per-worker`
+chunks, as Numba keeps the memory of each compile. Both tiers check float64 gradients against finite differences (~8 ms per program,
 on eager). Measured, and not used: several programs traced
 into one function to share one compile cost more per program (the compile grows faster
 than the function), and compiled kernel by kernel their fused loops mix programs, so no
@@ -62,6 +65,35 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, ROOT)
 
 COMPILED_MAX_STEPS = 3  # as in the CI's compiled tier: a Numba compile per program
+# Generated modules a worker keeps alive after their program is done (most recently used):
+# a later program needing the same kernel then finds it compiled in this process, where
+# it would otherwise load it from the disk cache again (~8 ms each, the verification of the
+# entry and Numba's unpickling and linking; ~28 KB of memory each time, never returned).
+HELD_MODULES = 4000  # --hold-modules
+_held: collections.OrderedDict = collections.OrderedDict()
+_held_uses = [0, 0]  # kernel modules asked for: [not held, held]
+
+
+def _hold_modules(codegen_compile, limit: int) -> None:
+    """Make this worker keep the last `limit` kernel modules it used alive, counting the
+    programs' uses of one already held as "kernels held"."""
+    global HELD_MODULES
+    HELD_MODULES = limit
+    if getattr(codegen_compile.load_module, "holds", False):
+        return
+    load_module = codegen_compile.load_module
+
+    def holding(name, render, directory=None):
+        _held_uses[name in _held] += 1
+        module = load_module(name, render, directory)
+        _held[name] = module
+        _held.move_to_end(name)
+        while len(_held) > HELD_MODULES:
+            _held.popitem(last=False)
+        return module
+
+    holding.holds = True
+    codegen_compile.load_module = holding
 
 
 def source_state() -> tuple[str, bool]:
@@ -86,7 +118,7 @@ def tier_name(tier: str) -> str:
 
 
 def run_chunk(tier: str, seed: int, size: int, max_steps: int, fail_on: str | None = None,
-              mode: str = "auto"):
+              mode: str = "auto", hold: int = HELD_MODULES):
     """Run one chunk of `size` programs drawn with hypothesis seed `seed`; return its counts,
     the digests of its (program, inputs) pairs and its first failing programs. `mode`: how
     the compiled tier compiles (see the module docstring)."""
@@ -106,7 +138,10 @@ def run_chunk(tier: str, seed: int, size: int, max_steps: int, fail_on: str | No
         # compile_graph's own choice, made for every graph of this process.
         inline = mode == "inline"
         codegen_compile.compiles_inline = lambda program: inline
+    if compiled and hold:
+        _hold_modules(codegen_compile, hold)
     logged = len(codegen_compile.compile_log)
+    reused = _held_uses[True]
     started, cpu_started = time.perf_counter(), time.process_time()
 
     @hypothesis_seed(seed)
@@ -145,6 +180,8 @@ def run_chunk(tier: str, seed: int, size: int, max_steps: int, fail_on: str | No
         run()
     for _, how, _ in codegen_compile.compile_log[logged:]:  # kernel by kernel only
         counts[f"kernels {how}"] += 1
+    if _held_uses[True] > reused:  # found compiled in this worker (HELD_MODULES)
+        counts["kernels held"] += _held_uses[True] - reused
     counts["wall seconds"] = round(time.perf_counter() - started, 3)
     counts["cpu seconds"] = round(time.process_time() - cpu_started, 3)
     return {"seed": seed, "counts": dict(counts), "digests": digests, "failing": failing}
@@ -252,6 +289,11 @@ def main() -> None:
                         help="TAPEFLOW_CACHE_DIR for the run (default: tapeflow's own)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seed-base", type=int, default=0)
+    parser.add_argument("--hold-modules", type=int, default=HELD_MODULES,
+                        help="kernel modules a worker keeps compiled for later programs "
+                             "(0: none; each program loads its kernels from the cache)")
+    parser.add_argument("--chunks-per-worker", type=int, default=20,
+                        help="chunks a worker process runs before a fresh one replaces it")
     parser.add_argument("--out", default="", help="JSON file the counts are appended to")
     parser.add_argument("--seconds", type=float, default=float("inf"),
                         help="start no chunk after this long")
@@ -296,7 +338,11 @@ def main() -> None:
     # Fresh processes (spawn): each worker's Numba and tapeflow state is its own.
     context = multiprocessing.get_context("spawn")
     while todo:
-        with concurrent.futures.ProcessPoolExecutor(args.workers, mp_context=context) as pool:
+        # A worker is replaced after --chunks-per-worker chunks: Numba never returns the
+        # memory of what it compiled (~0.9 MB a compiled program here).
+        with concurrent.futures.ProcessPoolExecutor(
+                args.workers, mp_context=context,
+                max_tasks_per_child=args.chunks_per_worker) as pool:
             running = {}
             try:
                 while todo or running:
@@ -304,7 +350,7 @@ def main() -> None:
                             time.perf_counter() - started < args.seconds:
                         seed = todo.pop(0)
                         running[pool.submit(run_chunk, tier, seed, chunk, max_steps,
-                                            mode=mode)] = seed
+                                            mode=mode, hold=args.hold_modules)] = seed
                     if not running:
                         todo = []
                         break
