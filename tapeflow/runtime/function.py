@@ -104,7 +104,8 @@ class Function:
         self._reduce_retracing = bool(reduce_retracing)
         self._first_of_kind: dict[Any, Any] = {}
         self._relaxed_shapes: dict[Any, list] = {}
-        self._spec_paths: dict[Any, ConcreteFunction] = {}  # traces from TensorSpecs
+        # Traces from TensorSpecs: per key, its paths (one per outcome of its branches).
+        self._spec_paths: dict[Any, list[ConcreteFunction]] = {}
         self._concretes: list[ConcreteFunction] = []  # every trace kept, in trace order
         # Held while tracing and adding a specialisation: threads calling with a new
         # signature together trace it once. Runs of existing paths take no lock.
@@ -196,13 +197,14 @@ class Function:
         same structure, static values, ranks and dtypes, sizes equal where the specs fix
         them. TF calls such a concrete function instead of tracing again. The path joins the
         call's signature, so later calls find it without this search."""
-        for spec_key, concrete in self._spec_paths.items():
+        for spec_key, concretes in self._spec_paths.items():
             if specs.relax_key(spec_key) != specs.relax_key(key) or not specs.fits_shapes(
                     key, [leaf[1] if leaf[0] == "tensor" else None for leaf in spec_key[1]]):
                 continue
-            if any(c is concrete for c in self._paths.get(key, ())):
-                continue  # already among the call's paths (and run by _run_traced)
-            self._add_path(key, concrete, args, kwargs)
+            for concrete in concretes:
+                if any(c is concrete for c in self._paths.get(key, ())):
+                    continue  # already among the call's paths (and run by _run_traced)
+                self._add_path(key, concrete, args, kwargs)
             result = self._run_traced(key, arg_values, args, kwargs, tried)
             if result is not GUARD_FAILED:
                 return result
@@ -420,10 +422,44 @@ class Function:
             if not concrete.traced.guards:
                 return concrete
         if key not in self._spec_paths:
-            concrete, _ = self._trace(stand_in_args, paths, key, commit=False,
-                                      spec_shapes=spec_shapes, from_specs=True)
-            self._spec_paths[key] = concrete
-        return self._spec_paths[key]
+            self._spec_paths[key] = self._trace_from_specs(stand_in_args, paths, key,
+                                                           spec_shapes)
+        return self._spec_paths[key][0]
+
+    def _trace_from_specs(self, stand_in_args, paths, key, spec_shapes) -> list:
+        """The paths of a trace from specs. TF converts an `if` or `while` on a tensor into
+        graph control flow that holds both branches; here each outcome is a guarded path
+        (as for calls with values), so the Python function runs once per combination of
+        outcomes, the first path taking every branch (specs.branch_outcome). They count as
+        one trace, and must return the same structure and dtypes, as TF's branches must."""
+        scripts: list[list[bool]] = [[]]
+        found: list[ConcreteFunction] = []
+        before = (self._trace_count, self._last_key, list(self._concretes),
+                  list(self._trace_log))
+        try:
+            while scripts:
+                if len(found) == self.max_specializations:
+                    raise specs.OperatorNotAllowedInGraphError(
+                        f"{self.__name__}: traced from TensorSpecs, its Python `if`/`while` "
+                        f"on tensors take more than max_specializations="
+                        f"{self.max_specializations} paths; call it with values, or use "
+                        "tf.cond / tf.where")
+                script = scripts.pop(0)
+                concrete, _ = self._trace(stand_in_args, paths, key, commit=False,
+                                          spec_shapes=spec_shapes, from_specs=True,
+                                          branches=script)
+                taken = concrete._branches
+                # Each outcome taken by default (True, past the script) has its False side.
+                scripts += [taken[:k] + [False] for k in range(len(script), len(taken))]
+                found.append(concrete)
+            specs.check_branch_results(found)
+        except BaseException:
+            # Nothing of the paths explored is kept.
+            (self._trace_count, self._last_key, self._concretes,
+             self._trace_log) = before
+            raise
+        self._trace_count = before[0] + 1
+        return found
 
     def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
         """Every traced signature (inputs, output type, captures), as TF prints them."""

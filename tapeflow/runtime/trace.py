@@ -144,6 +144,10 @@ class Trace:
     # Graph names of printed values ("x:0", "add_1:0"), as TF names a graph's tensors.
     graph_names: dict = field(default_factory=dict)
     input_paths: dict = field(default_factory=dict)  # input Var -> argument path
+    # A trace from specs that explores the branches of `if`/`while` on tensors (specs.py:
+    # explore_branches): the outcomes to take, in order, and the outcomes taken.
+    branch_script: list | None = None
+    branch_taken: list = field(default_factory=list)
 
     # ---- hooks installed while the function runs --------------------------------------------
 
@@ -154,9 +158,11 @@ class Trace:
         if tensor._var in tape_module.deferred_errors:
             raise tape_module.deferred_errors[tensor._var]
         if self.values_unknown and tensor._var in self.recorder._watched:
-            from tapeflow.runtime.specs import refuse_value_read
+            from tapeflow.runtime.specs import branch_outcome, refuse_value_read
 
-            refuse_value_read(tensor, kind)
+            value = branch_outcome(self, tensor) if kind == "bool" else None
+            if value is None:
+                refuse_value_read(tensor, kind)
         if tensor._var in self.recorder._watched:
             if not any(g.var is tensor._var and g.kind == kind for g in self.guards):
                 self.guards.append(Guard(tensor._var, kind, np.array(value), user_source(),
