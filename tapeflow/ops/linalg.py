@@ -84,6 +84,9 @@ def _matmul_lowering(out, ins, avals):
     def at(name, lead, rows, cols):  # one element; `lead` indexes the batch axes, if any
         return f"{name}[{'' if lead == '()' else lead + ', '}{rows}, {cols}]"
 
+    def part(name, lead):  # the matrix of one batch element
+        return name if not batch or lead == "()" else f"{name}[{lead}]"
+
     if blas:
         sub = lambda name, i: name if not batch else f"{name}[{i}]"  # noqa: E731
         body = [f"np.dot({sub(a, ai)}, {sub(b, bi)}, {sub(out, oi)})"]
@@ -94,16 +97,25 @@ def _matmul_lowering(out, ins, avals):
         # to float32 first would give inf where eager (numpy's BLAS) does not. The rounded
         # row is added into +0.0, as sgemm adds its products into a zeroed result: a tiny
         # negative sum that rounds to -0.0 is +0.0 there (the sum of +0.0 and -0.0).
-        body = lw.loop_nest((m,), [
+        # Where a product or a partial sum leaves float32's range, or is nan, what BLAS
+        # gives depends on its kernel (sgemv rounds each product, -3e38 * 1.36 + inf is nan;
+        # sgemm fuses, inf): the product is then computed by np.dot, as eager computes it.
+        big = "3.4028234663852886e+38"  # float32's largest finite value
+        body = ["_finite = True"] + lw.loop_nest((m,), [
             f"for i1 in range({n}):",
             "    _row[i1] = 0.0",
             f"for _k in range({k}):",
             f"    _a = np.float64({at(a, ai, 'i0', '_k')})",
             f"    for i1 in range({n}):",
-            f"        _row[i1] += _a * {at(b, bi, '_k', 'i1')}",
+            f"        _p = _a * {at(b, bi, '_k', 'i1')}",
+            "        _row[i1] += _p",
+            f"        _finite &= (abs(_p) <= {big}) & (abs(_row[i1]) <= {big})",
             f"for i1 in range({n}):",
             f"    {at(out, oi, 'i0', 'i1')} = np.float32(_row[i1]) + np.float32(0.0)",
-        ])
+        ]) + [
+            "if not _finite:",
+            f"    {part(out, oi)}[...] = np.dot({part(a, ai)}, {part(b, bi)})",
+        ]
         return ([f"{out} = np.empty({out_aval.shape}, dtype={dt})",
                  f"_row = np.empty({n}, dtype=np.float64)"]
                 + lw.loop_nest(batch, body, "n"))
