@@ -94,12 +94,14 @@ def _matmul_lowering(out, ins, avals):
         # As float64 below, with each row summed in float64 and rounded once: BLAS's sgemm
         # fuses each multiply into its add (FMA), so a product that overflows float32 on
         # its own (3e38 * 1.2) but not in the sum stays finite there; rounding each product
-        # to float32 first would give inf where eager (numpy's BLAS) does not. The rounded
-        # row is added into +0.0, as sgemm adds its products into a zeroed result: a tiny
-        # negative sum that rounds to -0.0 is +0.0 there (the sum of +0.0 and -0.0).
-        # Where a product or a partial sum leaves float32's range, or is nan, what BLAS
-        # gives depends on its kernel (sgemv rounds each product, -3e38 * 1.36 + inf is nan;
-        # sgemm fuses, inf): the product is then computed by np.dot, as eager computes it.
+        # to float32 first would give inf where eager (numpy's BLAS) does not. Where a
+        # product or a partial sum leaves float32's range, or is nan, BLAS's answer depends
+        # on its kernel (numpy's (3,3)@(3,1) goes to sgemv, which rounds each product:
+        # -2.5 * -inf + -3e38 * 1.36 is nan; sgemm fuses: inf): the product is then
+        # computed by np.dot, as eager computes it. The sign of a sum that underflows to
+        # zero depends on the kernel too (numpy gives +0.0 for -0.18 * 1e-45 in a
+        # (2,1)@(1,2) product, -0.0 for the same sum in a (2,2)@(2,2) one): these loops
+        # give the sign of the float64 sum (README, Known limits).
         big = "3.4028234663852886e+38"  # float32's largest finite value
         body = ["_finite = True"] + lw.loop_nest((m,), [
             f"for i1 in range({n}):",
@@ -111,7 +113,7 @@ def _matmul_lowering(out, ins, avals):
             "        _row[i1] += _p",
             f"        _finite &= (abs(_p) <= {big}) & (abs(_row[i1]) <= {big})",
             f"for i1 in range({n}):",
-            f"    {at(out, oi, 'i0', 'i1')} = np.float32(_row[i1]) + np.float32(0.0)",
+            f"    {at(out, oi, 'i0', 'i1')} = _row[i1]",
         ]) + [
             "if not _finite:",
             f"    {part(out, oi)}[...] = np.dot({part(a, ai)}, {part(b, bi)})",
