@@ -22,6 +22,7 @@ import numpy as np
 
 from tapeflow.data.structure import _count, _map, _numpy_value, _to_tensor
 from tapeflow.ops.core import InvalidArgumentError
+from tapeflow.ops.errors import OutOfRangeError
 from tapeflow.tracer.tensor import Tensor, make_constant
 
 INFINITE = -1  # tf.data.INFINITE_CARDINALITY
@@ -37,6 +38,9 @@ AUTOTUNE = -1
 class Dataset:
     """A sequence of elements, made again by each iteration. Subclasses define `_elements`
     (a generator of numpy elements), `_spec()` and `_cardinality()`."""
+
+    # A @tapeflow.function given a dataset runs eagerly (see Iterator).
+    _runs_functions_eagerly = "a tf.data dataset"
 
     def _elements(self):
         raise NotImplementedError
@@ -57,9 +61,7 @@ class Dataset:
     # ---- iteration ---------------------------------------------------------------------------
 
     def __iter__(self):
-        _refuse_inside_a_trace()
-        for element in self._elements():
-            yield _map(_to_tensor, element)
+        return Iterator(self)
 
     def as_numpy_iterator(self):
         """The elements as numpy values (0-d ones as numpy scalars)."""
@@ -119,7 +121,13 @@ class Dataset:
     @staticmethod
     def from_generator(generator, output_types=None, output_shapes=None, args=None,
                        output_signature=None, name=None) -> "Dataset":
-        """The elements `generator(*args)` yields, called again on each iteration."""
+        """The elements `generator(*args)` yields, called again on each iteration, each
+        converted to the dtypes of `output_signature` (or of the older `output_types`, with
+        `output_shapes`)."""
+        if output_signature is None and output_types is not None:
+            output_signature = _signature_from_types(output_types, output_shapes)
+        elif output_signature is None and output_shapes is not None:
+            raise TypeError("from_generator: output_shapes needs output_types")
         return _FromGenerator(generator, tuple(args or ()), output_signature)
 
     # ---- transformations ---------------------------------------------------------------------
@@ -185,17 +193,50 @@ class Dataset:
         return state
 
 
-def _refuse_inside_a_trace() -> None:
-    """A loop over a dataset inside `@tapeflow.function` would run once, at trace time, and
-    bake that pass's elements into the graph as constants: every later call would train on
-    them again. TF compiles such loops (AutoGraph); tapeflow says so instead."""
-    from tapeflow.runtime.trace import active_trace
+class Iterator:
+    """`iter(dataset)`: one pass over its elements, as tensors (TF's tf.data.Iterator).
+
+    A `@tapeflow.function` that reads a dataset or an iterator runs its Python eagerly:
+    a trace would read one pass's elements and bake them into the graph as constants, so
+    every later call would see them again. TF compiles such loops (AutoGraph); here the
+    trace stops before taking an element (runtime.trace.RunsEagerly) and the call, and
+    every later one with that signature, runs the function's Python with the elements.
+    A dataset or iterator passed as an argument is seen before any trace starts."""
+
+    _runs_functions_eagerly = "a tf.data iterator"
+
+    def __init__(self, dataset: Dataset):
+        self._dataset = dataset
+        self._elements = None  # the pass, started by the first element taken
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        _stop_a_trace()
+        if self._elements is None:
+            self._elements = self._dataset._elements()
+        return _map(_to_tensor, next(self._elements))
+
+    def get_next(self):
+        """The next element (tf.errors.OutOfRangeError at the end, as TF's)."""
+        try:
+            return next(self)
+        except StopIteration:
+            raise OutOfRangeError(None, None, "End of sequence") from None
+
+    @property
+    def element_spec(self):
+        return self._dataset.element_spec
+
+
+def _stop_a_trace() -> None:
+    """Inside a trace, stop it before an element is taken (see Iterator)."""
+    from tapeflow.runtime.trace import RunsEagerly, active_trace
 
     if active_trace() is not None:
-        raise RuntimeError(
-            "iterating a tf.data.Dataset inside a @tapeflow.function would bake the "
-            "elements of one pass into the compiled step; iterate outside and call the step "
-            "once per element (for x, y in ds: step(x, y))")
+        raise RunsEagerly("it reads a tf.data dataset (Python makes its elements on every "
+                          "call)")
 
 
 # The datasets themselves, after Dataset (they subclass it; its methods make them).
@@ -203,6 +244,7 @@ from tapeflow.data.sources import (  # noqa: E402
     _FromGenerator,
     _FromTensors,
     _Range,
+    _signature_from_types,
     _TensorSlices,
     _Zip,
 )

@@ -123,6 +123,8 @@ class _FromGenerator(Dataset):
 
     def _elements(self):
         for value in self._generator(*self._args):
+            if self._signature is not None:
+                value = _converted(value, self._signature)
             element = _structure_of_arrays(value)
             if self._signature is not None:
                 _check_signature(element, self._signature)
@@ -132,6 +134,47 @@ class _FromGenerator(Dataset):
         if self._signature is not None:
             return self._signature
         return _spec_of(next(iter(self._elements())))
+
+
+def _signature_from_types(output_types, output_shapes):
+    """from_generator's older form: a TensorSpec per dtype of `output_types`, with the
+    shape at the same place in `output_shapes` (unknown rank where none is given)."""
+    def spec(types, shapes, path: str):
+        if isinstance(types, dict | tuple):
+            keys = list(types) if isinstance(types, dict) else range(len(types))
+            if shapes is not None and (type(shapes) is not type(types) and not (
+                    isinstance(types, tuple) and isinstance(shapes, list)) or
+                    len(shapes) != len(types)):
+                raise TypeError(f"from_generator: output_shapes{path} does not have the "
+                                f"structure of output_types{path} ({types!r})")
+            parts = [spec(types[k], None if shapes is None else shapes[k], f"{path}[{k!r}]")
+                     for k in keys]
+            return dict(zip(keys, parts)) if isinstance(types, dict) else tuple(parts)
+        return TensorSpec(None if shapes is None else shapes, types)
+
+    return spec(output_types, output_shapes, "")
+
+
+def _converted(value, signature):
+    """The generator's value with each component made an array of the signature's dtype
+    where numpy converts it without losing its kind (an int for a float64 component; not
+    1.5 for an int32 one, which _check_signature then reports), as TF converts it."""
+    got, want = _leaves(value), _leaves(signature)
+    if len(got) != len(want):
+        return value  # (reported by _check_signature)
+    leaves = []
+    for (_, leaf), (_, spec) in zip(got, want):
+        try:
+            raw = np.asarray(leaf)
+        except (TypeError, ValueError):
+            leaves.append(leaf)
+            continue
+        dtype = spec.dtype
+        if np.can_cast(raw.dtype, dtype, "same_kind") or (
+                raw.dtype.kind in "iub" and dtype.kind in "fc"):
+            leaf = np.asarray(leaf, dtype=dtype)
+        leaves.append(leaf)
+    return _pack(value, leaves)
 
 
 def _check_signature(element, signature) -> None:

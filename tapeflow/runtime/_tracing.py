@@ -29,7 +29,7 @@ class RetraceWarning(UserWarning):
 
 
 def trace_path(function, arguments, paths, key, commit: bool = True, spec_shapes=None,
-           from_specs: bool = False):
+           from_specs: bool = False, branches: list | None = None):
     """Run the Python function under recording; returns (ConcreteFunction, its result).
 
     The variables the trace assigned get their old values back as soon as it ran; with
@@ -38,13 +38,16 @@ def trace_path(function, arguments, paths, key, commit: bool = True, spec_shapes
     runs the graph itself, or only wanted the graph. Tapes recording outside
     the call are paused while the trace runs: it works on fresh graph inputs they
     cannot differentiate through. `spec_shapes` (per leaf, None sizes) overrides the
-    input_signature's; `from_specs` marks a trace on stand-in values (no Python reads).
+    input_signature's; `from_specs` marks a trace on stand-in values (no Python reads);
+    `branches`, for such a trace, the outcomes its `if`/`while` on tensors take (function.py:
+    _trace_from_specs), which it records in `concrete._branches`.
 
     As tf.function, a first trace that creates Variables is run again, now refusing
     new ones: a function that creates a variable on every call fails on its first call
     instead of silently keeping the first variable. The first run's assignments are
     undone and its prints dropped; the second run is the trace."""
-    message = retrace_message(function, key, paths)
+    # (Another outcome of a trace from specs is the same trace for the user: no message.)
+    message = None if branches else retrace_message(function, key, paths)
     previous_key, previous_paths = function._last_key, list(function._paths.get(key, ()))
     if message is not None:
         logger.info(message)
@@ -59,10 +62,12 @@ def trace_path(function, arguments, paths, key, commit: bool = True, spec_shapes
     function._variables_allowed = False
     try:
         traced, result, trace, call_args, updates = run_trace(
-            function, arguments, paths, spec_shapes, from_specs, allow_new_variables=first)
+            function, arguments, paths, spec_shapes, from_specs, allow_new_variables=first,
+            branches=branches)
         if trace.created_variables:
             traced, result, trace, call_args, updates = run_trace(
-                function, arguments, paths, spec_shapes, from_specs, allow_new_variables=False)
+                function, arguments, paths, spec_shapes, from_specs, allow_new_variables=False,
+                branches=branches)
         concrete = ConcreteFunction(traced, function.backend,
                                     max_sizes=function.max_signatures,
                                     compile=function._compile or default_compile())
@@ -75,6 +80,7 @@ def trace_path(function, arguments, paths, key, commit: bool = True, spec_shapes
     concrete._function = function
     concrete._call_info = (function._signature.parameters, call_args)
     concrete._expected = specs.expected_leaves(arguments, spec_shapes)
+    concrete._branches = trace.branch_taken
     function._concretes.append(concrete)
     for hook in trace_hooks:  # tf.summary.trace_on records the graphs traced
         hook(concrete)
@@ -85,7 +91,8 @@ def trace_path(function, arguments, paths, key, commit: bool = True, spec_shapes
                                            previous_paths, concrete))
     return concrete, result
 
-def run_trace(function, arguments, paths, spec_shapes, from_specs, allow_new_variables):
+def run_trace(function, arguments, paths, spec_shapes, from_specs, allow_new_variables,
+              branches=None):
     """One run of the Python function under recording: (TracedGraph, result, Trace,
     the arguments it ran on, the (variable, value) pairs it assigned). The variables
     have their values from before the run again when it returns, raises or is
@@ -99,7 +106,9 @@ def run_trace(function, arguments, paths, spec_shapes, from_specs, allow_new_var
     call_args = sig.rebuild(arguments, leaves)
     trace = Trace(allow_new_variables=allow_new_variables,
                   symbolic=any(dims.is_symbolic(t.aval.shape) for _, t in arg_inputs),
-                  values_unknown=from_specs)
+                  values_unknown=from_specs,
+                  branch_script=list(branches) if from_specs and branches is not None
+                  else None)
     trace.input_paths = {t._var: p for p, t in arg_inputs}
     bound = function._signature.bind_partial()
     bound.arguments.update(call_args)

@@ -33,6 +33,7 @@ from tapeflow.runtime._tracing import (  # noqa: F401  (RETRACE_REPORT_AFTER: pu
 from tapeflow.runtime.backends import check_backend, check_compile, default_backend
 from tapeflow.runtime.concrete import GUARD_FAILED, ConcreteFunction
 from tapeflow.runtime.dispatch import OTHER_SIGNATURE
+from tapeflow.runtime.trace import RunsEagerly
 from tapeflow.runtime.trace import _active as _active_traces
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer.tensor import Tensor, convert_to_tensor
@@ -104,7 +105,8 @@ class Function:
         self._reduce_retracing = bool(reduce_retracing)
         self._first_of_kind: dict[Any, Any] = {}
         self._relaxed_shapes: dict[Any, list] = {}
-        self._spec_paths: dict[Any, ConcreteFunction] = {}  # traces from TensorSpecs
+        # Traces from TensorSpecs: per key, its paths (one per outcome of its branches).
+        self._spec_paths: dict[Any, list[ConcreteFunction]] = {}
         self._concretes: list[ConcreteFunction] = []  # every trace kept, in trace order
         # Held while tracing and adding a specialisation: threads calling with a new
         # signature together trace it once. Runs of existing paths take no lock.
@@ -169,8 +171,16 @@ class Function:
             specializations = self._paths.get(key, [])
             if len(specializations) >= self.max_specializations:
                 return self._give_up(key, specializations, args, kwargs)
-            return self._trace_and_add(arguments, paths, key, arg_values, args, kwargs,
-                                       spec_shapes)
+            reason = _runs_eagerly(paths)
+            if reason is None:
+                try:
+                    return self._trace_and_add(arguments, paths, key, arg_values, args,
+                                               kwargs, spec_shapes)
+                except RunsEagerly as e:  # (raised before the trace had any effect)
+                    reason = e.reason
+            self._hot = None
+            self._eager_keys[key] = reason
+            return self._fn(*args, **kwargs)
 
     def _run_traced(self, key, arg_values, args, kwargs, tried: list):
         """The result of the first traced path for `key` (not in `tried`) whose guards hold
@@ -196,13 +206,14 @@ class Function:
         same structure, static values, ranks and dtypes, sizes equal where the specs fix
         them. TF calls such a concrete function instead of tracing again. The path joins the
         call's signature, so later calls find it without this search."""
-        for spec_key, concrete in self._spec_paths.items():
+        for spec_key, concretes in self._spec_paths.items():
             if specs.relax_key(spec_key) != specs.relax_key(key) or not specs.fits_shapes(
                     key, [leaf[1] if leaf[0] == "tensor" else None for leaf in spec_key[1]]):
                 continue
-            if any(c is concrete for c in self._paths.get(key, ())):
-                continue  # already among the call's paths (and run by _run_traced)
-            self._add_path(key, concrete, args, kwargs)
+            for concrete in concretes:
+                if any(c is concrete for c in self._paths.get(key, ())):
+                    continue  # already among the call's paths (and run by _run_traced)
+                self._add_path(key, concrete, args, kwargs)
             result = self._run_traced(key, arg_values, args, kwargs, tried)
             if result is not GUARD_FAILED:
                 return result
@@ -389,6 +400,16 @@ class Function:
         return retraces.report(self.__name__, self._trace_log)
 
     def get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
+        """The traced path for these arguments (see _get_concrete_function)."""
+        try:
+            return self._get_concrete_function(*args, **kwargs)
+        except RunsEagerly as e:
+            raise ValueError(
+                f"{self.__name__}.get_concrete_function: {e.reason}, so this function runs "
+                "eagerly and has no graph (TF compiles such a loop with AutoGraph); pass "
+                "the elements as tensor arguments to trace it") from None
+
+    def _get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
         """The traced path for these arguments (tracing them if needed). Arguments may be
         tf.TensorSpecs (no values): the function is then traced from the specs, and a
         Python read of a value raises, as in TF. With an input_signature and no arguments,
@@ -420,10 +441,44 @@ class Function:
             if not concrete.traced.guards:
                 return concrete
         if key not in self._spec_paths:
-            concrete, _ = self._trace(stand_in_args, paths, key, commit=False,
-                                      spec_shapes=spec_shapes, from_specs=True)
-            self._spec_paths[key] = concrete
-        return self._spec_paths[key]
+            self._spec_paths[key] = self._trace_from_specs(stand_in_args, paths, key,
+                                                           spec_shapes)
+        return self._spec_paths[key][0]
+
+    def _trace_from_specs(self, stand_in_args, paths, key, spec_shapes) -> list:
+        """The paths of a trace from specs. TF converts an `if` or `while` on a tensor into
+        graph control flow that holds both branches; here each outcome is a guarded path
+        (as for calls with values), so the Python function runs once per combination of
+        outcomes, the first path taking every branch (specs.branch_outcome). They count as
+        one trace, and must return the same structure and dtypes, as TF's branches must."""
+        scripts: list[list[bool]] = [[]]
+        found: list[ConcreteFunction] = []
+        before = (self._trace_count, self._last_key, list(self._concretes),
+                  list(self._trace_log))
+        try:
+            while scripts:
+                if len(found) == self.max_specializations:
+                    raise specs.OperatorNotAllowedInGraphError(
+                        f"{self.__name__}: traced from TensorSpecs, its Python `if`/`while` "
+                        f"on tensors take more than max_specializations="
+                        f"{self.max_specializations} paths; call it with values, or use "
+                        "tf.cond / tf.where")
+                script = scripts.pop(0)
+                concrete, _ = self._trace(stand_in_args, paths, key, commit=False,
+                                          spec_shapes=spec_shapes, from_specs=True,
+                                          branches=script)
+                taken = concrete._branches
+                # Each outcome taken by default (True, past the script) has its False side.
+                scripts += [taken[:k] + [False] for k in range(len(script), len(taken))]
+                found.append(concrete)
+            specs.check_branch_results(found)
+        except BaseException:
+            # Nothing of the paths explored is kept.
+            (self._trace_count, self._last_key, self._concretes,
+             self._trace_log) = before
+            raise
+        self._trace_count = before[0] + 1
+        return found
 
     def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
         """Every traced signature (inputs, output type, captures), as TF prints them."""
@@ -459,6 +514,18 @@ class _BoundFunction:
 
     def wait_compiled(self, timeout: float | None = None) -> bool:
         return self._function.wait_compiled(timeout)
+
+
+def _runs_eagerly(paths) -> str | None:
+    """Why a call with these arguments runs its Python eagerly, or None: an argument that
+    a graph cannot take (a tf.data dataset or iterator: Python makes its elements on every
+    call; TF compiles a loop over one with AutoGraph). Checked before tracing, so the
+    function's Python runs once for such a call, not a trace and then eagerly."""
+    for path, leaf in paths:
+        reason = getattr(leaf, "_runs_functions_eagerly", None)
+        if isinstance(reason, str):
+            return f"argument {path} is {reason}"
+    return None
 
 
 def _signature_hot_path(concrete: ConcreteFunction, args: tuple) -> Callable | None:

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import dis
+import sys
 from typing import Any
 
 import numpy as np
@@ -21,12 +23,16 @@ from tapeflow import nest
 from tapeflow.ops import dims
 from tapeflow.ops.core import OpTypeError, default_dtype, to_array
 from tapeflow.runtime import signature as sig
+from tapeflow.tracer.tape import PACKAGE_DIR
 from tapeflow.tracer.tensor import Tensor, make_constant
 from tapeflow.tracer.variable import Variable
 
 # The size a None axis of a spec has while tracing from specs: not 1, so broadcasting
 # decisions are recorded as shape guards instead of being taken for size 1.
 SPEC_HINT = 2
+# A trace from specs explores both outcomes of each `if`/`while` on a tensor; a path that
+# tests values more often than this is a loop that cannot end without values.
+MAX_BRANCH_READS = 16
 
 
 class OperatorNotAllowedInGraphError(TypeError):
@@ -80,6 +86,69 @@ def stand_ins(arguments: dict):
             leaves.append(leaf)
             shapes.append(None)
     return sig.rebuild(arguments, leaves), shapes
+
+
+# The instructions that test a value's truth for a statement AutoGraph converts (`if`,
+# `while`, a conditional expression, `and`/`or`/`not` in a condition), as opposed to a call
+# of bool() (which TF refuses in a graph too).
+_BRANCH_OPS = frozenset(
+    name for name in dis.opname
+    if ("JUMP" in name and "_IF_" in name and "NONE" not in name)
+    or name in ("UNARY_NOT", "TO_BOOL"))
+
+
+def _read_by_a_branch() -> bool:
+    """Whether the innermost user frame is testing a value's truth for a branch or loop."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None or frame.f_lasti < 0:
+        return False
+    return dis.opname[frame.f_code.co_code[frame.f_lasti]] in _BRANCH_OPS
+
+
+def branch_outcome(trace, tensor) -> np.ndarray | None:
+    """In a trace from specs that explores branches: the outcome this trace takes at an
+    `if` or `while` on `tensor` (the next of its script, else True), recorded as the
+    path's guard; None where the read is not a branch's (the caller refuses it)."""
+    if trace.branch_script is None or not _read_by_a_branch():
+        return None
+    for guard in trace.guards:  # the same value read again: the same outcome
+        if guard.var is tensor._var and guard.kind == "bool":
+            return guard.expected
+    k = len(trace.branch_taken)
+    if k >= MAX_BRANCH_READS:
+        raise OperatorNotAllowedInGraphError(
+            f"this function is traced from TensorSpecs (get_concrete_function), which fix "
+            f"only shapes and dtypes, and it tests a tensor's value more than "
+            f"{MAX_BRANCH_READS} times on one path (a Python loop on a tensor value has no "
+            "end without values). Call the function with values, or use tf.while_loop")
+    outcome = trace.branch_script[k] if k < len(trace.branch_script) else True
+    trace.branch_taken.append(outcome)
+    return np.array(outcome)
+
+
+def check_branch_results(paths: list) -> None:
+    """The paths explored from specs return the same structure and dtypes (TF's rule for
+    the two branches of a converted `if`); a TypeError naming both otherwise."""
+    first = paths[0]
+    for other in paths[1:]:
+        a = nest.flatten(first.traced.result_structure)
+        b = nest.flatten(other.traced.result_structure)
+        described = [[_describe_result(x) for x in leaves] for leaves in (a, b)]
+        if described[0] != described[1]:
+            lines = sorted({line for c in (first, other) for line in c.conditions()})
+            raise TypeError(
+                f"the branches of a Python `if`/`while` on a tensor traced from TensorSpecs "
+                f"return different structures or dtypes: {described[0]} on one path, "
+                f"{described[1]} on another ({'; '.join(lines)}); TF requires the same in "
+                "both branches")
+
+
+def _describe_result(leaf) -> str:
+    if isinstance(leaf, Tensor):
+        return leaf.dtype.name
+    return type(leaf).__name__
 
 
 def refuse_value_read(tensor, kind: str):

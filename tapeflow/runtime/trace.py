@@ -82,6 +82,17 @@ class Guard:
         return f"{self.kind}() of a traced value at {source_text(self.source)}"
 
 
+class RunsEagerly(Exception):
+    """Raised inside a trace by what a graph cannot hold (reading a tf.data pipeline: its
+    elements are produced by Python on every call), before it has any effect: the function
+    then runs its Python eagerly for that signature (runtime/function.py). `reason` says
+    why, for the user."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 class VariableCreatedError(ValueError):
     """A Variable was created in a trace after the first one (tf.function's rule).
 
@@ -144,6 +155,10 @@ class Trace:
     # Graph names of printed values ("x:0", "add_1:0"), as TF names a graph's tensors.
     graph_names: dict = field(default_factory=dict)
     input_paths: dict = field(default_factory=dict)  # input Var -> argument path
+    # A trace from specs that explores the branches of `if`/`while` on tensors (specs.py:
+    # explore_branches): the outcomes to take, in order, and the outcomes taken.
+    branch_script: list | None = None
+    branch_taken: list = field(default_factory=list)
 
     # ---- hooks installed while the function runs --------------------------------------------
 
@@ -154,9 +169,11 @@ class Trace:
         if tensor._var in tape_module.deferred_errors:
             raise tape_module.deferred_errors[tensor._var]
         if self.values_unknown and tensor._var in self.recorder._watched:
-            from tapeflow.runtime.specs import refuse_value_read
+            from tapeflow.runtime.specs import branch_outcome, refuse_value_read
 
-            refuse_value_read(tensor, kind)
+            value = branch_outcome(self, tensor) if kind == "bool" else None
+            if value is None:
+                refuse_value_read(tensor, kind)
         if tensor._var in self.recorder._watched:
             if not any(g.var is tensor._var and g.kind == kind for g in self.guards):
                 self.guards.append(Guard(tensor._var, kind, np.array(value), user_source(),

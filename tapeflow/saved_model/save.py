@@ -120,7 +120,8 @@ def _traces_for(function: Function, holder, method: bool) -> list:
     """The function's traced paths for this object (a method's: those traced with `holder`
     as its first argument), traces from specs included, in trace order."""
     concretes = list(function._concretes)
-    concretes += [c for c in function._spec_paths.values() if c not in concretes]
+    concretes += [c for paths in function._spec_paths.values() for c in paths
+                  if c not in concretes]
     if not method:
         return concretes
     name = _self_name(function)

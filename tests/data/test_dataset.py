@@ -288,8 +288,11 @@ def test_reduce_retracing_traces_the_last_batch_size_without_a_second_trace():
     assert step.experimental_get_tracing_count() == count
 
 
-def test_iterating_inside_a_compiled_step_is_refused():
-    ds = Dataset.range(3)
+def test_a_step_that_loops_over_a_dataset_runs_eagerly_with_every_calls_elements():
+    # A trace would bake one pass's elements into the graph; the function runs its Python
+    # instead, so a dataset whose elements change between calls is read afresh each time.
+    source = [1, 2, 3]
+    ds = Dataset.from_generator(lambda: list(source), tf.int64)
 
     @tf.function
     def total():
@@ -298,8 +301,71 @@ def test_iterating_inside_a_compiled_step_is_refused():
             s += x
         return s
 
-    with pytest.raises(RuntimeError, match="inside a @tapeflow.function"):
-        total()
+    assert int(total()) == 6
+    source.append(10)
+    assert int(total()) == 16
+    assert total.experimental_get_tracing_count() == 0
+
+
+def test_a_dataset_or_iterator_argument_runs_the_function_eagerly_without_a_trace():
+    calls = []
+
+    @tf.function
+    def first_two(iterator):
+        calls.append(1)  # Python runs once per call: no trace before the eager run
+        return next(iterator) + next(iterator)
+
+    it = iter(Dataset.from_tensor_slices([1, 2, 3, 4, 5]))
+    assert int(first_two(it)) == 3
+    assert int(first_two(it)) == 7
+    assert len(calls) == 2
+    with pytest.raises(StopIteration):
+        first_two(it)
+
+    @tf.function
+    def count(dataset):
+        n = tf.constant(0)
+        for _ in dataset:
+            n += 1
+        return n
+
+    assert int(count(Dataset.range(4))) == 4
+    assert int(count(Dataset.range(7))) == 7
+
+
+def test_a_trace_stopped_by_a_dataset_keeps_no_variable_change_and_no_element():
+    v = tf.Variable(0.0)
+    ds = Dataset.from_tensor_slices([1.0, 2.0])
+    it = iter(ds)
+
+    @tf.function
+    def step():
+        v.assign_add(100.0)  # before the iterator is read: undone with the stopped trace
+        v.assign_add(next(it))
+        return v.read_value()
+
+    assert float(step()) == 101.0  # the eager run: 100 once, and the first element
+    assert float(step()) == 203.0
+    assert float(v) == 203.0
+
+
+def test_get_concrete_function_of_a_function_reading_a_dataset_says_why_not():
+    @tf.function
+    def total(dataset):
+        return sum(dataset)
+
+    with pytest.raises(ValueError, match=r"total.get_concrete_function: .*tf.data dataset.*"
+                                         r"runs eagerly"):
+        total.get_concrete_function(Dataset.range(3))
+
+
+def test_iterator_get_next_and_its_end():
+    it = iter(Dataset.range(2))
+    assert int(it.get_next()) == 0
+    assert int(next(it)) == 1
+    with pytest.raises(tf.errors.OutOfRangeError, match="End of sequence"):
+        it.get_next()
+    assert it.element_spec == tf.TensorSpec([], tf.int64)
 
 
 def test_batches_of_rows_equal_batches_of_stacked_elements():
@@ -353,3 +419,30 @@ def test_ops_a_prefetch_worker_runs_are_not_recorded_into_a_trace():
     assert len(graph.eqns) == len(alone.eqns)
     assert w not in step.get_concrete_function(first).traced.captured
     assert [int(v) for v in it] == [4, 2]
+
+
+def test_from_generator_gives_the_dtypes_of_output_types_and_output_signature():
+    # output_types used to be ignored: Python ints came out int32 where int64 was asked for
+    ds = Dataset.from_generator(lambda: [(1, 2.5)] * 2, (tf.int64, tf.float32))
+    assert ds.element_spec == (tf.TensorSpec(None, tf.int64), tf.TensorSpec(None, tf.float32))
+    for a, b in ds:
+        assert (a.dtype, b.dtype) == (tf.int64, tf.float32)
+    ds = Dataset.from_generator(lambda: [0.1], output_signature=tf.TensorSpec((), tf.float64))
+    assert [x.numpy() for x in ds] == [0.1]  # converted from the Python float, not float32
+    ds = Dataset.from_generator(lambda: [({"a": 1}, [1, 2])], ({"a": tf.int64}, tf.float64),
+                                ({"a": []}, [None]))
+    assert ds.element_spec == ({"a": tf.TensorSpec([], tf.int64)},
+                               tf.TensorSpec([None], tf.float64))
+    (d, v), = list(ds)
+    assert d["a"].dtype == tf.int64 and v.numpy().tolist() == [1.0, 2.0]
+
+
+def test_from_generator_refuses_what_does_not_fit_output_types_naming_it():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="dtype float32.*i32"):
+        list(Dataset.from_generator(lambda: [1.5], tf.int32))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"shape \[2\].*f32\[3\]"):
+        list(Dataset.from_generator(lambda: [[1, 2]], tf.float32, tf.TensorShape([3])))
+    with pytest.raises(TypeError, match="output_shapes needs output_types"):
+        Dataset.from_generator(lambda: [1], output_shapes=[])
+    with pytest.raises(TypeError, match="structure of output_types"):
+        Dataset.from_generator(lambda: [1], (tf.int32, tf.int32), ([],))

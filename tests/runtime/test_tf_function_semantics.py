@@ -114,11 +114,11 @@ def test_an_input_signature_traces_once_for_get_concrete_function_and_calls(back
 
 
 def test_a_python_read_of_a_spec_value_raises_instead_of_guessing():
+    # (an `if` on a tensor is not such a read: tests/conformance/test_autograph_specs.py)
     @fn
     def branchy(x):
-        if tf.reduce_sum(x) > 0:
-            return x
-        return -x
+        positive = bool(tf.reduce_sum(x) > 0)
+        return x if positive else -x
 
     with pytest.raises(OperatorNotAllowedInGraphError, match="bool"):
         branchy.get_concrete_function(tf.TensorSpec([3], tf.float32))

@@ -698,6 +698,29 @@ def power(x, y):
 print(np.array_equal(power(x, 5).numpy(), tf.function(power)(x, 5).numpy()))
 """, """True
 """),
+    ("a concrete function from a spec holds both sides of an if on a tensor", """
+@tf.function
+def clip_or_square(x):
+    if tf.reduce_max(x) > 2.0:
+        return tf.minimum(x, 2.0)
+    return x * x
+cf = clip_or_square.get_concrete_function(tf.TensorSpec(shape=[None], dtype=tf.float32))
+print(cf)
+print(cf(tf.constant([1.0, 3.0])))
+print(cf(tf.constant([1.0, 1.5, 0.5])))
+print(clip_or_square(tf.constant([4.0])))
+print(clip_or_square.experimental_get_tracing_count())
+""", """ConcreteFunction Input Parameters:
+  x (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(None,), dtype=tf.float32, name=None)
+Output Type:
+  TensorSpec(shape=(None,), dtype=tf.float32, name=None)
+Captures:
+  None
+tf.Tensor([1. 2.], shape=(2,), dtype=float32)
+tf.Tensor([1.   2.25 0.25], shape=(3,), dtype=float32)
+tf.Tensor([2.], shape=(1,), dtype=float32)
+1
+"""),
 )
 
 FUNCTION = _cells(
