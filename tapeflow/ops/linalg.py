@@ -92,7 +92,9 @@ def _matmul_lowering(out, ins, avals):
         # As float64 below, with each row summed in float64 and rounded once: BLAS's sgemm
         # fuses each multiply into its add (FMA), so a product that overflows float32 on
         # its own (3e38 * 1.2) but not in the sum stays finite there; rounding each product
-        # to float32 first would give inf where eager (numpy's BLAS) does not.
+        # to float32 first would give inf where eager (numpy's BLAS) does not. The rounded
+        # row is added into +0.0, as sgemm adds its products into a zeroed result: a tiny
+        # negative sum that rounds to -0.0 is +0.0 there (the sum of +0.0 and -0.0).
         body = lw.loop_nest((m,), [
             f"for i1 in range({n}):",
             "    _row[i1] = 0.0",
@@ -101,7 +103,7 @@ def _matmul_lowering(out, ins, avals):
             f"    for i1 in range({n}):",
             f"        _row[i1] += _a * {at(b, bi, '_k', 'i1')}",
             f"for i1 in range({n}):",
-            f"    {at(out, oi, 'i0', 'i1')} = _row[i1]",
+            f"    {at(out, oi, 'i0', 'i1')} = np.float32(_row[i1]) + np.float32(0.0)",
         ])
         return ([f"{out} = np.empty({out_aval.shape}, dtype={dt})",
                  f"_row = np.empty({n}, dtype=np.float64)"]
