@@ -106,6 +106,33 @@ def test_a_one_function_graph_is_loaded_from_the_workers_cache(tmp_path, monkeyp
 
 
 @needs_fork
+@pytest.mark.slow
+@pytest.mark.parametrize("start", ["works", "fails"])
+def test_numba_starts_here_while_the_worker_compiles(tmp_path, monkeypatch, start):
+    """The compiling thread starts Numba as soon as the worker is forked (before waiting
+    for it); should that fail, the load after the wait still runs and reports."""
+    from tapeflow.runtime import backends
+
+    monkeypatch.setenv("TAPEFLOW_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def start_numba():
+        calls.append(threading.current_thread().name)
+        if start == "fails":
+            raise ImportError("pretend Numba's start failed")
+
+    monkeypatch.setattr(backends, "start_numba", start_numba)
+    f = tf.function(lambda x: tf.reduce_sum(tf.sin(x) * 1.625 - x), compile="background")
+    x = np.linspace(-2, 2, 9)
+    f(x)
+    f(x)
+    executor = f.get_concrete_function(x).executor
+    assert executor.wait_compiled(300)
+    assert calls == [worker.THREAD_NAME]
+    assert float(f(x).numpy()) == pytest.approx(float(np.sum(np.sin(x) * 1.625 - x)))
+
+
+@needs_fork
 def test_no_child_is_forked_while_another_thread_lives():
     # Another thread may be inside a BLAS call, and OpenBLAS's fork handler deadlocks then.
     release = threading.Event()

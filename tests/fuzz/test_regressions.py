@@ -224,3 +224,33 @@ FLOAT32_MATMUL_NEAR_OVERFLOW = Program("float32", m=0, n=2, k=2, steps=(("matmul
 def test_float32_matmul_near_overflow_compiled():
     _assert_agree(FLOAT32_MATMUL_NEAR_OVERFLOW, seed=314, special=True, backends=("numba",),
                   check_gradients=False)
+
+
+# Found by the compiled run (seeds from 20000): that float64 row sum, rounded to float32 once,
+# turned -0.182 * 1e-45 (a denormal) into -0.0, where numpy's BLAS gives +0.0: sgemm zeroes
+# the result and adds its products into it, and +0.0 + -0.0 is +0.0, so its float32 product
+# is never -0.0. The loops now add their rounded row into +0.0 too.
+FLOAT32_MATMUL_UNDERFLOW_SIGN = Program("float32", m=2, n=1, k=2, steps=(("matmul", 0, 2),),
+                                        second_order=False)
+
+
+@pytest.mark.slow
+def test_float32_matmul_underflow_is_plus_zero_compiled():
+    _assert_agree(FLOAT32_MATMUL_UNDERFLOW_SIGN, seed=65536, special=True,
+                  backends=("interpreter", "numba"))
+
+
+@pytest.mark.slow
+def test_float32_matmul_of_tiny_products_keeps_plus_zero_compiled():
+    import numpy as np
+
+    import tapeflow as tf
+
+    a = np.array([[-0.18226889], [2.0], [-1e-30]], np.float32)
+    b = np.array([[1e-45, -0.0, 1e-10]], np.float32)
+    fn = tf.function(lambda a, b: tf.matmul(a, b), backend="numba", compile="sync")
+    for _ in range(2):  # the second call runs native code
+        got = fn(tf.constant(a), tf.constant(b)).numpy()
+    want = a @ b
+    np.testing.assert_array_equal(got, want)  # -1e-40 stays a denormal, as in numpy
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
