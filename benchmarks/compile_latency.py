@@ -7,11 +7,21 @@
 
 Rows:
   deep MLP   L dense tanh layers of 64 units, batch 32, mean squared error, SGD 0.01 on every
-             weight and bias, float32. Each L runs in a fresh process with an empty
-             TAPEFLOW_CACHE_DIR (no compiled code on disk): tapeflow's 1st call traces and runs
-             eagerly, its 2nd call is the first compiled one (the compile it waits for), then
-             the median per call. JAX (when importable) in a fresh process of its own: its
-             1st call traces and compiles. Ratio: tapeflow's first compiled call over JAX's.
+             weight and bias, float32, in an empty TAPEFLOW_CACHE_DIR (no compiled code on
+             disk). Four fresh processes per round, alternating: tapeflow and JAX, each
+             "cold" (the framework imported, its backend not started: tapeflow's compiled
+             call starts Numba, JAX's first call starts XLA's CPU client) and "started"
+             (tapeflow: Numba imported and one trivial function compiled, so its typing and
+             target contexts are ready; JAX: jax.devices() and one trivial jit call).
+             "first compiled call": tapeflow's 2nd call (its 1st traces and runs eagerly),
+             JAX's 1st (trace and compile). "import to result": from before `import tapeflow`
+             / `import jax` to the end of the first compiled call, in the cold process (what
+             a script waits for, imports and tapeflow's eager 1st call included).
+             Ratios: tapeflow over JAX, cold over cold and started over started.
+             "tapeflow, vecmath cached": the same tapeflow processes with the cache empty
+             but for the compiled vecmath kernels (tanh, exp), which tapeflow caches once
+             per install (codegen/helper_cache.py): a new model on an install that has
+             compiled a tanh before.
   batch      the same step with `input_signature=[TensorSpec([None, 64]), ...]`: the first
              compiled call at batch 32, then the first compiled call at batch 48 in the same
              process (target: under 10% of the first).
@@ -31,6 +41,7 @@ _T_START = time.time()
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -98,19 +109,20 @@ def _mlp_step(tf, ws0, bs0, **options):
 
 
 def child_tapeflow_mlp(layers: int, start_numba: bool = False) -> dict:
+    out = {}
+    t_import = time.perf_counter()
     import numpy as np
 
     import tapeflow as tf
 
-    out = {}
     if start_numba:
         # Numba's own start (import, scipy's BLAS, its typing and target contexts) before
-        # the step is built, as JAX's backend is started before its first call is timed.
+        # the step is built, as JAX's backend is started in child_jax_mlp(started=True).
         t = time.perf_counter()
         import numba
 
         numba.njit(lambda v: v + 1.0)(1.0)
-        out["numba_start"] = time.perf_counter() - t
+        out["backend_start"] = time.perf_counter() - t
     ws0, bs0, x, y = _mlp_data(layers)
     step = _mlp_step(tf, ws0, bs0, **_sync(tf))
 
@@ -120,6 +132,7 @@ def child_tapeflow_mlp(layers: int, start_numba: bool = False) -> dict:
     t = time.perf_counter()
     step(x, y)
     out["compile"] = time.perf_counter() - t
+    out["from_import"] = time.perf_counter() - t_import
     out["per_call"] = _time_calls(step, (x, y))
     graph = step.get_concrete_function(x, y).graph
     out["equations"] = len(graph.eqns)
@@ -156,10 +169,18 @@ def child_tapeflow_batch(layers: int) -> dict:
     return {"first": first, "second": second}
 
 
-def child_jax_mlp(layers: int) -> dict:
+def child_jax_mlp(layers: int, started: bool = False) -> dict:
+    out = {}
+    t_import = time.perf_counter()
     import jax
     import jax.numpy as jnp
 
+    if started:
+        # XLA's CPU client and JAX's first-jit machinery, before the step is built.
+        t = time.perf_counter()
+        jax.devices()
+        jax.jit(lambda v: v + 1.0)(1.0).block_until_ready()
+        out["backend_start"] = time.perf_counter() - t
     ws0, bs0, x, y = _mlp_data(layers)
     params = ([jnp.asarray(w) for w in ws0], [jnp.asarray(b) for b in bs0])
 
@@ -175,11 +196,11 @@ def child_jax_mlp(layers: int) -> dict:
         new = jax.tree_util.tree_map(lambda p, g: p - LR * g, params, grads)
         return new, loss
 
-    out = {}
     t = time.perf_counter()
     params, loss = step(params, x, y)
     loss.block_until_ready()
     out["compile"] = time.perf_counter() - t
+    out["from_import"] = time.perf_counter() - t_import
     times = []
     for _ in range(20):
         t = time.perf_counter()
@@ -326,6 +347,7 @@ CHILDREN = {"tapeflow_tiering": child_tapeflow_tiering,
             "tapeflow_w4_background": child_tapeflow_w4_background,
             "tapeflow_mlp": child_tapeflow_mlp, "jax_mlp": child_jax_mlp,
             "tapeflow_mlp_started": child_tapeflow_mlp_started,
+            "jax_mlp_started": lambda layers: child_jax_mlp(layers, started=True),
             "tapeflow_batch": child_tapeflow_batch, "tapeflow_w4": child_tapeflow_w4,
             "jax_w4": child_jax_w4}
 
@@ -333,6 +355,14 @@ CHILDREN = {"tapeflow_tiering": child_tapeflow_tiering,
 # --------------------------------------------------------------------------------------------
 # Parent
 # --------------------------------------------------------------------------------------------
+
+
+def _seed_helpers(cache: str, seed: str | None) -> None:
+    """Copy the vecmath kernels' directory of the cache `seed` into the empty `cache`."""
+    import shutil
+
+    for helpers in Path(seed).glob("vecmath-*") if seed else ():
+        shutil.copytree(helpers, Path(cache) / helpers.name)
 
 
 def _run_child(name: str, arg: int, cache_dir: str, **env_vars) -> dict | None:
@@ -363,34 +393,57 @@ def _has_jax() -> bool:
 def run_mlp(layer_counts, runs: int) -> None:
     jax = _has_jax()
     print(f"deep MLP (L tanh layers of {WIDTH}, batch {BATCH}, SGD), empty cache, "
-          f"medians of {runs} process(es)" + ("" if jax else "; JAX not installed"))
-    print("  compile: tapeflow's first compiled call (its 2nd), Numba's start included; "
-          "started: the same in a process that started Numba first (as JAX starts its "
-          "backend before its first call); jax: JAX's first call (trace and compile)")
-    print(f"{'L':>5} {'eqns':>6} {'kernels':>7} {'native':>6} {'trace s':>8} {'compile s':>10} "
-          f"{'started s':>10} {'per call ms':>12} {'jax compile s':>14} {'jax ms':>7} "
-          f"{'ratio':>6} {'started ratio':>13}")
+          f"medians of {runs} round(s) of alternating processes"
+          + ("" if jax else "; JAX not installed"))
+    print("  first compiled call, cold: the backend (Numba / XLA) starts in it; started: "
+          "the backend started before; import to result: cold process, from the import "
+          "to the end of the first compiled call")
+    print(f"{'L':>5} {'eqns':>6} {'kernels':>7} {'native':>6} {'':>9}{'cold s':>8} "
+          f"{'started s':>10} {'import to result s':>19} {'per call ms':>12}")
+    seed = tempfile.TemporaryDirectory()  # a cache holding only the vecmath kernels
+    _run_child("tapeflow_mlp", 1, seed.name)
+    for entry in Path(seed.name).iterdir():
+        if not entry.name.startswith("vecmath-"):
+            (shutil.rmtree if entry.is_dir() else os.unlink)(entry)
     for layers in layer_counts:
-        rows, srows, jrows = [], [], []
-        for _ in range(runs):  # tapeflow and JAX alternate
-            with tempfile.TemporaryDirectory() as cache:
-                rows.append(_run_child("tapeflow_mlp", layers, cache))
-            with tempfile.TemporaryDirectory() as cache:
-                srows.append(_run_child("tapeflow_mlp_started", layers, cache))
-            if jax:
+        rows: dict = {key: [] for key in ("tapeflow_mlp", "tapeflow_mlp_started", "jax_mlp",
+                                           "jax_mlp_started", "tapeflow_mlp helpers",
+                                           "tapeflow_mlp_started helpers")}
+        for _ in range(runs):  # one process of each kind per round, alternating
+            for key, results in rows.items():
+                child, _, helpers = key.partition(" ")
+                if child.startswith("jax") and not jax:
+                    continue
                 with tempfile.TemporaryDirectory() as cache:
-                    jrows.append(_run_child("jax_mlp", layers, cache))
-        ok = [r for r in rows if r]
+                    _seed_helpers(cache, seed.name if helpers else None)
+                    results.append(_run_child(child, layers, cache))
+        ok = [r for r in rows["tapeflow_mlp"] if r]
         native = all(r["native"] for r in ok) if ok else False
         eqns = ok[0]["equations"] if ok else 0
-        compile_s, jax_s = _median(rows, "compile"), _median(jrows, "compile")
-        started_s = _median(srows, "compile")
-        print(f"{layers:>5} {eqns:>6} {_median(rows, 'kernels'):>7.0f} {native!s:>6} "
-              f"{_median(rows, 'trace'):>8.2f} "
-              f"{compile_s:>10.2f} {started_s:>10.2f} {_median(rows, 'per_call') * 1e3:>12.3f} "
-              f"{jax_s:>14.2f} {_median(jrows, 'per_call') * 1e3:>7.3f} "
-              f"{compile_s / jax_s:>6.2f} {started_s / jax_s:>13.2f}", flush=True)
-        print(f"      (Numba's start alone: {_median(srows, 'numba_start'):.2f} s)")
+        kernels = _median(rows["tapeflow_mlp"], "kernels")
+        figures = {}
+        for name, suffix in (("tapeflow", ""), ("jax", ""), ("cached", " helpers")):
+            prefix = "jax" if name == "jax" else "tapeflow"
+            cold, started = rows[f"{prefix}_mlp{suffix}"], rows[f"{prefix}_mlp_started{suffix}"]
+            figures[name] = (_median(cold, "compile"), _median(started, "compile"),
+                             _median(cold, "from_import"),
+                             _median(cold + started, "per_call"))
+        for name, head in (("tapeflow", f"{layers:>5} {eqns:>6} {kernels:>7.0f} {native!s:>6}"),
+                           ("jax", " " * 27)):
+            cold, started, from_import, per_call = figures[name]
+            print(f"{head} {name:>9}{cold:>8.2f} {started:>10.2f} {from_import:>19.2f} "
+                  f"{per_call * 1e3:>12.3f}", flush=True)
+        ratios = [a / b for a, b in zip(figures["tapeflow"], figures["jax"])]
+        print(f"{'':>27} {'ratio':>9}{ratios[0]:>7.2f}x {ratios[1]:>9.2f}x {ratios[2]:>18.2f}x "
+              f"{ratios[3]:>11.2f}x")
+        cold, started, from_import, _ = figures["cached"]
+        ratios = [a / b for a, b in zip(figures["cached"], figures["jax"])]
+        print(f"{'':>27} tapeflow, vecmath cached: {cold:.2f} s ({ratios[0]:.2f}x) cold, "
+              f"{started:.2f} s ({ratios[1]:.2f}x) started, {from_import:.2f} s "
+              f"({ratios[2]:.2f}x) import to result")
+        print(f"{'':>27} backend start alone: Numba "
+              f"{_median(rows['tapeflow_mlp_started'], 'backend_start'):.2f} s, JAX "
+              f"{_median(rows['jax_mlp_started'], 'backend_start'):.2f} s")
     print("target: tapeflow's first compiled call within 2x of JAX's at L = 32 and 128")
 
 

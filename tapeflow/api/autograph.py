@@ -1,6 +1,9 @@
 """`tf.autograph`: tapeflow needs no source conversion (Python control flow on tensors
-becomes guarded paths of the trace), so `to_code` gives what the function became instead:
-the text of each graph it was traced to, or its Python source when it has not been traced.
+becomes guarded paths of the trace). `to_code` gives the code TensorFlow's AutoGraph would
+generate where tapeflow writes it (autograph_code.py: straight-line code, calls, `if`/`else`,
+`while`, `for`, a final `return`), so a user's comparison with TF reads the same; for other
+functions, what the function became: the text of each graph it was traced to, or its Python
+source when it has not been traced.
 """
 
 from __future__ import annotations
@@ -8,18 +11,24 @@ from __future__ import annotations
 import inspect
 import types
 
+from tapeflow.api.autograph_code import autograph_code as _autograph_code
+
 
 def to_code(entity, recursive=True, experimental_optional_features=None) -> str:
-    """The printed graph of every trace of a tapeflow.function (forward and adjoint, with
-    the user's source lines), or the Python source of a function not traced yet."""
+    """AutoGraph's generated code for the function, where tapeflow writes it; else the
+    printed graph of every trace of a tapeflow.function (forward and adjoint, with the
+    user's source lines), or the Python source of a function not traced yet."""
     from tapeflow.runtime.function import Function
 
     function = getattr(entity, "_function", entity)
-    if isinstance(function, Function) and function._concretes:
-        return "\n\n".join(str(c.graph) for c in function._concretes)
     fn = function.python_function if isinstance(function, Function) else entity
     if not callable(fn):
         raise TypeError(f"to_code: expected a function, got {type(entity).__name__}")
+    code = _autograph_code(fn)
+    if code is not None:
+        return code
+    if isinstance(function, Function) and function._concretes:
+        return "\n\n".join(str(c.graph) for c in function._concretes)
     try:
         return inspect.getsource(fn)
     except (OSError, TypeError) as e:

@@ -53,6 +53,8 @@ from pathlib import Path
 
 from tapeflow.codegen import modules
 
+# Subdirectories holding the compiled vecmath kernels of one install (helper_cache.py).
+HELPER_PREFIX = "vecmath-"
 DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB of sources, records and Numba files
 _STALE_TEMP_SECONDS = 3600  # a temporary file this old belongs to a writer that died
 
@@ -416,8 +418,45 @@ def clear(directory: Path | str | None = None) -> tuple[int, int]:
             total += _remove_entry(directory, entry.name)
             count += 1
         total += _remove_stale_temporaries(directory, max_age=0)
+        for helpers in helper_directories(directory):
+            total += _remove_helper_directory(helpers)
+            count += 1
         _estimated.pop(str(directory), None)
         return count, total
+
+
+def helper_directories(directory: Path) -> list[Path]:
+    """The directories of compiled vecmath kernels in `directory` (helper_cache.py), of
+    this install and of earlier ones."""
+    found = []
+    with contextlib.suppress(FileNotFoundError):
+        for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+            if entry.name.startswith(HELPER_PREFIX) and entry.is_dir(follow_symlinks=False):
+                found.append(directory / entry.name)
+    return found
+
+
+def _helper_files(helpers: Path) -> list[Path]:
+    """The files of a helper directory that are the cache's (Numba's, records, leftovers of
+    interrupted writes)."""
+    with contextlib.suppress(FileNotFoundError):
+        return [helpers / e.name for e in sorted(os.scandir(helpers), key=lambda e: e.name)
+                if e.name.endswith((".nbi", ".nbc", ".json", ".tmp"))
+                and e.is_file(follow_symlinks=False)]
+    return []
+
+
+def _remove_helper_directory(helpers: Path) -> int:
+    """Remove a helper directory's files (and it, once empty); the bytes freed."""
+    freed = 0
+    for path in _helper_files(helpers):
+        size = _size(path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+            freed += size
+    with contextlib.suppress(OSError):  # (not empty: files that are not ours stay)
+        os.rmdir(helpers)
+    return freed
 
 
 def _safe_existing(directory: Path) -> bool:
@@ -521,6 +560,10 @@ def command(action: str, directory: Path | str | None = None) -> int:
         return 1
     total = sum(e.bytes for e in found)
     print(f"{directory}: {len(found)} entries, {_human(total)} (bound {_human(_max_bytes)})")
+    for helpers in helper_directories(directory) if found or directory.exists() else []:
+        files = _helper_files(helpers)
+        print(f"  {helpers.name}/  {_human(sum(_size(p) for p in files)):>9}  compiled vecmath "
+              f"kernels ({sum(p.suffix == '.nbc' for p in files)} signatures)")
     for e in reversed(found):  # most recently used first
         used = time.strftime("%Y-%m-%d %H:%M", time.localtime(e.last_used or 0))
         versions = " ".join(f"{k} {v}" for k, v in e.versions.items())

@@ -28,6 +28,7 @@ import numba
 import numpy as np
 
 import tapeflow
+from tapeflow.codegen import helper_cache
 from tapeflow.codegen.abi import EntryABI
 from tapeflow.codegen.cache import load_module
 from tapeflow.codegen.emit import (
@@ -37,6 +38,7 @@ from tapeflow.codegen.emit import (
     inline_source,
     plan_program,
 )
+from tapeflow.codegen.llvm_passes import module_passes_only
 from tapeflow.graph.ir import Graph
 
 # Numba's OpenMP workers spin after each parallel region and starve BLAS's threads: an MLP
@@ -118,7 +120,10 @@ class Kernel:
     def native(self, types):
         """The entry point to call with arguments of Numba `types` (compiling the @njit
         entry for them, or loading it from the cache)."""
-        return self.entry.compile(types) if hasattr(self.entry, "compile") else self.entry
+        if not hasattr(self.entry, "compile"):
+            return self.entry
+        with module_passes_only():
+            return self.entry.compile(types)
 
     def __call__(self, *inputs) -> tuple:
         return tuple(self.abi.call(self.entry, inputs))
@@ -136,6 +141,7 @@ def compile_graph(graph: Graph, cache_dir: Path | None = None,
 
 def _compile_graph(graph: Graph, cache_dir: Path | None = None,
                    mode: str | None = None) -> Kernel:
+    helper_cache.enable(cache_dir)  # (vecmath's kernels from the disk cache when there)
     program = plan_program(graph)
     if mode is None:
         mode = "inline" if compiles_inline(program) else "kernels"
@@ -226,7 +232,8 @@ def _compiled(dispatcher, types, key: str, kernel):
         return dispatcher.overloads[types].entry_point
     hits = sum(dispatcher.stats.cache_hits.values())
     try:
-        native = dispatcher.compile(types)
+        with module_passes_only():
+            native = dispatcher.compile(types)
     except Exception as e:
         first = str(e).splitlines()[0] if str(e) else ""
         raise KernelCompileError(

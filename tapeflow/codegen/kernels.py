@@ -45,7 +45,7 @@ HEADER = [
     "",
     "from tapeflow.codegen import vecmath as vm",
     "from tapeflow.codegen.accumulate import add_to_row, multiply_to_row",
-    "from tapeflow.codegen.blas import gemm_into",
+    "from tapeflow.codegen.blas import blas_matmul, gemm_into",
     ("from tapeflow.codegen.prelude import (_add, _floordiv, _maximum, _minimum, _mod, _mul,"
      " _neg, _power, _sub)"),
 ]
@@ -251,7 +251,7 @@ def plan_copy(src, dst) -> KernelPlan:
 
 
 def is_blas_product(eqn) -> bool:
-    """A 2-D float matrix product that BLAS computes (matmul's lowering writes `np.dot`):
+    """A 2-D float matrix product that BLAS computes (matmul's lowering calls BLAS):
     a Python entry calls numpy's np.dot for it, with nothing to compile."""
     if eqn.prim.name != "matmul" or any(v.aval.ndim != 2 for v in eqn.inputs):
         return False

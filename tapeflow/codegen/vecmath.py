@@ -103,7 +103,17 @@ from numba.extending import intrinsic, lower_builtin, type_callable
 # wrapper code was about a fifth of each kernel's compile.
 _KERNEL_OPTIONS = {"fastmath": {"contract"}, "error_model": "numpy", "forceinline": True,
                    "no_cpython_wrapper": True, "no_cfunc_wrapper": True}
-_kernel = numba.njit(**_KERNEL_OPTIONS)
+# Every kernel, in the order defined: their compiled code is cached on disk per install
+# (codegen/helper_cache.py).
+KERNELS: list = []
+
+
+def _kernel(function):
+    """`function` as a vecmath kernel: @njit with _KERNEL_OPTIONS, listed in KERNELS."""
+    dispatcher = numba.njit(**_KERNEL_OPTIONS)(function)
+    KERNELS.append(dispatcher)
+    return dispatcher
+
 
 _f32 = np.float32
 

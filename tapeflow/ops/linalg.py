@@ -63,11 +63,12 @@ TINY_MATMUL = 1024
 @matmul_p.def_lowering
 @LoopKernel
 def _matmul_lowering(out, ins, avals):
-    # Floats go to BLAS through np.dot, which returns a fresh C-contiguous product (no copy
-    # into a preallocated array), or writes each batch slice in place through its `out`
-    # argument. Operands may be C- or F-contiguous (the emitter passes `x.T` views for
-    # transposes that only matmuls read; Numba hands BLAS a transpose flag instead of a
-    # copy). Integers, which np.dot refuses inside Numba, and tiny float products get loops.
+    # Floats go to BLAS: through codegen's blas_matmul (np.dot's BLAS call, which returns a
+    # fresh C-contiguous product, without np.dot's compile cost), or np.dot writing each
+    # batch slice in place through its `out` argument. Operands may be C- or F-contiguous
+    # (the emitter passes `x.T` views for transposes that only matmuls read; BLAS gets a
+    # transpose flag instead of a copy). Integers, which np.dot refuses inside Numba, and
+    # tiny float products get loops.
     a, b = ins
     out_aval, a_aval, b_aval = avals
     dt = lw.dtype_expr(out_aval.dtype)
@@ -75,7 +76,7 @@ def _matmul_lowering(out, ins, avals):
     m, k, n = a_aval.shape[-2], a_aval.shape[-1], b_aval.shape[-1]
     blas = out_aval.dtype.kind == "f" and m * k * n > TINY_MATMUL
     if blas and not batch:
-        return [f"{out} = np.dot({a}, {b})"]
+        return [f"{out} = blas_matmul({a}, {b})"]
     names = lw.loop_vars(len(batch), "n")
     ai = lw.broadcast_index(a_aval.shape[:-2], batch, names)
     bi = lw.broadcast_index(b_aval.shape[:-2], batch, names)

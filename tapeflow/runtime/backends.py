@@ -8,6 +8,7 @@ graph cannot be compiled.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import warnings
@@ -236,9 +237,13 @@ class NumbaExecutor:
 
     def _compile_in_background(self, child: int | None) -> None:
         """Wait for the worker process (if one started), then load what it put in the
-        cache; without one, or if it failed, this compiles."""
+        cache; without one, or if it failed, this compiles. While the worker compiles,
+        this thread starts Numba here (see start_numba)."""
         from tapeflow.codegen import worker
 
+        if child is not None:
+            with contextlib.suppress(Exception):  # (_attempt meets and reports any failure)
+                start_numba()
         worker.wait(child)
         self._result = self._attempt()
 
@@ -328,6 +333,27 @@ class NumbaExecutor:
         self._interpreter = None
         if self._lent:
             self._repay()
+
+
+def start_numba() -> None:
+    """Numba's own start in this process: its import, then its typing and target contexts'
+    registries (~0.4 s here), which loading the worker's compiled code from the cache needs
+    first. Run on the compiling thread as soon as the worker is forked, it overlaps the
+    worker's compile (on another core) instead of following it: native code arrives that
+    much sooner. (Until the thread parks in worker.wait, another function's first compile
+    forks no worker of its own and compiles on its thread: worker.start refuses to fork
+    beside a busy thread.) That function then compiles on its own thread meanwhile: the
+    registries are filled under the locks a compile holds (tapeflow's, then Numba's), as a
+    refresh beside a compile in progress left Numba's typing of np.empty half-registered
+    ("Unknown attribute '_allocate'", the graph fell back to the interpreter)."""
+    from numba.core.compiler_lock import global_compiler_lock
+    from numba.core.registry import cpu_target
+
+    from tapeflow.codegen import compile as compile_module  # (Numba, vecmath, BLAS entries)
+
+    with compile_module._lock, global_compiler_lock:
+        cpu_target.typing_context.refresh()
+        cpu_target.target_context.refresh()
 
 
 def uncompiled_dtype(graph) -> str | None:

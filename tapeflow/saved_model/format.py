@@ -23,7 +23,12 @@ and each TRACE, one traced path of the function:
      "captured": ["dense_1/w", ...],           variables read: the graph's last inputs
      "updates": [["dense_1/w", 4], ...],       variables assigned: (path, graph output)
      "slots": [0, {"static": 1.5}, ...],        per returned leaf: a graph output or a value
-     "result": the result's container skeleton ({"tuple": [...]}, {"leaf": null}, ...)}
+     "result": the result's container skeleton ({"tuple": [...]}, {"leaf": null}, ...),
+     and, for a path traced with symbolic sizes (an input_signature with None), where the
+     graph's types and shape params hold size expressions such as `f32[x.0,3]`:
+     "symbols": ["x.0", ...],                  the names of its sizes (symbolic.py)
+     "shape_guards": [["x.0 - 1", "<", false], ...]}  the decisions its trace took on them:
+                                               (expression compared with 0, outcome)
 
 Nothing in the directory is executed: graphs are read by the graph JSON reader (a literal
 reader for params and constants, primitives looked up by name), arrays by numpy without

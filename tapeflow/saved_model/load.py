@@ -33,6 +33,7 @@ from tapeflow.saved_model.format import (
     decode_structure,
     to_json_value,
 )
+from tapeflow.saved_model.symbolic import SymbolTable, shape_guards_from_json
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer.module import Module
 from tapeflow.tracer.tensor import Tensor
@@ -72,7 +73,8 @@ class LoadedFunction:
             raise TypeError(f"{self.__name__}{self._signature}: {e}") from None
         arguments = dict(bound.arguments)
         paths = sig.leaves_with_paths(arguments)
-        for saved_structure, leaves, concrete in self._traces:
+        excluded = []  # options whose signature fits but whose shape guards do not hold
+        for option, (saved_structure, leaves, concrete) in enumerate(self._traces):
             call = _as_tensors(arguments, leaves)
             structure = to_json_value(tuple((n, sig._structure(v)) for n, v in call.items()))
             if saved_structure != structure:
@@ -86,11 +88,15 @@ class LoadedFunction:
             result = concrete.run(values)
             if result is not GUARD_FAILED:
                 return result
+            excluded.append(f"option {option + 1} holds only where "
+                            f"{' and '.join(str(g) for g in concrete.traced.shape_guards)}")
         given = ", ".join(f"{p}={_describe_value(v)}" for p, v in paths) or "no arguments"
         options = "\n".join(
             f"  Option {i + 1}: " + (", ".join(f"{p}={_describe_leaf(spec)}" for p, spec in
                                                leaves) or "no arguments")
             for i, (_, leaves, _) in enumerate(self._traces))
+        if excluded:  # (traced with None sizes: the trace took decisions on the sizes)
+            options += f"\n({'; '.join(excluded)})"
         raise ValueError(
             f"Could not find matching concrete function to call loaded from the SavedModel: "
             f"{self.__name__} got {given}; it was saved with {len(self._traces)} traced "
@@ -247,7 +253,14 @@ def _decode_leaf(path: str, spec: dict):
 
 
 def _trace(entry: dict, variables: dict):
-    graph = jsonio.loads(json.dumps(entry["graph"]))
+    shape_guards = []
+    if "symbols" in entry:  # traced with symbolic sizes (symbolic.py)
+        table = SymbolTable(entry["symbols"])
+        graph = jsonio.loads(json.dumps(entry["graph"]), read_type=table.type,
+                             read_value=table.value)
+        shape_guards = shape_guards_from_json(entry["shape_guards"], table)
+    else:
+        graph = jsonio.loads(json.dumps(entry["graph"]))
     leaves = [_decode_leaf(path, spec) for path, spec in entry["leaves"]]
     n_args = sum(1 for _, spec in leaves if spec[0] == "tensor")
     captured = [variables[p] for p in entry["captured"]]
@@ -258,6 +271,7 @@ def _trace(entry: dict, variables: dict):
     traced = TracedGraph(
         graph=graph, n_args=n_args, captured=captured, output_slots=slots,
         result_structure=decode_structure(entry["result"]),
-        updates=[(variables[p], int(i)) for p, i in entry["updates"]], guards=[])
+        updates=[(variables[p], int(i)) for p, i in entry["updates"]], guards=[],
+        shape_guards=shape_guards)
     concrete = ConcreteFunction(traced, default_backend(), compile=default_compile())
     return entry["structure"], leaves, concrete

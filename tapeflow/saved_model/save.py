@@ -12,7 +12,7 @@ What is saved:
 What cannot be saved raises SavedModelError naming the function and argument, before
 anything is written: a trace that read a tensor's value in Python (its path depends on
 values: TF converts such code with AutoGraph, tapeflow keeps guards), one that prints
-(tf.print), one traced with unknown sizes, one whose arguments are objects other than
+(tf.print), one whose arguments are objects other than
 tensors and Python literals, one that reads a variable not reachable from `obj`.
 The directory is written into a temporary sibling and renamed into place, so a failed save
 leaves nothing half written.
@@ -26,7 +26,7 @@ import shutil
 import tempfile
 
 from tapeflow.checkpoint.checkpoint import _NOT_STATE, _children, named_variables, write_file
-from tapeflow.ops import dims
+from tapeflow.graph.printer import ParseError
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime.function import Function
 from tapeflow.saved_model.format import (
@@ -38,6 +38,11 @@ from tapeflow.saved_model.format import (
     SavedModelError,
     encode_structure,
     to_json_value,
+)
+from tapeflow.saved_model.symbolic import (
+    SymbolTable,
+    shape_guards_from_json,
+    shape_guards_to_json,
 )
 from tapeflow.tracer.module import Module
 from tapeflow.tracer.variable import Variable
@@ -147,10 +152,7 @@ def _trace_entry(concrete, function: Function, method: bool, attribute: str,
     if traced.effects:
         raise SavedModelError(f"{where}: a traced path prints (tf.print); it cannot be saved")
     graph = traced.graph
-    if any(dims.is_symbolic(v.aval.shape) for v in graph.inputs):
-        raise SavedModelError(
-            f"{where}: a path traced with unknown sizes (an input_signature with None) "
-            "cannot be saved yet; trace it with the sizes it is called with")
+    symbolic = _symbolic_entry(concrete, where)
     arguments = dict(concrete._call_info[1])
     self_name = _self_name(function)
     if method:  # the object is bound on load, not an argument
@@ -179,6 +181,7 @@ def _trace_entry(concrete, function: Function, method: bool, attribute: str,
         else:
             slots.append(slot)
     return {
+        **symbolic,
         "structure": to_json_value(structure),
         "leaves": leaves,
         "graph": jsonio.to_data(graph),
@@ -187,6 +190,31 @@ def _trace_entry(concrete, function: Function, method: bool, attribute: str,
         "slots": slots,
         "result": encode_structure(traced.result_structure),
     }
+
+
+def _symbolic_entry(concrete, where: str) -> dict:
+    """For a path traced with symbolic sizes (an input_signature with None): its symbols'
+    names and its shape guards (symbolic.py), checked to read back as the same graph;
+    {} for a path of static sizes."""
+    graph = concrete.traced.graph
+    symbols = [symbol.name for _, _, symbol in concrete._symbols]
+    if not symbols:
+        return {}
+    entry = {"symbols": symbols,
+             "shape_guards": shape_guards_to_json(concrete.traced.shape_guards)}
+    try:
+        table = SymbolTable(symbols)
+        again = jsonio.loads(jsonio.dumps(graph), read_type=table.type,
+                             read_value=table.value)
+        shape_guards_from_json(entry["shape_guards"], table)
+        same = str(again) == str(graph)
+    except ParseError:
+        same = False
+    if not same:
+        raise SavedModelError(
+            f"{where}: a path traced with unknown sizes ({', '.join(symbols)}) has a size "
+            "expression that would not read back as written; it cannot be saved")
+    return entry
 
 
 def _encode_leaf(spec, where: str) -> dict:

@@ -73,7 +73,12 @@ def _value(text: str):
         raise ParseError(f"cannot read the value {text!r}: {e.msg}") from None
 
 
-def loads(text: str) -> Graph:
+def loads(text: str, read_type=None, read_value=None) -> Graph:
+    """The graph `dumps` wrote. `read_type` and `read_value` replace the readers of a
+    value's type ("f32[2,3]") and of a param's or constant's text (saved_model reads
+    symbolic sizes with them)."""
+    read_type = read_type or _parse_type
+    read_value = read_value or _value
     data = json.loads(text)
     if data.get("format") != FORMAT:
         raise ParseError(f"not a tapeflow graph in JSON (format {data.get('format')!r}, "
@@ -81,7 +86,7 @@ def loads(text: str) -> Graph:
     env = {}
 
     def define(entry):
-        v = new_var(_parse_type(entry["type"]))
+        v = new_var(read_type(entry["type"]))
         env[entry["name"]] = v
         return v
 
@@ -92,11 +97,11 @@ def loads(text: str) -> Graph:
     consts = []
     for entry in data["consts"]:
         v = define(entry)
-        consts.append((v, np.asarray(_value(entry["value"]), dtype=v.aval.dtype)))
+        consts.append((v, np.asarray(read_value(entry["value"]), dtype=v.aval.dtype)))
     eqns = []
     for entry in data["eqns"]:
         ins = tuple(env[n] for n in entry["inputs"])
-        params = {k: _value(t) for k, t in entry["params"].items()}
+        params = {k: read_value(t) for k, t in entry["params"].items()}
         outs = tuple(define(o) for o in entry["outputs"])
         origin = entry.get("adjoint_of")
         eqns.append(Eqn(PRIMITIVES[entry["prim"]], ins, outs, make_params(params),

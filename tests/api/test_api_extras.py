@@ -88,15 +88,26 @@ def test_tensor_array_in_a_traced_loop_is_differentiable():
     assert f.experimental_get_tracing_count() == 1
 
 
-def test_autograph_to_code_is_the_traced_graph_or_the_source():
+def test_autograph_to_code_is_autographs_text_or_else_the_traced_graph_or_the_source():
     def relu(x):
         return tf.maximum(x, 0.0)
 
-    f = tf.function(relu, backend="interpreter")
-    assert "def relu" in tf.autograph.to_code(f)
-    f(tf.constant([1.0, -1.0]))
-    text = tf.autograph.to_code(f)
-    assert "max" in text and "graph(" in text
+    # TF's generated code for it (confirmed under TensorFlow 2.21: tests/conformance's
+    # to_code cell has the full text)
+    text = tf.autograph.to_code(tf.function(relu, backend="interpreter"))
+    assert text.startswith("def tf__relu(x):\n    with ag__.FunctionScope('relu', 'fscope'")
+    assert "retval_ = ag__.converted_call(ag__.ld(tf).maximum, (ag__.ld(x), 0.0), None, " \
+        "fscope)" in text
+
+    def early(x):  # an early return: AutoGraph's form for it is not written here
+        if x > 0:
+            return x
+        return -x
+
+    f = tf.function(early, backend="interpreter")
+    assert "def early" in tf.autograph.to_code(f)
+    f(tf.constant(1.0))
+    assert "graph(" in tf.autograph.to_code(f)
     with pytest.raises(TypeError):
         tf.autograph.to_code(3)
 

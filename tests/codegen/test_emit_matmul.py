@@ -1,5 +1,5 @@
 """Matrix products in generated code: compiled == interpreter for the forms the emitter picks
-(np.dot's fresh result, transposes read by matmuls passed as `x.T` views, batched products
+(a fresh product from BLAS, transposes read by matmuls passed as `x.T` views, batched products
 written in place), over odd shapes, size-1 dimensions, broadcast batches and both float
 dtypes."""
 
@@ -23,10 +23,6 @@ def product_path(request, monkeypatch):
     return request.param
 
 
-
-
-
-
 def _calls_blas(source: str) -> bool:
     """Whether a product goes to BLAS (np.dot) other than as the float32 loops' fallback for
     products that leave float32's range (ops/linalg.py)."""
@@ -42,6 +38,47 @@ def _grads_of_product(a, b):
     return (loss, *tape.gradient(loss, [a, b]))  # dA = G B^T, dB = A^T G
 
 
+def _calls_blas(source: str) -> bool:
+    """Whether generated code computes a product by a BLAS call of its own (blas_matmul for
+    a 2-D product, np.dot into each slice of a batched one)."""
+    return "blas_matmul(" in source or "np.dot(" in source
+
+
+def test_a_2d_product_calls_blas_without_np_dot(tmp_path):
+    """A 2-D float product is blas_matmul (np.dot's BLAS call, without the Numba compile of
+    np.dot's own lowering), with transposed operands passed as views, and gives np.dot's
+    bits."""
+    rng = np.random.default_rng(7)
+    a = rng.normal(size=(20, 30)).astype(np.float32)
+    b = rng.normal(size=(20, 40)).astype(np.float32)
+    graph, got, want = compiled_and_interpreted(
+        lambda a, b: (tf.transpose(a) @ b, b @ tf.transpose(tf.transpose(a) @ b)), [a, b],
+        tmp_path)
+    source = generate_source(graph)
+    assert "blas_matmul(" in source and "np.dot(" not in source
+    assert got[0].flags.c_contiguous and got[1].flags.c_contiguous
+    assert_close(got, want, np.float32)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_blas_matmul_gives_the_bits_of_numbas_np_dot(dtype):
+    """blas_matmul makes the BLAS call Numba's np.dot makes, for each layout of the
+    operands (F-contiguous: a transposed view)."""
+    import numba
+
+    from tapeflow.codegen.blas import blas_matmul
+
+    ours = numba.njit(lambda a, b: blas_matmul(a, b))
+    numbas = numba.njit(lambda a, b: np.dot(a, b))
+    rng = np.random.default_rng(3)
+    c = rng.normal(size=(33, 17)).astype(dtype)
+    f = np.asfortranarray(rng.normal(size=(33, 17)).astype(dtype))
+    for a, b in [(c, c.T.copy()), (c.T, c), (c, f.T), (f.T, f)]:
+        got = ours(a, b)
+        assert got.flags.c_contiguous and got.dtype == dtype
+        np.testing.assert_array_equal(got, numbas(a, b))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("m,k,n", [(3, 4, 5), (1, 4, 5), (3, 1, 5), (3, 4, 1), (1, 1, 1),
                                    (7, 13, 2)])
@@ -53,7 +90,7 @@ def test_matmul_gradients_read_transposed_operands_as_views(m, k, n, dtype, prod
     graph, got, want = compiled_and_interpreted(_grads_of_product, [a, b], tmp_path)
     source = generate_source(graph)
     assert source.count(".T  # a view") == 2  # B^T and A^T: no copies
-    assert "[:, :] = np.dot" not in source  # np.dot's result is used, not copied
+    assert "[:, :] = blas_matmul" not in source  # the product's result is used, not copied
     assert_close(got, want, dtype)
 
 
@@ -161,7 +198,7 @@ def test_updates_of_a_product_run_as_one_blas_call(form, m, k, n, dtype, monkeyp
     graph, got, want = compiled_and_interpreted(
         lambda a, b, c, s: (UPDATES[form](a, b, c, s),), [a, b, c, s], tmp_path)
     source = generate_source(graph)
-    assert "gemm_into(" in source and "np.dot(" not in source
+    assert "gemm_into(" in source and not _calls_blas(source)
     assert_close(got, want, dtype)
     assert np.isnan(got[0].flat[-1])
 

@@ -202,17 +202,72 @@ def test_what_cannot_be_saved_is_refused_before_writing(tmp_path):
     with pytest.raises(SavedModelError, match="not reachable from the saved object"):
         tf.saved_model.save(captures, str(tmp_path / "c"))
 
-    class Unknown(tf.Module):
-        def __init__(self):
-            self.f = tf.function(lambda x: x + 1.0,
-                                 input_signature=[tf.TensorSpec([None], tf.float32)])
-
-    unknown = Unknown()
-    unknown.f(tf.constant([1.0]))
-    with pytest.raises(SavedModelError, match="unknown sizes"):
-        tf.saved_model.save(unknown, str(tmp_path / "u"))
-
     with pytest.raises(SavedModelError, match="obj is a .*Variable"):
         tf.saved_model.save(tf.Variable(1.0), str(tmp_path / "v"))
     with pytest.raises(SavedModelError, match="signatures="):
         tf.saved_model.save(Scale(1), str(tmp_path / "s"), signatures={})
+
+
+class Rows(tf.Module):
+    """A module whose function is traced once for any number of rows (None sizes)."""
+
+    def __init__(self):
+        self.w = tf.Variable(np.arange(6, dtype=np.float32).reshape(3, 2), name="w")
+        self.calls = tf.Variable(0, trainable=False, name="calls")
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+    def __call__(self, x):
+        self.calls.assign_add(1)
+        y = tf.reshape(tf.matmul(x, self.w), [-1])  # 2 * rows values
+        tail = tf.reshape(x[1:], [-1])  # valid for rows >= 1: a shape guard
+        return tf.concat([y, tail], axis=0), tf.shape(x), tf.reduce_mean(x, axis=0)
+
+
+def test_a_trace_with_none_sizes_is_saved_and_loaded_for_every_size(tmp_path):
+    module = Rows()
+    module(tf.ones([4, 3]))
+    tf.saved_model.save(module, str(tmp_path / "rows"))
+    trace = json.loads((tmp_path / "rows" / "saved_model.json").read_text())[
+        "functions"][0]["traces"][0]
+    assert trace["leaves"] == [["x", {"tensor": [[None, 3], "float32"]}]]
+    assert trace["symbols"] == ["x.0"]
+    loaded = tf.saved_model.load(str(tmp_path / "rows"))
+    for rows in (4, 1, 7):
+        x = tf.constant(np.arange(rows * 3, dtype=np.float32).reshape(rows, 3))
+        want = module(x)
+        got = loaded(x)
+        assert got[0].shape == (2 * rows + 3 * (rows - 1),)
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert int(loaded.calls.numpy()) == 1 + 3  # saved after one call; then its own calls
+    # sizes the trace's shape guards exclude fit no saved trace: named, nothing assigned
+    with pytest.raises(ValueError, match=r"(?s)shape=\(0, 3\).*shape=\(None, 3\).*option 1 "
+                                         r"holds only where x.0 >= 1"):
+        loaded(tf.zeros([0, 3]))
+    assert int(loaded.calls.numpy()) == 4
+
+
+def test_a_concrete_function_from_a_spec_with_none_sizes_is_saved(tmp_path):
+    module = Scale(3.0)
+    module.multiply.get_concrete_function(tf.TensorSpec([None, None], tf.float32))
+    tf.saved_model.save(module, str(tmp_path / "spec"))
+    loaded = tf.saved_model.load(str(tmp_path / "spec"))
+    assert loaded.multiply(tf.ones([2, 5])).numpy().tolist() == [[3.0] * 5] * 2
+    assert loaded.multiply(tf.ones([1, 1])).numpy().tolist() == [[3.0]]
+
+
+def test_a_corrupt_size_expression_is_a_saved_model_error(tmp_path):
+    module = Rows()
+    module(tf.ones([2, 3]))
+    for name, corrupt in [("div", lambda t: t["shape_guards"].__setitem__(0, ["x.0 // 0", "<",
+                                                                               False])),
+                          ("code", lambda t: t["graph"]["inputs"][0].__setitem__(
+                              "type", "f32[__import__('os'),3]")),
+                          ("symbols", lambda t: t.__setitem__("symbols", ["x.0", "x.0"]))]:
+        tf.saved_model.save(module, str(tmp_path / name))
+        path = tmp_path / name / "saved_model.json"
+        manifest = json.loads(path.read_text())
+        corrupt(manifest["functions"][0]["traces"][0])
+        path.write_text(json.dumps(manifest))
+        with pytest.raises(SavedModelError, match=f"{name}.*corrupt"):
+            tf.saved_model.load(str(tmp_path / name))

@@ -725,6 +725,95 @@ tf.Tensor([2.], shape=(1,), dtype=float32)
 
 FUNCTION = _cells(
     "function",
+    ("tf.autograph.to_code shows the code AutoGraph generates", """
+def decay(x):
+  while tf.reduce_max(x) > 0.5:
+    x = x * 0.5
+  return x
+
+def count_positive(values):
+  n = 0
+  for v in values:
+    if v > 0:
+      n = n + 1
+    else:
+      n = n - 0
+  return n
+
+print(tf.autograph.to_code(decay))
+print(tf.autograph.to_code(count_positive))
+print(tf.function(decay)(tf.constant([3.0, 1.0])))
+""", """def tf__decay(x):
+    with ag__.FunctionScope('decay', 'fscope', ag__.ConversionOptions(recursive=True, user_requested=True, optional_features=(), internal_convert_user_code=True)) as fscope:
+        do_return = False
+        retval_ = ag__.UndefinedReturnValue()
+
+        def get_state():
+            return (x,)
+
+        def set_state(vars_):
+            nonlocal x
+            x, = vars_
+
+        def loop_body():
+            nonlocal x
+            x = ag__.ld(x) * 0.5
+
+        def loop_test():
+            return ag__.converted_call(ag__.ld(tf).reduce_max, (ag__.ld(x),), None, fscope) > 0.5
+        ag__.while_stmt(loop_test, loop_body, get_state, set_state, ('x',), {})
+        try:
+            do_return = True
+            retval_ = ag__.ld(x)
+        except:
+            do_return = False
+            raise
+        return fscope.ret(retval_, do_return)
+
+def tf__count_positive(values):
+    with ag__.FunctionScope('count_positive', 'fscope', ag__.ConversionOptions(recursive=True, user_requested=True, optional_features=(), internal_convert_user_code=True)) as fscope:
+        do_return = False
+        retval_ = ag__.UndefinedReturnValue()
+        n = 0
+
+        def get_state_1():
+            return (n,)
+
+        def set_state_1(vars_):
+            nonlocal n
+            n, = vars_
+
+        def loop_body(itr):
+            nonlocal n
+            v = itr
+
+            def get_state():
+                return (n,)
+
+            def set_state(vars_):
+                nonlocal n
+                n, = vars_
+
+            def if_body():
+                nonlocal n
+                n = ag__.ld(n) + 1
+
+            def else_body():
+                nonlocal n
+                n = ag__.ld(n) - 0
+            ag__.if_stmt(ag__.ld(v) > 0, if_body, else_body, get_state, set_state, ('n',), 1)
+        v = ag__.Undefined('v')
+        ag__.for_stmt(ag__.ld(values), None, loop_body, get_state_1, set_state_1, ('n',), {'iterate_names': 'v'})
+        try:
+            do_return = True
+            retval_ = ag__.ld(n)
+        except:
+            do_return = False
+            raise
+        return fscope.ret(retval_, do_return)
+
+tf.Tensor([0.375 0.125], shape=(2,), dtype=float32)
+"""),
     ("a function returns a tensor", """
 @tf.function
 def add(a, b):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import linecache
 import sys
 import traceback
 import warnings
@@ -50,7 +51,11 @@ def run_cell(cell: Cell) -> Outcome:
             contextlib.redirect_stderr(buffer):
         warnings.simplefilter("always")
         try:
-            exec(compile(cell.code, f"<{cell.guide}: {cell.name}>", "exec"), namespace)
+            filename = f"<{cell.guide}: {cell.name}>"
+            # As a notebook keeps a cell's source, so inspect.getsource (to_code) reads it.
+            linecache.cache[filename] = (len(cell.code), None, cell.code.splitlines(True),
+                                         filename)
+            exec(compile(cell.code, filename, "exec"), namespace)
         except Exception as e:  # a cell that fails is counted, with its error
             frames = traceback.extract_tb(e.__traceback__)
             where = next((f"{f.filename}:{f.lineno}" for f in reversed(frames)
