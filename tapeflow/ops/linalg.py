@@ -85,9 +85,6 @@ def _matmul_lowering(out, ins, avals):
     def at(name, lead, rows, cols):  # one element; `lead` indexes the batch axes, if any
         return f"{name}[{'' if lead == '()' else lead + ', '}{rows}, {cols}]"
 
-    def part(name, lead):  # the matrix of one batch element
-        return name if not batch or lead == "()" else f"{name}[{lead}]"
-
     if blas:
         sub = lambda name, i: name if not batch else f"{name}[{i}]"  # noqa: E731
         body = [f"np.dot({sub(a, ai)}, {sub(b, bi)}, {sub(out, oi)})"]
@@ -96,29 +93,23 @@ def _matmul_lowering(out, ins, avals):
         # fuses each multiply into its add (FMA), so a product that overflows float32 on
         # its own (3e38 * 1.2) but not in the sum stays finite there; rounding each product
         # to float32 first would give inf where eager (numpy's BLAS) does not. Where a
-        # product or a partial sum leaves float32's range, or is nan, BLAS's answer depends
-        # on its kernel (numpy's (3,3)@(3,1) goes to sgemv, which rounds each product:
-        # -2.5 * -inf + -3e38 * 1.36 is nan; sgemm fuses: inf): the product is then
-        # computed by np.dot, as eager computes it. The sign of a sum that underflows to
-        # zero depends on the kernel too (numpy gives +0.0 for -0.18 * 1e-45 in a
-        # (2,1)@(1,2) product, -0.0 for the same sum in a (2,2)@(2,2) one): these loops
-        # give the sign of the float64 sum (README, Known limits).
-        big = "3.4028234663852886e+38"  # float32's largest finite value
-        body = ["_finite = True"] + lw.loop_nest((m,), [
+        # product or partial sum leaves float32's range, or a sum underflows to zero, the
+        # result (inf or nan, the sign of zero) is BLAS's kernel's choice, which these
+        # loops do not follow (README, Known limits): numpy's (3,3)@(3,1) goes to sgemv,
+        # which rounds each product (-2.5 * -inf + -3e38 * 1.36 is nan; here inf), and
+        # -0.18 * 1e-45 is +0.0 in its (2,1)@(1,2) product, -0.0 in a (2,2)@(2,2) one
+        # (here -0.0). Handing such products to np.dot made a linear model's step compile
+        # in ~4 s instead of 0.9 (np.dot's lowering); blas_matmul is sgemm for any shape.
+        body = lw.loop_nest((m,), [
             f"for i1 in range({n}):",
             "    _row[i1] = 0.0",
             f"for _k in range({k}):",
             f"    _a = np.float64({at(a, ai, 'i0', '_k')})",
             f"    for i1 in range({n}):",
-            f"        _p = _a * {at(b, bi, '_k', 'i1')}",
-            "        _row[i1] += _p",
-            f"        _finite &= (abs(_p) <= {big}) & (abs(_row[i1]) <= {big})",
+            f"        _row[i1] += _a * {at(b, bi, '_k', 'i1')}",
             f"for i1 in range({n}):",
             f"    {at(out, oi, 'i0', 'i1')} = _row[i1]",
-        ]) + [
-            "if not _finite:",
-            f"    {part(out, oi)}[...] = np.dot({part(a, ai)}, {part(b, bi)})",
-        ]
+        ])
         return ([f"{out} = np.empty({out_aval.shape}, dtype={dt})",
                  f"_row = np.empty({n}, dtype=np.float64)"]
                 + lw.loop_nest(batch, body, "n"))

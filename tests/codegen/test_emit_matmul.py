@@ -23,14 +23,6 @@ def product_path(request, monkeypatch):
     return request.param
 
 
-def _calls_blas(source: str) -> bool:
-    """Whether a product goes to BLAS (np.dot) other than as the float32 loops' fallback for
-    products that leave float32's range (ops/linalg.py)."""
-    lines = source.splitlines()
-    return any("np.dot(" in line and lines[i - 1].strip() != "if not _finite:"
-               for i, line in enumerate(lines))
-
-
 def _grads_of_product(a, b):
     with tf.GradientTape() as tape:
         tape.watch([a, b])

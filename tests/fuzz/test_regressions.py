@@ -256,19 +256,24 @@ def test_float32_matmul_underflow_is_minus_zero_where_blas_gives_it_compiled():
 # Found by the compiled run: where a product leaves float32's range, BLAS's answer depends
 # on its kernel. numpy's (3,3) @ (3,1) goes to sgemv, which rounds -3e38 * 1.36 to -inf and
 # adds it to -2.5 * -inf: nan; with two columns sgemm fuses each multiply-add: inf. The
-# float64 row sums gave inf for both. Such a product is now computed by np.dot, as eagerly.
+# float64 row sums give inf for both. A known limit (README): computing such a product by
+# np.dot, as eagerly, cost ~3 s of compile for a linear model's step; blas_matmul, cheap to
+# compile, is sgemm whatever the shape.
 FLOAT32_MATMUL_OVERFLOW_GEMV = Program("float32", m=3, n=3, k=1, steps=(("matmul", 0, 2),),
                                        second_order=True)
+_KERNEL_CHOICE = pytest.mark.xfail(strict=True, reason="an out-of-range float32 product is "
+                                   "numpy's BLAS kernel's choice (README, Known limits)")
 
 
 @pytest.mark.slow
+@_KERNEL_CHOICE
 def test_float32_matmul_overflow_as_blas_computes_it_compiled():
     _assert_agree(FLOAT32_MATMUL_OVERFLOW_GEMV, seed=502, special=True,
                   backends=("interpreter", "numba"))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("cols", [1, 2])
+@pytest.mark.parametrize("cols", [pytest.param(1, marks=_KERNEL_CHOICE), 2])
 @pytest.mark.parametrize("batched", [False, True])
 def test_float32_matmul_with_products_out_of_range_agrees_with_numpy_compiled(cols, batched):
     import warnings
