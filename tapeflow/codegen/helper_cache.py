@@ -179,9 +179,18 @@ def _verify(directory: Path, base: str) -> None:
 
 
 def _record(directory: Path, base: str) -> None:
-    """Record the sha256 of each of `base`'s files as Numba just wrote them."""
+    """Record the sha256 of each of `base`'s files as Numba just wrote them (made writable
+    by this user only first: Numba creates them with the process's umask, and a file others
+    may write is refused)."""
     files = {}
     for name in _files(directory, base):
+        with contextlib.suppress(OSError):
+            fd = cache._open_nofollow(directory / name, os.O_RDONLY)
+            try:
+                if cache._fstat(fd).st_uid == cache._uid():
+                    os.fchmod(fd, 0o600)
+            finally:
+                os.close(fd)
         data = cache._read_private(directory / name)
         if data is not None:
             files[name] = cache._sha(data)

@@ -342,13 +342,18 @@ def start_numba() -> None:
     worker's compile (on another core) instead of following it: native code arrives that
     much sooner. (Until the thread parks in worker.wait, another function's first compile
     forks no worker of its own and compiles on its thread: worker.start refuses to fork
-    beside a busy thread.)"""
+    beside a busy thread.) That function then compiles on its own thread meanwhile: the
+    registries are filled under the locks a compile holds (tapeflow's, then Numba's), as a
+    refresh beside a compile in progress left Numba's typing of np.empty half-registered
+    ("Unknown attribute '_allocate'", the graph fell back to the interpreter)."""
+    from numba.core.compiler_lock import global_compiler_lock
     from numba.core.registry import cpu_target
 
-    import tapeflow.codegen.compile  # noqa: F401 - (Numba, vecmath, the BLAS entry points)
+    from tapeflow.codegen import compile as compile_module  # (Numba, vecmath, BLAS entries)
 
-    cpu_target.typing_context.refresh()
-    cpu_target.target_context.refresh()
+    with compile_module._lock, global_compiler_lock:
+        cpu_target.typing_context.refresh()
+        cpu_target.target_context.refresh()
 
 
 def uncompiled_dtype(graph) -> str | None:

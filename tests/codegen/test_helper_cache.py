@@ -107,9 +107,22 @@ def test_a_group_writable_directory_is_refused_in_a_new_process(tmp_path):
     assert used2 == "None" and counts == [0, 0, 1, 1]  # compiled in memory
 
 
-def test_clear_removes_the_helper_directories(tmp_path):
+def test_files_written_under_a_loose_umask_are_made_private_and_still_load(tmp_path):
+    old = os.umask(0o002)  # (the child inherits it: Numba writes group-writable files)
+    try:
+        used, _ = _run(tmp_path)
+    finally:
+        os.umask(old)
+    for path in Path(used).iterdir():
+        assert not path.stat().st_mode & 0o022, path
+    assert _run(tmp_path) == (used, [1, 0, 0, 0])
+
+
+def test_info_and_clear_show_and_remove_the_helper_directories(tmp_path, capsys):
     used, _ = _run(tmp_path)
     assert Path(used).is_dir()
+    assert cache.command("info", tmp_path) == 0
+    assert f"{Path(used).name}/" in capsys.readouterr().out
     count, freed = cache.clear(tmp_path)
     assert count == 1 and freed > 0
     assert not Path(used).exists()
