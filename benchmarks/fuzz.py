@@ -285,6 +285,29 @@ def report(data: dict, show: int) -> None:
               f"findings, {c['worker died']} workers died")
 
 
+def markdown(data: dict) -> None:
+    """Each key's counts per commit as the rows of a markdown table (the README's)."""
+    print("| run (generator, settings) | commit | seeds | programs (distinct) | special inputs "
+          "| gradient checks | findings by kind (runner) | programs with a defect | crashes "
+          "| CPU per program |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for key in sorted(data):
+        by_commit = collections.defaultdict(list)
+        for result in data[key]["chunks"].values():
+            by_commit[_commit(result)].append(result)
+        for commit, results in sorted(by_commit.items(), key=lambda kv: min(
+                int(r["seed"]) for r in kv[1])):
+            c, d, _ = _total(results)
+            kinds = ", ".join(f"{k} {v}" for k, v in sorted(c.items()) if "(" in k) or "none"
+            crashes = sum(v for k, v in c.items()
+                          if k.startswith(("crash", "harness crash")) or k == "worker died")
+            seeds = _ranges(sorted(int(r["seed"]) for r in results))
+            print(f"| {key} | {commit} | {seeds} | {c['programs']:,} ({len(d):,}) "
+                  f"| {c['special inputs']:,} | {c['finite-difference checks']:,} | {kinds} "
+                  f"| {c['programs with findings']} | {crashes} "
+                  f"| {1000 * c['cpu seconds'] / max(c['programs'], 1):.0f} ms |")
+
+
 def _ranges(seeds: list[int]) -> str:
     out, start = [], None
     for i, s in enumerate(seeds):
@@ -320,6 +343,8 @@ def main() -> None:
                         help="start no chunk after this long")
     parser.add_argument("--show", type=int, default=5)
     parser.add_argument("--report", action="store_true", help="only print the file's totals")
+    parser.add_argument("--markdown", action="store_true",
+                        help="with --report: per commit, as markdown table rows")
     parser.add_argument("--replay", type=int, default=None, metavar="SEED")
     parser.add_argument("--fail-on", default="pattern")
     args = parser.parse_args()
@@ -337,7 +362,7 @@ def main() -> None:
         return
     data = load(args.out)
     if args.report:
-        report(data, args.show)
+        markdown(data) if args.markdown else report(data, args.show)
         return
     from tests.fuzz.programs import GENERATOR_VERSION
 

@@ -92,9 +92,14 @@ def _matmul_lowering(out, ins, avals):
         # As float64 below, with each row summed in float64 and rounded once: BLAS's sgemm
         # fuses each multiply into its add (FMA), so a product that overflows float32 on
         # its own (3e38 * 1.2) but not in the sum stays finite there; rounding each product
-        # to float32 first would give inf where eager (numpy's BLAS) does not. The rounded
-        # row is added into +0.0, as sgemm adds its products into a zeroed result: a tiny
-        # negative sum that rounds to -0.0 is +0.0 there (the sum of +0.0 and -0.0).
+        # to float32 first would give inf where eager (numpy's BLAS) does not. Where a
+        # product or partial sum leaves float32's range, or a sum underflows to zero, the
+        # result (inf or nan, the sign of zero) is BLAS's kernel's choice, which these
+        # loops do not follow (README, Known limits): numpy's (3,3)@(3,1) goes to sgemv,
+        # which rounds each product (-2.5 * -inf + -3e38 * 1.36 is nan; here inf), and
+        # -0.18 * 1e-45 is +0.0 in its (2,1)@(1,2) product, -0.0 in a (2,2)@(2,2) one
+        # (here -0.0). Handing such products to np.dot made a linear model's step compile
+        # in ~4 s instead of 0.9 (np.dot's lowering); blas_matmul is sgemm for any shape.
         body = lw.loop_nest((m,), [
             f"for i1 in range({n}):",
             "    _row[i1] = 0.0",
@@ -103,7 +108,7 @@ def _matmul_lowering(out, ins, avals):
             f"    for i1 in range({n}):",
             f"        _row[i1] += _a * {at(b, bi, '_k', 'i1')}",
             f"for i1 in range({n}):",
-            f"    {at(out, oi, 'i0', 'i1')} = np.float32(_row[i1]) + np.float32(0.0)",
+            f"    {at(out, oi, 'i0', 'i1')} = _row[i1]",
         ])
         return ([f"{out} = np.empty({out_aval.shape}, dtype={dt})",
                  f"_row = np.empty({n}, dtype=np.float64)"]
