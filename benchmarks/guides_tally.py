@@ -243,6 +243,26 @@ def _bare(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_BACKSPACES = re.compile(r"\x08+")
+
+
+def erasures_as_one(text: str) -> str:
+    """`text` with each run of backspaces that erases exactly the progress line drawn before
+    it written as one token. Keras' progress bar redraws its line by backspacing over its
+    visible width, which holds timings (`4ms/step` or `71ms/step`): the count is as
+    run-dependent as those numbers, which are wildcards in that line already."""
+    def replace(match) -> str:
+        start = text.rfind("\r", 0, match.start())
+        if start < 0:
+            return match.group(0)
+        end = text.find("\n", start)
+        drawn = _ANSI.sub("", text[start + 1:end if end >= 0 else match.start()])
+        return "\x08*" if len(drawn) == len(match.group(0)) else match.group(0)
+
+    return _BACKSPACES.sub(replace, text)
+
+
 def same_output(tf_runs: list[str], mine: str) -> bool:
     """Equal to TensorFlow's text, with its run-dependent numbers as wildcards.
 
@@ -319,15 +339,16 @@ def tally_notebook(name: str, cells: list[dict], tf_runs: list[list[dict]],
         if bad:
             row.update(counted=False, reason=bad[0]["error"] or bad[0]["status"])
         else:
-            outputs = [t["output"] for t in tfs]
+            outputs = [erasures_as_one(t["output"]) for t in tfs]
+            output = erasures_as_one(me["output"])
             row.update(counted=True, runs=me["status"] == "ok",
                        nondeterministic=tf_differs_from_itself(outputs))
             if row["nondeterministic"]:
                 # Not "the same" nor "different": reported apart, with the weaker check.
                 row["same"] = False
-                row["same_shape"] = row["runs"] and same_shape_as_one(outputs, me["output"])
+                row["same_shape"] = row["runs"] and same_shape_as_one(outputs, output)
             else:
-                row["same"] = row["runs"] and same_output(outputs, me["output"])
+                row["same"] = row["runs"] and same_output(outputs, output)
             if not row["runs"]:
                 row["why"] = me["error"] or me["status"]
             elif not row["same"]:

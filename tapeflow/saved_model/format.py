@@ -24,6 +24,11 @@ and each TRACE, one traced path of the function:
      "updates": [["dense_1/w", 4], ...],       variables assigned: (path, graph output)
      "slots": [0, {"static": 1.5}, ...],        per returned leaf: a graph output or a value
      "result": the result's container skeleton ({"tuple": [...]}, {"leaf": null}, ...),
+     "guards": [{"output": 3, "kind": "bool", "dtype": "bool", "expected": true,
+                 "source": {"file": ..., "line": ...}, "position": 2}, ...]
+                                               Python's reads of traced values on this path:
+                                               the graph output holding the value and what
+                                               Python saw (a call runs the path they allow),
      and, for a path traced with symbolic sizes (an input_signature with None), where the
      graph's types and shape params hold size expressions such as `f32[x.0,3]`:
      "symbols": ["x.0", ...],                  the names of its sizes (symbolic.py)

@@ -22,7 +22,7 @@ from tapeflow.runtime import signature as sig
 from tapeflow.runtime.backends import default_backend, default_compile
 from tapeflow.runtime.concrete import GUARD_FAILED, ConcreteFunction
 from tapeflow.runtime.specs import _spec_text
-from tapeflow.runtime.trace import TracedGraph
+from tapeflow.runtime.trace import Guard, TracedGraph
 from tapeflow.saved_model.format import (
     FORMAT,
     MANIFEST,
@@ -89,13 +89,13 @@ class LoadedFunction:
             if result is not GUARD_FAILED:
                 return result
             excluded.append(f"option {option + 1} holds only where "
-                            f"{' and '.join(str(g) for g in concrete.traced.shape_guards)}")
+                            f"{'; '.join(concrete.conditions())} as when it was traced")
         given = ", ".join(f"{p}={_describe_value(v)}" for p, v in paths) or "no arguments"
         options = "\n".join(
             f"  Option {i + 1}: " + (", ".join(f"{p}={_describe_leaf(spec)}" for p, spec in
                                                leaves) or "no arguments")
             for i, (_, leaves, _) in enumerate(self._traces))
-        if excluded:  # (traced with None sizes: the trace took decisions on the sizes)
+        if excluded:  # (paths that depend on values, or on sizes traced as None)
             options += f"\n({'; '.join(excluded)})"
         raise ValueError(
             f"Could not find matching concrete function to call loaded from the SavedModel: "
@@ -252,6 +252,19 @@ def _decode_leaf(path: str, spec: dict):
     raise SavedModelError(f"bad argument entry {spec!r}")
 
 
+def _decode_guard(entry: dict, graph) -> tuple[Guard, int]:
+    index = int(entry["output"])
+    if not 0 <= index < len(graph.outputs) or entry["kind"] not in ("bool", "int", "float",
+                                                                     "numpy"):
+        raise SavedModelError(f"bad guard {entry!r}")
+    expected = np.array(entry["expected"], dtype=np.dtype(entry["dtype"]))
+    source = entry["source"]
+    guard = Guard(graph.outputs[index], entry["kind"], expected,
+                  None if source is None else (str(source["file"]), int(source["line"])),
+                  int(entry["position"]))
+    return guard, index
+
+
 def _trace(entry: dict, variables: dict):
     shape_guards = []
     if "symbols" in entry:  # traced with symbolic sizes (symbolic.py)
@@ -268,10 +281,11 @@ def _trace(entry: dict, variables: dict):
         raise SavedModelError(f"a trace's graph has {len(graph.inputs)} inputs, its entry "
                               f"names {n_args} arguments and {len(captured)} variables")
     slots = [("static", s["static"]) if isinstance(s, dict) else int(s) for s in entry["slots"]]
+    guards = [_decode_guard(g, graph) for g in entry.get("guards", [])]
     traced = TracedGraph(
         graph=graph, n_args=n_args, captured=captured, output_slots=slots,
         result_structure=decode_structure(entry["result"]),
-        updates=[(variables[p], int(i)) for p, i in entry["updates"]], guards=[],
+        updates=[(variables[p], int(i)) for p, i in entry["updates"]], guards=guards,
         shape_guards=shape_guards)
     concrete = ConcreteFunction(traced, default_backend(), compile=default_compile())
     return entry["structure"], leaves, concrete

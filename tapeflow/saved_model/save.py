@@ -7,12 +7,12 @@ What is saved:
   loaded object has the same attributes (`loaded.dense_1.w`);
 - per object, each `tf.function` it holds, as a decorated method of its class or as an
   attribute, with every path it was traced for with this object (TF saves the traced
-  concrete functions; a function never called has none, and is not saved).
+  concrete functions; a function never called has none, and is not saved). A path that
+  read tensor values in Python keeps its guards: the loaded function runs the first saved
+  path whose guards hold (a trace from TensorSpecs has a path per outcome of its `if`s).
 
 What cannot be saved raises SavedModelError naming the function and argument, before
-anything is written: a trace that read a tensor's value in Python (its path depends on
-values: TF converts such code with AutoGraph, tapeflow keeps guards), one that prints
-(tf.print), one whose arguments are objects other than
+anything is written: a trace that prints (tf.print), one whose arguments are objects other than
 tensors and Python literals, one that reads a variable not reachable from `obj`.
 The directory is written into a temporary sibling and renamed into place, so a failed save
 leaves nothing half written.
@@ -144,11 +144,6 @@ def _trace_entry(concrete, function: Function, method: bool, attribute: str,
                  object_path: str, paths_of: dict) -> dict:
     where = f"saved_model.save: {object_path + '.' if object_path else ''}{attribute}"
     traced = concrete.traced
-    if traced.guards:
-        raise SavedModelError(
-            f"{where}: a traced path reads tensor values in Python ("
-            f"{'; '.join(concrete.conditions())}), so which path runs depends on the "
-            "values; only paths that do not can be saved (use tf.cond / tf.where)")
     if traced.effects:
         raise SavedModelError(f"{where}: a traced path prints (tf.print); it cannot be saved")
     graph = traced.graph
@@ -182,6 +177,7 @@ def _trace_entry(concrete, function: Function, method: bool, attribute: str,
             slots.append(slot)
     return {
         **symbolic,
+        "guards": [_encode_guard(guard, index, where) for guard, index in traced.guards],
         "structure": to_json_value(structure),
         "leaves": leaves,
         "graph": jsonio.to_data(graph),
@@ -215,6 +211,19 @@ def _symbolic_entry(concrete, where: str) -> dict:
             f"{where}: a path traced with unknown sizes ({', '.join(symbols)}) has a size "
             "expression that would not read back as written; it cannot be saved")
     return entry
+
+
+def _encode_guard(guard, index: int, where: str) -> dict:
+    """A Python read of a traced value the path depends on: the graph output holding the
+    value, how Python read it and what it saw (load.py checks it on every call)."""
+    expected = guard.expected
+    if expected.dtype.kind not in "biuf":
+        raise SavedModelError(f"{where}: a traced path depends on a {expected.dtype} value "
+                              f"read in Python ({guard.where()}); it cannot be saved")
+    return {"output": index, "kind": guard.kind, "dtype": expected.dtype.name,
+            "expected": expected.tolist(), "source": None if guard.source is None else
+            {"file": guard.source[0], "line": guard.source[1]},
+            "position": guard.position}
 
 
 def _encode_leaf(spec, where: str) -> dict:

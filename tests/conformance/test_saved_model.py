@@ -174,22 +174,6 @@ def test_missing_and_corrupt_directories_are_named(tmp_path):
 
 
 def test_what_cannot_be_saved_is_refused_before_writing(tmp_path):
-    class Branchy(tf.Module):
-        def __init__(self):
-            self.v = tf.Variable(1.0)
-
-        @tf.function
-        def f(self, x):
-            if tf.reduce_sum(x) > 0:  # a Python branch on a value: a guarded path
-                return x * self.v
-            return -x
-
-    module = Branchy()
-    module.f(tf.constant([1.0]))
-    with pytest.raises(SavedModelError, match=r"saved_model.save: f: .*reads tensor values"):
-        tf.saved_model.save(module, str(tmp_path / "b"))
-    assert not (tmp_path / "b").exists()
-
     outside = tf.Variable(2.0)
 
     class Captures(tf.Module):
@@ -242,7 +226,7 @@ def test_a_trace_with_none_sizes_is_saved_and_loaded_for_every_size(tmp_path):
     assert int(loaded.calls.numpy()) == 1 + 3  # saved after one call; then its own calls
     # sizes the trace's shape guards exclude fit no saved trace: named, nothing assigned
     with pytest.raises(ValueError, match=r"(?s)shape=\(0, 3\).*shape=\(None, 3\).*option 1 "
-                                         r"holds only where x.0 >= 1"):
+                                         r"holds only where the sizes \(x.0 >= 1\)"):
         loaded(tf.zeros([0, 3]))
     assert int(loaded.calls.numpy()) == 4
 
@@ -271,3 +255,41 @@ def test_a_corrupt_size_expression_is_a_saved_model_error(tmp_path):
         path.write_text(json.dumps(manifest))
         with pytest.raises(SavedModelError, match=f"{name}.*corrupt"):
             tf.saved_model.load(str(tmp_path / name))
+
+
+class Branchy(tf.Module):
+    def __init__(self):
+        self.v = tf.Variable(3.0, name="v")
+        self.calls = tf.Variable(0, trainable=False, name="calls")
+
+    @tf.function
+    def f(self, x):
+        self.calls.assign_add(1)
+        if tf.reduce_sum(x) > 0:  # a Python branch on a value: a guarded path
+            return x * self.v
+        return -x
+
+
+def test_paths_traced_from_specs_hold_every_branch_of_an_if_once_loaded(tmp_path):
+    module = Branchy()
+    module.f.get_concrete_function(tf.TensorSpec([2], tf.float32))  # both branches
+    tf.saved_model.save(module, str(tmp_path / "b"))
+    trace = json.loads((tmp_path / "b" / "saved_model.json").read_text())[
+        "functions"][0]["traces"][0]
+    assert [(g["kind"], g["expected"]) for g in trace["guards"]] == [("bool", True)]
+    loaded = tf.saved_model.load(str(tmp_path / "b"))
+    assert loaded.f(tf.constant([1.0, 2.0])).numpy().tolist() == [3.0, 6.0]
+    assert loaded.f(tf.constant([-1.0, -2.0])).numpy().tolist() == [1.0, 2.0]
+    assert int(loaded.calls.numpy()) == 2
+
+
+def test_a_path_traced_on_values_serves_its_outcome_and_names_the_read_otherwise(tmp_path):
+    module = Branchy()
+    module.f(tf.constant([1.0, 1.0]))  # only the positive path is traced
+    tf.saved_model.save(module, str(tmp_path / "one"))
+    loaded = tf.saved_model.load(str(tmp_path / "one"))
+    assert loaded.f(tf.constant([2.0, 0.0])).numpy().tolist() == [6.0, 0.0]
+    with pytest.raises(ValueError, match=r"option 1 holds only where bool\(\) of a traced "
+                                         r"value at test_saved_model.py:\d+ as when"):
+        loaded.f(tf.constant([-2.0, 0.0]))
+    assert int(loaded.calls.numpy()) == 1 + 1  # the refused call assigned nothing

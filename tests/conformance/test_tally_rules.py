@@ -39,3 +39,17 @@ def test_a_nondeterministic_cell_is_counted_apart_not_as_a_difference():
     row = report["rows"][0]
     assert row["nondeterministic"] and row["same_shape"] and not row["same"]
     assert "| g | 1 | 1 | 1 | 0 | 1 |" in tally.table([report])
+
+
+def test_backspaces_erasing_the_progress_line_count_as_its_width_whatever_it_is():
+    def fit_output(ms: str) -> str:
+        line = f"\x1b[1m1/2\x1b[0m 0s {ms}ms/step"
+        width = len(f"1/2 0s {ms}ms/step")
+        return f"\r{line}\nprinted meanwhile\n" + "\x08" * width + "\r\x1b[1m2/2\x1b[0m done\n"
+
+    tf_runs = [tally.erasures_as_one(fit_output(ms)) for ms in ("71", "65", "60")]
+    assert tally.same_output(tf_runs, tally.erasures_as_one(fit_output("4")))
+    # a run of backspaces of any other length is text like any other
+    wrong = fit_output("4").replace("\x08" * 13, "\x08" * 12)
+    assert not tally.same_output(tf_runs, tally.erasures_as_one(wrong))
+    assert tally.erasures_as_one("a\x08\x08b") == "a\x08\x08b"

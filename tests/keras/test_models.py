@@ -181,3 +181,19 @@ def test_save_weights_and_load_weights_round_trip(tmp_path):
     with pytest.raises(ValueError, match="kernel"):
         wrong.load_weights(path)
     assert all(np.array_equal(a, v.numpy()) for a, v in zip(before, wrong.weights))
+
+
+def test_fits_history_reads_as_keras_3_prints_it_in_a_notebook():
+    import pickle
+    import re
+
+    model = tf.keras.Sequential([tf.keras.Input((2,)), L.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(np.ones((4, 2), np.float32), np.ones((4, 1), np.float32), epochs=2,
+                        verbose=0)
+    assert re.fullmatch(r"<keras\.src\.callbacks\.history\.History object at 0x[0-9a-f]+>",
+                        repr(history))
+    assert f"{id(history):#x}" in repr(history)
+    assert type(history).__module__.startswith("tapeflow.")  # (only the text is Keras')
+    again = pickle.loads(pickle.dumps(history))
+    assert again.history == history.history and again.epoch == [0, 1]

@@ -36,7 +36,10 @@ class History:
             self.history.setdefault(k, []).append(v)
 
     def __repr__(self) -> str:
-        return f"<History epochs={len(self.epoch)} keys={list(self.history)}>"
+        # Keras 3's text for it (its class's default repr), which a notebook shows after
+        # `model.fit(...)`; `history.history` holds the values. The class's __module__ stays
+        # tapeflow's, so pickling and introspection see where it really lives.
+        return f"<keras.src.callbacks.history.History object at {id(self):#x}>"
 
 
 def _function(fn, name):
