@@ -33,11 +33,11 @@ function, whose cache entry no other program shares). Keep `--cache` across runs
 resumes. A worker also keeps the last `--hold-modules` kernel modules it used compiled in
 memory, so a later program of its chunks that needs one of them neither loads it from the
 disk cache nor verifies it again; a fresh worker replaces it every `--chunks-per-worker`
-chunks, as Numba keeps the memory of each compile. Both tiers check float64 gradients against finite differences (~8 ms per program,
-on eager). Measured, and not used: several programs traced
-into one function to share one compile cost more per program (the compile grows faster
-than the function), and compiled kernel by kernel their fused loops mix programs, so no
-kernel is shared.
+chunks, as Numba keeps the memory of each compile. Both tiers check float64 gradients
+against finite differences (~8 ms per program, on eager). Measured, and not used: several
+programs traced into one function to share one compile cost more per program (the compile
+grows faster than the function), and compiled kernel by kernel their fused loops mix
+programs, so no kernel is shared.
 
 Counted per tier: programs (and how many distinct (program, inputs) pairs hypothesis drew,
 since it repeats small ones), with special values, with a finite-difference check, eager

@@ -5,11 +5,12 @@ Such a graph's types and shape params hold size expressions over the trace's sym
 the graph JSON writes as the printer prints them: `f32[x.0,3]`, `new_sizes=(2*x.0, 3)`,
 `value=(x.0 + 1)//2`. A symbol's name is an argument's path, a dot and an axis number, so it
 is not a Python name: reading it back, each symbol the manifest names is swapped for a
-placeholder name, the text is parsed as a Python expression, and the expression is evaluated with `Dim` arithmetic
-(+, -, *, //, % and unary minus over ints and symbols: nothing else is evaluated, so a
-manifest cannot run code). Every occurrence of a name is the same Symbol, so the loaded
-graph is specialised per call's sizes exactly as the traced one was, and the trace's shape
-guards (saved as expression, relation, expected outcome) say which sizes it is valid for.
+placeholder name, the text is parsed as a Python expression, and the expression is evaluated
+with `Dim` arithmetic (+, -, *, //, % and unary minus over ints and symbols: nothing else is
+evaluated, so a manifest cannot run code). Every occurrence of a name is the same Symbol,
+so the loaded graph is specialised per call's sizes exactly as the traced one was, and the
+trace's shape guards (saved as expression, relation, expected outcome) say which sizes it is
+valid for.
 """
 
 from __future__ import annotations
