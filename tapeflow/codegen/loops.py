@@ -192,7 +192,9 @@ class FusedLoop:
                 elif not v.aval.shape:
                     # A 0-d operand is read once, before the loop (Numba's prange lowering
                     # passes 0-d arrays into the loop body as scalars, where `k[()]` fails).
-                    scalar = f"_{names[v]}0"
+                    # Its name cannot be another value's `_name` (`_o10`, o1's 0-d load, was
+                    # also output o10's: a kernel that read o1 after computing o10 used o10).
+                    scalar = f"_0d_{names[v]}"
                     load = f"{scalar} = {literal.get(v, names[v] + '[()]')}"
                     if load not in before:
                         before.append(load)
