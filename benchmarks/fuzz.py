@@ -23,7 +23,8 @@ Tiers: `interpreter` runs each program eagerly and on the interpreter backend (f
 programs with smooth inputs also compare their gradients with central finite differences);
 `compiled` also compiles it with Numba (native code; a fallback to the interpreter is a
 finding) and draws shorter programs, since each is a Numba compile. With NUMBA_BOUNDSCHECK=1
-in the environment the compiled tier's counts are kept apart as `compiled-boundscheck`.
+in the environment the compiled tier's counts are kept apart as `compiled-boundscheck`, and
+each chunk's record says what its worker's Numba read (`boundscheck`; --report counts them).
 
 The compiled tier's cost is Numba compiling each program's kernels. `--mode kernels` (its
 default) compiles every kernel on its own, where a kernel another program already compiled
