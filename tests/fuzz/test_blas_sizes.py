@@ -4,9 +4,9 @@ The differential fuzzer's programs (programs.py) have dimensions of at most 3, s
 matrix product there is a tiny one that compiled code writes as loops (TINY_MATMUL), and
 the BLAS paths are never drawn: kernel by kernel (large graphs) a product is numpy's np.dot
 called from the generated Python entry, in one function it is blas_matmul. Here the same
-recipes run over 24x20 and 20x24 inputs, with smooth float64 values, compiled both ways,
-against eager. (A product of a value with itself, w @ w, once raised a TypeError kernel by
-kernel: the first example.)
+recipes run over 24x20 and 20x24 inputs, with smooth float32 and float64 values, compiled
+both ways, and agree with eager to the fuzzer's tolerances. (A product of a value with
+itself, w @ w, once raised a TypeError kernel by kernel: the first example.)
 """
 
 import os
@@ -43,6 +43,7 @@ def _step(steps):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("mode", ["kernels", "inline"])
 @settings(max_examples=max(1, int(4 * SCALE)), deadline=None, database=None,
           derandomize=True, suppress_health_check=[HealthCheck.too_slow])
@@ -50,9 +51,9 @@ def _step(steps):
                           reduce=REDUCE),
        seed=st.integers(0, 2**16))
 @example(steps=(("matmul", 0, 2), ("matmul", 3, 3)), seed=0)
-def test_programs_with_blas_products_agree_with_eager_compiled(mode, steps, seed):
+def test_programs_with_blas_products_agree_with_eager_compiled(mode, dtype, steps, seed):
     rng = np.random.default_rng(seed)
-    arrays = [rng.uniform(-1.5, 1.5, size=s) for s in SHAPES]
+    arrays = [rng.uniform(-1.5, 1.5, size=s).astype(dtype) for s in SHAPES]
     step = _step(steps)
     want = [np.asarray(t) for t in step(*[tf.constant(x) for x in arrays])]
     compiled = tf.function(step, backend="numba", compile="sync")
@@ -61,6 +62,8 @@ def test_programs_with_blas_products_agree_with_eager_compiled(mode, steps, seed
         warnings.simplefilter("error", CompileFallbackWarning)  # native code or a failure
         for _ in range(2):  # the second call runs native code
             got = [np.asarray(t) for t in compiled(*[tf.constant(x) for x in arrays])]
+    rtol, atol = fuzz.TOLERANCE[dtype]
     for n, (g, w) in enumerate(zip(got, want)):
+        assert g.dtype == w.dtype, f"output {n}"
         scale = float(np.max(np.abs(w), initial=1.0))
-        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12 * scale, err_msg=f"output {n}")
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol * scale, err_msg=f"output {n}")
