@@ -29,6 +29,7 @@ from tapeflow.codegen.kernels import (
     plan_gemm,
     plan_loop,
     plan_op,
+    with_epilogue,
 )
 from tapeflow.codegen.loops import (  # noqa: F401  (the code generator's tunables, in one place)
     PARALLEL_MIN_ELEMENTS,
@@ -37,7 +38,7 @@ from tapeflow.codegen.loops import (  # noqa: F401  (the code generator's tunabl
     TRANSCENDENTAL_COST,
 )
 from tapeflow.graph.ir import Graph
-from tapeflow.graph.passes.fuse import fuse, is_loop
+from tapeflow.graph.passes.fuse import fuse, is_loop, iteration_shape
 from tapeflow.graph.printer import format_eqn, var_names
 from tapeflow.ops import lowering as lw
 
@@ -138,7 +139,11 @@ def plan_program(graph: Graph, split: bool = False) -> Program:
 
     for group in plan.groups:
         eqns = [graph.eqns[i] for i in group]
-        if is_loop(eqns[0]):
+        if is_loop(eqns[0]) and _epilogue_of(steps, eqns):
+            # Scalar arithmetic after a loop kernel runs at the end of that kernel.
+            previous = steps.pop()
+            call(with_epilogue(previous.kernel, eqns, needed_later, literals))
+        elif is_loop(eqns[0]):
             for part in _independent_parts(eqns) if split else [eqns]:
                 call(plan_loop(part, needed_later, literals))
         elif len(eqns) > 1:
@@ -277,6 +282,15 @@ def kernel_sources(graph: Graph) -> list[tuple[str, str]]:
                                     True)
         out.append((heading, "\n".join(source) + "\n"))
     return out
+
+
+def _epilogue_of(steps: list, eqns) -> bool:
+    """Whether the group `eqns` is 0-d arithmetic that the last step, a loop kernel's call,
+    can run after its loops (KernelPlan.epilogue) instead of a kernel of its own."""
+    if iteration_shape(eqns[0]) != () or not steps or not isinstance(steps[-1], Call):
+        return False
+    kernel = steps[-1].kernel
+    return kernel.kind == "loop" and kernel.epilogue is None and not kernel.returns
 
 
 def _independent_parts(eqns) -> list[list]:

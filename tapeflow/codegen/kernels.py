@@ -78,6 +78,9 @@ class KernelPlan:
     returns: list = field(default_factory=list)
     parallel: bool = False
     loop: FusedLoop | None = None
+    # A loop kernel's 0-d group run after its loops (`with_epilogue`): scalar arithmetic on
+    # what the loops reduced (a mean's division), which would cost a kernel of its own.
+    epilogue: FusedLoop | None = None
     sizes: tuple = ()  # the values of the "size" parameters
     literals: dict = field(default_factory=dict)  # scalar parameter -> its literal's text
 
@@ -110,7 +113,10 @@ class KernelPlan:
             scalars = {v: self.literals[v] for v in scalars}
             sizes = [str(d) for d in self.sizes]
         if self.kind == "loop":
-            return self.loop.body(names, scalars, comment, sizes)
+            lines = self.loop.body(names, scalars, comment, sizes)
+            if self.epilogue is not None:
+                lines += self.epilogue.body(names, scalars, comment, [])
+            return lines
         if self.kind == "copy":
             src, dst = (v for _, v in self.params[:2])
             return copy_body(sizes, names[src], names[dst])
@@ -165,6 +171,9 @@ class KernelPlan:
                        key=_line_order)
         where = f"; from {', '.join(lines)}" if lines else ""
         space = f" over [{','.join(map(str, self.loop.shape))}]" if self.loop else ""
+        if self.epilogue is not None:
+            ops = ", ".join(eqn.prim.name for eqn in self.loop.eqns)
+            ops += "; then over []: " + ", ".join(eqn.prim.name for eqn in self.epilogue.eqns)
         return [f"# {self.kind} kernel{space}: {ops}{where}"]
 
     def describe(self) -> str:
@@ -233,6 +242,26 @@ def plan_loop(eqns, needed_later: set, literals: dict) -> KernelPlan:
     params += [("size", k) for k in range(len(loop.shape))]
     return KernelPlan("loop", tuple(eqns), params, parallel=loop.parallel, loop=loop,
                       sizes=tuple(loop.shape),
+                      literals={v: literals[v] for k, v in params if k == "scalar"})
+
+
+def with_epilogue(kernel: KernelPlan, eqns, needed_later: set, literals: dict) -> KernelPlan:
+    """`kernel` (a loop kernel) followed by the 0-d group `eqns`, as one kernel.
+
+    Why: Numba's fixed cost per compiled function (~30-50 ms, NUMBA-NOTES.md) is paid even
+    for one scalar division, and a deep MLP's loss (`mean`: a sum, then a division) made a
+    kernel of its own. The group runs after the loops, in order, so it reads anything the
+    loops stored (their reductions) or that was made before them; its own operands and
+    outputs become further parameters, before the sizes."""
+    epilogue = FusedLoop.of(eqns, needed_later)
+    head = [p for p in kernel.params if p[0] != "size"]
+    sizes = [p for p in kernel.params if p[0] == "size"]
+    have = [v for _, v in head]
+    extra = [("scalar" if v in literals else "array", v) for v in epilogue.scalars]
+    extra += [("out", v) for v in epilogue.outputs]
+    params = head + [(k, v) for k, v in extra if v not in have] + sizes
+    return KernelPlan("loop", kernel.eqns + tuple(eqns), params, parallel=kernel.parallel,
+                      loop=kernel.loop, epilogue=epilogue, sizes=kernel.sizes,
                       literals={v: literals[v] for k, v in params if k == "scalar"})
 
 

@@ -1,0 +1,99 @@
+"""0-d arithmetic after a loop kernel (a mean's division) runs at the end of that kernel
+instead of compiling a kernel of its own (KernelPlan.epilogue)."""
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+from tapeflow.codegen.compile import compile_graph
+from tapeflow.codegen.emit import generate_source, plan_program
+from tapeflow.graph.interp import evaluate
+
+from ._helpers import assert_close
+
+
+def _graph(fn, *arrays):
+    return tf.function(fn).get_concrete_function(*[tf.constant(a) for a in arrays]).graph
+
+
+def _mse(x, y):
+    return tf.reduce_mean((tf.tanh(x) - y) ** 2)
+
+
+def _arrays(*shapes):
+    rng = np.random.default_rng(0)
+    return [rng.normal(size=s).astype(np.float32) for s in shapes]
+
+
+def _zero_d_kernels(program):
+    return [c.kernel for c in program.calls()
+            if c.kernel.kind == "loop" and c.kernel.loop.shape == ()]
+
+
+def test_a_means_division_runs_after_the_reduction_kernel():
+    graph = _graph(_mse, *_arrays((8, 16), (8, 16)))
+    program = plan_program(graph)
+    assert not _zero_d_kernels(program)  # before: a kernel of its own for `div`
+    (kernel,) = [c.kernel for c in program.calls() if c.kernel.epilogue is not None]
+    assert [e.prim.name for e in kernel.epilogue.eqns] == ["div"]
+    assert kernel.heading(program.names)[0].startswith(
+        "# loop kernel over [8,16]: tanh, sub, mul, reduce_sum; then over []: div;")
+    # The module still reads: the kernel's heading names the epilogue, and the division's
+    # IR line is a comment above its code, after the loops.
+    source = generate_source(graph)
+    assert "then over []: div;" in source
+    lines = source.splitlines()
+    div = next(k for k, line in enumerate(lines) if "= div(" in line and line.strip()[0] == "#")
+    reduce = next(k for k, line in enumerate(lines) if "reduce_sum(" in line)
+    assert reduce < div and not lines[div].startswith("#")  # indented: inside the kernel
+
+
+def test_a_zero_d_group_with_no_loop_kernel_before_it_keeps_its_own_kernel():
+    a, b = np.float32(2.0), np.float32(5.0)
+    program = plan_program(_graph(lambda a, b: a * b + 1.0, a, b))
+    assert len(_zero_d_kernels(program)) == 1
+    assert all(c.kernel.epilogue is None for c in program.calls())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["inline", "kernels"])
+def test_an_epilogue_computes_what_its_own_kernel_did(tmp_path, mode):
+    def fn(x, y, s):
+        loss = tf.reduce_mean((tf.tanh(x) - y) ** 2)
+        scaled = loss * s + 1.0  # reads the reduction and an input: 0-d, in the epilogue
+        return loss, scaled, x * scaled  # the epilogue's output read by a later kernel
+
+    arrays = _arrays((8, 16), (8, 16)) + [np.array(0.5, np.float32)]
+    graph = _graph(fn, *arrays)
+    program = plan_program(graph)
+    assert not _zero_d_kernels(program)
+    got = compile_graph(graph, cache_dir=tmp_path, mode=mode)(*arrays)
+    want = evaluate(graph, arrays)
+    assert_close(got, want, np.float32)
+    # The epilogue's arithmetic is exactly the 0-d kernel's: float32 division and products.
+    loss = np.asarray(got[0])
+    assert np.asarray(got[1]) == np.float32(loss * np.float32(0.5)) + np.float32(1.0)
+
+
+@pytest.mark.slow
+def test_a_deep_mlp_step_compiles_no_zero_d_kernel(tmp_path):
+    rng = np.random.default_rng(0)
+    ws = [tf.Variable((rng.normal(size=(16, 16)) / 4).astype(np.float32)) for _ in range(30)]
+
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            h = x
+            for w in ws:
+                h = tf.tanh(h @ w)
+            loss = tf.reduce_mean((h - y) ** 2)
+        for w, g in zip(ws, tape.gradient(loss, ws)):
+            w.assign_sub(0.01 * g)
+        return loss
+
+    x, y = _arrays((8, 16), (8, 16))
+    graph = tf.function(step).get_concrete_function(x, y).graph
+    program = plan_program(graph)
+    assert not _zero_d_kernels(program)
+    inputs = [x, y] + [w.numpy() for w in ws]
+    got = compile_graph(graph, cache_dir=tmp_path, mode="kernels")(*inputs)
+    assert_close(got, evaluate(graph, inputs), np.float32)
