@@ -78,9 +78,10 @@ class KernelPlan:
     returns: list = field(default_factory=list)
     parallel: bool = False
     loop: FusedLoop | None = None
-    # A loop kernel's 0-d group run after its loops (`with_epilogue`): scalar arithmetic on
-    # what the loops reduced (a mean's division), which would cost a kernel of its own.
-    epilogue: FusedLoop | None = None
+    # Loop groups a loop kernel runs after its own loops (`with_epilogue`), each over its
+    # own iteration space: arithmetic on what the loops reduced (a mean's division, a bias's
+    # SGD update from its gradient's column sums), which would cost a kernel of its own.
+    epilogues: tuple = ()
     sizes: tuple = ()  # the values of the "size" parameters
     literals: dict = field(default_factory=dict)  # scalar parameter -> its literal's text
 
@@ -113,9 +114,12 @@ class KernelPlan:
             scalars = {v: self.literals[v] for v in scalars}
             sizes = [str(d) for d in self.sizes]
         if self.kind == "loop":
-            lines = self.loop.body(names, scalars, comment, sizes)
-            if self.epilogue is not None:
-                lines += self.epilogue.body(names, scalars, comment, [])
+            rank = len(self.loop.shape)
+            lines = self.loop.body(names, scalars, comment, sizes[:rank])
+            for epilogue in self.epilogues:  # their sizes follow the loops' own
+                end = rank + len(epilogue.shape)
+                lines += epilogue.body(names, scalars, comment, sizes[rank:end])
+                rank = end
             return lines
         if self.kind == "copy":
             src, dst = (v for _, v in self.params[:2])
@@ -171,9 +175,11 @@ class KernelPlan:
                        key=_line_order)
         where = f"; from {', '.join(lines)}" if lines else ""
         space = f" over [{','.join(map(str, self.loop.shape))}]" if self.loop else ""
-        if self.epilogue is not None:
+        if self.epilogues:
             ops = ", ".join(eqn.prim.name for eqn in self.loop.eqns)
-            ops += "; then over []: " + ", ".join(eqn.prim.name for eqn in self.epilogue.eqns)
+            for epilogue in self.epilogues:
+                ops += (f"; then over [{','.join(map(str, epilogue.shape))}]: "
+                        + ", ".join(eqn.prim.name for eqn in epilogue.eqns))
         return [f"# {self.kind} kernel{space}: {ops}{where}"]
 
     def describe(self) -> str:
@@ -246,22 +252,26 @@ def plan_loop(eqns, needed_later: set, literals: dict) -> KernelPlan:
 
 
 def with_epilogue(kernel: KernelPlan, eqns, needed_later: set, literals: dict) -> KernelPlan:
-    """`kernel` (a loop kernel) followed by the 0-d group `eqns`, as one kernel.
+    """`kernel` (a loop kernel) followed by the loop group `eqns`, as one kernel.
 
     Why: Numba's fixed cost per compiled function (~30-50 ms, NUMBA-NOTES.md) is paid even
-    for one scalar division, and a deep MLP's loss (`mean`: a sum, then a division) made a
-    kernel of its own. The group runs after the loops, in order, so it reads anything the
-    loops stored (their reductions) or that was made before them; its own operands and
-    outputs become further parameters, before the sizes."""
+    for one scalar division, and in a deep MLP the loss's division and each bias's SGD
+    update (over [64], from its gradient's column sums) made kernels of their own. The
+    caller (emit.plan_program) checks that everything the group reads is made by `kernel`
+    or before it; it runs after the loops, so it may read what they stored (reductions
+    included). Its operands and outputs become further parameters, and its extents further
+    sizes after the kernel's own."""
     epilogue = FusedLoop.of(eqns, needed_later)
     head = [p for p in kernel.params if p[0] != "size"]
-    sizes = [p for p in kernel.params if p[0] == "size"]
     have = [v for _, v in head]
-    extra = [("scalar" if v in literals else "array", v) for v in epilogue.scalars]
+    extra = [("array", v) for v in epilogue.arrays]
+    extra += [("scalar" if v in literals else "array", v) for v in epilogue.scalars]
     extra += [("out", v) for v in epilogue.outputs]
-    params = head + [(k, v) for k, v in extra if v not in have] + sizes
+    params = head + [(k, v) for k, v in extra if v not in have]
+    sizes = kernel.sizes + tuple(epilogue.shape)
+    params += [("size", k) for k in range(len(sizes))]
     return KernelPlan("loop", kernel.eqns + tuple(eqns), params, parallel=kernel.parallel,
-                      loop=kernel.loop, epilogue=epilogue, sizes=kernel.sizes,
+                      loop=kernel.loop, epilogues=kernel.epilogues + (epilogue,), sizes=sizes,
                       literals={v: literals[v] for k, v in params if k == "scalar"})
 
 

@@ -34,8 +34,8 @@ def test_a_means_division_runs_after_the_reduction_kernel():
     graph = _graph(_mse, *_arrays((8, 16), (8, 16)))
     program = plan_program(graph)
     assert not _zero_d_kernels(program)  # before: a kernel of its own for `div`
-    (kernel,) = [c.kernel for c in program.calls() if c.kernel.epilogue is not None]
-    assert [e.prim.name for e in kernel.epilogue.eqns] == ["div"]
+    (kernel,) = [c.kernel for c in program.calls() if c.kernel.epilogues]
+    assert [e.prim.name for e in kernel.epilogues[0].eqns] == ["div"]
     assert kernel.heading(program.names)[0].startswith(
         "# loop kernel over [8,16]: tanh, sub, mul, reduce_sum; then over []: div;")
     # The module still reads: the kernel's heading names the epilogue, and the division's
@@ -52,7 +52,7 @@ def test_a_zero_d_group_with_no_loop_kernel_before_it_keeps_its_own_kernel():
     a, b = np.float32(2.0), np.float32(5.0)
     program = plan_program(_graph(lambda a, b: a * b + 1.0, a, b))
     assert len(_zero_d_kernels(program)) == 1
-    assert all(c.kernel.epilogue is None for c in program.calls())
+    assert all(not c.kernel.epilogues for c in program.calls())
 
 
 @pytest.mark.slow
@@ -76,24 +76,32 @@ def test_an_epilogue_computes_what_its_own_kernel_did(tmp_path, mode):
 
 
 @pytest.mark.slow
-def test_a_deep_mlp_step_compiles_no_zero_d_kernel(tmp_path):
+def test_a_deep_mlp_steps_loss_and_bias_updates_compile_no_kernels_of_their_own(tmp_path):
     rng = np.random.default_rng(0)
     ws = [tf.Variable((rng.normal(size=(16, 16)) / 4).astype(np.float32)) for _ in range(30)]
+    bs = [tf.Variable(np.zeros(16, np.float32)) for _ in range(30)]
 
     def step(x, y):
         with tf.GradientTape() as tape:
             h = x
-            for w in ws:
-                h = tf.tanh(h @ w)
+            for w, b in zip(ws, bs):
+                h = tf.tanh(h @ w + b)
             loss = tf.reduce_mean((h - y) ** 2)
-        for w, g in zip(ws, tape.gradient(loss, ws)):
-            w.assign_sub(0.01 * g)
+        for v, g in zip(ws + bs, tape.gradient(loss, ws + bs)):
+            v.assign_sub(0.01 * g)
         return loss
 
     x, y = _arrays((8, 16), (8, 16))
-    graph = tf.function(step).get_concrete_function(x, y).graph
-    program = plan_program(graph)
-    assert not _zero_d_kernels(program)
-    inputs = [x, y] + [w.numpy() for w in ws]
+    concrete = tf.function(step).get_concrete_function(x, y)
+    graph = concrete.graph
+    program = plan_program(graph, split=True)  # as compiled kernel by kernel
+    loops = [c.kernel for c in program.calls() if c.kernel.kind == "loop"]
+    # The loss's division and every bias's update (over [16], from its gradient's column
+    # sums) run after the kernel making their operands: no kernel over [] or [16] is left.
+    assert all(len(k.loop.shape) == 2 for k in loops)
+    assert sum(len(k.epilogues) for k in loops) == 1 + 30
+    # The layers still share their kernels: the bias update is in every layer's kernel.
+    assert len({k.canonical_source() for k in loops}) == 3
+    inputs = [x, y] + [v.numpy() for v in concrete.traced.captured]
     got = compile_graph(graph, cache_dir=tmp_path, mode="kernels")(*inputs)
     assert_close(got, evaluate(graph, inputs), np.float32)
