@@ -105,3 +105,46 @@ def test_a_deep_mlp_steps_loss_and_bias_updates_compile_no_kernels_of_their_own(
     inputs = [x, y] + [v.numpy() for v in concrete.traced.captured]
     got = compile_graph(graph, cache_dir=tmp_path, mode="kernels")(*inputs)
     assert_close(got, evaluate(graph, inputs), np.float32)
+
+
+def _ten_outputs_after_a_mean(a, c):
+    # The kernel: a's sum, then over []: the mean's division and product (stored as o1, in
+    # the kernel's canonical names), then over c's shape: twelve stored values o2..o13,
+    # each reading o1.
+    m = tf.reduce_mean(a) * 2.0
+    return tuple(c * m + float(k) for k in range(12))
+
+
+def _assignments(lines):
+    """{target: [right-hand sides]} of the simple assignments in kernel lines."""
+    out: dict = {}
+    for line in lines:
+        target, eq, value = line.strip().partition(" = ")
+        if eq and target.isidentifier():
+            out.setdefault(target, []).append(value)
+    return out
+
+
+def test_a_zero_d_operands_read_never_shares_a_temporary_with_another_value():
+    # Fuzz seed 20940: the read of the 0-d output o1 before the epilogue's loop was named
+    # `_o10`, which is also the temporary of o10 inside that loop: from the second
+    # iteration on every value reading the mean read o10's element instead.
+    a, c = np.arange(4.0).reshape(2, 2), np.array([1.0, 2.0, 3.0])
+    program = plan_program(_graph(_ten_outputs_after_a_mean, a, c), split=True)
+    (kernel,) = [call.kernel for call in program.calls() if call.kernel.epilogues]
+    lines = kernel.canonical_source().splitlines()
+    reads = {t: v for t, vs in _assignments(lines).items() for v in vs if v.endswith("[()]")}
+    assert reads  # (the mean is read as a 0-d array before the loop)
+    for target, values in _assignments(lines).items():
+        if target in reads:  # the read is the temporary's only meaning
+            assert set(values) == {reads[target]}, (target, values)
+
+
+@pytest.mark.slow
+def test_an_epilogue_with_many_outputs_reads_its_zero_d_operand_in_every_iteration(tmp_path):
+    a, c = np.arange(4.0).reshape(2, 2), np.array([1.0, 2.0, 3.0])
+    graph = _graph(_ten_outputs_after_a_mean, a, c)
+    got = compile_graph(graph, cache_dir=tmp_path, mode="kernels")(a, c)
+    want = evaluate(graph, [a, c])
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
