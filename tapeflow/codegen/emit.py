@@ -39,7 +39,7 @@ from tapeflow.codegen.loops import (  # noqa: F401  (the code generator's tunabl
     FusedLoop,
 )
 from tapeflow.graph.ir import Graph
-from tapeflow.graph.passes.fuse import fuse, gemm_update, is_loop
+from tapeflow.graph.passes.fuse import fuse, is_loop
 from tapeflow.graph.printer import format_eqn, var_names
 from tapeflow.ops import lowering as lw
 
@@ -130,8 +130,6 @@ def plan_program(graph: Graph, split: bool = False) -> Program:
         return names[v]
 
     made_at: dict = {}  # value -> the index of the step that makes it
-    view_of: dict = {}  # a transposed view (`x.T`) -> its source
-    view_steps: dict = {}  # a view -> the indices of its comment and statement
 
     def call(kernel: KernelPlan, at: int | None = None):
         """Append the call of `kernel` (or, `at` an index, replace that step's call)."""
@@ -151,32 +149,21 @@ def plan_program(graph: Graph, split: bool = False) -> Program:
         eqns = [graph.eqns[i] for i in group]
         if is_loop(eqns[0]):
             for part in _independent_parts(eqns) if split else [eqns]:
-                host = _epilogue_host(steps, made_at, part, needed_later, view_of)
+                host = _epilogue_host(steps, made_at, part, needed_later)
                 if host is None:
                     call(plan_loop(part, needed_later, literals))
                 else:  # run at the end of the loop kernel making the last of its operands
                     call(with_epilogue(steps[host].kernel, part, needed_later, literals), host)
         elif len(eqns) > 1:
-            host = _epilogue_host(steps, made_at, eqns, needed_later, view_of)
-            if host is None:
-                call(plan_gemm(eqns, literals))
-            else:  # the BLAS update runs at the end of that loop kernel too
-                call(with_epilogue(steps[host].kernel, eqns, needed_later, literals, view_of),
-                     host)
+            call(plan_gemm(eqns, literals))
         elif eqns[0] in views:
             (eqn,) = eqns
             program.layouts[eqn.outputs[0]] = "F"
             steps.append(f"# {format_eqn(eqn, names)}")
             made_at[eqn.outputs[0]] = len(steps)
-            view_of[eqn.outputs[0]] = eqn.inputs[0]
-            view_steps[eqn.outputs[0]] = (len(steps) - 1, len(steps))
             steps.append(f"{names[eqn.outputs[0]]} = {names[eqn.inputs[0]]}.T  # a view")
         else:
             call(plan_op(eqns[0]))
-    # A view that only BLAS epilogues read (they transpose its source) is not written.
-    read = {text for step in steps if isinstance(step, Call) for text in step.args}
-    unread = {i for v, pair in view_steps.items() if names[v] not in read for i in pair}
-    steps[:] = [step for i, step in enumerate(steps) if i not in unread]
     for k, v in enumerate(graph.outputs):
         if k not in written:
             program.returned.append(names[v])
@@ -306,35 +293,24 @@ def kernel_sources(graph: Graph) -> list[tuple[str, str]]:
     return out
 
 
-def _epilogue_host(steps: list, made_at: dict, eqns, needed_later: set,
-                   view_of: dict) -> int | None:
-    """The index of the step whose loop kernel can run the loop group `eqns` (or a BLAS
-    update's group) after its own loops (KernelPlan.epilogues) instead of a kernel of its
-    own, or None.
+def _epilogue_host(steps: list, made_at: dict, eqns, needed_later: set) -> int | None:
+    """The index of the step whose loop kernel can run the loop group `eqns` after its own
+    loops (KernelPlan.epilogues) instead of a kernel of its own, or None.
 
     That is the step making the last of the group's operands, when it is a loop kernel's
     call: running the group there, earlier than its turn, reads only values already made
     (the graph is in SSA form, and Variables change only after the call). Left alone: a
     group whose operands are all the entry's (nothing to run it after), a parallel loop on
     either side (its prange lowering), a group with sin or cos (its out-of-range count's
-    temporaries would meet the kernel's own). A BLAS update reads a transposed view's
-    source (`view_of`: the view's own statement may come after the host), and is left
-    alone when it updates a view or reads a view of a view."""
+    temporaries would meet the kernel's own)."""
     made = {eqn.outputs[0] for eqn in eqns}
     reads = [v for eqn in eqns for v in eqn.inputs if v not in made]
-    gemm = not is_loop(eqns[0])
-    if gemm:
-        if gemm_update(eqns).c in view_of or any(view_of.get(v) in view_of for v in reads):
-            return None
-        reads = [view_of.get(v, v) for v in reads]
     at = max((made_at.get(v, -1) for v in reads), default=-1)
     if at < 0 or not isinstance(steps[at], Call):
         return None
     kernel = steps[at].kernel
     if kernel.kind != "loop" or kernel.returns or kernel.parallel:
         return None
-    if gemm:
-        return at
     if any(eqn.prim.name in ("sin", "cos") for eqn in eqns):
         return None
     if FusedLoop.of(eqns, needed_later).parallel:

@@ -24,7 +24,7 @@ import numpy as np
 
 from tapeflow.codegen.loops import FusedLoop, copy_body
 from tapeflow.graph.ir import source_text
-from tapeflow.graph.passes.fuse import gemm_update, is_loop
+from tapeflow.graph.passes.fuse import gemm_update
 from tapeflow.graph.printer import format_value, short_dtype
 from tapeflow.ops import linalg
 from tapeflow.ops.core import LoopKernel
@@ -60,22 +60,6 @@ def fastmath_text() -> str:
 
 class LoweringError(NotImplementedError):
     """A primitive has no Numba lowering; names it."""
-
-
-@dataclass(frozen=True)
-class GemmEpilogue:
-    """A BLAS update (fuse.GemmUpdate: `out = c + sign * s * (a @ b)`) run at the end of a
-    loop kernel (`with_epilogue`). `views` are (view, source) pairs: an operand that the
-    entry reads as the view `source.T` (emit._transposes_as_views) is passed as its source
-    and transposed inside the kernel, so the kernel runs wherever the source exists."""
-
-    eqns: tuple
-    views: tuple = ()
-
-    @property
-    def shape(self) -> tuple:
-        """Its extents (the sizes it takes): those of the updated matrix."""
-        return tuple(gemm_update(self.eqns).c.aval.shape)
 
 
 @dataclass
@@ -115,13 +99,7 @@ class KernelPlan:
                 if v not in names:
                     names[v] = f"t{counts.get('t', 0)}"
                     counts["t"] = counts.get("t", 0) + 1
-        for view, source in self.views():
-            names[view] = f"{names[source]}.T"
         return names
-
-    def views(self) -> list:
-        """The (view, source) pairs its BLAS epilogues read."""
-        return [pair for e in self.epilogues if isinstance(e, GemmEpilogue) for pair in e.views]
 
     def param_names(self, names: dict) -> list[str]:
         return [f"n{v}" if kind == "size" else names[v] for kind, v in self.params]
@@ -138,22 +116,16 @@ class KernelPlan:
         if self.kind == "loop":
             rank = len(self.loop.shape)
             lines = self.loop.body(names, scalars, comment, sizes[:rank])
-            # A view operand is its source transposed (a no-op when `names` already say so).
-            code_names = {**names, **{v: f"{names[s]}.T" for v, s in self.views()}}
             for epilogue in self.epilogues:  # their sizes follow the loops' own
                 end = rank + len(epilogue.shape)
-                if isinstance(epilogue, GemmEpilogue):
-                    lines += _gemm_lines(epilogue.eqns, code_names, comment, scalars,
-                                         sizes[rank:end])
-                else:
-                    lines += epilogue.body(names, scalars, comment, sizes[rank:end])
+                lines += epilogue.body(names, scalars, comment, sizes[rank:end])
                 rank = end
             return lines
         if self.kind == "copy":
             src, dst = (v for _, v in self.params[:2])
             return copy_body(sizes, names[src], names[dst])
         if self.kind == "gemm":
-            return _gemm_lines(self.eqns, names, comment, scalars, sizes)
+            return _gemm_body(self, names, comment, scalars, sizes)
         (eqn,) = self.eqns
         low = eqn.prim.lowering
         if not isinstance(low, LoopKernel):
@@ -206,9 +178,8 @@ class KernelPlan:
         if self.epilogues:
             ops = ", ".join(eqn.prim.name for eqn in self.loop.eqns)
             for epilogue in self.epilogues:
-                then = ("gemm" if isinstance(epilogue, GemmEpilogue)
-                        else f"over [{','.join(map(str, epilogue.shape))}]")
-                ops += f"; then {then}: " + ", ".join(eqn.prim.name for eqn in epilogue.eqns)
+                ops += (f"; then over [{','.join(map(str, epilogue.shape))}]: "
+                        + ", ".join(eqn.prim.name for eqn in epilogue.eqns))
         return [f"# {self.kind} kernel{space}: {ops}{where}"]
 
     def describe(self) -> str:
@@ -232,9 +203,10 @@ def canonical_eqn(eqn, names: dict) -> str:
     return f"{', '.join(typed(v) for v in eqn.outputs)} = {eqn.prim.name}({', '.join(args)})"
 
 
-def _gemm_lines(eqns, names: dict, comment, scalars: dict, sizes) -> list[str]:
+def _gemm_body(kernel: KernelPlan, names: dict, comment, scalars: dict, sizes) -> list[str]:
     """`out = c + sign * s * (a @ b)`: `c` copied into the output buffer, then one BLAS
     call updating it in place (fuse.GemmUpdate)."""
+    eqns = kernel.eqns
     update = gemm_update(eqns)
     a, b = (names[v] for v in eqns[0].inputs)
     out = names[eqns[-1].outputs[0]]
@@ -279,8 +251,7 @@ def plan_loop(eqns, needed_later: set, literals: dict) -> KernelPlan:
                       literals={v: literals[v] for k, v in params if k == "scalar"})
 
 
-def with_epilogue(kernel: KernelPlan, eqns, needed_later: set, literals: dict,
-                  views: dict | None = None) -> KernelPlan:
+def with_epilogue(kernel: KernelPlan, eqns, needed_later: set, literals: dict) -> KernelPlan:
     """`kernel` (a loop kernel) followed by the loop group `eqns`, as one kernel.
 
     Why: Numba's fixed cost per compiled function (~30-50 ms, NUMBA-NOTES.md) is paid even
@@ -289,30 +260,13 @@ def with_epilogue(kernel: KernelPlan, eqns, needed_later: set, literals: dict,
     caller (emit.plan_program) checks that everything the group reads is made by `kernel`
     or before it; it runs after the loops, so it may read what they stored (reductions
     included). Its operands and outputs become further parameters, and its extents further
-    sizes after the kernel's own.
-
-    `eqns` may also be a BLAS update's group (fuse.GemmUpdate: a weight's SGD step from its
-    gradient's product), which would otherwise be a kernel of its own (~50 ms of Numba's
-    compile for a copy loop and one call): it runs the same `gemm_into` call. `views` maps
-    each operand that is a transposed view to its source (see GemmEpilogue)."""
-    if is_loop(eqns[0]):
-        epilogue = FusedLoop.of(eqns, needed_later)
-        extra = [("array", v) for v in epilogue.arrays]
-        extra += [("scalar" if v in literals else "array", v) for v in epilogue.scalars]
-        extra += [("out", v) for v in epilogue.outputs]
-    else:
-        update = gemm_update(eqns)
-        a, b = eqns[0].inputs
-        views = views or {}
-        used = tuple((v, views[v]) for v in dict.fromkeys((a, b)) if v in views)
-        epilogue = GemmEpilogue(tuple(eqns), used)
-        extra = [("array", views.get(v, v)) for v in (a, b)] + [("array", update.c)]
-        extra.append(("out", eqns[-1].outputs[0]))
-        if update.scale is not None:
-            extra.append(("scalar" if update.scale in literals else "array", update.scale))
+    sizes after the kernel's own."""
+    epilogue = FusedLoop.of(eqns, needed_later)
     head = [p for p in kernel.params if p[0] != "size"]
     have = [v for _, v in head]
-    extra = list(dict.fromkeys(extra))  # one parameter per value (`w - lr * (w @ w)`)
+    extra = [("array", v) for v in epilogue.arrays]
+    extra += [("scalar" if v in literals else "array", v) for v in epilogue.scalars]
+    extra += [("out", v) for v in epilogue.outputs]
     params = head + [(k, v) for k, v in extra if v not in have]
     sizes = kernel.sizes + tuple(epilogue.shape)
     params += [("size", k) for k in range(len(sizes))]

@@ -7,7 +7,6 @@ import pytest
 import tapeflow as tf
 from tapeflow.codegen.compile import compile_graph
 from tapeflow.codegen.emit import generate_source, plan_program
-from tapeflow.codegen.kernels import GemmEpilogue
 from tapeflow.graph.interp import evaluate
 
 from ._helpers import assert_close
@@ -97,15 +96,11 @@ def test_a_deep_mlp_steps_loss_and_bias_updates_compile_no_kernels_of_their_own(
     graph = concrete.graph
     program = plan_program(graph, split=True)  # as compiled kernel by kernel
     loops = [c.kernel for c in program.calls() if c.kernel.kind == "loop"]
-    # The loss's division, every bias's update (over [16], from its gradient's column
-    # sums) and every weight's BLAS update run after the kernel making their operands: no
-    # kernel over [] or [16] and no gemm kernel is left.
+    # The loss's division and every bias's update (over [16], from its gradient's column
+    # sums) run after the kernel making their operands: no kernel over [] or [16] is left.
     assert all(len(k.loop.shape) == 2 for k in loops)
-    assert [c.kernel.kind for c in program.calls() if c.kernel.kind not in ("loop", "op")] == []
-    gemms = [e for k in loops for e in k.epilogues if isinstance(e, GemmEpilogue)]
-    assert len(gemms) == 30
-    assert sum(len(k.epilogues) for k in loops) == 1 + 30 + 30
-    # The layers still share their kernels: the updates are in every layer's kernel.
+    assert sum(len(k.epilogues) for k in loops) == 1 + 30
+    # The layers still share their kernels: the bias update is in every layer's kernel.
     assert len({k.canonical_source() for k in loops}) == 3
     inputs = [x, y] + [v.numpy() for v in concrete.traced.captured]
     got = compile_graph(graph, cache_dir=tmp_path, mode="kernels")(*inputs)
@@ -153,45 +148,3 @@ def test_an_epilogue_with_many_outputs_reads_its_zero_d_operand_in_every_iterati
     want = evaluate(graph, [a, c])
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
-
-
-def _sgd_layer(x, w, y):
-    # One dense layer and its weight's SGD step: the update `w - lr * (x.T @ g)` is a BLAS
-    # update (fuse.GemmUpdate) reading the transposed view x.T.
-    with tf.GradientTape() as tape:
-        tape.watch(w)
-        loss = tf.reduce_sum((tf.tanh(x @ w) - y) ** 2)
-    return w - 0.01 * tape.gradient(loss, w)
-
-
-def test_a_weights_blas_update_runs_after_the_kernel_making_its_gradient():
-    graph = _graph(_sgd_layer, *_arrays((8, 16), (16, 16), (8, 16)))
-    program = plan_program(graph, split=True)
-    assert [c.kernel.kind for c in program.calls()].count("gemm") == 0  # before: one
-    (kernel,) = [c.kernel for c in program.calls() if c.kernel.epilogues]
-    (gemm,) = kernel.epilogues
-    assert isinstance(gemm, GemmEpilogue)
-    assert "; then gemm: matmul, mul, sub; from " in kernel.heading(program.names)[0]
-    # The kernel takes the view's source and transposes it itself; the entry no longer
-    # makes the view nobody else reads.
-    (view, source), = gemm.views
-    text = "\n".join(kernel.source("k", program.names, str, True))
-    assert f"gemm_into({program.names[source]}.T, " in text
-    entry = generate_source(graph)
-    assert f"{program.names[view]} = {program.names[source]}.T" not in entry
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("mode", ["inline", "kernels"])
-def test_a_blas_epilogue_computes_exactly_what_its_own_kernel_did(tmp_path, monkeypatch, mode):
-    from tapeflow.codegen import emit
-
-    arrays = _arrays((8, 16), (16, 16), (8, 16))
-    graph = _graph(_sgd_layer, *arrays)
-    got = compile_graph(graph, cache_dir=tmp_path, mode=mode)(*arrays)
-    monkeypatch.setattr(emit, "_epilogue_host", lambda *args: None)
-    assert any(c.kernel.kind == "gemm" for c in plan_program(graph).calls())
-    alone = compile_graph(graph, cache_dir=tmp_path, mode=mode)(*arrays)
-    for g, a in zip(got, alone):
-        np.testing.assert_array_equal(g, a)  # the same BLAS call, bit for bit
-    assert_close(got, evaluate(graph, arrays), np.float32)
