@@ -23,7 +23,8 @@ Tiers: `interpreter` runs each program eagerly and on the interpreter backend (f
 programs with smooth inputs also compare their gradients with central finite differences);
 `compiled` also compiles it with Numba (native code; a fallback to the interpreter is a
 finding) and draws shorter programs, since each is a Numba compile. With NUMBA_BOUNDSCHECK=1
-in the environment the compiled tier's counts are kept apart as `compiled-boundscheck`.
+in the environment the compiled tier's counts are kept apart as `compiled-boundscheck`, and
+each chunk's record says what its worker's Numba read (`boundscheck`; --report counts them).
 
 The compiled tier's cost is Numba compiling each program's kernels. `--mode kernels` (its
 default) compiles every kernel on its own, where a kernel another program already compiled
@@ -125,6 +126,7 @@ def run_chunk(tier: str, seed: int, size: int, max_steps: int, fail_on: str | No
     """Run one chunk of `size` programs drawn with hypothesis seed `seed`; return its counts,
     the digests of its (program, inputs) pairs and its first failing programs. `mode`: how
     the compiled tier compiles (see the module docstring)."""
+    import numba
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as hypothesis_seed
     from hypothesis import strategies as st
@@ -132,6 +134,12 @@ def run_chunk(tier: str, seed: int, size: int, max_steps: int, fail_on: str | No
     from tapeflow.codegen import compile as codegen_compile
     from tests.fuzz.programs import NOT_DEFECTS, programs, run_program
 
+    # What this worker's Numba read from NUMBA_BOUNDSCHECK at import (None: each function's
+    # own choice, tapeflow's unchecked; 1: index checks compiled into every kernel), kept in
+    # the chunk's record: a bounds-checked count stands only where its workers checked.
+    boundscheck = numba.config.BOUNDSCHECK
+    if tier.startswith("compiled") and (tier == "compiled-boundscheck") != bool(boundscheck):
+        raise RuntimeError(f"tier {tier} in a worker whose Numba has BOUNDSCHECK={boundscheck}")
     counts = collections.Counter()
     digests = []
     failing = []
@@ -187,7 +195,8 @@ def run_chunk(tier: str, seed: int, size: int, max_steps: int, fail_on: str | No
         counts["kernels held"] += _held_uses[True] - reused
     counts["wall seconds"] = round(time.perf_counter() - started, 3)
     counts["cpu seconds"] = round(time.process_time() - cpu_started, 3)
-    return {"seed": seed, "counts": dict(counts), "digests": digests, "failing": failing}
+    return {"seed": seed, "counts": dict(counts), "digests": digests, "failing": failing,
+            "boundscheck": boundscheck}
 
 
 # --------------------------------------------------------------------------------------------
@@ -257,11 +266,14 @@ def report(data: dict, show: int) -> None:
                 int(r["seed"]) for r in kv[1])):
             c, d, _ = _total(results)
             crashes = sum(v for k, v in c.items() if k.startswith(("crash", "harness crash")))
+            # Chunks whose worker's Numba compiled bounds checks in (older records do not say).
+            checked = sum(bool(r.get("boundscheck")) for r in results)
             print(f"  {commit:>18}: {c['programs']:>7} programs ({len(d)} distinct), "
                   f"{c['programs with findings']} with findings, {crashes} crashes, "
                   f"{c['worker died']} workers died, seeds "
                   f"{_ranges(sorted(int(r['seed']) for r in results))}, "
-                  f"{c['cpu seconds']:.0f} CPU s")
+                  f"{c['cpu seconds']:.0f} CPU s"
+                  + (f", {checked} chunks bounds-checked" if checked else ""))
         print(f"{'distinct (program, inputs)':>44}: {len(distinct)}")
         for name in ["programs", "special inputs", "finite-difference checks",
                      "programs with findings", "worker died"]:

@@ -1,10 +1,11 @@
 """`tf.print`: TensorFlow's text for tensors, eagerly and as an effect of a compiled call.
 
 TensorFlow formats a tensor's values itself (not with numpy): floats in `%g` style with as
-few digits as read back the same (`2`, `0.1`, `0.333333343` in float32), booleans as 1 and 0, scalar strings bare and strings inside a tensor quoted,
-rows on lines of their own, and only the first and last `summarize` (default 3) entries of
-a long axis with `...` between. Python values print as Python prints them, with any tensor
-inside formatted as above. The default stream is stderr, as TensorFlow's.
+few digits as read back the same (`2`, `0.1`, `0.333333343` in float32), booleans as 1 and 0,
+scalar strings bare and strings inside a tensor quoted, rows on lines of their own, and only
+the first and last `summarize` (default 3) entries of a long axis with `...` between. Python
+values print as Python prints them, with any tensor inside formatted as above. The default
+stream is stderr, as TensorFlow's.
 
 Inside a function being traced, `tf.print` prints at once (the trace runs the real values)
 and records itself as an effect of the graph: every later call of the compiled function
@@ -70,22 +71,23 @@ def _format_axis(value: np.ndarray, summarize: int, indent: int) -> str:
     return "[" + sep.join(parts) + "]"
 
 
-def format_value(x, summarize: int = 3) -> str:
+def format_value(x, summarize: int = 3, inside: bool = False) -> str:
     """Any argument of tf.print: tensors as TF formats them, Python values as Python does
-    (containers walked, so a tensor inside a list is formatted as a tensor)."""
+    (containers walked, so a tensor inside a list is formatted as a tensor; a string inside
+    one is quoted, as Python's str of the list quotes it)."""
     if _is_tracer(x):
         return format_array(x._concrete(), summarize)
     if isinstance(x, np.ndarray):
         return format_array(x, summarize)
     if isinstance(x, dict):
-        return "{" + ", ".join(f"{k!r}: {format_value(v, summarize)}"
+        return "{" + ", ".join(f"{k!r}: {format_value(v, summarize, True)}"
                                for k, v in x.items()) + "}"
     if isinstance(x, tuple):
-        inner = ", ".join(format_value(v, summarize) for v in x)
+        inner = ", ".join(format_value(v, summarize, True) for v in x)
         return f"({inner},)" if len(x) == 1 else f"({inner})"
     if isinstance(x, list):
-        return "[" + ", ".join(format_value(v, summarize) for v in x) + "]"
-    return str(x)
+        return "[" + ", ".join(format_value(v, summarize, True) for v in x) + "]"
+    return repr(x) if inside and isinstance(x, str | bytes) else str(x)
 
 
 def _stream(output_stream):
@@ -103,6 +105,20 @@ def _stream(output_stream):
         return output_stream
     raise TypeError(f"print: output_stream must be a stream or 'file://PATH', got "
                     f"{type(output_stream).__name__}")
+
+
+class _CurrentStdout:
+    """sys.stdout as it is when a loaded SavedModel's tf.print writes (a redirect made after
+    the load is honoured, as for the default stderr)."""
+
+    def write(self, text: str) -> None:
+        sys.stdout.write(text)
+
+    def __repr__(self) -> str:
+        return "<sys.stdout>"
+
+
+CURRENT_STDOUT = _CurrentStdout()
 
 
 def render(inputs, sep: str, end: str, summarize: int) -> str:

@@ -73,6 +73,7 @@ class EntryABI:
     buffer_specs: tuple[tuple[tuple[int, ...], np.dtype], ...]  # (shape, dtype) per buffer
     returned: tuple[int, ...]  # output positions the entry returns, in order
     n_outputs: int
+    inputs: tuple[tuple[tuple[int, ...], np.dtype], ...] = ()  # (shape, dtype) per input
 
     @classmethod
     def of(cls, graph: Graph) -> EntryABI:
@@ -82,13 +83,33 @@ class EntryABI:
         specs = tuple((graph.outputs[k].aval.shape, graph.outputs[k].aval.dtype)
                       for k in written)
         returned = tuple(k for k in range(len(graph.outputs)) if k not in written)
-        return cls(consts, written, specs, returned, len(graph.outputs))
+        inputs = tuple((v.aval.shape, np.dtype(v.aval.dtype)) for v in graph.inputs)
+        return cls(consts, written, specs, returned, len(graph.outputs), inputs)
 
     def call(self, entry, inputs) -> list:
-        """Run `entry` (the dispatcher or a compiled overload's entry point) on checked
-        `inputs`: all outputs, in the graph's order."""
+        """Run `entry` (the dispatcher or a compiled overload's entry point) on `inputs`,
+        refused first unless each is what the entry was compiled for (`check`): all
+        outputs, in the graph's order."""
+        self.check(inputs)
         buffers = self.buffers()
         return self.outputs(entry(*inputs, *self.consts, *buffers), buffers)
+
+    def check(self, inputs) -> None:
+        """Raise unless `inputs` are exactly ndarrays of the graph's input dtypes and shapes,
+        C-contiguous, writeable and aligned. Native code trusts them: a compiled kernel's
+        entry point reads an array's data pointer, shape and strides without checking its
+        dtype or rank (Numba's unbox_array), and the one-function form writes the graph's
+        sizes into its loops, so an input of another shape would be read out of bounds
+        (a segfault, for inputs passed in the wrong order). The runtime conforms and checks
+        its inputs before this (runtime/backends.py), so here they pass at ~0.2 us each."""
+        if len(inputs) != len(self.inputs):
+            raise TypeError(f"compiled graph: {len(inputs)} inputs, expected "
+                            f"{len(self.inputs)}")
+        for n, (value, (shape, dtype)) in enumerate(zip(inputs, self.inputs)):
+            if (type(value) is not np.ndarray or value.shape != shape
+                    or (value.dtype is not dtype and value.dtype != dtype)
+                    or not value.flags.carray):
+                _refuse(n, value, shape, dtype)
 
     def buffers(self) -> list[np.ndarray]:
         """Fresh arrays for the written outputs (each call needs its own: they become the
@@ -104,3 +125,17 @@ class EntryABI:
         for k, value in zip(self.written, buffers):
             out[k] = value
         return out
+
+
+def _refuse(n: int, value, shape, dtype) -> None:
+    expected = f"a C-contiguous, writeable {dtype}{list(shape)} ndarray"
+    if type(value) is not np.ndarray:
+        raise TypeError(f"compiled graph: input {n} is a {type(value).__name__}, "
+                        f"expected {expected}")
+    got = f"{value.dtype}{list(value.shape)}"
+    if value.dtype != dtype:
+        raise TypeError(f"compiled graph: input {n} is {got}, expected {expected}")
+    if value.shape != shape:
+        raise ValueError(f"compiled graph: input {n} is {got}, expected {expected}")
+    raise ValueError(f"compiled graph: input {n} ({got}) is not C-contiguous, writeable and "
+                     f"aligned; expected {expected}")

@@ -198,7 +198,9 @@ def _compile_kernels(program, fp: str, cache_dir, modules: list) -> list:
     for call in program.calls():
         kernel = call.kernel
         if kernel.kind == "op" and is_blas_product(kernel.eqns[0]):
-            natives.append(np.dot)  # numpy's BLAS call: nothing to compile
+            # numpy's BLAS call: nothing to compile. The call passes the product's distinct
+            # operands: one for a value times itself (w @ w).
+            natives.append(np.dot if len(kernel.params) == 2 else _self_product)
             (v,) = kernel.returns
             vtypes[v] = numba_type("array", v.aval)
             continue
@@ -225,6 +227,10 @@ def _compile_kernels(program, fp: str, cache_dir, modules: list) -> list:
             rets = ret.types if len(kernel.returns) > 1 else (ret,)
             vtypes.update(zip(kernel.returns, rets))
     return natives
+
+
+def _self_product(x):
+    return np.dot(x, x)
 
 
 def _compiled(dispatcher, types, key: str, kernel):

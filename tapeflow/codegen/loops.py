@@ -192,10 +192,9 @@ class FusedLoop:
                 elif not v.aval.shape:
                     # A 0-d operand is read once, before the loop (Numba's prange lowering
                     # passes 0-d arrays into the loop body as scalars, where `k[()]` fails).
-                    # Named `_0d_<name>`: no value's own temporary `_<name>` can be that (a
-                    # name starts with a letter), where `_<name>0` was also the temporary of
-                    # the value named `<name>0`: in a kernel's canonical names the read of
-                    # o1 and the element of o10 were both `_o10` (fuzz seed 20940).
+                    # Its name cannot be another value's `_name` (`_o10`, o1's 0-d load, was
+                    # also output o10's: a kernel that read o1 after computing o10 used o10;
+                    # fuzz seeds 20765, 20940): a name starts with a letter.
                     scalar = f"_0d_{names[v]}"
                     load = f"{scalar} = {literal.get(v, names[v] + '[()]')}"
                     if load not in before:

@@ -17,9 +17,26 @@ from tapeflow import nest
 from tapeflow.ops.core import is_tracer
 
 
+class _PrintedTensor:
+    """The place of a printed tensor among a loaded tf.print's arguments (a SavedModel's
+    print has no tracer to stand there: each call's value comes from the graph)."""
+
+    def __repr__(self) -> str:
+        return "<printed tensor>"
+
+
+PRINTED_TENSOR = _PrintedTensor()
+
+
+def is_printed_tensor(leaf) -> bool:
+    """Whether a print's leaf takes a value from the graph on each call."""
+    return leaf is PRINTED_TENSOR or is_tracer(leaf)
+
+
 @dataclass
 class PrintEffect:
-    """One tf.print: its arguments' structure with tensors as leaves, and its options."""
+    """One tf.print: its arguments' structure with tensors as leaves (tracers, or
+    PRINTED_TENSOR once loaded from a SavedModel), and its options."""
 
     structure: Any
     leaves: list
@@ -34,7 +51,8 @@ class PrintEffect:
         from tapeflow.tracer.tensor import make_constant
 
         it = iter(values)
-        leaves = [make_constant(next(it)) if is_tracer(leaf) else leaf for leaf in self.leaves]
+        leaves = [make_constant(next(it)) if is_printed_tensor(leaf) else leaf
+                  for leaf in self.leaves]
         inputs = nest.pack_sequence_as(self.structure, leaves)
         return render(inputs, self.sep, self.end, self.summarize)
 

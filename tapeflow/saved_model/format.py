@@ -1,4 +1,4 @@
-"""The SavedModel directory, version 1 (what save.py writes and load.py reads):
+"""The SavedModel directory, version 2 (what save.py writes and load.py reads):
 
     <export_dir>/saved_model.json        the manifest (UTF-8 JSON, below)
     <export_dir>/variables/variables.npz the variables: a tapeflow checkpoint file
@@ -6,7 +6,7 @@
 
 The manifest:
 
-    {"format": "tapeflow-saved-model", "version": 1,
+    {"format": "tapeflow-saved-model", "version": 2,
      "objects": ["", "dense_1", ...],          object paths ("" is the saved object), parents
                                                before children
      "names": {"": "my_module", ...},          tf.Module names, where the object had one
@@ -24,6 +24,8 @@ and each TRACE, one traced path of the function:
      "updates": [["dense_1/w", 4], ...],       variables assigned: (path, graph output)
      "slots": [0, {"static": 1.5}, ...],        per returned leaf: a graph output or a value
      "result": the result's container skeleton ({"tuple": [...]}, {"leaf": null}, ...),
+     "prints": [PRINT, ...],                   the path's tf.prints, in trace order, run
+                                               after each call's commit (prints.py has PRINT)
      "guards": [{"output": 3, "kind": "bool", "dtype": "bool", "expected": true,
                  "source": {"file": ..., "line": ...}, "position": 2}, ...]
                                                Python's reads of traced values on this path:
@@ -43,7 +45,8 @@ pickle. A tensor size of None in "leaves" matches any size (a trace from an inpu
 from __future__ import annotations
 
 FORMAT = "tapeflow-saved-model"
-VERSION = 1
+VERSION = 2  # 2: traces keep their tf.prints ("prints")
+READABLE_VERSIONS = (1, 2)  # a version-1 trace has no prints
 MANIFEST = "saved_model.json"
 VARIABLES_DIR = "variables"
 VARIABLES_PREFIX = "variables"  # the checkpoint file is variables/variables.npz

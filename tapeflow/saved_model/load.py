@@ -26,13 +26,14 @@ from tapeflow.runtime.trace import Guard, TracedGraph
 from tapeflow.saved_model.format import (
     FORMAT,
     MANIFEST,
+    READABLE_VERSIONS,
     VARIABLES_DIR,
     VARIABLES_PREFIX,
-    VERSION,
     SavedModelError,
     decode_structure,
     to_json_value,
 )
+from tapeflow.saved_model.prints import decode_print
 from tapeflow.saved_model.symbolic import SymbolTable, shape_guards_from_json
 from tapeflow.tracer import tape as tape_module
 from tapeflow.tracer.module import Module
@@ -186,9 +187,10 @@ def load(export_dir, tags=None, options=None) -> LoadedObject:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise SavedModelError(f"saved_model.load: {manifest_path!r} is not a tapeflow "
                               "SavedModel manifest")
-    if manifest.get("version") != VERSION:
+    if manifest.get("version") not in READABLE_VERSIONS:
         raise SavedModelError(f"saved_model.load: {manifest_path!r} has version "
-                              f"{manifest.get('version')!r}; this tapeflow reads {VERSION}")
+                              f"{manifest.get('version')!r}; this tapeflow reads "
+                              f"{' and '.join(map(str, READABLE_VERSIONS))}")
     try:
         return _rebuild(path, manifest)
     except CheckpointError as e:
@@ -197,7 +199,7 @@ def load(export_dir, tags=None, options=None) -> LoadedObject:
     except FileNotFoundError as e:
         raise SavedModelError(f"saved_model.load: {path!r} is incomplete: {e}") from None
     except (KeyError, TypeError, ValueError, ParseError) as e:
-        if isinstance(e, SavedModelError):
+        if isinstance(e, SavedModelError) and str(e).startswith("saved_model.load"):
             raise
         raise SavedModelError(f"saved_model.load: {manifest_path!r} is corrupt: "
                               f"{type(e).__name__}: {e}") from None
@@ -286,6 +288,7 @@ def _trace(entry: dict, variables: dict):
         graph=graph, n_args=n_args, captured=captured, output_slots=slots,
         result_structure=decode_structure(entry["result"]),
         updates=[(variables[p], int(i)) for p, i in entry["updates"]], guards=guards,
-        shape_guards=shape_guards)
+        shape_guards=shape_guards,
+        effects=[decode_print(p, len(graph.outputs)) for p in entry.get("prints", [])])
     concrete = ConcreteFunction(traced, default_backend(), compile=default_compile())
     return entry["structure"], leaves, concrete

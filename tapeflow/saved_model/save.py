@@ -12,8 +12,10 @@ What is saved:
   path whose guards hold (a trace from TensorSpecs has a path per outcome of its `if`s).
 
 What cannot be saved raises SavedModelError naming the function and argument, before
-anything is written: a trace that prints (tf.print), one whose arguments are objects other than
-tensors and Python literals, one that reads a variable not reachable from `obj`.
+anything is written: a trace whose arguments are objects other than tensors and Python
+literals, one that reads a variable not reachable from `obj`, one that prints (tf.print) to a
+Python stream other than sys.stdout and sys.stderr. Its other prints are saved (prints.py)
+and print on every call of the loaded function.
 The directory is written into a temporary sibling and renamed into place, so a failed save
 leaves nothing half written.
 """
@@ -39,6 +41,7 @@ from tapeflow.saved_model.format import (
     encode_structure,
     to_json_value,
 )
+from tapeflow.saved_model.prints import encode_print
 from tapeflow.saved_model.symbolic import (
     SymbolTable,
     shape_guards_from_json,
@@ -144,8 +147,6 @@ def _trace_entry(concrete, function: Function, method: bool, attribute: str,
                  object_path: str, paths_of: dict) -> dict:
     where = f"saved_model.save: {object_path + '.' if object_path else ''}{attribute}"
     traced = concrete.traced
-    if traced.effects:
-        raise SavedModelError(f"{where}: a traced path prints (tf.print); it cannot be saved")
     graph = traced.graph
     symbolic = _symbolic_entry(concrete, where)
     arguments = dict(concrete._call_info[1])
@@ -185,6 +186,7 @@ def _trace_entry(concrete, function: Function, method: bool, attribute: str,
         "updates": [[path_of(v, "assigns"), index] for v, index in traced.updates],
         "slots": slots,
         "result": encode_structure(traced.result_structure),
+        "prints": [encode_print(effect, outputs, where) for effect, outputs in traced.effects],
     }
 
 

@@ -2,8 +2,11 @@
 directory and loaded back without the Python class; bad directories and unsaveable traces
 give errors naming the path or the function."""
 
+import io
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -293,3 +296,108 @@ def test_a_path_traced_on_values_serves_its_outcome_and_names_the_read_otherwise
                                          r"value at test_saved_model.py:\d+ as when"):
         loaded.f(tf.constant([-2.0, 0.0]))
     assert int(loaded.calls.numpy()) == 1 + 1  # the refused call assigned nothing
+
+
+class Logger(tf.Module):
+    """A module whose step prints: to stderr (tf.print's default) with literals, a nested
+    argument and options, and to stdout."""
+
+    def __init__(self):
+        self.total = tf.Variable(0.0, name="total")
+
+    @tf.function
+    def step(self, x):
+        self.total.assign_add(tf.reduce_sum(x))
+        tf.print("step", x, ["total", self.total], float("nan"), None, sep="|", end="!\n")
+        tf.print("mean:", tf.reduce_mean(x), output_stream=sys.stdout)
+        return self.total.read_value()
+
+
+def test_tf_print_is_saved_and_prints_on_every_call_of_the_loaded_function(tmp_path, capsys):
+    module = Logger()
+    module.step(tf.constant([1.0, 2.0]))
+    traced = capsys.readouterr()
+    assert traced.err == "step|[1 2]|['total', 3]|nan|None!\n"
+    assert traced.out == "mean: 1.5\n"
+    tf.saved_model.save(module, str(tmp_path / "logger"))
+    entry = json.loads((tmp_path / "logger" / "saved_model.json").read_text())
+    assert entry["version"] == 2
+    assert [p["stream"] for p in entry["functions"][0]["traces"][0]["prints"]] == [
+        "stderr", "stdout"]
+
+    loaded = tf.saved_model.load(str(tmp_path / "logger"))
+    assert float(loaded.step(tf.constant([4.0, 6.0])).numpy()) == 13.0
+    printed = capsys.readouterr()
+    assert printed.err == "step|[4 6]|['total', 13]|nan|None!\n"
+    assert printed.out == "mean: 5\n"
+
+    # A new process reads the streams by name: stdout and stderr are its own.
+    script = ("import tapeflow as tf; m = tf.saved_model.load(%r); "
+              "m.step(tf.constant([1.0, 1.0]))" % str(tmp_path / "logger"))
+    child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           timeout=120, env={**os.environ, "TAPEFLOW_BACKEND": "interpreter"})
+    assert child.returncode == 0, child.stderr
+    assert child.stdout == "mean: 1\n"
+    assert child.stderr.endswith("step|[1 1]|['total', 5]|nan|None!\n")
+
+
+def test_a_print_to_a_file_is_saved_by_its_path(tmp_path):
+    log = tmp_path / "log.txt"
+
+    class FileLogger(tf.Module):
+        @tf.function
+        def f(self, x):
+            tf.print("x =", x, output_stream=f"file://{log}")
+            return x + 1
+
+    module = FileLogger()
+    module.f(tf.constant(1))
+    tf.saved_model.save(module, str(tmp_path / "saved"))
+    loaded = tf.saved_model.load(str(tmp_path / "saved"))
+    loaded.f(tf.constant(2))
+    assert log.read_text() == "x = 1\nx = 2\n"
+
+
+def test_a_print_to_a_python_stream_object_is_refused_before_writing(tmp_path):
+    sink = io.StringIO()
+
+    class StreamLogger(tf.Module):
+        @tf.function
+        def f(self, x):
+            tf.print(x, output_stream=sink)
+            return x
+
+    module = StreamLogger()
+    module.f(tf.constant(1.0))
+    with pytest.raises(SavedModelError, match=r"StreamLogger|f: a traced path prints to "
+                                              r"<_io.StringIO.*sys.stdout, sys.stderr"):
+        tf.saved_model.save(module, str(tmp_path / "s"))
+    assert not (tmp_path / "s").exists()
+
+
+def test_version_1_directories_load_and_bad_print_entries_are_named(tmp_path):
+    module = Scale(2)
+    module.multiply(tf.constant(1))
+    old = tmp_path / "old"
+    tf.saved_model.save(module, str(old))
+    manifest = json.loads((old / "saved_model.json").read_text())
+    manifest["version"] = 1  # written before traces kept their prints
+    for trace in manifest["functions"][0]["traces"]:
+        del trace["prints"]
+    (old / "saved_model.json").write_text(json.dumps(manifest))
+    assert int(tf.saved_model.load(str(old)).multiply(tf.constant(3)).numpy()) == 6
+
+    manifest["version"] = 3
+    (old / "saved_model.json").write_text(json.dumps(manifest))
+    with pytest.raises(SavedModelError, match="version 3; this tapeflow reads 1 and 2"):
+        tf.saved_model.load(str(old))
+
+    logger = Logger()
+    logger.step(tf.constant([1.0]))
+    bad = tmp_path / "bad_print"
+    tf.saved_model.save(logger, str(bad))
+    manifest = json.loads((bad / "saved_model.json").read_text())
+    manifest["functions"][0]["traces"][0]["prints"][0]["leaves"][1] = {"output": 999}
+    (bad / "saved_model.json").write_text(json.dumps(manifest))
+    with pytest.raises(SavedModelError, match="bad_print.*corrupt.*graph output 999"):
+        tf.saved_model.load(str(bad))

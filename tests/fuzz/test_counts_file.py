@@ -64,3 +64,27 @@ def test_source_state_names_the_checkout_commit(fuzz):
     commit, dirty = fuzz.source_state()
     assert commit == head.stdout.strip()
     assert isinstance(dirty, bool)
+
+
+def test_a_chunk_records_whether_its_worker_checked_bounds(fuzz, monkeypatch):
+    # The compiled-boundscheck counts stand only where the worker's Numba compiled index
+    # checks in (it reads NUMBA_BOUNDSCHECK once, at import): each chunk says what it had,
+    # and a worker whose Numba disagrees with the tier refuses to run.
+    import numba
+
+    monkeypatch.setattr(numba.config, "BOUNDSCHECK", 1)
+    result = fuzz.run_chunk("interpreter", 0, 1, 1)
+    assert result["boundscheck"] == 1 and result["counts"]["programs"] == 1
+    with pytest.raises(RuntimeError, match="BOUNDSCHECK=1"):
+        fuzz.run_chunk("compiled", 0, 1, 1)
+    monkeypatch.setattr(numba.config, "BOUNDSCHECK", None)
+    with pytest.raises(RuntimeError, match="BOUNDSCHECK=None"):
+        fuzz.run_chunk("compiled-boundscheck", 0, 1, 1)
+
+
+def test_report_counts_the_bounds_checked_chunks(fuzz, capsys):
+    data = {"compiled-boundscheck generator=1 steps=3 chunk=2": {"chunks": {
+        "1": _chunk(1, "aaa", 2) | {"boundscheck": 1}, "2": _chunk(2, "aaa", 2)}}}
+    fuzz.report(data, show=0)
+    line = next(line for line in capsys.readouterr().out.splitlines() if "aaa:" in line)
+    assert line.endswith(", 1 chunks bounds-checked")

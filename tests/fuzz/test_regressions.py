@@ -327,3 +327,82 @@ def test_a_well_conditioned_output_is_not_called_ill_conditioned():
     arrays = make_inputs(program, 7, True)  # special values: no cancellation of huge terms
     eager = _run_all(program, arrays, 1, ())["eager"]
     assert 0 not in _ill_conditioned(program, arrays, eager)
+
+
+# Found by the compiled run (seeds from 20000; 6 programs in 2 chunks, all this kind): the float64
+# form of the kernel choice above. a = [[-0.72, -0.60], [inf, 1e300]]: element [1, 1] of
+# a @ a is inf * -0.60 + 1e300 * 1e300. numpy's (2,2)@(2,2) goes to dgemm, which fuses the
+# second multiply-add (1e600 - inf, rounded once: -inf); the loops round 1e300 * 1e300 to inf
+# first and give -inf + inf = nan, as numpy's own (2,2)@(2,1) (dgemv) and np.einsum do. In
+# the program below that nan reaches d loss / d a [0, 1] through the gradient of
+# mean((a @ a)^2), where eager gives -inf. A known limit (README): which product a kernel
+# rounds is BLAS's choice, by shape.
+FLOAT64_MATMUL_OVERFLOW_GEMM = Program("float64", m=2, n=2, k=1,
+                                       steps=(("matmul", 0, 0), ("if", 1)), second_order=True)
+_FUSED_BY_BLAS = pytest.mark.xfail(strict=True, reason="whether a float64 product beyond the "
+                                   "range is rounded before its sum is numpy's BLAS kernel's "
+                                   "choice (README, Known limits)")
+
+
+@pytest.mark.slow
+@_FUSED_BY_BLAS
+def test_float64_matmul_overflow_as_blas_computes_it_compiled():
+    _assert_agree(FLOAT64_MATMUL_OVERFLOW_GEMM, seed=2, special=True,
+                  backends=("interpreter", "numba"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rows, cols", [pytest.param(1, 1, marks=_FUSED_BY_BLAS), (2, 1),
+                                        pytest.param(2, 2, marks=_FUSED_BY_BLAS)])
+def test_float64_matmul_with_a_product_beyond_the_range_agrees_with_numpy_compiled(rows, cols):
+    # Each element is inf * -0.6 + 1e300 * 1e300: -inf where BLAS fuses the second product
+    # into the sum (numpy's (1,2)@(2,1) and (2,2)@(2,2)), nan where it rounds it to inf first
+    # (numpy's (2,2)@(2,1), and the loops the compiled code writes for every shape).
+    import warnings
+
+    import numpy as np
+
+    import tapeflow as tf
+
+    a = np.repeat(np.array([[np.inf, 1e300]]), rows, axis=0)
+    b = np.repeat(np.array([[-0.6], [1e300]]), cols, axis=1)
+    fn = tf.function(lambda a, b: tf.matmul(a, b), backend="numba", compile="sync")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = np.matmul(a, b)
+        for _ in range(2):  # the second call runs native code
+            got = fn(tf.constant(a), tf.constant(b)).numpy()
+    np.testing.assert_array_equal(got, want)
+
+
+# Found by the compiled run on 29f7d61 (chunk seed 20765: `--replay 20765 --fail-on value`,
+# kernel by kernel, shrunk to the first; the second as the run met it; the third is chunk
+# seed 20940's): the first's loss came out as 0.109, where eager gives 0.292.
+# With loop epilogues (a kernel's 0-d arithmetic after its sums, 29f7d61 and their re-landing
+# on the compile branch) the epilogue read the sum o1 into `_o10`, the name of its own output
+# o10, and added o10 to itself. The 0-d loads have names of their own now (codegen/loops.py).
+# On main without epilogues the program never met the clash.
+EPILOGUE_NAME_CLASH = Program("float32", m=2, n=3, k=1,
+                              steps=(("while", 2), ("xent", 3, 2), ("while", 2)),
+                              second_order=False)
+EPILOGUE_NAME_CLASH_64 = Program("float64", m=2, n=3, k=1,
+                                 steps=(("while", 2), ("xent", 3, 3), ("while", 2)),
+                                 second_order=True)
+EPILOGUE_NAME_CLASH_MEAN = Program("float64", m=2, n=1, k=2,
+                                   steps=(("reduce", "reduce_mean", 0, None, False),
+                                          ("where", 2, 3)), second_order=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("program, seed, special", [(EPILOGUE_NAME_CLASH, 0, True),
+                                                    (EPILOGUE_NAME_CLASH_64, 2, True),
+                                                    (EPILOGUE_NAME_CLASH_MEAN, 37527, False)])
+def test_loop_kernel_epilogue_reads_its_own_sums_compiled_kernel_by_kernel(program, seed,
+                                                                            special,
+                                                                            monkeypatch):
+    from tapeflow.codegen import compile as codegen_compile
+
+    # As benchmarks/fuzz.py's run compiles (--mode kernels), and as a large graph compiles.
+    monkeypatch.setattr(codegen_compile, "compiles_inline", lambda program: False)
+    _assert_agree(program, seed=seed, special=special, backends=("numba",),
+                  check_gradients=False)

@@ -44,6 +44,10 @@ def test_python_values_and_containers_mix_with_tensors():
     text = _printed("loss:", tf.constant(0.5), [1, tf.constant([2, 3])], {"k": 4}, sep="|")
     assert text == "loss:|0.5|[1, [2 3]]|{'k': 4}\n"
     assert _printed("a", "b", end="!") == "a b!"
+    # A string inside a container is quoted, as TF (Python's str of the container) quotes it;
+    # at the top level it is bare.
+    assert _printed("total", ["total", tf.constant(3)], ("x",), {"k": "v"}) == \
+        "total ['total', 3] ('x',) {'k': 'v'}\n"
 
 
 def test_default_stream_is_stderr(capsys):
