@@ -46,6 +46,7 @@ HEADER = [
     "from tapeflow.codegen import vecmath as vm",
     "from tapeflow.codegen.accumulate import add_to_row, multiply_to_row",
     "from tapeflow.codegen.blas import blas_matmul, gemm_into",
+    "from tapeflow.codegen.pipeline import KernelCompiler",
     ("from tapeflow.codegen.prelude import (_add, _floordiv, _maximum, _minimum, _mod, _mul,"
      " _neg, _power, _sub)"),
 ]
@@ -137,9 +138,12 @@ class KernelPlan:
 
     def source(self, name: str, names: dict, comment, cache: bool) -> list[str]:
         """The decorated function `name`, as lines."""
+        # Kernels made only of code written here compile with a leaner pipeline.
+        lean = self.kind in ("loop", "gemm", "copy") and not self.parallel
         lines = [
             (f"@numba.njit(cache={cache}, fastmath={fastmath_text()}, error_model='numpy', "
-             f"nogil=True, no_cfunc_wrapper=True{', parallel=True' if self.parallel else ''})"),
+             f"nogil=True, no_cfunc_wrapper=True{', parallel=True' if self.parallel else ''}"
+             f"{', pipeline_class=KernelCompiler' if lean else ''})"),
             f"def {name}({', '.join(self.param_names(names))}):",
         ]
         body = self.body(names, comment)
