@@ -10,9 +10,10 @@ operation fused into it: W3's forward and gradient loop ran ~7x slower.
 Why this one flag may stay: it changes only the order in which a reduction's terms are
 combined, and a reduction has no one IEEE result to keep: numpy's own sum adds pairwise, in
 8 lanes, and a plain loop would add in yet another order. Rounding and overflow of
-intermediate results depend on that order (within the reduction tolerance); nan and
-infinities do not: any order gives nan for a nan term or for +inf with -inf, and inf for
-+inf alone. Without `nsz`, `0.0 + x` is not folded to `x`, so a row of -0.0 sums to +0.0 as
+intermediate results depend on that order (within the reduction tolerance); infinite and nan
+terms do not: any order gives nan for a nan term or for +inf with -inf, and inf for +inf
+alone. Finite terms whose partial sums overflow do: 3e38 + 3e38 + -inf is nan in float32 in
+that order, -inf in another (README's known limits). Without `nsz`, `0.0 + x` is not folded to `x`, so a row of -0.0 sums to +0.0 as
 in numpy, which starts from +0.0.
 """
 

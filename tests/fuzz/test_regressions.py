@@ -406,3 +406,54 @@ def test_loop_kernel_epilogue_reads_its_own_sums_compiled_kernel_by_kernel(progr
     monkeypatch.setattr(codegen_compile, "compiles_inline", lambda program: False)
     _assert_agree(program, seed=seed, special=special, backends=("numba",),
                   check_gradients=False)
+
+
+# Found by the compiled run on 2b999b8 (chunk seed 21138): a Variable assigned
+# `0.125 + mean(c)` came out inf, where eager gives nan, for c = [[-0.99, -3e38], [-3e38, inf],
+# [1.4e-45, 3e38]] in float32. Fused beside a row or column reduction, a full float32 sum
+# accumulates in float64 (codegen/loops.py, Accumulator "scalar", wide), where numpy adds in
+# float32 and overflows on the way: -3e38 + -3e38 is -inf there, and -inf + inf is nan; in
+# float64 nothing overflows and the inf term gives inf, the exact sum's sign. A known limit
+# (README): which partial sums overflow is the summation's order and width.
+WIDE_SUM_OVERFLOW = Program("float32", m=0, n=3, k=2, steps=(("xent", 0, 0), ("assign", 2)),
+                            second_order=False)
+_WIDE_SUM = pytest.mark.xfail(strict=True, reason="a float32 sum fused beside another "
+                              "reduction accumulates in float64, where numpy's float32 "
+                              "partial sums overflow (README, Known limits)")
+
+
+@pytest.mark.slow
+@_WIDE_SUM
+def test_float32_sum_accumulated_wide_overflows_as_numpy_compiled():
+    _assert_agree(WIDE_SUM_OVERFLOW, seed=140, special=True, backends=("numba",),
+                  check_gradients=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rows, eager", [
+    pytest.param([[-0.99, -3e38], [-3e38, float("inf")], [1.4e-45, 3e38]], "nan",
+                 marks=_WIDE_SUM),
+    pytest.param([[1.0, -3e38], [-3e38, 3e38], [3e38, 5.0]], "-inf", marks=_WIDE_SUM),
+    ([[1.0, -3e38], [3e38, 2.0], [0.5, 0.25]], "finite"),
+])
+def test_a_full_float32_sum_beside_a_row_sum_agrees_with_numpy_compiled(rows, eager):
+    # The full sum shares its loop with the row sums, so it is the wide "scalar" accumulator.
+    # numpy adds these six float32 terms in order: in the first two rows -3e38 + -3e38
+    # overflows (then + inf is nan, or the -inf stays), which float64 partial sums never do
+    # (inf, and 5.0 for an exact sum of 6). Without an overflow on the way they agree.
+    import warnings
+
+    import numpy as np
+
+    import tapeflow as tf
+
+    x = np.array(rows, np.float32)
+    fn = tf.function(lambda x: (tf.reduce_sum(x), tf.reduce_sum(x, axis=1)),
+                     backend="numba", compile="sync")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = np.sum(x)
+        for _ in range(2):  # the second call runs native code
+            got = fn(tf.constant(x))[0].numpy()
+    assert eager == ("finite" if np.isfinite(want) else str(want))
+    np.testing.assert_allclose(got, want, rtol=1e-6)
