@@ -29,12 +29,14 @@ from tapeflow.codegen.kernels import (
     plan_gemm,
     plan_loop,
     plan_op,
+    with_epilogue,
 )
 from tapeflow.codegen.loops import (  # noqa: F401  (the code generator's tunables, in one place)
     PARALLEL_MIN_ELEMENTS,
     PARALLEL_MIN_WORK,
     SUM_BLOCK,
     TRANSCENDENTAL_COST,
+    FusedLoop,
 )
 from tapeflow.graph.ir import Graph
 from tapeflow.graph.passes.fuse import fuse, is_loop
@@ -127,26 +129,38 @@ def plan_program(graph: Graph, split: bool = False) -> Program:
             return literals[v]
         return names[v]
 
-    def call(kernel: KernelPlan):
+    made_at: dict = {}  # value -> the index of the step that makes it
+
+    def call(kernel: KernelPlan, at: int | None = None):
+        """Append the call of `kernel` (or, `at` an index, replace that step's call)."""
         allocations = []
         for kind, v in kernel.params:
             if kind == "out" and v not in in_place and not isinstance(v, Buffer):
                 dtype = lw.dtype_expr(v.aval.dtype)
                 allocations.append(f"{names[v]} = np.empty({v.aval.shape}, dtype={dtype})")
-        steps.append(Call(kernel, [arg(kind, v, kernel) for kind, v in kernel.params],
-                          [names[v] for v in kernel.returns], allocations))
+        step = Call(kernel, [arg(kind, v, kernel) for kind, v in kernel.params],
+                    [names[v] for v in kernel.returns], allocations)
+        at = len(steps) if at is None else at
+        steps[at:at + 1] = [step]
+        for v in [v for kind, v in kernel.params if kind == "out"] + list(kernel.returns):
+            made_at[v] = at
 
     for group in plan.groups:
         eqns = [graph.eqns[i] for i in group]
         if is_loop(eqns[0]):
             for part in _independent_parts(eqns) if split else [eqns]:
-                call(plan_loop(part, needed_later, literals))
+                host = _epilogue_host(steps, made_at, part, needed_later)
+                if host is None:
+                    call(plan_loop(part, needed_later, literals))
+                else:  # run at the end of the loop kernel making the last of its operands
+                    call(with_epilogue(steps[host].kernel, part, needed_later, literals), host)
         elif len(eqns) > 1:
             call(plan_gemm(eqns, literals))
         elif eqns[0] in views:
             (eqn,) = eqns
             program.layouts[eqn.outputs[0]] = "F"
             steps.append(f"# {format_eqn(eqn, names)}")
+            made_at[eqn.outputs[0]] = len(steps)
             steps.append(f"{names[eqn.outputs[0]]} = {names[eqn.inputs[0]]}.T  # a view")
         else:
             call(plan_op(eqns[0]))
@@ -277,6 +291,31 @@ def kernel_sources(graph: Graph) -> list[tuple[str, str]]:
                                     True)
         out.append((heading, "\n".join(source) + "\n"))
     return out
+
+
+def _epilogue_host(steps: list, made_at: dict, eqns, needed_later: set) -> int | None:
+    """The index of the step whose loop kernel can run the loop group `eqns` after its own
+    loops (KernelPlan.epilogues) instead of a kernel of its own, or None.
+
+    That is the step making the last of the group's operands, when it is a loop kernel's
+    call: running the group there, earlier than its turn, reads only values already made
+    (the graph is in SSA form, and Variables change only after the call). Left alone: a
+    group whose operands are all the entry's (nothing to run it after), a parallel loop on
+    either side (its prange lowering), a group with sin or cos (its out-of-range count's
+    temporaries would meet the kernel's own)."""
+    made = {eqn.outputs[0] for eqn in eqns}
+    reads = [v for eqn in eqns for v in eqn.inputs if v not in made]
+    at = max((made_at.get(v, -1) for v in reads), default=-1)
+    if at < 0 or not isinstance(steps[at], Call):
+        return None
+    kernel = steps[at].kernel
+    if kernel.kind != "loop" or kernel.returns or kernel.parallel:
+        return None
+    if any(eqn.prim.name in ("sin", "cos") for eqn in eqns):
+        return None
+    if FusedLoop.of(eqns, needed_later).parallel:
+        return None
+    return at
 
 
 def _independent_parts(eqns) -> list[list]:

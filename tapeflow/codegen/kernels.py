@@ -46,6 +46,7 @@ HEADER = [
     "from tapeflow.codegen import vecmath as vm",
     "from tapeflow.codegen.accumulate import add_to_row, multiply_to_row",
     "from tapeflow.codegen.blas import blas_matmul, gemm_into",
+    "from tapeflow.codegen.pipeline import KernelCompiler",
     ("from tapeflow.codegen.prelude import (_add, _floordiv, _maximum, _minimum, _mod, _mul,"
      " _neg, _power, _sub)"),
 ]
@@ -78,6 +79,10 @@ class KernelPlan:
     returns: list = field(default_factory=list)
     parallel: bool = False
     loop: FusedLoop | None = None
+    # Loop groups a loop kernel runs after its own loops (`with_epilogue`), each over its
+    # own iteration space: arithmetic on what the loops reduced (a mean's division, a bias's
+    # SGD update from its gradient's column sums), which would cost a kernel of its own.
+    epilogues: tuple = ()
     sizes: tuple = ()  # the values of the "size" parameters
     literals: dict = field(default_factory=dict)  # scalar parameter -> its literal's text
 
@@ -110,7 +115,13 @@ class KernelPlan:
             scalars = {v: self.literals[v] for v in scalars}
             sizes = [str(d) for d in self.sizes]
         if self.kind == "loop":
-            return self.loop.body(names, scalars, comment, sizes)
+            rank = len(self.loop.shape)
+            lines = self.loop.body(names, scalars, comment, sizes[:rank])
+            for epilogue in self.epilogues:  # their sizes follow the loops' own
+                end = rank + len(epilogue.shape)
+                lines += epilogue.body(names, scalars, comment, sizes[rank:end])
+                rank = end
+            return lines
         if self.kind == "copy":
             src, dst = (v for _, v in self.params[:2])
             return copy_body(sizes, names[src], names[dst])
@@ -127,9 +138,12 @@ class KernelPlan:
 
     def source(self, name: str, names: dict, comment, cache: bool) -> list[str]:
         """The decorated function `name`, as lines."""
+        # Kernels made only of code written here compile with a leaner pipeline.
+        lean = self.kind in ("loop", "gemm", "copy") and not self.parallel
         lines = [
             (f"@numba.njit(cache={cache}, fastmath={fastmath_text()}, error_model='numpy', "
-             f"nogil=True, no_cfunc_wrapper=True{', parallel=True' if self.parallel else ''})"),
+             f"nogil=True, no_cfunc_wrapper=True{', parallel=True' if self.parallel else ''}"
+             f"{', pipeline_class=KernelCompiler' if lean else ''})"),
             f"def {name}({', '.join(self.param_names(names))}):",
         ]
         body = self.body(names, comment)
@@ -165,6 +179,11 @@ class KernelPlan:
                        key=_line_order)
         where = f"; from {', '.join(lines)}" if lines else ""
         space = f" over [{','.join(map(str, self.loop.shape))}]" if self.loop else ""
+        if self.epilogues:
+            ops = ", ".join(eqn.prim.name for eqn in self.loop.eqns)
+            for epilogue in self.epilogues:
+                ops += (f"; then over [{','.join(map(str, epilogue.shape))}]: "
+                        + ", ".join(eqn.prim.name for eqn in epilogue.eqns))
         return [f"# {self.kind} kernel{space}: {ops}{where}"]
 
     def describe(self) -> str:
@@ -233,6 +252,30 @@ def plan_loop(eqns, needed_later: set, literals: dict) -> KernelPlan:
     params += [("size", k) for k in range(len(loop.shape))]
     return KernelPlan("loop", tuple(eqns), params, parallel=loop.parallel, loop=loop,
                       sizes=tuple(loop.shape),
+                      literals={v: literals[v] for k, v in params if k == "scalar"})
+
+
+def with_epilogue(kernel: KernelPlan, eqns, needed_later: set, literals: dict) -> KernelPlan:
+    """`kernel` (a loop kernel) followed by the loop group `eqns`, as one kernel.
+
+    Why: Numba's fixed cost per compiled function (~30-50 ms, NUMBA-NOTES.md) is paid even
+    for one scalar division, and in a deep MLP the loss's division and each bias's SGD
+    update (over [64], from its gradient's column sums) made kernels of their own. The
+    caller (emit.plan_program) checks that everything the group reads is made by `kernel`
+    or before it; it runs after the loops, so it may read what they stored (reductions
+    included). Its operands and outputs become further parameters, and its extents further
+    sizes after the kernel's own."""
+    epilogue = FusedLoop.of(eqns, needed_later)
+    head = [p for p in kernel.params if p[0] != "size"]
+    have = [v for _, v in head]
+    extra = [("array", v) for v in epilogue.arrays]
+    extra += [("scalar" if v in literals else "array", v) for v in epilogue.scalars]
+    extra += [("out", v) for v in epilogue.outputs]
+    params = head + [(k, v) for k, v in extra if v not in have]
+    sizes = kernel.sizes + tuple(epilogue.shape)
+    params += [("size", k) for k in range(len(sizes))]
+    return KernelPlan("loop", kernel.eqns + tuple(eqns), params, parallel=kernel.parallel,
+                      loop=kernel.loop, epilogues=kernel.epilogues + (epilogue,), sizes=sizes,
                       literals={v: literals[v] for k, v in params if k == "scalar"})
 
 

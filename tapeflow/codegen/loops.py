@@ -193,7 +193,8 @@ class FusedLoop:
                     # A 0-d operand is read once, before the loop (Numba's prange lowering
                     # passes 0-d arrays into the loop body as scalars, where `k[()]` fails).
                     # Its name cannot be another value's `_name` (`_o10`, o1's 0-d load, was
-                    # also output o10's: a kernel that read o1 after computing o10 used o10).
+                    # also output o10's: a kernel that read o1 after computing o10 used o10;
+                    # fuzz seeds 20765, 20940): a name starts with a letter.
                     scalar = f"_0d_{names[v]}"
                     load = f"{scalar} = {literal.get(v, names[v] + '[()]')}"
                     if load not in before:
