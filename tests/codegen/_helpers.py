@@ -19,3 +19,24 @@ def assert_close(got, want, dtype):
     for g, w in zip(got, want):
         assert g.shape == w.shape and g.dtype == w.dtype
         np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol)
+
+
+def deep_mlp_step(layers: int, width: int = 16, lr: float = 0.01, seed: int = 0, **options):
+    """A deep MLP's SGD step: `layers` dense tanh layers of `width`, mean squared error."""
+    rng = np.random.default_rng(seed)
+    ws = [tf.Variable((rng.normal(size=(width, width)) / np.sqrt(width)).astype(np.float32))
+          for _ in range(layers)]
+    bs = [tf.Variable(np.zeros(width, np.float32)) for _ in range(layers)]
+
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            h = x
+            for w, b in zip(ws, bs):
+                h = tf.tanh(h @ w + b)
+            loss = tf.reduce_mean((h - y) ** 2)
+        grads = tape.gradient(loss, ws + bs)
+        for v, g in zip(ws + bs, grads):
+            v.assign_sub(lr * g)
+        return loss
+
+    return tf.function(step, **options), ws + bs

@@ -9,7 +9,7 @@ from tapeflow.codegen.compile import compile_graph
 from tapeflow.codegen.emit import generate_source, plan_program
 from tapeflow.graph.interp import evaluate
 
-from ._helpers import assert_close
+from ._helpers import assert_close, deep_mlp_step
 
 
 def _graph(fn, *arrays):
@@ -77,22 +77,9 @@ def test_an_epilogue_computes_what_its_own_kernel_did(tmp_path, mode):
 
 @pytest.mark.slow
 def test_a_deep_mlp_steps_loss_and_bias_updates_compile_no_kernels_of_their_own(tmp_path):
-    rng = np.random.default_rng(0)
-    ws = [tf.Variable((rng.normal(size=(16, 16)) / 4).astype(np.float32)) for _ in range(30)]
-    bs = [tf.Variable(np.zeros(16, np.float32)) for _ in range(30)]
-
-    def step(x, y):
-        with tf.GradientTape() as tape:
-            h = x
-            for w, b in zip(ws, bs):
-                h = tf.tanh(h @ w + b)
-            loss = tf.reduce_mean((h - y) ** 2)
-        for v, g in zip(ws + bs, tape.gradient(loss, ws + bs)):
-            v.assign_sub(0.01 * g)
-        return loss
-
+    step, _ = deep_mlp_step(30, width=16)
     x, y = _arrays((8, 16), (8, 16))
-    concrete = tf.function(step).get_concrete_function(x, y)
+    concrete = step.get_concrete_function(x, y)
     graph = concrete.graph
     program = plan_program(graph, split=True)  # as compiled kernel by kernel
     loops = [c.kernel for c in program.calls() if c.kernel.kind == "loop"]

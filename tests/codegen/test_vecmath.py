@@ -2,8 +2,9 @@
 
 Every kernel runs where generated code runs it: inside an `@njit` loop compiled with the
 generator's fastmath flags (none: emit.FASTMATH), so the kernels meet their documented
-accuracy, and vectorise, without the caller's help. The reference is numpy one precision up (float64 for float32,
-longdouble for float64); errors are in ulp of the correctly rounded result.
+accuracy, and vectorise, without the caller's help. The reference is numpy one precision up
+(float64 for float32, longdouble for float64); errors are in ulp of the correctly rounded
+result.
 """
 
 from __future__ import annotations
@@ -243,7 +244,8 @@ def test_pair_max_ulp_error_over_dense_sweep(name, k, dtype):
         i = int(np.argmax(err))
         if err[i] > worst:
             worst, where = float(err[i]), x[i]
-    assert worst <= MAX_ULP[dtype], f"{name}[{k}] {dtype.__name__}: max {worst:.3f} ulp at {where!r}"
+    assert worst <= MAX_ULP[dtype], \
+        f"{name}[{k}] {dtype.__name__}: max {worst:.3f} ulp at {where!r}"
 
 
 @pytest.mark.parametrize("name,k,dtype", PAIR_CASES, ids=PAIR_IDS)
