@@ -20,9 +20,9 @@ decides when the text reaches the stream).
 
 These primitives are not in the registry of array primitives (ops.PRIMITIVES): they have no
 Numba lowering. The runtime runs them (runtime/control_exec.py drives the loop in Python and
-compiles each sub-graph through the ordinary compile path), and their VJP is refused: a
-gradient through a loop is taken on the unrolled path (ops/control.py decides that when
-tracing).
+compiles each sub-graph through the ordinary compile path). Their VJP reruns the iterations
+taken, unrolled, for an eager tape; while tracing, a loop a tape differentiates is not made
+a graph loop (runtime/graph_loops.py), so its gradient is the unrolled path's.
 """
 
 from __future__ import annotations
@@ -170,16 +170,70 @@ def _while_impl(*values, cond_graph, body_graph, names, max_iterations, effects_
     return tuple(np.array(v, dtype=a.aval.dtype) for v, a in zip(carried, body_graph.outputs))
 
 
-def _refuse_gradient(name):
-    def vjp(cts, out, inputs, wanted, **params):
-        raise NotImplementedError(
-            f"{name}: no gradient through a graph loop; tapeflow differentiates loops on "
-            "their unrolled path (trace the loop under the GradientTape that differentiates "
-            "it, inside the tapeflow.function)")
-    return vjp
+# The VJP of a loop (or branch) runs it again, unrolled, through `bind` under a tape of its
+# own, and differentiates that: the adjoint is the adjoint of the iterations taken. This is
+# right for the values at hand only, so it serves eager tapes (a compiled function called
+# under an outer GradientTape replays its graph through `bind`: runtime/concrete.py). While
+# a function is traced, a loop under a recording tape is never a graph loop
+# (runtime/graph_loops.py): its gradient there is the unrolled path's, guarded.
 
 
-while_p.def_vjp(_refuse_gradient("while_loop"))
+def _bind_graph(graph, values: list) -> list:
+    """`graph`'s outputs computed through `bind` (recorded on the active tapes); prints are
+    skipped: the forward run printed them."""
+    from tapeflow.ops.core import bind
+    from tapeflow.tracer.tensor import make_constant
+
+    env = dict(zip(graph.inputs, values))
+    for v, value in graph.consts:
+        env[v] = make_constant(value)
+    for eqn in graph.eqns:
+        if getattr(eqn.prim, "effectful", False):
+            continue
+        outs = bind(eqn.prim, *[env[v] for v in eqn.inputs], **eqn.params_dict)
+        env.update(zip(eqn.outputs, outs if eqn.prim.multiple_results else (outs,)))
+    return [env[v] for v in graph.outputs]
+
+
+def _vjp_by_rerun(run, cts, inputs, wanted) -> tuple:
+    from tapeflow.ops.core import is_float
+    from tapeflow.runtime import loop_effects
+    from tapeflow.tracer.tape import GradientTape
+
+    sources = [k for k, (x, w) in enumerate(zip(inputs, wanted))
+               if w and is_float(x.aval.dtype)]
+    with loop_effects.silenced(), GradientTape(watch_accessed_variables=False) as tape:
+        for k in sources:
+            tape.watch(inputs[k])
+        outs = run(list(inputs))
+    pairs = [(o, ct) for o, ct in zip(outs, cts) if is_float(o.aval.dtype)]
+    if not pairs or not sources:
+        return tuple(None for _ in inputs)
+    grads = tape.gradient([o for o, _ in pairs], [inputs[k] for k in sources],
+                          output_gradients=[ct for _, ct in pairs])
+    result = [None] * len(inputs)
+    for k, g in zip(sources, grads):
+        result[k] = g
+    return tuple(result)
+
+
+@while_p.def_vjp
+def _while_vjp(cts, out, inputs, wanted, *, cond_graph, body_graph, names, max_iterations,
+               effects_key, must_iterate=()):
+    n = len(body_graph.outputs)
+
+    def unrolled(values):
+        carried, operands = values[:n], values[n:]
+        steps = 0
+        while max_iterations is None or steps < max_iterations:
+            (pred,) = _bind_graph(cond_graph, carried + operands)
+            if not bool(np.asarray(pred._value).reshape(())):
+                break
+            carried = _bind_graph(body_graph, carried + operands)
+            steps += 1
+        return carried
+
+    return _vjp_by_rerun(unrolled, cts, inputs, wanted)
 
 # --------------------------------------------------------------------------------------------
 # cond
@@ -217,7 +271,14 @@ def _cond_impl(pred, *operands, true_graph, false_graph, effects_key):
     return tuple(np.array(v, dtype=a.aval.dtype) for v, a in zip(outs, graph.outputs))
 
 
-cond_p.def_vjp(_refuse_gradient("cond"))
+@cond_p.def_vjp
+def _cond_vjp(cts, out, inputs, wanted, *, true_graph, false_graph, effects_key):
+    def taken(values):
+        pred, operands = values[0], values[1:]
+        graph = true_graph if bool(np.asarray(pred._value).reshape(())) else false_graph
+        return _bind_graph(graph, operands)
+
+    return _vjp_by_rerun(taken, cts, inputs, wanted)
 
 # --------------------------------------------------------------------------------------------
 # print (a tf.print inside a sub-graph)

@@ -55,9 +55,22 @@ def running(key: int):
             _state.key = None
 
 
+@contextlib.contextmanager
+def silenced():
+    """Loop prints in this block write nothing (a gradient reruns a loop that printed)."""
+    previous = getattr(_state, "silent", False)
+    _state.silent = True
+    try:
+        yield
+    finally:
+        _state.silent = previous
+
+
 def emit(text: str, stream) -> None:
     from tapeflow.api.printing import write
 
+    if getattr(_state, "silent", False):
+        return
     key = getattr(_state, "key", None)
     collector = _collector()
     if key is None or collector is None:

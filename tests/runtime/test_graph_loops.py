@@ -209,3 +209,22 @@ def test_maximum_iterations_bounds_the_graph_loop():
     assert f(tf.constant(1.0)).numpy() == 6.0
     assert f(tf.constant(-1.0)).numpy() == -1.0
     assert f.experimental_get_tracing_count() == 1
+
+
+def test_an_outer_tape_differentiates_a_call_of_a_function_holding_a_graph_loop(backend, capfd):
+    @tf.function(backend=backend)
+    def power(x, n):
+        return tf.while_loop(lambda i, y: i < n,
+                             lambda i, y: (tf.print("it", i), (i + 1, y * x))[1],
+                             [tf.constant(0), tf.constant(1.0)])[1]
+
+    x = tf.constant(1.5)
+    power(x, tf.constant(2))  # traced without a tape: a graph loop
+    for n in (1, 3, 4):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = power(x, tf.constant(n))
+        assert tape.gradient(y, x).numpy() == pytest.approx(n * 1.5 ** (n - 1))
+    assert power.experimental_get_tracing_count() == 1
+    # The gradient reruns the iterations without printing them again.
+    assert capfd.readouterr().err.count("it 0") == 4
