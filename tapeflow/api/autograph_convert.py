@@ -180,7 +180,7 @@ def _escapes(body) -> bool:
     continue, return) or is something a body function cannot hold."""
     for n in _walk(body):
         if isinstance(n, ast.Return | ast.Yield | ast.YieldFrom | ast.Await | ast.Global
-                      | ast.Nonlocal | ast.Try | ast.With | ast.AsyncWith | ast.AsyncFor):
+                      | ast.Nonlocal | ast.Try | ast.AsyncWith | ast.AsyncFor):
             return True
     return _loop_exits(body)
 

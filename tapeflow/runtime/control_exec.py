@@ -46,6 +46,9 @@ class SegmentedExecutor:
     fresh arrays (so no output aliases an input: `abi.written` is empty)."""
 
     abi = types.SimpleNamespace(written=())
+    # No single native entry (runs_native is False, and no generated call path is made):
+    # the loop driver and the prints are Python.
+    entry = None
 
     def __init__(self, graph: Graph, compile: str = "sync"):
         from tapeflow.graph.passes import optimize

@@ -231,3 +231,21 @@ def test_a_closure_and_a_default_argument_survive_conversion():
         return acc
 
     assert f(tf.constant(2)).numpy() == 8.0
+
+
+def test_a_tape_inside_a_converted_body_differentiates_each_iteration():
+    @tf.function
+    def descend(x, n):
+        for _ in tf.range(n):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                loss = (x - 3.0) ** 2
+            x = x - 0.25 * tape.gradient(loss, x)
+        return x
+
+    expected = 0.0
+    for _ in range(4):
+        expected -= 0.25 * 2 * (expected - 3.0)
+    assert descend(tf.constant(0.0), tf.constant(4)).numpy() == pytest.approx(expected)
+    assert descend(tf.constant(0.0), tf.constant(1)).numpy() == pytest.approx(1.5)
+    assert "while_loop" in prims(descend, tf.constant(0.0), tf.constant(2))
