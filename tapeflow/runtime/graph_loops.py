@@ -17,8 +17,8 @@ guarded path), so everything that worked before still works:
 - a Python read of a value computed in the loop (`bool`, `int`, `float`, `.numpy()`):
   it would be one guard per iteration;
 - a Variable assignment in the body (a graph loop has no per-iteration commit);
-- an active GradientTape around the loop (a gradient through the loop needs the unrolled
-  equations: the `while_loop` equation has no VJP);
+- an active GradientTape around the loop (the tape differentiates the unrolled equations,
+  guarded; the `while_loop` equation's own VJP reruns the loop for eager tapes only);
 - symbolic sizes (an input_signature with None), a traced `maximum_iterations`, a
   `tf.print` of nested structures or of values that are not str/int/float/bool, other
   effects (summaries) in the body, prints in the condition.
@@ -26,222 +26,33 @@ guarded path), so everything that worked before still works:
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
 from tapeflow import nest
-from tapeflow.graph.ir import Eqn, Graph, Var, make_params, new_var
+from tapeflow.graph.ir import Var, new_var
 from tapeflow.ops import structured
 from tapeflow.ops.core import BOOL, InvalidArgumentError, is_tracer
-from tapeflow.runtime import loop_effects
-from tapeflow.runtime.effects import PrintEffect
-from tapeflow.runtime.trace import _Recorder, active_trace
+from tapeflow.runtime.sub_trace import (
+    CannotConvert,
+    Closer,
+    SubRecorder,
+    add_prints,
+    as_loop_tensor,
+    enclosing_recorder,
+    first_present,
+    is_undefined,
+    outer_tensor,
+    record,
+    run_at_trace,
+    sub_trace,
+)
+from tapeflow.runtime.trace import active_trace
 from tapeflow.tracer import tape as tape_module
-from tapeflow.tracer import tensor as tensor_module
-from tapeflow.tracer import variable as variable_module
-from tapeflow.tracer.tape import GradientTape, user_source
-from tapeflow.tracer.tensor import Tensor, convert_to_tensor, make_constant
+from tapeflow.tracer.tensor import Tensor, make_constant
 from tapeflow.tracer.variable import Variable
 
-
-class CannotConvert(Exception):
-    """The loop (or branch) cannot be a graph loop; the message says why."""
-
-
-class _Layered:
-    """A sub-recorder's watched set: its own values, and everything the enclosing trace
-    watches (an op on a value of the enclosing trace is part of the loop body too)."""
-
-    def __init__(self, outer):
-        self.own: set = set()
-        self.outer = outer
-
-    def __contains__(self, v) -> bool:
-        return v in self.own or v in self.outer
-
-    def add(self, v) -> None:
-        self.own.add(v)
-
-
-class _SubRecorder(GradientTape):
-    """Records one sub-graph (a condition, a body, a branch) of a graph loop."""
-
-    _records_shape_dependent = True
-
-    def __init__(self, outer: GradientTape, root: _Recorder):
-        super().__init__(persistent=True, watch_accessed_variables=True)
-        self._watched = _Layered(outer._watched)
-        self.outer = outer
-        self.root = root
-
-    def _saw_variable(self, variable: Variable) -> None:
-        # A variable read in the body is an input of the enclosing trace (the root trace
-        # captures it), and an operand of the loop.
-        self.outer._saw_variable(variable)
-        if self.outer is not self.root:
-            self.root._saw_variable(variable)
-
-
-class _EffectSink(list):
-    """The trace's effect list while a sub-graph is traced: a tf.print becomes a `print`
-    equation at its place among the recorded equations."""
-
-    def __init__(self, recorder: _SubRecorder, allow_prints: bool):
-        super().__init__()
-        self.recorder = recorder
-        self.allow_prints = allow_prints
-
-    def append(self, effect) -> None:
-        if isinstance(effect, loop_effects.LoopPrints):
-            return  # a nested loop's prints: its equation prints them
-        if not isinstance(effect, PrintEffect):
-            raise CannotConvert(f"a {type(effect).__name__} in the loop")
-        if not self.allow_prints:
-            raise CannotConvert("a tf.print in the loop condition")
-        if len(effect.leaves) != len(effect.structure):
-            raise CannotConvert("a tf.print of a nested structure")
-        fmt, inputs = [], []
-        for leaf in effect.leaves:
-            if isinstance(leaf, Tensor):
-                fmt.append(None)
-                inputs.append(leaf)
-            elif leaf is None or isinstance(leaf, str | int | float | bool):
-                fmt.append(leaf)
-            else:
-                raise CannotConvert(f"a tf.print of a {type(leaf).__name__}")
-        stream = effect.stream
-        eqn = Eqn(structured.print_p, tuple(t._var for t in inputs), (),
-                  make_params(dict(format=tuple(fmt), sep=effect.sep, end=effect.end,
-                                   summarize=effect.summarize, stream=stream)),
-                  user_source())
-        self.recorder._append(eqn, inputs, [])
-
-
-def _enclosing_recorder(trace):
-    """The recorder of the innermost graph being traced: a sub-recorder inside a body,
-    else the trace's own. None when a user's GradientTape records around the loop."""
-    items = tape_module._recording_here.items
-    if not items:
-        return None
-    inner = items[-1]
-    if isinstance(inner, _SubRecorder):
-        return inner if len(items) == 1 else None
-    if inner is trace.recorder and len(items) == 1:
-        return inner
-    return None
-
-
-@contextlib.contextmanager
-def _sub_trace(trace, recorder: _SubRecorder, allow_prints: bool):
-    """Run a sub-graph's Python with `recorder` as the only recording tape and the hooks
-    that refuse what a graph loop cannot hold."""
-    items = tape_module._recording_here.items
-    saved_items = list(items)
-    saved_effects = trace.effects
-    saved_read = tensor_module.python_value_hook.value
-    saved_write = variable_module.write_hook.value
-
-    def read(tensor, kind):
-        var = tensor._read()._var if isinstance(tensor, Variable) else tensor._var
-        if var in recorder._watched.own:
-            raise CannotConvert(f"Python reads a value computed in the loop ({kind}()) at "
-                                f"{_where()}")
-        return saved_read(tensor, kind)
-
-    def write(variable, value):
-        raise CannotConvert(f"the loop assigns the Variable {variable.name} at {_where()}")
-
-    items[:] = [recorder]
-    trace.effects = _EffectSink(recorder, allow_prints)
-    tensor_module.python_value_hook.value = read
-    variable_module.write_hook.value = write
-    try:
-        yield
-    finally:
-        items[:] = saved_items
-        trace.effects = saved_effects
-        tensor_module.python_value_hook.value = saved_read
-        variable_module.write_hook.value = saved_write
-
-
-def _where() -> str:
-    from tapeflow.graph.ir import source_text
-
-    source = user_source()
-    return source_text(source) if source is not None else "an unknown line"
-
-
-def _as_loop_tensor(x, name: str) -> Tensor:
-    if isinstance(x, Variable):
-        return x._read()
-    if isinstance(x, Tensor):
-        return x
-    try:
-        return convert_to_tensor(x)
-    except (TypeError, ValueError) as e:
-        raise CannotConvert(f"loop variable {name} is not a tensor ({e})") from None
-
-
-class _Closer:
-    """Closes recorded equations into sub-graphs over (carried, operands): the values the
-    equations read from the enclosing trace become operands, in first-use order, and
-    values of neither (eager constants) become the sub-graph's constants."""
-
-    def __init__(self, recorder: _SubRecorder):
-        self.recorder = recorder
-        self.operands: list[Var] = []  # enclosing-trace Vars, in first-use order
-        self.tensors: dict[Var, Tensor] = {}
-
-    def scan(self, carried: list[Var], eqns: list[Eqn], outputs: list[Var]) -> None:
-        defined = set(carried)
-        for e in eqns:
-            for v in e.inputs:
-                self._note(v, defined)
-            defined.update(e.outputs)
-        for v in outputs:
-            self._note(v, defined)
-
-    def _note(self, v: Var, defined: set) -> None:
-        if v in defined:
-            return
-        if v in self.recorder._watched.outer and v not in self.operands:
-            self.operands.append(v)
-        t = self.recorder._values.get(v)
-        if t is not None:
-            self.tensors.setdefault(v, t)
-
-    def close(self, carried: list[Var], eqns: list[Eqn], outputs: list[Var]) -> Graph:
-        inner = {v: Var(v.aval) for v in self.operands}
-        inputs = list(carried) + [inner[v] for v in self.operands]
-        defined = set(carried)
-        consts: dict[Var, np.ndarray] = {}
-        new_eqns = []
-        for e in eqns:
-            ins = []
-            for v in e.inputs:
-                if v in inner:
-                    ins.append(inner[v])
-                    continue
-                if v not in defined and v not in consts:
-                    consts[v] = np.asarray(self._value(v))
-                ins.append(v)
-            new_eqns.append(e.with_inputs(tuple(ins)))
-            defined.update(e.outputs)
-        outs = []
-        for v in outputs:
-            if v in inner:
-                v = inner[v]
-            elif v not in defined and v not in consts:
-                consts[v] = np.asarray(self._value(v))
-            outs.append(v)
-        return Graph(tuple(inputs), tuple(new_eqns), tuple(outs), tuple(consts.items()))
-
-    def _value(self, v: Var):
-        t = _first(self.recorder._values.get(v), self.tensors.get(v))
-        if t is None:
-            raise CannotConvert(f"the loop reads a value tapeflow cannot find ({v})")
-        return t._value
+__all__ = ["CannotConvert", "active_trace", "trace_while", "trace_cond", "trace_for_range",
+           "is_traced", "in_graph_loop"]
 
 
 def trace_while(cond, body, loop_vars, maximum_iterations, single: bool, names=None):
@@ -249,7 +60,7 @@ def trace_while(cond, body, loop_vars, maximum_iterations, single: bool, names=N
     be (the caller runs the loop as Python). Returns the final loop_vars in their
     structure."""
     trace = active_trace()
-    enclosing = _enclosing_recorder(trace)
+    enclosing = enclosing_recorder(trace)
     if enclosing is None:
         raise CannotConvert("a GradientTape records around the loop")
     if trace.symbolic:
@@ -267,11 +78,11 @@ def trace_while(cond, body, loop_vars, maximum_iterations, single: bool, names=N
     # A variable the body assigns before reading it may have no value before the loop
     # (AutoGraph's Undefined): as TensorFlow, it starts as zeros of the type the body gives
     # it, and a loop that runs no iteration is an error.
-    undefined = [k for k, x in enumerate(flat) if _is_undefined(x)]
-    init = [None if k in undefined else _as_loop_tensor(x, n)
+    undefined = [k for k, x in enumerate(flat) if is_undefined(x)]
+    init = [None if k in undefined else as_loop_tensor(x, n)
             for k, (x, n) in enumerate(zip(flat, names))]
     root = trace.recorder
-    recorder = _SubRecorder(enclosing, root)
+    recorder = SubRecorder(enclosing, root)
     carried_tensors = [flat[k] if t is None else Tensor(t._value, new_var(t.aval))
                        for k, t in enumerate(init)]
     for t in carried_tensors:
@@ -280,7 +91,7 @@ def trace_while(cond, body, loop_vars, maximum_iterations, single: bool, names=N
             recorder._values[t._var] = t
     carried_state = nest.pack_sequence_as(state, carried_tensors)
 
-    with _sub_trace(trace, recorder, allow_prints=False):
+    with sub_trace(trace, recorder, allow_prints=False):
         pred = cond(*carried_state)
     if isinstance(pred, Variable):
         pred = pred._read()
@@ -290,14 +101,14 @@ def trace_while(cond, body, loop_vars, maximum_iterations, single: bool, names=N
         raise CannotConvert("the condition is not a bool scalar")
     cond_eqns = list(recorder._eqns)
     recorder._eqns = []
-    with _sub_trace(trace, recorder, allow_prints=True):
+    with sub_trace(trace, recorder, allow_prints=True):
         result = body(*carried_state)
     body_eqns = list(recorder._eqns)
     new_flat = _body_result(result, state, single)
     for k in undefined:
-        if _is_undefined(new_flat[k]):
+        if is_undefined(new_flat[k]):
             raise CannotConvert(f"'{names[k]}' has no value before or after an iteration")
-    new_tensors = [_as_loop_tensor(x, n) for x, n in zip(new_flat, names)]
+    new_tensors = [as_loop_tensor(x, n) for x, n in zip(new_flat, names)]
     for k in undefined:
         aval = new_tensors[k].aval
         init[k] = make_constant(np.zeros(aval.shape, aval.dtype))
@@ -307,7 +118,7 @@ def trace_while(cond, body, loop_vars, maximum_iterations, single: bool, names=N
     for t in new_tensors:
         recorder._values.setdefault(t._var, t)
 
-    closer = _Closer(recorder)
+    closer = Closer(recorder)
     closer.scan(carried, cond_eqns, [pred._var])
     closer.scan(carried, body_eqns, [t._var for t in new_tensors])
     cond_graph = closer.close(carried, cond_eqns, [pred._var])
@@ -317,19 +128,15 @@ def trace_while(cond, body, loop_vars, maximum_iterations, single: bool, names=N
                   max_iterations=maximum_iterations,
                   effects_key=structured.new_effect_key() if effectful else 0,
                   must_iterate=tuple(names[k] for k in undefined))
-    operand_tensors = [_outer_tensor(v, enclosing, root, closer) for v in closer.operands]
+    operand_tensors = [outer_tensor(v, enclosing, root, closer) for v in closer.operands]
     inputs = init + operand_tensors
     structured.while_p.out_avals(tuple(t.aval for t in inputs), params)  # checks the graphs
-    finals = _run_at_trace(trace, structured.while_p, inputs, params, init)
+    finals = run_at_trace(trace, structured.while_p, inputs, params, init)
     outputs = [Tensor(value, new_var(t.aval)) for value, t in zip(finals, init)]
-    _record(structured.while_p, inputs, outputs, params, enclosing)
-    _add_prints(trace, params, effectful)
+    record(structured.while_p, inputs, outputs, params, enclosing)
+    add_prints(trace, params, effectful)
     packed = nest.pack_sequence_as(state, outputs)
     return packed[0] if single else packed
-
-
-def _is_undefined(x) -> bool:
-    return type(x).__name__ == "_Undefined"  # api/autograph_ops.py's UNDEFINED
 
 
 def _body_result(result, state, single: bool) -> list:
@@ -346,42 +153,6 @@ def _body_result(result, state, single: bool) -> list:
             f"{len(nest.flatten(state))} loop variables") from None
 
 
-def _outer_tensor(v: Var, enclosing, root, closer: _Closer) -> Tensor:
-    t = _first(enclosing._values.get(v), root._values.get(v), closer.tensors.get(v))
-    if t is None:
-        raise CannotConvert(f"the loop reads a value tapeflow cannot find ({v})")
-    return t
-
-
-def _first(*candidates):
-    """The first that is not None (never `or`: the truth of a tensor is a guard)."""
-    return next((c for c in candidates if c is not None), None)
-
-
-def _run_at_trace(trace, prim, inputs, params, like) -> list:
-    """The equation's values for the trace itself (the tracing call's results), with the
-    prints it makes kept for the tracing call (runtime/loop_effects.py)."""
-    if trace.values_unknown:  # a trace from TensorSpecs: stand-in values, nothing to run
-        return [np.zeros(t.aval.shape, t.aval.dtype) for t in like]
-    with loop_effects.collecting() as collected, np.errstate(all="ignore"):
-        values = prim.impl(*[t._value for t in inputs], **params)
-    trace._loop_texts = collected.get(params["effects_key"], [])
-    return list(values)
-
-
-def _record(prim, inputs, outputs, params, enclosing) -> None:
-    eqn = Eqn(prim, tuple(t._var for t in inputs), tuple(t._var for t in outputs),
-              make_params(params), user_source())
-    enclosing._append(eqn, inputs, outputs)
-
-
-def _add_prints(trace, params, effectful: bool) -> None:
-    texts = getattr(trace, "_loop_texts", [])
-    trace._loop_texts = []
-    if effectful:
-        trace.effects.append(loop_effects.LoopPrints(params["effects_key"], list(texts)))
-
-
 def is_traced(x) -> bool:
     """Whether `x` is a value of the function being traced (or of a loop body in it)."""
     trace = active_trace()
@@ -394,14 +165,14 @@ def is_traced(x) -> bool:
         return False
     if var in trace.recorder._watched:
         return True
-    return any(isinstance(t, _SubRecorder) and var in t._watched
+    return any(isinstance(t, SubRecorder) and var in t._watched
                for t in tape_module._recording_here.items)
 
 
 def in_graph_loop() -> bool:
     """Whether the Python running now is a graph loop's body (or branch) being traced."""
     items = tape_module._recording_here.items
-    return bool(items) and isinstance(items[-1], _SubRecorder)
+    return bool(items) and isinstance(items[-1], SubRecorder)
 
 
 def trace_for_range(args, kwargs, body, init, names, target):
@@ -436,7 +207,7 @@ def trace_for_range(args, kwargs, body, init, names, target):
         raise InvalidArgumentError("range: delta must not be 0")
 
     def as_bound(x):
-        t = _as_loop_tensor(x, "tf.range's bounds")
+        t = as_loop_tensor(x, "tf.range's bounds")
         return t if t.aval.dtype == dtype else tf_api.cast(t, dtype)
 
     start_t, limit_t, delta_t = as_bound(start), as_bound(limit), as_bound(delta)
@@ -465,8 +236,8 @@ def trace_cond(pred, true_fn, false_fn, names):
     `names` after the branch (a tuple).
     CannotConvert where it cannot be (the caller runs the `if` as Python)."""
     trace = active_trace()
-    enclosing = _enclosing_recorder(trace)
-    if not isinstance(enclosing, _SubRecorder):
+    enclosing = enclosing_recorder(trace)
+    if not isinstance(enclosing, SubRecorder):
         raise CannotConvert("not inside a graph loop")
     if isinstance(pred, Variable):
         pred = pred._read()
@@ -475,16 +246,16 @@ def trace_cond(pred, true_fn, false_fn, names):
     root = trace.recorder
     recorders, results = [], []
     for fn in (true_fn, false_fn):
-        recorder = _SubRecorder(enclosing, root)
-        with _sub_trace(trace, recorder, allow_prints=True):
+        recorder = SubRecorder(enclosing, root)
+        with sub_trace(trace, recorder, allow_prints=True):
             out = fn()
         for name, value in zip(names, out):
-            if _is_undefined(value):
+            if is_undefined(value):
                 branch = "main" if fn is true_fn else "else"
                 raise ValueError(
                     f"'{name}' must also be initialized in the {branch} branch, because it "
                     "is used after the if (both branches of an if on a tensor are traced)")
-        flat = [_as_loop_tensor(x, n) for x, n in zip(out, names)]
+        flat = [as_loop_tensor(x, n) for x, n in zip(out, names)]
         for t in flat:
             recorder._values.setdefault(t._var, t)
         recorders.append(recorder)
@@ -496,7 +267,7 @@ def trace_cond(pred, true_fn, false_fn, names):
         if a.aval.shape != b.aval.shape:
             raise ValueError(f"'{name}' has shape {tuple(a.aval.shape)} in the main branch, "
                              f"but shape {tuple(b.aval.shape)} in the else branch")
-    closers = [_Closer(r) for r in recorders]
+    closers = [Closer(r) for r in recorders]
     operands: list[Var] = []
     for closer, recorder, flat in zip(closers, recorders, results):
         closer.scan([], recorder._eqns, [t._var for t in flat])
@@ -510,16 +281,16 @@ def trace_cond(pred, true_fn, false_fn, names):
                   effects_key=structured.new_effect_key() if effectful else 0)
     operand_tensors = []
     for v in operands:
-        t = _first(enclosing._values.get(v), root._values.get(v),
+        t = first_present(enclosing._values.get(v), root._values.get(v),
                    *[c.tensors.get(v) for c in closers])
         if t is None:
             raise CannotConvert(f"the branch reads a value tapeflow cannot find ({v})")
         operand_tensors.append(t)
     inputs = [pred] + operand_tensors
     structured.cond_p.out_avals(tuple(t.aval for t in inputs), params)
-    finals = _run_at_trace(trace, structured.cond_p, inputs, params, results[0])
+    finals = run_at_trace(trace, structured.cond_p, inputs, params, results[0])
     outputs = [Tensor(value, new_var(t.aval)) for value, t in zip(finals, results[0])]
-    _record(structured.cond_p, inputs, outputs, params, enclosing)
+    record(structured.cond_p, inputs, outputs, params, enclosing)
     trace._loop_texts = []
     return tuple(outputs)
 
