@@ -282,7 +282,11 @@ class _Converter:
         k = next(self._ids)
         self.converted += 1
         target = stmt.target.id
+        # The iterate is a loop variable only where the code after the loop reads it (its
+        # last value, as Python's).
         carried = [n for n in self._carried(stmt.body, later) if n != target]
+        if target in later:
+            carried.append(target)
         # The original loop, over the iterable for_range made (its arguments run once).
         original = ast.copy_location(ast.For(
             target=stmt.target, iter=_parse(f"ag__res_{k}.iterable", stmt)[0].value,

@@ -249,3 +249,17 @@ def test_a_tape_inside_a_converted_body_differentiates_each_iteration():
     assert descend(tf.constant(0.0), tf.constant(4)).numpy() == pytest.approx(expected)
     assert descend(tf.constant(0.0), tf.constant(1)).numpy() == pytest.approx(1.5)
     assert "while_loop" in prims(descend, tf.constant(0.0), tf.constant(2))
+
+
+def test_the_iterate_keeps_its_last_value_after_the_loop():
+    @tf.function
+    def last_index(n):
+        total = tf.constant(0)
+        for k in tf.range(n):
+            total += 1
+        return k, total
+
+    k, total = last_index(tf.constant(4))
+    assert (k.numpy(), total.numpy()) == (3, 4)
+    assert last_index(tf.constant(7))[0].numpy() == 6
+    assert last_index.experimental_get_tracing_count() == 1
