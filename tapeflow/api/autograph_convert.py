@@ -33,10 +33,12 @@ from __future__ import annotations
 import ast
 import inspect
 import itertools
+import re
 import textwrap
 import weakref
 
 _cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # code -> compiled or None
+_LOOP_WORD = re.compile(r"\b(for|while)\b")
 _NOT_CONVERTED = object()
 
 
@@ -74,8 +76,13 @@ def converted(fn):
 def _factory(fn):
     try:
         source = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError):
+        return None
+    if not _LOOP_WORD.search(source):
+        return None  # nothing to convert: not even parsed
+    try:
         tree = ast.parse(source)
-    except (OSError, TypeError, SyntaxError, IndentationError):
+    except (SyntaxError, IndentationError):
         return None
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
         return None
