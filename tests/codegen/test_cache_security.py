@@ -346,3 +346,28 @@ def test_new_entries_list_the_cache_once_while_it_is_under_its_bound(tmp_path, m
     _load(tmp_path, _name())
     assert len(listed) == 2
     assert sum(e.bytes for e in real(tmp_path)) <= size
+
+
+def test_a_full_cache_is_not_listed_again_at_every_new_entry(tmp_path, monkeypatch):
+    # An eviction that trimmed the cache only to its bound left it full, so every later
+    # new kernel listed the whole cache again (~1 s per kernel with 20,000 entries): it
+    # trims to 90% of the bound, and the next listing waits for a tenth of it.
+    monkeypatch.setattr(cache, "_max_bytes", 10**9)
+    monkeypatch.setattr(cache, "_estimated", {})
+    for _ in range(40):
+        _load(tmp_path, _name())
+    gc.collect()  # none of them is live: all may be evicted
+    sizes = [e.bytes for e in cache.entries(tmp_path)]
+    one = max(sizes)
+    monkeypatch.setattr(cache, "_max_bytes", sum(sizes))  # full
+    listed = []
+    real = cache.entries
+    monkeypatch.setattr(cache, "entries", lambda *a, **k: listed.append(1) or real(*a, **k))
+    _load(tmp_path, _name())  # past the bound: listed once, trimmed to 90% of it
+    assert len(listed) == 1
+    assert sum(e.bytes for e in real(tmp_path)) <= 0.9 * sum(sizes)
+    room = int(0.1 * sum(sizes)) // one  # entries that fit before the bound is passed again
+    assert room >= 3
+    for _ in range(room - 1):
+        _load(tmp_path, _name())
+    assert len(listed) == 1
