@@ -4,6 +4,7 @@
     python benchmarks/compile_latency.py --layers 2,8 --runs 1
     python benchmarks/compile_latency.py --only mlp          # or: w4, batch, tiering
     python benchmarks/compile_latency.py --only mlp --layers 650   # ~10,000 equations
+    python benchmarks/compile_latency.py --only mlp --layers 32 --runs 5 --against /tmp/before
 
 Rows:
   deep MLP   L dense tanh layers of 64 units, batch 32, mean squared error, SGD 0.01 on every
@@ -18,10 +19,8 @@ Rows:
              / `import jax` to the end of the first compiled call, in the cold process (what
              a script waits for, imports and tapeflow's eager 1st call included).
              Ratios: tapeflow over JAX, cold over cold and started over started.
-             "tapeflow, vecmath cached": the same tapeflow processes with the cache empty
-             but for the compiled vecmath kernels (tanh, exp), which tapeflow caches once
-             per install (codegen/helper_cache.py): a new model on an install that has
-             compiled a tanh before.
+             (The step compiles no vecmath kernel: tanh and exp are written into the loops
+             that call them, codegen/vecmath_ir.py. Nothing of it is in any cache.)
   batch      the same step with `input_signature=[TensorSpec([None, 64]), ...]`: the first
              compiled call at batch 32, then the first compiled call at batch 48 in the same
              process (target: under 10% of the first).
@@ -41,7 +40,6 @@ _T_START = time.time()
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -357,14 +355,6 @@ CHILDREN = {"tapeflow_tiering": child_tapeflow_tiering,
 # --------------------------------------------------------------------------------------------
 
 
-def _seed_helpers(cache: str, seed: str | None) -> None:
-    """Copy the vecmath kernels' directory of the cache `seed` into the empty `cache`."""
-    import shutil
-
-    for helpers in Path(seed).glob("vecmath-*") if seed else ():
-        shutil.copytree(helpers, Path(cache) / helpers.name)
-
-
 def _run_child(name: str, arg: int, cache_dir: str, **env_vars) -> dict | None:
     env = dict(os.environ, TAPEFLOW_CACHE_DIR=cache_dir, **env_vars)
     started = time.time()
@@ -390,8 +380,11 @@ def _has_jax() -> bool:
     return importlib.util.find_spec("jax") is not None
 
 
-def run_mlp(layer_counts, runs: int) -> None:
+def run_mlp(layer_counts, runs: int, against: str | None = None) -> None:
+    """The deep-MLP rows; `against`: a directory holding another tapeflow/ package, whose
+    processes run in the same rounds (alternating) for a before/after comparison."""
     jax = _has_jax()
+    this = str(Path(__file__).resolve().parent.parent)  # (tapeflow from this checkout)
     print(f"deep MLP (L tanh layers of {WIDTH}, batch {BATCH}, SGD), empty cache, "
           f"medians of {runs} round(s) of alternating processes"
           + ("" if jax else "; JAX not installed"))
@@ -400,31 +393,27 @@ def run_mlp(layer_counts, runs: int) -> None:
           "to the end of the first compiled call")
     print(f"{'L':>5} {'eqns':>6} {'kernels':>7} {'native':>6} {'':>9}{'cold s':>8} "
           f"{'started s':>10} {'import to result s':>19} {'per call ms':>12}")
-    seed = tempfile.TemporaryDirectory()  # a cache holding only the vecmath kernels
-    _run_child("tapeflow_mlp", 1, seed.name)
-    for entry in Path(seed.name).iterdir():
-        if not entry.name.startswith("vecmath-"):
-            (shutil.rmtree if entry.is_dir() else os.unlink)(entry)
+    loads = [os.getloadavg()[0]]
     for layers in layer_counts:
-        rows: dict = {key: [] for key in ("tapeflow_mlp", "tapeflow_mlp_started", "jax_mlp",
-                                           "jax_mlp_started", "tapeflow_mlp helpers",
-                                           "tapeflow_mlp_started helpers")}
+        keys = ["tapeflow_mlp", "tapeflow_mlp_started", "jax_mlp", "jax_mlp_started"]
+        keys += ["against tapeflow_mlp", "against tapeflow_mlp_started"] if against else []
+        rows: dict = {key: [] for key in keys}
         for _ in range(runs):  # one process of each kind per round, alternating
             for key, results in rows.items():
-                child, _, helpers = key.partition(" ")
+                tree, _, child = key.rpartition(" ")
                 if child.startswith("jax") and not jax:
                     continue
-                with tempfile.TemporaryDirectory() as cache:
-                    _seed_helpers(cache, seed.name if helpers else None)
-                    results.append(_run_child(child, layers, cache))
+                with tempfile.TemporaryDirectory() as cache:  # empty
+                    results.append(_run_child(child, layers, cache,
+                                              PYTHONPATH=against if tree else this))
+            loads.append(os.getloadavg()[0])
         ok = [r for r in rows["tapeflow_mlp"] if r]
         native = all(r["native"] for r in ok) if ok else False
         eqns = ok[0]["equations"] if ok else 0
         kernels = _median(rows["tapeflow_mlp"], "kernels")
         figures = {}
-        for name, suffix in (("tapeflow", ""), ("jax", ""), ("cached", " helpers")):
-            prefix = "jax" if name == "jax" else "tapeflow"
-            cold, started = rows[f"{prefix}_mlp{suffix}"], rows[f"{prefix}_mlp_started{suffix}"]
+        for name in ("tapeflow", "jax"):
+            cold, started = rows[f"{name}_mlp"], rows[f"{name}_mlp_started"]
             figures[name] = (_median(cold, "compile"), _median(started, "compile"),
                              _median(cold, "from_import"),
                              _median(cold + started, "per_call"))
@@ -436,14 +425,24 @@ def run_mlp(layer_counts, runs: int) -> None:
         ratios = [a / b for a, b in zip(figures["tapeflow"], figures["jax"])]
         print(f"{'':>27} {'ratio':>9}{ratios[0]:>7.2f}x {ratios[1]:>9.2f}x {ratios[2]:>18.2f}x "
               f"{ratios[3]:>11.2f}x")
-        cold, started, from_import, _ = figures["cached"]
-        ratios = [a / b for a, b in zip(figures["cached"], figures["jax"])]
-        print(f"{'':>27} tapeflow, vecmath cached: {cold:.2f} s ({ratios[0]:.2f}x) cold, "
-              f"{started:.2f} s ({ratios[1]:.2f}x) started, {from_import:.2f} s "
-              f"({ratios[2]:.2f}x) import to result")
+        started = [r["compile"] / j["compile"] for r, j in
+                   zip(rows["tapeflow_mlp_started"], rows["jax_mlp_started"]) if r and j]
+        if started:
+            print(f"{'':>27} started ratio per round: "
+                  + " ".join(f"{ratio:.2f}x" for ratio in started))
+        if against:
+            cold = _median(rows["against tapeflow_mlp"], "compile")
+            started = _median(rows["against tapeflow_mlp_started"], "compile")
+            this_cold, this_started = figures["tapeflow"][:2]
+            jax_cold, jax_started = figures["jax"][:2]
+            print(f"{'':>27} against {against}: cold {cold:.2f} s, started {started:.2f} s; "
+                  f"this/against {this_cold / cold:.2f}x / {this_started / started:.2f}x; "
+                  f"ratio to JAX {cold / jax_cold:.2f}x -> {this_cold / jax_cold:.2f}x cold, "
+                  f"{started / jax_started:.2f}x -> {this_started / jax_started:.2f}x started")
         print(f"{'':>27} backend start alone: Numba "
               f"{_median(rows['tapeflow_mlp_started'], 'backend_start'):.2f} s, JAX "
               f"{_median(rows['jax_mlp_started'], 'backend_start'):.2f} s")
+    print(f"load average over the rounds {min(loads):.1f}-{max(loads):.1f}")
     print("target: tapeflow's first compiled call within 2x of JAX's at L = 32 and 128")
 
 
@@ -516,6 +515,8 @@ def main() -> None:
     parser.add_argument("--layers", default="2,8,32,128")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--only", default="mlp,batch,w4,tiering")
+    parser.add_argument("--against", help="mlp rows: a directory holding another tapeflow/ "
+                        "package, run in the same rounds (e.g. git archive main | tar -x)")
     args = parser.parse_args()
     if args.child:
         result = CHILDREN[args.child](args.arg)
@@ -525,7 +526,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     only = args.only.split(",")
     if "mlp" in only:
-        run_mlp([int(n) for n in args.layers.split(",")], args.runs)
+        run_mlp([int(n) for n in args.layers.split(",")], args.runs, args.against)
     if "batch" in only:
         run_batch(8, args.runs)
     if "w4" in only:

@@ -16,7 +16,10 @@ Use from generated code (float32 in -> float32 out, float64 -> float64):
             out[i] = vecmath.exp(x[i])
 
 The public functions also work from plain Python on numpy scalars. In compiled code each one
-is typed and lowered as a call of the float32 or float64 kernel (`_register`). The kernels are
+is typed and lowered as a call of the float32 or float64 kernel (`_register`), except exp and
+tanh, whose instructions are written straight into the caller (vecmath_ir.py, `_register_ir`):
+no Numba compile of their own in each process, which was a fifth of a deep MLP's first
+compiled call. The kernels are
 compiled with their own fastmath set, `{"contract"}` (FMA contraction only), so the caller's `reassoc`/`nsz`, which would rewrite
 `(x + M) - M` or `(u - 1) - x` to 0, never reach them: Numba's callees inherit the caller's
 fastmath only when they do not set their own.
@@ -91,6 +94,8 @@ import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, lower_builtin, type_callable
+
+from tapeflow.codegen import vecmath_ir
 
 # Kernels set their own fastmath so they never inherit the caller's (see the module docstring);
 # use the numpy error model, since Python's raises ZeroDivisionError on x/0, a branch that stops
@@ -215,57 +220,13 @@ _ROUND_F32 = _f32(1.5 * 2.0**23)
 _ROUND_F64 = 1.5 * 2.0**52
 
 # ---------------------------------------------------------------------------------------------
-# exp
+# exp and tanh are written as LLVM IR where they are called (vecmath_ir.py; `exp` and `tanh`
+# below), not compiled as kernels of their own.
 
-_LOG2E_F32 = _f32(1.4426950408889634)  # log2(e)
-_LOG2E = 1.4426950408889634
-# Cody-Waite ln2 = hi + lo. Cephes expf: hi = 0.693359375 has 9 significant bits, so n*hi is
-# exact for |n| < 2**15. fdlibm e_exp.c: hi has 32 bits, n*hi exact for |n| < 2**21.
+# Cody-Waite ln2 = hi + lo (log's reduction; exp's in vecmath_ir). Cephes: hi = 0.693359375 has
+# 9 significant bits, so n*hi is exact for |n| < 2**15. fdlibm: hi has 32 bits, exact for 2**21.
 _LN2_HI_F32, _LN2_LO_F32 = _f32(0.693359375), _f32(-2.12194440e-4)
 _LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
-# Clamp bounds: below ln(2**-150) (float32) or ln(2**-1075) (float64) every result rounds to 0,
-# above ln(max float) every result overflows; inside them 2**n splits into two normal halves.
-_EXP_LO_F32, _EXP_HI_F32 = _f32(-104.0), _f32(89.0)
-_EXP_LO, _EXP_HI = -746.0, 710.0
-# Cephes expf.c minimax polynomial, e**r = 1 + r + r**2 * P(r) on |r| <= ln2/2, P lowest first
-_EXP_P_F32 = _f32s(
-    5.0000001201e-1, 1.6666665459e-1, 4.1665795894e-2,
-    8.3334519073e-3, 1.3981999507e-3, 1.9875691500e-4,
-)
-# float64: Taylor coefficients 1/k! for k = 2..13, truncation error < 4e-18 on |r| <= ln2/2
-_EXP_P = tuple(1.0 / math.factorial(k) for k in range(2, 14))
-
-
-@_kernel
-def _exp_f32(x):
-    xc = x if x > _EXP_LO_F32 else _EXP_LO_F32  # nan -> lo here, restored at the end
-    xc = xc if xc < _EXP_HI_F32 else _EXP_HI_F32
-    n = (xc * _LOG2E_F32 + _ROUND_F32) - _ROUND_F32
-    hi = xc - n * _LN2_HI_F32  # exact: n*hi is exact and close to xc (Sterbenz)
-    lo = n * _LN2_LO_F32
-    r = hi - lo
-    # e**r = 1 + r + r**2 P(r), with 1 + r kept as t plus its exact rounding error (1 - t) + hi
-    t = _ONE_F32 + hi
-    p = t + ((((_ONE_F32 - t) + hi) - lo) + r * r * _horner(r, _EXP_P_F32))
-    n1 = (n * _HALF_F32 + _ROUND_F32) - _ROUND_F32  # 2**n = 2**n1 * 2**(n - n1), both normal
-    y = p * _pow2(n1) * _pow2(n - n1)
-    return x if math.isnan(x) else y
-
-
-@_kernel
-def _exp_f64(x):
-    xc = x if x > _EXP_LO else _EXP_LO  # nan -> lo here, restored at the end
-    xc = xc if xc < _EXP_HI else _EXP_HI
-    n = (xc * _LOG2E + _ROUND_F64) - _ROUND_F64
-    hi = xc - n * _LN2_HI  # exact: n*hi is exact and close to xc (Sterbenz)
-    lo = n * _LN2_LO
-    r = hi - lo
-    # e**r = 1 + r + r**2 P(r), with 1 + r kept as t plus its exact rounding error (1 - t) + hi
-    t = 1.0 + hi
-    p = t + ((((1.0 - t) + hi) - lo) + r * r * _horner(r, _EXP_P))
-    n1 = (n * 0.5 + _ROUND_F64) - _ROUND_F64  # 2**n = 2**n1 * 2**(n - n1), both normal
-    y = p * _pow2(n1) * _pow2(n - n1)
-    return x if math.isnan(x) else y
 
 
 # ---------------------------------------------------------------------------------------------
@@ -351,42 +312,6 @@ def _log1p_f64(x):
 
 
 # ---------------------------------------------------------------------------------------------
-# tanh: polynomial for |x| < 0.625 (where 1 - 2/(e+1) cancels), else from exp.
-
-_TANH_SMALL_F32, _TANH_SMALL = _f32(0.625), 0.625
-# Cephes tanhf.c minimax polynomial: tanh(x) = x + x*z*P(z), z = x**2, P lowest degree first
-_TANH_P_F32 = _f32s(
-    -3.33332819422e-1, 1.33314422036e-1, -5.37397155531e-2,
-    2.06390887954e-2, -5.70498872745e-3,
-)
-# Cephes tanh.c rational: tanh(x) = x + x*z*P(z)/Q(z), Q monic, both lowest degree first
-_TANH_P = (-1.61468768441708447952e3, -9.92877231001918586564e1, -9.64399179425052238628e-1)
-_TANH_Q = (4.84406305325125486048e3, 2.23548839060100448583e3, 1.12811678491632931402e2, 1.0)
-
-
-@_kernel
-def _tanh_f32(x):
-    ax = abs(x)
-    z = x * x
-    small = x + x * z * _horner(z, _TANH_P_F32)
-    big = _ONE_F32 - _TWO_F32 / (_exp_f32(_TWO_F32 * ax) + _ONE_F32)  # exp -> inf gives 1
-    big = big if x > _ZERO_F32 else -big
-    y = small if ax < _TANH_SMALL_F32 else big  # nan takes the exp path and stays nan
-    return x if x == _ZERO_F32 else y  # x + x*z*P(z) would turn -0 into +0
-
-
-@_kernel
-def _tanh_f64(x):
-    ax = abs(x)
-    z = x * x
-    small = x + x * z * (_horner(z, _TANH_P) / _horner(z, _TANH_Q))
-    big = 1.0 - 2.0 / (_exp_f64(2.0 * ax) + 1.0)  # exp -> inf gives 1
-    big = big if x > 0.0 else -big
-    y = small if ax < _TANH_SMALL else big  # nan takes the exp path and stays nan
-    return x if x == 0.0 else y  # x + x*z*P(z)/Q(z) would turn -0 into +0
-
-
-# ---------------------------------------------------------------------------------------------
 # sigmoid, softplus: exp(-|x|) is in [0, 1], so nothing overflows.
 
 
@@ -396,7 +321,7 @@ def _tanh_f64(x):
 
 @_kernel
 def _sigmoid_f32(x):
-    e = _exp_f32(-abs(x))
+    e = exp(-abs(x))
     d = _ONE_F32 + e
     q = (_ONE_F32 if x >= _ZERO_F32 else e) / d
     return q - q * (((_ONE_F32 - d) + e) / d)
@@ -404,7 +329,7 @@ def _sigmoid_f32(x):
 
 @_kernel
 def _sigmoid_f64(x):
-    e = _exp_f64(-abs(x))
+    e = exp(-abs(x))
     d = 1.0 + e
     q = (1.0 if x >= 0.0 else e) / d
     return q - q * (((1.0 - d) + e) / d)
@@ -435,12 +360,12 @@ def _log1p_unit_f32(e):
 
 @_kernel
 def _softplus_f32(x):
-    return (x if x > _ZERO_F32 else _ZERO_F32) + _log1p_unit_f32(_exp_f32(-abs(x)))
+    return (x if x > _ZERO_F32 else _ZERO_F32) + _log1p_unit_f32(exp(-abs(x)))
 
 
 @_kernel
 def _softplus_f64(x):
-    return (x if x > 0.0 else 0.0) + _log1p_f64(_exp_f64(-abs(x)))
+    return (x if x > 0.0 else 0.0) + _log1p_f64(exp(-abs(x)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,25 +379,22 @@ TRIG_EXACT_MAX, beyond_exact_reduction = _trig.TRIG_EXACT_MAX, _trig.beyond_exac
 # Public functions: one name per operation, dispatching on the argument's dtype.
 
 
-def _call(x, kernel_f32, kernel_f64):
-    """Python-level call: float32 scalars use the float32 kernel, anything else float64. A
-    kernel with two results (sincos) gives a pair of that dtype."""
-    if isinstance(x, np.float32):
-        dtype, kernel = np.float32, kernel_f32
-    else:
-        dtype, kernel = np.float64, kernel_f64
-    y = _python_entry(kernel)(x if dtype is np.float32 else float(x))
+def _call(x, public):
+    """Python-level call of `public`: float32 scalars in float32, anything else in float64.
+    A function with two results (sincos) gives a pair of that dtype."""
+    dtype = np.float32 if isinstance(x, np.float32) else np.float64
+    y = _python_entry(public)(x if dtype is np.float32 else float(x))
     return tuple(dtype(v) for v in y) if isinstance(y, tuple) else dtype(y)
 
 
-_python_entries: dict = {}  # kernel -> the @njit function calling it from Python
+_python_entries: dict = {}  # public function -> the @njit function calling it from Python
 
 
-def _python_entry(kernel):
-    """An @njit function calling `kernel` (which has no Python entry point of its own)."""
-    entry = _python_entries.get(kernel)
+def _python_entry(public):
+    """An @njit function calling `public` (the kernels have no Python entry points)."""
+    entry = _python_entries.get(public)
     if entry is None:
-        entry = _python_entries[kernel] = numba.njit(error_model="numpy")(lambda x: kernel(x))
+        entry = _python_entries[public] = numba.njit(error_model="numpy")(lambda x: public(x))
     return entry
 
 
@@ -504,59 +426,77 @@ def _register(public, kernel_f32, kernel_f64):
     return public
 
 
+def _register_ir(public, body):
+    """Make `public` callable from njit code on float32 and float64 scalars, its `body`
+    (vecmath_ir) written as instructions where it is called: nothing to compile of its
+    own, nothing for the caller to link."""
+
+    @type_callable(public)
+    def _typer(context):
+        def typer(x):
+            return x if x in (types.float32, types.float64) else None
+
+        return typer
+
+    for argument in (types.float32, types.float64):
+        @lower_builtin(public, argument)
+        def _lower(context, builder, sig, args):
+            return vecmath_ir.emit(body, builder, args[0])
+
+    return public
+
+
 def exp(x):
     """e**x."""
-    return _call(x, _exp_f32, _exp_f64)
+    return _call(x, exp)
 
 
 def log(x):
     """Natural logarithm; -inf at 0, nan below 0."""
-    return _call(x, _log_f32, _log_f64)
+    return _call(x, log)
 
 
 def log1p(x):
     """log(1 + x), accurate for small |x|."""
-    return _call(x, _log1p_f32, _log1p_f64)
+    return _call(x, log1p)
 
 
 def tanh(x):
     """Hyperbolic tangent."""
-    return _call(x, _tanh_f32, _tanh_f64)
+    return _call(x, tanh)
 
 
 def sin(x):
     """Sine; accurate for |x| <= 1.6e6 (1e15 with FMA), nan above 1e15 (see the top); generated
     loops hand arguments above TRIG_EXACT_MAX to numpy."""
-    return _call(x, _trig._sin_f32, _trig._sin_f64)
+    return _call(x, sin)
 
 
 def cos(x):
     """Cosine; accurate for |x| <= 1.6e6 (1e15 with FMA), nan above 1e15 (see the top); generated
     loops hand arguments above TRIG_EXACT_MAX to numpy."""
-    return _call(x, _trig._cos_f32, _trig._cos_f64)
+    return _call(x, cos)
 
 
 def sincos(x):
     """(sin(x), cos(x)) from one range reduction; each within 1 ulp (float32) of the exact value,
     like sin and cos, but not always the same bits as sin(x) and cos(x) in float32."""
-    return _call(x, _trig._sincos_f32, _trig._sincos_f64)
+    return _call(x, sincos)
 
 
 def sigmoid(x):
     """1 / (1 + exp(-x)), without overflow for large |x|."""
-    return _call(x, _sigmoid_f32, _sigmoid_f64)
+    return _call(x, sigmoid)
 
 
 def softplus(x):
     """log(1 + exp(x)) as max(x, 0) + log1p(exp(-|x|))."""
-    return _call(x, _softplus_f32, _softplus_f64)
+    return _call(x, softplus)
 
 
 for _public, _k32, _k64 in [
-    (exp, _exp_f32, _exp_f64),
     (log, _log_f32, _log_f64),
     (log1p, _log1p_f32, _log1p_f64),
-    (tanh, _tanh_f32, _tanh_f64),
     (sin, _trig._sin_f32, _trig._sin_f64),
     (cos, _trig._cos_f32, _trig._cos_f64),
     (sincos, _trig._sincos_f32, _trig._sincos_f64),
@@ -564,5 +504,7 @@ for _public, _k32, _k64 in [
     (softplus, _softplus_f32, _softplus_f64),
 ]:
     _register(_public, _k32, _k64)
+_register_ir(exp, vecmath_ir.exp_body)
+_register_ir(tanh, vecmath_ir.tanh_body)
 
 __all__ = ["cos", "exp", "log", "log1p", "sigmoid", "sin", "sincos", "softplus", "tanh"]

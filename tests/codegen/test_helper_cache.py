@@ -1,5 +1,5 @@
 """The per-install cache of vecmath's compiled kernels (codegen/helper_cache.py): a second
-process loads float32 tanh (and the exp it calls) instead of compiling them, and the rules
+process loads float32 log1p (and the log it calls) instead of compiling them, and the rules
 of the compile cache hold for their files: private directory, verified before Numba reads
 them, a foreign, group-writable or symlinked directory refused."""
 
@@ -17,7 +17,7 @@ from tapeflow.codegen import cache, helper_cache
 
 pytestmark = pytest.mark.slow
 
-# Compiles a function calling vecmath.tanh on float32 through the helper cache of
+# Compiles a function calling vecmath.log1p on float32 through the helper cache of
 # TAPEFLOW_CACHE_DIR; prints Numba's cache hits and misses of the two kernels it needs.
 SCRIPT = textwrap.dedent("""
     import numba
@@ -26,10 +26,10 @@ SCRIPT = textwrap.dedent("""
     from tapeflow.codegen import helper_cache, vecmath
 
     used = helper_cache.enable()
-    f = numba.njit(lambda x: vecmath.tanh(x))
-    assert f(np.float32(3.0)) == np.float32(np.tanh(np.float64(3.0)))
-    counts = [sum(k.stats.cache_hits.values()) for k in (vecmath._tanh_f32, vecmath._exp_f32)]
-    counts += [sum(k.stats.cache_misses.values()) for k in (vecmath._tanh_f32, vecmath._exp_f32)]
+    f = numba.njit(lambda x: vecmath.log1p(x))
+    assert f(np.float32(3.0)) == np.float32(np.log1p(np.float64(3.0)))
+    counts = [sum(k.stats.cache_hits.values()) for k in (vecmath._log1p_f32, vecmath._log_f32)]
+    counts += [sum(k.stats.cache_misses.values()) for k in (vecmath._log1p_f32, vecmath._log_f32)]
     print(used, *counts)
 """)
 
@@ -53,14 +53,14 @@ def test_a_second_process_loads_the_kernels_instead_of_compiling(tmp_path):
         files = json.loads(record.read_text())
         assert any(name.endswith(".nbi") for name in files)
         assert any(name.endswith(".nbc") for name in files)
-    # tanh loaded, not compiled; exp not even loaded (tanh's cached code holds its copy)
+    # log1p loaded, not compiled; log not even loaded (log1p's cached code holds its copy)
     assert _run(tmp_path) == (used, [1, 0, 0, 0])
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "unrecorded"])
 def test_a_damaged_file_is_removed_before_numba_reads_it(tmp_path, damage):
     used, _ = _run(tmp_path)
-    (data,) = Path(used).glob("*_tanh_f32*.nbc")
+    (data,) = Path(used).glob("*_log1p_f32*.nbc")
     if damage == "flip":
         raw = bytearray(data.read_bytes())
         raw[len(raw) // 2] ^= 0xFF
@@ -68,9 +68,9 @@ def test_a_damaged_file_is_removed_before_numba_reads_it(tmp_path, damage):
     elif damage == "truncate":
         data.write_bytes(data.read_bytes()[:100])
     else:  # a file nobody recorded: the record is gone
-        (record,) = Path(used).glob("*_tanh_f32*.json")
+        (record,) = Path(used).glob("*_log1p_f32*.json")
         record.unlink()
-    # tanh compiles afresh (its files were removed first), exp still loads
+    # log1p compiles afresh (its files were removed first), log still loads
     assert _run(tmp_path) == (used, [0, 1, 1, 0])
     assert _run(tmp_path) == (used, [1, 0, 0, 0])  # and the new files are recorded
 

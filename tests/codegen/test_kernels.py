@@ -142,6 +142,26 @@ def test_a_new_batch_size_reuses_the_compiled_kernels():
     assert np.isfinite(step(x, y).numpy())
 
 
+def test_loop_and_blas_update_kernels_compile_without_reference_counting(tmp_path):
+    # They allocate and return nothing: Numba's NRT would only add increfs and a MemInfo per
+    # array per call (kernels.py). (Structured kernels, which make their results, keep it.)
+    from tapeflow.codegen.pipeline import KernelCompiler
+
+    step, _ = _mlp(4, width=16, seed=5)
+    x, y = _data(8)
+    graph = step.get_concrete_function(x, y).graph
+    kernel = cc.compile_graph(graph, cache_dir=tmp_path, mode="kernels")
+    kinds = {call.kernel.kind for call in kernel.program.calls()}
+    assert {"loop", "gemm"} <= kinds
+    assert kernel.modules
+    for module in kernel.modules:  # every kernel of this step is a loop or a BLAS update
+        assert module.kernel._compiler.pipeline_class is KernelCompiler
+        assert module.kernel.targetoptions.get("_nrt") is False
+    inputs = [x, y] + [v.numpy() for v in step.get_concrete_function(x, y).traced.captured]
+    for g, w in zip(kernel(*inputs), _interpret(graph, inputs)):
+        np.testing.assert_allclose(g, np.asarray(w), rtol=2e-5, atol=1e-6)
+
+
 def test_a_kernel_numba_cannot_compile_names_its_ops_and_lines(monkeypatch):
     from tapeflow.ops.core import Scalar
     from tapeflow.ops.elementwise import tan_p
