@@ -74,6 +74,8 @@ class SegmentedExecutor:
                 eqn = eqns[i]
                 for sub in structured.sub_graphs(eqn):
                     _compile_sub_graph(optimize(sub), sub, compile)
+                if eqn.prim is structured.while_p:
+                    _compile_step(eqn, compile)
                 self.steps.append(("eqn", eqn))
             start = i + 1
 
@@ -121,3 +123,24 @@ def _compile_sub_graph(optimized: Graph, original: Graph, compile: str) -> None:
     """Run the loop's (or branch's) `original` sub-graph with compiled code from now on."""
     executor = graph_executor(optimized, compile)
     structured.set_graph_runner(original, lambda values: executor(list(values)))
+
+
+def _compile_step(eqn, compile: str) -> None:
+    """Compile a loop's body followed by its condition as one graph (one native call per
+    iteration), where the condition's value is a value of its own."""
+    from tapeflow.graph.passes import optimize
+
+    params = eqn.params_dict
+    body, cond = params["body_graph"], params["cond_graph"]
+    n = len(body.outputs)
+    # The condition reads the body's results (carried) and the body's own operands.
+    renamed = dict(zip(cond.inputs, list(body.outputs) + list(body.inputs[n:])))
+    pred = renamed.get(cond.outputs[0], cond.outputs[0])
+    if pred in body.outputs or pred in body.inputs:
+        return  # the condition is a loop value itself: the two calls are as cheap
+    eqns = list(body.eqns) + [e.with_inputs(tuple(renamed.get(v, v) for v in e.inputs))
+                              for e in cond.eqns]
+    step = Graph(body.inputs, tuple(eqns), tuple(body.outputs) + (pred,),
+                 tuple(body.consts) + tuple(cond.consts))
+    executor = graph_executor(optimize(step), compile)
+    structured.set_loop_stepper(body, lambda values: executor(list(values)))
