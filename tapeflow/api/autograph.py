@@ -1,7 +1,9 @@
-"""`tf.autograph`: tapeflow needs no source conversion (Python control flow on tensors
-becomes guarded paths of the trace). `to_code` gives the code TensorFlow's AutoGraph would
-generate where tapeflow writes it (autograph_code.py: straight-line code, calls, `if`/`else`,
-`while`, `for`, a final `return`), so a user's comparison with TF reads the same; for other
+"""`tf.autograph`. tapeflow converts only a traced function's tensor loops
+(autograph_convert.py: `for i in tf.range(n)`, `while <tensor>:` and the `if`s in their
+bodies become graph loops traced once); other Python control flow on tensors becomes guarded
+paths of the trace. `to_code` gives the code TensorFlow's AutoGraph would generate where
+tapeflow writes it (autograph_code.py: straight-line code, calls, `if`/`else`, `while`,
+`for`, a final `return`), so a user's comparison with TF reads the same; for other
 functions, what the function became: the text of each graph it was traced to, or its Python
 source when it has not been traced.
 """

@@ -31,6 +31,7 @@ from tapeflow.ops.core import (
     dtype_from_short,
     short_dtype,
 )
+from tapeflow.ops.structured import STRUCTURED
 
 CONST_LIMIT = 64
 _COMMENT_COLUMN = 56
@@ -68,6 +69,8 @@ def format_value(value) -> str:
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, Graph):
+        return f"<graph of {len(value.eqns)} eqns>"
     if callable(value):
         return f"<{getattr(value, '__qualname__', type(value).__name__)}>"
     return repr(value)
@@ -99,16 +102,22 @@ def var_names(graph: Graph) -> dict[Var, str]:
     return names
 
 
-def format_eqn(eqn: Eqn, names: dict[Var, str]) -> str:
-    """One equation as the printer writes it, with its source comment."""
+def format_eqn(eqn: Eqn, names: dict[Var, str], nested: bool = False) -> str:
+    """One equation as the printer writes it, with its source comment. With `nested`, the
+    sub-graphs of a loop or branch are left out of the call (the printer writes them as
+    an indented block after it, opened by `{`)."""
     def use(v: Var) -> str:
         # A malformed graph still prints; the verifier says what is wrong with it.
         return names.get(v, f"?{v.id}")
 
     args = [use(v) for v in eqn.inputs]
-    args += [f"{k}={format_value(val)}" for k, val in eqn.params]
+    args += [f"{k}={format_value(val)}" for k, val in eqn.params
+             if not (nested and isinstance(val, Graph))]
     binders = ", ".join(f"{use(v)}:{_type(v.aval)}" for v in eqn.outputs)
-    line = f"{binders} = {eqn.prim.name}({', '.join(args)})"
+    call = f"{eqn.prim.name}({', '.join(args)})"
+    line = f"{binders} = {call}" if eqn.outputs else call  # an effect (print) binds nothing
+    if nested and any(isinstance(val, Graph) for _, val in eqn.params):
+        line += " {"
     comment = source_comment(eqn)
     if comment:
         line = f"{line.ljust(_COMMENT_COLUMN - 2)}  # {comment}"
@@ -125,7 +134,17 @@ def source_comment(eqn: Eqn) -> str:
 
 
 def print_graph(graph: Graph) -> str:
-    names = var_names(graph)
+    """The text of `graph`; a loop's or branch's sub-graphs print nested, indented, after
+    the equation that holds them, their variables named on from the enclosing graph's."""
+    fresh = _names()
+    return "\n".join(_graph_lines(graph, fresh, "graph", ""))
+
+
+def _graph_lines(graph: Graph, fresh, title: str, indent: str) -> list[str]:
+    names: dict[Var, str] = {}
+    for v in list(graph.inputs) + [v for v, _ in graph.consts]:
+        if v not in names:
+            names[v] = next(fresh)
 
     def use(v: Var) -> str:
         return names.get(v, f"?{v.id}")
@@ -134,16 +153,26 @@ def print_graph(graph: Graph) -> str:
     labels = graph.input_names or (None,) * len(graph.inputs)
     for v, label in zip(graph.inputs, labels):
         header.append(f"{use(v)}:{_type(v.aval)}" + (f" {label!r}" if label else ""))
-    lines = [f"graph({', '.join(header)})"]
+    lines = [f"{indent}{title}({', '.join(header)})" + (":" if indent else "")]
     for v, value in graph.consts:
         shown = _format_array(value) if value.size <= CONST_LIMIT else "..."
-        lines.append(f"  {use(v)}:{_type(v.aval)} = const({shown})")
-    lines += ["  " + format_eqn(eqn, names) for eqn in graph.eqns]
+        lines.append(f"{indent}  {use(v)}:{_type(v.aval)} = const({shown})")
+    for eqn in graph.eqns:
+        for v in eqn.outputs:
+            if v not in names:
+                names[v] = next(fresh)
+        lines.append(f"{indent}  " + format_eqn(eqn, names, nested=True))
+        subs = [(k, val) for k, val in eqn.params if isinstance(val, Graph)]
+        if subs:
+            for k, sub in subs:
+                lines += _graph_lines(sub, fresh, k, indent + "    ")
+            lines.append(f"{indent}  }}")
     out_labels = graph.output_names or (None,) * len(graph.outputs)
     outs = ", ".join(use(v) + (f" {label!r}" if label else "")
                      for v, label in zip(graph.outputs, out_labels))
-    lines.append(f"  return ({outs},)" if len(graph.outputs) == 1 else f"  return ({outs})")
-    return "\n".join(lines)
+    lines.append(f"{indent}  return ({outs},)" if len(graph.outputs) == 1
+                 else f"{indent}  return ({outs})")
+    return lines
 
 
 def _type(aval: ShapedArray) -> str:
@@ -167,33 +196,51 @@ _SOURCE = re.compile(r"^(.*\S)\s*:(\d+)$")
 
 def parse_graph(text: str, consts: dict[str, np.ndarray] | None = None) -> Graph:
     """Read a graph printed by `print_graph`. Elided constants come from `consts` by name."""
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    lines = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
     if not lines:
         raise ParseError("empty text: expected a line 'graph(...)'")
-    env: dict[str, Var] = {}
-
-    m = _HEADER.match(lines[0].strip())
+    m = _HEADER.match(lines[0][1].strip())
     if not m:
-        raise ParseError(f"line 1: expected 'graph(...)', got {lines[0]!r}")
+        raise ParseError(f"line 1: expected 'graph(...)', got {lines[0][1]!r}")
+    graph, pos = _parse_graph_body(m.group(1), lines, 1, consts, lines[0][0])
+    if pos != len(lines):
+        raise ParseError(f"line {lines[pos][0]}: text after the graph's 'return'")
+    return graph
+
+
+_SUB_HEADER = re.compile(r"^(\w+)\((.*)\):\s*$")
+
+
+def _parse_graph_body(header: str, lines, pos: int, consts, header_line: int):
+    """A graph whose input list is `header`, its equations from lines[pos] up to and with its
+    `return` line: (Graph, the index of the line after it)."""
+    env: dict[str, Var] = {}
     inputs, labels = [], []
-    for part in _split_top(m.group(1)):
+    for part in _split_top(header):
         mi = _INPUT.match(part)
         if not mi:
-            raise ParseError(f"line 1: cannot read input {part!r}")
+            raise ParseError(f"line {header_line}: cannot read input {part!r}")
         name, dt, dims, label = mi.groups()
-        v = new_var(_aval(dt, dims, 1))
+        v = new_var(_aval(dt, dims, header_line))
         env[name] = v
         inputs.append(v)
         labels.append(ast.literal_eval(label) if label else None)
 
     eqns, const_list, outputs, out_labels = [], [], None, ()
-    for lineno, raw in enumerate(lines[1:], start=2):
+    while pos < len(lines):
+        lineno, raw = lines[pos]
+        pos += 1
         body, _, comment = raw.partition("  # ")
         body = body.strip()
         if body.startswith("return"):
             outputs, out_labels = _parse_return(body, env, lineno)
-            continue
+            break
+        opens = body.endswith("{")
+        if opens:
+            body = body[:-1].rstrip()
         lhs, eq, rhs = body.partition(" = ")
+        if not eq and re.match(r"^\w+\(.*\)$", body):  # an equation that binds nothing
+            lhs, eq, rhs = "", " = ", body
         if not eq:
             raise ParseError(f"line {lineno}: expected 'binders = prim(...)', got {raw.strip()!r}")
         binders = []
@@ -215,7 +262,8 @@ def parse_graph(text: str, consts: dict[str, np.ndarray] | None = None) -> Graph
             const_list.append((v, _parse_const(call, name, aval, consts, lineno)))
             env[name] = v
             continue
-        if prim_name not in PRIMITIVES:
+        prim = PRIMITIVES.get(prim_name) or STRUCTURED.get(prim_name)
+        if prim is None:
             raise ParseError(f"line {lineno}: unknown primitive {prim_name!r}")
         args = []
         for a in call.args:
@@ -223,6 +271,8 @@ def parse_graph(text: str, consts: dict[str, np.ndarray] | None = None) -> Graph
                 raise ParseError(f"line {lineno}: {ast.unparse(a)!r} is not a defined variable")
             args.append(env[a.id])
         params = {kw.arg: _literal(kw.value, lineno) for kw in call.keywords}
+        if opens:
+            pos = _parse_sub_graphs(lines, pos, consts, params, lineno)
         outs = []
         for name, aval in binders:
             v = new_var(aval)
@@ -230,15 +280,31 @@ def parse_graph(text: str, consts: dict[str, np.ndarray] | None = None) -> Graph
             outs.append(v)
         source, adjoint_of = _parse_source(comment)
         eqns.append(
-            Eqn(PRIMITIVES[prim_name], tuple(args), tuple(outs), make_params(params),
-                source, adjoint_of)
+            Eqn(prim, tuple(args), tuple(outs), make_params(params), source, adjoint_of)
         )
     if outputs is None:
         raise ParseError("missing 'return (...)' line")
-    return Graph(
+    graph = Graph(
         tuple(inputs), tuple(eqns), outputs, tuple(const_list),
         tuple(labels) if any(labels) else (), out_labels,
     )
+    return graph, pos
+
+
+def _parse_sub_graphs(lines, pos: int, consts, params: dict, opened_at: int) -> int:
+    """The `name(inputs):` blocks after an equation that opened `{`, up to its `}`; each
+    becomes params[name]. Returns the index of the line after the `}`."""
+    while pos < len(lines):
+        lineno, raw = lines[pos]
+        text = raw.strip()
+        if text == "}":
+            return pos + 1
+        m = _SUB_HEADER.match(text)
+        if not m:
+            raise ParseError(f"line {lineno}: expected a sub-graph 'name(inputs):' or '}}', "
+                             f"got {text!r}")
+        params[m.group(1)], pos = _parse_graph_body(m.group(2), lines, pos + 1, consts, lineno)
+    raise ParseError(f"line {opened_at}: the block opened by '{{' is never closed")
 
 
 def _split_top(text: str) -> list[str]:

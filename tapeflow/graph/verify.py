@@ -14,6 +14,8 @@ def verify(graph: Graph) -> Graph:
 
     Checks: every variable is defined exactly once and before use; every equation's output
     types are what its primitive's shape rule says for its input types; outputs are defined.
+    A loop's or branch's sub-graphs are closed graphs, each verified the same way (the shape
+    rule of `while` checks that the body keeps every loop variable's dtype and shape).
     """
     defined: dict[Var, str] = {}
 
@@ -47,9 +49,18 @@ def verify(graph: Graph) -> Graph:
                 f"{where}: outputs are typed {', '.join(map(str, actual))} but the shape rule "
                 f"gives {', '.join(map(str, expected))}"
             )
+        for name, sub in _sub_graph_params(eqn):
+            try:
+                verify(sub)
+            except GraphError as e:
+                raise GraphError(f"{where}: in its {name}: {e}") from e
         for v in eqn.outputs:
             define(v, where)
     for v in graph.outputs:
         if v not in defined:
             raise GraphError(f"graph output {v} is never defined")
     return graph
+
+
+def _sub_graph_params(eqn) -> list[tuple[str, Graph]]:
+    return [(name, value) for name, value in eqn.params if isinstance(value, Graph)]

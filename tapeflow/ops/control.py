@@ -1,10 +1,12 @@
 """Control flow with TensorFlow's signatures: cond, case, switch_case, while_loop, scan,
 foldl, foldr, map_fn, vectorized_map.
 
-They run as Python, eagerly and under `@tapeflow.function` alike. Where a branch or a loop
-test reads a tensor's value (`bool(pred)`), a traced function records a guard, exactly as a
-Python `if` or `while` on that tensor would (tapeflow's documented design: the compiled path
-is valid while the guard holds, and a call that takes another path traces it). Loops over
+They run as Python, eagerly and under `@tapeflow.function` alike, with one exception: a
+`while_loop` whose condition depends on traced tensors is traced once into one graph loop
+(runtime/graph_loops.py), as TensorFlow does, where it can be. Elsewhere, where a branch or a
+loop test reads a tensor's value (`bool(pred)`), a traced function records a guard, exactly
+as a Python `if` or `while` on that tensor would (the compiled path is valid while the guard
+holds, and a call that takes another path traces it). Loops over
 the elements of a tensor (scan, map_fn) unroll over its first axis, whose size is static.
 TensorFlow's tuning arguments (parallel_iterations, back_prop, swap_memory, shape_invariants,
 infer_shape) are accepted and have nothing to tune here.
@@ -111,6 +113,13 @@ def switch_case(branch_index, branch_fns, default=None, name="switch_case"):
 # Loops
 # --------------------------------------------------------------------------------------------
 
+# Installed by the runtime (runtime/graph_loops.py): hook(cond, body, loop_vars,
+# maximum_iterations, single) -> the loop's result as ONE graph loop of the function being
+# traced, or NotImplemented where there is none (eagerly) or it cannot be one (a Python read
+# of a loop value, an assignment in the body, a gradient through the loop, ...): the loop
+# then runs as Python, each read of a traced value a guard.
+graph_loop_hooks: list = []
+
 
 def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
                back_prop=True, swap_memory=False, maximum_iterations=None, name=None):
@@ -119,6 +128,10 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     _check_callable(cond, "while_loop", "cond")
     _check_callable(body, "while_loop", "body")
     single = not isinstance(loop_vars, list | tuple)
+    for hook in graph_loop_hooks:  # under tracing: one graph loop, traced once
+        result = hook(cond, body, loop_vars, maximum_iterations, single)
+        if result is not NotImplemented:
+            return result
     state = [loop_vars] if single else loop_vars
     limit = None if maximum_iterations is None else int(maximum_iterations)
     steps = 0

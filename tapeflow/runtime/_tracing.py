@@ -8,6 +8,7 @@ import logging
 import sys
 import warnings
 
+from tapeflow.api import autograph_convert
 from tapeflow.ops import dims
 from tapeflow.runtime import effects, retraces, specs
 from tapeflow.runtime import signature as sig
@@ -116,7 +117,10 @@ def run_trace(function, arguments, paths, spec_shapes, from_specs, allow_new_var
     del tape_module._recording[:]
     try:
         try:
-            result = trace.run(function._fn, bound.args, bound.kwargs,
+            fn = function._fn
+            if getattr(function, "_autograph", True):  # tensor loops: graph loops
+                fn = autograph_convert.converted(fn)
+            result = trace.run(fn, bound.args, bound.kwargs,
                                [t for _, t in arg_inputs])
         finally:
             tape_module._recording[:0] = outer_tapes

@@ -411,7 +411,9 @@ def native_linalg_error(error: Exception, graph) -> InvalidArgumentError:
 
 def make_executor(backend: str, graph, compile: str = "sync"):
     if backend == "numba":
-        return NumbaExecutor(graph, compile)
+        from tapeflow.runtime.control_exec import graph_executor
+
+        return graph_executor(graph, compile)  # in segments around graph loops
     if backend == "interpreter":
         return InterpreterExecutor(graph)
     raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")

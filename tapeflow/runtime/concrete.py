@@ -18,6 +18,7 @@ from tapeflow.graph.ir import Var, source_text
 from tapeflow.graph.passes import optimize
 from tapeflow.graph.specialize import specialize, symbols_of
 from tapeflow.ops.core import ShapedArray, bind
+from tapeflow.runtime import loop_effects
 from tapeflow.runtime.backends import make_executor
 from tapeflow.runtime.dispatch import make_dispatcher
 from tapeflow.runtime.trace import TracedGraph
@@ -297,7 +298,13 @@ class ConcreteFunction:
         if compiled.dispatch is not None:
             return compiled.dispatch(arg_values)
         try:
-            outs = compiled.execute(arg_values + [v._value._value for v in self.traced.captured])
+            if self.traced.effects:  # prints inside graph loops wait for the commit
+                with loop_effects.collecting():
+                    outs = compiled.execute(
+                        arg_values + [v._value._value for v in self.traced.captured])
+            else:
+                outs = compiled.execute(
+                    arg_values + [v._value._value for v in self.traced.captured])
         except Exception as e:  # noqa: BLE001 - any error: the guards decide what it means
             return self._error_or_guard_failed(arg_values, e)
         if self.backend == "numba" and not self.traced.effects:
@@ -339,10 +346,11 @@ class ConcreteFunction:
         for v, value in graph.consts:
             env[v] = make_constant(value)
         try:
-            for eqn in graph.eqns:
-                out = bind(eqn.prim, *[env[v] for v in eqn.inputs], **eqn.params_dict)
-                outs = out if eqn.prim.multiple_results else (out,)
-                env.update(zip(eqn.outputs, outs))
+            with loop_effects.collecting():
+                for eqn in graph.eqns:
+                    out = bind(eqn.prim, *[env[v] for v in eqn.inputs], **eqn.params_dict)
+                    outs = out if eqn.prim.multiple_results else (out,)
+                    env.update(zip(eqn.outputs, outs))
         except Exception as e:  # noqa: BLE001 - any error: the guards decide what it means
             return self._error_or_guard_failed(arg_values, e)
         outs = [env[v] for v in graph.outputs]

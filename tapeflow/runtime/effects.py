@@ -83,4 +83,7 @@ def run_traced(effects: list) -> None:
     """Perform a finished trace's effects with the values the trace computed (the tracing
     call's prints, written once the trace has finished and is the call's result)."""
     for effect in effects:
+        if hasattr(effect, "run_traced"):  # a graph loop's prints (loop_effects.py)
+            effect.run_traced()
+            continue
         effect.run([leaf._concrete() for leaf in effect.leaves if is_tracer(leaf)])

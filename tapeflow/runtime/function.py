@@ -21,7 +21,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tapeflow.runtime import retraces, specs, unknown_rank
+# (graph_loops: imported for what it installs, tf.while_loop's graph loops)
+from tapeflow.runtime import graph_loops, retraces, specs, unknown_rank  # noqa: F401
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime._tracing import (  # noqa: F401  (RETRACE_REPORT_AFTER: public here)
     RETRACE_REPORT_AFTER,
@@ -573,12 +574,15 @@ def function(fn=None, *, input_signature=None, max_specializations: int = 8,
             raise TypeError(f"tapeflow.function() got an unexpected argument {option!r}")
 
     def wrap(f):
-        return Function(f, input_signature=input_signature,
+        made = Function(f, input_signature=input_signature,
                         max_specializations=max_specializations, max_signatures=max_signatures,
                         name=unused.get("name"), backend=backend,
                         reduce_retracing=bool(unused.get("reduce_retracing")
                                               or unused.get("experimental_relax_shapes")),
                         compile=compile)
+        # autograph=False: tensor loops stay Python loops (guarded, unrolled paths).
+        made._autograph = bool(unused.get("autograph", True))
+        return made
 
     return wrap if fn is None else wrap(fn)
 

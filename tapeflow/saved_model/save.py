@@ -28,6 +28,7 @@ import shutil
 import tempfile
 
 from tapeflow.checkpoint.checkpoint import _NOT_STATE, _children, named_variables, write_file
+from tapeflow.graph.ir import source_text
 from tapeflow.graph.printer import ParseError
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime.function import Function
@@ -148,6 +149,7 @@ def _trace_entry(concrete, function: Function, method: bool, attribute: str,
     where = f"saved_model.save: {object_path + '.' if object_path else ''}{attribute}"
     traced = concrete.traced
     graph = traced.graph
+    _refuse_graph_loops(graph, where)
     symbolic = _symbolic_entry(concrete, where)
     arguments = dict(concrete._call_info[1])
     self_name = _self_name(function)
@@ -188,6 +190,20 @@ def _trace_entry(concrete, function: Function, method: bool, attribute: str,
         "result": encode_structure(traced.result_structure),
         "prints": [encode_print(effect, outputs, where) for effect, outputs in traced.effects],
     }
+
+
+def _refuse_graph_loops(graph, where: str) -> None:
+    """A graph loop (a traced tf.while_loop or AutoGraph loop) holds sub-graphs the saved
+    format does not write: refused by name, before anything is written."""
+    from tapeflow.runtime.control_exec import has_structured
+
+    if has_structured(graph):
+        eqn = next(e for e in graph.eqns if e.prim.name in ("while_loop", "cond", "print"))
+        line = f" (at {source_text(eqn.source)})" if eqn.source is not None else ""
+        raise SavedModelError(
+            f"{where}: a traced path holds a graph loop ({eqn.prim.name}{line}), which "
+            "tapeflow's SavedModel format cannot hold (a loop over a Python range unrolls "
+            "and saves)")
 
 
 def _symbolic_entry(concrete, where: str) -> dict:

@@ -81,8 +81,24 @@ def test_branches_with_different_dtypes_are_a_type_error_naming_both():
     assert mixed(tf.constant([1.0, 1.0, 1.0])).dtype == tf.float32
 
 
-def test_a_while_on_a_tensor_cannot_end_without_values():
+def test_a_while_on_a_tensor_is_one_graph_loop_from_specs_alone():
+    # As TF: AutoGraph makes the loop a graph loop, so specs without values suffice.
     @fn
+    def shrink(x):
+        while tf.reduce_sum(x) > 1.0:
+            x = x / 2.0
+        return x
+
+    cf = shrink.get_concrete_function(tf.TensorSpec([2], tf.float32))
+    assert "while_loop" in [e.prim.name for e in cf.graph.eqns]
+    np.testing.assert_array_equal(cf(tf.constant([2.0, 2.0])).numpy(), [0.5, 0.5])
+    np.testing.assert_array_equal(cf(tf.constant([0.25, 0.5])).numpy(), [0.25, 0.5])
+    np.testing.assert_array_equal(shrink(tf.constant([8.0, 0.0])).numpy(), [1.0, 0.0])
+
+
+def test_a_python_while_on_a_tensor_cannot_end_without_values():
+    # Without AutoGraph the loop is Python's: its test needs the values the specs lack.
+    @tf.function(backend="interpreter", autograph=False)
     def shrink(x):
         while tf.reduce_sum(x) > 1.0:
             x = x / 2.0

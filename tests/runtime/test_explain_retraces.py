@@ -56,7 +56,8 @@ def test_a_guard_that_changed_is_named_with_its_line_old_and_new():
 
 
 def test_a_loop_that_ran_another_number_of_times():
-    @tf.function
+    # A Python loop (autograph=False: AutoGraph would make it one graph loop, traced once).
+    @tf.function(autograph=False)
     def halve(x):
         while tf.reduce_max(x) > 1.0:  # LOOP
             x = x * 0.5

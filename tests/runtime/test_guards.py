@@ -48,7 +48,8 @@ SEED001_VALUES = [1.0, 2.0, 1.0, -1.0, 1.5, 300.0, -3.0, 2.0, 0.9, -1.0, 1200.0,
 
 
 def test_seed001_control_flow_equals_eager_and_traces_once_per_path(quiet_retraces):
-    f = tf.function(seed001_f)
+    # Python control flow as written (autograph=False): one guarded path per outcome.
+    f = tf.function(seed001_f, autograph=False)
     paths_seen = set()
     for value in SEED001_VALUES:
         paths_seen.add(_trip_count_and_sign(value))
@@ -58,6 +59,18 @@ def test_seed001_control_flow_equals_eager_and_traces_once_per_path(quiet_retrac
         assert got.dtype == expected.dtype
         assert f.experimental_get_tracing_count() == len(paths_seen), value
     assert len(paths_seen) >= 5  # the sequence really does take several paths
+
+
+def test_seed001_with_autograph_traces_the_loop_once_and_guards_the_if(quiet_retraces):
+    # AutoGraph makes the `while` one graph loop (any trip count); the `if` after it stays a
+    # guard: one path per sign.
+    f = tf.function(seed001_f)
+    signs_seen = set()
+    for value in SEED001_VALUES:
+        signs_seen.add(_trip_count_and_sign(value)[1])
+        np.testing.assert_array_equal(f(tf.constant(value)).numpy(),
+                                      seed001_f(tf.constant(value)).numpy())
+        assert f.experimental_get_tracing_count() == len(signs_seen), value
 
 
 def test_seed001_repeats_of_a_path_do_not_trace():

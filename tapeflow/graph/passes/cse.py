@@ -7,6 +7,7 @@ constants are merged too, so `x * 2.0` written twice becomes one product.
 from __future__ import annotations
 
 from tapeflow.graph.ir import Graph, Var
+from tapeflow.ops.structured import has_effects
 
 
 def cse(graph: Graph) -> tuple[Graph, bool]:
@@ -28,6 +29,8 @@ def cse(graph: Graph) -> tuple[Graph, bool]:
             hash(key)
         except TypeError:  # an unhashable param: keep the equation as it is
             key = None
+        if key is not None and has_effects(eqn):
+            key = None  # two prints of the same values print twice
         if key is not None and key in seen:
             for old, new in zip(eqn.outputs, seen[key].outputs):
                 rename[old] = new

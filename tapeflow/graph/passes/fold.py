@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from tapeflow.graph.ir import Graph
+from tapeflow.ops.structured import STRUCTURED
 
 FOLD_LIMIT = 1024  # elements a folded constant may have beyond the size of its inputs
 
@@ -34,7 +35,10 @@ def fold_constants(graph: Graph) -> tuple[Graph, bool]:
 
 
 def _try_fold(eqn, values):
-    """The equation's outputs when it can be folded, else None."""
+    """The equation's outputs when it can be folded, else None. Loops, branches and prints
+    are not folded: they run (and print) when the graph runs."""
+    if eqn.prim.name in STRUCTURED and eqn.prim is STRUCTURED[eqn.prim.name]:
+        return None
     if not all(v in values for v in eqn.inputs) or not _small(eqn, values):
         return None
     try:

@@ -1,0 +1,361 @@
+"""AutoGraph's loop conversion: `for i in tf.range(n)` and `while <tensor>:` in a traced
+function become one graph loop, traced once, as TensorFlow's AutoGraph makes them.
+
+tapeflow otherwise runs Python control flow on traced values with guards (a guarded path per
+outcome): correct, but a loop over a tensor count unrolls, its body's Python runs on every
+iteration of the trace, and a new count traces again. TensorFlow rewrites the function's
+source so that such a loop calls a function with the body as an argument. This module does
+the same for loops (and for the `if`s inside a converted loop's body), and nothing else:
+
+    for i in tf.range(n):               def ag__body_1(ag__it, total):
+        total += i                          i = ag__it
+                              ->            total += i
+                                            return (total,)
+                                        ag__res_1 = ag__.for_range(tf.range, (n,), {},
+                                                                   ag__body_1, ..., ('total',))
+                                        if ag__res_1 is a fallback:
+                                            for i in ag__res_1.iterable:  # the original loop
+                                                total += i
+                                        else:
+                                            (total,) = ag__res_1
+
+At run time (autograph_ops.py) the loop becomes a graph loop when it can (inside a trace, on
+a traced count or test); otherwise the original statement runs as written, so a function the
+converter changes behaves exactly as before wherever no graph loop is made. The loop
+variables are, as TensorFlow's, the names the body assigns that the code after the loop reads
+or that the body (or the `while` test) reads before assigning. Loops using `break`, `continue`,
+`return`, `yield`, `global` or `nonlocal` are left as they are; a function whose source is not
+available is not converted.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import itertools
+import re
+import textwrap
+import weakref
+
+_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # code -> compiled or None
+_LOOP_WORD = re.compile(r"\b(for|while)\b")
+_NOT_CONVERTED = object()
+
+
+def converted(fn):
+    """`fn` with its tensor loops converted, or `fn` itself where nothing is converted."""
+    code = getattr(fn, "__code__", None)
+    if code is None or not inspect.isfunction(fn):
+        return fn
+    try:
+        factory = _cache.get(code)
+    except TypeError:
+        return fn
+    if factory is None:
+        factory = _factory(fn) or _NOT_CONVERTED
+        try:
+            _cache[code] = factory
+        except TypeError:
+            pass
+    if factory is _NOT_CONVERTED:
+        return fn
+    try:
+        cells = [cell.cell_contents for cell in fn.__closure__ or ()]
+    except ValueError:  # a closure variable not assigned yet
+        return fn
+    from tapeflow.api import autograph_ops
+
+    new = factory(autograph_ops, *cells)
+    new.__defaults__ = fn.__defaults__
+    new.__kwdefaults__ = fn.__kwdefaults__
+    new.__dict__.update(fn.__dict__)
+    new.__wrapped_by_autograph__ = fn
+    return new
+
+
+def _factory(fn):
+    try:
+        source = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError):
+        return None
+    if not _LOOP_WORD.search(source):
+        return None  # nothing to convert: not even parsed
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, IndentationError):
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
+        return None
+    node = tree.body[0]
+    if node.name != fn.__name__ or _has(node, (ast.Global, ast.Nonlocal, ast.Yield,
+                                               ast.YieldFrom, ast.Await)):
+        return None
+    converter = _Converter()
+    node.decorator_list = []
+    node.body = converter.block(node.body, set())
+    if not converter.converted:
+        return None
+    freevars = list(fn.__code__.co_freevars)
+    factory = ast.FunctionDef(
+        name="ag__factory",
+        args=ast.arguments(posonlyargs=[], args=[ast.arg(v) for v in ["ag__", *freevars]],
+                           kwonlyargs=[], kw_defaults=[], defaults=[]),
+        body=[node, ast.Return(ast.Name(node.name, ast.Load()))],
+        decorator_list=[], returns=None, type_params=[])
+    module = ast.Module([factory], type_ignores=[])
+    ast.copy_location(factory, node)
+    ast.fix_missing_locations(module)
+    ast.increment_lineno(module, fn.__code__.co_firstlineno - 1)
+    namespace: dict = {}
+    try:
+        exec(compile(module, fn.__code__.co_filename, "exec"), fn.__globals__, namespace)
+    except SyntaxError:
+        return None
+    return namespace["ag__factory"]
+
+
+def _has(node, kinds) -> bool:
+    return any(isinstance(sub, kinds) for sub in ast.walk(node))
+
+
+# --------------------------------------------------------------------------------------------
+# Which names a statement reads and assigns (not looking into nested functions or classes)
+# --------------------------------------------------------------------------------------------
+
+
+def _walk(nodes):
+    """Every node under `nodes`, in evaluation order where it matters (an assignment's value
+    before its targets), skipping the bodies of nested functions, lambdas and classes."""
+    stack = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        if isinstance(node, ast.Assign):
+            children = [node.value, *node.targets]
+        elif isinstance(node, ast.AugAssign):
+            children = [_as_load(node.target), node.value, node.target]
+        elif isinstance(node, ast.AnnAssign):
+            children = [c for c in (node.value, node.target) if c is not None]
+        elif isinstance(node, ast.For):
+            children = [node.iter, node.target, *node.body, *node.orelse]
+        else:
+            children = list(ast.iter_child_nodes(node))
+        stack.extend(reversed(children))
+
+
+def _as_load(target):
+    if isinstance(target, ast.Name):
+        return ast.Name(target.id, ast.Load())
+    return ast.Pass()
+
+
+def _reads(nodes) -> set[str]:
+    return {n.id for n in _walk(nodes) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _assigned(nodes) -> list[str]:
+    """Names bound (in order of first binding), including by nested def/class statements."""
+    names: list[str] = []
+    for n in _walk(nodes):
+        name = None
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store | ast.Del):
+            name = n.id
+        elif isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            name = n.name
+        if name is not None and name not in names:
+            names.append(name)
+    return names
+
+
+def _live_in(nodes) -> set[str]:
+    """Names read before any assignment to them, in evaluation order (a read in a later
+    iteration of the enclosing loop sees the previous iteration's value)."""
+    stored, live = set(), set()
+    for n in _walk(nodes):
+        if isinstance(n, ast.Name):
+            if isinstance(n.ctx, ast.Load) and n.id not in stored:
+                live.add(n.id)
+            elif isinstance(n.ctx, ast.Store):
+                stored.add(n.id)
+    return live
+
+
+def _escapes(body) -> bool:
+    """Whether a loop body leaves the loop other than by finishing an iteration (break,
+    continue, return) or is something a body function cannot hold."""
+    for n in _walk(body):
+        if isinstance(n, ast.Return | ast.Yield | ast.YieldFrom | ast.Await | ast.Global
+                      | ast.Nonlocal | ast.Try | ast.AsyncWith | ast.AsyncFor):
+            return True
+    return _loop_exits(body)
+
+
+def _loop_exits(body) -> bool:
+    """A break or continue of this loop (those of loops nested in it are theirs)."""
+    for stmt in body:
+        for n in _direct(stmt):
+            if isinstance(n, ast.Break | ast.Continue):
+                return True
+    return False
+
+
+def _direct(stmt):
+    """The statement and the statements nested in it, not entering nested loops or defs."""
+    yield stmt
+    if isinstance(stmt, ast.For | ast.While | ast.FunctionDef | ast.AsyncFunctionDef
+                  | ast.ClassDef):
+        return
+    for field in ("body", "orelse", "handlers", "finalbody"):
+        for child in getattr(stmt, field, []) or []:
+            if isinstance(child, ast.stmt):
+                yield from _direct(child)
+            elif isinstance(child, ast.ExceptHandler):
+                for c in child.body:
+                    yield from _direct(c)
+
+
+# --------------------------------------------------------------------------------------------
+# The rewrite
+# --------------------------------------------------------------------------------------------
+
+
+def _parse(text: str, at: ast.stmt | None = None) -> list[ast.stmt]:
+    """Generated statements, placed at the line of `at` (the statement they replace), so
+    that what they record and raise names the user's line."""
+    body = ast.parse(textwrap.dedent(text)).body
+    if at is not None:
+        for stmt in body:
+            for node in ast.walk(stmt):
+                if "lineno" in node._attributes:
+                    node.lineno = node.end_lineno = at.lineno
+                    node.col_offset, node.end_col_offset = at.col_offset, at.col_offset
+    return body
+
+
+def _tuple_text(names) -> str:
+    return "(" + "".join(f"{n}, " for n in names) + ")"
+
+
+def _state_text(names) -> str:
+    return "(" + "".join(f"ag__.ld(locals(), {n!r}), " for n in names) + ")"
+
+
+class _Converter:
+    def __init__(self):
+        self.converted = 0
+        self._ids = itertools.count(1)
+
+    def block(self, body: list[ast.stmt], live_after: set[str], in_loop: bool = False):
+        """`body` with its tensor loops (and, inside a converted loop's body, its ifs)
+        converted; `live_after`: the names read after the block."""
+        out: list[ast.stmt] = []
+        for k, stmt in enumerate(body):
+            later = _reads(body[k + 1:]) | live_after
+            out += self.statement(stmt, later, in_loop)
+        return out
+
+    def statement(self, stmt, later: set[str], in_loop: bool) -> list[ast.stmt]:
+        if isinstance(stmt, ast.For) and self._range_loop(stmt):
+            return self.for_(stmt, later)
+        if isinstance(stmt, ast.While) and not stmt.orelse and not _escapes(stmt.body):
+            return self.while_(stmt, later)
+        if in_loop and isinstance(stmt, ast.If):
+            return self.if_(stmt, later)
+        if isinstance(stmt, ast.If | ast.For | ast.While | ast.With):
+            # Convert the loops nested in the statement's blocks, keeping the statement.
+            for field in ("body", "orelse"):
+                block = getattr(stmt, field, None)
+                if block:
+                    setattr(stmt, field, self.block(block, later | _reads([stmt]), in_loop))
+        return [stmt]
+
+    @staticmethod
+    def _range_loop(stmt: ast.For) -> bool:
+        it = stmt.iter
+        is_range = isinstance(it, ast.Call) and (
+            (isinstance(it.func, ast.Attribute) and it.func.attr == "range")
+            or (isinstance(it.func, ast.Name) and it.func.id == "range"))
+        return (is_range and isinstance(stmt.target, ast.Name) and not stmt.orelse
+                and not any(isinstance(a, ast.Starred) for a in it.args)
+                and not any(k.arg is None for k in it.keywords) and not _escapes(stmt.body))
+
+    def _carried(self, body, later: set[str], also_read=()) -> list[str]:
+        live = _live_in(body) | set(also_read)
+        return [n for n in _assigned(body) if n in later or n in live]
+
+    def for_(self, stmt: ast.For, later: set[str]) -> list[ast.stmt]:
+        k = next(self._ids)
+        self.converted += 1
+        target = stmt.target.id
+        # The iterate is a loop variable only where the code after the loop reads it (its
+        # last value, as Python's).
+        carried = [n for n in self._carried(stmt.body, later) if n != target]
+        if target in later:
+            carried.append(target)
+        # The original loop, over the iterable for_range made (its arguments run once).
+        original = ast.copy_location(ast.For(
+            target=stmt.target, iter=_parse(f"ag__res_{k}.iterable", stmt)[0].value,
+            body=stmt.body, orelse=[], type_comment=None), stmt)
+        body_fn = _parse(f"def ag__body_{k}(ag__it, {', '.join(carried)}):\n"
+                         f"    {target} = ag__it\n    return {_tuple_text(carried)}", stmt)[0]
+        body_fn.body[1:1] = self.block(_copy(stmt.body), set(carried), in_loop=True)
+        call = _parse(
+            f"ag__res_{k} = ag__.for_range(ag__range, ag__args, ag__kwargs, ag__body_{k}, "
+            f"{_state_text(carried)}, {tuple(carried)!r}, {target!r})", stmt)[0]
+        it = stmt.iter
+        call.value.args[0] = it.func
+        call.value.args[1] = ast.Tuple(list(it.args), ast.Load())
+        call.value.args[2] = ast.Dict([ast.Constant(kw.arg) for kw in it.keywords],
+                                      [kw.value for kw in it.keywords])
+        return [body_fn, call, self._choose(k, original, carried)]
+
+    def while_(self, stmt: ast.While, later: set[str]) -> list[ast.stmt]:
+        k = next(self._ids)
+        self.converted += 1
+        carried = self._carried(stmt.body, later | _reads([stmt.test]), _reads([stmt.test]))
+        args = ", ".join(carried)
+        test_fn = _parse(f"def ag__test_{k}({args}):\n    return None", stmt)[0]
+        test_fn.body[0].value = _copy(stmt.test)
+        body_fn = _parse(f"def ag__body_{k}({args}):\n    return {_tuple_text(carried)}",
+                         stmt)[0]
+        body_fn.body[0:0] = self.block(_copy(stmt.body), set(carried) | _reads([stmt.test]),
+                                       in_loop=True)
+        call = _parse(f"ag__res_{k} = ag__.while_stmt(ag__test_{k}, ag__body_{k}, "
+                      f"{_state_text(carried)}, {tuple(carried)!r})", stmt)[0]
+        return [test_fn, body_fn, call, self._choose(k, stmt, carried)]
+
+    def if_(self, stmt: ast.If, later: set[str]) -> list[ast.stmt]:
+        k = next(self._ids)
+        outputs = [n for n in _assigned(stmt.body + stmt.orelse) if n in later]
+        args = ", ".join(outputs)
+        pred = _parse(f"ag__pred_{k} = None", stmt)[0]
+        pred.value = stmt.test
+        branches = []
+        for name, block in ((f"ag__true_{k}", stmt.body), (f"ag__false_{k}", stmt.orelse)):
+            fn = _parse(f"def {name}({args}):\n    return {_tuple_text(outputs)}", stmt)[0]
+            fn.body[0:0] = self.block(_copy(block), set(outputs), in_loop=True)
+            branches.append(fn)
+        call = _parse(f"{_tuple_text(outputs)} = ag__.if_stmt(ag__pred_{k}, ag__true_{k}, "
+                      f"ag__false_{k}, {_state_text(outputs)}, {tuple(outputs)!r})", stmt)[0]
+        python_if = ast.copy_location(ast.If(
+            test=ast.Name(f"ag__pred_{k}", ast.Load()), body=stmt.body, orelse=stmt.orelse), stmt)
+        choose = _parse(f"if ag__.is_graph_pred(ag__pred_{k}):\n    pass\nelse:\n    pass",
+                        stmt)[0]
+        choose.body = branches + [call]
+        choose.orelse = [python_if]
+        return [pred, choose]
+
+    @staticmethod
+    def _choose(k: int, original: ast.stmt, carried: list[str]) -> ast.If:
+        choose = _parse(f"if ag__.is_fallback(ag__res_{k}):\n    pass\nelse:\n"
+                        f"    {_tuple_text(carried)} = ag__res_{k}", original)[0]
+        choose.body = [original]
+        return choose
+
+
+def _copy(nodes):
+    import copy
+
+    return copy.deepcopy(nodes)

@@ -1,0 +1,91 @@
+"""What AutoGraph-converted code calls (autograph_convert.py writes the calls): a loop over
+`tf.range` of a traced count, a `while` on a traced test, and an `if` on a traced value inside
+such a loop's body each become one graph loop or branch (runtime/graph_loops.py), traced
+once. Anything else answers "not converted" (a `Fallback`), and the converted code then runs
+the original statement as Python, exactly as an unconverted function would.
+"""
+
+from __future__ import annotations
+
+from tapeflow.ops.core import is_tracer
+
+
+class _Undefined:
+    """A loop or branch variable with no value yet (TensorFlow's ag__.Undefined)."""
+
+    def __repr__(self) -> str:
+        return "Undefined"
+
+
+UNDEFINED = _Undefined()
+
+
+class Fallback:
+    """Not converted: run the original statement (over `iterable`, for a `for`)."""
+
+    def __init__(self, iterable=None):
+        self.iterable = iterable
+
+
+def is_fallback(result) -> bool:
+    return isinstance(result, Fallback)
+
+
+def ld(namespace: dict, name: str):
+    """A variable's value where the converted statement starts, or UNDEFINED."""
+    return namespace.get(name, UNDEFINED)
+
+
+def _traced(x) -> bool:
+    from tapeflow.runtime import graph_loops
+
+    return graph_loops.is_traced(x)
+
+
+def for_range(range_fn, args, kwargs, body, init, names, target):
+    """`for target in range_fn(*args, **kwargs)`: a graph loop where `range_fn` is
+    tf.range and a bound is a traced tensor; else Fallback (the Python loop)."""
+    from tapeflow.runtime import graph_loops
+    from tapeflow.tracer.creation import range as tf_range
+
+    if (range_fn is not tf_range or graph_loops.active_trace() is None
+            or not any(_traced(a) for a in (*args, *kwargs.values()))):
+        return Fallback(range_fn(*args, **kwargs))
+    try:
+        return graph_loops.trace_for_range(args, kwargs, body, list(init), list(names), target)
+    except graph_loops.CannotConvert:
+        return Fallback(range_fn(*args, **kwargs))
+
+
+def while_stmt(test, body, init, names):
+    """`while test(): state = body(state)`: a graph loop where the test, on the values the
+    loop starts from, is a traced tensor; else Fallback (the Python loop)."""
+    from tapeflow.runtime import graph_loops
+
+    if graph_loops.active_trace() is None:
+        return Fallback()
+    if any(value is UNDEFINED for value in init):
+        return Fallback()  # the Python loop raises where Python would
+    pred = test(*init)
+    if not (is_tracer(pred) and _traced(pred)):
+        return Fallback()
+    try:
+        return tuple(graph_loops.trace_while(test, body, list(init), None, single=False,
+                                             names=list(names)))
+    except graph_loops.CannotConvert:
+        return Fallback()
+
+
+def is_graph_pred(pred) -> bool:
+    """Whether an `if` on `pred` inside a converted loop's body becomes a graph branch."""
+    from tapeflow.runtime import graph_loops
+
+    return graph_loops.in_graph_loop() and is_tracer(pred) and _traced(pred)
+
+
+def if_stmt(pred, true_fn, false_fn, init, names):
+    """Both branches traced once into a `cond` equation; returns the values of `names`."""
+    from tapeflow.runtime import graph_loops
+
+    return graph_loops.trace_cond(pred, lambda: true_fn(*init), lambda: false_fn(*init),
+                                  list(names))
