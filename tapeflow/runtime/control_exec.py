@@ -5,10 +5,11 @@ condition, and a `print` has no Numba lowering. So a graph with structured equat
 into segments: each run of ordinary equations is its own graph, compiled through the usual
 path (NumbaExecutor: kernels, cache, tiering), and each structured equation runs here, in
 Python, between them. A loop's condition and body (a branch's two graphs) are compiled the
-same way, each as its own graph, and the loop is driven from Python: one native call for the
-condition and one for the body per iteration, so the rest of the graph loses nothing and the
-loop's arithmetic runs compiled. (A native loop over native sub-graphs would save the calls'
-Python overhead; it is not worth a second code generator while loops are short.)
+same way, each as its own graph, and so is the loop's step, the body followed by the
+condition on its results: the loop is driven from Python with one native call per iteration
+(plus one for the first test), so the rest of the graph loses nothing and the loop's
+arithmetic runs compiled. (A native loop over native sub-graphs would save the calls' Python
+overhead, a few microseconds each; it would take a second code generator.)
 """
 
 from __future__ import annotations
