@@ -90,6 +90,8 @@ def _factory(fn):
     if node.name != fn.__name__ or _has(node, (ast.Global, ast.Nonlocal, ast.Yield,
                                                ast.YieldFrom, ast.Await)):
         return None
+    if _needs_its_class(node):
+        return None
     converter = _Converter()
     node.decorator_list = []
     node.body = converter.block(node.body, set())
@@ -112,6 +114,20 @@ def _factory(fn):
     except SyntaxError:
         return None
     return namespace["ag__factory"]
+
+
+def _needs_its_class(node) -> bool:
+    """Whether the code compiles differently outside its class body: a private name
+    (`self.__x` is mangled to `self._Cls__x` there) or `super()` without arguments (it needs
+    the class's `__class__` cell). Such a function is not converted."""
+    for sub in ast.walk(node):
+        name = sub.attr if isinstance(sub, ast.Attribute) else \
+            sub.id if isinstance(sub, ast.Name) else None
+        if name is None:
+            continue
+        if name == "super" or (name.startswith("__") and not name.endswith("__")):
+            return True
+    return False
 
 
 def _has(node, kinds) -> bool:

@@ -279,3 +279,23 @@ def test_a_while_may_first_assign_a_variable_the_code_after_it_reads():
     assert last_square.experimental_get_tracing_count() == 1
     with pytest.raises(tf.errors.InvalidArgumentError, match="initialize square"):
         last_square(tf.constant(0))
+
+
+def test_methods_with_private_names_or_super_keep_working():
+    class Base(tf.Module):
+        def scale(self):
+            return 2.0
+
+    class Counter(Base):
+        def __init__(self):
+            super().__init__()
+            self.__step = 3
+
+        @tf.function
+        def run(self, n):
+            acc = tf.constant(0.0)
+            for _ in tf.range(n):
+                acc += self.__step * super().scale()
+            return acc
+
+    assert Counter().run(tf.constant(2)).numpy() == 12.0
