@@ -65,8 +65,12 @@ def converted(fn):
         return fn
     from tapeflow.api import autograph_ops
 
-    new = factory(autograph_ops, *cells)
+    try:
+        new = factory(autograph_ops, *cells)
+    except Exception:  # noqa: BLE001 - anything the definition cannot do again: unconverted
+        return fn
     new.__defaults__ = fn.__defaults__
+    new.__annotations__ = dict(fn.__annotations__)
     new.__kwdefaults__ = fn.__kwdefaults__
     new.__dict__.update(fn.__dict__)
     new.__wrapped_by_autograph__ = fn
@@ -93,7 +97,14 @@ def _factory(fn):
     if _needs_its_class(node):
         return None
     converter = _Converter()
+    # The definition runs again inside a factory: decorators and annotations (evaluated
+    # where the original was defined, perhaps on names the factory cannot see) are dropped.
     node.decorator_list = []
+    node.returns = None
+    for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs,
+                node.args.vararg, node.args.kwarg]:
+        if arg is not None:
+            arg.annotation = None
     node.body = converter.block(node.body, set())
     if not converter.converted:
         return None

@@ -299,3 +299,18 @@ def test_methods_with_private_names_or_super_keep_working():
             return acc
 
     assert Counter().run(tf.constant(2)).numpy() == 12.0
+
+
+def test_annotations_on_local_names_survive_conversion():
+    class Local:
+        pass
+
+    @tf.function
+    def f(n: tf.Tensor, tag: Local = None) -> tf.Tensor:
+        acc = tf.constant(0)
+        for k in tf.range(n):
+            acc += k
+        return acc
+
+    assert f(tf.constant(4)).numpy() == 6
+    assert f.experimental_get_tracing_count() == 1
