@@ -64,9 +64,12 @@ def while_stmt(test, body, init, names):
 
     if graph_loops.active_trace() is None:
         return Fallback()
-    if any(value is UNDEFINED for value in init):
-        return Fallback()  # the Python loop raises where Python would
-    pred = test(*init)
+    try:
+        pred = test(*init)
+    except Exception:
+        if any(value is UNDEFINED for value in init):
+            return Fallback()  # the test reads a name with no value: Python's error
+        raise
     if not (is_tracer(pred) and _traced(pred)):
         return Fallback()
     try:

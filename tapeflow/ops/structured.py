@@ -103,6 +103,16 @@ def set_graph_runner(graph, runner) -> None:
     _runners[graph] = runner
 
 
+# A loop's step: the body and then the condition on its results, in one call (compiled code
+# pays per call, so one call per iteration instead of two). body_graph -> step(values) ->
+# (next carried values..., the condition on them).
+_steppers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def set_loop_stepper(body_graph, step) -> None:
+    _steppers[body_graph] = step
+
+
 # --------------------------------------------------------------------------------------------
 # while
 # --------------------------------------------------------------------------------------------
@@ -156,18 +166,25 @@ def _while_impl(*values, cond_graph, body_graph, names, max_iterations, effects_
 
     n = len(body_graph.outputs)
     carried, operands = list(values[:n]), list(values[n:])
+    step = _steppers.get(body_graph)
     with loop_effects.running(effects_key):
         steps = 0
-        while max_iterations is None or steps < max_iterations:
-            (pred,) = run_graph(cond_graph, carried + operands)
-            if not bool(np.asarray(pred).reshape(())):
-                break
-            carried = [np.asarray(v) for v in run_graph(body_graph, carried + operands)]
+        (pred,) = run_graph(cond_graph, carried + operands)
+        while (max_iterations is None or steps < max_iterations) and _true(pred):
+            if step is not None:
+                *carried, pred = step(carried + operands)
+            else:
+                carried = list(run_graph(body_graph, carried + operands))
+                (pred,) = run_graph(cond_graph, carried + operands)
             steps += 1
     if must_iterate and steps == 0:  # TensorFlow's assertion, in its words
         raise InvalidArgumentError(f"assertion failed: [loop must iterate at least once to "
                                    f"initialize {', '.join(must_iterate)}]")
     return tuple(np.array(v, dtype=a.aval.dtype) for v, a in zip(carried, body_graph.outputs))
+
+
+def _true(pred) -> bool:
+    return bool(np.asarray(pred).reshape(()))
 
 
 # The VJP of a loop (or branch) runs it again, unrolled, through `bind` under a tape of its

@@ -5,10 +5,11 @@ condition, and a `print` has no Numba lowering. So a graph with structured equat
 into segments: each run of ordinary equations is its own graph, compiled through the usual
 path (NumbaExecutor: kernels, cache, tiering), and each structured equation runs here, in
 Python, between them. A loop's condition and body (a branch's two graphs) are compiled the
-same way, each as its own graph, and the loop is driven from Python: one native call for the
-condition and one for the body per iteration, so the rest of the graph loses nothing and the
-loop's arithmetic runs compiled. (A native loop over native sub-graphs would save the calls'
-Python overhead; it is not worth a second code generator while loops are short.)
+same way, each as its own graph, and so is the loop's step, the body followed by the
+condition on its results: the loop is driven from Python with one native call per iteration
+(plus one for the first test), so the rest of the graph loses nothing and the loop's
+arithmetic runs compiled. (A native loop over native sub-graphs would save the calls' Python
+overhead, a few microseconds each; it would take a second code generator.)
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class SegmentedExecutor:
                 eqn = eqns[i]
                 for sub in structured.sub_graphs(eqn):
                     _compile_sub_graph(optimize(sub), sub, compile)
+                if eqn.prim is structured.while_p:
+                    _compile_step(eqn, compile)
                 self.steps.append(("eqn", eqn))
             start = i + 1
 
@@ -121,3 +124,24 @@ def _compile_sub_graph(optimized: Graph, original: Graph, compile: str) -> None:
     """Run the loop's (or branch's) `original` sub-graph with compiled code from now on."""
     executor = graph_executor(optimized, compile)
     structured.set_graph_runner(original, lambda values: executor(list(values)))
+
+
+def _compile_step(eqn, compile: str) -> None:
+    """Compile a loop's body followed by its condition as one graph (one native call per
+    iteration), where the condition's value is a value of its own."""
+    from tapeflow.graph.passes import optimize
+
+    params = eqn.params_dict
+    body, cond = params["body_graph"], params["cond_graph"]
+    n = len(body.outputs)
+    # The condition reads the body's results (carried) and the body's own operands.
+    renamed = dict(zip(cond.inputs, list(body.outputs) + list(body.inputs[n:])))
+    pred = renamed.get(cond.outputs[0], cond.outputs[0])
+    if pred in body.outputs or pred in body.inputs:
+        return  # the condition is a loop value itself: the two calls are as cheap
+    eqns = list(body.eqns) + [e.with_inputs(tuple(renamed.get(v, v) for v in e.inputs))
+                              for e in cond.eqns]
+    step = Graph(body.inputs, tuple(eqns), tuple(body.outputs) + (pred,),
+                 tuple(body.consts) + tuple(cond.consts))
+    executor = graph_executor(optimize(step), compile)
+    structured.set_loop_stepper(body, lambda values: executor(list(values)))

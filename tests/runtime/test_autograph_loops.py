@@ -263,3 +263,19 @@ def test_the_iterate_keeps_its_last_value_after_the_loop():
     assert (k.numpy(), total.numpy()) == (3, 4)
     assert last_index(tf.constant(7))[0].numpy() == 6
     assert last_index.experimental_get_tracing_count() == 1
+
+
+def test_a_while_may_first_assign_a_variable_the_code_after_it_reads():
+    @tf.function
+    def last_square(n):
+        i = tf.constant(0)
+        while i < n:
+            square = i * i
+            i += 1
+        return square
+
+    assert last_square(tf.constant(4)).numpy() == 9
+    assert last_square(tf.constant(6)).numpy() == 25
+    assert last_square.experimental_get_tracing_count() == 1
+    with pytest.raises(tf.errors.InvalidArgumentError, match="initialize square"):
+        last_square(tf.constant(0))

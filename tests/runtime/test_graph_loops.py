@@ -200,8 +200,8 @@ def test_saved_model_refuses_a_graph_loop_by_name(tmp_path):
         tf.saved_model.save(module, str(tmp_path / "m"))
 
 
-def test_maximum_iterations_bounds_the_graph_loop():
-    @tf.function
+def test_maximum_iterations_bounds_the_graph_loop(backend):
+    @tf.function(backend=backend)
     def f(x):
         return tf.while_loop(lambda y: y > 0.0, lambda y: (y + 1.0,), [x],
                              maximum_iterations=5)[0]
@@ -228,3 +228,16 @@ def test_an_outer_tape_differentiates_a_call_of_a_function_holding_a_graph_loop(
     assert power.experimental_get_tracing_count() == 1
     # The gradient reruns the iterations without printing them again.
     assert capfd.readouterr().err.count("it 0") == 4
+
+
+def test_a_condition_that_is_a_loop_variable_itself(backend):
+    # (Compiled, the body and the condition usually run as one call per iteration; here
+    # the condition is a carried value and the loop calls the body alone.)
+    @tf.function(backend=backend)
+    def count_up(x):
+        return tf.while_loop(lambda go, y: go, lambda go, y: (y + 1.0 < 10.0, y + 1.0),
+                             [tf.constant(True), x])[1]
+
+    assert count_up(tf.constant(0.0)).numpy() == 10.0
+    assert count_up(tf.constant(20.0)).numpy() == 21.0
+    assert count_up.experimental_get_tracing_count() == 1
