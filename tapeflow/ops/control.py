@@ -136,21 +136,25 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     limit = None if maximum_iterations is None else int(maximum_iterations)
     steps = 0
     while (limit is None or steps < limit) and _truth(cond(*state), "while_loop"):
-        result = body(*state)
-        if single and isinstance(result, list | tuple) and len(result) == 1:
-            result = result[0]
-        new_state = [result] if single else result
-        if not single and not isinstance(new_state, list | tuple):
-            new_state = [new_state]
-        try:
-            nest.pack_sequence_as(state, nest.flatten(new_state))
-        except ValueError:
-            raise InvalidArgumentError(
-                f"while_loop: body returned {len(nest.flatten(new_state))} values for "
-                f"{len(nest.flatten(state))} loop variables") from None
-        state = nest.pack_sequence_as(state, nest.flatten(new_state))
+        state = nest.pack_sequence_as(state, body_result(body(*state), state, single))
         steps += 1
     return state[0] if single else state
+
+
+def body_result(result, state, single: bool) -> list:
+    """The leaves of what a while_loop body returned, checked against the loop variables'
+    structure (`state`; `single`: the loop was given one variable, not a list)."""
+    if single and isinstance(result, list | tuple) and len(result) == 1:
+        result = result[0]
+    new_state = [result] if single else result
+    if not single and not isinstance(new_state, list | tuple):
+        new_state = [new_state]
+    try:
+        return nest.flatten(nest.pack_sequence_as(state, nest.flatten(new_state)))
+    except ValueError:
+        raise InvalidArgumentError(
+            f"while_loop: body returned {len(nest.flatten(new_state))} values for "
+            f"{len(nest.flatten(state))} loop variables") from None
 
 
 def _elements(elems, op: str) -> tuple[list, int]:

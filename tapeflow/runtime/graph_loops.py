@@ -31,6 +31,7 @@ import numpy as np
 from tapeflow import nest
 from tapeflow.graph.ir import Var, new_var
 from tapeflow.ops import structured
+from tapeflow.ops.control import body_result
 from tapeflow.ops.core import BOOL, InvalidArgumentError, is_tracer
 from tapeflow.runtime.sub_trace import (
     CannotConvert,
@@ -104,7 +105,7 @@ def trace_while(cond, body, loop_vars, maximum_iterations, single: bool, names=N
     with sub_trace(trace, recorder, allow_prints=True):
         result = body(*carried_state)
     body_eqns = list(recorder._eqns)
-    new_flat = _body_result(result, state, single)
+    new_flat = body_result(result, state, single)
     for k in undefined:
         if is_undefined(new_flat[k]):
             raise CannotConvert(f"'{names[k]}' has no value before or after an iteration")
@@ -137,20 +138,6 @@ def trace_while(cond, body, loop_vars, maximum_iterations, single: bool, names=N
     add_prints(trace, params, effectful)
     packed = nest.pack_sequence_as(state, outputs)
     return packed[0] if single else packed
-
-
-def _body_result(result, state, single: bool) -> list:
-    if single and isinstance(result, list | tuple) and len(result) == 1:
-        result = result[0]
-    new_state = [result] if single else result
-    if not single and not isinstance(new_state, list | tuple):
-        new_state = [new_state]
-    try:
-        return nest.flatten(nest.pack_sequence_as(state, nest.flatten(new_state)))
-    except ValueError:
-        raise InvalidArgumentError(
-            f"while_loop: body returned {len(nest.flatten(new_state))} values for "
-            f"{len(nest.flatten(state))} loop variables") from None
 
 
 def is_traced(x) -> bool:
