@@ -16,8 +16,9 @@ be inside a BLAS call: `lend` where the worker is forked (no other thread runs t
 codegen/worker.py), `repay` only when no Python thread but tapeflow's compiling ones lives
 (else later: `wait_compiled` and `runs_native` try again). A lend whose owner (the graph's
 executor) is dropped before its compile is picked up is repaid at the next lend or repay
-(not by a finalizer: one could run while another thread is inside a BLAS call). OpenBLAS is found among the loaded libraries; with another BLAS
-(MKL, Accelerate), or none found, both do nothing.
+(not by a finalizer: one could run while another thread is inside a BLAS call). OpenBLAS is
+found among the loaded libraries; with another BLAS (MKL, Accelerate), or none found, both do
+nothing.
 """
 
 from __future__ import annotations

@@ -45,7 +45,9 @@ from tapeflow.runtime.sub_trace import (
     outer_tensor,
     record,
     run_at_trace,
+    seal,
     sub_trace,
+    where_in_user_code,
 )
 from tapeflow.runtime.trace import active_trace
 from tapeflow.tracer import tape as tape_module
@@ -135,6 +137,7 @@ def trace_while(cond, body, loop_vars, maximum_iterations, single: bool, names=N
     finals = run_at_trace(trace, structured.while_p, inputs, params, init)
     outputs = [Tensor(value, new_var(t.aval)) for value, t in zip(finals, init)]
     record(structured.while_p, inputs, outputs, params, enclosing)
+    seal(recorder, f"the body of the loop at {where_in_user_code()}")
     add_prints(trace, params, effectful)
     packed = nest.pack_sequence_as(state, outputs)
     return packed[0] if single else packed
@@ -278,6 +281,8 @@ def trace_cond(pred, true_fn, false_fn, names):
     finals = run_at_trace(trace, structured.cond_p, inputs, params, results[0])
     outputs = [Tensor(value, new_var(t.aval)) for value, t in zip(finals, results[0])]
     record(structured.cond_p, inputs, outputs, params, enclosing)
+    for recorder in recorders:
+        seal(recorder, f"a branch of the if at {where_in_user_code()}")
     trace._loop_texts = []
     return tuple(outputs)
 

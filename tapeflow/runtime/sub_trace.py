@@ -32,6 +32,10 @@ class CannotConvert(Exception):
     """The loop (or branch) cannot be a graph loop; the message says why."""
 
 
+class InaccessibleTensorError(ValueError):
+    """A value a graph loop's body (or a graph branch) made, used after it (TF's error)."""
+
+
 class Layered:
     """A sub-recorder's watched set: its own values, and everything the enclosing trace
     watches (an op on a value of the enclosing trace is part of the loop body too)."""
@@ -57,6 +61,7 @@ class SubRecorder(GradientTape):
         self._watched = Layered(outer._watched)
         self.outer = outer
         self.root = root
+        self._inaccessible = root._inaccessible
 
     def _saw_variable(self, variable: Variable) -> None:
         # A variable read in the body is an input of the enclosing trace (the root trace
@@ -99,6 +104,26 @@ class EffectSink(list):
                                    summarize=effect.summarize, stream=stream)),
                   user_source())
         self.recorder._append(eqn, inputs, [])
+
+
+def seal(recorder: SubRecorder, what: str) -> None:
+    """After its equation is recorded, the values a body or branch made exist only inside
+    it: an op, a Python read or a result of the function that uses one (kept in a list, an
+    attribute, a nonlocal) raises instead of taking the value of the one traced iteration."""
+    for v in recorder._watched.own:
+        recorder._inaccessible[v] = _inaccessible_error(v, what)
+
+
+def _inaccessible_error(v: Var, what: str):
+    def make() -> InaccessibleTensorError:
+        return InaccessibleTensorError(
+            f"a value computed in {what} ({v.aval}) is out of scope and cannot be used here, "
+            f"at {where_in_user_code()}: a loop on a tensor runs as one graph loop, traced "
+            "once, and the values its body makes exist only inside it (TensorFlow's rule). "
+            "Make it a loop variable (assign it in the body and use it after the loop), "
+            "collect per-iteration values in a tf.TensorArray, or run the loop as Python "
+            "with tf.function(..., autograph=False).")
+    return make
 
 
 def enclosing_recorder(trace):

@@ -127,6 +127,9 @@ class _Recorder(GradientTape):
         super().__init__(persistent=True, watch_accessed_variables=True)
         self.captured: dict[int, tuple[Variable, Tensor]] = {}  # first read, before writes
         self.written: dict[int, tuple[Variable, Tensor]] = {}  # value before the first write
+        # Values of finished graph-loop bodies and branches (runtime/sub_trace.py: seal),
+        # shared with the trace's sub-recorders.
+        self._inaccessible: dict = {}
 
     def _saw_variable(self, variable: Variable) -> None:
         uid = variable._uid
@@ -166,6 +169,9 @@ class Trace:
         if isinstance(tensor, Variable):
             tensor = tensor._read()
         value = tensor._value
+        make_error = self.recorder._inaccessible.get(tensor._var)
+        if make_error is not None:
+            raise make_error()
         if tensor._var in tape_module.deferred_errors:
             raise tape_module.deferred_errors[tensor._var]
         if self.values_unknown and tensor._var in self.recorder._watched:
@@ -322,6 +328,9 @@ def close_trace(trace: Trace, arg_inputs: list[tuple[str, Tensor]], result) -> T
     known: dict[Var, Tensor] = dict(rec._values)
 
     def output(t: Tensor) -> int:
+        make_error = rec._inaccessible.get(t._var)
+        if make_error is not None:
+            raise make_error()
         known.setdefault(t._var, t)
         outputs.append(t._var)
         return len(outputs) - 1

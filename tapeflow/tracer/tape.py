@@ -133,6 +133,8 @@ def eager_bind(prim, args, params):
 def _record(prim, inputs, outputs, params, shape_dependent: bool = False):
     eqn = None
     for tape in _recording_here.items:
+        if tape._inaccessible:
+            _refuse_inaccessible(tape._inaccessible, inputs)
         watched = tape._watched
         for t in inputs:
             if t._var in watched:
@@ -156,6 +158,13 @@ def _record(prim, inputs, outputs, params, shape_dependent: bool = False):
                 if tape._records_shape_dependent else "",
             )
         tape._append(eqn, inputs, outputs)
+
+
+def _refuse_inaccessible(inaccessible: dict, inputs) -> None:
+    for t in inputs:
+        make_error = inaccessible.get(t._var)
+        if make_error is not None:
+            raise make_error()
 
 
 def _on_python_read(tensor, kind: str) -> None:
@@ -200,6 +209,9 @@ class GradientTape:
     """Records operations on watched tensors so that `gradient` can differentiate them."""
 
     _records_shape_dependent = False  # a trace's recorder sets it (see `_record`)
+    # Values no op may read any more, each with the error to raise (a trace's recorders
+    # set it: the values a finished graph loop's body made, runtime/sub_trace.py).
+    _inaccessible: dict | None = None
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
         self._persistent = persistent
