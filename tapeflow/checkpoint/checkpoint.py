@@ -75,9 +75,10 @@ def _not_state_types() -> tuple:
     return (Function, ConcreteFunction)
 
 
-_NOT_STATE = _not_state_types() + (types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.ModuleType,
-              type, Tensor, np.ndarray, np.generic, str, bytes, int, float, complex, bool,
-              type(None))
+_NOT_STATE = _not_state_types() + (types.FunctionType, types.BuiltinFunctionType,
+                                   types.MethodType, types.ModuleType, type, Tensor,
+                                   np.ndarray, np.generic, str, bytes, int, float, complex,
+                                   bool, type(None))
 
 
 def named_variables(root: dict) -> dict[str, Variable]:

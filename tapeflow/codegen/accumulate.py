@@ -4,8 +4,9 @@
 running value of a float sum or product (a row's, a block's, a whole array's). They are
 lowered as that one operation with one fastmath flag, `reassoc`, so a reduction loop
 vectorises (several partial results, combined at the end) while the generated code around
-it keeps strict IEEE semantics (emit.FASTMATH is empty). Without them the loop stays scalar, and with it every
-operation fused into it: W3's forward and gradient loop ran ~7x slower.
+it keeps strict IEEE semantics (emit.FASTMATH is empty). Without them the loop stays
+scalar, and with it every operation fused into it: W3's forward and gradient loop ran ~7x
+slower.
 
 Why this one flag may stay: it changes only the order in which a reduction's terms are
 combined, and a reduction has no one IEEE result to keep: numpy's own sum adds pairwise, in
@@ -13,8 +14,8 @@ combined, and a reduction has no one IEEE result to keep: numpy's own sum adds p
 intermediate results depend on that order (within the reduction tolerance); infinite and nan
 terms do not: any order gives nan for a nan term or for +inf with -inf, and inf for +inf
 alone. Finite terms whose partial sums overflow do: 3e38 + 3e38 + -inf is nan in float32 in
-that order, -inf in another (README's known limits). Without `nsz`, `0.0 + x` is not folded to `x`, so a row of -0.0 sums to +0.0 as
-in numpy, which starts from +0.0.
+that order, -inf in another (README's known limits). Without `nsz`, `0.0 + x` is not folded
+to `x`, so a row of -0.0 sums to +0.0 as in numpy, which starts from +0.0.
 """
 
 from __future__ import annotations

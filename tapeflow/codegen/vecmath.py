@@ -19,10 +19,10 @@ The public functions also work from plain Python on numpy scalars. In compiled c
 is typed and lowered as a call of the float32 or float64 kernel (`_register`), except exp and
 tanh, whose instructions are written straight into the caller (vecmath_ir.py, `_register_ir`):
 no Numba compile of their own in each process, which was a fifth of a deep MLP's first
-compiled call. The kernels are
-compiled with their own fastmath set, `{"contract"}` (FMA contraction only), so the caller's `reassoc`/`nsz`, which would rewrite
-`(x + M) - M` or `(u - 1) - x` to 0, never reach them: Numba's callees inherit the caller's
-fastmath only when they do not set their own.
+compiled call. The kernels are compiled with their own fastmath set, `{"contract"}` (FMA
+contraction only), so the caller's `reassoc`/`nsz`, which would rewrite `(x + M) - M` or
+`(u - 1) - x` to 0, never reach them: Numba's callees inherit the caller's fastmath only when
+they do not set their own.
 
 Methods
 - exp: n = round(x*log2(e)) via the 1.5*2**p magic-number add; r = x - n*ln2 with a two-part

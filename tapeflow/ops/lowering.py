@@ -56,8 +56,9 @@ def loop_nest(shape, body: list[str], prefix: str = "i", parallel: bool = False,
             blocks = f"({d} + {size - 1}) // {size}" if isinstance(d, str) else -(-d // size)
             lines.append(pad + f"for b{depth} in {loop}({blocks}):")
             lines += [pad + "    " + line for line in start]
-            lines.append(pad + f"    for j{depth} in range(min({size}, {d} - b{depth} * {size})):")
-            lines.append(pad + f"        {prefix}{depth} = numba.uint64(b{depth} * {size} + j{depth})")
+            first = f"b{depth} * {size}"  # the block's first index
+            lines.append(pad + f"    for j{depth} in range(min({size}, {d} - {first})):")
+            lines.append(pad + f"        {prefix}{depth} = numba.uint64({first} + j{depth})")
         elif loop == "numba.prange":
             lines.append(pad + f"for p{depth} in {loop}({d}):")
             lines.append(pad + f"    {prefix}{depth} = numba.uint64(p{depth})")

@@ -43,7 +43,8 @@ def _scan_kernel(ufunc, identity):
         if reverse:
             x = np.flip(x, axis)
         out = ufunc.accumulate(x, axis=axis, dtype=x.dtype)
-        if exclusive and x.shape[axis]:  # shift by one: the identity first, the last running value dropped
+        # exclusive: shift by one, the identity first and the last running value dropped
+        if exclusive and x.shape[axis]:
             n = x.shape[axis]
             head = np.full_like(np.take(out, [0], axis=axis), identity)
             out = np.concatenate([head, np.take(out, np.arange(n - 1), axis=axis)], axis=axis)

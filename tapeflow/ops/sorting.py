@@ -235,7 +235,8 @@ def top_k(input, k=1, sorted=True, index_type=np.int32, name=None):  # noqa: A00
     k = int(k.numpy()) if hasattr(k, "numpy") else int(k)
     if not 0 <= k <= shape[-1]:
         raise InvalidArgumentError(
-            f"top_k: k={k} is out of range for a last axis of size {shape[-1]} (input {list(shape)})")
+            f"top_k: k={k} is out of range for a last axis of size {shape[-1]} "
+            f"(input {list(shape)})")
     axis = len(shape) - 1
     order = bind(argsort_p, x, axis=axis, descending=True)
     if k < shape[-1]:
