@@ -11,24 +11,7 @@ import importlib as _importlib
 
 from tapeflow import ops  # registers every primitive
 from tapeflow.tracer import tape as _tape  # installs the eager tracer behind `bind`
-from tapeflow.api import (
-    autograph,
-    config,
-    debugging,
-    dtypes,
-    errors,
-    io,
-    linalg,
-    math,
-    nn,
-    random,
-    ragged,
-    sparse,
-    strings,
-    types,
-)
-from tapeflow.api import saved_model  # tf.saved_model (see _LAZY_NAMESPACES below)
-from tapeflow.api import summary  # tf.summary
+from tapeflow.api import dtypes, errors, linalg, math, nn
 from tapeflow.ops import (
     abs,
     add,
@@ -161,7 +144,6 @@ from tapeflow.tracer.dtypes import (
 )
 from tapeflow.tracer.module import Module
 from tapeflow.tracer.name_scope import name_scope
-from tapeflow.tracer.explain import explain_gradient
 from tapeflow.tracer.tape import GradientTape, UnconnectedGradients
 from tapeflow.tracer.tensor import Tensor, constant, convert_to_tensor
 from tapeflow.tracer.tensor_shape import TensorShape
@@ -172,36 +154,57 @@ from tapeflow.ops.clip import clip_by_global_norm, clip_by_norm
 
 from tapeflow.api.general import device, executing_eagerly, init_scope, rank, size
 from tapeflow.api.printing import print_ as print  # noqa: A001 - TensorFlow's name
-from tapeflow.api.pyfunc import numpy_function, py_function
-from tapeflow.api.ragged import RaggedTensor
-from tapeflow.api.sparse import SparseTensor
-from tapeflow.api.tensor_array import TensorArray
 
 newaxis = None
 
 
-# Namespaces a tape step rarely needs are imported on first use (PEP 562), so `import tapeflow`
-# stays short: about 40 ms of a 0.3 s import, on the path of every fresh process's first step.
+# What a tape step rarely needs is imported on first use (PEP 562), so that `import tapeflow`,
+# on the path of every fresh process's first step, stays short: these modules and what they
+# import (the SavedModel and checkpoint formats, TensorBoard's event files, AutoGraph's text,
+# strings, ragged and sparse tensors, random generators) were ~70 ms of a 0.2 s import.
 # None of them registers primitives (tapeflow.ops does), so importing late changes nothing.
-# tf.saved_model and tf.summary stay eager: packages of the same names (tapeflow/saved_model,
-# tapeflow/summary) would take the attribute whenever anything imports them first.
+# tf.saved_model and tf.summary are the packages tapeflow/saved_model and tapeflow/summary
+# themselves, so that importing one of their modules first sets the same attribute.
 _LAZY_NAMESPACES = {
-    "keras": "tapeflow.keras",              # tf.keras
+    "autograph": "tapeflow.api.autograph",
+    "config": "tapeflow.api.config",
     "data": "tapeflow.data",                # tf.data
-    "train": "tapeflow.api.train",          # tf.train
+    "debugging": "tapeflow.api.debugging",
     "image": "tapeflow.api.image",
+    "io": "tapeflow.api.io",
+    "keras": "tapeflow.keras",              # tf.keras
     "profiler": "tapeflow.api.profiler",
+    "ragged": "tapeflow.api.ragged",
+    "random": "tapeflow.api.random",
+    "saved_model": "tapeflow.saved_model",
+    "sparse": "tapeflow.api.sparse",
+    "strings": "tapeflow.api.strings",
+    "summary": "tapeflow.summary",
+    "train": "tapeflow.api.train",          # tf.train
+    "types": "tapeflow.api.types",
+}
+# Names of the top-level namespace that live in those modules: (module, attribute).
+_LAZY_NAMES = {
+    "RaggedTensor": ("tapeflow.api.ragged", "RaggedTensor"),
+    "SparseTensor": ("tapeflow.api.sparse", "SparseTensor"),
+    "TensorArray": ("tapeflow.api.tensor_array", "TensorArray"),
+    "explain_gradient": ("tapeflow.tracer.explain", "explain_gradient"),
+    "numpy_function": ("tapeflow.api.pyfunc", "numpy_function"),
+    "py_function": ("tapeflow.api.pyfunc", "py_function"),
 }
 
 
 def __getattr__(name):
-    target = _LAZY_NAMESPACES.get(name)
-    if target is None:
+    if name in _LAZY_NAMESPACES:
+        value = _importlib.import_module(_LAZY_NAMESPACES[name])
+    elif name in _LAZY_NAMES:
+        module, attribute = _LAZY_NAMES[name]
+        value = getattr(_importlib.import_module(module), attribute)
+    else:
         raise AttributeError(f"module 'tapeflow' has no attribute {name!r}")
-    module = _importlib.import_module(target)
-    globals()[name] = module
-    return module
+    globals()[name] = value
+    return value
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY_NAMESPACES))
+    return sorted(set(globals()) | set(_LAZY_NAMESPACES) | set(_LAZY_NAMES))

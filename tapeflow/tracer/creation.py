@@ -39,13 +39,21 @@ def range(start, limit=None, delta=1, dtype=None, name="range") -> Tensor:  # no
 
 
 class _Random:
-    """Global random state; `set_seed` makes later draws reproducible."""
+    """Global random state; `set_seed` makes later draws reproducible. The unseeded
+    generator is made on first use: importing numpy.random is ~10 ms of `import tapeflow`,
+    which a process that draws nothing need not pay."""
 
     def __init__(self):
-        self.generator = np.random.default_rng()
+        self._generator = None
+
+    @property
+    def generator(self):
+        if self._generator is None:
+            self._generator = np.random.default_rng()
+        return self._generator
 
     def set_seed(self, seed) -> None:
-        self.generator = np.random.default_rng(seed)
+        self._generator = np.random.default_rng(seed)
 
 
 _state = _Random()

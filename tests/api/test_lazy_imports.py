@@ -1,6 +1,8 @@
 """`import tapeflow` leaves out what only some programs need: ml_dtypes (bfloat16) and
 scipy.special (erf) are imported on first use, and bfloat16 works the same once they are; the
-tf.keras, tf.data, tf.train, tf.image and tf.profiler namespaces load on first access."""
+namespaces a tape step rarely needs (tf.keras, tf.data, tf.saved_model, tf.summary, tf.strings,
+...), the classes and functions of their modules (tf.RaggedTensor, tf.py_function, ...) and
+numpy.random load on first access."""
 
 import subprocess
 import sys
@@ -62,12 +64,81 @@ def test_a_numpy_bfloat16_array_is_accepted():
 
 LAZY_NAMESPACES = {"keras": "tapeflow.keras", "data": "tapeflow.data",
                    "train": "tapeflow.api.train", "image": "tapeflow.api.image",
-                   "profiler": "tapeflow.api.profiler"}
+                   "profiler": "tapeflow.api.profiler", "autograph": "tapeflow.api.autograph",
+                   "config": "tapeflow.api.config", "debugging": "tapeflow.api.debugging",
+                   "io": "tapeflow.api.io", "ragged": "tapeflow.api.ragged",
+                   "random": "tapeflow.api.random", "saved_model": "tapeflow.saved_model",
+                   "sparse": "tapeflow.api.sparse", "strings": "tapeflow.api.strings",
+                   "summary": "tapeflow.summary", "types": "tapeflow.api.types"}
+LAZY_NAMES = {"RaggedTensor": "tapeflow.api.ragged", "SparseTensor": "tapeflow.api.sparse",
+              "TensorArray": "tapeflow.api.tensor_array", "py_function": "tapeflow.api.pyfunc",
+              "numpy_function": "tapeflow.api.pyfunc",
+              "explain_gradient": "tapeflow.tracer.explain"}
+# What those import, and a tape step does not need.
+HEAVY = ["tapeflow.checkpoint", "tapeflow.viz", "tapeflow.summary.writer",
+         "tapeflow.saved_model.save", "tapeflow.tracer.random", "numpy.random", "zipfile",
+         "socket"]
 
 
 def test_import_tapeflow_leaves_the_rarer_namespaces_for_first_use():
     loaded = _modules_after("import tapeflow")
-    assert not [module for module in LAZY_NAMESPACES.values() if module in loaded]
+    modules = [*LAZY_NAMESPACES.values(), *LAZY_NAMES.values(), *HEAVY]
+    assert [module for module in modules if module in loaded] == []
+
+
+def test_a_tape_step_loads_none_of_them():
+    loaded = _modules_after("""
+import tapeflow as tf
+w = tf.Variable(tf.ones((3, 2)))
+with tf.GradientTape() as tape:
+    loss = tf.reduce_sum(tf.nn.relu(tf.constant([[1.0, 2.0, 3.0]]) @ w))
+tape.gradient(loss, w)
+tf.function(lambda x: x * 2)(tf.zeros(2))
+""")
+    modules = [*LAZY_NAMESPACES.values(), *LAZY_NAMES.values(), *HEAVY]
+    assert [module for module in modules if module in loaded] == []
+
+
+@pytest.mark.parametrize("name", list(LAZY_NAMES))
+def test_a_lazy_name_is_there_on_first_access(name):
+    code = f"""
+import tapeflow as tf
+from {LAZY_NAMES[name]} import {name} as expected
+assert "{name}" in dir(tf)
+assert tf.{name} is expected
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.parametrize("first", ["import tapeflow.saved_model.format",
+                                   "import tapeflow.summary.records", ""])
+def test_saved_model_and_summary_are_their_packages_whatever_is_imported_first(first):
+    code = f"""
+{first}
+import tapeflow as tf
+import tapeflow.saved_model.load, tapeflow.summary.writer
+assert tf.saved_model is tapeflow.saved_model and tf.saved_model.save.__module__.endswith("save")
+assert tf.summary is tapeflow.summary and callable(tf.summary.scalar)
+assert callable(tf.summary.experimental.set_step) and callable(tf.saved_model.load)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+def test_the_global_seed_holds_with_a_lazily_made_generator():
+    code = """
+import tapeflow as tf
+def order():  # an unseeded shuffle draws its seed from the global generator
+    return [int(x) for x in tf.data.Dataset.range(8).shuffle(8)]
+tf.random.set_seed(5)
+a = order()
+tf.random.set_seed(5)
+assert order() == a and sorted(a) == list(range(8))
+assert order() != a or order() != a  # unseeded draws go on from there
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
 
 
 @pytest.mark.parametrize("name", list(LAZY_NAMESPACES))

@@ -28,7 +28,11 @@ import tapeflow as tf
 # Packages reachable as attributes of `tapeflow` that are the implementation, not the API.
 INTERNAL = ("tapeflow.ops", "tapeflow.tracer", "tapeflow.graph", "tapeflow.codegen",
             "tapeflow.runtime", "tapeflow.cli", "tapeflow.viz", "tapeflow.nest",
-            "tapeflow.__main__", "tapeflow.api", "tapeflow.checkpoint", "tapeflow.tools")
+            "tapeflow.__main__", "tapeflow.api", "tapeflow.checkpoint", "tapeflow.tools",
+            "tapeflow.saved_model.", "tapeflow.summary.")
+# Packages that are public namespaces themselves (tf.saved_model, tf.summary): walked as the
+# tapeflow.api modules are; their submodules are internal.
+NAMESPACE_PACKAGES = ("tapeflow.saved_model", "tapeflow.summary")
 
 
 def public_functions() -> dict[int, list[str]]:
@@ -55,7 +59,7 @@ def public_functions() -> dict[int, list[str]]:
             if isinstance(obj, types.ModuleType):
                 if obj.__name__.startswith("tapeflow.") and not obj.__name__.startswith(
                         INTERNAL):
-                    walk(obj, path + ".", reexports=False)
+                    walk(obj, path + ".", reexports=obj.__name__ in NAMESPACE_PACKAGES)
             elif isinstance(obj, types.SimpleNamespace):
                 walk(obj, path + ".", reexports=True)
             elif inspect.isclass(obj):
@@ -66,10 +70,12 @@ def public_functions() -> dict[int, list[str]]:
                 found.setdefault(id(obj), []).append(path)
 
     walk(tf, "", reexports=True)
-    # tf.math, tf.nn, ... are modules of tapeflow.api: walk them under their public names.
+    # tf.math, tf.nn, ... are modules of tapeflow.api (tf.saved_model and tf.summary packages
+    # of their own): walk them under their public names.
     for name in sorted(dir(tf)):
         obj = getattr(tf, name)
-        if isinstance(obj, types.ModuleType) and obj.__name__.startswith("tapeflow.api."):
+        if isinstance(obj, types.ModuleType) and (obj.__name__.startswith("tapeflow.api.")
+                                                  or obj.__name__ in NAMESPACE_PACKAGES):
             walk(obj, name + ".", reexports=True)
     return found
 
