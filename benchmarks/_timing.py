@@ -53,3 +53,16 @@ def format_seconds(seconds: float) -> str:
         if seconds >= scale:
             return f"{seconds / scale:7.3g} {unit}"
     return f"{seconds / 1e-9:7.3g} ns"
+
+
+def write_bytecode(*trees) -> None:
+    """Compile the `tapeflow/` package of each tree (a repository root) to bytecode, as an
+    installed package has it, before timing fresh processes: where PYTHONDONTWRITEBYTECODE
+    is set (as on these machines) a process would otherwise compile every tapeflow source
+    again at each start, ~30 ms of a 0.3 s start that no user's process pays. Processes
+    read bytecode whatever that setting says."""
+    import compileall
+    from pathlib import Path
+
+    for tree in trees:
+        compileall.compile_dir(str(Path(tree) / "tapeflow"), quiet=1)

@@ -523,6 +523,9 @@ def main() -> None:
         result["_t0"] = _T_START
         print(json.dumps(result))
         return
+    from _timing import write_bytecode
+
+    write_bytecode(Path(__file__).resolve().parent.parent, *filter(None, [args.against]))
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     only = args.only.split(",")
     if "mlp" in only:
