@@ -286,6 +286,8 @@ class _Converter:
     def statement(self, stmt, later: set[str], in_loop: bool) -> list[ast.stmt]:
         if isinstance(stmt, ast.For) and self._range_loop(stmt):
             return self.for_(stmt, later)
+        if isinstance(stmt, ast.For) and self._plain_loop(stmt):
+            return self.for_iterable(stmt, later)
         if isinstance(stmt, ast.While) and not stmt.orelse and not _escapes(stmt.body):
             return self.while_(stmt, later)
         if in_loop and isinstance(stmt, ast.If):
@@ -307,6 +309,13 @@ class _Converter:
         return (is_range and isinstance(stmt.target, ast.Name) and not stmt.orelse
                 and not any(isinstance(a, ast.Starred) for a in it.args)
                 and not any(k.arg is None for k in it.keywords) and not _escapes(stmt.body))
+
+    @staticmethod
+    def _plain_loop(stmt: ast.For) -> bool:
+        """`for <names> in <anything>`: whether the iterable is a tensor is known only at
+        run time (autograph_ops.for_stmt), so every such loop is converted."""
+        return (_target_names(stmt.target) is not None and not stmt.orelse
+                and not _escapes(stmt.body))
 
     def _carried(self, body, later: set[str], also_read=()) -> list[str]:
         live = _live_in(body) | set(also_read)
@@ -336,6 +345,30 @@ class _Converter:
         call.value.args[1] = ast.Tuple(list(it.args), ast.Load())
         call.value.args[2] = ast.Dict([ast.Constant(kw.arg) for kw in it.keywords],
                                       [kw.value for kw in it.keywords])
+        return [body_fn, call, self._choose(k, original, carried)]
+
+    def for_iterable(self, stmt: ast.For, later: set[str]) -> list[ast.stmt]:
+        """`for target in xs`: a graph loop over xs's leading axis where xs is a traced
+        tensor, else the original loop over the same object (xs is evaluated once)."""
+        k = next(self._ids)
+        self.converted += 1
+        targets = _target_names(stmt.target)
+        carried = [n for n in self._carried(stmt.body, later) if n not in targets]
+        carried += [n for n in targets if n in later]  # their last values, as Python's
+        original = ast.copy_location(ast.For(
+            target=stmt.target, iter=_parse(f"ag__res_{k}.iterable", stmt)[0].value,
+            body=stmt.body, orelse=[], type_comment=None), stmt)
+        body_fn = _parse(f"def ag__body_{k}(ag__it, {', '.join(carried)}):\n"
+                         f"    pass\n    return {_tuple_text(carried)}", stmt)[0]
+        unpack = _parse("ag__target = ag__it", stmt)[0]
+        unpack.targets = [_copy(stmt.target)]
+        body_fn.body[0] = unpack
+        body_fn.body[1:1] = self.block(_copy(stmt.body), set(carried), in_loop=True)
+        text = ast.unparse(stmt.target)
+        call = _parse(
+            f"ag__res_{k} = ag__.for_stmt(ag__iterable, ag__body_{k}, {_state_text(carried)}, "
+            f"{tuple(carried)!r}, {text!r}, {ast.unparse(stmt.iter)!r})", stmt)[0]
+        call.value.args[0] = stmt.iter
         return [body_fn, call, self._choose(k, original, carried)]
 
     def while_(self, stmt: ast.While, later: set[str]) -> list[ast.stmt]:
@@ -380,6 +413,22 @@ class _Converter:
                         f"    {_tuple_text(carried)} = ag__res_{k}", original)[0]
         choose.body = [original]
         return choose
+
+
+def _target_names(target) -> list[str] | None:
+    """The names a `for` target binds (`x`, `a, b`, `(a, (b, c))`), or None for a target
+    that is not only names (`self.x`, `xs[0]`, `*rest`): such a loop is left as it is."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List):
+        names = []
+        for element in target.elts:
+            inner = _target_names(element)
+            if inner is None:
+                return None
+            names += [n for n in inner if n not in names]
+        return names
+    return None
 
 
 def _copy(nodes):

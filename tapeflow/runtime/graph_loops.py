@@ -30,7 +30,7 @@ import numpy as np
 
 from tapeflow import nest
 from tapeflow.graph.ir import Var, new_var
-from tapeflow.ops import structured
+from tapeflow.ops import dims, structured
 from tapeflow.ops.control import body_result
 from tapeflow.ops.core import BOOL, InvalidArgumentError, is_tracer
 from tapeflow.runtime.sub_trace import (
@@ -55,7 +55,7 @@ from tapeflow.tracer.tensor import Tensor, make_constant
 from tapeflow.tracer.variable import Variable
 
 __all__ = ["CannotConvert", "active_trace", "trace_while", "trace_cond", "trace_for_range",
-           "is_traced", "in_graph_loop"]
+           "trace_for_tensor", "is_traced", "in_graph_loop"]
 
 
 def trace_while(cond, body, loop_vars, maximum_iterations, single: bool, names=None):
@@ -218,6 +218,49 @@ def trace_for_range(args, kwargs, body, init, names, target):
     result = trace_while(cond, loop_body, [start_t, *init], None, single=False,
                          names=[target, *names])
     return tuple(result[1:])
+
+
+def trace_for_tensor(xs, body, init, names, target):
+    """`for target in xs` over a traced tensor of rank >= 1 with `state = body(x_i, *state)`
+    as one graph loop, as TensorFlow's AutoGraph makes it: a counter runs over the leading
+    axis (`tf.shape(xs)[0]`, an operand) and the body reads `gather(xs, counter)`. Returns
+    the final state (a tuple)."""
+    import tapeflow as tf_api
+    from tapeflow.ops.array import size_value
+
+    if isinstance(xs, Variable):
+        xs = xs._read()
+    n = size_value(xs.aval.shape[0], np.int32)  # a constant, or a `dim` equation
+    count = as_loop_tensor(n, "the length of the iterated tensor")
+    empty = dims.hint_of(xs.aval.shape[0]) == 0
+
+    def cond(c, *state):
+        return c < count
+
+    def loop_body(c, *state):
+        if empty:
+            # The body is traced on the counter's start value (0), which has no element
+            # here: the gather is recorded with a stand-in value (its value at trace time
+            # shapes nothing; the loop's values come from running the equation, which
+            # makes no iteration).
+            element = _stand_in_gather(xs, c)
+        else:
+            element = tf_api.gather(xs, c)
+        return (c + 1, *body(element, *state))
+
+    start = tf_api.constant(0, dtype=np.int32)
+    result = trace_while(cond, loop_body, [start, *init], None, single=False,
+                         names=["ag__index", *names])
+    return tuple(result[1:])
+
+
+def _stand_in_gather(xs: Tensor, index: Tensor) -> Tensor:
+    from tapeflow.ops.shape import gather_p
+
+    aval = gather_p.out_avals((xs.aval, index.aval), {"axis": 0})[0]
+    out = Tensor(np.zeros(dims.hints(aval.shape), aval.dtype), new_var(aval))
+    record(gather_p, [xs, index], [out], {"axis": 0}, tape_module._recording_here.items[-1])
+    return out
 
 
 def trace_cond(pred, true_fn, false_fn, names):
