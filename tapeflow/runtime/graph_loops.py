@@ -19,9 +19,12 @@ guarded path), so everything that worked before still works:
 - a Variable assignment in the body (a graph loop has no per-iteration commit);
 - an active GradientTape around the loop (the tape differentiates the unrolled equations,
   guarded; the `while_loop` equation's own VJP reruns the loop for eager tapes only);
-- symbolic sizes (an input_signature with None), a traced `maximum_iterations`, a
-  `tf.print` of nested structures or of values that are not str/int/float/bool, other
-  effects (summaries) in the body, prints in the condition.
+- a traced `maximum_iterations`, a `tf.print` of nested structures or of values that are
+  not str/int/float/bool, other effects (summaries) in the body, prints in the condition.
+
+A function traced with symbolic sizes (an input_signature with None) makes graph loops too:
+their sub-graphs are typed over the same symbols, and each specialisation of the enclosing
+graph (graph/specialize.py) specialises them with it.
 """
 
 from __future__ import annotations
@@ -66,8 +69,6 @@ def trace_while(cond, body, loop_vars, maximum_iterations, single: bool, names=N
     enclosing = enclosing_recorder(trace)
     if enclosing is None:
         raise CannotConvert("a GradientTape records around the loop")
-    if trace.symbolic:
-        raise CannotConvert("the function is traced with symbolic sizes")
     if maximum_iterations is not None:
         if is_tracer(maximum_iterations):
             if maximum_iterations._var in enclosing._watched:
