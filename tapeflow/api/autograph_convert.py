@@ -31,84 +31,110 @@ available is not converted.
 from __future__ import annotations
 
 import ast
+import dis
 import inspect
 import itertools
 import re
 import textwrap
+import types
 import weakref
 
-_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # code -> compiled or None
-_LOOP_WORD = re.compile(r"\b(for|while)\b")
+_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # code -> code or None
 _NOT_CONVERTED = object()
+_LOOP_WORD = re.compile(r"\b(for|while)\b")
+_ag_cell = None  # the cell holding autograph_ops, which converted code reads as `ag__`
 
 
 def converted(fn):
-    """`fn` with its tensor loops converted, or `fn` itself where nothing is converted."""
+    """`fn` with its tensor loops converted and its calls of user functions going through
+    `ag__.callee` (recursive conversion: autograph_calls.py), or `fn` itself where nothing
+    is converted. The rewritten code is made once per code object; each call here makes a
+    function object over it sharing `fn`'s globals, defaults and closure cells (so a
+    closure variable rebound later is seen, as by `fn`)."""
+    from tapeflow.api.autograph_calls import marked_do_not_convert
+
     code = getattr(fn, "__code__", None)
-    if code is None or not inspect.isfunction(fn):
+    if code is None or not inspect.isfunction(fn) or marked_do_not_convert(fn):
         return fn
     try:
-        factory = _cache.get(code)
+        new_code = _cache.get(code)
     except TypeError:
         return fn
-    if factory is None:
-        factory = _factory(fn) or _NOT_CONVERTED
+    if new_code is None:
         try:
-            _cache[code] = factory
-        except TypeError:
-            pass
-    if factory is _NOT_CONVERTED:
+            new_code = _convert_code(fn) or _NOT_CONVERTED
+        except Exception:  # noqa: BLE001 - whatever the converter cannot do: unconverted
+            new_code = _NOT_CONVERTED
+        _cache[code] = new_code
+    if new_code is _NOT_CONVERTED:
         return fn
-    try:
-        cells = [cell.cell_contents for cell in fn.__closure__ or ()]
-    except ValueError:  # a closure variable not assigned yet
+    cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
+    cells["ag__"] = _autograph_cell()
+    if any(name not in cells for name in new_code.co_freevars):
         return fn
-    from tapeflow.api import autograph_ops
-
-    try:
-        new = factory(autograph_ops, *cells)
-    except Exception:  # noqa: BLE001 - anything the definition cannot do again: unconverted
-        return fn
-    new.__defaults__ = fn.__defaults__
-    new.__annotations__ = dict(fn.__annotations__)
+    new = types.FunctionType(new_code, fn.__globals__, fn.__name__, fn.__defaults__,
+                             tuple(cells[name] for name in new_code.co_freevars))
     new.__kwdefaults__ = fn.__kwdefaults__
+    new.__annotations__ = dict(fn.__annotations__)
     new.__dict__.update(fn.__dict__)
+    new.__qualname__ = fn.__qualname__
+    new.__module__ = fn.__module__
+    new.__doc__ = fn.__doc__
     new.__wrapped_by_autograph__ = fn
     return new
 
 
-def _factory(fn):
+def _autograph_cell():
+    global _ag_cell
+    if _ag_cell is None:
+        from tapeflow.api import autograph_ops
+
+        _ag_cell = types.CellType(autograph_ops)
+    return _ag_cell
+
+
+def _convert_code(fn):
+    """The code object of `fn` rewritten, or None where nothing is converted."""
     try:
-        source = textwrap.dedent(inspect.getsource(fn))
+        # The code's own source: `inspect.getsource(fn)` would follow `__wrapped__` to the
+        # function a decorator wrapped, and convert that in the wrapper's place.
+        source = textwrap.dedent(inspect.getsource(fn.__code__))
     except (OSError, TypeError):
         return None
-    if not _LOOP_WORD.search(source):
+    if not _LOOP_WORD.search(source) and not _calls(fn.__code__):
         return None  # nothing to convert: not even parsed
     try:
         tree = ast.parse(source)
     except (SyntaxError, IndentationError):
         return None
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
-        return None
+        return None  # (a lambda, or a def among other statements on its lines)
     node = tree.body[0]
-    if node.name != fn.__name__ or _has(node, (ast.Global, ast.Nonlocal, ast.Yield,
-                                               ast.YieldFrom, ast.Await)):
+    if node.name != fn.__code__.co_name or _has(node, (ast.Global, ast.Nonlocal, ast.Yield,
+                                                       ast.YieldFrom, ast.Await)):
         return None
     if _needs_its_class(node):
         return None
-    converter = _Converter()
-    # The definition runs again inside a factory: decorators and annotations (evaluated
-    # where the original was defined, perhaps on names the factory cannot see) are dropped.
+    # The definition runs again inside a factory, only to compile it: decorators,
+    # annotations and defaults (evaluated where the original was defined, perhaps on names
+    # the factory cannot see) are dropped; converted() gives the function fn's defaults.
     node.decorator_list = []
     node.returns = None
+    node.args.defaults = []
+    node.args.kw_defaults = [None] * len(node.args.kwonlyargs)
     for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs,
                 node.args.vararg, node.args.kwarg]:
         if arg is not None:
             arg.annotation = None
+    calls = _CallRewriter(fn, node)
+    node.body = [calls.visit(stmt) for stmt in node.body]
+    converter = _Converter()
     node.body = converter.block(node.body, set())
-    if not converter.converted:
+    if not converter.converted and not calls.rewritten:
         return None
-    freevars = list(fn.__code__.co_freevars)
+    # The factory's parameters make fn's free variables (and `ag__`) free variables of the
+    # compiled function, not globals; the factory itself never runs.
+    freevars = [v for v in fn.__code__.co_freevars if v != "ag__"]
     factory = ast.FunctionDef(
         name="ag__factory",
         args=ast.arguments(posonlyargs=[], args=[ast.arg(v) for v in ["ag__", *freevars]],
@@ -118,13 +144,66 @@ def _factory(fn):
     module = ast.Module([factory], type_ignores=[])
     ast.copy_location(factory, node)
     ast.fix_missing_locations(module)
+    # The user's file and lines: tracebacks and recorded sources name them.
     ast.increment_lineno(module, fn.__code__.co_firstlineno - 1)
-    namespace: dict = {}
     try:
-        exec(compile(module, fn.__code__.co_filename, "exec"), fn.__globals__, namespace)
+        compiled = compile(module, fn.__code__.co_filename, "exec")
     except SyntaxError:
         return None
-    return namespace["ag__factory"]
+    factory_code = next(c for c in compiled.co_consts if isinstance(c, types.CodeType))
+    return next(c for c in factory_code.co_consts
+                if isinstance(c, types.CodeType) and c.co_name == node.name)
+
+
+def _calls(code) -> bool:
+    """Whether the code (or a function nested in it) calls anything."""
+    if any(i.opname.startswith("CALL") for i in dis.get_instructions(code)):
+        return True
+    return any(_calls(c) for c in code.co_consts if isinstance(c, types.CodeType))
+
+
+class _CallRewriter(ast.NodeTransformer):
+    """`f(args)` -> `ag__.callee(f)(args)`: the callee is decided when the call runs (a user
+    function becomes its converted version; anything else is called as it is), and the
+    call itself still happens in the caller's frame (so `locals()`, `vars()` keep their
+    meaning). Calls that cannot reach user code are left as written: a builtin's name that
+    the function does not rebind, and an attribute of a library module (`tf.reduce_sum`,
+    `np.zeros`)."""
+
+    def __init__(self, fn, node: ast.FunctionDef):
+        self.fn = fn
+        self.rewritten = 0
+        args = node.args
+        self.local = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs,
+                                      args.vararg, args.kwarg] if a is not None}
+        self.local |= {n.id for n in ast.walk(node)
+                       if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        self.local |= set(fn.__code__.co_freevars)
+
+    def visit_Call(self, call: ast.Call):
+        self.generic_visit(call)
+        if self._library_call(call.func):
+            return call
+        self.rewritten += 1
+        wrapped = ast.Call(ast.Attribute(ast.Name("ag__", ast.Load()), "callee", ast.Load()),
+                           [call.func], [])
+        call.func = ast.copy_location(wrapped, call.func)
+        return call
+
+    def _library_call(self, func) -> bool:
+        import builtins
+
+        from tapeflow.api.autograph_calls import is_user_module
+
+        root = func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id in self.local:
+            return False
+        if root is func:
+            return root.id not in self.fn.__globals__ and hasattr(builtins, root.id)
+        value = self.fn.__globals__.get(root.id)
+        return isinstance(value, types.ModuleType) and not is_user_module(value)
 
 
 def _needs_its_class(node) -> bool:

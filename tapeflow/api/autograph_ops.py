@@ -7,6 +7,7 @@ the original statement as Python, exactly as an unconverted function would.
 
 from __future__ import annotations
 
+from tapeflow.api.autograph_calls import callee  # noqa: F401 - `ag__.callee`
 from tapeflow.ops.core import is_tracer
 
 

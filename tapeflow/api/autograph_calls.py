@@ -1,0 +1,134 @@
+"""Recursive conversion: which functions a call in converted code reaches converted.
+
+TensorFlow's AutoGraph converts the functions that converted code calls, recursively, except
+those of modules it must not touch (its `CONVERSION_RULES`: tensorflow, numpy, the standard
+library modules it names, ...) and those marked with `tf.autograph.experimental.
+do_not_convert`. tapeflow does the same, deciding by where a function is defined:
+
+- user code (a script, a test, a notebook, a package that is not installed) is converted;
+- tapeflow, numpy and the other known libraries (by module name), and anything whose file is
+  in the standard library or in an installed package's directory (site-packages), is not;
+- a function marked do_not_convert, a builtin, a class, a callable object, a
+  `tapeflow.function` (its own call converts its Python function, once: see
+  runtime/function.py) and a lambda (no statement source) are called as they are.
+
+A function whose source is unavailable (defined by exec, in a REPL) or that the converter
+cannot rewrite runs unconverted, silently, as TF's does with a warning. The decision and the
+rewritten code are cached per code object (autograph_convert.py), so each function is
+converted once however often it is called.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+import types
+
+# Module name prefixes never converted: TF's CONVERSION_RULES, with tapeflow in
+# TensorFlow's place and the libraries tapeflow itself runs on.
+_DO_NOT_CONVERT = (
+    "tapeflow", "tensorflow", "keras", "numpy", "scipy", "numba", "llvmlite", "pandas",
+    "matplotlib", "PIL", "absl", "collections", "copy", "cProfile", "inspect", "ipdb",
+    "linecache", "mock", "pathlib", "pdb", "posixpath", "pstats", "re", "threading",
+    "urllib", "functools", "itertools", "operator", "typing", "weakref", "abc", "enum",
+    "dataclasses", "contextlib", "builtins", "unittest", "pytest", "_pytest", "hypothesis",
+)
+
+_MARK = "_tapeflow_do_not_convert"
+
+
+def _library_dirs() -> tuple[str, ...]:
+    """The standard library's and the installed packages' directories."""
+    paths = sysconfig.get_paths()
+    dirs = {os.path.realpath(paths[k]) for k in ("stdlib", "platstdlib", "purelib", "platlib")
+            if paths.get(k)}
+    dirs |= {os.path.realpath(p) for p in sys.path if p.endswith(("site-packages",
+                                                                  "dist-packages"))}
+    return tuple(sorted(d + os.sep for d in dirs))
+
+
+_LIBRARY_DIRS = _library_dirs()
+_user_code: dict = {}  # code object -> bool (code objects live as long as their functions)
+
+
+def do_not_convert(func=None):
+    """`tf.autograph.experimental.do_not_convert`: `func`, never converted (nor, therefore,
+    the functions it calls); a decorator when `func` is None."""
+    if func is None:
+        return do_not_convert
+    if not callable(func):
+        raise TypeError(f"do_not_convert: expected a function, got {type(func).__name__}")
+    if isinstance(func, types.FunctionType):
+        # A copy of the function (its own object, the same code and cells), marked: the
+        # caller's object is not changed, and the copy is still a plain function.
+        copy = types.FunctionType(func.__code__, func.__globals__, func.__name__,
+                                  func.__defaults__, func.__closure__)
+        copy.__kwdefaults__ = func.__kwdefaults__
+        copy.__dict__.update(func.__dict__)
+        copy.__qualname__ = func.__qualname__
+        copy.__doc__ = func.__doc__
+        copy.__module__ = func.__module__
+        copy.__annotations__ = dict(func.__annotations__)
+        setattr(copy, _MARK, True)
+        return copy
+    try:
+        setattr(func, _MARK, True)
+    except (AttributeError, TypeError):
+        pass
+    return func
+
+
+def marked_do_not_convert(fn) -> bool:
+    return getattr(fn, _MARK, False) is True
+
+
+def is_user_function(fn) -> bool:
+    """Whether `fn` (a plain Python function) is user code that AutoGraph converts."""
+    code = fn.__code__
+    known = _user_code.get(code)
+    if known is None:
+        known = _user_code[code] = _decide(fn)
+    return known
+
+
+def _decide(fn) -> bool:
+    module = getattr(fn, "__module__", None) or ""
+    if module.split(".")[0] in _DO_NOT_CONVERT:
+        return False
+    if fn.__code__.co_name == "<lambda>":
+        return False
+    filename = fn.__code__.co_filename
+    if filename.startswith("<"):
+        return True  # a notebook cell, exec'd code: converted where its source is known
+    return not os.path.realpath(filename).startswith(_LIBRARY_DIRS)
+
+
+def is_user_module(module) -> bool:
+    """Whether a module is user code (`tf`, `np`, `math` are not): its functions would be
+    converted."""
+    if (module.__name__ or "").split(".")[0] in _DO_NOT_CONVERT:
+        return False
+    filename = getattr(module, "__file__", None)
+    if filename is None:
+        return False  # a builtin module
+    return not os.path.realpath(filename).startswith(_LIBRARY_DIRS)
+
+
+def callee(f):
+    """What a call in converted code calls instead of `f`: the converted version of a user
+    function (or of a bound method's function), else `f` itself."""
+    from tapeflow.api import autograph_convert
+
+    if type(f) is types.FunctionType:
+        if marked_do_not_convert(f) or not is_user_function(f):
+            return f
+        return autograph_convert.converted(f)
+    if type(f) is types.MethodType and type(f.__func__) is types.FunctionType:
+        func = f.__func__
+        if marked_do_not_convert(func) or marked_do_not_convert(f) \
+                or not is_user_function(func):
+            return f
+        new = autograph_convert.converted(func)
+        return f if new is func else types.MethodType(new, f.__self__)
+    return f
