@@ -1,12 +1,12 @@
 """`tf.autograph`. tapeflow converts only a traced function's tensor loops
 (autograph_convert.py: `for i in tf.range(n)`, `for x in <tensor>`, `while <tensor>:` and
-the `if`s in their bodies become graph loops traced once), in the user functions it calls too
-(autograph_calls.py; `experimental.do_not_convert` opts one out); other Python control flow on tensors becomes guarded
-paths of the trace. `to_code` gives the code TensorFlow's AutoGraph would generate where
-tapeflow writes it (autograph_code.py: straight-line code, calls, `if`/`else`, `while`,
-`for`, a final `return`), so a user's comparison with TF reads the same; for other
-functions, what the function became: the text of each graph it was traced to, or its Python
-source when it has not been traced.
+the `if`s in their bodies become graph loops traced once), in the user functions it calls
+too (autograph_calls.py; `experimental.do_not_convert` opts one out); other Python control
+flow on tensors becomes guarded paths of the trace. `to_code` gives the code TensorFlow's
+AutoGraph would generate where tapeflow writes it (autograph_code.py: straight-line code,
+calls, `if`/`else`, `while`, `for`, a final `return`), so a user's comparison with TF reads
+the same; for other functions, what the function became: the text of each graph it was
+traced to, or its Python source when it has not been traced.
 """
 
 from __future__ import annotations
