@@ -72,9 +72,8 @@ def test_values_match_eager_and_the_unconverted_python(backend, rows, quiet_retr
         for f in (converted, python):
             got = [t.numpy() for t in f(x, w)]
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
-    if rows > 1:
-        assert "while_loop" in prims(converted, x, w)
-        assert "while_loop" not in prims(python, x, w)
+    assert "while_loop" in prims(converted, x, w)
+    assert "while_loop" not in prims(python, x, w)
 
 
 def test_loop_variables_of_any_rank_and_a_tuple_target(backend, quiet_retraces):
@@ -168,9 +167,18 @@ def test_a_variable_assigned_in_the_body_falls_back_and_commits():
             v.assign_add(e)
         return v.read_value()
 
+    @tf.function
+    def reads_only(x):
+        acc = v.read_value()
+        for e in x:
+            acc += e * v
+        return acc
+
     assert accumulate(tf.constant([1.0, 2.0])).numpy() == 3.0
     assert accumulate(tf.constant([1.0, 2.0])).numpy() == 6.0
     assert "while_loop" not in prims(accumulate, tf.constant([1.0, 2.0]))
+    assert reads_only(tf.constant([1.0, 2.0])).numpy() == 6.0 + 18.0
+    assert "while_loop" in prims(reads_only, tf.constant([1.0, 2.0]))
 
 
 def test_break_continue_and_return_keep_the_python_loop(quiet_retraces):
@@ -243,11 +251,13 @@ def test_iterables_that_are_not_traced_tensors_run_as_before():
             x = x * a if a else x
         for c in tf.constant([1.0, 10.0]):  # an eager constant: its rows, in Python
             x = x + c
+        for e in tf.stack([x, x]):  # a traced tensor: the only graph loop
+            x = x + e
         return x
 
-    assert f(tf.constant(1.0)).numpy() == (1.0 + 3.0) * 2.0 + 11.0
+    assert f(tf.constant(1.0)).numpy() == ((1.0 + 3.0) * 2.0 + 11.0) * 3
     assert seen == [0, 1] and f.experimental_get_tracing_count() == 1
-    assert "while_loop" not in prims(f, tf.constant(1.0))
+    assert prims(f, tf.constant(1.0)).count("while_loop") == 1
 
     def drain(x):
         for item in Dataset.from_tensor_slices(np.array([5.0, 6.0], np.float32)):
