@@ -84,7 +84,9 @@ def marked_do_not_convert(fn) -> bool:
 
 
 def is_user_function(fn) -> bool:
-    """Whether `fn` (a plain Python function) is user code that AutoGraph converts."""
+    """Whether `fn` is a plain Python function of user code (AutoGraph converts it)."""
+    if type(fn) is not types.FunctionType:
+        return False
     code = fn.__code__
     known = _user_code.get(code)
     if known is None:
