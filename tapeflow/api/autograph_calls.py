@@ -24,6 +24,7 @@ import os
 import sys
 import sysconfig
 import types
+import weakref
 
 # Module name prefixes never converted: TF's CONVERSION_RULES, with tapeflow in
 # TensorFlow's place and the libraries tapeflow itself runs on.
@@ -49,7 +50,7 @@ def _library_dirs() -> tuple[str, ...]:
 
 
 _LIBRARY_DIRS = _library_dirs()
-_user_code: dict = {}  # code object -> bool (code objects live as long as their functions)
+_user_code: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # code -> bool
 
 
 def do_not_convert(func=None):

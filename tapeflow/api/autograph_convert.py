@@ -382,9 +382,10 @@ class _Converter:
     @staticmethod
     def _range_loop(stmt: ast.For) -> bool:
         it = stmt.iter
+        func = _uncalled(it.func) if isinstance(it, ast.Call) else None
         is_range = isinstance(it, ast.Call) and (
-            (isinstance(it.func, ast.Attribute) and it.func.attr == "range")
-            or (isinstance(it.func, ast.Name) and it.func.id == "range"))
+            (isinstance(func, ast.Attribute) and func.attr == "range")
+            or (isinstance(func, ast.Name) and func.id == "range"))
         return (is_range and isinstance(stmt.target, ast.Name) and not stmt.orelse
                 and not any(isinstance(a, ast.Starred) for a in it.args)
                 and not any(k.arg is None for k in it.keywords) and not _escapes(stmt.body))
@@ -492,6 +493,15 @@ class _Converter:
                         f"    {_tuple_text(carried)} = ag__res_{k}", original)[0]
         choose.body = [original]
         return choose
+
+
+def _uncalled(func):
+    """The callee expression of a call _CallRewriter rewrote (`ag__.callee(F)` -> F)."""
+    if (isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute)
+            and func.func.attr == "callee" and isinstance(func.func.value, ast.Name)
+            and func.func.value.id == "ag__"):
+        return func.args[0]
+    return func
 
 
 def _target_names(target) -> list[str] | None:
