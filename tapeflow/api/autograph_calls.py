@@ -20,6 +20,9 @@ converted once however often it is called.
 
 from __future__ import annotations
 
+import ast
+import builtins
+import dis
 import os
 import sys
 import sysconfig
@@ -135,3 +138,55 @@ def callee(f):
         new = autograph_convert.converted(func)
         return f if new is func else types.MethodType(new, f.__self__)
     return f
+
+
+# --------------------------------------------------------------------------------------------
+# The rewrite of calls (autograph_convert.py applies it before converting loops)
+# --------------------------------------------------------------------------------------------
+
+
+def calls_anything(code) -> bool:
+    """Whether the code (or a function nested in it) calls anything."""
+    if any(i.opname.startswith("CALL") for i in dis.get_instructions(code)):
+        return True
+    return any(calls_anything(c) for c in code.co_consts if isinstance(c, types.CodeType))
+
+
+class CallRewriter(ast.NodeTransformer):
+    """`f(args)` -> `ag__.callee(f)(args)`: the callee is decided when the call runs (a user
+    function becomes its converted version; anything else is called as it is), and the
+    call itself still happens in the caller's frame (so `locals()`, `vars()` keep their
+    meaning). Calls that cannot reach user code are left as written: a builtin's name that
+    the function does not rebind, and an attribute of a library module (`tf.reduce_sum`,
+    `np.zeros`)."""
+
+    def __init__(self, fn, node: ast.FunctionDef):
+        self.fn = fn
+        self.rewritten = 0
+        args = node.args
+        self.local = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs,
+                                      args.vararg, args.kwarg] if a is not None}
+        self.local |= {n.id for n in ast.walk(node)
+                       if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        self.local |= set(fn.__code__.co_freevars)
+
+    def visit_Call(self, call: ast.Call):
+        self.generic_visit(call)
+        if self._library_call(call.func):
+            return call
+        self.rewritten += 1
+        wrapped = ast.Call(ast.Attribute(ast.Name("ag__", ast.Load()), "callee", ast.Load()),
+                           [call.func], [])
+        call.func = ast.copy_location(wrapped, call.func)
+        return call
+
+    def _library_call(self, func) -> bool:
+        root = func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id in self.local:
+            return False
+        if root is func:
+            return root.id not in self.fn.__globals__ and hasattr(builtins, root.id)
+        value = self.fn.__globals__.get(root.id)
+        return isinstance(value, types.ModuleType) and not is_user_module(value)

@@ -1,5 +1,6 @@
-"""AutoGraph's loop conversion: `for i in tf.range(n)` and `while <tensor>:` in a traced
-function become one graph loop, traced once, as TensorFlow's AutoGraph makes them.
+"""AutoGraph's loop conversion: `for i in tf.range(n)`, `for x in <tensor>` and
+`while <tensor>:` in a traced function become one graph loop, traced once, as TensorFlow's
+AutoGraph makes them; the user functions it calls are converted too (autograph_calls.py).
 
 tapeflow otherwise runs Python control flow on traced values with guards (a guarded path per
 outcome): correct, but a loop over a tensor count unrolls, its body's Python runs on every
@@ -19,25 +20,32 @@ the same for loops (and for the `if`s inside a converted loop's body), and nothi
                                         else:
                                             (total,) = ag__res_1
 
+Any other `for <names> in xs` is rewritten the same way around `ag__.for_stmt(xs, ...)`: xs
+is evaluated once, and only a traced tensor of rank >= 1 makes a graph loop (over its leading
+axis); a list, a range, an array or a dataset gets the original loop over the same object.
+Each call `f(...)` becomes `ag__.callee(f)(...)` (a user function's converted version).
+
 At run time (autograph_ops.py) the loop becomes a graph loop when it can (inside a trace, on
-a traced count or test); otherwise the original statement runs as written, so a function the
-converter changes behaves exactly as before wherever no graph loop is made. The loop
+a traced count, test or iterable); otherwise the original statement runs as written, so a
+function the converter changes behaves exactly as before wherever no graph loop is made. The loop
 variables are, as TensorFlow's, the names the body assigns that the code after the loop reads
 or that the body (or the `while` test) reads before assigning. Loops using `break`, `continue`,
 `return`, `yield`, `global` or `nonlocal` are left as they are; a function whose source is not
-available is not converted.
+available is not converted. The converted code is compiled once per code object, with the
+user's file name and line numbers, so tracebacks and recorded sources name the user's lines.
 """
 
 from __future__ import annotations
 
 import ast
-import dis
 import inspect
 import itertools
 import re
 import textwrap
 import types
 import weakref
+
+from tapeflow.api.autograph_calls import CallRewriter, calls_anything
 
 _cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # code -> code or None
 _NOT_CONVERTED = object()
@@ -101,7 +109,7 @@ def _convert_code(fn):
         source = textwrap.dedent(inspect.getsource(fn.__code__))
     except (OSError, TypeError):
         return None
-    if not _LOOP_WORD.search(source) and not _calls(fn.__code__):
+    if not _LOOP_WORD.search(source) and not calls_anything(fn.__code__):
         return None  # nothing to convert: not even parsed
     try:
         tree = ast.parse(source)
@@ -126,7 +134,7 @@ def _convert_code(fn):
                 node.args.vararg, node.args.kwarg]:
         if arg is not None:
             arg.annotation = None
-    calls = _CallRewriter(fn, node)
+    calls = CallRewriter(fn, node)
     node.body = [calls.visit(stmt) for stmt in node.body]
     converter = _Converter()
     node.body = converter.block(node.body, set())
@@ -153,57 +161,6 @@ def _convert_code(fn):
     factory_code = next(c for c in compiled.co_consts if isinstance(c, types.CodeType))
     return next(c for c in factory_code.co_consts
                 if isinstance(c, types.CodeType) and c.co_name == node.name)
-
-
-def _calls(code) -> bool:
-    """Whether the code (or a function nested in it) calls anything."""
-    if any(i.opname.startswith("CALL") for i in dis.get_instructions(code)):
-        return True
-    return any(_calls(c) for c in code.co_consts if isinstance(c, types.CodeType))
-
-
-class _CallRewriter(ast.NodeTransformer):
-    """`f(args)` -> `ag__.callee(f)(args)`: the callee is decided when the call runs (a user
-    function becomes its converted version; anything else is called as it is), and the
-    call itself still happens in the caller's frame (so `locals()`, `vars()` keep their
-    meaning). Calls that cannot reach user code are left as written: a builtin's name that
-    the function does not rebind, and an attribute of a library module (`tf.reduce_sum`,
-    `np.zeros`)."""
-
-    def __init__(self, fn, node: ast.FunctionDef):
-        self.fn = fn
-        self.rewritten = 0
-        args = node.args
-        self.local = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs,
-                                      args.vararg, args.kwarg] if a is not None}
-        self.local |= {n.id for n in ast.walk(node)
-                       if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-        self.local |= set(fn.__code__.co_freevars)
-
-    def visit_Call(self, call: ast.Call):
-        self.generic_visit(call)
-        if self._library_call(call.func):
-            return call
-        self.rewritten += 1
-        wrapped = ast.Call(ast.Attribute(ast.Name("ag__", ast.Load()), "callee", ast.Load()),
-                           [call.func], [])
-        call.func = ast.copy_location(wrapped, call.func)
-        return call
-
-    def _library_call(self, func) -> bool:
-        import builtins
-
-        from tapeflow.api.autograph_calls import is_user_module
-
-        root = func
-        while isinstance(root, ast.Attribute):
-            root = root.value
-        if not isinstance(root, ast.Name) or root.id in self.local:
-            return False
-        if root is func:
-            return root.id not in self.fn.__globals__ and hasattr(builtins, root.id)
-        value = self.fn.__globals__.get(root.id)
-        return isinstance(value, types.ModuleType) and not is_user_module(value)
 
 
 def _needs_its_class(node) -> bool:
@@ -496,7 +453,7 @@ class _Converter:
 
 
 def _uncalled(func):
-    """The callee expression of a call _CallRewriter rewrote (`ag__.callee(F)` -> F)."""
+    """The callee expression of a call CallRewriter rewrote (`ag__.callee(F)` -> F)."""
     if (isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute)
             and func.func.attr == "callee" and isinstance(func.func.value, ast.Name)
             and func.func.value.id == "ag__"):
