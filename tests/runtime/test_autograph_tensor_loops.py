@@ -133,8 +133,9 @@ def test_iterating_a_0d_tensor_is_tfs_error_and_changes_nothing():
         with pytest.raises(error, match=r"len requires a non-scalar tensor.*`for e in x` at "
                                         r"test_autograph_tensor_loops\.py:\d+"):
             f(tf.constant(2.0))
-        assert v.numpy() == 1.0
+        assert v.numpy() == 1.0 and f.experimental_get_tracing_count() == 0
     assert f(tf.constant([2.0, 3.0])).numpy() == 5.0 and v.numpy() == 5.0
+    assert f.experimental_get_tracing_count() == 1
 
 
 def test_a_python_read_in_the_body_falls_back_with_the_right_value(quiet_retraces):
