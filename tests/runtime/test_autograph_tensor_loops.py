@@ -106,6 +106,25 @@ def test_a_variable_first_assigned_in_the_loop_over_an_empty_axis_is_tfs_error()
     assert last.experimental_get_tracing_count() == 1
 
 
+def test_nested_tensor_loops_with_a_tensor_if_trace_once(backend):
+    @tf.function(backend=backend)
+    def signed(x):
+        s = tf.constant(0.0)
+        for row in x:
+            for e in row:
+                if e > 0:
+                    s += e
+                else:
+                    s -= 1.0
+        return s
+
+    x = np.array([[1, -2, 3], [4, 5, -6]], np.float32)
+    assert signed(tf.constant(x)).numpy() == 11.0
+    assert signed(tf.constant(-x)).numpy() == 2.0 + 6.0 - 4.0
+    assert signed.experimental_get_tracing_count() == 1
+    assert prims(signed, tf.constant(x)) == ["while_loop"]
+
+
 def test_an_empty_axis_in_the_first_trace_runs_no_iteration():
     @tf.function
     def total(x):
