@@ -45,7 +45,7 @@ import textwrap
 import types
 import weakref
 
-from tapeflow.api.autograph_calls import CallRewriter, calls_anything
+from tapeflow.api.autograph_calls import CallRewriter, calls_anything, marked_do_not_convert
 
 _cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # code -> code or None
 _NOT_CONVERTED = object()
@@ -59,8 +59,6 @@ def converted(fn):
     is converted. The rewritten code is made once per code object; each call here makes a
     function object over it sharing `fn`'s globals, defaults and closure cells (so a
     closure variable rebound later is seen, as by `fn`)."""
-    from tapeflow.api.autograph_calls import marked_do_not_convert
-
     code = getattr(fn, "__code__", None)
     if code is None or not inspect.isfunction(fn) or marked_do_not_convert(fn):
         return fn
