@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import ast
 import builtins
-import dis
+import functools
 import os
 import sys
-import sysconfig
 import types
 import weakref
 
@@ -42,8 +41,12 @@ _DO_NOT_CONVERT = (
 _MARK = "_tapeflow_do_not_convert"
 
 
+@functools.cache
 def _library_dirs() -> tuple[str, ...]:
-    """The standard library's and the installed packages' directories."""
+    """The standard library's and the installed packages' directories (asked on first use:
+    importing sysconfig is not free, and most imports of tapeflow never convert a call)."""
+    import sysconfig
+
     paths = sysconfig.get_paths()
     dirs = {os.path.realpath(paths[k]) for k in ("stdlib", "platstdlib", "purelib", "platlib")
             if paths.get(k)}
@@ -52,7 +55,6 @@ def _library_dirs() -> tuple[str, ...]:
     return tuple(sorted(d + os.sep for d in dirs))
 
 
-_LIBRARY_DIRS = _library_dirs()
 _user_code: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # code -> bool
 
 
@@ -107,7 +109,7 @@ def _decide(fn) -> bool:
     filename = fn.__code__.co_filename
     if filename.startswith("<"):
         return True  # a notebook cell, exec'd code: converted where its source is known
-    return not os.path.realpath(filename).startswith(_LIBRARY_DIRS)
+    return not os.path.realpath(filename).startswith(_library_dirs())
 
 
 def is_user_module(module) -> bool:
@@ -118,12 +120,22 @@ def is_user_module(module) -> bool:
     filename = getattr(module, "__file__", None)
     if filename is None:
         return False  # a builtin module
-    return not os.path.realpath(filename).startswith(_LIBRARY_DIRS)
+    return not os.path.realpath(filename).startswith(_library_dirs())
+
+
+def converting() -> bool:
+    """Whether a trace with AutoGraph on is running (library code that calls user code, as
+    a Keras layer calls its `call`, converts it then, as TF's Keras does)."""
+    from tapeflow.runtime.trace import active_trace
+
+    trace = active_trace()
+    return trace is not None and trace.autograph
 
 
 def callee(f):
     """What a call in converted code calls instead of `f`: the converted version of a user
-    function (or of a bound method's function), else `f` itself."""
+    function (or of a bound method's function, or of a user object's `__call__`), else `f`
+    itself."""
     from tapeflow.api import autograph_convert
 
     if type(f) is types.FunctionType:
@@ -137,6 +149,11 @@ def callee(f):
             return f
         new = autograph_convert.converted(func)
         return f if new is func else types.MethodType(new, f.__self__)
+    call = getattr(type(f), "__call__", None)
+    if (type(call) is types.FunctionType and not isinstance(f, type)
+            and not marked_do_not_convert(call) and is_user_function(call)):
+        new = autograph_convert.converted(call)  # a user object: its `__call__`, converted
+        return f if new is call else types.MethodType(new, f)
     return f
 
 
@@ -147,6 +164,8 @@ def callee(f):
 
 def calls_anything(code) -> bool:
     """Whether the code (or a function nested in it) calls anything."""
+    import dis
+
     if any(i.opname.startswith("CALL") for i in dis.get_instructions(code)):
         return True
     return any(calls_anything(c) for c in code.co_consts if isinstance(c, types.CodeType))

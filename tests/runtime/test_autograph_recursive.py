@@ -246,3 +246,40 @@ def test_library_code_is_not_user_code():
     assert not autograph_calls.is_user_function(lambda n: n)  # no statement source
     assert not autograph_calls.is_user_module(sys.modules["numpy"])
     assert autograph_calls.is_user_module(sys.modules[__name__])
+
+
+class RowSum(tf.keras.layers.Layer):
+    def call(self, x):
+        acc = tf.zeros_like(x[0])
+        for row in x:
+            acc += row
+        return acc
+
+
+class Scaled:
+    def __init__(self, k):
+        self.k = k
+
+    def __call__(self, n):
+        s = tf.constant(0.0)
+        for _ in tf.range(n):
+            s += self.k
+        return s
+
+
+def test_a_user_layers_call_and_a_user_callable_object_are_converted(quiet_retraces):
+    layer, scaled = RowSum(), Scaled(2.0)
+
+    def model(x, n):
+        return layer(x), scaled(n)
+
+    converted = tf.function(model)
+    python = tf.function(model, autograph=False)
+    for f in (converted, python):
+        for rows, n in ((2, 3), (2, 5)):
+            out, s = f(tf.ones((rows, 3)), tf.constant(n))
+            assert out.numpy().tolist() == [rows] * 3 and s.numpy() == 2.0 * n
+    assert converted.experimental_get_tracing_count() == 1
+    assert python.experimental_get_tracing_count() == 2
+    assert prims(converted, tf.ones((2, 3)), tf.constant(3)).count("while_loop") == 2
+    assert layer(tf.ones((2, 3))).numpy().tolist() == [2.0] * 3  # eager: as written
