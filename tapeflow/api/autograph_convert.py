@@ -48,6 +48,7 @@ import weakref
 from tapeflow.api.autograph_calls import CallRewriter, calls_anything, marked_do_not_convert
 
 _cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # code -> code or None
+_made: "weakref.WeakSet" = weakref.WeakSet()  # the converted code objects
 _NOT_CONVERTED = object()
 _LOOP_WORD = re.compile(r"\b(for|while)\b")
 _ag_cell = None  # the cell holding autograph_ops, which converted code reads as `ag__`
@@ -62,6 +63,8 @@ def converted(fn):
     code = getattr(fn, "__code__", None)
     if code is None or not inspect.isfunction(fn) or marked_do_not_convert(fn):
         return fn
+    if code in _made:
+        return fn  # fn is itself a converted function: nothing to do again
     try:
         new_code = _cache.get(code)
     except TypeError:
@@ -72,6 +75,8 @@ def converted(fn):
         except Exception:  # noqa: BLE001 - whatever the converter cannot do: unconverted
             new_code = _NOT_CONVERTED
         _cache[code] = new_code
+        if isinstance(new_code, types.CodeType):
+            _made.add(new_code)
     if new_code is _NOT_CONVERTED:
         return fn
     cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
