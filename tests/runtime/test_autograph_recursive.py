@@ -283,3 +283,33 @@ def test_a_user_layers_call_and_a_user_callable_object_are_converted(quiet_retra
     assert python.experimental_get_tracing_count() == 2
     assert prims(converted, tf.ones((2, 3)), tf.constant(3)).count("while_loop") == 2
     assert layer(tf.ones((2, 3))).numpy().tolist() == [2.0] * 3  # eager: as written
+
+
+def test_each_function_is_converted_once_however_often_it_is_called(monkeypatch,
+                                                                     quiet_retraces):
+    from tapeflow.api import autograph_convert
+
+    converted = []
+    real = autograph_convert._convert_code
+    monkeypatch.setattr(autograph_convert, "_convert_code",
+                        lambda fn: converted.append(fn.__name__) or real(fn))
+
+    @tf.function
+    def inner(n):  # a tf.function a converted callee calls: converted by its own call
+        s = tf.constant(0)
+        for i in tf.range(n):
+            s += i
+        return s
+
+    def middle(n):
+        return inner(n) + inner(n + 1)
+
+    @tf.function
+    def outer(n, k):
+        return middle(n) + middle(n) + k
+
+    assert outer(tf.constant(3), 0).numpy() == 2 * (3 + 6)
+    assert outer(tf.constant(4), 1).numpy() == 2 * (6 + 10) + 1  # a second trace
+    assert outer.experimental_get_tracing_count() == 2
+    assert sorted(converted) == ["inner", "middle", "outer"]
+    assert prims(outer, tf.constant(3), 0).count("while_loop") == 4
