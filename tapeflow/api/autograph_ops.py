@@ -1,8 +1,9 @@
 """What AutoGraph-converted code calls (autograph_convert.py writes the calls): a loop over
-`tf.range` of a traced count, a `while` on a traced test, and an `if` on a traced value inside
-such a loop's body each become one graph loop or branch (runtime/graph_loops.py), traced
-once. Anything else answers "not converted" (a `Fallback`), and the converted code then runs
-the original statement as Python, exactly as an unconverted function would.
+`tf.range` of a traced count, a `for` over a traced tensor, a `while` on a traced test, and
+an `if` on a traced value inside such a loop's body each become one graph loop or branch
+(runtime/graph_loops.py), traced once. Anything else answers "not converted" (a `Fallback`),
+and the converted code then runs the original statement as Python, exactly as an unconverted
+function would. `callee` (autograph_calls.py) is what each converted call goes through.
 """
 
 from __future__ import annotations
