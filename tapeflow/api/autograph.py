@@ -1,11 +1,12 @@
 """`tf.autograph`. tapeflow converts only a traced function's tensor loops
-(autograph_convert.py: `for i in tf.range(n)`, `while <tensor>:` and the `if`s in their
-bodies become graph loops traced once); other Python control flow on tensors becomes guarded
-paths of the trace. `to_code` gives the code TensorFlow's AutoGraph would generate where
-tapeflow writes it (autograph_code.py: straight-line code, calls, `if`/`else`, `while`,
-`for`, a final `return`), so a user's comparison with TF reads the same; for other
-functions, what the function became: the text of each graph it was traced to, or its Python
-source when it has not been traced.
+(autograph_convert.py: `for i in tf.range(n)`, `for x in <tensor>`, `while <tensor>:` and
+the `if`s in their bodies become graph loops traced once), in the user functions it calls
+too (autograph_calls.py; `experimental.do_not_convert` opts one out); other Python control
+flow on tensors becomes guarded paths of the trace. `to_code` gives the code TensorFlow's
+AutoGraph would generate where tapeflow writes it (autograph_code.py: straight-line code,
+calls, `if`/`else`, `while`, `for`, a final `return`), so a user's comparison with TF reads
+the same; for other functions, what the function became: the text of each graph it was
+traced to, or its Python source when it has not been traced.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import inspect
 import types
 
+from tapeflow.api.autograph_calls import do_not_convert as _do_not_convert
 from tapeflow.api.autograph_code import autograph_code as _autograph_code
 
 
@@ -45,10 +47,6 @@ def to_graph(entity, recursive=True, experimental_optional_features=None):
 def set_verbosity(level, alsologtostdout=False) -> None:
     if not isinstance(level, int):
         raise TypeError(f"set_verbosity: level must be an int, got {level!r}")
-
-
-def _do_not_convert(func=None):
-    return func if func is not None else (lambda f: f)
 
 
 experimental = types.SimpleNamespace(do_not_convert=_do_not_convert)

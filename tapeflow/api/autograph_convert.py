@@ -1,5 +1,6 @@
-"""AutoGraph's loop conversion: `for i in tf.range(n)` and `while <tensor>:` in a traced
-function become one graph loop, traced once, as TensorFlow's AutoGraph makes them.
+"""AutoGraph's loop conversion: `for i in tf.range(n)`, `for x in <tensor>` and
+`while <tensor>:` in a traced function become one graph loop, traced once, as TensorFlow's
+AutoGraph makes them; the user functions it calls are converted too (autograph_calls.py).
 
 tapeflow otherwise runs Python control flow on traced values with guards (a guarded path per
 outcome): correct, but a loop over a tensor count unrolls, its body's Python runs on every
@@ -19,13 +20,19 @@ the same for loops (and for the `if`s inside a converted loop's body), and nothi
                                         else:
                                             (total,) = ag__res_1
 
+Any other `for <names> in xs` is rewritten the same way around `ag__.for_stmt(xs, ...)`: xs
+is evaluated once, and only a traced tensor of rank >= 1 makes a graph loop (over its leading
+axis); a list, a range, an array or a dataset gets the original loop over the same object.
+Each call `f(...)` becomes `ag__.callee(f)(...)` (a user function's converted version).
+
 At run time (autograph_ops.py) the loop becomes a graph loop when it can (inside a trace, on
-a traced count or test); otherwise the original statement runs as written, so a function the
-converter changes behaves exactly as before wherever no graph loop is made. The loop
+a traced count, test or iterable); otherwise the original statement runs as written, so a
+function the converter changes behaves exactly as before wherever no graph loop is made. The loop
 variables are, as TensorFlow's, the names the body assigns that the code after the loop reads
 or that the body (or the `while` test) reads before assigning. Loops using `break`, `continue`,
 `return`, `yield`, `global` or `nonlocal` are left as they are; a function whose source is not
-available is not converted.
+available is not converted. The converted code is compiled once per code object, with the
+user's file name and line numbers, so tracebacks and recorded sources name the user's lines.
 """
 
 from __future__ import annotations
@@ -35,80 +42,110 @@ import inspect
 import itertools
 import re
 import textwrap
+import types
 import weakref
 
-_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # code -> compiled or None
-_LOOP_WORD = re.compile(r"\b(for|while)\b")
+from tapeflow.api.autograph_calls import CallRewriter, calls_anything, marked_do_not_convert
+
+_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # code -> code or None
+_made: "weakref.WeakSet" = weakref.WeakSet()  # the converted code objects
 _NOT_CONVERTED = object()
+_LOOP_WORD = re.compile(r"\b(for|while)\b")
+_ag_cell = None  # the cell holding autograph_ops, which converted code reads as `ag__`
 
 
 def converted(fn):
-    """`fn` with its tensor loops converted, or `fn` itself where nothing is converted."""
+    """`fn` with its tensor loops converted and its calls of user functions going through
+    `ag__.callee` (recursive conversion: autograph_calls.py), or `fn` itself where nothing
+    is converted. The rewritten code is made once per code object; each call here makes a
+    function object over it sharing `fn`'s globals, defaults and closure cells (so a
+    closure variable rebound later is seen, as by `fn`)."""
     code = getattr(fn, "__code__", None)
-    if code is None or not inspect.isfunction(fn):
+    if code is None or not inspect.isfunction(fn) or marked_do_not_convert(fn):
         return fn
+    if code in _made:
+        return fn  # fn is itself a converted function: nothing to do again
     try:
-        factory = _cache.get(code)
+        new_code = _cache.get(code)
     except TypeError:
         return fn
-    if factory is None:
-        factory = _factory(fn) or _NOT_CONVERTED
+    if new_code is None:
         try:
-            _cache[code] = factory
-        except TypeError:
-            pass
-    if factory is _NOT_CONVERTED:
+            new_code = _convert_code(fn) or _NOT_CONVERTED
+        except Exception:  # noqa: BLE001 - whatever the converter cannot do: unconverted
+            new_code = _NOT_CONVERTED
+        _cache[code] = new_code
+        if isinstance(new_code, types.CodeType):
+            _made.add(new_code)
+    if new_code is _NOT_CONVERTED:
         return fn
-    try:
-        cells = [cell.cell_contents for cell in fn.__closure__ or ()]
-    except ValueError:  # a closure variable not assigned yet
+    cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
+    cells["ag__"] = _autograph_cell()
+    if any(name not in cells for name in new_code.co_freevars):
         return fn
-    from tapeflow.api import autograph_ops
-
-    try:
-        new = factory(autograph_ops, *cells)
-    except Exception:  # noqa: BLE001 - anything the definition cannot do again: unconverted
-        return fn
-    new.__defaults__ = fn.__defaults__
-    new.__annotations__ = dict(fn.__annotations__)
+    new = types.FunctionType(new_code, fn.__globals__, fn.__name__, fn.__defaults__,
+                             tuple(cells[name] for name in new_code.co_freevars))
     new.__kwdefaults__ = fn.__kwdefaults__
+    new.__annotations__ = dict(fn.__annotations__)
     new.__dict__.update(fn.__dict__)
+    new.__qualname__ = fn.__qualname__
+    new.__module__ = fn.__module__
+    new.__doc__ = fn.__doc__
     new.__wrapped_by_autograph__ = fn
     return new
 
 
-def _factory(fn):
+def _autograph_cell():
+    global _ag_cell
+    if _ag_cell is None:
+        from tapeflow.api import autograph_ops
+
+        _ag_cell = types.CellType(autograph_ops)
+    return _ag_cell
+
+
+def _convert_code(fn):
+    """The code object of `fn` rewritten, or None where nothing is converted."""
     try:
-        source = textwrap.dedent(inspect.getsource(fn))
+        # The code's own source: `inspect.getsource(fn)` would follow `__wrapped__` to the
+        # function a decorator wrapped, and convert that in the wrapper's place.
+        source = textwrap.dedent(inspect.getsource(fn.__code__))
     except (OSError, TypeError):
         return None
-    if not _LOOP_WORD.search(source):
+    if not _LOOP_WORD.search(source) and not calls_anything(fn.__code__):
         return None  # nothing to convert: not even parsed
     try:
         tree = ast.parse(source)
     except (SyntaxError, IndentationError):
         return None
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
-        return None
+        return None  # (a lambda, or a def among other statements on its lines)
     node = tree.body[0]
-    if node.name != fn.__name__ or _has(node, (ast.Global, ast.Nonlocal, ast.Yield,
-                                               ast.YieldFrom, ast.Await)):
+    if node.name != fn.__code__.co_name or _has(node, (ast.Global, ast.Nonlocal, ast.Yield,
+                                                       ast.YieldFrom, ast.Await)):
         return None
     if _needs_its_class(node):
         return None
-    converter = _Converter()
-    # The definition runs again inside a factory: decorators and annotations (evaluated
-    # where the original was defined, perhaps on names the factory cannot see) are dropped.
+    # The definition runs again inside a factory, only to compile it: decorators,
+    # annotations and defaults (evaluated where the original was defined, perhaps on names
+    # the factory cannot see) are dropped; converted() gives the function fn's defaults.
     node.decorator_list = []
     node.returns = None
+    node.args.defaults = []
+    node.args.kw_defaults = [None] * len(node.args.kwonlyargs)
     for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs,
                 node.args.vararg, node.args.kwarg]:
         if arg is not None:
             arg.annotation = None
+    calls = CallRewriter(fn, node)
+    node.body = [calls.visit(stmt) for stmt in node.body]
+    converter = _Converter()
     node.body = converter.block(node.body, set())
-    if not converter.converted:
+    if not converter.converted and not calls.rewritten:
         return None
-    freevars = list(fn.__code__.co_freevars)
+    # The factory's parameters make fn's free variables (and `ag__`) free variables of the
+    # compiled function, not globals; the factory itself never runs.
+    freevars = [v for v in fn.__code__.co_freevars if v != "ag__"]
     factory = ast.FunctionDef(
         name="ag__factory",
         args=ast.arguments(posonlyargs=[], args=[ast.arg(v) for v in ["ag__", *freevars]],
@@ -118,13 +155,15 @@ def _factory(fn):
     module = ast.Module([factory], type_ignores=[])
     ast.copy_location(factory, node)
     ast.fix_missing_locations(module)
+    # The user's file and lines: tracebacks and recorded sources name them.
     ast.increment_lineno(module, fn.__code__.co_firstlineno - 1)
-    namespace: dict = {}
     try:
-        exec(compile(module, fn.__code__.co_filename, "exec"), fn.__globals__, namespace)
+        compiled = compile(module, fn.__code__.co_filename, "exec")
     except SyntaxError:
         return None
-    return namespace["ag__factory"]
+    factory_code = next(c for c in compiled.co_consts if isinstance(c, types.CodeType))
+    return next(c for c in factory_code.co_consts
+                if isinstance(c, types.CodeType) and c.co_name == node.name)
 
 
 def _needs_its_class(node) -> bool:
@@ -286,6 +325,8 @@ class _Converter:
     def statement(self, stmt, later: set[str], in_loop: bool) -> list[ast.stmt]:
         if isinstance(stmt, ast.For) and self._range_loop(stmt):
             return self.for_(stmt, later)
+        if isinstance(stmt, ast.For) and self._plain_loop(stmt):
+            return self.for_iterable(stmt, later)
         if isinstance(stmt, ast.While) and not stmt.orelse and not _escapes(stmt.body):
             return self.while_(stmt, later)
         if in_loop and isinstance(stmt, ast.If):
@@ -301,12 +342,20 @@ class _Converter:
     @staticmethod
     def _range_loop(stmt: ast.For) -> bool:
         it = stmt.iter
+        func = _uncalled(it.func) if isinstance(it, ast.Call) else None
         is_range = isinstance(it, ast.Call) and (
-            (isinstance(it.func, ast.Attribute) and it.func.attr == "range")
-            or (isinstance(it.func, ast.Name) and it.func.id == "range"))
+            (isinstance(func, ast.Attribute) and func.attr == "range")
+            or (isinstance(func, ast.Name) and func.id == "range"))
         return (is_range and isinstance(stmt.target, ast.Name) and not stmt.orelse
                 and not any(isinstance(a, ast.Starred) for a in it.args)
                 and not any(k.arg is None for k in it.keywords) and not _escapes(stmt.body))
+
+    @staticmethod
+    def _plain_loop(stmt: ast.For) -> bool:
+        """`for <names> in <anything>`: whether the iterable is a tensor is known only at
+        run time (autograph_ops.for_stmt), so every such loop is converted."""
+        return (_target_names(stmt.target) is not None and not stmt.orelse
+                and not _escapes(stmt.body))
 
     def _carried(self, body, later: set[str], also_read=()) -> list[str]:
         live = _live_in(body) | set(also_read)
@@ -336,6 +385,30 @@ class _Converter:
         call.value.args[1] = ast.Tuple(list(it.args), ast.Load())
         call.value.args[2] = ast.Dict([ast.Constant(kw.arg) for kw in it.keywords],
                                       [kw.value for kw in it.keywords])
+        return [body_fn, call, self._choose(k, original, carried)]
+
+    def for_iterable(self, stmt: ast.For, later: set[str]) -> list[ast.stmt]:
+        """`for target in xs`: a graph loop over xs's leading axis where xs is a traced
+        tensor, else the original loop over the same object (xs is evaluated once)."""
+        k = next(self._ids)
+        self.converted += 1
+        targets = _target_names(stmt.target)
+        carried = [n for n in self._carried(stmt.body, later) if n not in targets]
+        carried += [n for n in targets if n in later]  # their last values, as Python's
+        original = ast.copy_location(ast.For(
+            target=stmt.target, iter=_parse(f"ag__res_{k}.iterable", stmt)[0].value,
+            body=stmt.body, orelse=[], type_comment=None), stmt)
+        body_fn = _parse(f"def ag__body_{k}(ag__it, {', '.join(carried)}):\n"
+                         f"    pass\n    return {_tuple_text(carried)}", stmt)[0]
+        unpack = _parse("ag__target = ag__it", stmt)[0]
+        unpack.targets = [_copy(stmt.target)]
+        body_fn.body[0] = unpack
+        body_fn.body[1:1] = self.block(_copy(stmt.body), set(carried), in_loop=True)
+        text = ast.unparse(stmt.target)
+        call = _parse(
+            f"ag__res_{k} = ag__.for_stmt(ag__iterable, ag__body_{k}, {_state_text(carried)}, "
+            f"{tuple(carried)!r}, {text!r}, {ast.unparse(stmt.iter)!r})", stmt)[0]
+        call.value.args[0] = stmt.iter
         return [body_fn, call, self._choose(k, original, carried)]
 
     def while_(self, stmt: ast.While, later: set[str]) -> list[ast.stmt]:
@@ -380,6 +453,31 @@ class _Converter:
                         f"    {_tuple_text(carried)} = ag__res_{k}", original)[0]
         choose.body = [original]
         return choose
+
+
+def _uncalled(func):
+    """The callee expression of a call CallRewriter rewrote (`ag__.callee(F)` -> F)."""
+    if (isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute)
+            and func.func.attr == "callee" and isinstance(func.func.value, ast.Name)
+            and func.func.value.id == "ag__"):
+        return func.args[0]
+    return func
+
+
+def _target_names(target) -> list[str] | None:
+    """The names a `for` target binds (`x`, `a, b`, `(a, (b, c))`), or None for a target
+    that is not only names (`self.x`, `xs[0]`, `*rest`): such a loop is left as it is."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List):
+        names = []
+        for element in target.elts:
+            inner = _target_names(element)
+            if inner is None:
+                return None
+            names += [n for n in inner if n not in names]
+        return names
+    return None
 
 
 def _copy(nodes):

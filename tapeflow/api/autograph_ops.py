@@ -1,12 +1,14 @@
 """What AutoGraph-converted code calls (autograph_convert.py writes the calls): a loop over
-`tf.range` of a traced count, a `while` on a traced test, and an `if` on a traced value inside
-such a loop's body each become one graph loop or branch (runtime/graph_loops.py), traced
-once. Anything else answers "not converted" (a `Fallback`), and the converted code then runs
-the original statement as Python, exactly as an unconverted function would.
+`tf.range` of a traced count, a `for` over a traced tensor, a `while` on a traced test, and
+an `if` on a traced value inside such a loop's body each become one graph loop or branch
+(runtime/graph_loops.py), traced once. Anything else answers "not converted" (a `Fallback`),
+and the converted code then runs the original statement as Python, exactly as an unconverted
+function would. `callee` (autograph_calls.py) is what each converted call goes through.
 """
 
 from __future__ import annotations
 
+from tapeflow.api.autograph_calls import callee  # noqa: F401 - `ag__.callee`
 from tapeflow.ops.core import is_tracer
 
 
@@ -55,6 +57,36 @@ def for_range(range_fn, args, kwargs, body, init, names, target):
         return graph_loops.trace_for_range(args, kwargs, body, list(init), list(names), target)
     except graph_loops.CannotConvert:
         return Fallback(range_fn(*args, **kwargs))
+
+
+class ScalarIterationError(TypeError, ValueError):
+    """`for x in t` over a 0-d tensor. TensorFlow's AutoGraph raises ValueError ("len
+    requires a non-scalar tensor") where eager TensorFlow and Python raise TypeError
+    ("cannot iterate"): this error is both, so either `except` catches it."""
+
+
+def for_stmt(iterable, body, init, names, target, iterable_text):
+    """`for target in iterable`: a graph loop over the leading axis where `iterable` is a
+    traced tensor of rank >= 1 (TensorFlow's AutoGraph: a while over tf.shape(x)[0]);
+    anything else (a list, a range, a numpy array, a dataset, a Variable, an eager
+    constant) is Fallback (the Python loop over the same object)."""
+    from tapeflow.runtime import graph_loops
+    from tapeflow.runtime.sub_trace import where_in_user_code
+    from tapeflow.tracer.tensor import Tensor
+
+    if graph_loops.active_trace() is None or not isinstance(iterable, Tensor):
+        return Fallback(iterable)
+    if not iterable.aval.shape:
+        raise ScalarIterationError(
+            f"len requires a non-scalar tensor, got one of shape (): `for {target} in "
+            f"{iterable_text}` at {where_in_user_code()} iterates over a 0-d tensor "
+            "(TensorFlow's error: a tensor loop runs over the leading axis)")
+    if not _traced(iterable):
+        return Fallback(iterable)
+    try:
+        return graph_loops.trace_for_tensor(iterable, body, list(init), list(names), target)
+    except graph_loops.CannotConvert:
+        return Fallback(iterable)
 
 
 def while_stmt(test, body, init, names):

@@ -54,7 +54,7 @@ def specialize(graph: Graph, sizes: dict) -> Graph:
     consts = tuple((concrete(v), value) for v, value in graph.consts)
     eqns = []
     for eqn in graph.eqns:
-        params = tuple((k, dims.substitute(p, sizes)) for k, p in eqn.params)
+        params = tuple((k, specialize_param(p, sizes)) for k, p in eqn.params)
         in_vars = tuple(concrete(v) for v in eqn.inputs)
         try:
             out_avals = eqn.prim.out_avals(tuple(v.aval for v in in_vars), dict(params))
@@ -74,3 +74,19 @@ def specialize(graph: Graph, sizes: dict) -> Graph:
                         eqn.scope))
     outputs = tuple(renamed.get(v, v) for v in graph.outputs)
     return Graph(inputs, tuple(eqns), outputs, consts, graph.input_names, graph.output_names)
+
+
+def specialize_param(param, sizes: dict):
+    """An equation's param with `sizes` put in; a sub-graph (a graph loop's condition or body, a
+    branch: ops/structured.py) is specialised as a whole, its inputs typed over the same
+    symbols as the enclosing graph's."""
+    if isinstance(param, Graph):
+        return specialize(param, sizes) if _mentions_symbols(param) else param
+    return dims.substitute(param, sizes)
+
+
+def _mentions_symbols(graph: Graph) -> bool:
+    return (is_symbolic(graph)
+            or any(dims.is_symbolic(v.aval.shape) for e in graph.eqns for v in e.outputs)
+            or any(dims.holds_dims(p) or isinstance(p, Graph)
+                   for e in graph.eqns for _, p in e.params))

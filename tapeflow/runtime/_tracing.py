@@ -111,6 +111,7 @@ def run_trace(function, arguments, paths, spec_shapes, from_specs, allow_new_var
                   branch_script=list(branches) if from_specs and branches is not None
                   else None)
     trace.input_paths = {t._var: p for p, t in arg_inputs}
+    trace.autograph = getattr(function, "_autograph", True)
     bound = function._signature.bind_partial()
     bound.arguments.update(call_args)
     outer_tapes = list(tape_module._recording)
@@ -118,7 +119,7 @@ def run_trace(function, arguments, paths, spec_shapes, from_specs, allow_new_var
     try:
         try:
             fn = function._fn
-            if getattr(function, "_autograph", True):  # tensor loops: graph loops
+            if trace.autograph:  # tensor loops: graph loops
                 fn = autograph_convert.converted(fn)
             result = trace.run(fn, bound.args, bound.kwargs,
                                [t for _, t in arg_inputs])

@@ -22,6 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 # (graph_loops: imported for what it installs, tf.while_loop's graph loops)
+from tapeflow.api import autograph_convert
 from tapeflow.runtime import graph_loops, retraces, specs, unknown_rank  # noqa: F401
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime._tracing import (  # noqa: F401  (RETRACE_REPORT_AFTER: public here)
@@ -143,8 +144,14 @@ class Function:
                     if result is not GUARD_FAILED:
                         self._hot = concrete.dispatcher_for(fast)
                         return result
-        if _active_traces or _run_eagerly:
-            return self._fn(*args, **kwargs)  # inside another trace: inline, as TF does
+        if _active_traces and not _run_eagerly:
+            # Inside another trace: inline, as TF does, with this function's own AutoGraph
+            # setting (its Python function is converted here, once per code object).
+            fn = (autograph_convert.converted(self._fn) if getattr(self, "_autograph", True)
+                  else self._fn)
+            return fn(*args, **kwargs)
+        if _run_eagerly:
+            return self._fn(*args, **kwargs)
         return self._call(args, kwargs)
 
     def _call(self, args, kwargs):

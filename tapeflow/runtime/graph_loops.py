@@ -19,9 +19,12 @@ guarded path), so everything that worked before still works:
 - a Variable assignment in the body (a graph loop has no per-iteration commit);
 - an active GradientTape around the loop (the tape differentiates the unrolled equations,
   guarded; the `while_loop` equation's own VJP reruns the loop for eager tapes only);
-- symbolic sizes (an input_signature with None), a traced `maximum_iterations`, a
-  `tf.print` of nested structures or of values that are not str/int/float/bool, other
-  effects (summaries) in the body, prints in the condition.
+- a traced `maximum_iterations`, a `tf.print` of nested structures or of values that are
+  not str/int/float/bool, other effects (summaries) in the body, prints in the condition.
+
+A function traced with symbolic sizes (an input_signature with None) makes graph loops too:
+their sub-graphs are typed over the same symbols, and each specialisation of the enclosing
+graph (graph/specialize.py) specialises them with it.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import numpy as np
 
 from tapeflow import nest
 from tapeflow.graph.ir import Var, new_var
-from tapeflow.ops import structured
+from tapeflow.ops import dims, structured
 from tapeflow.ops.control import body_result
 from tapeflow.ops.core import BOOL, InvalidArgumentError, is_tracer
 from tapeflow.runtime.sub_trace import (
@@ -55,7 +58,7 @@ from tapeflow.tracer.tensor import Tensor, make_constant
 from tapeflow.tracer.variable import Variable
 
 __all__ = ["CannotConvert", "active_trace", "trace_while", "trace_cond", "trace_for_range",
-           "is_traced", "in_graph_loop"]
+           "trace_for_tensor", "is_traced", "in_graph_loop"]
 
 
 def trace_while(cond, body, loop_vars, maximum_iterations, single: bool, names=None):
@@ -66,8 +69,6 @@ def trace_while(cond, body, loop_vars, maximum_iterations, single: bool, names=N
     enclosing = enclosing_recorder(trace)
     if enclosing is None:
         raise CannotConvert("a GradientTape records around the loop")
-    if trace.symbolic:
-        raise CannotConvert("the function is traced with symbolic sizes")
     if maximum_iterations is not None:
         if is_tracer(maximum_iterations):
             if maximum_iterations._var in enclosing._watched:
@@ -218,6 +219,49 @@ def trace_for_range(args, kwargs, body, init, names, target):
     result = trace_while(cond, loop_body, [start_t, *init], None, single=False,
                          names=[target, *names])
     return tuple(result[1:])
+
+
+def trace_for_tensor(xs, body, init, names, target):
+    """`for target in xs` over a traced tensor of rank >= 1 with `state = body(x_i, *state)`
+    as one graph loop, as TensorFlow's AutoGraph makes it: a counter runs over the leading
+    axis (`tf.shape(xs)[0]`, an operand) and the body reads `gather(xs, counter)`. Returns
+    the final state (a tuple)."""
+    import tapeflow as tf_api
+    from tapeflow.ops.array import size_value
+
+    if isinstance(xs, Variable):
+        xs = xs._read()
+    n = size_value(xs.aval.shape[0], np.int32)  # a constant, or a `dim` equation
+    count = as_loop_tensor(n, "the length of the iterated tensor")
+    empty = dims.hint_of(xs.aval.shape[0]) == 0
+
+    def cond(c, *state):
+        return c < count
+
+    def loop_body(c, *state):
+        if empty:
+            # The body is traced on the counter's start value (0), which has no element
+            # here: the gather is recorded with a stand-in value (its value at trace time
+            # shapes nothing; the loop's values come from running the equation, which
+            # makes no iteration).
+            element = _stand_in_gather(xs, c)
+        else:
+            element = tf_api.gather(xs, c)
+        return (c + 1, *body(element, *state))
+
+    start = tf_api.constant(0, dtype=np.int32)
+    result = trace_while(cond, loop_body, [start, *init], None, single=False,
+                         names=["ag__index", *names])
+    return tuple(result[1:])
+
+
+def _stand_in_gather(xs: Tensor, index: Tensor) -> Tensor:
+    from tapeflow.ops.shape import gather_p
+
+    aval = gather_p.out_avals((xs.aval, index.aval), {"axis": 0})[0]
+    out = Tensor(np.zeros(dims.hints(aval.shape), aval.dtype), new_var(aval))
+    record(gather_p, [xs, index], [out], {"axis": 0}, tape_module._recording_here.items[-1])
+    return out
 
 
 def trace_cond(pred, true_fn, false_fn, names):

@@ -16,7 +16,7 @@ import contextlib
 import numpy as np
 
 from tapeflow.graph.ir import Eqn, Graph, Var, make_params
-from tapeflow.ops import structured
+from tapeflow.ops import dims, structured
 from tapeflow.runtime import loop_effects
 from tapeflow.runtime.effects import PrintEffect
 from tapeflow.runtime.trace import _Recorder
@@ -273,11 +273,28 @@ def run_at_trace(trace, prim, inputs, params, like) -> list:
     """The equation's values for the trace itself (the tracing call's results), with the
     prints it makes kept for the tracing call (runtime/loop_effects.py)."""
     if trace.values_unknown:  # a trace from TensorSpecs: stand-in values, nothing to run
-        return [np.zeros(t.aval.shape, t.aval.dtype) for t in like]
+        return [np.zeros(dims.hints(t.aval.shape), t.aval.dtype) for t in like]
+    if trace.symbolic:
+        # Sub-graphs typed over the symbols of an input_signature's None sizes run here at
+        # the sizes of the tracing call, as the graph's specialisation for them will.
+        params = at_trace_sizes(trace, params)
     with loop_effects.collecting() as collected, np.errstate(all="ignore"):
         values = prim.impl(*[t._value for t in inputs], **params)
     trace._loop_texts = collected.get(params["effects_key"], [])
     return list(values)
+
+
+def at_trace_sizes(trace, params: dict) -> dict:
+    """`params` with each sub-graph specialised to the sizes of the tracing call."""
+    from tapeflow.graph.specialize import specialize_param
+
+    sizes = {}
+    for v in trace.input_paths:
+        for d in v.aval.shape:
+            if isinstance(d, dims.Dim):
+                (symbol,) = d.symbols()
+                sizes[symbol] = d.hint
+    return {k: specialize_param(p, sizes) for k, p in params.items()}
 
 
 def record(prim, inputs, outputs, params, enclosing) -> None:

@@ -162,6 +162,9 @@ class Trace:
     # explore_branches): the outcomes to take, in order, and the outcomes taken.
     branch_script: list | None = None
     branch_taken: list = field(default_factory=list)
+    # tf.function(autograph=...): whether library code running in this trace converts the
+    # user functions it calls (a Keras layer's `call`: api/autograph_calls.py).
+    autograph: bool = True
 
     # ---- hooks installed while the function runs --------------------------------------------
 

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from tapeflow import nest
+from tapeflow.api import autograph_calls
 from tapeflow.keras import initializers
 from tapeflow.keras.variable import KerasVariable
 from tapeflow.ops.core import InvalidArgumentError
@@ -308,7 +309,12 @@ class Layer(Module):
             kwargs["training"] = training
         _training_stack.append(training)
         try:
-            outputs = self.call(inputs, *args, **kwargs)
+            call = self.call
+            if autograph_calls.converting():
+                # As TF's Keras: inside a tf.function, a user layer's `call` is converted
+                # (its tensor loops become graph loops); Keras's own layers are library code.
+                call = autograph_calls.callee(call)
+            outputs = call(inputs, *args, **kwargs)
         except (InvalidArgumentError, ValueError, TypeError) as e:
             raise _with_call_arguments(e, self, inputs, args, kwargs, passed_training) from None
         finally:
