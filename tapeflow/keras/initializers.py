@@ -1,8 +1,9 @@
 """`tf.keras.initializers`: initial values for weights, by class or by name.
 
-Random initializers draw through `tf.random` (so `tf.random.set_seed` makes them
-reproducible); the value is taken as an array, so a layer built during a trace gets plain
-initial values, never a traced expression."""
+Called, an initializer returns a tensor, as Keras's do (`GlorotUniform()((3, 2))`). Layers take
+its value as an array (`_array_of`), so a layer built during a trace gets plain initial values,
+never a traced expression. Random initializers draw through `tf.random` (so
+`tf.random.set_seed` makes them reproducible)."""
 
 from __future__ import annotations
 
@@ -25,22 +26,29 @@ def _array(t) -> np.ndarray:
 
 
 class Initializer:
-    """`initializer(shape, dtype)` returns a numpy array of that shape and dtype."""
+    """`initializer(shape, dtype)` returns a tensor of that shape and dtype; `array` is the
+    same as a numpy array (what each initializer defines). A user's subclass overrides
+    `__call__`, as in Keras."""
 
     def __call__(self, shape, dtype=None):
-        raise NotImplementedError
+        from tapeflow.tracer.tensor import make_constant
+
+        return make_constant(self.array(shape, dtype))
+
+    def array(self, shape, dtype=None) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} defines neither __call__ nor array")
 
     def get_config(self) -> dict:
         return {}
 
 
 class Zeros(Initializer):
-    def __call__(self, shape, dtype=None):
+    def array(self, shape, dtype=None) -> np.ndarray:
         return np.zeros(tuple(shape), _canonical_dtype(dtype or np.float32))
 
 
 class Ones(Initializer):
-    def __call__(self, shape, dtype=None):
+    def array(self, shape, dtype=None) -> np.ndarray:
         return np.ones(tuple(shape), _canonical_dtype(dtype or np.float32))
 
 
@@ -48,7 +56,7 @@ class Constant(Initializer):
     def __init__(self, value=0.0):
         self.value = value
 
-    def __call__(self, shape, dtype=None):
+    def array(self, shape, dtype=None) -> np.ndarray:
         return np.broadcast_to(np.asarray(self.value, _canonical_dtype(dtype or np.float32)),
                                tuple(shape)).copy()
 
@@ -60,7 +68,7 @@ class RandomNormal(Initializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
-    def __call__(self, shape, dtype=None):
+    def array(self, shape, dtype=None) -> np.ndarray:
         dt = _canonical_dtype(dtype or np.float32)
         return _array(_random().normal(tuple(shape), self.mean, self.stddev, dtype=dt,
                                        seed=self.seed))
@@ -70,7 +78,7 @@ class RandomUniform(Initializer):
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
-    def __call__(self, shape, dtype=None):
+    def array(self, shape, dtype=None) -> np.ndarray:
         dt = _canonical_dtype(dtype or np.float32)
         return _array(_random().uniform(tuple(shape), self.minval, self.maxval, dtype=dt,
                                         seed=self.seed))
@@ -82,7 +90,7 @@ class TruncatedNormal(Initializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
-    def __call__(self, shape, dtype=None):
+    def array(self, shape, dtype=None) -> np.ndarray:
         dt = _canonical_dtype(dtype or np.float32)
         return (self.mean + self.stddev * _truncated_standard(tuple(shape), self.seed)).astype(dt)
 
@@ -123,7 +131,7 @@ class VarianceScaling(Initializer):
             raise ValueError(f"VarianceScaling: unknown distribution {distribution!r}")
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
 
-    def __call__(self, shape, dtype=None):
+    def array(self, shape, dtype=None) -> np.ndarray:
         dt = _canonical_dtype(dtype or np.float32)
         fan_in, fan_out = _fans(shape)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
@@ -195,6 +203,15 @@ def get(identifier):
     if callable(identifier):
         return identifier
     raise ValueError(f"cannot interpret {identifier!r} as an initializer")
+
+
+def _array_of(init, shape: tuple, dtype) -> np.ndarray:
+    """The initial value `init` (from `get`) gives for `shape` and `dtype`, as an array: a
+    built-in initializer's own value, or what a callable (a user's Initializer subclass, a
+    function) returns, a tensor's concrete value included."""
+    if isinstance(init, Initializer) and type(init).__call__ is Initializer.__call__:
+        return init.array(shape, dtype)
+    return _array(init(shape, dtype=dtype))
 
 
 

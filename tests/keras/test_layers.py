@@ -179,15 +179,15 @@ def test_layer_normalization():
 
 def test_initializers_by_name_and_class():
     I = tf.keras.initializers
-    assert np.all(I.get("zeros")((2, 3)) == 0)
-    assert I.get("ones")((2,), "float64").dtype == np.float64
+    assert np.all(I.get("zeros")((2, 3)).numpy() == 0)
+    assert I.get("ones")((2,), "float64").dtype == tf.float64
     for name in ["glorot_uniform", "GlorotUniform", "he_uniform"]:
         fan_in, fan_out = 300, 200
-        w = I.get(name)((fan_in, fan_out))
+        w = I.get(name)((fan_in, fan_out)).numpy()
         scale = 2.0 / fan_in if name == "he_uniform" else 2.0 / (fan_in + fan_out)
         limit = np.sqrt(3 * scale)
         assert np.all(np.abs(w) <= limit) and np.abs(w).max() > 0.9 * limit
-    w = I.HeNormal()((400, 300))
+    w = I.HeNormal()((400, 300)).numpy()
     np.testing.assert_allclose(w.std(), np.sqrt(2 / 400), rtol=0.05)
     assert np.abs(w).max() <= 2 * np.sqrt(2 / 400) / 0.8796256610342398 + 1e-6
     layer = L.Dense(3, kernel_initializer="zeros", bias_initializer=I.Constant(0.5))
@@ -203,6 +203,37 @@ def test_initializers_are_reproducible_under_set_seed():
     tf.random.set_seed(3)
     b = tf.keras.initializers.GlorotUniform()((4, 4))
     np.testing.assert_array_equal(a, b)
+
+
+def test_an_initializer_returns_a_tensor_as_in_keras():
+    inits = tf.keras.initializers
+    z = inits.Zeros()((2,))
+    assert isinstance(z, tf.Tensor)
+    assert repr(z) == ("<tf.Tensor: shape=(2,), dtype=float32, "
+                       "numpy=array([0., 0.], dtype=float32)>")
+    c = inits.Constant(3.0)((2,), dtype="float64")
+    assert c.dtype == tf.float64 and c.numpy().tolist() == [3.0, 3.0]
+    g = inits.GlorotUniform(seed=1)((2, 2))
+    assert isinstance(g, tf.Tensor) and g.shape == (2, 2) and g.dtype == tf.float32
+
+
+class _Halves(tf.keras.initializers.Initializer):
+    """A user's initializer, Keras-style: it overrides __call__ and returns a tensor."""
+
+    def __call__(self, shape, dtype=None):
+        return tf.fill(shape, tf.constant(0.5, dtype or tf.float32))
+
+
+@pytest.mark.parametrize("initializer", [_Halves(), lambda shape, dtype=None: np.full(shape, 0.5),
+                                         lambda shape, dtype=None: tf.fill(shape, 0.5)])
+def test_user_initializers_give_the_weights_eagerly_and_when_built_in_a_trace(initializer):
+    eager = tf.keras.layers.Dense(2, kernel_initializer=initializer)
+    eager(tf.ones((1, 3)))
+    assert eager.kernel.numpy().tolist() == [[0.5, 0.5]] * 3
+    traced = tf.keras.layers.Dense(2, kernel_initializer=initializer)
+    y = tf.function(traced)(tf.ones((1, 3)))
+    assert traced.kernel.numpy().tolist() == [[0.5, 0.5]] * 3
+    np.testing.assert_allclose(y.numpy(), [[1.5, 1.5]])
 
 
 def _erf(x):

@@ -175,7 +175,7 @@ class Layer(Module):
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
         init = initializers.get(initializer)
         shape = tuple(int(d) for d in shape)
-        value = np.asarray(init(shape, dtype=dtype), dtype=dtype)
+        value = np.asarray(initializers._array_of(init, shape, dtype), dtype=dtype)
         if value.shape != shape:
             raise ValueError(f"{self.name}.add_weight({name!r}): the initializer gave shape "
                              f"{value.shape}, expected {shape}")
