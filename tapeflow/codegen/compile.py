@@ -256,6 +256,7 @@ def _python_entry(program, natives: list):
     names = {id(call): f"k{n}" for n, call in enumerate(program.calls())}
     namespace = {f"k{n}": native for n, native in enumerate(natives)}
     namespace["np"] = np
+    namespace["_empty"] = np.empty  # the allocations' helper (prelude._empty), in Python
     literals: dict = {}  # a literal's text -> the global holding its value, made once
 
     def arg(text: str) -> str:

@@ -137,7 +137,7 @@ def plan_program(graph: Graph, split: bool = False) -> Program:
         for kind, v in kernel.params:
             if kind == "out" and v not in in_place and not isinstance(v, Buffer):
                 dtype = lw.dtype_expr(v.aval.dtype)
-                allocations.append(f"{names[v]} = np.empty({v.aval.shape}, dtype={dtype})")
+                allocations.append(f"{names[v]} = {lw.empty(v.aval.shape, dtype)}")
         step = Call(kernel, [arg(kind, v, kernel) for kind, v in kernel.params],
                     [names[v] for v in kernel.returns], allocations)
         at = len(steps) if at is None else at

@@ -47,8 +47,8 @@ HEADER = [
     "from tapeflow.codegen.accumulate import add_to_row, multiply_to_row",
     "from tapeflow.codegen.blas import blas_matmul, gemm_into",
     "from tapeflow.codegen.pipeline import KernelCompiler",
-    ("from tapeflow.codegen.prelude import (_add, _floordiv, _maximum, _minimum, _mod, _mul,"
-     " _neg, _power, _sub)"),
+    ("from tapeflow.codegen.prelude import (_add, _empty, _floordiv, _maximum, _minimum, _mod,"
+     " _mul, _neg, _power, _sub)"),
 ]
 
 

@@ -121,7 +121,7 @@ dim_p.def_vjp(nondifferentiable(0))
 @LoopKernel
 def _dim_lowering(out, ins, avals, *, value, dtype):
     # Sizes are static in a specialised graph (constant folding usually got here first).
-    return [f"{out} = np.empty((), dtype={lw.dtype_expr(dtype)})",
+    return [f"{out} = {lw.empty((), lw.dtype_expr(dtype))}",
             f"{out}[()] = {int(value)}"]
 
 

@@ -79,7 +79,7 @@ def _check_range_lowering(out, ins, avals, *, lo, hi, op, what):
         "    " + raise_out_of_range(op, what, lo, hi, "_v", names),
         f"{out}[{here}] = _v",
     ]
-    return [f"{out} = np.empty({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"] + \
+    return [f"{out} = {lw.empty(out_aval.shape, lw.dtype_expr(out_aval.dtype))}"] + \
         lw.loop_nest(out_aval.shape, body)
 
 
@@ -189,7 +189,7 @@ def _check_numerics_lowering(out, ins, avals, *, message):
          f"'NaN' if _v != _v else 'Infinity'{position})"),
         f"{out}[{here}] = _v",
     ]
-    return [f"{out} = np.empty({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"] + \
+    return [f"{out} = {lw.empty(out_aval.shape, lw.dtype_expr(out_aval.dtype))}"] + \
         lw.loop_nest(out_aval.shape, body)
 
 

@@ -110,8 +110,8 @@ def _matmul_lowering(out, ins, avals):
             f"for i1 in range({n}):",
             f"    {at(out, oi, 'i0', 'i1')} = _row[i1]",
         ])
-        return ([f"{out} = np.empty({out_aval.shape}, dtype={dt})",
-                 f"_row = np.empty({n}, dtype=np.float64)"]
+        return ([f"{out} = {lw.empty(out_aval.shape, dt)}",
+                 f"_row = {lw.empty(n, 'np.float64')}"]
                 + lw.loop_nest(batch, body, "n"))
     elif out_aval.dtype.kind == "f":
         # i-k-j order: the innermost loop runs along a row of b and of the result, so it
@@ -131,7 +131,7 @@ def _matmul_lowering(out, ins, avals):
             f"    _acc += {at(a, ai, 'i0', '_k')} * {at(b, bi, '_k', 'i1')}",
             f"{at(out, oi, 'i0', 'i1')} = _acc",
         ])
-    return [f"{out} = np.empty({out_aval.shape}, dtype={dt})"] + lw.loop_nest(batch, body, "n")
+    return [f"{out} = {lw.empty(out_aval.shape, dt)}"] + lw.loop_nest(batch, body, "n")
 
 
 def _swap_last(t):

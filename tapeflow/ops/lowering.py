@@ -14,6 +14,14 @@ def dtype_expr(dtype: np.dtype) -> str:
     return "np.bool_" if dtype.kind == "b" else f"np.{dtype.name}"
 
 
+def empty(shape, dtype: str) -> str:
+    """Generated code for an uninitialised array of `shape` (a tuple of sizes, or one size)
+    and `dtype` (dtype_expr's text): np.empty, allocated where it is called
+    (codegen/prelude.py's `_empty` says why). For an allocation outside any loop; one inside
+    a loop body stays np.empty, which Numba's parallel loops know how to hoist."""
+    return f"_empty({shape}, {dtype})"
+
+
 def index(names) -> str:
     """`a[i0, i1]`-style subscript text for loop variables; `()` for a 0-d array."""
     names = list(names)

@@ -54,9 +54,9 @@ def _batched_call(out, out_aval, batch, call: str, dtype) -> list[str]:
     prefix = (lw.index(names) + ", ") if batch else ""
     target = f"{out}[{lw.index(names)}]" if batch else out
     if not batch:
-        return [f"{out} = np.empty({out_aval.shape}, dtype={dtype})",
+        return [f"{out} = {lw.empty(out_aval.shape, dtype)}",
                 f"{out}[...] = {call.format(b=prefix)}"]
-    return [f"{out} = np.empty({out_aval.shape}, dtype={dtype})"] + lw.loop_nest(
+    return [f"{out} = {lw.empty(out_aval.shape, dtype)}"] + lw.loop_nest(
         batch, [f"{target} = {call.format(b=prefix)}"], "n")
 
 
@@ -132,7 +132,7 @@ def _det_lowering(out, ins, avals):
     names = lw.loop_vars(len(batch), "n")
     prefix = (lw.index(names) + ", ") if batch else ""
     body = [f"{out}[{lw.index(names)}] = np.linalg.det({_matrix(ins[0], prefix)})"]
-    return [f"{out} = np.empty({out_aval.shape}, dtype={dt})"] + lw.loop_nest(batch, body, "n")
+    return [f"{out} = {lw.empty(out_aval.shape, dt)}"] + lw.loop_nest(batch, body, "n")
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def _svd_lowering(out, ins, avals, *, part, full_matrices):
             f"full_matrices={bool(full_matrices)})",
             f"{out}[{lw.index(names) if batch else '...'}] = {pick}"]
     dt = lw.dtype_expr(out_aval.dtype)
-    return [f"{out} = np.empty({out_aval.shape}, dtype={dt})"] + lw.loop_nest(batch, body, "n")
+    return [f"{out} = {lw.empty(out_aval.shape, dt)}"] + lw.loop_nest(batch, body, "n")
 
 
 def _svd_parts(x, full_matrices):

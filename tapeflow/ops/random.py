@@ -229,7 +229,7 @@ def _random_lowering(out, ins, avals, *, dist, shape, dtype, a, b, salt):
     lines = [
         f"{p}key = np.uint64({state}[0]) ^ np.uint64({int(salt)})",
         f"{p}ctr = np.uint64({state}[1])",
-        f"{p}flat = np.empty({n}, dtype={dt})",
+        f"{p}flat = {lw.empty(n, dt)}",
         f"for {p}b in range({-(-n // per_block)}):",
     ]
     block = f"np.uint64({p}b)"
@@ -266,7 +266,7 @@ def _random_lowering(out, ins, avals, *, dist, shape, dtype, a, b, salt):
                 body += [f"if {index} < {n}:", f"    {p}flat[{index}] = {value}"]
     lines += ["    " + s for s in body]
     if not out_aval.shape:
-        lines += [f"{out} = np.empty((), dtype={dt})", f"{out}[()] = {p}flat[0]"]
+        lines += [f"{out} = {lw.empty((), dt)}", f"{out}[()] = {p}flat[0]"]
     else:
         lines.append(f"{out} = {p}flat.reshape({tuple(out_aval.shape)})")
     return lines

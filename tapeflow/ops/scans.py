@@ -69,7 +69,7 @@ def _scan_lowering(op: str, identity: str):
         store = [f"{out}[{at}] = _acc"]
         body = [f"_acc = {dt}({identity})", f"for _k in range({n}):", f"    _j = {k}"]
         body += ["    " + s for s in (store + step if exclusive else step + store)]
-        return [f"{out} = np.empty({out_aval.shape}, dtype={dt})"] + lw.loop_nest(rest, body)
+        return [f"{out} = {lw.empty(out_aval.shape, dt)}"] + lw.loop_nest(rest, body)
 
     return emit
 

@@ -91,7 +91,7 @@ def _ravel_index_lowering(out, ins, avals, *, dims, op):
                  "    " + raise_out_of_range(op, "indices", 0, d, "_i", names + [str(k)]),
                  f"_flat = _flat * {d} + _i"]
     body.append(f"{out}[{lw.index(names)}] = _flat")
-    return [f"{out} = np.empty({out_aval.shape}, dtype=np.int64)"] + \
+    return [f"{out} = {lw.empty(out_aval.shape, 'np.int64')}"] + \
         lw.loop_nest(out_aval.shape, body)
 
 

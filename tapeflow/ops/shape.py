@@ -110,7 +110,7 @@ def _reshape_lowering(out, ins, avals, *, new_sizes):
     # To or from a 0-d array: copy the one element (numba's reshape needs a non-empty shape).
     src = f"{x}[()]" if not x_aval.ndim else f"{x}.ravel()[0]"
     dst = "()" if not out_aval.ndim else lw.index(["0"] * out_aval.ndim)
-    return [f"{out} = np.empty({tuple(new_sizes)}, dtype={lw.dtype_expr(out_aval.dtype)})",
+    return [f"{out} = {lw.empty(tuple(new_sizes), lw.dtype_expr(out_aval.dtype))}",
             f"{out}[{dst}] = {src}"]
 
 
@@ -200,7 +200,7 @@ def _transpose_lowering(out, ins, avals, *, perm):
     for k, p in enumerate(perm):  # out[i_k] reads x at axis perm[k]
         src[p] = names[k]
     body = [f"{out}[{lw.index(names)}] = {x}[{lw.index(src)}]"]
-    return [f"{out} = np.empty({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"] + \
+    return [f"{out} = {lw.empty(out_aval.shape, lw.dtype_expr(out_aval.dtype))}"] + \
         lw.loop_nest(out_aval.shape, body)
 
 
@@ -298,7 +298,7 @@ concatenate_p.def_impl(lambda *xs, axis: np.concatenate(xs, axis=axis))
 @LoopKernel
 def _concatenate_lowering(out, ins, avals, *, axis):
     out_aval = avals[0]
-    lines = [f"{out} = np.empty({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"]
+    lines = [f"{out} = {lw.empty(out_aval.shape, lw.dtype_expr(out_aval.dtype))}"]
     start = 0
     for name, aval in zip(ins, avals[1:]):
         stop = start + aval.shape[axis]
@@ -476,7 +476,7 @@ def _gather_lowering(out, ins, avals, *, axis):
                                     names[axis:axis + k]),
         f"{out}[{lw.index(names)}] = {x}[{lw.index(src)}]",
     ]
-    return [f"{out} = np.empty({out_aval.shape}, dtype={lw.dtype_expr(out_aval.dtype)})"] + \
+    return [f"{out} = {lw.empty(out_aval.shape, lw.dtype_expr(out_aval.dtype))}"] + \
         lw.loop_nest(out_aval.shape, body)
 
 scatter_add_p = Primitive(

@@ -150,7 +150,7 @@ def _softmax_lowering(out, ins, avals):
     def at(j):
         return f"[{', '.join(lead + [j])}]"
 
-    head = [f"{out} = np.empty({out_aval.shape}, dtype={dt})"]
+    head = [f"{out} = {lw.empty(out_aval.shape, dt)}"]
     if n == 0:
         return head
     body = [f"_m = {x}{at('0')}",

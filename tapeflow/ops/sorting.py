@@ -88,7 +88,7 @@ def _arg_extremum(name: str, kernel, better: str) -> Primitive:
             "        _arg = _k",
             f"{out}[{lw.index(names)}] = _arg",
         ]
-        return [f"{out} = np.empty({out_aval.shape}, dtype={lw.dtype_expr(dtype)})"] + \
+        return [f"{out} = {lw.empty(out_aval.shape, lw.dtype_expr(dtype))}"] + \
             lw.loop_nest(out_aval.shape, body)
 
     return p
@@ -174,7 +174,7 @@ def _argsort_lowering(out, ins, avals, *, axis, descending):
                  f"    {out}[{at}] = _order[_k]"]
     body = [f"_row = np.empty({n}, dtype={lw.dtype_expr(x_aval.dtype)})",
             f"for _k in range({n}):", fill] + order
-    return [f"{out} = np.empty({out_aval.shape}, dtype=np.int32)"] + lw.loop_nest(rest, body)
+    return [f"{out} = {lw.empty(out_aval.shape, 'np.int32')}"] + lw.loop_nest(rest, body)
 
 
 def _direction(direction, op: str) -> bool:
