@@ -30,7 +30,11 @@ from numba.core import cgutils, types
 from numba.core.imputils import impl_ret_new_ref
 from numba.core.typing.templates import signature
 from numba.extending import intrinsic, lower_builtin, overload, type_callable
-from numba.np.arrayobj import _empty_nd_impl
+
+try:  # Numba's own allocation, which np.empty's overload calls (internal, stable since 0.3x)
+    from numba.np.arrayobj import _empty_nd_impl
+except ImportError:  # pragma: no cover - a Numba without it: _empty is np.empty (see below)
+    _empty_nd_impl = None
 from numba.np.numpy_support import as_dtype, from_dtype
 
 from tapeflow.ops.core import InvalidArgumentError
@@ -241,8 +245,17 @@ _extremum(_maximum, operator.gt)
 _extremum(_minimum, operator.lt)
 
 
+def _empty_as_np_empty(shape, dtype):
+    """_empty where Numba has no _empty_nd_impl: np.empty itself, compiled per signature."""
+
+
+@overload(_empty_as_np_empty, inline="always")
+def _empty_as_np_empty_overload(shape, dtype):
+    return lambda shape, dtype: np.empty(shape, dtype)
+
+
 @intrinsic
-def _empty(typingctx, shape, dtype):
+def _empty_intrinsic(typingctx, shape, dtype):
     """An uninitialised C-contiguous array of `shape` (an integer or a tuple of integers,
     all non-negative: generated code passes the graph's sizes) and `dtype` (a numpy scalar
     class, `np.float32`), built with the allocation np.empty itself uses."""
@@ -261,3 +274,6 @@ def _empty(typingctx, shape, dtype):
         return impl_ret_new_ref(context, builder, array_type, array._getvalue())
 
     return array_type(shape, dtype), codegen
+
+
+_empty = _empty_intrinsic if _empty_nd_impl is not None else _empty_as_np_empty

@@ -52,3 +52,17 @@ def test_a_graph_compiled_as_one_function_allocates_with_it():
     np.testing.assert_allclose(shifted.numpy(), np.full((4, 3), 2 * np.e + 1, np.float32),
                                rtol=1e-6)
     assert step.get_concrete_function(x).executor.entry is not None
+
+
+def test_without_numbas_internal_allocation_it_is_np_empty():
+    from tapeflow.codegen import prelude
+
+    @numba.njit
+    def allocate(n):
+        a = prelude._empty_as_np_empty((n, 2), np.float32)
+        a[:] = 3.0
+        return a
+
+    got = allocate(2)
+    assert got.dtype == np.float32 and got.shape == (2, 2) and (got == 3.0).all()
+    assert prelude._empty is prelude._empty_intrinsic  # this Numba has the allocation
