@@ -111,7 +111,7 @@ def run_trace(function, arguments, paths, spec_shapes, from_specs, allow_new_var
                   branch_script=list(branches) if from_specs and branches is not None
                   else None)
     trace.input_paths = {t._var: p for p, t in arg_inputs}
-    trace.autograph = getattr(function, "_autograph", True)
+    trace.autograph = function._autograph
     bound = function._signature.bind_partial()
     bound.arguments.update(call_args)
     outer_tapes = list(tape_module._recording)

@@ -68,6 +68,7 @@ class Function:
         reduce_retracing: bool = False,
         max_signatures: int = 64,
         compile: str | None = None,
+        autograph: bool = True,
     ):
         if backend is not None:
             check_backend(backend)
@@ -75,6 +76,8 @@ class Function:
             check_compile(compile)
         self._backend = backend
         self._compile = compile
+        # autograph=False: tensor loops stay Python loops (guarded, unrolled paths).
+        self._autograph = bool(autograph)
         self._fn = fn
         self._signature = inspect.signature(fn)
         self.input_signature = (
@@ -147,8 +150,7 @@ class Function:
         if _active_traces and not _run_eagerly:
             # Inside another trace: inline, as TF does, with this function's own AutoGraph
             # setting (its Python function is converted here, once per code object).
-            fn = (autograph_convert.converted(self._fn) if getattr(self, "_autograph", True)
-                  else self._fn)
+            fn = autograph_convert.converted(self._fn) if self._autograph else self._fn
             return fn(*args, **kwargs)
         if _run_eagerly:
             return self._fn(*args, **kwargs)
@@ -581,15 +583,12 @@ def function(fn=None, *, input_signature=None, max_specializations: int = 8,
             raise TypeError(f"tapeflow.function() got an unexpected argument {option!r}")
 
     def wrap(f):
-        made = Function(f, input_signature=input_signature,
+        return Function(f, input_signature=input_signature,
                         max_specializations=max_specializations, max_signatures=max_signatures,
                         name=unused.get("name"), backend=backend,
                         reduce_retracing=bool(unused.get("reduce_retracing")
                                               or unused.get("experimental_relax_shapes")),
-                        compile=compile)
-        # autograph=False: tensor loops stay Python loops (guarded, unrolled paths).
-        made._autograph = bool(unused.get("autograph", True))
-        return made
+                        compile=compile, autograph=unused.get("autograph", True))
 
     return wrap if fn is None else wrap(fn)
 
