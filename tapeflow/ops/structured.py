@@ -135,6 +135,17 @@ def check_loop_types(names, before, after) -> None:
                 "tapeflow has no shape invariants)")
 
 
+def _check_graph_inputs(op: str, caller: str, avals, **graphs) -> None:
+    """Each sub-graph (named by keyword: cond_graph, true_branch, ...) takes exactly the
+    values its equation passes."""
+    for role, g in graphs.items():
+        got = tuple(v.aval for v in g.inputs)
+        if got != tuple(avals):
+            raise InvalidArgumentError(
+                f"{op}: the {role.replace('_', ' ')} takes ({fmt_avals(got)}), the {caller} "
+                f"passes ({fmt_avals(avals)})")
+
+
 @while_p.def_abstract_eval
 def _while_abstract(*avals, cond_graph, body_graph, names, max_iterations, effects_key,
                     must_iterate=()):
@@ -144,12 +155,7 @@ def _while_abstract(*avals, cond_graph, body_graph, names, max_iterations, effec
         raise InvalidArgumentError(
             f"while: cond takes {len(cond_graph.inputs)} and body {len(body_graph.inputs)} "
             f"values, the loop passes {len(avals)}")
-    for which, g in (("cond", cond_graph), ("body", body_graph)):
-        got = tuple(v.aval for v in g.inputs)
-        if got != tuple(avals):
-            raise InvalidArgumentError(
-                f"while: the {which} graph takes ({fmt_avals(got)}), the loop passes "
-                f"({fmt_avals(avals)})")
+    _check_graph_inputs("while", "loop", avals, cond_graph=cond_graph, body_graph=body_graph)
     (pred,) = cond_graph.outputs if len(cond_graph.outputs) == 1 else (None,)
     if pred is None or pred.aval.dtype != BOOL or pred.aval.shape not in ((), (1,)):
         raise InvalidArgumentError(
@@ -264,12 +270,8 @@ cond_p = StructuredPrimitive(
 def _cond_abstract(pred, *avals, true_graph, false_graph, effects_key):
     if pred.dtype != BOOL or pred.shape not in ((), (1,)):
         raise InvalidArgumentError(f"cond: the predicate must be a bool scalar, got {pred}")
-    for which, g in (("true", true_graph), ("false", false_graph)):
-        got = tuple(v.aval for v in g.inputs)
-        if got != tuple(avals):
-            raise InvalidArgumentError(
-                f"cond: the {which} branch takes ({fmt_avals(got)}), the cond passes "
-                f"({fmt_avals(avals)})")
+    _check_graph_inputs("cond", "cond", avals, true_branch=true_graph,
+                        false_branch=false_graph)
     outs_t = tuple(v.aval for v in true_graph.outputs)
     outs_f = tuple(v.aval for v in false_graph.outputs)
     if outs_t != outs_f:

@@ -158,6 +158,25 @@ def test_optimize_keeps_the_loop_and_its_values(capsys):
     assert capsys.readouterr().err == "step 1\nstep 2\n"  # outside a function: at once
 
 
+def test_a_sub_graph_taking_other_values_than_its_equation_passes_is_named():
+    graph = power_loop()
+    eqn = graph.eqns[0]
+    body = eqn.params_dict["body_graph"]
+    f64_body = body.replace(inputs=(body.inputs[0], Var(F64), body.inputs[2]))
+    bad = graph.replace(eqns=(Eqn(while_p, eqn.inputs, eqn.outputs, make_params(
+        dict(eqn.params_dict, body_graph=f64_body))),))
+    with pytest.raises(GraphError, match=r"while: the body graph takes \(i32\[\], f64\[\], "
+                                         r"i32\[\]\), the loop passes \(i32\[\], f32"):
+        verify(bad)
+    p, x, tx, fx = Var(BOOL), Var(F32), Var(F64), Var(F32)
+    branch = Eqn(cond_p, (p, x), (Var(F32),), make_params(dict(
+        true_graph=Graph((tx,), (), (fx,)), false_graph=Graph((fx,), (), (fx,)),
+        effects_key=0)))
+    with pytest.raises(GraphError, match=r"cond: the true branch takes \(f64\[\]\), the cond "
+                                         r"passes \(f32\[\]\)"):
+        verify(Graph((p, x), (branch,), branch.outputs))
+
+
 def test_a_cond_runs_the_branch_its_predicate_picks():
     p, x = Var(BOOL), Var(F32)
     tx, ty, two = Var(F32), Var(F32), Var(F32)
