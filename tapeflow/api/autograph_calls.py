@@ -138,20 +138,18 @@ def callee(f):
     itself."""
     from tapeflow.api import autograph_convert
 
+    # (converted() leaves a function marked do_not_convert as it is.)
     if type(f) is types.FunctionType:
-        if marked_do_not_convert(f) or not is_user_function(f):
-            return f
-        return autograph_convert.converted(f)
+        return autograph_convert.converted(f) if is_user_function(f) else f
     if type(f) is types.MethodType and type(f.__func__) is types.FunctionType:
         func = f.__func__
-        if marked_do_not_convert(func) or marked_do_not_convert(f) \
-                or not is_user_function(func):
+        if not is_user_function(func):
             return f
         new = autograph_convert.converted(func)
         return f if new is func else types.MethodType(new, f.__self__)
     call = getattr(type(f), "__call__", None)
     if (type(call) is types.FunctionType and not isinstance(f, type)
-            and not marked_do_not_convert(call) and is_user_function(call)):
+            and is_user_function(call)):
         new = autograph_convert.converted(call)  # a user object: its `__call__`, converted
         return f if new is call else types.MethodType(new, f)
     return f
