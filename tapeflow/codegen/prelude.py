@@ -30,14 +30,14 @@ from numba.core import cgutils, types
 from numba.core.imputils import impl_ret_new_ref
 from numba.core.typing.templates import signature
 from numba.extending import intrinsic, lower_builtin, overload, type_callable
+from numba.np.numpy_support import as_dtype, from_dtype
+
+from tapeflow.ops.core import InvalidArgumentError
 
 try:  # Numba's own allocation, which np.empty's overload calls (internal, stable since 0.3x)
     from numba.np.arrayobj import _empty_nd_impl
 except ImportError:  # pragma: no cover - a Numba without it: _empty is np.empty (see below)
     _empty_nd_impl = None
-from numba.np.numpy_support import as_dtype, from_dtype
-
-from tapeflow.ops.core import InvalidArgumentError
 
 
 def _power(x, y):
