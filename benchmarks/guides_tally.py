@@ -25,10 +25,11 @@ nondeterministic under TensorFlow itself: no text can be "the same" there, so it
 ("TF differs from itself"), with a weaker check (equal to one of TensorFlow's runs with every
 number a wildcard), and is not listed among the differences.
 
-The second form checks this project's own cells (tests/conformance/guides/cells.py, the test
-suite): with --tensorflow-python it runs each under real TensorFlow and reports where TensorFlow's
-text differs from the cell's `expected`; without it, it prints the tally of the own cells on
-tapeflow.
+The second form checks this project's own cells (tests/conformance/guides/cells.py and the op
+cells of tests/conformance/tf_ops/, the test suite; --guides picks guides or op areas): with
+--tensorflow-python it runs each under real TensorFlow and reports where TensorFlow's text differs
+from the cell's `expected` (with --verbose, TensorFlow's text as a literal to paste); without it,
+it prints the tally of the own cells on tapeflow.
 
 Notes: IPython magics and shell lines (`%...`, `!...`) are dropped (a cell of nothing else is left
 out); the repr of the last expression is plain `repr`, not IPython's pretty printer, for both;
@@ -430,15 +431,18 @@ def _indent(text: str) -> str:
 
 def own_cells(args) -> int:
     sys.path.insert(0, str(REPO))
-    from tests.conformance.guides.cells import ALL
+    from tests.conformance.guides.cells import ALL as GUIDE_CELLS
     from tests.conformance.guides.run import main as own_main
+    from tests.conformance.tf_ops.cells import ALL as OP_CELLS
 
+    chosen = [c for c in GUIDE_CELLS + OP_CELLS if not args.guides or c.guide in args.guides]
     if not args.tensorflow_python:
-        return own_main(["--verbose"] if args.verbose else [])
-    cells = [{"id": f"{c.guide}: {c.name}", "source": c.code} for c in ALL]
+        return own_main((["--verbose"] if args.verbose else [])
+                        + (["--guides", *args.guides] if args.guides else []))
+    cells = [{"id": f"{c.guide}: {c.name}", "source": c.code} for c in chosen]
     results = run_backend(args.tensorflow_python, "tensorflow", cells, args.timeout, fresh=True)
     differ = 0
-    for cell, result in zip(ALL, results):
+    for cell, result in zip(chosen, results):
         if result["status"] == "ok" and result["output"] == cell.expected:
             print(f"same      {cell.guide}: {cell.name}")
             continue
@@ -446,9 +450,11 @@ def own_cells(args) -> int:
         print(f"DIFFERENT {cell.guide}: {cell.name}: "
               + (result["error"] or first_difference(result["output"], cell.expected)))
         if args.verbose:
+            # TensorFlow's text as a Python literal: what `expected` should hold.
             print("  TensorFlow:\n" + _indent(result["output"]))
+            print("  as expected=: " + repr(result["output"]))
             print("  expected:\n" + _indent(cell.expected))
-    print(f"\n{len(ALL) - differ} of {len(ALL)} own cells: TensorFlow prints `expected`")
+    print(f"\n{len(chosen) - differ} of {len(chosen)} own cells: TensorFlow prints `expected`")
     return 0
 
 

@@ -1,8 +1,10 @@
-"""Run the guide cells (cells.py) on tapeflow and compare what they print with TensorFlow's.
+"""Run the own cells on tapeflow and compare what they print with TensorFlow's.
 
-`python -m tests.conformance.guides.run` (or benchmarks/guides_tally.py) prints, per guide,
-how many cells run and print exactly the same, and the first difference of each that does
-not; `--verbose` prints every failing cell's output beside the expected one.
+The own cells are the guide cells (cells.py beside this file) and the op cells
+(tests/conformance/tf_ops/). `python -m tests.conformance.guides.run` (or
+benchmarks/guides_tally.py --own-cells) prints, per guide or op area, how many cells print
+exactly the same, and the first difference of each that does not; `--verbose` prints every
+failing cell's output beside the expected one; `--guides NAME ...` runs only those.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from tests.conformance.guides.cells import ALL, GUIDES, Cell
+from tests.conformance.tf_ops.cells import ALL as OP_CELLS
+from tests.conformance.tf_ops.cells import AREAS
 
 
 @dataclass
@@ -70,8 +74,10 @@ def run_cell(cell: Cell) -> Outcome:
 
 def tally(outcomes: list[Outcome]) -> str:
     lines = ["| guide | cells | same as TF |", "| --- | ---: | ---: |"]
-    for guide in GUIDES:
+    for guide in GUIDES + AREAS:
         mine = [o for o in outcomes if o.cell.guide == guide]
+        if not mine:
+            continue
         lines.append(f"| {guide} | {len(mine)} | {sum(o.same for o in mine)} |")
     lines.append(f"| all | {len(outcomes)} | {sum(o.same for o in outcomes)} |")
     return "\n".join(lines)
@@ -79,7 +85,8 @@ def tally(outcomes: list[Outcome]) -> str:
 
 def main(argv: list[str]) -> int:
     verbose = "--verbose" in argv
-    outcomes = [run_cell(cell) for cell in ALL]
+    chosen = argv[argv.index("--guides") + 1:] if "--guides" in argv else []
+    outcomes = [run_cell(cell) for cell in ALL + OP_CELLS if not chosen or cell.guide in chosen]
     print(tally(outcomes))
     unchecked = [o for o in outcomes if not o.cell.checked]
     if unchecked:
