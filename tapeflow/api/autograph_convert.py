@@ -29,8 +29,9 @@ At run time (autograph_ops.py) the loop becomes a graph loop when it can (inside
 a traced count, test or iterable); otherwise the original statement runs as written, so a
 function the converter changes behaves exactly as before wherever no graph loop is made. The loop
 variables are, as TensorFlow's, the names the body assigns that the code after the loop reads
-or that the body (or the `while` test) reads before assigning. Loops using `break`, `continue`,
-`return`, `yield`, `global` or `nonlocal` are left as they are; a function whose source is not
+or that the body (or the `while` test) reads before assigning. A loop's own `break` and
+`continue` become flags (autograph_exits.py); loops using `return`, `yield`, `global` or
+`nonlocal` are left as they are; a function whose source is not
 available is not converted. The converted code is compiled once per code object, with the
 user's file name and line numbers, so tracebacks and recorded sources name the user's lines.
 """
@@ -46,6 +47,7 @@ import types
 import weakref
 
 from tapeflow.api.autograph_calls import CallRewriter, calls_anything, marked_do_not_convert
+from tapeflow.api.autograph_exits import break_flag, lower_exits
 
 _cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # code -> code or None
 _made: "weakref.WeakSet" = weakref.WeakSet()  # the converted code objects
@@ -249,37 +251,14 @@ def _live_in(nodes) -> set[str]:
 
 
 def _escapes(body) -> bool:
-    """Whether a loop body leaves the loop other than by finishing an iteration (break,
-    continue, return) or is something a body function cannot hold."""
+    """Whether a loop body leaves the loop other than by finishing an iteration or by its
+    own `break`/`continue` (autograph_exits.py lowers those), or is something a body
+    function cannot hold."""
     for n in _walk(body):
         if isinstance(n, ast.Return | ast.Yield | ast.YieldFrom | ast.Await | ast.Global
                       | ast.Nonlocal | ast.Try | ast.AsyncWith | ast.AsyncFor):
             return True
-    return _loop_exits(body)
-
-
-def _loop_exits(body) -> bool:
-    """A break or continue of this loop (those of loops nested in it are theirs)."""
-    for stmt in body:
-        for n in _direct(stmt):
-            if isinstance(n, ast.Break | ast.Continue):
-                return True
     return False
-
-
-def _direct(stmt):
-    """The statement and the statements nested in it, not entering nested loops or defs."""
-    yield stmt
-    if isinstance(stmt, ast.For | ast.While | ast.FunctionDef | ast.AsyncFunctionDef
-                  | ast.ClassDef):
-        return
-    for field in ("body", "orelse", "handlers", "finalbody"):
-        for child in getattr(stmt, field, []) or []:
-            if isinstance(child, ast.stmt):
-                yield from _direct(child)
-            elif isinstance(child, ast.ExceptHandler):
-                for c in child.body:
-                    yield from _direct(c)
 
 
 # --------------------------------------------------------------------------------------------
@@ -365,9 +344,10 @@ class _Converter:
         k = next(self._ids)
         self.converted += 1
         target = stmt.target.id
+        body, breaks = lower_exits(_copy(stmt.body), k)
         # The iterate is a loop variable only where the code after the loop reads it (its
         # last value, as Python's).
-        carried = [n for n in self._carried(stmt.body, later) if n != target]
+        carried = [n for n in self._carried(body, later, self._flag(k, breaks)) if n != target]
         if target in later:
             carried.append(target)
         # The original loop, over the iterable for_range made (its arguments run once).
@@ -376,16 +356,18 @@ class _Converter:
             body=stmt.body, orelse=[], type_comment=None), stmt)
         body_fn = _parse(f"def ag__body_{k}(ag__it, {', '.join(carried)}):\n"
                          f"    {target} = ag__it\n    return {_tuple_text(carried)}", stmt)[0]
-        body_fn.body[1:1] = self.block(_copy(stmt.body), set(carried), in_loop=True)
+        body_fn.body[1:1] = self.block(body, set(carried), in_loop=True)
         call = _parse(
             f"ag__res_{k} = ag__.for_range(ag__range, ag__args, ag__kwargs, ag__body_{k}, "
-            f"{_state_text(carried)}, {tuple(carried)!r}, {target!r})", stmt)[0]
+            f"{_state_text(carried)}, {tuple(carried)!r}, {target!r}, "
+            f"{self._extra_test(k, breaks)})", stmt)[0]
         it = stmt.iter
         call.value.args[0] = it.func
         call.value.args[1] = ast.Tuple(list(it.args), ast.Load())
         call.value.args[2] = ast.Dict([ast.Constant(kw.arg) for kw in it.keywords],
                                       [kw.value for kw in it.keywords])
-        return [body_fn, call, self._choose(k, original, carried)]
+        return [*self._exit_setup(k, breaks, carried, stmt), body_fn, call,
+                self._choose(k, original, carried)]
 
     def for_iterable(self, stmt: ast.For, later: set[str]) -> list[ast.stmt]:
         """`for target in xs`: a graph loop over xs's leading axis where xs is a traced
@@ -393,7 +375,9 @@ class _Converter:
         k = next(self._ids)
         self.converted += 1
         targets = _target_names(stmt.target)
-        carried = [n for n in self._carried(stmt.body, later) if n not in targets]
+        body, breaks = lower_exits(_copy(stmt.body), k)
+        carried = [n for n in self._carried(body, later, self._flag(k, breaks))
+                   if n not in targets]
         carried += [n for n in targets if n in later]  # their last values, as Python's
         original = ast.copy_location(ast.For(
             target=stmt.target, iter=_parse(f"ag__res_{k}.iterable", stmt)[0].value,
@@ -403,28 +387,56 @@ class _Converter:
         unpack = _parse("ag__target = ag__it", stmt)[0]
         unpack.targets = [_copy(stmt.target)]
         body_fn.body[0] = unpack
-        body_fn.body[1:1] = self.block(_copy(stmt.body), set(carried), in_loop=True)
+        body_fn.body[1:1] = self.block(body, set(carried), in_loop=True)
         text = ast.unparse(stmt.target)
         call = _parse(
             f"ag__res_{k} = ag__.for_stmt(ag__iterable, ag__body_{k}, {_state_text(carried)}, "
-            f"{tuple(carried)!r}, {text!r}, {ast.unparse(stmt.iter)!r})", stmt)[0]
+            f"{tuple(carried)!r}, {text!r}, {ast.unparse(stmt.iter)!r}, "
+            f"{self._extra_test(k, breaks)})", stmt)[0]
         call.value.args[0] = stmt.iter
-        return [body_fn, call, self._choose(k, original, carried)]
+        return [*self._exit_setup(k, breaks, carried, stmt), body_fn, call,
+                self._choose(k, original, carried)]
 
     def while_(self, stmt: ast.While, later: set[str]) -> list[ast.stmt]:
         k = next(self._ids)
         self.converted += 1
-        carried = self._carried(stmt.body, later | _reads([stmt.test]), _reads([stmt.test]))
+        body, breaks = lower_exits(_copy(stmt.body), k)
+        test_reads = _reads([stmt.test]) | set(self._flag(k, breaks))
+        carried = self._carried(body, later | test_reads, test_reads)
         args = ", ".join(carried)
         test_fn = _parse(f"def ag__test_{k}({args}):\n    return None", stmt)[0]
         test_fn.body[0].value = _copy(stmt.test)
+        if breaks:  # `not flag and test`, the test not evaluated once the loop broke
+            unbroken = _parse(f"ag__.unbroken_and({break_flag(k)}, lambda: None)", stmt)[0]
+            unbroken.value.args[1].body = test_fn.body[0].value
+            test_fn.body[0].value = unbroken.value
         body_fn = _parse(f"def ag__body_{k}({args}):\n    return {_tuple_text(carried)}",
                          stmt)[0]
-        body_fn.body[0:0] = self.block(_copy(stmt.body), set(carried) | _reads([stmt.test]),
-                                       in_loop=True)
+        body_fn.body[0:0] = self.block(body, set(carried) | test_reads, in_loop=True)
         call = _parse(f"ag__res_{k} = ag__.while_stmt(ag__test_{k}, ag__body_{k}, "
                       f"{_state_text(carried)}, {tuple(carried)!r})", stmt)[0]
-        return [test_fn, body_fn, call, self._choose(k, stmt, carried)]
+        setup = _parse(f"{break_flag(k)} = False", stmt) if breaks else []
+        return [*setup, test_fn, body_fn, call, self._choose(k, stmt, carried)]
+
+    @staticmethod
+    def _flag(k: int, breaks: bool) -> tuple[str, ...]:
+        """The break flag, a loop variable (the loop's test reads it), where there is one."""
+        return (break_flag(k),) if breaks else ()
+
+    @staticmethod
+    def _extra_test(k: int, breaks: bool) -> str:
+        return f"ag__extra_test_{k}" if breaks else "None"
+
+    @staticmethod
+    def _exit_setup(k: int, breaks: bool, carried: list[str], at: ast.stmt) -> list[ast.stmt]:
+        """Before a `for` that breaks: its flag, False, and the extra test that stops the
+        graph loop once the flag is set (TensorFlow's `extra_test`)."""
+        if not breaks:
+            return []
+        flag = break_flag(k)
+        return _parse(f"{flag} = False\n"
+                      f"def ag__extra_test_{k}({', '.join(carried)}):\n"
+                      f"    return ag__.not_({flag})", at)
 
     def if_(self, stmt: ast.If, later: set[str]) -> list[ast.stmt]:
         k = next(self._ids)

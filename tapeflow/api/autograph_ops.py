@@ -44,9 +44,10 @@ def _traced(x) -> bool:
     return graph_loops.is_traced(x)
 
 
-def for_range(range_fn, args, kwargs, body, init, names, target):
+def for_range(range_fn, args, kwargs, body, init, names, target, extra_test=None):
     """`for target in range_fn(*args, **kwargs)`: a graph loop where `range_fn` is
-    tf.range and a bound is a traced tensor; else Fallback (the Python loop)."""
+    tf.range and a bound is a traced tensor; else Fallback (the Python loop). `extra_test`
+    (a loop that breaks: autograph_exits.py) takes the state and says whether to go on."""
     from tapeflow.runtime import graph_loops
     from tapeflow.tracer.creation import range as tf_range
 
@@ -54,7 +55,8 @@ def for_range(range_fn, args, kwargs, body, init, names, target):
             or not any(_traced(a) for a in (*args, *kwargs.values()))):
         return Fallback(range_fn(*args, **kwargs))
     try:
-        return graph_loops.trace_for_range(args, kwargs, body, list(init), list(names), target)
+        return graph_loops.trace_for_range(args, kwargs, body, list(init), list(names), target,
+                                             extra_test)
     except graph_loops.CannotConvert:
         return Fallback(range_fn(*args, **kwargs))
 
@@ -65,7 +67,7 @@ class ScalarIterationError(TypeError, ValueError):
     ("cannot iterate"): this error is both, so either `except` catches it."""
 
 
-def for_stmt(iterable, body, init, names, target, iterable_text):
+def for_stmt(iterable, body, init, names, target, iterable_text, extra_test=None):
     """`for target in iterable`: a graph loop over the leading axis where `iterable` is a
     traced tensor of rank >= 1 (TensorFlow's AutoGraph: a while over tf.shape(x)[0]);
     anything else (a list, a range, a numpy array, a dataset, a Variable, an eager
@@ -84,7 +86,8 @@ def for_stmt(iterable, body, init, names, target, iterable_text):
     if not _traced(iterable):
         return Fallback(iterable)
     try:
-        return graph_loops.trace_for_tensor(iterable, body, list(init), list(names), target)
+        return graph_loops.trace_for_tensor(iterable, body, list(init), list(names), target,
+                                              extra_test)
     except graph_loops.CannotConvert:
         return Fallback(iterable)
 
@@ -109,6 +112,26 @@ def while_stmt(test, body, init, names):
                                              names=list(names)))
     except graph_loops.CannotConvert:
         return Fallback()
+
+
+def not_(x):
+    """`not x` in lowered code (a loop's break/continue flag, autograph_exits.py): a
+    graph `logical_not` on a tensor, Python's `not` on anything else."""
+    if is_tracer(x):
+        from tapeflow.ops.elementwise import logical_not
+
+        return logical_not(x)
+    return not x
+
+
+def unbroken_and(broke, test):
+    """A `while` test in a loop that breaks: `not broke and test()`, where `test()` is
+    not evaluated once a Python flag is set (as Python's loop would not)."""
+    if not is_tracer(broke):
+        return False if broke else test()
+    from tapeflow.ops.elementwise import logical_and, logical_not
+
+    return logical_and(logical_not(broke), test())
 
 
 def is_graph_pred(pred) -> bool:

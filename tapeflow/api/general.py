@@ -94,12 +94,14 @@ def init_scope():
     recording = list(tape_module._recording)
     # Every piece of tracing state is this thread's own (tapeflow/perthread.py).
     saved = (tensor_module.python_value_hook.value, variable_module.write_hook.value,
-             tensor_module.graph_name_hook.value, list(variable_module.creation_hooks))
+             tensor_module.graph_name_hook.value, list(variable_module.creation_hooks),
+             tensor_module.traced_value_hook.value)
     del trace_module._active[:]
     del tape_module._recording[:]
     tensor_module.python_value_hook.value = tensor_module._eager_python_value
     variable_module.write_hook.value = variable_module._commit_now
     tensor_module.graph_name_hook.value = None
+    tensor_module.traced_value_hook.value = None
     del variable_module.creation_hooks[:]
     try:
         yield
@@ -110,3 +112,4 @@ def init_scope():
         variable_module.write_hook.value = saved[1]
         tensor_module.graph_name_hook.value = saved[2]
         variable_module.creation_hooks[:] = saved[3]
+        tensor_module.traced_value_hook.value = saved[4]

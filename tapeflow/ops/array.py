@@ -163,7 +163,11 @@ def getitem(x, key):
     else:
         key = key + (slice(None),) * (len(shape) - used)
 
-    slices, out_shape, advanced = [], [], None
+    # `gathers`: (position in out_shape, index) of the indices applied after the slicing:
+    # one integer-array index, and each scalar index whose value is the trace's (`x[i]`
+    # with i a loop counter or an argument), which, as in TensorFlow, is data and not a
+    # value to specialise on: a gather (its indices are checked), not a guard per value.
+    slices, out_shape, gathers, arrays = [], [], [], 0
     axis = 0
     for k in key:
         if k is None:
@@ -174,6 +178,10 @@ def getitem(x, key):
             start, stop, step = _slice_indices(k, dim)
             slices.append((start, stop, step))
             out_shape.append(_slice_len(start, stop, step))
+        elif _is_int_index(k) and _is_traced(k):
+            slices.append((0, dim, 1))
+            gathers.append((len(out_shape), _wrapped(k, dim)))
+            out_shape.append(dim)
         elif _is_int_index(k):
             i = operator.index(k)
             if not -dim <= i < dim:
@@ -184,10 +192,11 @@ def getitem(x, key):
                 i += dim
             slices.append((i, i + 1, 1))
         else:
-            if advanced is not None:
+            if arrays:
                 raise InvalidArgumentError("index: only one integer-array index is supported")
+            arrays += 1
             slices.append((0, dim, 1))
-            advanced = (len(out_shape), k)
+            gathers.append((len(out_shape), k))
             out_shape.append(dim)
         axis += 1
 
@@ -195,10 +204,25 @@ def getitem(x, key):
     if any(s != (0, d, 1) for s, d in zip(slices, shape)):
         x = bind(strided_slice_p, x, slices=tuple(slices))
     x = reshape(x, out_shape)
-    if advanced is not None:
-        position, index = advanced
+    # Last position first: a gather changes only the axes from its own position on.
+    for position, index in reversed(gathers):
         x = gather(x, index, axis=position)
     return x
+
+
+def _is_traced(k) -> bool:
+    from tapeflow.tracer.tensor import is_traced_value
+
+    return is_tracer(k) and is_traced_value(k)
+
+
+def _wrapped(index, dim):
+    """A traced scalar index with Python's negative indices: `index + dim` where negative
+    (TensorFlow's strided_slice counts from the end as Python does)."""
+    from tapeflow.ops.elementwise import add, less, where
+
+    size = size_value(dim, index.aval.dtype)
+    return where(less(index, np.zeros((), index.aval.dtype)), add(index, size), index)
 
 
 def _slice_indices(k: slice, dim) -> tuple:

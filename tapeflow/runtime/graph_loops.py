@@ -166,10 +166,11 @@ def in_graph_loop() -> bool:
     return bool(items) and isinstance(items[-1], SubRecorder)
 
 
-def trace_for_range(args, kwargs, body, init, names, target):
+def trace_for_range(args, kwargs, body, init, names, target, extra_test=None):
     """`for target in tf.range(*args, **kwargs)` with `state = body(i, *state)` as one
-    graph loop: the counter is a loop variable, the bounds are operands. Returns the final
-    state (a tuple)."""
+    graph loop: the counter is a loop variable, the bounds are operands; `extra_test(*state)`
+    (a loop that breaks) must also hold for another iteration. Returns the final state (a
+    tuple)."""
     import tapeflow as tf_api
     from tapeflow.ops.core import canonical_dtype
 
@@ -216,16 +217,16 @@ def trace_for_range(args, kwargs, body, init, names, target):
     def loop_body(c, *state):
         return (c + delta_t, *body(c, *state))
 
-    result = trace_while(cond, loop_body, [start_t, *init], None, single=False,
+    result = trace_while(_and_extra(cond, extra_test), loop_body, [start_t, *init], None, single=False,
                          names=[target, *names])
     return tuple(result[1:])
 
 
-def trace_for_tensor(xs, body, init, names, target):
+def trace_for_tensor(xs, body, init, names, target, extra_test=None):
     """`for target in xs` over a traced tensor of rank >= 1 with `state = body(x_i, *state)`
     as one graph loop, as TensorFlow's AutoGraph makes it: a counter runs over the leading
-    axis (`tf.shape(xs)[0]`, an operand) and the body reads `gather(xs, counter)`. Returns
-    the final state (a tuple)."""
+    axis (`tf.shape(xs)[0]`, an operand) and the body reads `gather(xs, counter)`;
+    `extra_test(*state)` as in trace_for_range. Returns the final state (a tuple)."""
     import tapeflow as tf_api
     from tapeflow.ops.array import size_value
 
@@ -250,9 +251,22 @@ def trace_for_tensor(xs, body, init, names, target):
         return (c + 1, *body(element, *state))
 
     start = tf_api.constant(0, dtype=np.int32)
-    result = trace_while(cond, loop_body, [start, *init], None, single=False,
+    result = trace_while(_and_extra(cond, extra_test), loop_body, [start, *init], None, single=False,
                          names=["ag__index", *names])
     return tuple(result[1:])
+
+
+def _and_extra(cond, extra_test):
+    """A `for` loop's condition on (counter, *state), and its extra test on the state."""
+    if extra_test is None:
+        return cond
+
+    def both(c, *state):
+        import tapeflow as tf_api
+
+        return tf_api.logical_and(cond(c, *state), extra_test(*state))
+
+    return both
 
 
 def _stand_in_gather(xs: Tensor, index: Tensor) -> Tensor:

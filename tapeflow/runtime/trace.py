@@ -251,9 +251,11 @@ class Trace:
             self.recorder._values.setdefault(t._var, t)
         self._saved_hooks = (variable_module.write_hook.value,
                              tensor_module.python_value_hook.value,
-                             tensor_module.graph_name_hook.value)
+                             tensor_module.graph_name_hook.value,
+                             tensor_module.traced_value_hook.value)
         self._installed = True
         tensor_module.graph_name_hook.value = self._graph_name
+        tensor_module.traced_value_hook.value = _is_traced
         tensor_module.python_value_hook.value = self._observe
         variable_module.write_hook.value = self._assign
         variable_module.creation_hooks.append(self._created)
@@ -289,8 +291,16 @@ class Trace:
         if self._created in variable_module.creation_hooks:
             variable_module.creation_hooks.remove(self._created)
         (variable_module.write_hook.value, tensor_module.python_value_hook.value,
-         tensor_module.graph_name_hook.value) = self._saved_hooks
+         tensor_module.graph_name_hook.value,
+         tensor_module.traced_value_hook.value) = self._saved_hooks
         self._installed = False
+
+
+def _is_traced(tensor) -> bool:
+    """A tensor (not a Variable) of the function being traced or of a graph loop's body."""
+    from tapeflow.runtime.graph_loops import is_traced
+
+    return isinstance(tensor, Tensor) and is_traced(tensor)
 
 
 def restore(recorder: _Recorder) -> list[tuple[Variable, Tensor]]:

@@ -201,6 +201,16 @@ python_read_observers: list = []
 # graph being built (printed as TF prints a graph tensor), else None. Eagerly: None.
 graph_name_hook = PerThreadValue(None)  # `.value`: this thread's (a tracer's naming)
 
+# While a function is traced: tensor -> whether it is a value of the trace (of the function,
+# or of a graph loop's body in it), which a Python read would turn into a guard. Ops that can
+# take such a value as data instead (an index: `x[i]`) ask is_traced_value. Eagerly: None.
+traced_value_hook = PerThreadValue(None)
+
+
+def is_traced_value(tensor) -> bool:
+    hook = traced_value_hook.value
+    return hook is not None and hook(tensor)
+
 
 def _python_value(tensor, kind: str):
     for observer in python_read_observers:
