@@ -360,7 +360,7 @@ class _Converter:
         call = _parse(
             f"ag__res_{k} = ag__.for_range(ag__range, ag__args, ag__kwargs, ag__body_{k}, "
             f"{_state_text(carried)}, {tuple(carried)!r}, {target!r}, "
-            f"{self._extra_test(k, breaks)})", stmt)[0]
+            f"{self._extra_test(k, breaks)}, {_branches(stmt.body)})", stmt)[0]
         it = stmt.iter
         call.value.args[0] = it.func
         call.value.args[1] = ast.Tuple(list(it.args), ast.Load())
@@ -465,6 +465,13 @@ class _Converter:
                         f"    {_tuple_text(carried)} = ag__res_{k}", original)[0]
         choose.body = [original]
         return choose
+
+
+def _branches(body) -> bool:
+    """Whether a loop body may branch on a value: an `if`, a `while`, a conditional
+    expression or `and`/`or` (ag__.for_range makes such a loop a graph loop even when
+    its count is known when tracing)."""
+    return any(isinstance(n, ast.If | ast.While | ast.IfExp | ast.BoolOp) for n in _walk(body))
 
 
 def _uncalled(func):

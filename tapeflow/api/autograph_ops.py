@@ -44,20 +44,38 @@ def _traced(x) -> bool:
     return graph_loops.is_traced(x)
 
 
-def for_range(range_fn, args, kwargs, body, init, names, target, extra_test=None):
+def for_range(range_fn, args, kwargs, body, init, names, target, extra_test=None,
+              branches=False):
     """`for target in range_fn(*args, **kwargs)`: a graph loop where `range_fn` is
-    tf.range and a bound is a traced tensor; else Fallback (the Python loop). `extra_test`
-    (a loop that breaks: autograph_exits.py) takes the state and says whether to go on."""
+    tf.range, a function is being traced, and a bound is a traced tensor or the body
+    `branches` (holds an if, a while, a conditional expression or and/or); else Fallback
+    (the Python loop). `extra_test` (a loop that breaks: autograph_exits.py) takes the state
+    and says whether to go on.
+
+    TensorFlow makes every tf.range loop one While op. tapeflow unrolls a loop whose count
+    is known when tracing and whose body cannot branch: straight-line code, fused into the
+    step's kernels, where a compiled graph loop costs a call per iteration. A body that
+    branches on tensors would instead take one guarded path per outcome of every iteration
+    (a new trace for each pattern, eager after 8): there the graph loop traces once, as
+    TensorFlow's."""
     from tapeflow.runtime import graph_loops
     from tapeflow.tracer.creation import range as tf_range
 
+    counted = any(_traced(a) for a in (*args, *kwargs.values()))
     if (range_fn is not tf_range or graph_loops.active_trace() is None
-            or not any(_traced(a) for a in (*args, *kwargs.values()))):
+            or not (counted or branches)):
         return Fallback(range_fn(*args, **kwargs))
     try:
         return graph_loops.trace_for_range(args, kwargs, body, list(init), list(names), target,
-                                             extra_test)
+                                           extra_test)
     except graph_loops.CannotConvert:
+        return Fallback(range_fn(*args, **kwargs))
+    except (TypeError, ValueError):
+        # A loop variable that changes dtype or shape, a branch that leaves one undefined:
+        # TF's errors on a traced count. On a count known when tracing, the Python loop
+        # (unrolled) has always run such a body, and still does.
+        if counted:
+            raise
         return Fallback(range_fn(*args, **kwargs))
 
 

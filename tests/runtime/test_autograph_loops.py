@@ -65,6 +65,60 @@ def test_a_while_on_a_tensor_with_an_if_inside(backend):
     assert [e.prim.name for e in body.eqns].count("cond") == 1
 
 
+def test_a_known_count_unrolls_unless_the_body_branches(backend):
+    """tf.range(6) with a tensor `if` in the body: one graph loop, traced once (unrolled,
+    each iteration's `if` was a guard: a new trace per sign pattern, eager after 8). A
+    body that cannot branch still unrolls (straight-line code, fused)."""
+    @tf.function(backend=backend)
+    def positive_sum(x):
+        s = tf.constant(0.0)
+        for i in tf.range(6):
+            if x[i] > 0:
+                s += x[i]
+        return s
+
+    @tf.function(backend=backend)
+    def scaled(x):
+        for _ in tf.range(3):
+            x = x * 2.0
+        return x
+
+    rng = np.random.default_rng(7)
+    for _ in range(12):
+        x = rng.standard_normal(6).astype(np.float32)
+        np.testing.assert_allclose(positive_sum(tf.constant(x)).numpy(), x[x > 0].sum(),
+                                   rtol=1e-6)
+    assert positive_sum.experimental_get_tracing_count() == 1
+    assert "while_loop" in prims(positive_sum, tf.constant(x))
+    assert scaled(tf.constant(1.0)).numpy() == 8.0
+    assert "while_loop" not in prims(scaled, tf.constant(1.0))
+
+
+def test_a_known_count_whose_body_changes_a_loop_variable_type_still_unrolls():
+    # An error on a traced count (int32 s, float32 x[i]: TF raises too); with a count known
+    # when tracing the unrolled loop has always run it.
+    @tf.function
+    def f(x):
+        s = 0
+        for i in tf.range(3):
+            if i > 0:
+                s += x[i]
+        return s
+
+    assert f(tf.constant([1.0, 2.0, 3.0])).numpy() == 5.0
+
+    @tf.function
+    def g(x, n):
+        s = 0
+        for i in tf.range(n):
+            if i > 0:
+                s += x[i]
+        return s
+
+    with pytest.raises(TypeError, match="different dtypes"):
+        g(tf.constant([1.0, 2.0, 3.0]), tf.constant(3))
+
+
 def test_python_loops_stay_python():
     calls = []
 
