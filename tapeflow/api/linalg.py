@@ -14,3 +14,5 @@ from tapeflow.ops import (  # noqa: F401
     tensordot,
     transpose,
 )
+
+from tapeflow.ops.matrix import adjoint  # noqa: E402, F401

@@ -205,14 +205,18 @@ def _transpose_lowering(out, ins, avals, *, perm):
 
 
 def transpose(a, perm=None, conjugate=False, name=None):
-    """`tf.transpose`; without `perm`, the axes are reversed."""
+    """`tf.transpose`; without `perm`, the axes are reversed. conjugate=True also
+    conjugates a complex tensor (a real one is its own conjugate)."""
     a = _as_tensorish(a, "transpose")
     ndim = len(shape_of(a))
     perm = tuple(reversed(range(ndim))) if perm is None else tuple(int(p) for p in perm)
     perm = tuple(p + ndim if p < 0 else p for p in perm)
-    if perm == tuple(range(ndim)) and is_tracer(a):
-        return a
-    return bind(transpose_p, a, perm=perm)
+    out = a if perm == tuple(range(ndim)) and is_tracer(a) else bind(transpose_p, a, perm=perm)
+    if conjugate:
+        from tapeflow.ops.linalg import conj  # linalg imports this module
+
+        out = conj(out)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,6 +251,7 @@ def broadcast_to(input, shape, name=None):  # noqa: A002 - TensorFlow's argument
 
 def full_like(x, value, dtype=None):
     """A tensor of `x`'s shape filled with `value` (one scalar constant, broadcast)."""
+    x = _as_tensorish(x, "full_like")  # a Python list has TF's dtype (int32), not numpy's
     dt = canonical_dtype(dtype) if dtype is not None else dtype_of(x)
     return bind(broadcast_to_p, np.array(value, dtype=dt), shape=tuple(shape_of(x)))
 

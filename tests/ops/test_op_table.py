@@ -381,6 +381,11 @@ REDUCTION_ROWS = [
 # --------------------------------------------------------------------------------------------
 
 MATMUL_ROWS = [
+    # conj's VJP (conj of the cotangent) is checked in tests/ops/test_linalg.py: the finite
+    # differences here take real steps.
+    case("conj", args(complex_normal((2, 3))), np.conj, grad_argnums=(), id="c128"),
+    case("conj", args(complex_normal((4,), np.complex64)), np.conj, grad_argnums=(),
+         id="c64"),
     case("matmul", args(normal((3, 3)), normal((3, 3))), np.matmul, id="square",
          rtol=1e-10),
     case("matmul", args(normal((2, 4)), normal((4, 5))), np.matmul, id="rectangular",
