@@ -112,6 +112,8 @@ from tapeflow.ops import (  # numeric ops of issue 10 (ops/mathops.py, ops/range
     split,
     switch_case,
     tensor_scatter_nd_add,
+    tensor_scatter_nd_max,
+    tensor_scatter_nd_min,
     tensor_scatter_nd_sub,
     tensor_scatter_nd_update,
     unique,

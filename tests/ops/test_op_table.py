@@ -575,6 +575,17 @@ def _ravel_ref(dims):
     return lambda idx: np.ravel_multi_index(tuple(np.moveaxis(idx, -1, 0)), dims).astype(I64)
 
 
+def _scatter_extremum_ref(kind):
+    def ref(x, idx, u):
+        out = x.copy()
+        for j, i in enumerate(idx.ravel()):
+            row = u.reshape((idx.size,) + x.shape[1:])[j]
+            out[i] = np.maximum(out[i], row) if kind == "max" else np.minimum(out[i], row)
+        return out
+
+    return ref
+
+
 def _scatter_set_ref(x, idx, u):
     out = x.copy()
     for j, i in enumerate(idx.ravel()):
@@ -637,6 +648,15 @@ ORDER_ROWS = [
          params={"dims": (3, 4), "op": "gather_nd"}, grad="none", id="2d"),
     case("ravel_index", args(fixed([[[1, 0, 2]], [[0, 1, 1]]], I64)), _ravel_ref((2, 2, 3)),
          params={"dims": (2, 2, 3), "op": "gather_nd"}, grad="none", id="3d-batched"),
+    case("scatter_extremum", args(normal((4, 3)), fixed([2, 0, 2], I32), normal((3, 3))),
+         _scatter_extremum_ref("max"), params={"kind": "max"}, grad_argnums=(0, 2),
+         id="max-repeated-rows"),
+    case("scatter_extremum", args(normal((5,)), fixed([[1, 3], [4, 1]], I64), normal((2, 2))),
+         _scatter_extremum_ref("min"), params={"kind": "min"}, grad_argnums=(0, 2),
+         id="min-2d-indices"),
+    case("scatter_extremum", args(small_ints((4,), dtype=I32), fixed([3, 3], I32),
+                                  small_ints((2,), dtype=I32)),
+         _scatter_extremum_ref("max"), params={"kind": "max"}, grad="none", id="i32"),
     case("scatter_set", args(normal((4, 3)), fixed([2, 0], I32), normal((2, 3))),
          _scatter_set_ref, grad_argnums=(0, 2), id="rows"),
     case("scatter_set", args(normal((5,)), fixed([[1, 3], [4, 0]], I64), normal((2, 2))),
