@@ -155,6 +155,8 @@ from tapeflow.runtime.signature import TensorSpec
 from tapeflow.ops.clip import clip_by_global_norm, clip_by_norm
 
 from tapeflow.api.general import device, executing_eagerly, init_scope, rank, size
+from tapeflow.api.general import broadcast_dynamic_shape, broadcast_static_shape
+from tapeflow.ops.array import strided_slice
 from tapeflow.api.printing import print_ as print  # noqa: A001 - TensorFlow's name
 
 newaxis = None

@@ -20,7 +20,16 @@ from tapeflow.ops.shape import (
     transpose,
     zeros_like,
 )
-from tapeflow.ops.array import expand_dims, getitem, shape, squeeze, stack, tile, unstack
+from tapeflow.ops.array import (
+    expand_dims,
+    getitem,
+    shape,
+    squeeze,
+    stack,
+    strided_slice,
+    tile,
+    unstack,
+)
 from tapeflow.ops.elementwise import (
     abs,
     add,

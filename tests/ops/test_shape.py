@@ -65,3 +65,20 @@ def test_tensor_scatter_nd_max_gradient_splits_ties_as_tf():
     dx, du = tape.gradient(loss, [x, u])
     np.testing.assert_array_equal(dx.numpy(), [0.0, 1.0, 3.0])  # x[1] ties with u[1]
     np.testing.assert_array_equal(du.numpy(), [1.0, 1.0])
+
+
+def test_strided_slice_masks_match_indexing():
+    x = tf.reshape(tf.range(24), [2, 3, 4])
+    n = x.numpy()
+    cases = [
+        (dict(begin=[0, 1], end=[2, 3], strides=[1, 2]), n[0:2, 1:3:2]),
+        (dict(begin=[1, 0], end=[2, 4], shrink_axis_mask=1), n[1, 0:4]),
+        (dict(begin=[1, 2], end=[0, 0], begin_mask=1, end_mask=2), n[:0, 2:]),
+        (dict(begin=[0, 1], end=[0, 2], ellipsis_mask=1), n[..., 1:2]),
+        (dict(begin=[0, 0, 1], end=[0, 0, 3], new_axis_mask=2, shrink_axis_mask=1),
+         n[0, None, 1:3]),
+        (dict(begin=[-1], end=[-4], strides=[-1]), n[-1:-4:-1]),
+    ]
+    for kwargs, want in cases:
+        got = tf.strided_slice(x, **kwargs).numpy()
+        np.testing.assert_array_equal(got, want, err_msg=str(kwargs))
