@@ -71,13 +71,13 @@ def test_strided_slice_masks_match_indexing():
     x = tf.reshape(tf.range(24), [2, 3, 4])
     n = x.numpy()
     cases = [
-        (dict(begin=[0, 1], end=[2, 3], strides=[1, 2]), n[0:2, 1:3:2]),
-        (dict(begin=[1, 0], end=[2, 4], shrink_axis_mask=1), n[1, 0:4]),
-        (dict(begin=[1, 2], end=[0, 0], begin_mask=1, end_mask=2), n[:0, 2:]),
-        (dict(begin=[0, 1], end=[0, 2], ellipsis_mask=1), n[..., 1:2]),
-        (dict(begin=[0, 0, 1], end=[0, 0, 3], new_axis_mask=2, shrink_axis_mask=1),
+        ({"begin": [0, 1], "end": [2, 3], "strides": [1, 2]}, n[0:2, 1:3:2]),
+        ({"begin": [1, 0], "end": [2, 4], "shrink_axis_mask": 1}, n[1, 0:4]),
+        ({"begin": [1, 2], "end": [0, 0], "begin_mask": 1, "end_mask": 2}, n[:0, 2:]),
+        ({"begin": [0, 1], "end": [0, 2], "ellipsis_mask": 1}, n[..., 1:2]),
+        ({"begin": [0, 0, 1], "end": [0, 0, 3], "new_axis_mask": 2, "shrink_axis_mask": 1},
          n[0, None, 1:3]),
-        (dict(begin=[-1], end=[-4], strides=[-1]), n[-1:-4:-1]),
+        ({"begin": [-1], "end": [-4], "strides": [-1]}, n[-1:-4:-1]),
     ]
     for kwargs, want in cases:
         got = tf.strided_slice(x, **kwargs).numpy()
