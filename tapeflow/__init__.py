@@ -112,6 +112,8 @@ from tapeflow.ops import (  # numeric ops of issue 10 (ops/mathops.py, ops/range
     split,
     switch_case,
     tensor_scatter_nd_add,
+    tensor_scatter_nd_max,
+    tensor_scatter_nd_min,
     tensor_scatter_nd_sub,
     tensor_scatter_nd_update,
     unique,
@@ -153,6 +155,8 @@ from tapeflow.runtime.signature import TensorSpec
 from tapeflow.ops.clip import clip_by_global_norm, clip_by_norm
 
 from tapeflow.api.general import device, executing_eagerly, init_scope, rank, size
+from tapeflow.api.general import broadcast_dynamic_shape, broadcast_static_shape
+from tapeflow.ops.array import strided_slice
 from tapeflow.api.printing import print_ as print  # noqa: A001 - TensorFlow's name
 
 newaxis = None

@@ -113,3 +113,42 @@ def init_scope():
         tensor_module.graph_name_hook.value = saved[2]
         variable_module.creation_hooks[:] = saved[3]
         tensor_module.traced_value_hook.value = saved[4]
+
+
+def broadcast_static_shape(shape_x, shape_y):
+    """`tf.broadcast_static_shape`: the TensorShape two shapes broadcast to (a None size
+    against 1 or None stays None, against d > 1 is d); ValueError when they cannot."""
+    from tapeflow.tracer.tensor_shape import TensorShape
+
+    x, y = TensorShape(shape_x), TensorShape(shape_y)
+    if x.rank is None or y.rank is None:
+        return TensorShape(None)
+    n = max(len(x), len(y))
+    x, y = (1,) * (n - len(x)) + tuple(x), (1,) * (n - len(y)) + tuple(y)
+    out = []
+    for a, b in zip(x, y):
+        if a is None or b is None:
+            known = b if a is None else a
+            out.append(known if known is not None and known > 1 else None)
+        elif a == b or b == 1:
+            out.append(a)
+        elif a == 1:
+            out.append(b)
+        else:
+            raise ValueError(f"broadcast_static_shape: incompatible shapes {shape_x} and "
+                             f"{shape_y}")
+    return TensorShape(out)
+
+
+def broadcast_dynamic_shape(shape_x, shape_y):
+    """`tf.broadcast_dynamic_shape`: the shape vectors' broadcast, as a tensor of their
+    dtype (int32 for Python lists); InvalidArgumentError when they cannot broadcast."""
+    x, y = _as_tensor(shape_x, "broadcast_dynamic_shape"), _as_tensor(
+        shape_y, "broadcast_dynamic_shape")
+    try:
+        out = np.broadcast_shapes(tuple(int(d) for d in x.numpy()),
+                                  tuple(int(d) for d in y.numpy()))
+    except ValueError:
+        raise InvalidArgumentError(f"broadcast_dynamic_shape: incompatible shapes "
+                                   f"{x.numpy().tolist()} and {y.numpy().tolist()}") from None
+    return _make_constant(np.array(out, dtype=x.dtype.as_numpy_dtype))

@@ -14,3 +14,22 @@ from tapeflow.ops import (  # noqa: F401
     tensordot,
     transpose,
 )
+
+from tapeflow.ops.matrix import adjoint  # noqa: E402, F401
+from tapeflow.ops.matrix_parts import (  # noqa: E402, F401
+    band_part,
+    cross,
+    diag,
+    diag_part,
+    logdet,
+    lstsq,
+    matvec,
+    normalize,
+    set_diag,
+    slogdet,
+    tensor_diag,
+    tensor_diag_part,
+    trace,
+    triangular_solve,
+)
+from tapeflow.ops.extras import l2_normalize  # noqa: E402, F401

@@ -79,3 +79,5 @@ from tapeflow.ops import (  # noqa: F401  # noqa: F401  # noqa: F401
 )
 from tapeflow.ops import divide as truediv  # noqa: F401
 from tapeflow.ops import mod as floormod  # noqa: F401
+
+from tapeflow.ops.linalg import conj  # noqa: E402, F401 - with the conjugate transposes

@@ -184,8 +184,12 @@ def _index_vector(x, op: str, arg: str) -> np.ndarray:
 def _parts(values):
     if isinstance(values, RaggedTensor):
         return values._flat, values._splits
-    arr = values._concrete() if hasattr(values, "_concrete") else np.asarray(values)
-    return np.asarray(arr), []
+    if hasattr(values, "_concrete"):
+        return np.asarray(values._concrete()), []
+    if isinstance(values, np.ndarray):
+        return values, []
+    # A Python list has TF's dtype (ints int32, floats float32), not numpy's int64/float64.
+    return _to_array(values, _default_dtype(values), op="RaggedTensor"), []
 
 
 def _to_list_rows(flat, splits, lo, hi):

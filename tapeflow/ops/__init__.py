@@ -20,7 +20,16 @@ from tapeflow.ops.shape import (
     transpose,
     zeros_like,
 )
-from tapeflow.ops.array import expand_dims, getitem, shape, squeeze, stack, tile, unstack
+from tapeflow.ops.array import (
+    expand_dims,
+    getitem,
+    shape,
+    squeeze,
+    stack,
+    strided_slice,
+    tile,
+    unstack,
+)
 from tapeflow.ops.elementwise import (
     abs,
     add,
@@ -95,6 +104,7 @@ from tapeflow.ops.scans import cumprod, cumsum
 from tapeflow.ops.image import adjust_contrast, no_gradient
 from tapeflow.ops.matrix import cholesky, det, inv, matrix_transpose, solve, svd
 from tapeflow.ops.einsum import einsum
+from tapeflow.ops import matrix_parts  # noqa: F401 - registers log_abs_det
 from tapeflow.ops.dynamic import (
     DataDependentShapeError,
     boolean_mask,
@@ -133,6 +143,8 @@ from tapeflow.ops.scatter import (
     gather_nd,
     scatter_nd,
     tensor_scatter_nd_add,
+    tensor_scatter_nd_max,
+    tensor_scatter_nd_min,
     tensor_scatter_nd_sub,
     tensor_scatter_nd_update,
 )

@@ -255,3 +255,33 @@ def _is_int_index(k) -> bool:
     if isinstance(k, int | np.integer):
         return True
     return is_tracer(k) and k.aval.ndim == 0 and k.aval.dtype.kind in "iu"
+
+
+def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
+                  new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
+    """`tf.strided_slice`: the index `x[key]` spelled as begin/end/strides vectors and bit
+    masks; bit i of a mask applies to entry i (begin/end ignored, `...`, a new axis, or an
+    integer index that removes the axis)."""
+    def ints(v, what):
+        v = v.numpy() if hasattr(v, "numpy") else v
+        return [operator.index(i) for i in np.ravel(np.asarray(v))] if v is not None else None
+
+    begin, end = ints(begin, "begin"), ints(end, "end")
+    strides = ints(strides, "strides") or [1] * len(begin)
+    if not len(begin) == len(end) == len(strides):
+        raise InvalidArgumentError(
+            f"strided_slice: begin, end and strides must have the same length, got "
+            f"{len(begin)}, {len(end)} and {len(strides)}")
+    key = []
+    for i, (b, e, s) in enumerate(zip(begin, end, strides)):
+        bit = 1 << i
+        if ellipsis_mask & bit:
+            key.append(Ellipsis)
+        elif new_axis_mask & bit:
+            key.append(None)
+        elif shrink_axis_mask & bit:
+            key.append(b)
+        else:
+            key.append(slice(None if begin_mask & bit else b, None if end_mask & bit else e,
+                             s))
+    return getitem(input_, tuple(key))

@@ -1,4 +1,5 @@
-"""Matrix products: the `matmul` primitive (batched over leading axes) and `tensordot`."""
+"""Matrix products: the `matmul` primitive (batched over leading axes) and `tensordot`; the
+complex conjugate `conj` that conjugate transposes and adjoints apply."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from tapeflow.ops.core import (
     LoopKernel,
     OpTypeError,
     Primitive,
+    Scalar,
     ShapedArray,
     bind,
+    dtype_of,
     per_input,
     prod,
     promote,
@@ -19,6 +22,31 @@ from tapeflow.ops.core import (
 )
 from tapeflow.ops.elementwise import broadcast_shapes
 from tapeflow.ops.shape import reshape, transpose
+
+conj_p = Primitive("conj", doc="the complex conjugate of each element of a complex tensor")
+
+
+@conj_p.def_abstract_eval
+def _conj_rule(x: ShapedArray) -> ShapedArray:
+    if x.dtype.kind != "c":
+        raise OpTypeError(f"conj: expects a complex tensor, got {x} (a real one is its own "
+                          "conjugate)")
+    return x
+
+
+conj_p.def_impl(np.conj)
+# conj is linear over the reals, so its transpose is itself: the cotangent is conjugated.
+conj_p.def_vjp(per_input(lambda g, out, x: conj(g)))
+conj_p.def_lowering(Scalar(lambda x: f"({x}).conjugate()"))
+
+
+def conj(x, name=None):
+    """`tf.math.conj`: the conjugate of a complex tensor; other tensors unchanged, as TF."""
+    (x,) = promote("conj", x)
+    if dtype_of(x).kind != "c":
+        return x
+    return bind(conj_p, x)
+
 
 matmul_p = Primitive("matmul", doc="a @ b over the last two axes; leading (batch) axes broadcast")
 
@@ -147,15 +175,23 @@ matmul_p.def_vjp(
 )
 
 
-def matmul(a, b, transpose_a=False, transpose_b=False, name=None, **unsupported):
-    """`tf.matmul` / `a @ b` for operands of rank >= 2."""
-    if unsupported:
-        raise InvalidArgumentError(f"matmul: unsupported arguments {sorted(unsupported)}")
+def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
+           a_is_sparse=False, b_is_sparse=False, output_type=None, grad_a=False,
+           grad_b=False, name=None):
+    """`tf.matmul` / `a @ b` for operands of rank >= 2. adjoint_x is the conjugate
+    transpose (the plain transpose for real tensors); the *_is_sparse and grad_* hints
+    change nothing here, as in TF's dense kernel."""
+    if transpose_a and adjoint_a or transpose_b and adjoint_b:
+        raise ValueError("matmul: only one of transpose_a and adjoint_a (transpose_b and "
+                         "adjoint_b) can be True")
+    if output_type is not None:
+        raise InvalidArgumentError("matmul: output_type is not supported (it is for int8 "
+                                   "products in TF)")
     a, b = promote("matmul", a, b)
-    if transpose_a:
-        a = _swap_last(a)
-    if transpose_b:
-        b = _swap_last(b)
+    if transpose_a or adjoint_a:
+        a = conj(_swap_last(a)) if adjoint_a else _swap_last(a)
+    if transpose_b or adjoint_b:
+        b = conj(_swap_last(b)) if adjoint_b else _swap_last(b)
     return bind(matmul_p, a, b)
 
 

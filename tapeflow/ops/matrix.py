@@ -23,9 +23,10 @@ from tapeflow.ops.core import (
     bind,
     per_input,
     promote,
+    shape_of,
 )
 from tapeflow.ops.elementwise import add, divide, multiply, negative, subtract, where
-from tapeflow.ops.linalg import _swap_last, matmul
+from tapeflow.ops.linalg import _swap_last, conj, matmul
 
 
 def _square_float(op: str, x: ShapedArray):
@@ -377,9 +378,19 @@ def svd(tensor, full_matrices=False, compute_uv=True, name=None):
 
 
 def matrix_transpose(a, name=None, conjugate=False):
-    """`tf.linalg.matrix_transpose`: the last two axes swapped."""
+    """`tf.linalg.matrix_transpose`: the last two axes swapped (conjugate=True: and each
+    complex element conjugated, `tf.linalg.adjoint`)."""
     (a,) = promote("matrix_transpose", a)
-    return _swap_last(a)
+    if len(shape_of(a)) < 2:
+        raise ValueError(f"matrix_transpose: expects a tensor of rank >= 2, got shape "
+                         f"{list(shape_of(a))}")
+    out = _swap_last(a)
+    return conj(out) if conjugate else out
+
+
+def adjoint(matrix, name=None):
+    """`tf.linalg.adjoint`: the conjugate transpose of the last two axes."""
+    return matrix_transpose(matrix, conjugate=True)
 
 
 

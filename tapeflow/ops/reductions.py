@@ -22,6 +22,7 @@ from tapeflow.ops.core import (
     per_input,
     prod,
     promote,
+    shape_of,
 )
 from tapeflow.ops.dims import Dim
 from tapeflow.ops.elementwise import (
@@ -35,12 +36,13 @@ from tapeflow.ops.elementwise import (
     greater,
     log,
     multiply,
+    pow,
     sqrt,
     stop_gradient,
     subtract,
     where,
 )
-from tapeflow.ops.shape import broadcast_to, ones_like, reshape, zeros_like
+from tapeflow.ops.shape import broadcast_to, ones_like, reshape, transpose, zeros_like
 
 
 def _reduce_rule(name: str):
@@ -250,14 +252,52 @@ def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa: A002
-    """`tf.norm` of a vector (or of all elements): ord 'euclidean'/2, 1 or np.inf."""
+    """`tf.norm`: a vector norm over one axis (or all elements), or with a pair of axes a
+    matrix norm ('fro'/'euclidean', 1: largest column sum, np.inf: largest row sum, 2:
+    largest singular value)."""
     (x,) = promote("norm", tensor)
     keep = bool(keepdims)
-    if ord in ("euclidean", "fro", 2, 2.0):
+    ndim = len(x.aval.shape if is_tracer(x) else np.shape(x))
+    pair = isinstance(axis, list | tuple | np.ndarray) and len(axis) == 2
+    if pair:
+        return _matrix_norm(x, ord, axis, keep, ndim)
+    if isinstance(axis, list | tuple | np.ndarray) and len(axis) != 1:
+        raise ValueError(f"norm: axis must be an int or a pair of ints, got {axis!r}")
+    if ord in ("euclidean", 2, 2.0):
         return sqrt(reduce_sum(multiply(x, x), axis, keep))
     if ord in (1, 1.0):
         return reduce_sum(abs(x), axis, keep)
     if ord in (np.inf, "inf"):
         return reduce_max(abs(x), axis, keep)
-    raise InvalidArgumentError(f"norm: ord={ord!r} is not supported (use 'euclidean', 1 or "
-                               "np.inf)")
+    if isinstance(ord, int | float) and not isinstance(ord, bool) and ord > 0:
+        # (sum |x|^p)^(1/p), any p > 0 as TF.
+        return pow(reduce_sum(pow(abs(x), float(ord)), axis, keep), 1.0 / float(ord))
+    raise ValueError(f"norm: ord={ord!r} is not a vector norm (use 'euclidean', a number "
+                     "p > 0 or np.inf; 'fro' is a matrix norm, for a pair of axes)")
+
+
+def _matrix_norm(x, ord, axis, keep: bool, ndim: int):  # noqa: A002
+    rows, cols = (int(a) % ndim if -ndim <= int(a) < ndim else None for a in axis)
+    if rows is None or cols is None or rows == cols:
+        raise ValueError(f"norm: axis {list(axis)} must be two different axes of a tensor "
+                         f"of rank {ndim}")
+    if ord in ("euclidean", "fro"):
+        return sqrt(reduce_sum(multiply(x, x), (rows, cols), keep))
+    if ord in (1, 1.0, np.inf, "inf"):
+        # 1: the largest sum over a column (down the rows axis); inf: over a row.
+        summed, maxed = (rows, cols) if ord in (1, 1.0) else (cols, rows)
+        out = reduce_max(reduce_sum(abs(x), summed, True), maxed, True)
+        return out if keep else reshape(out, [d for i, d in enumerate(shape_of(out))
+                                              if i not in (rows, cols)])
+    if ord in (2, 2.0):
+        from tapeflow.ops.matrix import svd  # matrix imports this module's neighbours
+
+        rest = [i for i in range(ndim) if i not in (rows, cols)]
+        s = svd(transpose(x, rest + [rows, cols]), compute_uv=False)
+        out = reduce_max(s, -1)
+        if keep:
+            out = reshape(out, [1 if i in (rows, cols) else d
+                                for i, d in enumerate(shape_of(x))])
+        return out
+    raise ValueError(f"norm: ord={ord!r} is not a matrix norm (use 'fro', 'euclidean', 1, 2 "
+                     "or np.inf)")

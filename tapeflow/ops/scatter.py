@@ -1,10 +1,11 @@
-"""N-dimensional indexing: gather_nd, scatter_nd, tensor_scatter_nd_update/add/sub.
+"""N-dimensional indexing: gather_nd, scatter_nd, tensor_scatter_nd_update/add/sub/max/min.
 
 An index tuple (i_0, ..., i_{K-1}) into the first K axes becomes one flat row number
 (`ravel_index`, which checks every component against its axis inside its kernel, so a bad
 index raises at run time and nothing reads the values in Python: no guard is recorded); the
-rest is the 1-D gather and scatter_add of ops/shape.py, and `scatter_set` (rows replaced),
-whose VJPs are each other and gather.
+rest is the 1-D gather and scatter_add of ops/shape.py, `scatter_set` (rows replaced),
+whose VJPs are each other and gather, and `scatter_extremum` (rows kept or replaced by the
+larger, or smaller, of them and the updates).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from tapeflow.ops.core import (
     promote,
     shape_of,
 )
-from tapeflow.ops.elementwise import add, subtract
+from tapeflow.ops.elementwise import add, cast, divide, equal, multiply, subtract
 from tapeflow.ops.shape import (
     IndexOutOfRangeError,
     _as_tensorish,
@@ -157,6 +158,78 @@ def _scatter_set_lowering(out, ins, avals):
 
 
 # --------------------------------------------------------------------------------------------
+# scatter_extremum: rows combined with updates by max or min
+# --------------------------------------------------------------------------------------------
+
+scatter_extremum_p = Primitive("scatter_extremum", doc="x with rows idx (axis 0) combined with "
+                                                       "updates by `kind` (max or min)")
+
+
+@scatter_extremum_p.def_abstract_eval
+def _scatter_extremum_rule(x: ShapedArray, idx: ShapedArray, updates: ShapedArray, *,
+                           kind: str) -> ShapedArray:
+    op = f"tensor_scatter_nd_{kind}"
+    if idx.dtype.kind not in "iu":
+        raise OpTypeError(f"{op}: indices must be integers, got {idx}")
+    if x.dtype != updates.dtype:
+        raise OpTypeError(f"{op}: updates {updates} do not have the tensor's dtype ({x})")
+    if x.dtype.kind == "b":
+        raise OpTypeError(f"{op}: not defined for bool tensors ({x})")
+    if x.ndim < 1 or updates.shape != idx.shape + x.shape[1:]:
+        raise InvalidArgumentError(f"{op}: updates {updates} must have shape "
+                                   f"{list(idx.shape + x.shape[1:])} for rows {idx} of {x}")
+    return x
+
+
+def _scatter_extremum(x, idx, updates, *, kind):
+    check_in_range(idx, 0, x.shape[0], f"tensor_scatter_nd_{kind}", "indices")
+    out = x.copy()
+    flat = updates.reshape((idx.size,) + x.shape[1:])
+    (np.maximum if kind == "max" else np.minimum).at(out, idx.ravel(), flat)
+    return out
+
+
+scatter_extremum_p.def_impl(_scatter_extremum)
+
+
+def _scatter_extremum_vjp(cts, out, inputs, wanted, *, kind):
+    # As TF's TensorScatterMax/Min gradient: g goes to every value equal to the result (x's
+    # element or updates), shared equally between ties.
+    (g,) = cts
+    x, idx, u = inputs
+    n = x.aval.shape[0]
+    x_won = cast(equal(x, out), g.aval.dtype)
+    u_won = cast(equal(u, bind(gather_p, out, idx, axis=0)), g.aval.dtype)
+    winners = add(x_won, bind(scatter_add_p, u_won, idx, axis=0, size=n))  # >= 1 everywhere
+    share = divide(g, winners)
+    return (multiply(share, x_won) if wanted[0] else None, None,
+            multiply(bind(gather_p, share, idx, axis=0), u_won) if wanted[2] else None)
+
+
+scatter_extremum_p.def_vjp(_scatter_extremum_vjp)
+
+
+@scatter_extremum_p.def_lowering
+@LoopKernel
+def _scatter_extremum_lowering(out, ins, avals, *, kind):
+    x, idx, updates = ins
+    out_aval, x_aval, idx_aval, _ = avals
+    names = lw.loop_vars(idx_aval.ndim, "n")
+    rest = lw.loop_vars(x_aval.ndim - 1, "r")
+    n = x_aval.shape[0]
+    target = f"{out}[{lw.index(['_j'] + rest)}]"
+    inner = lw.loop_nest(x_aval.shape[1:], [
+        f"_u = {updates}[{lw.index(names + rest)}]",
+        f"if _u {'>' if kind == 'max' else '<'} {target}:",
+        f"    {target} = _u"], "r")
+    body = [f"_j = {idx}[{lw.index(names)}]",
+            f"if _j < 0 or _j >= {n}:",
+            "    " + raise_out_of_range(f"tensor_scatter_nd_{kind}", "indices", 0, n, "_j",
+                                        names)] + inner
+    return [f"{out} = {x}.copy()"] + lw.loop_nest(idx_aval.shape, body, "n")
+
+
+# --------------------------------------------------------------------------------------------
 # The TensorFlow ops
 # --------------------------------------------------------------------------------------------
 
@@ -260,3 +333,30 @@ def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
     """`tf.tensor_scatter_nd_sub`: `tensor` minus `updates` at `indices`."""
     (tensor,) = promote("tensor_scatter_nd_sub", tensor)
     return subtract(tensor, scatter_nd(indices, updates, shape_of(tensor)))
+
+
+def _tensor_scatter_extremum(kind: str):
+    op = f"tensor_scatter_nd_{kind}"
+
+    def scatter(tensor, indices, updates, name=None):
+        tensor, updates = promote(op, tensor, updates)
+        indices = _indices(indices, op)
+        shape = tuple(shape_of(tensor))
+        flat, k = _flat_rows(indices, shape, op)
+        expected = tuple(shape_of(indices))[:-1] + shape[k:]
+        if tuple(shape_of(updates)) != expected:
+            raise InvalidArgumentError(
+                f"{op}: updates of shape {list(shape_of(updates))} do not match indices of "
+                f"shape {list(shape_of(indices))} into shape {list(shape)} (expected "
+                f"{list(expected)})")
+        rows = reshape(tensor, (prod(shape[:k]),) + shape[k:])
+        return reshape(bind(scatter_extremum_p, rows, flat, updates, kind=kind), shape)
+
+    scatter.__name__ = op
+    scatter.__doc__ = (f"`tf.{op}`: `tensor` with the elements (or slices) at `indices` "
+                       f"the {kind} of themselves and every update to them.")
+    return scatter
+
+
+tensor_scatter_nd_max = _tensor_scatter_extremum("max")
+tensor_scatter_nd_min = _tensor_scatter_extremum("min")

@@ -205,14 +205,18 @@ def _transpose_lowering(out, ins, avals, *, perm):
 
 
 def transpose(a, perm=None, conjugate=False, name=None):
-    """`tf.transpose`; without `perm`, the axes are reversed."""
+    """`tf.transpose`; without `perm`, the axes are reversed. conjugate=True also
+    conjugates a complex tensor (a real one is its own conjugate)."""
     a = _as_tensorish(a, "transpose")
     ndim = len(shape_of(a))
     perm = tuple(reversed(range(ndim))) if perm is None else tuple(int(p) for p in perm)
     perm = tuple(p + ndim if p < 0 else p for p in perm)
-    if perm == tuple(range(ndim)) and is_tracer(a):
-        return a
-    return bind(transpose_p, a, perm=perm)
+    out = a if perm == tuple(range(ndim)) and is_tracer(a) else bind(transpose_p, a, perm=perm)
+    if conjugate:
+        from tapeflow.ops.linalg import conj  # linalg imports this module
+
+        out = conj(out)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,6 +251,7 @@ def broadcast_to(input, shape, name=None):  # noqa: A002 - TensorFlow's argument
 
 def full_like(x, value, dtype=None):
     """A tensor of `x`'s shape filled with `value` (one scalar constant, broadcast)."""
+    x = _as_tensorish(x, "full_like")  # a Python list has TF's dtype (int32), not numpy's
     dt = canonical_dtype(dtype) if dtype is not None else dtype_of(x)
     return bind(broadcast_to_p, np.array(value, dtype=dt), shape=tuple(shape_of(x)))
 
@@ -530,9 +535,9 @@ def _scatter_add_lowering(out, ins, avals, *, axis, size):
 
 
 def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
-    """`tf.gather`: slices of `params` at integer `indices` along `axis` (default 0)."""
-    if batch_dims:
-        raise InvalidArgumentError("gather: batch_dims is not supported")
+    """`tf.gather`: slices of `params` at integer `indices` along `axis` (default 0, or
+    batch_dims: then the first batch_dims axes of params and indices are a batch, and each
+    batch element's indices pick from its own params)."""
     params = _as_tensorish(params, "gather")
     if not is_tracer(indices):
         if isinstance(indices, list | tuple) and np.size(indices) == 0:
@@ -541,8 +546,37 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
         if indices.dtype.kind not in "iu":
             raise OpTypeError(f"gather: indices must be integers, got {indices.dtype}")
         indices = indices.astype(np.int64 if indices.dtype == np.int64 else np.int32)
+    if batch_dims:
+        return _batched_gather(params, indices, axis, int(batch_dims))
     axis = _normalize_axis(0 if axis is None else axis, len(shape_of(params)), "gather")
     return bind(gather_p, params, indices, axis=axis)
+
+
+def _batched_gather(params, indices, axis, batch_dims: int):
+    """gather with a batch: gather_nd of one-element index tuples with the same batch_dims,
+    on params whose `axis` is moved to just after the batch (then moved back)."""
+    from tapeflow.ops.scatter import gather_nd  # scatter imports this module
+
+    pshape, ishape = tuple(shape_of(params)), tuple(shape_of(indices))
+    b = batch_dims + len(ishape) if batch_dims < 0 else batch_dims
+    axis = _normalize_axis(b if axis is None else axis, len(pshape), "gather")
+    if not 0 <= b <= len(ishape) or b > axis:
+        raise ValueError(f"gather: batch_dims={batch_dims} must be in [-{len(ishape)}, "
+                         f"{len(ishape)}] for indices of rank {len(ishape)}, and at most "
+                         f"axis={axis}")
+    if pshape[:b] != ishape[:b]:
+        raise InvalidArgumentError(f"gather: params {list(pshape)} and indices {list(ishape)} "
+                                   f"must share their first {b} (batch) sizes")
+    moved = list(range(b)) + [axis] + [i for i in range(b, len(pshape)) if i != axis]
+    source = params if axis == b else transpose(params, moved)
+    tuples = reshape(indices, ishape + (1,))
+    out = gather_nd(source, tuples, batch_dims=b)  # batch + I + params[b:axis] + rest
+    if axis == b:
+        return out
+    n_idx, n_mid = len(ishape) - b, axis - b
+    perm = (list(range(b)) + list(range(b + n_idx, b + n_idx + n_mid))
+            + list(range(b, b + n_idx)) + list(range(b + n_idx + n_mid, len(shape_of(out)))))
+    return transpose(out, perm)
 
 
 def _normalize_axis(axis, ndim: int, op: str) -> int:

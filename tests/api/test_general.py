@@ -127,3 +127,22 @@ def test_dtype_attributes():
     assert tf.float32.as_numpy_dtype is np.float32
     assert tf.float32.name == "float32" and repr(tf.float32) == "tf.float32"
     assert isinstance(tf.float32, tf.dtypes.DType)
+
+
+def test_broadcast_static_shape_with_unknown_sizes():
+    s = tf.broadcast_static_shape(tf.TensorShape([2, 1, None]), tf.TensorShape([None, 3]))
+    assert s.as_list() == [2, None, 3]
+    assert tf.broadcast_static_shape(tf.TensorShape([None]), tf.TensorShape([1])).as_list() \
+        == [None]
+    assert tf.broadcast_static_shape(tf.TensorShape(None), tf.TensorShape([2])).rank is None
+    with pytest.raises(ValueError):
+        tf.broadcast_static_shape(tf.TensorShape([2]), tf.TensorShape([3]))
+
+
+def test_broadcast_dynamic_shape_keeps_the_dtype_and_raises_tfs_error():
+    out = tf.broadcast_dynamic_shape([2, 1], [1, 4])
+    assert out.dtype == tf.int32 and out.numpy().tolist() == [2, 4]
+    out = tf.broadcast_dynamic_shape(tf.constant([3], tf.int64), tf.constant([2, 1], tf.int64))
+    assert out.dtype == tf.int64 and out.numpy().tolist() == [2, 3]
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.broadcast_dynamic_shape([2], [3])

@@ -381,6 +381,11 @@ REDUCTION_ROWS = [
 # --------------------------------------------------------------------------------------------
 
 MATMUL_ROWS = [
+    # conj's VJP (conj of the cotangent) is checked in tests/ops/test_linalg.py: the finite
+    # differences here take real steps.
+    case("conj", args(complex_normal((2, 3))), np.conj, grad_argnums=(), id="c128"),
+    case("conj", args(complex_normal((4,), np.complex64)), np.conj, grad_argnums=(),
+         id="c64"),
     case("matmul", args(normal((3, 3)), normal((3, 3))), np.matmul, id="square",
          rtol=1e-10),
     case("matmul", args(normal((2, 4)), normal((4, 5))), np.matmul, id="rectangular",
@@ -570,6 +575,17 @@ def _ravel_ref(dims):
     return lambda idx: np.ravel_multi_index(tuple(np.moveaxis(idx, -1, 0)), dims).astype(I64)
 
 
+def _scatter_extremum_ref(kind):
+    def ref(x, idx, u):
+        out = x.copy()
+        for j, i in enumerate(idx.ravel()):
+            row = u.reshape((idx.size,) + x.shape[1:])[j]
+            out[i] = np.maximum(out[i], row) if kind == "max" else np.minimum(out[i], row)
+        return out
+
+    return ref
+
+
 def _scatter_set_ref(x, idx, u):
     out = x.copy()
     for j, i in enumerate(idx.ravel()):
@@ -632,6 +648,15 @@ ORDER_ROWS = [
          params={"dims": (3, 4), "op": "gather_nd"}, grad="none", id="2d"),
     case("ravel_index", args(fixed([[[1, 0, 2]], [[0, 1, 1]]], I64)), _ravel_ref((2, 2, 3)),
          params={"dims": (2, 2, 3), "op": "gather_nd"}, grad="none", id="3d-batched"),
+    case("scatter_extremum", args(normal((4, 3)), fixed([2, 0, 2], I32), normal((3, 3))),
+         _scatter_extremum_ref("max"), params={"kind": "max"}, grad_argnums=(0, 2),
+         id="max-repeated-rows"),
+    case("scatter_extremum", args(normal((5,)), fixed([[1, 3], [4, 1]], I64), normal((2, 2))),
+         _scatter_extremum_ref("min"), params={"kind": "min"}, grad_argnums=(0, 2),
+         id="min-2d-indices"),
+    case("scatter_extremum", args(small_ints((4,), dtype=I32), fixed([3, 3], I32),
+                                  small_ints((2,), dtype=I32)),
+         _scatter_extremum_ref("max"), params={"kind": "max"}, grad="none", id="i32"),
     case("scatter_set", args(normal((4, 3)), fixed([2, 0], I32), normal((2, 3))),
          _scatter_set_ref, grad_argnums=(0, 2), id="rows"),
     case("scatter_set", args(normal((5,)), fixed([[1, 3], [4, 0]], I64), normal((2, 2))),
@@ -693,6 +718,10 @@ MATRIX_ROWS = [
          rtol=1e-10),
     case("matrix_determinant", args(well_conditioned((2, 2, 2))), np.linalg.det,
          id="batched", rtol=1e-10),
+    case("log_abs_det", args(well_conditioned((3, 3))), lambda x: np.linalg.slogdet(x)[1],
+         id="3x3", rtol=1e-10),
+    case("log_abs_det", args(well_conditioned((2, 2, 2), F32)),
+         lambda x: np.linalg.slogdet(x)[1], id="batched-f32"),
     case("matrix_solve", args(well_conditioned((3, 3)), normal((3, 2))), np.linalg.solve,
          id="3x3-k2", rtol=1e-10),
     case("matrix_solve", args(well_conditioned((2, 2, 2)), normal((2, 2, 1))),
