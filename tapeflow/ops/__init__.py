@@ -61,6 +61,7 @@ from tapeflow.ops.elementwise import (
 from tapeflow.ops.mathops import (
     acos,
     acosh,
+    add_n,
     asin,
     asinh,
     atan,
@@ -69,11 +70,14 @@ from tapeflow.ops.mathops import (
     ceil,
     cosh,
     erf,
+    erfc,
     expm1,
     floor,
     logical_xor,
     round,
     sinh,
+    truncatediv,
+    truncatemod,
 )
 from tapeflow.ops.reductions import (
     norm,

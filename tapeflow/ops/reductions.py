@@ -31,7 +31,6 @@ from tapeflow.ops.elementwise import (
     divide,
     equal,
     exp,
-    floordiv,
     greater,
     log,
     multiply,
@@ -40,6 +39,7 @@ from tapeflow.ops.elementwise import (
     subtract,
     where,
 )
+from tapeflow.ops.mathops import truncatediv
 from tapeflow.ops.shape import broadcast_to, ones_like, reshape, zeros_like
 
 
@@ -180,16 +180,20 @@ reduce_prod = _reducer(reduce_prod_p, "reduce_prod")
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
-    """Mean over `axis` (integer tensors: integer division, as TF)."""
+    """Mean over `axis`. Of an integer tensor, as TF's Mean: the sum is taken in 64 bits
+    (an int8 mean of [100, 100] is 100, not the wrapped int8 sum halved) and divided
+    rounding toward zero (the mean of [-1, -2] is -1), then cast back."""
     (x,) = promote("reduce_mean", input_tensor)
     shape = x.aval.shape if is_tracer(x) else x.shape
     axes = normalize_axes(axis, len(shape), "reduce_mean")
     count = prod(shape[a] for a in axes)  # symbolic for a None size: a `dim` equation
-    total = reduce_sum(x, axes, keepdims)
     dt = x.aval.dtype if is_tracer(x) else x.dtype
-    if is_float(dt):
-        return divide(total, size_value(count, dt))
-    return floordiv(total, size_value(count if isinstance(count, Dim) else max(count, 1), dt))
+    if is_float(dt) or dt.kind == "c":
+        return divide(reduce_sum(x, axes, keepdims), size_value(count, dt))
+    wide = np.dtype(np.uint64 if dt.kind == "u" else np.int64)
+    total = reduce_sum(cast(x, wide), axes, keepdims)
+    count = size_value(count if isinstance(count, Dim) else max(count, 1), wide)
+    return cast(truncatediv(total, count), dt)
 
 
 def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):

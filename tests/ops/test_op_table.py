@@ -169,6 +169,7 @@ UNARY = [
     # ops/mathops.py
     ("expm1", np.expm1, lambda s, d: normal(s, d), "fd"),
     ("erf", _erf_ref, lambda s, d: normal(s, d), "fd"),
+    ("erfc", lambda x: 1.0 - _erf_ref(x), lambda s, d: normal(s, d), "fd"),
     ("sinh", np.sinh, lambda s, d: normal(s, d), "fd"),
     ("cosh", np.cosh, lambda s, d: normal(s, d), "fd"),
     ("asin", np.arcsin, lambda s, d: uniform(s, -0.9, 0.9, d), "fd"),
