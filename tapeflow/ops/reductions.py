@@ -34,13 +34,14 @@ from tapeflow.ops.elementwise import (
     greater,
     log,
     multiply,
+    pow,
     sqrt,
     stop_gradient,
     subtract,
     where,
 )
 from tapeflow.ops.mathops import truncatediv
-from tapeflow.ops.shape import broadcast_to, ones_like, reshape, zeros_like
+from tapeflow.ops.shape import broadcast_to, ones_like, reshape, transpose, zeros_like
 
 
 def _reduce_rule(name: str):
@@ -254,14 +255,67 @@ def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa: A002
-    """`tf.norm` of a vector (or of all elements): ord 'euclidean'/2, 1 or np.inf."""
+    """`tf.norm`. With `axis` None or an int, a vector norm (of all elements, or along the
+    axis): 'euclidean' (= 2), 1, np.inf, or any p > 0 as (sum |x|^p)^(1/p). With `axis` a pair
+    of axes (rows, columns), a matrix norm: 'euclidean'/'fro' (the root of the sum of
+    squares), 1 (the largest column sum of |x|), np.inf (the largest row sum) or 2 (the
+    largest singular value)."""
     (x,) = promote("norm", tensor)
     keep = bool(keepdims)
-    if ord in ("euclidean", "fro", 2, 2.0):
+    ndim = len(x.aval.shape if is_tracer(x) else x.shape)
+    if is_tracer(axis):
+        axis = axis.numpy().tolist()
+    if isinstance(axis, list | tuple) and len(axis) == 2:
+        rows, cols = (a % ndim if -ndim <= a < ndim else a for a in (int(axis[0]),
+                                                                   int(axis[1])))
+        if rows == cols:
+            raise ValueError(f"norm: 'axis' must be None, an integer, or a tuple of 2 unique "
+                             f"integers, got {axis}")
+        return _matrix_norm(x, ord, rows, cols, keep, ndim)
+    if not (axis is None or isinstance(axis, int | np.integer)):
+        raise ValueError(f"norm: 'axis' must be None, an integer, or a tuple of 2 unique "
+                         f"integers, got {axis}")
+    if ord in ("euclidean", 2, 2.0):
         return sqrt(reduce_sum(multiply(x, x), axis, keep))
     if ord in (1, 1.0):
         return reduce_sum(abs(x), axis, keep)
     if ord in (np.inf, "inf"):
         return reduce_max(abs(x), axis, keep)
-    raise InvalidArgumentError(f"norm: ord={ord!r} is not supported (use 'euclidean', 1 or "
-                               "np.inf)")
+    if isinstance(ord, int | float | np.integer | np.floating) and ord > 0:
+        p = np.asarray(ord, x.aval.dtype if is_tracer(x) else x.dtype)
+        return pow(reduce_sum(pow(abs(x), p), axis, keep), np.asarray(1.0 / ord, p.dtype))
+    raise ValueError(f"norm: 'ord' must be a supported vector norm ('euclidean', 1, 2, np.inf "
+                     f"or a number > 0), got {ord!r}")
+
+
+def _matrix_norm(x, ord, rows: int, cols: int, keep: bool, ndim: int):  # noqa: A002
+    if ord in ("euclidean", "fro"):
+        return sqrt(reduce_sum(multiply(x, x), [rows, cols], keep))
+    if ord in (1, 1.0):  # the largest sum over a column (the sum runs along the rows axis)
+        sums = reduce_sum(abs(x), rows, keepdims=True)
+        return _drop(reduce_max(sums, cols, keepdims=True), rows, cols, keep)
+    if ord in (np.inf, "inf"):  # the largest sum over a row
+        sums = reduce_sum(abs(x), cols, keepdims=True)
+        return _drop(reduce_max(sums, rows, keepdims=True), rows, cols, keep)
+    if ord in (2, 2.0):  # the spectral norm: the largest singular value
+        from tapeflow.ops.matrix import svd  # matrix.py imports this module
+
+        # The two matrix axes last, as svd takes them; the others are the batch.
+        perm = [i for i in range(ndim) if i not in (rows, cols)] + [rows, cols]
+        singular = svd(transpose(x, perm), compute_uv=False)
+        largest = reduce_max(singular, -1)
+        if not keep:
+            return largest
+        shape = [1 if i in (rows, cols) else d
+                 for i, d in enumerate(x.aval.shape if is_tracer(x) else x.shape)]
+        return reshape(largest, shape)
+    raise ValueError(f"norm: 'ord' must be a supported matrix norm in ['euclidean', 'fro', 1, "
+                     f"2, inf], got {ord!r}")
+
+
+def _drop(t, rows: int, cols: int, keep: bool):
+    """`t`, kept at size 1 on the two matrix axes, without them unless `keep`."""
+    if keep:
+        return t
+    shape = [d for i, d in enumerate(t.aval.shape) if i not in (rows, cols)]
+    return reshape(t, shape)

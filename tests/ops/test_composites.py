@@ -394,6 +394,33 @@ ROWS += [
               lambda x, y: (x / y).astype(F32)),
 ]
 
+def _spectral(x):
+    return np.linalg.svd(x, compute_uv=False)[..., 0]
+
+
+ROWS += [
+    # tf.norm's matrix norms: over the pair of axes (rows, columns); keepdims keeps both.
+    Composite("norm:matrix-1", lambda x: tf.norm(x, ord=1, axis=[0, 1]),
+              args(signed((3, 4), 0.2, 2.0)), lambda x: np.abs(x).sum(0).max(), (0,)),
+    Composite("norm:matrix-inf-swapped", lambda x: tf.norm(x, ord=np.inf, axis=[1, 0]),
+              args(signed((3, 4), 0.2, 2.0)), lambda x: np.abs(x).sum(0).max(), (0,)),
+    Composite("norm:matrix-inf-batched", lambda x: tf.norm(x, ord=np.inf, axis=[-1, -3],
+                                                           keepdims=True),
+              args(signed((2, 3, 4), 0.2, 2.0)),
+              lambda x: np.abs(x).sum(0, keepdims=True).max(2, keepdims=True), (0,)),
+    Composite("norm:spectral", lambda x: tf.norm(x, ord=2, axis=[0, 1]),
+              args(normal((3, 2))), _spectral, (0,), order=1),
+    Composite("norm:spectral-batched", lambda x: tf.norm(x, ord=2, axis=[2, 0],
+                                                         keepdims=True),
+              args(normal((2, 4, 3))),
+              lambda x: _spectral(np.transpose(x, (1, 2, 0)))[None, :, None], (0,), order=1),
+    Composite("norm:p-vector", lambda x: tf.norm(x, ord=3, axis=-1),
+              args(signed((2, 3), 0.2, 2.0)), lambda x: (np.abs(x) ** 3).sum(-1) ** (1 / 3),
+              (0,)),
+    Composite("norm:fractional-p", lambda x: tf.norm(x, ord=0.5),
+              args(signed((4,), 0.2, 2.0)), lambda x: np.sqrt(np.abs(x)).sum() ** 2, (0,)),
+]
+
 rows = pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
 
 
@@ -673,3 +700,12 @@ def test_integer_means_keep_the_dtype_and_round_toward_zero():
 def test_add_n_refuses_what_tensorflow_refuses(call):
     with pytest.raises((ValueError, tf.errors.InvalidArgumentError)):
         call()
+
+
+@pytest.mark.parametrize("kw", [
+    dict(ord="fro", axis=1), dict(ord=0), dict(ord=-1), dict(ord="nuc", axis=[0, 1]),
+    dict(ord=3, axis=[0, 1]), dict(axis=[0, 1, 1]), dict(axis=[1, 1]),
+])
+def test_norm_refuses_what_tensorflow_refuses(kw):
+    with pytest.raises(ValueError):
+        tf.norm(tf.ones((2, 2)), **kw)
