@@ -26,13 +26,36 @@ def ones(shape, dtype=np.float32, name=None) -> Tensor:
     return make_constant(np.ones(_shape(shape), dtype=canonical_dtype(dtype)))
 
 
+# tf.range's inferred dtype: the latest of its arguments' dtypes in this order (a Python int
+# counts as int32, a float as float32; a tensor brings its own dtype).
+_RANGE_DTYPES = [np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.float16),
+                 canonical_dtype("bfloat16"), np.dtype(np.float32), np.dtype(np.float64)]
+
+
+def _range_dtype(values) -> np.dtype:
+    found = []
+    for v in values:
+        if hasattr(v, "_tapeflow_tensor"):
+            found.append(v.aval.dtype)
+        elif isinstance(v, np.ndarray | np.generic):
+            found.append(v.dtype)
+        else:
+            found.append(np.dtype(np.float32 if isinstance(v, float) else np.int32))
+    known = [d for d in found if d in _RANGE_DTYPES]
+    return max(known, key=_RANGE_DTYPES.index) if known else np.dtype(np.int32)
+
+
 def range(start, limit=None, delta=1, dtype=None, name="range") -> Tensor:  # noqa: A001
-    """`tf.range`: like Python's range; int32 for ints, float32 for floats, unless `dtype`."""
+    """`tf.range`: like Python's range; unless `dtype` is given, of the widest of the
+    arguments' dtypes (int32 < int64 < float16 < bfloat16 < float32 < float64: Python ints
+    are int32, floats float32, an int64 tensor limit gives int64)."""
     if limit is None:
         start, limit = 0, start
     if dtype is None:
-        floats = any(isinstance(v, float) for v in (start, limit, delta))
-        dtype = np.float32 if floats else np.int32
+        dtype = _range_dtype((start, limit, delta))
+    # Tensor arguments as their values (numpy's arange would do arithmetic on the tensors).
+    start, limit, delta = (v.numpy() if hasattr(v, "_tapeflow_tensor") else v
+                           for v in (start, limit, delta))
     if delta == 0:
         raise InvalidArgumentError("range: delta must not be 0")
     return make_constant(np.arange(start, limit, delta).astype(canonical_dtype(dtype)))

@@ -560,6 +560,20 @@ def test_range_int():
     np.testing.assert_array_equal(_v(tf.range(5, 0, -2)), [5, 3, 1])
 
 
+@pytest.mark.parametrize("args, dtype", [
+    ((tf.constant(4, tf.int64),), tf.int64),  # a tensor argument brings its dtype
+    ((tf.constant(3.0),), tf.float32),
+    ((1, tf.constant(3.0, tf.float64)), tf.float64),
+    ((tf.constant(1, tf.int64), 3.0), tf.float32),  # the latest of int64 and float32
+    ((np.int64(2),), tf.int64),
+])
+def test_range_infers_the_widest_argument_dtype(args, dtype):
+    t = tf.range(*args)
+    assert t.dtype == dtype
+    np.testing.assert_array_equal(_v(t), np.arange(*[_v(a) if hasattr(a, "numpy") else a
+                                                   for a in args]))
+
+
 def test_range_float():
     t = tf.range(0.0, 1.0, 0.25)
     assert t.dtype == tf.float32
