@@ -189,6 +189,8 @@ def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     axes = normalize_axes(axis, len(shape), "reduce_mean")
     count = prod(shape[a] for a in axes)  # symbolic for a None size: a `dim` equation
     dt = x.aval.dtype if is_tracer(x) else x.dtype
+    if dt == BOOL:
+        raise OpTypeError(f"reduce_mean: not defined for bool tensors ({x.aval}; cast first)")
     if is_float(dt) or dt.kind == "c":
         return divide(reduce_sum(x, axes, keepdims), size_value(count, dt))
     wide = np.dtype(np.uint64 if dt.kind == "u" else np.int64)
@@ -216,9 +218,7 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     (the population variance, dividing by n), of a float tensor."""
     (x,) = promote("reduce_variance", input_tensor)
     dt = x.aval.dtype if is_tracer(x) else x.dtype
-    if not is_float(dt):
-        raise OpTypeError(f"reduce_variance: expects a float tensor, got {dt.name} "
-                          f"(cast it with tf.cast)")
+    _float_statistic("reduce_variance", dt)
     shape = x.aval.shape if is_tracer(x) else x.shape
     axes = normalize_axes(axis, len(shape), "reduce_variance")
     deviation = subtract(x, reduce_mean(x, axes, keepdims=True))
@@ -229,10 +229,17 @@ def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
     """`tf.math.reduce_std`: the square root of `reduce_variance`."""
     (x,) = promote("reduce_std", input_tensor)
     dt = x.aval.dtype if is_tracer(x) else x.dtype
-    if not is_float(dt):
-        raise OpTypeError(f"reduce_std: expects a float tensor, got {dt.name} "
-                          f"(cast it with tf.cast)")
+    _float_statistic("reduce_std", dt)
     return sqrt(reduce_variance(x, axis, keepdims))
+
+
+def _float_statistic(op: str, dt: np.dtype) -> None:
+    # As TF: a bool tensor fails in its mean (InvalidArgumentError), an integer one is
+    # refused up front with a TypeError.
+    if dt == BOOL:
+        raise OpTypeError(f"{op}: not defined for bool tensors (cast it with tf.cast)")
+    if not is_float(dt):
+        raise TypeError(f"{op}: expects a float tensor, got {dt.name} (cast it with tf.cast)")
 
 
 def _is_finite(x):
@@ -240,9 +247,15 @@ def _is_finite(x):
     return equal(subtract(x, x), zeros_like(x))
 
 
+def _bool_only(op: str, x) -> None:
+    if x.aval.dtype != BOOL:
+        raise OpTypeError(f"{op}: expects a bool tensor, got {x.aval} (compare it, e.g. x != 0)")
+
+
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
     """Logical or over `axis` of a bool tensor (not differentiable)."""
     (x,) = promote("reduce_any", input_tensor)
+    _bool_only("reduce_any", x)
     n = reduce_max(cast(x, np.int32), axis, keepdims)
     return greater(n, np.array(0, dtype=np.int32))
 
@@ -250,6 +263,7 @@ def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
     """Logical and over `axis` of a bool tensor (not differentiable)."""
     (x,) = promote("reduce_all", input_tensor)
+    _bool_only("reduce_all", x)
     n = reduce_min(cast(x, np.int32), axis, keepdims)
     return greater(n, np.array(0, dtype=np.int32))
 

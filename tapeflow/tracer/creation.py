@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapeflow.ops.core import InvalidArgumentError, canonical_dtype
+from tapeflow.ops.core import InvalidArgumentError, canonical_dtype, dtype_name
 from tapeflow.tracer.tensor import Tensor, make_constant
 
 
@@ -28,8 +28,8 @@ def ones(shape, dtype=np.float32, name=None) -> Tensor:
 
 # tf.range's inferred dtype: the latest of its arguments' dtypes in this order (a Python int
 # counts as int32, a float as float32; a tensor brings its own dtype).
-_RANGE_DTYPES = [np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.float16),
-                 canonical_dtype("bfloat16"), np.dtype(np.float32), np.dtype(np.float64)]
+# (By name: naming bfloat16's dtype here would import ml_dtypes with tapeflow.)
+_RANGE_DTYPES = ["int32", "int64", "float16", "bfloat16", "float32", "float64"]
 
 
 def _range_dtype(values) -> np.dtype:
@@ -41,8 +41,10 @@ def _range_dtype(values) -> np.dtype:
             found.append(v.dtype)
         else:
             found.append(np.dtype(np.float32 if isinstance(v, float) else np.int32))
-    known = [d for d in found if d in _RANGE_DTYPES]
-    return max(known, key=_RANGE_DTYPES.index) if known else np.dtype(np.int32)
+    known = [d for d in found if dtype_name(d) in _RANGE_DTYPES]
+    if not known:
+        return np.dtype(np.int32)
+    return max(known, key=lambda d: _RANGE_DTYPES.index(dtype_name(d)))
 
 
 def range(start, limit=None, delta=1, dtype=None, name="range") -> Tensor:  # noqa: A001

@@ -347,7 +347,12 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
                                  ) from None
             if arr.dtype.kind == "O" and np_dtype != ops.core.STRING:
                 raise TypeError(f"constant: cannot convert {type(value).__name__} to a tensor")
-            t = make_constant(np.array(to_array(value, np_dtype, op="constant")))
+            try:
+                t = make_constant(np.array(to_array(value, np_dtype, op="constant")))
+            except ops.core.OpTypeError as e:
+                # TF's tf.constant raises a plain TypeError here (an op's dtype mismatch is
+                # its InvalidArgumentError, which OpTypeError also is).
+                raise TypeError(str(e)) from None
     if shape is not None:
         shape = tuple(int(d) for d in shape)
         if t.shape == ():

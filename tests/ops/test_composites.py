@@ -709,3 +709,22 @@ def test_add_n_refuses_what_tensorflow_refuses(call):
 def test_norm_refuses_what_tensorflow_refuses(kw):
     with pytest.raises(ValueError):
         tf.norm(tf.ones((2, 2)), **kw)
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda: tf.reduce_mean(tf.constant([True, False])), tf.errors.InvalidArgumentError),
+    (lambda: tf.reduce_any(tf.constant([1, 0])), tf.errors.InvalidArgumentError),
+    (lambda: tf.reduce_all(tf.constant([1.0])), tf.errors.InvalidArgumentError),
+    (lambda: tf.math.reduce_std(tf.constant([1, 2])), TypeError),
+    (lambda: tf.math.reduce_variance(tf.constant([True])), tf.errors.InvalidArgumentError),
+])
+def test_reductions_refuse_the_dtypes_tensorflow_refuses(call, error):
+    with pytest.raises(error):
+        call()
+
+
+def test_integer_euclidean_norm_truncates_in_the_input_dtype():
+    norm = tf.math.reduce_euclidean_norm(tf.constant([[3, 4], [2, 3]]), 1)
+    assert norm.dtype == tf.int32
+    np.testing.assert_array_equal(norm.numpy(), [5, 3])
+    assert tf.math.reduce_euclidean_norm(tf.constant([-3, 4], tf.int8)).numpy() == 5

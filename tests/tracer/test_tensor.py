@@ -697,3 +697,11 @@ def test_variable_repr():
     )
     s = tf.Variable(3.0)
     assert repr(s) == "<tf.Variable 'Variable:0' shape=() dtype=float32, numpy=3.0>"
+
+
+@pytest.mark.parametrize("value", [1.5, 1.0, [1, 2.5]])
+def test_constant_refuses_a_float_for_an_int_dtype_with_a_type_error(value):
+    # TF's class: a plain TypeError, not the InvalidArgumentError of an op.
+    with pytest.raises(TypeError) as caught:
+        tf.constant(value, dtype=tf.int32)
+    assert not isinstance(caught.value, tf.errors.InvalidArgumentError)
