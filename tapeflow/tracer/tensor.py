@@ -91,6 +91,18 @@ class TensorOperators:
     def __or__(self, other):
         return ops.logical_or(self, other)
 
+    def __xor__(self, other):
+        return ops.logical_xor(self, other)
+
+    def __rand__(self, other):
+        return ops.logical_and(other, self)
+
+    def __ror__(self, other):
+        return ops.logical_or(other, self)
+
+    def __rxor__(self, other):
+        return ops.logical_xor(other, self)
+
     def __lt__(self, other):
         return ops.less(self, other)
 

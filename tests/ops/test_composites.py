@@ -728,3 +728,12 @@ def test_integer_euclidean_norm_truncates_in_the_input_dtype():
     assert norm.dtype == tf.int32
     np.testing.assert_array_equal(norm.numpy(), [5, 3])
     assert tf.math.reduce_euclidean_norm(tf.constant([-3, 4], tf.int8)).numpy() == 5
+
+
+def test_relu6_keeps_integers_and_leaky_relu_casts_them_to_float32():
+    six = tf.nn.relu6(tf.constant([-2, 3, 9]))
+    assert six.dtype == tf.int32
+    np.testing.assert_array_equal(six.numpy(), [0, 3, 6])
+    leaky = tf.nn.leaky_relu(tf.constant([-2, 3]))
+    assert leaky.dtype == tf.float32
+    np.testing.assert_allclose(leaky.numpy(), [-0.4, 3.0])

@@ -705,3 +705,11 @@ def test_constant_refuses_a_float_for_an_int_dtype_with_a_type_error(value):
     with pytest.raises(TypeError) as caught:
         tf.constant(value, dtype=tf.int32)
     assert not isinstance(caught.value, tf.errors.InvalidArgumentError)
+
+
+def test_xor_and_reflected_logical_operators_on_bool_tensors():
+    a, b = tf.constant([True, True, False]), tf.constant([True, False, False])
+    np.testing.assert_array_equal((a ^ b).numpy(), [False, True, False])
+    np.testing.assert_array_equal((True ^ a).numpy(), [False, False, True])
+    np.testing.assert_array_equal((True & a).numpy(), [True, True, False])
+    np.testing.assert_array_equal((False | a).numpy(), [True, True, False])

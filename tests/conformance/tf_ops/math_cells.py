@@ -1038,4 +1038,22 @@ except ValueError:
     print("ValueError")
 """, """InvalidArgumentError
 """),
+    ('xor and reflected logical operators', """
+a = tf.constant([True, True, False, False])
+b = tf.constant([True, False, True, False])
+print(a ^ b)
+print(True ^ a)
+print(True & a)
+print(False | a)
+""", """tf.Tensor([False  True  True False], shape=(4,), dtype=bool)
+tf.Tensor([False False  True  True], shape=(4,), dtype=bool)
+tf.Tensor([ True  True False False], shape=(4,), dtype=bool)
+tf.Tensor([ True  True False False], shape=(4,), dtype=bool)
+"""),
+    ('relu6 and leaky_relu of ints', """
+print(tf.nn.relu6(tf.constant([-2, 3, 9])))
+print(tf.nn.leaky_relu(tf.constant([-2, 3])))
+""", """tf.Tensor([0 3 6], shape=(3,), dtype=int32)
+tf.Tensor([-0.4  3. ], shape=(2,), dtype=float32)
+"""),
 )
