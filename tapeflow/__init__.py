@@ -15,6 +15,7 @@ from tapeflow.api import dtypes, errors, linalg, math, nn
 from tapeflow.ops import (
     abs,
     add,
+    add_n,
     broadcast_to,
     cast,
     clip_by_value,
@@ -116,11 +117,14 @@ from tapeflow.ops import (  # numeric ops of issue 10 (ops/mathops.py, ops/range
     tensor_scatter_nd_min,
     tensor_scatter_nd_sub,
     tensor_scatter_nd_update,
+    truncatediv,
+    truncatemod,
     unique,
     unique_with_counts,
     vectorized_map,
     while_loop,
 )
+from tapeflow.ops import divide as truediv
 from tapeflow.tracer.creation import ones, range, zeros
 from tapeflow.tracer.dtypes import (
     DType,

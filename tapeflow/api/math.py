@@ -5,6 +5,7 @@ from tapeflow.ops import (  # noqa: F401  # noqa: F401  # noqa: F401
     acos,
     acosh,
     add,
+    add_n,
     argmax,
     argmin,
     asin,
@@ -22,6 +23,7 @@ from tapeflow.ops import (  # noqa: F401  # noqa: F401  # noqa: F401
     divide_no_nan,
     equal,
     erf,
+    erfc,
     exp,
     expm1,
     floor,
@@ -37,6 +39,7 @@ from tapeflow.ops import (  # noqa: F401  # noqa: F401  # noqa: F401
     log,
     log1p,
     log_sigmoid,
+    log_softmax,
     logical_and,
     logical_not,
     logical_or,
@@ -78,6 +81,7 @@ from tapeflow.ops import (  # noqa: F401  # noqa: F401  # noqa: F401
     unique_with_counts,
 )
 from tapeflow.ops import divide as truediv  # noqa: F401
+from tapeflow.ops import round as rint  # noqa: F401  # TF's rint: halves to even, as round
 from tapeflow.ops import mod as floormod  # noqa: F401
 
 from tapeflow.ops.linalg import conj  # noqa: E402, F401 - with the conjugate transposes

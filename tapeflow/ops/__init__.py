@@ -70,6 +70,7 @@ from tapeflow.ops.elementwise import (
 from tapeflow.ops.mathops import (
     acos,
     acosh,
+    add_n,
     asin,
     asinh,
     atan,
@@ -78,11 +79,14 @@ from tapeflow.ops.mathops import (
     ceil,
     cosh,
     erf,
+    erfc,
     expm1,
     floor,
     logical_xor,
     round,
     sinh,
+    truncatediv,
+    truncatemod,
 )
 from tapeflow.ops.reductions import (
     norm,

@@ -362,11 +362,21 @@ floordiv = _wrap_binary(floordiv_p)
 mod = _wrap_binary(mod_p)
 
 
+def true_divide_dtype(dtype: np.dtype) -> np.dtype | None:
+    """The float dtype TensorFlow's truediv divides integers of `dtype` in (None: not an
+    integer): the 8- and 16-bit integers as float32, wider ones as float64."""
+    if dtype.kind not in "iu":
+        return None
+    return np.dtype(np.float32) if dtype.itemsize <= 2 else np.dtype(np.float64)
+
+
 def divide(x, y, name=None):
-    """x / y. Integer operands are divided as float64, as TensorFlow's truediv does."""
+    """x / y. Integer operands are divided as floats, as TensorFlow's truediv does: int8,
+    int16, uint8 and uint16 as float32, int32, int64 and the wider unsigned as float64."""
     x, y = promote("divide", x, y)
-    if not is_float(dtype_of(x)):
-        x, y = cast(x, np.float64), cast(y, np.float64)
+    as_float = true_divide_dtype(dtype_of(x))
+    if as_float is not None:
+        x, y = cast(x, as_float), cast(y, as_float)
     return bind(div_p, x, y)
 
 

@@ -97,8 +97,13 @@ def count_nonzero(input, axis=None, keepdims=None, dtype=np.int64, name=None):  
 
 
 def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
-    """sqrt(sum(x^2)) over `axis`."""
-    x = _float("reduce_euclidean_norm", input_tensor)
+    """sqrt(sum(x^2)) over `axis`. Of integers, as TF: the sum of squares in the tensor's
+    dtype, its square root truncated to that dtype (the norm of [2, 3] is 3)."""
+    (x,) = promote("reduce_euclidean_norm", input_tensor)
+    if x.aval.dtype.kind in "iu":
+        squares = reduce_sum(multiply(x, x), axis, keepdims)
+        return cast(sqrt(cast(squares, np.float64)), x.aval.dtype)
+    x = _float("reduce_euclidean_norm", x)
     return sqrt(reduce_sum(multiply(x, x), axis, keepdims))
 
 

@@ -1,5 +1,6 @@
-"""Elementwise math beyond ops/elementwise.py: expm1, erf, hyperbolic and inverse
-trigonometric functions, atan2, and the rounding functions floor, ceil and round.
+"""Elementwise math beyond ops/elementwise.py: expm1, erf, erfc, hyperbolic and inverse
+trigonometric functions, atan2, the rounding functions floor, ceil and round, and the
+truncating divisions truncatediv and truncatemod.
 
 Same pattern as ops/elementwise.py (and built with its `unary`/`binary` helpers): each
 primitive is declared, then given its VJP and its Numba lowering (a scalar expression that
@@ -13,6 +14,7 @@ import math as _math
 import numpy as np
 
 from tapeflow.ops.core import (
+    InvalidArgumentError,
     OpTypeError,
     Scalar,
     bind,
@@ -25,17 +27,23 @@ from tapeflow.ops.core import (
 from tapeflow.ops.elementwise import (
     _wrap_binary,
     _wrap_unary,
+    abs,
     add,
     binary,
     divide,
     exp,
+    floordiv,
     identity,
+    less,
+    mod,
     multiply,
     negative,
     not_equal,
     sqrt,
+    stop_gradient,
     subtract,
     unary,
+    where,
 )
 
 _TWO_OVER_SQRT_PI = 2.0 / _math.sqrt(_math.pi)
@@ -64,6 +72,22 @@ erf_p.def_vjp(
                                                      exp(negative(multiply(x, x))))))
 )
 erf_p.def_lowering(Scalar(lambda x: f"math.erf({x})", transcendental=True))
+
+
+def _erfc(x):
+    import scipy.special
+
+    return scipy.special.erfc(x)
+
+
+# 1 - erf(x), computed directly: for large x, 1 - erf(x) would cancel to 0 where erfc(x) is
+# still a normal float (erfc(5) = 1.5e-12).
+erfc_p = unary("erfc", _erfc, "the complementary error function 1 - erf(x)")
+erfc_p.def_vjp(
+    per_input(lambda g, out, x: negative(multiply(g, multiply(_TWO_OVER_SQRT_PI,
+                                                              exp(negative(multiply(x, x)))))))
+)
+erfc_p.def_lowering(Scalar(lambda x: f"math.erfc({x})", transcendental=True))
 
 # --------------------------------------------------------------------------------------------
 # Hyperbolic and inverse trigonometric functions
@@ -132,6 +156,7 @@ atan2_p.def_lowering(Scalar(lambda y, x: f"math.atan2({y}, {x})", transcendental
 
 expm1 = _wrap_unary(expm1_p)
 erf = _wrap_unary(erf_p)
+erfc = _wrap_unary(erfc_p)
 sinh = _wrap_unary(sinh_p)
 cosh = _wrap_unary(cosh_p)
 asin = _wrap_unary(asin_p)
@@ -181,3 +206,57 @@ def logical_xor(x, y, name=None):
     if dtype_of(x) != np.dtype(np.bool_):
         raise OpTypeError(f"logical_xor: expects bool tensors, got {dtype_of(x).name}")
     return not_equal(x, y)
+
+
+# --------------------------------------------------------------------------------------------
+# Truncating division (C's / and %): the quotient rounds toward zero, the remainder takes the
+# sign of x. floordiv and mod (Python's // and %) round toward -inf instead.
+# --------------------------------------------------------------------------------------------
+
+
+def truncatemod(x, y, name=None):
+    """`tf.truncatemod`: x - truncatediv(x, y) * y, the remainder with the sign of x (C's
+    fmod): 7 % -2 is 1 and -7 % 2 is -1. Integer division by zero raises."""
+    x, y = promote("truncatemod", x, y)
+    _check_numeric("truncatemod", x)
+    # mod of the magnitudes is exact (it is fmod for non-negative operands), and the sign of
+    # x is put back: -4 % 2 is -0.0 as C's fmod gives.
+    magnitude = mod(abs(x), abs(y))
+    return where(less(x, 0), negative(magnitude), magnitude)
+
+
+def truncatediv(x, y, name=None):
+    """`tf.truncatediv`: x / y rounded toward zero (-7 / 2 is -3). Integers: exact, and
+    division by zero raises; floats: the quotient's whole part. No gradient, as TF."""
+    x, y = promote("truncatediv", x, y)
+    _check_numeric("truncatediv", x)
+    if dtype_of(x).kind in "iu":
+        # x minus its truncated remainder is a multiple of y: floor division of it is exact.
+        return floordiv(subtract(x, truncatemod(x, y)), y)
+    quotient = stop_gradient(divide(x, y))
+    return where(less(quotient, 0), ceil(quotient), floor(quotient))
+
+
+def _check_numeric(op: str, x):
+    dt = dtype_of(x)
+    if dt.kind not in "iuf" and not is_float(dt):
+        raise OpTypeError(f"{op}: expects integer or float tensors, got {dt.name}")
+
+
+def add_n(inputs, name=None):
+    """`tf.add_n`: the elementwise sum of a list of tensors of one shape and dtype (it does
+    not broadcast, unlike `+`)."""
+    if not isinstance(inputs, list | tuple) or not inputs:
+        raise ValueError("add_n: inputs must be a non-empty list of tensors")
+    tensors = [promote("add_n", t)[0] for t in inputs]
+    first = tensors[0].aval
+    for t in tensors[1:]:
+        if t.aval.dtype != first.dtype:
+            raise OpTypeError(f"add_n: inputs have different dtypes ({first}, {t.aval})")
+        if t.aval.shape != first.shape:
+            raise InvalidArgumentError(f"add_n: inputs have different shapes ({first}, "
+                                       f"{t.aval}); add_n does not broadcast")
+    total = tensors[0]
+    for t in tensors[1:]:
+        total = add(total, t)
+    return total if len(tensors) > 1 else identity(total)

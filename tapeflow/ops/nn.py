@@ -88,14 +88,21 @@ def gelu(features, approximate=False, name=None):
 
 
 def leaky_relu(features, alpha=0.2, name=None):
-    """x for x > 0, alpha * x otherwise (the gradient at 0 is alpha, as TensorFlow's)."""
-    x = _float_features("leaky_relu", features)
+    """x for x > 0, alpha * x otherwise (the gradient at 0 is alpha, as TensorFlow's).
+    Integer features are cast to float32 first, as TF does (alpha is a float)."""
+    (x,) = promote("leaky_relu", features)
+    if dtype_of(x).kind in "iu":
+        x = cast(x, np.float32)
+    x = _float_features("leaky_relu", x)
     return where(greater(x, zeros_like(x)), x, multiply(x, float(alpha)))
 
 
 def relu6(features, name=None):
-    """min(max(x, 0), 6); the gradient is 1 strictly inside (0, 6), 0 elsewhere (as TF)."""
-    x = _float_features("relu6", features)
+    """min(max(x, 0), 6); the gradient is 1 strictly inside (0, 6), 0 elsewhere (as TF).
+    Integer tensors stay integers, as TF's Relu6."""
+    (x,) = promote("relu6", features)
+    if dtype_of(x).kind not in "iu":
+        x = _float_features("relu6", x)
     zeros = zeros_like(x)
     six = full_like(x, 6)
     return where(greater(x, zeros), where(less(x, six), x, six), zeros)

@@ -32,7 +32,6 @@ from tapeflow.ops.elementwise import (
     divide,
     equal,
     exp,
-    floordiv,
     greater,
     log,
     multiply,
@@ -42,6 +41,7 @@ from tapeflow.ops.elementwise import (
     subtract,
     where,
 )
+from tapeflow.ops.mathops import truncatediv
 from tapeflow.ops.shape import broadcast_to, ones_like, reshape, transpose, zeros_like
 
 
@@ -182,16 +182,22 @@ reduce_prod = _reducer(reduce_prod_p, "reduce_prod")
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
-    """Mean over `axis` (integer tensors: integer division, as TF)."""
+    """Mean over `axis`. Of an integer tensor, as TF's Mean: the sum is taken in 64 bits
+    (an int8 mean of [100, 100] is 100, not the wrapped int8 sum halved) and divided
+    rounding toward zero (the mean of [-1, -2] is -1), then cast back."""
     (x,) = promote("reduce_mean", input_tensor)
     shape = x.aval.shape if is_tracer(x) else x.shape
     axes = normalize_axes(axis, len(shape), "reduce_mean")
     count = prod(shape[a] for a in axes)  # symbolic for a None size: a `dim` equation
-    total = reduce_sum(x, axes, keepdims)
     dt = x.aval.dtype if is_tracer(x) else x.dtype
-    if is_float(dt):
-        return divide(total, size_value(count, dt))
-    return floordiv(total, size_value(count if isinstance(count, Dim) else max(count, 1), dt))
+    if dt == BOOL:
+        raise OpTypeError(f"reduce_mean: not defined for bool tensors ({x.aval}; cast first)")
+    if is_float(dt) or dt.kind == "c":
+        return divide(reduce_sum(x, axes, keepdims), size_value(count, dt))
+    wide = np.dtype(np.uint64 if dt.kind == "u" else np.int64)
+    total = reduce_sum(cast(x, wide), axes, keepdims)
+    count = size_value(count if isinstance(count, Dim) else max(count, 1), wide)
+    return cast(truncatediv(total, count), dt)
 
 
 def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
@@ -213,9 +219,7 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     (the population variance, dividing by n), of a float tensor."""
     (x,) = promote("reduce_variance", input_tensor)
     dt = x.aval.dtype if is_tracer(x) else x.dtype
-    if not is_float(dt):
-        raise OpTypeError(f"reduce_variance: expects a float tensor, got {dt.name} "
-                          f"(cast it with tf.cast)")
+    _float_statistic("reduce_variance", dt)
     shape = x.aval.shape if is_tracer(x) else x.shape
     axes = normalize_axes(axis, len(shape), "reduce_variance")
     deviation = subtract(x, reduce_mean(x, axes, keepdims=True))
@@ -226,10 +230,17 @@ def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
     """`tf.math.reduce_std`: the square root of `reduce_variance`."""
     (x,) = promote("reduce_std", input_tensor)
     dt = x.aval.dtype if is_tracer(x) else x.dtype
-    if not is_float(dt):
-        raise OpTypeError(f"reduce_std: expects a float tensor, got {dt.name} "
-                          f"(cast it with tf.cast)")
+    _float_statistic("reduce_std", dt)
     return sqrt(reduce_variance(x, axis, keepdims))
+
+
+def _float_statistic(op: str, dt: np.dtype) -> None:
+    # As TF: a bool tensor fails in its mean (InvalidArgumentError), an integer one is
+    # refused up front with a TypeError.
+    if dt == BOOL:
+        raise OpTypeError(f"{op}: not defined for bool tensors (cast it with tf.cast)")
+    if not is_float(dt):
+        raise TypeError(f"{op}: expects a float tensor, got {dt.name} (cast it with tf.cast)")
 
 
 def _is_finite(x):
@@ -237,9 +248,15 @@ def _is_finite(x):
     return equal(subtract(x, x), zeros_like(x))
 
 
+def _bool_only(op: str, x) -> None:
+    if x.aval.dtype != BOOL:
+        raise OpTypeError(f"{op}: expects a bool tensor, got {x.aval} (compare it, e.g. x != 0)")
+
+
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
     """Logical or over `axis` of a bool tensor (not differentiable)."""
     (x,) = promote("reduce_any", input_tensor)
+    _bool_only("reduce_any", x)
     n = reduce_max(cast(x, np.int32), axis, keepdims)
     return greater(n, np.array(0, dtype=np.int32))
 
@@ -247,57 +264,73 @@ def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
     """Logical and over `axis` of a bool tensor (not differentiable)."""
     (x,) = promote("reduce_all", input_tensor)
+    _bool_only("reduce_all", x)
     n = reduce_min(cast(x, np.int32), axis, keepdims)
     return greater(n, np.array(0, dtype=np.int32))
 
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa: A002
-    """`tf.norm`: a vector norm over one axis (or all elements), or with a pair of axes a
-    matrix norm ('fro'/'euclidean', 1: largest column sum, np.inf: largest row sum, 2:
+    """`tf.norm`. With `axis` None or an int, a vector norm (of all elements, or along the
+    axis): 'euclidean' (= 2), 1, np.inf, or any p > 0 as (sum |x|^p)^(1/p). With `axis` a pair
+    of axes (rows, columns), a matrix norm: 'euclidean'/'fro' (the root of the sum of
+    squares), 1 (the largest column sum of |x|), np.inf (the largest row sum) or 2 (the
     largest singular value)."""
     (x,) = promote("norm", tensor)
     keep = bool(keepdims)
-    ndim = len(x.aval.shape if is_tracer(x) else np.shape(x))
-    pair = isinstance(axis, list | tuple | np.ndarray) and len(axis) == 2
-    if pair:
-        return _matrix_norm(x, ord, axis, keep, ndim)
-    if isinstance(axis, list | tuple | np.ndarray) and len(axis) != 1:
-        raise ValueError(f"norm: axis must be an int or a pair of ints, got {axis!r}")
+    ndim = len(x.aval.shape if is_tracer(x) else x.shape)
+    if is_tracer(axis):
+        axis = axis.numpy().tolist()
+    if isinstance(axis, list | tuple) and len(axis) == 2:
+        rows, cols = (a % ndim if -ndim <= a < ndim else a for a in (int(axis[0]),
+                                                                   int(axis[1])))
+        if rows == cols:
+            raise ValueError(f"norm: 'axis' must be None, an integer, or a tuple of 2 unique "
+                             f"integers, got {axis}")
+        return _matrix_norm(x, ord, rows, cols, keep, ndim)
+    if not (axis is None or isinstance(axis, int | np.integer)):
+        raise ValueError(f"norm: 'axis' must be None, an integer, or a tuple of 2 unique "
+                         f"integers, got {axis}")
     if ord in ("euclidean", 2, 2.0):
         return sqrt(reduce_sum(multiply(x, x), axis, keep))
     if ord in (1, 1.0):
         return reduce_sum(abs(x), axis, keep)
     if ord in (np.inf, "inf"):
         return reduce_max(abs(x), axis, keep)
-    if isinstance(ord, int | float) and not isinstance(ord, bool) and ord > 0:
-        # (sum |x|^p)^(1/p), any p > 0 as TF.
-        return pow(reduce_sum(pow(abs(x), float(ord)), axis, keep), 1.0 / float(ord))
-    raise ValueError(f"norm: ord={ord!r} is not a vector norm (use 'euclidean', a number "
-                     "p > 0 or np.inf; 'fro' is a matrix norm, for a pair of axes)")
+    if isinstance(ord, int | float | np.integer | np.floating) and ord > 0:
+        p = np.asarray(ord, x.aval.dtype if is_tracer(x) else x.dtype)
+        return pow(reduce_sum(pow(abs(x), p), axis, keep), np.asarray(1.0 / ord, p.dtype))
+    raise ValueError(f"norm: 'ord' must be a supported vector norm ('euclidean', 1, 2, np.inf "
+                     f"or a number > 0), got {ord!r}")
 
 
-def _matrix_norm(x, ord, axis, keep: bool, ndim: int):  # noqa: A002
-    rows, cols = (int(a) % ndim if -ndim <= int(a) < ndim else None for a in axis)
-    if rows is None or cols is None or rows == cols:
-        raise ValueError(f"norm: axis {list(axis)} must be two different axes of a tensor "
-                         f"of rank {ndim}")
+def _matrix_norm(x, ord, rows: int, cols: int, keep: bool, ndim: int):  # noqa: A002
     if ord in ("euclidean", "fro"):
-        return sqrt(reduce_sum(multiply(x, x), (rows, cols), keep))
-    if ord in (1, 1.0, np.inf, "inf"):
-        # 1: the largest sum over a column (down the rows axis); inf: over a row.
-        summed, maxed = (rows, cols) if ord in (1, 1.0) else (cols, rows)
-        out = reduce_max(reduce_sum(abs(x), summed, True), maxed, True)
-        return out if keep else reshape(out, [d for i, d in enumerate(shape_of(out))
-                                              if i not in (rows, cols)])
-    if ord in (2, 2.0):
-        from tapeflow.ops.matrix import svd  # matrix imports this module's neighbours
+        return sqrt(reduce_sum(multiply(x, x), [rows, cols], keep))
+    if ord in (1, 1.0):  # the largest sum over a column (the sum runs along the rows axis)
+        sums = reduce_sum(abs(x), rows, keepdims=True)
+        return _drop(reduce_max(sums, cols, keepdims=True), rows, cols, keep)
+    if ord in (np.inf, "inf"):  # the largest sum over a row
+        sums = reduce_sum(abs(x), cols, keepdims=True)
+        return _drop(reduce_max(sums, rows, keepdims=True), rows, cols, keep)
+    if ord in (2, 2.0):  # the spectral norm: the largest singular value
+        from tapeflow.ops.matrix import svd  # matrix.py imports this module
 
-        rest = [i for i in range(ndim) if i not in (rows, cols)]
-        s = svd(transpose(x, rest + [rows, cols]), compute_uv=False)
-        out = reduce_max(s, -1)
-        if keep:
-            out = reshape(out, [1 if i in (rows, cols) else d
-                                for i, d in enumerate(shape_of(x))])
-        return out
-    raise ValueError(f"norm: ord={ord!r} is not a matrix norm (use 'fro', 'euclidean', 1, 2 "
-                     "or np.inf)")
+        # The two matrix axes last, as svd takes them; the others are the batch.
+        perm = [i for i in range(ndim) if i not in (rows, cols)] + [rows, cols]
+        singular = svd(transpose(x, perm), compute_uv=False)
+        largest = reduce_max(singular, -1)
+        if not keep:
+            return largest
+        shape = [1 if i in (rows, cols) else d
+                 for i, d in enumerate(x.aval.shape if is_tracer(x) else x.shape)]
+        return reshape(largest, shape)
+    raise ValueError(f"norm: 'ord' must be a supported matrix norm in ['euclidean', 'fro', 1, "
+                     f"2, inf], got {ord!r}")
+
+
+def _drop(t, rows: int, cols: int, keep: bool):
+    """`t`, kept at size 1 on the two matrix axes, without them unless `keep`."""
+    if keep:
+        return t
+    shape = [d for i, d in enumerate(t.aval.shape) if i not in (rows, cols)]
+    return reshape(t, shape)

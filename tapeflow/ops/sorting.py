@@ -2,8 +2,11 @@
 (integer results, no gradient), and `sort`, `top_k` built on them with a gather, so their
 gradients flow to the values that were picked.
 
-Ties go to the lowest index, in both directions, as TensorFlow's ArgMax and TopKV2 do; a nan
-wins an argmax or argmin (its first occurrence), as numpy's does.
+Ties go to the lowest index, in both directions, as TensorFlow's ArgMax and TopKV2 do. A nan
+never wins an argmax or argmin, as in TensorFlow (whose kernels keep the first index and move
+only to a strictly better value, and no comparison with nan holds): nan counts as -inf for
+argmax and +inf for argmin, so a row of nothing but nan (or nan and -inf) gives index 0.
+numpy's argmax would pick the first nan instead.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ def _at(names, axis, k):
 
 def _arg_extremum(name: str, kernel, better: str) -> Primitive:
     p = Primitive(name, doc=f"the index of the {name[3:]}imum along `axis` (first of ties; "
-                            "a nan wins)")
+                            "a nan never wins)")
 
     @p.def_abstract_eval
     def rule(x: ShapedArray, *, axis: int, dtype: np.dtype) -> ShapedArray:
@@ -66,7 +69,15 @@ def _arg_extremum(name: str, kernel, better: str) -> Primitive:
             raise InvalidArgumentError(f"{name}: axis {axis} of {x} is empty (no {name[3:]}imum)")
         return ShapedArray(x.shape[:axis] + x.shape[axis + 1:], dtype)
 
-    p.def_impl(lambda x, *, axis, dtype: kernel(x, axis=axis).astype(dtype))
+    # The value a nan stands for: one no other value loses to.
+    worst = -np.inf if better == ">" else np.inf
+
+    def impl(x, *, axis, dtype):
+        if x.dtype.kind == "f":
+            x = np.where(np.isnan(x), worst, x)
+        return kernel(x, axis=axis).astype(dtype)
+
+    p.def_impl(impl)
     p.def_vjp(nondifferentiable(1))
 
     @p.def_lowering
@@ -76,14 +87,17 @@ def _arg_extremum(name: str, kernel, better: str) -> Primitive:
         out_aval, x_aval = avals
         names = lw.loop_vars(out_aval.ndim)
         n = x_aval.shape[axis]
-        nan_check = " or (_v != _v and _best == _best)" if x_aval.dtype.kind == "f" else ""
-        body = [
-            f"_best = {x}[{_at(names, axis, '0')}]",
+        body = [f"_best = {x}[{_at(names, axis, '0')}]"]
+        if x_aval.dtype.kind == "f":
+            # A leading nan stands for the worst value; a later one never compares better.
+            body.append(f"_best = {'-' if better == '>' else ''}np.inf if _best != _best "
+                        "else _best")
+        body += [
             "_arg = 0",
             f"for _k in range(1, {n}):",
             f"    _v = {x}[{_at(names, axis, '_k')}]",
             # Strictly better only: the first of equal values keeps the index.
-            f"    if _v {better} _best{nan_check}:",
+            f"    if _v {better} _best:",
             "        _best = _v",
             "        _arg = _k",
             f"{out}[{lw.index(names)}] = _arg",

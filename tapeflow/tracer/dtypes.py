@@ -41,7 +41,7 @@ class DType:
 
     @property
     def is_unsigned(self) -> bool:
-        return self._np.kind in "ub"
+        return self._np.kind == "u"  # bool is not (TF's is_unsigned is False for it)
 
     @property
     def is_numpy_compatible(self) -> bool:

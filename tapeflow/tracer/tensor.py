@@ -91,6 +91,18 @@ class TensorOperators:
     def __or__(self, other):
         return ops.logical_or(self, other)
 
+    def __xor__(self, other):
+        return ops.logical_xor(self, other)
+
+    def __rand__(self, other):
+        return ops.logical_and(other, self)
+
+    def __ror__(self, other):
+        return ops.logical_or(other, self)
+
+    def __rxor__(self, other):
+        return ops.logical_xor(other, self)
+
     def __lt__(self, other):
         return ops.less(self, other)
 
@@ -357,7 +369,12 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
                                  ) from None
             if arr.dtype.kind == "O" and np_dtype != ops.core.STRING:
                 raise TypeError(f"constant: cannot convert {type(value).__name__} to a tensor")
-            t = make_constant(np.array(to_array(value, np_dtype, op="constant")))
+            try:
+                t = make_constant(np.array(to_array(value, np_dtype, op="constant")))
+            except ops.core.OpTypeError as e:
+                # TF's tf.constant raises a plain TypeError here (an op's dtype mismatch is
+                # its InvalidArgumentError, which OpTypeError also is).
+                raise TypeError(str(e)) from None
     if shape is not None:
         shape = tuple(int(d) for d in shape)
         if t.shape == ():

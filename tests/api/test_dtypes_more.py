@@ -40,6 +40,7 @@ def test_casts_between_new_and_old_dtypes():
 
 def test_dtype_properties():
     assert tf.uint8.is_integer and tf.uint8.is_unsigned and tf.uint8.max == 255
+    assert not tf.bool.is_unsigned and not tf.int8.is_unsigned  # as TF: bool is not unsigned
     assert tf.int8.min == -128 and tf.int16.max == 32767
     assert tf.float16.is_floating and tf.float16.max == np.finfo(np.float16).max
     assert tf.complex64.is_complex and not tf.complex64.is_floating

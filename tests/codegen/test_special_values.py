@@ -177,7 +177,7 @@ UNARY_FLOAT = {
     "exp": 4, "log": 4, "log1p": 4, "sin": 4, "cos": 4, "tan": 4, "tanh": 4,
     "logistic": 4, "softplus": 4,
     # ops/mathops.py: libm's (math.*) or numpy's own scalar loops in both; rounding is exact.
-    "expm1": 4, "erf": 4, "sinh": 4, "cosh": 4, "asin": 4, "acos": 4, "atan": 4,
+    "expm1": 4, "erf": 4, "erfc": 4, "sinh": 4, "cosh": 4, "asin": 4, "acos": 4, "atan": 4,
     "asinh": 4, "acosh": 4, "atanh": 4, "floor": 0, "ceil": 0, "round": 0,
 }
 # Broadcasting binary float primitives (exact in both: IEEE operations, libm's pow).

@@ -350,6 +350,77 @@ ROWS += [
               (0, 1), order=1, rtol=1e-12, atol=1e-12),  # kink of |x| at the row's 0
 ]
 
+
+def _truncatediv_ref(x, y):
+    q = x / y
+    return np.trunc(q).astype(x.dtype) if x.dtype.kind == "f" else (np.sign(x) * np.sign(y) * (
+        np.abs(x) // np.abs(y))).astype(x.dtype)
+
+
+def _int_mean_ref(x, axis=None):
+    # TF's integer Mean: the sum in int64, divided rounding toward zero, cast back.
+    total = x.astype(np.int64).sum(axis)
+    count = x.size if axis is None else x.shape[axis]
+    return (np.sign(total) * (np.abs(total) // count)).astype(x.dtype)
+
+
+ROWS += [
+    # C's / and %: the quotient rounds toward zero, the remainder has the sign of x.
+    Composite("truncatediv:i32", tf.truncatediv,
+              args(fixed([7, -7, 7, -7, 0, 6], I32), fixed([2, 2, -2, -2, 3, -3], I32)),
+              _truncatediv_ref),
+    Composite("truncatediv:f32", tf.truncatediv,
+              args(fixed([7.5, -7.5, 7.5, -0.5], F32), fixed([2.0, 2.0, -2.0, 4.0], F32)),
+              _truncatediv_ref),
+    Composite("truncatemod:i64", tf.truncatemod,
+              args(fixed([7, -7, 7, -7, 0, 6], I64), fixed([2, 2, -2, -2, 3, -3], I64)),
+              np.fmod),
+    Composite("truncatemod:f64", tf.truncatemod,
+              args(fixed([7.5, -7.5, 7.5, -4.0, 0.25], F64),
+                   fixed([2.0, 2.0, -2.0, 2.0, -3.0], F64)), np.fmod),
+    Composite("add_n", lambda a, b, c: tf.add_n([a, b, c]),
+              args(normal((2, 3)), normal((2, 3)), normal((2, 3))),
+              lambda a, b, c: a + b + c, (0, 1, 2)),
+    Composite("add_n:one", lambda a: tf.add_n([a]), args(normal((3,))), lambda a: a, (0,)),
+    Composite("reduce_mean:i8-wide-sum", lambda x: tf.reduce_mean(x, 1),
+              args(fixed([[100, 100, 27], [-100, -100, -27]], np.int8)),
+              lambda x: _int_mean_ref(x, 1)),
+    Composite("reduce_mean:i32-toward-zero", tf.reduce_mean,
+              args(fixed([-3, -4, 0], I32)), _int_mean_ref),
+    Composite("reduce_mean:u8", tf.reduce_mean, args(fixed([7, 200, 255], np.uint8)),
+              _int_mean_ref),
+    Composite("divide:i16", tf.divide, args(fixed([7, -7, 1], np.int16), fixed([2, 4, 3],
+                                                                               np.int16)),
+              lambda x, y: (x / y).astype(F32)),
+]
+
+def _spectral(x):
+    return np.linalg.svd(x, compute_uv=False)[..., 0]
+
+
+ROWS += [
+    # tf.norm's matrix norms: over the pair of axes (rows, columns); keepdims keeps both.
+    Composite("norm:matrix-1", lambda x: tf.norm(x, ord=1, axis=[0, 1]),
+              args(signed((3, 4), 0.2, 2.0)), lambda x: np.abs(x).sum(0).max(), (0,)),
+    Composite("norm:matrix-inf-swapped", lambda x: tf.norm(x, ord=np.inf, axis=[1, 0]),
+              args(signed((3, 4), 0.2, 2.0)), lambda x: np.abs(x).sum(0).max(), (0,)),
+    Composite("norm:matrix-inf-batched", lambda x: tf.norm(x, ord=np.inf, axis=[-1, -3],
+                                                           keepdims=True),
+              args(signed((2, 3, 4), 0.2, 2.0)),
+              lambda x: np.abs(x).sum(0, keepdims=True).max(2, keepdims=True), (0,)),
+    Composite("norm:spectral", lambda x: tf.norm(x, ord=2, axis=[0, 1]),
+              args(normal((3, 2))), _spectral, (0,), order=1),
+    Composite("norm:spectral-batched", lambda x: tf.norm(x, ord=2, axis=[2, 0],
+                                                         keepdims=True),
+              args(normal((2, 4, 3))),
+              lambda x: _spectral(np.transpose(x, (1, 2, 0)))[None, :, None], (0,), order=1),
+    Composite("norm:p-vector", lambda x: tf.norm(x, ord=3, axis=-1),
+              args(signed((2, 3), 0.2, 2.0)), lambda x: (np.abs(x) ** 3).sum(-1) ** (1 / 3),
+              (0,)),
+    Composite("norm:fractional-p", lambda x: tf.norm(x, ord=0.5),
+              args(signed((4,), 0.2, 2.0)), lambda x: np.sqrt(np.abs(x)).sum() ** 2, (0,)),
+]
+
 rows = pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
 
 
@@ -452,6 +523,8 @@ def test_second_order_matches_finite_differences(row):
 @rows
 def test_compiled_matches_eager(row):
     xs = _inputs(row)
+    if any(np.asarray(x).dtype.itemsize < 4 and np.asarray(x).dtype != np.bool_ for x in xs):
+        pytest.skip("compiled code takes 32- and 64-bit numbers (8/16-bit run interpreted)")
     ct = _cotangent(row, xs)
 
     def step(*values):
@@ -599,3 +672,68 @@ def test_compiled_lapack_failure_names_the_op_and_line(call, bad, match):
     with pytest.raises(tf.errors.InvalidArgumentError, match=match):
         f(tf.constant(bad))
     assert f.experimental_get_tracing_count() == 1
+
+
+@pytest.mark.parametrize("dtype, result", [
+    (np.int8, F32), (np.uint8, F32), (np.int16, F32), (np.uint16, F32),
+    (I32, F64), (I64, F64), (np.uint32, F64), (np.uint64, F64),
+])
+def test_true_division_of_integers_gives_tensorflows_float_dtype(dtype, result):
+    a, b = tf.constant([3, 4], dtype), tf.constant([2, 8], dtype)
+    for quotient in (a / b, tf.divide(a, b), tf.math.truediv(a, b), tf.truediv(a, b)):
+        assert quotient.dtype == result
+        np.testing.assert_array_equal(quotient.numpy(), np.array([1.5, 0.5], result))
+    assert (a / 2).dtype == result
+
+
+def test_integer_means_keep_the_dtype_and_round_toward_zero():
+    assert tf.reduce_mean(tf.constant([-1, -2])).numpy() == -1
+    mean = tf.reduce_mean(tf.constant([100, 100], tf.int8))
+    assert mean.dtype == np.int8 and mean.numpy() == 100
+
+
+@pytest.mark.parametrize("call", [
+    lambda: tf.add_n([]),
+    lambda: tf.add_n([tf.constant([1.0]), tf.constant([1.0, 2.0])]),
+    lambda: tf.add_n([tf.constant([1.0]), tf.constant([1])]),
+])
+def test_add_n_refuses_what_tensorflow_refuses(call):
+    with pytest.raises((ValueError, tf.errors.InvalidArgumentError)):
+        call()
+
+
+@pytest.mark.parametrize("kw", [
+    dict(ord="fro", axis=1), dict(ord=0), dict(ord=-1), dict(ord="nuc", axis=[0, 1]),
+    dict(ord=3, axis=[0, 1]), dict(axis=[0, 1, 1]), dict(axis=[1, 1]),
+])
+def test_norm_refuses_what_tensorflow_refuses(kw):
+    with pytest.raises(ValueError):
+        tf.norm(tf.ones((2, 2)), **kw)
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda: tf.reduce_mean(tf.constant([True, False])), tf.errors.InvalidArgumentError),
+    (lambda: tf.reduce_any(tf.constant([1, 0])), tf.errors.InvalidArgumentError),
+    (lambda: tf.reduce_all(tf.constant([1.0])), tf.errors.InvalidArgumentError),
+    (lambda: tf.math.reduce_std(tf.constant([1, 2])), TypeError),
+    (lambda: tf.math.reduce_variance(tf.constant([True])), tf.errors.InvalidArgumentError),
+])
+def test_reductions_refuse_the_dtypes_tensorflow_refuses(call, error):
+    with pytest.raises(error):
+        call()
+
+
+def test_integer_euclidean_norm_truncates_in_the_input_dtype():
+    norm = tf.math.reduce_euclidean_norm(tf.constant([[3, 4], [2, 3]]), 1)
+    assert norm.dtype == tf.int32
+    np.testing.assert_array_equal(norm.numpy(), [5, 3])
+    assert tf.math.reduce_euclidean_norm(tf.constant([-3, 4], tf.int8)).numpy() == 5
+
+
+def test_relu6_keeps_integers_and_leaky_relu_casts_them_to_float32():
+    six = tf.nn.relu6(tf.constant([-2, 3, 9]))
+    assert six.dtype == tf.int32
+    np.testing.assert_array_equal(six.numpy(), [0, 3, 6])
+    leaky = tf.nn.leaky_relu(tf.constant([-2, 3]))
+    assert leaky.dtype == tf.float32
+    np.testing.assert_allclose(leaky.numpy(), [-0.4, 3.0])

@@ -169,6 +169,7 @@ UNARY = [
     # ops/mathops.py
     ("expm1", np.expm1, lambda s, d: normal(s, d), "fd"),
     ("erf", _erf_ref, lambda s, d: normal(s, d), "fd"),
+    ("erfc", lambda x: 1.0 - _erf_ref(x), lambda s, d: normal(s, d), "fd"),
     ("sinh", np.sinh, lambda s, d: normal(s, d), "fd"),
     ("cosh", np.cosh, lambda s, d: normal(s, d), "fd"),
     ("asin", np.arcsin, lambda s, d: uniform(s, -0.9, 0.9, d), "fd"),
@@ -600,8 +601,16 @@ ORDER_ROWS = [
          params={"axis": 1, "dtype": I64}, grad="none", id="axis1"),
     case("argmax", args(small_ints((4, 3), dtype=F64)), lambda x: np.argmax(x, 0).astype(I32),
          params={"axis": 0, "dtype": I32}, grad="none", id="ties-axis0"),
-    case("argmax", args(fixed([1.0, np.nan, 3.0, np.nan], F64)), lambda x: np.array(1, I64),
-         params={"axis": 0, "dtype": I64}, grad="none", id="nan-wins"),
+    # A nan never wins (TensorFlow's ArgMax/ArgMin; numpy's would pick the first nan), and
+    # a leading nan loses to a later -inf only for argmin.
+    case("argmax", args(fixed([1.0, np.nan, 3.0, np.nan], F64)), lambda x: np.array(2, I64),
+         params={"axis": 0, "dtype": I64}, grad="none", id="nan-loses"),
+    case("argmax", args(fixed([[np.nan, -np.inf], [np.nan, 1.0], [-np.inf, np.nan]], F32)),
+         lambda x: np.array([0, 1, 0], I64), params={"axis": 1, "dtype": I64}, grad="none",
+         id="leading-nan"),
+    case("argmin", args(fixed([[np.nan, -np.inf], [2.0, np.nan], [np.nan, np.nan]], F64)),
+         lambda x: np.array([1, 0, 0], I64), params={"axis": 1, "dtype": I64}, grad="none",
+         id="nan-loses"),
     case("argmax", args(small_ints((2, 3, 2), dtype=I32)), lambda x: np.argmax(x, 2).astype(I64),
          params={"axis": 2, "dtype": I64}, grad="none", id="i32"),
     case("argmin", args(normal((3, 4), F32)), lambda x: np.argmin(x, 1).astype(I64),

@@ -560,6 +560,20 @@ def test_range_int():
     np.testing.assert_array_equal(_v(tf.range(5, 0, -2)), [5, 3, 1])
 
 
+@pytest.mark.parametrize("args, dtype", [
+    ((tf.constant(4, tf.int64),), tf.int64),  # a tensor argument brings its dtype
+    ((tf.constant(3.0),), tf.float32),
+    ((1, tf.constant(3.0, tf.float64)), tf.float64),
+    ((tf.constant(1, tf.int64), 3.0), tf.float32),  # the latest of int64 and float32
+    ((np.int64(2),), tf.int64),
+])
+def test_range_infers_the_widest_argument_dtype(args, dtype):
+    t = tf.range(*args)
+    assert t.dtype == dtype
+    np.testing.assert_array_equal(_v(t), np.arange(*[_v(a) if hasattr(a, "numpy") else a
+                                                   for a in args]))
+
+
 def test_range_float():
     t = tf.range(0.0, 1.0, 0.25)
     assert t.dtype == tf.float32
@@ -683,3 +697,19 @@ def test_variable_repr():
     )
     s = tf.Variable(3.0)
     assert repr(s) == "<tf.Variable 'Variable:0' shape=() dtype=float32, numpy=3.0>"
+
+
+@pytest.mark.parametrize("value", [1.5, 1.0, [1, 2.5]])
+def test_constant_refuses_a_float_for_an_int_dtype_with_a_type_error(value):
+    # TF's class: a plain TypeError, not the InvalidArgumentError of an op.
+    with pytest.raises(TypeError) as caught:
+        tf.constant(value, dtype=tf.int32)
+    assert not isinstance(caught.value, tf.errors.InvalidArgumentError)
+
+
+def test_xor_and_reflected_logical_operators_on_bool_tensors():
+    a, b = tf.constant([True, True, False]), tf.constant([True, False, False])
+    np.testing.assert_array_equal((a ^ b).numpy(), [False, True, False])
+    np.testing.assert_array_equal((True ^ a).numpy(), [False, False, True])
+    np.testing.assert_array_equal((True & a).numpy(), [True, True, False])
+    np.testing.assert_array_equal((False | a).numpy(), [True, True, False])
