@@ -136,7 +136,9 @@ class Variable(TensorOperators):
         if isinstance(value, TensorOperators):
             tensor = value._read() if isinstance(value, Variable) else value
             if tensor.aval.dtype != aval.dtype:
-                raise OpTypeError(
+                # TF's ValueError for a tensor of another dtype (a Python value that does not
+                # convert is its TypeError, below).
+                raise ValueError(
                     f"{op} to variable {self.name!r} ({aval}): value has dtype "
                     f"{tensor.aval.dtype.name}, the variable {aval.dtype.name}"
                 )
@@ -144,7 +146,12 @@ class Variable(TensorOperators):
             try:
                 tensor = constant(np.asarray(ops.core.to_array(value, aval.dtype, op=op)))
             except OpTypeError as e:
-                raise OpTypeError(f"{op} to variable {self.name!r} ({aval}): {e}") from None
+                raise TypeError(f"{op} to variable {self.name!r} ({aval}): {e}") from None
+        if op != "assign" and aval.dtype.kind not in "iufc":
+            # TF has no AssignAdd/AssignSub kernel for bool or string variables.
+            raise InvalidArgumentError(
+                f"{op} to variable {self.name!r}: {aval.dtype.name} variables cannot be added to"
+            )
         if tensor.shape != aval.shape and op == "assign":
             # TensorFlow's ValueError, word for word (its odd spacing included), so that code
             # printing the message shows TF's text; it names the variable and both shapes.
