@@ -61,7 +61,7 @@ def test_scatter_nd_methods_update_the_variable():
 
 def test_a_constraint_is_kept_not_applied_by_assign():
     # TF stores the constraint for optimizers to apply; assign writes the value as given.
-    clip = lambda x: tf.maximum(x, 0.0)  # noqa: E731
+    clip = lambda x: tf.maximum(x, 0.0)
     v = tf.Variable([1.0, -2.0], constraint=clip)
     v.assign([-1.0, 3.0])
     np.testing.assert_array_equal(v.numpy(), [-1.0, 3.0])
