@@ -44,7 +44,7 @@ def _refuse_traced(x, op: str, arg: str) -> None:
     from tapeflow.runtime.trace import active_trace
 
     trace = active_trace()
-    value = x._read() if hasattr(x, "assign") else x
+    value = x._read() if hasattr(x, "_read") else x
     if trace is not None and value._var in trace.recorder._watched:
         raise OpTypeError(
             f"strings.{op}: string tensors are eager only, and {arg} depends on the "

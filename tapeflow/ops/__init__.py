@@ -167,7 +167,7 @@ from tapeflow.ops.nn import (
     sparse_softmax_cross_entropy_with_logits,
     swish,
 )
-from tapeflow.ops.custom import custom_gradient
+from tapeflow.ops import custom as _custom  # registers the custom_gradient primitive
 from tapeflow.ops import checks as _checks
 from tapeflow.ops import random as _random
 

@@ -21,6 +21,7 @@ import numpy as np
 from tapeflow import nest
 from tapeflow.ops.array import getitem, stack
 from tapeflow.ops.core import InvalidArgumentError, is_tracer, promote, shape_of
+from tapeflow.ops.elementwise import identity
 
 
 def _check_callable(fn, op: str, what: str):
@@ -138,7 +139,19 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     while (limit is None or steps < limit) and _truth(cond(*state), "while_loop"):
         state = nest.pack_sequence_as(state, body_result(body(*state), state, single))
         steps += 1
+    # As TF's eager loop: the results are tensors, also where a loop variable stayed a
+    # Python number (never converted by the body, or the loop never ran).
+    state = nest.pack_sequence_as(state, [_as_tensor(x) for x in nest.flatten(state)])
     return state[0] if single else state
+
+
+def _as_tensor(x):
+    """A Python or numpy number (or array) as a tensor; tensors and other objects (a
+    TensorArray) as they are."""
+    if is_tracer(x) or not isinstance(x, bool | int | float | complex | np.generic
+                                      | np.ndarray):
+        return x
+    return identity(promote("while_loop", x)[0])
 
 
 def body_result(result, state, single: bool) -> list:

@@ -1,25 +1,21 @@
-"""`custom_gradient`: a user-written VJP for a Python function.
+"""The `custom_gradient` primitive: a user-written VJP for a Python function.
 
 The forward computation is recorded as usual (a traced function needs it), but its result is
 cut off from differentiation with `stop_gradient` and passed through one `custom_gradient`
 equation whose VJP calls the user's `grad` function. Gradients therefore flow to the inputs
-only through the user's rule.
+only through the user's rule. The decorator, `tf.custom_gradient`, is
+tapeflow/tracer/custom_gradient.py (it watches variable reads, which ops know nothing of).
 """
 
 from __future__ import annotations
-
-import functools
 
 from tapeflow.ops.core import (
     InvalidArgumentError,
     Primitive,
     Scalar,
     ShapedArray,
-    bind,
-    is_tracer,
     shape_of,
 )
-from tapeflow.ops.elementwise import stop_gradient
 
 custom_gradient_p = Primitive(
     "custom_gradient", doc="y unchanged; its VJP is the user's grad_fn(dy) -> d inputs",
@@ -54,24 +50,3 @@ def _custom_gradient_vjp(cts, out, inputs, wanted, *, grad_fn):
                 f"shape {tuple(shape_of(gx))}"
             )
     return (None,) + tuple(g if w else None for g, w in zip(grads, wanted[1:]))
-
-
-def custom_gradient(f):
-    """`@tf.custom_gradient`: `f(*x)` returns `(y, grad)` with `grad(dy) -> dx` per input."""
-
-    @functools.wraps(f)
-    def wrapped(*args, **kwargs):
-        result = f(*args, **kwargs)
-        if not (isinstance(result, tuple) and len(result) == 2 and callable(result[1])):
-            raise InvalidArgumentError(
-                f"custom_gradient: {f.__qualname__} must return (output, grad_fn)"
-            )
-        y, grad_fn = result
-        if not is_tracer(y):
-            raise InvalidArgumentError(
-                f"custom_gradient: {f.__qualname__} must return one tensor as its output"
-            )
-        xs = [a for a in args if is_tracer(a)]
-        return bind(custom_gradient_p, stop_gradient(y), *xs, grad_fn=grad_fn)
-
-    return wrapped

@@ -294,10 +294,11 @@ pow_p = binary("pow", _pow_kernel, "x ** y")
 
 
 def _pow_grad_y(g, out, x, y):
-    # d(x^y)/dy = x^y log x; TF takes it as 0 where x <= 0 (log undefined).
+    # d(x^y)/dy = x^y log x; TF takes log x as 0 where x <= 0 (log undefined) and then
+    # multiplies by x^y as it is: -0.0 where x^y < 0, nan where x^y is inf (0 ** -1).
     positive = greater(x, 0)
     safe_x = where(positive, x, ones_like(x))
-    return multiply(g, where(positive, multiply(out, log(safe_x)), zeros_like(out)))
+    return multiply(multiply(g, out), where(positive, log(safe_x), zeros_like(out)))
 
 
 pow_p.def_vjp(

@@ -16,6 +16,7 @@ from tapeflow.ops.elementwise import (
     equal,
     exp,
     greater,
+    greater_equal,
     less,
     log,
     minimum,
@@ -55,9 +56,12 @@ def _negative_part(x):
 
 
 def elu(features, name=None):
-    """x for x > 0, exp(x) - 1 otherwise."""
+    """x for x >= 0, exp(x) - 1 otherwise.
+
+    At 0 the linear side is the one taken, as in TensorFlow's EluGrad (which tests the
+    output for < 0): the first derivative there is 1 either way, the second is 0, not 1."""
     x = _float_features("elu", features)
-    return where(greater(x, zeros_like(x)), x, _negative_part(x))
+    return where(greater_equal(x, zeros_like(x)), x, _negative_part(x))
 
 
 # SELU's constants (Klambauer et al. 2017), as TensorFlow's kernel has them.
@@ -66,10 +70,13 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def selu(features, name=None):
-    """scale * (x for x > 0, alpha * (exp(x) - 1) otherwise), self-normalising."""
+    """scale * (x for x >= 0, alpha * (exp(x) - 1) otherwise), self-normalising.
+
+    At 0 the linear side is the one taken, as in TensorFlow's SeluGrad (which tests the
+    output for < 0): the gradient there is scale, not scale * alpha."""
     x = _float_features("selu", features)
     negative_part = multiply(_negative_part(x), _SELU_ALPHA)
-    return multiply(where(greater(x, zeros_like(x)), x, negative_part), _SELU_SCALE)
+    return multiply(where(greater_equal(x, zeros_like(x)), x, negative_part), _SELU_SCALE)
 
 
 _SQRT_HALF = 0.7071067811865476

@@ -72,7 +72,7 @@ def record_print(inputs, sep, end, summarize, stream) -> bool:
     if trace is None:
         return False
     # A Variable prints the value it holds at this point of the trace.
-    leaves = [leaf._read() if hasattr(leaf, "assign") and is_tracer(leaf) else leaf
+    leaves = [leaf._read() if hasattr(leaf, "_read") and is_tracer(leaf) else leaf
               for leaf in nest.flatten(list(inputs))]
     effect = PrintEffect(list(inputs), leaves, sep, end, summarize, stream)
     trace.effects.append(effect)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.ops.core import OpTypeError, canonical_dtype, native_dtype, short_dtype
+from tapeflow.ops.core import canonical_dtype, native_dtype, short_dtype
 from tapeflow.tracer import dtypes
 from tapeflow.tracer.tensor import Tensor
 from tapeflow.tracer.tensor_shape import TensorShape
@@ -246,14 +246,14 @@ def check_input_signature(signature, paths) -> None:
                             f"{type(leaf).__name__}")
         arr = leaf._value if isinstance(leaf, Tensor) else np.asarray(leaf)
         dtype = native_dtype(arr.dtype) if is_input(leaf) else spec.dtype
+        # TypeError for either mismatch, as TF's binding of the call to the signature.
         if dtype != spec.dtype:
-            raise OpTypeError(
+            raise TypeError(
                 f"argument {path}: expected dtype {spec.dtype.name} ({spec.short()}), got "
                 f"{np.dtype(dtype).name}{list(arr.shape)}"
             )
         if not spec.matches(arr.shape, spec.dtype):
-            # A TypeError, as TF's binding error (and an InvalidArgumentError, as before).
-            raise OpTypeError(
+            raise TypeError(
                 f"argument {path}: expected shape {spec.short()} (rank {len(spec.shape)}), got "
                 f"{list(arr.shape)}"
             )

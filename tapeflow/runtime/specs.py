@@ -21,7 +21,7 @@ import numpy as np
 
 from tapeflow import nest
 from tapeflow.ops import dims
-from tapeflow.ops.core import OpTypeError, default_dtype, to_array
+from tapeflow.ops.core import InvalidArgumentError, OpTypeError, default_dtype, to_array
 from tapeflow.runtime import signature as sig
 from tapeflow.tracer.tape import PACKAGE_DIR
 from tapeflow.tracer.tensor import Tensor, make_constant
@@ -362,10 +362,13 @@ def check_call(name: str, expected: list, paths: list) -> list:
         else:
             raise TypeError(f"ConcreteFunction {name}: argument {path}: expected a tensor "
                             f"{_spec_text(shape, dtype)}, got {type(leaf).__name__}")
-        fits = value.dtype == dtype and len(value.shape) == len(shape) and all(
+        fits = len(value.shape) == len(shape) and all(
             s is None or s == d for s, d in zip(shape, value.shape))
-        if not fits:
-            raise OpTypeError(
+        if value.dtype != dtype or not fits:
+            # Another dtype: TF's InvalidArgumentError. Another shape: TF runs the graph on it
+            # regardless; refused here (a TypeError and an InvalidArgumentError both).
+            error = InvalidArgumentError if value.dtype != dtype else OpTypeError
+            raise error(
                 f"ConcreteFunction {name}: argument {path}: expected "
                 f"{_spec_text(shape, dtype)}, got a tensor of shape {tuple(value.shape)} and "
                 f"dtype {value.dtype.name}")

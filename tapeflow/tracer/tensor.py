@@ -236,6 +236,12 @@ def _python_value(tensor, kind: str):
     return value.reshape(()) if kind != "numpy" else value
 
 
+# Tensors read from a slice of a Variable can be assigned through, as TF's
+# (`v[1:3].assign(x)`): id(tensor) -> (a weak reference to it, its `assign`). Filled by
+# Variable.__getitem__ (tracer/variable.py); an entry goes when its tensor does.
+sliced_from: dict[int, tuple] = {}
+
+
 class Tensor(TensorOperators):
     """An immutable n-dimensional array, as `tf.Tensor`."""
 
@@ -244,6 +250,14 @@ class Tensor(TensorOperators):
     def __init__(self, value: np.ndarray, var: Var):
         self._value = value
         self._var = var
+
+    @property
+    def assign(self):
+        """Only a slice of a Variable has it (it assigns that slice of the variable)."""
+        entry = sliced_from.get(id(self))
+        if entry is None or entry[0]() is not self:
+            raise AttributeError("'EagerTensor' object has no attribute 'assign'")
+        return entry[1]
 
     @property
     def aval(self) -> ShapedArray:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import collections
+import functools
 import itertools
+import weakref
 
 import numpy as np
 
@@ -59,12 +61,14 @@ class Variable(TensorOperators):
     `tf.Variable(...)` makes a ResourceVariable, as in TensorFlow (`type(v).__name__` is what
     the guides print); subclasses of Variable are made as themselves."""
 
-    __slots__ = ("_value", "_name", "trainable", "_uid", "__weakref__")
+    __slots__ = ("_value", "_name", "trainable", "_uid", "_constraint", "__weakref__")
 
     def __new__(cls, *args, **kwargs):
         return object.__new__(ResourceVariable if cls is Variable else cls)
 
-    def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None):
+    def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None,
+                 *, constraint=None, validate_shape=True, caching_device=None,
+                 synchronization=None, aggregation=None):
         if initial_value is None:
             raise ValueError("Variable: initial_value is required")
         if callable(initial_value):
@@ -77,6 +81,10 @@ class Variable(TensorOperators):
         # Inside tf.name_scope("a") the name is "a/<name>", as TensorFlow's.
         self._name = name_scope.current_scope() + (name or "Variable")
         self.trainable = bool(trainable)
+        # Kept for whoever applies it (an optimizer step in Keras): assign does not, as TF's.
+        if constraint is not None and not callable(constraint):
+            raise ValueError(f"Variable: constraint must be callable, got {constraint!r}")
+        self._constraint = constraint
         self._uid = next(_creation_ids)
         for hook in creation_hooks:
             hook(self)
@@ -88,6 +96,10 @@ class Variable(TensorOperators):
     @property
     def name(self) -> str:
         return f"{self._name}:0"
+
+    @property
+    def constraint(self):
+        return self._constraint
 
     def _concrete(self) -> np.ndarray:
         return self._value._concrete()
@@ -130,13 +142,41 @@ class Variable(TensorOperators):
         write_hook.value(self, ops.subtract(self, delta))
         return _UnreadVariable.of(self) if read_value else None
 
-    def _converted(self, value, op: str) -> Tensor:
-        """`value` as a tensor of this variable's shape and dtype, or a clear error."""
+    # ---- a slice assigned (`v[1:3].assign(x)`) and scatters -----------------------------------
+
+    def __getitem__(self, key):
+        result = ops.getitem(self, key)
+        if isinstance(result, Tensor):
+            assign = functools.partial(_assign_slice, getattr(self, "_base", self), key)
+            forget = functools.partial(_forget_slice, id(result))
+            tensor_module.sliced_from[id(result)] = (weakref.ref(result, forget), assign)
+        return result
+
+    def scatter_nd_update(self, indices, updates, name=None):
+        return self._scatter("scatter_nd_update", ops.tensor_scatter_nd_update, indices, updates)
+
+    def scatter_nd_add(self, indices, updates, name=None):
+        return self._scatter("scatter_nd_add", ops.tensor_scatter_nd_add, indices, updates)
+
+    def scatter_nd_sub(self, indices, updates, name=None):
+        return self._scatter("scatter_nd_sub", ops.tensor_scatter_nd_sub, indices, updates)
+
+    def _scatter(self, op: str, scatter, indices, updates):
+        updates = self._converted(updates, op, shape=None)
+        base = getattr(self, "_base", self)
+        write_hook.value(base, scatter(base, indices, updates))
+        return _UnreadVariable.of(base)
+
+    def _converted(self, value, op: str, shape: tuple | None | bool = False) -> Tensor:
+        """`value` as a tensor of this variable's dtype and shape (`shape`: a slice's shape
+        instead; None: any shape), or a clear error."""
         aval = self.aval
         if isinstance(value, TensorOperators):
             tensor = value._read() if isinstance(value, Variable) else value
             if tensor.aval.dtype != aval.dtype:
-                raise OpTypeError(
+                # TF's ValueError for a tensor of another dtype (a Python value that does not
+                # convert is its TypeError, below).
+                raise ValueError(
                     f"{op} to variable {self.name!r} ({aval}): value has dtype "
                     f"{tensor.aval.dtype.name}, the variable {aval.dtype.name}"
                 )
@@ -144,7 +184,20 @@ class Variable(TensorOperators):
             try:
                 tensor = constant(np.asarray(ops.core.to_array(value, aval.dtype, op=op)))
             except OpTypeError as e:
-                raise OpTypeError(f"{op} to variable {self.name!r} ({aval}): {e}") from None
+                raise TypeError(f"{op} to variable {self.name!r} ({aval}): {e}") from None
+        if op != "assign" and aval.dtype.kind not in "iufc":
+            # TF has no AssignAdd/AssignSub kernel for bool or string variables.
+            raise InvalidArgumentError(
+                f"{op} to variable {self.name!r}: {aval.dtype.name} variables cannot be added to"
+            )
+        if shape is None:
+            return tensor
+        if shape is not False:
+            if tuple(tensor.shape) != tuple(shape):
+                raise InvalidArgumentError(
+                    f"{op} to variable {self.name!r}: the slice has shape {tuple(shape)}, the "
+                    f"value shape {tuple(tensor.shape)}")
+            return tensor
         if tensor.shape != aval.shape and op == "assign":
             # TensorFlow's ValueError, word for word (its odd spacing included), so that code
             # printing the message shows TF's text; it names the variable and both shapes.
@@ -177,6 +230,29 @@ class Variable(TensorOperators):
         return self.__repr__()
 
 
+def _assign_slice(variable: Variable, key, value, use_locking=None, name=None,
+                  read_value=True):
+    """`variable[key].assign(value)`: TF's strided-slice assignment. The slice's elements are
+    found by indexing the positions of the variable's elements with `key` (Python indices:
+    ints, slices, Ellipsis, tf.newaxis), and the value is scattered into them; `value` must
+    have the slice's shape (TF's InvalidArgumentError otherwise)."""
+    shape = tuple(variable.aval.shape)
+    try:
+        positions = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)[key]
+    except (IndexError, TypeError) as e:
+        raise InvalidArgumentError(f"assign to variable {variable.name!r}[{key!r}]: the "
+                                   f"slice needs Python indices ({e})") from None
+    value = variable._converted(value, "assign", shape=positions.shape)
+    flat = ops.tensor_scatter_nd_update(
+        ops.reshape(variable, [-1]), positions.reshape(-1, 1), ops.reshape(value, [-1]))
+    write_hook.value(variable, ops.reshape(flat, shape))
+    return _UnreadVariable.of(variable) if read_value else None
+
+
+def _forget_slice(key: int, _ref) -> None:
+    tensor_module.sliced_from.pop(key, None)
+
+
 class ResourceVariable(Variable):
     """The class of the variables `tf.Variable(...)` makes (TensorFlow's name for it)."""
 
@@ -200,6 +276,7 @@ class _UnreadVariable(ResourceVariable):
     _name = _shared("_name")
     trainable = _shared("trainable")
     _uid = _shared("_uid")
+    _constraint = _shared("_constraint")
 
     @classmethod
     def of(cls, variable: Variable) -> _UnreadVariable:

@@ -572,6 +572,39 @@ def test_activation_gradients_at_kinks_follow_tensorflow():
         tf.constant([1.0, 2.0], tf.float64), y), [0.0, 2.0]), [0.0, -0.5])
 
 
+def _second_at(f, x):
+    v = tf.Variable(np.asarray(x, F64))
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            y = tf.reduce_sum(f(v))
+        g = inner.gradient(y, v)
+    return g.numpy(), outer.gradient(g, v).numpy()
+
+
+def test_elu_and_selu_take_the_linear_side_at_zero_as_tensorflow():
+    # TF's EluGrad/SeluGrad test the output for < 0, so at x = 0 the slope is the linear
+    # side's: selu'(0) = scale (not scale * alpha), and elu''(0) = selu''(0) = 0.
+    g, gg = _second_at(tf.nn.selu, [0.0])
+    np.testing.assert_allclose(g, [_SELU_SCALE])
+    np.testing.assert_array_equal(gg, [0.0])
+    g, gg = _second_at(tf.nn.elu, [0.0])
+    np.testing.assert_array_equal(g, [1.0])
+    np.testing.assert_array_equal(gg, [0.0])
+
+
+def test_pow_gradient_wrt_the_exponent_where_the_base_is_not_positive():
+    # TF: grad * x^y * (log x where x > 0, else 0): -0.0 where x^y < 0, nan where it is inf.
+    x = tf.constant([-2.0, 0.0, 0.0, 2.0], tf.float64)
+    y = tf.constant([3.0, -1.0, 2.0, 2.0], tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(y)
+        z = tf.pow(x, y)
+    gy = tape.gradient(z, y).numpy()
+    assert gy[0] == 0 and np.signbit(gy[0])
+    assert np.isnan(gy[1])
+    np.testing.assert_array_equal(gy[2:], [0.0, 4 * np.log(2.0)])
+
+
 def test_linspace_end_points_are_exact_and_ints_give_float64():
     out = tf.linspace(0.1, 0.7, 7)
     assert out.dtype == tf.float32

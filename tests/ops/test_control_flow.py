@@ -91,6 +91,15 @@ def test_cond_under_function_guards_its_predicate_and_retraces_for_the_other_bra
 # --------------------------------------------------------------------------------------------
 
 
+def test_eager_while_loop_returns_tensors_where_loop_variables_stayed_python_numbers():
+    # TF converts every result of an eager while_loop to a tensor.
+    i, y = tf.while_loop(lambda i, y: i < 3, lambda i, y: (i + 1, y * 2.0),
+                         [0, tf.constant(1.0)])
+    assert isinstance(i, tf.Tensor) and i.dtype == tf.int32 and int(i) == 3
+    never = tf.while_loop(lambda x: x < 0, lambda x: x + 1, [2.5])
+    assert isinstance(never[0], tf.Tensor) and float(never[0]) == 2.5
+
+
 def test_while_loop_keeps_the_structure_of_loop_vars():
     i, total = tf.while_loop(lambda i, s: i < 5, lambda i, s: (i + 1, s + i),
                              (tf.constant(0), tf.constant(0)))

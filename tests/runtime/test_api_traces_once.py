@@ -280,6 +280,7 @@ NOT_TENSOR_FUNCTIONS = {
     "debugging.disable_check_numerics": "a switch; tests/api/test_debugging.py",
     "function": "the decorator itself",
     "custom_gradient": "a decorator; the op table checks the primitive it makes",
+    "recompute_grad": "a decorator returning the function (tests/tracer/test_tape.py)",
     "as_dtype": "maps dtype names; takes no tensor",
     "boolean_mask": "a size that depends on values: refused under tracing by design "
                     "(tests/ops/test_dynamic.py)",

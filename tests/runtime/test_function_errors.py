@@ -77,8 +77,9 @@ def test_input_signature_missing_argument():
 def test_input_signature_wrong_structure():
     f = _signed()
     x = tf.constant(np.ones((2, 3), np.float32))
-    # As in TF, a list for a TensorSpec is converted (stacked) first; its shape is wrong.
-    with pytest.raises(ValueError) as info:
+    # As in TF, a list for a TensorSpec is converted (stacked) first; its shape is wrong:
+    # TF's TypeError (its binding of the call to the signature fails).
+    with pytest.raises(TypeError) as info:
         f([x, x])
     message = str(info.value)
     assert "argument x" in message and "f32[2,3]" in message and "[2, 2, 3]" in message

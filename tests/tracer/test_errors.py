@@ -147,10 +147,12 @@ def test_assign_wrong_shape_of_a_scalar_variable_inside_a_function():
 
 
 def test_assign_wrong_dtype():
+    # A tensor of another dtype: TF's ValueError (a Python value that does not convert is
+    # its TypeError, below).
     w = tf.Variable([1.0, 2.0], name="w")
-    with pytest.raises(TypeError) as info:
+    with pytest.raises(ValueError) as info:
         w.assign(tf.constant(np.array([3.0, 4.0])))
-    assert isinstance(info.value, InvalidArgumentError)
+    assert type(info.value) is ValueError
     msg = str(info.value)
     assert "assign" in msg and "float64" in msg and "float32" in msg
     _unchanged(w, [1.0, 2.0])
@@ -158,16 +160,25 @@ def test_assign_wrong_dtype():
 
 def test_assign_int_tensor_to_float_variable():
     w = tf.Variable([1.0, 2.0], name="w")
-    with pytest.raises(TypeError, match="int32"):
+    with pytest.raises(ValueError, match="int32"):
         w.assign(tf.constant([3, 4]))
     _unchanged(w, [1.0, 2.0])
 
 
 def test_assign_fractional_value_to_int_variable():
     n = tf.Variable([1, 2], name="n")
-    with pytest.raises(TypeError, match="int32"):
+    with pytest.raises(TypeError, match="int32") as info:
         n.assign([1.5, 2.5])
+    assert type(info.value) is TypeError
     _unchanged(n, [1, 2])
+
+
+def test_assign_add_to_a_bool_variable_is_tensorflows_invalid_argument():
+    b = tf.Variable([True, False], name="b")
+    with pytest.raises(InvalidArgumentError, match="bool variables cannot be added to") as info:
+        b.assign_add([True, True])
+    assert type(info.value) is InvalidArgumentError
+    _unchanged(b, [True, False])
 
 
 def test_assign_add_non_broadcastable_shape():
@@ -189,7 +200,7 @@ def test_assign_sub_wrong_shape_tensor():
 def test_assign_add_wrong_dtype_under_tape():
     w = tf.Variable([1.0, 2.0], name="w")
     with tf.GradientTape():
-        with pytest.raises(TypeError, match="float64"):
+        with pytest.raises(ValueError, match="float64"):
             w.assign_add(tf.constant(np.array([1.0, 1.0])))
     _unchanged(w, [1.0, 2.0])
 

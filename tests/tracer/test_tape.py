@@ -677,6 +677,102 @@ def test_custom_gradient_with_upstream_from_chain():
     assert float(tape.gradient(y, x)) == pytest.approx(expected, rel=1e-6)
 
 
+@tf.custom_gradient
+def _two_outputs(x):
+    def grad(da, db):
+        return da * 10.0 + db * 100.0
+
+    return (x * 2.0, x * 3.0), grad
+
+
+def test_custom_gradient_with_a_tuple_of_outputs_calls_grad_once_with_each_cotangent():
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        a, b = _two_outputs(x)
+        y = tf.reduce_sum(a) + 2.0 * tf.reduce_sum(b)
+    np.testing.assert_array_equal(_v(a), [2.0, 4.0])
+    np.testing.assert_array_equal(_v(b), [3.0, 6.0])
+    np.testing.assert_array_equal(_v(tape.gradient(y, x)), [210.0, 210.0])
+    assert isinstance(_two_outputs(x), tuple)
+
+
+def test_custom_gradient_two_outputs_traced_gives_the_eager_values():
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            a, b = _two_outputs(x)
+            y = tf.reduce_sum(a) + 2.0 * tf.reduce_sum(b)
+        return tape.gradient(y, x)
+
+    np.testing.assert_array_equal(_v(step(tf.constant([1.0, 2.0]))), [210.0, 210.0])
+
+
+def test_custom_gradient_passes_the_variables_it_reads_and_their_gradients_come_back():
+    w = tf.Variable(3.0)
+    seen = []
+
+    @tf.custom_gradient
+    def scale(x):
+        def grad(dy, variables=None):
+            seen.append(list(variables))
+            return dy * w, [dy * 100.0]
+
+        return x * w, grad
+
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = scale(x)
+    gx, gw = tape.gradient(y, [x, w])
+    assert float(gx) == 3.0 and float(gw) == 100.0
+    assert seen == [[w]]
+
+
+def test_custom_gradient_refuses_a_grad_without_variables_when_the_function_reads_one():
+    w = tf.Variable(3.0)
+
+    @tf.custom_gradient
+    def scale(x):
+        return x * w, lambda dy: dy
+
+    with pytest.raises(TypeError, match="must accept keyword argument 'variables'"):
+        scale(tf.constant(1.0))
+
+
+def test_custom_gradient_counts_python_number_arguments_as_inputs():
+    # As TF: every flattened positional argument is an input, so grad returns two gradients.
+    @tf.custom_gradient
+    def scaled(x, k):
+        return x * k, lambda dy: (dy * k, None)
+
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = scaled(x, 3.0)
+    assert float(tape.gradient(y, x)) == 3.0
+
+    @tf.custom_gradient
+    def one_grad(x, k):
+        return x * k, lambda dy: dy
+
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = one_grad(x, 3.0)
+    with pytest.raises(ValueError, match="returned 1 gradients for 2 inputs"):
+        tape.gradient(y, x)
+
+
+def test_recompute_grad_gives_the_functions_values_and_gradients():
+    f = tf.recompute_grad(lambda x: x * x * 2.0)
+    x = tf.constant(3.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    assert float(y) == 18.0 and float(tape.gradient(y, x)) == 12.0
+
+
 # ---------------------------------------------------------------- variables under the tape
 
 def test_variable_read_several_times_accumulates():
