@@ -198,6 +198,38 @@ ROWS: dict[str, Row] = {
         tf.matmul(x, x, transpose_b=True) + 3.0 * tf.eye(3))),
     "linalg.svd": Row([X], tf.linalg.svd),
     "linalg.matrix_transpose": unary("linalg.matrix_transpose"),
+    # The TF op sweep's additions (tests/conformance/tf_ops).
+    "add_n": Row([X, floats((3, 4))], lambda x, y: tf.add_n([x, y, x])),
+    "truncatediv": Row([ints((3, 4), -9, 9), ints((3, 4), 1, 4)], tf.truncatediv),
+    "truncatemod": Row([ints((3, 4), -9, 9), ints((3, 4), 1, 4)], tf.truncatemod),
+    "math.erfc": unary("math.erfc"),
+    "math.conj": unary("math.conj"),
+    "strided_slice": Row([X], lambda x: tf.strided_slice(x, [0, 1], [3, 4], [2, 1])),
+    "broadcast_dynamic_shape": Row([X], lambda x: x + tf.cast(tf.reduce_sum(
+        tf.broadcast_dynamic_shape(tf.shape(x), [1, 4])), tf.float32)),
+    "broadcast_static_shape": Row([X], lambda x: tf.reshape(
+        x, tf.broadcast_static_shape(x.shape, tf.TensorShape([1, 4])).as_list())),
+    "tensor_scatter_nd_max": Row([X, ints((2, 1), 0, 3), floats((2, 4))],
+                                 tf.tensor_scatter_nd_max),
+    "tensor_scatter_nd_min": Row([X, ints((2, 1), 0, 3), floats((2, 4))],
+                                 tf.tensor_scatter_nd_min),
+    "linalg.adjoint": unary("linalg.adjoint"),
+    "linalg.band_part": Row([floats((4, 4))], lambda x: tf.linalg.band_part(x, 1, 0)),
+    "linalg.cross": Row([floats((2, 3)), floats((2, 3))], tf.linalg.cross),
+    "linalg.diag": Row([floats((2, 3))], tf.linalg.diag),
+    "linalg.diag_part": Row([floats((2, 3, 3))], tf.linalg.diag_part),
+    "linalg.set_diag": Row([floats((2, 3, 3)), floats((2, 3))], tf.linalg.set_diag),
+    "linalg.tensor_diag": Row([floats((3,))], tf.linalg.tensor_diag),
+    "linalg.tensor_diag_part": Row([floats((3, 3))], tf.linalg.tensor_diag_part),
+    "linalg.trace": Row([floats((2, 3, 3))], tf.linalg.trace),
+    "linalg.matvec": Row([floats((3, 4)), floats((4,))], tf.linalg.matvec),
+    "linalg.normalize": Row([X], lambda x: tf.linalg.normalize(x, axis=1)[0]),
+    "linalg.slogdet": Row([floats((3, 3))], lambda x: tf.linalg.slogdet(x + 3.0 * tf.eye(3))),
+    "linalg.logdet": Row([floats((3, 3))], lambda x: tf.linalg.logdet(
+        tf.matmul(x, x, transpose_b=True) + 3.0 * tf.eye(3))),
+    "linalg.triangular_solve": Row([floats((3, 3)), floats((3, 2))], lambda a, b:
+                                   tf.linalg.triangular_solve(a + 3.0 * tf.eye(3), b)),
+    "linalg.lstsq": Row([floats((4, 3)), floats((4, 2))], tf.linalg.lstsq),
     # Control flow on Python values (a tensor predicate is a guard by design).
     "cond": Row([X], lambda x: tf.cond(True, lambda: x * 2.0, lambda: x)),
     "case": Row([X], lambda x: tf.case([(False, lambda: x)], default=lambda: x + 1.0)),
