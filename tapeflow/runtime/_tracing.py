@@ -48,7 +48,8 @@ def trace_path(function, arguments, paths, key, commit: bool = True, spec_shapes
     instead of silently keeping the first variable. The first run's assignments are
     undone and its prints dropped; the second run is the trace."""
     # (Another outcome of a trace from specs is the same trace for the user: no message.)
-    message = None if branches else retrace_message(function, key, paths)
+    instance = function._per_instance.instance_of(arguments)
+    message = None if branches else retrace_message(function, key, paths, instance)
     previous_key, previous_paths = function._last_key, list(function._paths.get(key, ()))
     if message is not None:
         logger.info(message)
@@ -77,6 +78,7 @@ def trace_path(function, arguments, paths, key, commit: bool = True, spec_shapes
         raise
     function._trace_count += 1
     function._last_key = key
+    function._per_instance.note(instance, key)
     # What calling the ConcreteFunction directly and describing it need (specs.py).
     concrete._function = function
     concrete._call_info = (function._signature.parameters, call_args)
@@ -134,11 +136,13 @@ def run_trace(function, arguments, paths, spec_shapes, from_specs, allow_new_var
         updates = restore(trace.recorder)
     return traced, result, trace, call_args, updates
 
-def retrace_message(function, key, paths) -> str | None:
-    """The RetraceWarning's text when this trace is not the function's first."""
-    previous = function._last_key
+def retrace_message(function, key, paths, instance=None) -> str | None:
+    """The RetraceWarning's text when this trace is not the function's first (for a
+    method's call, not its instance's first: instances.py)."""
+    previous = function._per_instance.last_key(instance, function._last_key)
     if previous is None:
         return None
+    traced = function._per_instance.traces_before(instance, function._trace_count)
     guard_failed = key in function._paths
     if guard_failed:
         lines = sorted({line for c in function._paths[key] for line in c.conditions()})
@@ -147,9 +151,9 @@ def retrace_message(function, key, paths) -> str | None:
     else:
         why = sig.describe_change(previous, key, paths)
     message = f"tapeflow.function {function.__name__!r} is tracing again: {why}"
-    if function._trace_count + 1 >= RETRACE_REPORT_AFTER and not function._reported_churn:
+    if traced + 1 >= RETRACE_REPORT_AFTER and not function._reported_churn:
         function._reported_churn = True
-        message += f". It has now been traced {function._trace_count + 1} times"
+        message += f". It has now been traced {traced + 1} times"
         message += (
             ". Each new outcome of a Python read of a traced value is another path: "
             "compute it with tensor ops (tf.where, tf.maximum, ...) where you can"

@@ -24,6 +24,7 @@ import numpy as np
 # (graph_loops: imported for what it installs, tf.while_loop's graph loops)
 from tapeflow.api import autograph_convert
 from tapeflow.runtime import graph_loops, retraces, specs, unknown_rank  # noqa: F401
+from tapeflow.runtime.instances import InstanceTraces
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime._tracing import (  # noqa: F401  (RETRACE_REPORT_AFTER: public here)
     RETRACE_REPORT_AFTER,
@@ -101,6 +102,9 @@ class Function:
         self._hot: Callable | None = None
         self._eager_keys: dict[Any, str] = {}
         self._trace_count = 0
+        # A method's traces, bound objects and last signatures per instance, as TF's
+        # Function-per-instance shows them (instances.py).
+        self._per_instance = InstanceTraces(self._signature.parameters)
         self._trace_log: list[retraces.TraceRecord] = []  # for explain_retraces()
         self._last_key = None
         self._reported_churn = False
@@ -382,7 +386,9 @@ class Function:
         return self._fn
 
     def experimental_get_tracing_count(self) -> int:
-        return self._trace_count
+        """Traces of this function; of a method, those not made for an instance (each
+        instance's bound method counts its own, as TF's per-instance Functions do)."""
+        return self._trace_count - self._per_instance.attributed
 
     # ---- compiled code ----------------------------------------------------------------------
 
@@ -465,6 +471,7 @@ class Function:
         found: list[ConcreteFunction] = []
         before = (self._trace_count, self._last_key, list(self._concretes),
                   list(self._trace_log))
+        instances_before = self._per_instance.snapshot()
         try:
             while scripts:
                 if len(found) == self.max_specializations:
@@ -486,8 +493,11 @@ class Function:
             # Nothing of the paths explored is kept.
             (self._trace_count, self._last_key, self._concretes,
              self._trace_log) = before
+            self._per_instance.restore(instances_before)
             raise
         self._trace_count = before[0] + 1
+        self._per_instance.restore(instances_before)  # the paths explored: one trace
+        self._per_instance.note(self._per_instance.instance_of(stand_in_args), key)
         return found
 
     def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
@@ -497,7 +507,7 @@ class Function:
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
-        return _BoundFunction(self, instance)
+        return self._per_instance.bound(self, instance, _BoundFunction)
 
     def __repr__(self) -> str:
         return f"<tapeflow.function {self.__name__} ({self._trace_count} traces)>"
@@ -520,7 +530,8 @@ class _BoundFunction:
         return self._function.pretty_printed_concrete_signatures(verbose)
 
     def experimental_get_tracing_count(self) -> int:
-        return self._function.experimental_get_tracing_count()
+        """This instance's traces (TF's per-instance Function counts its own)."""
+        return self._function._per_instance.count(self._instance)
 
     def wait_compiled(self, timeout: float | None = None) -> bool:
         return self._function.wait_compiled(timeout)

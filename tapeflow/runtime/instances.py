@@ -1,0 +1,107 @@
+"""A `@tapeflow.function` method, seen per instance as TensorFlow shows it.
+
+TF's tf.function is a descriptor that makes one Function per instance: `a.f is a.f`, and
+`a.f` and `b.f` count their traces apart (`a.f.experimental_get_tracing_count()` is 1 after
+a's first call, whatever b did), a's first trace is no "retrace" of b's, and the class's own
+Function (`M.f`) has traced nothing. tapeflow keeps one Function per method (its paths are
+keyed by the instance anyway, so nothing is traced twice or shared wrongly) and keeps here
+what TF keeps per instance: the bound object, the trace count and the last signature, which
+the retrace warning compares the new one with.
+
+A method here is a function whose first parameter is named `self` (TF's rule for an
+input_signature's alignment, signature.py); instances that cannot be weakly referenced get
+a bound object per attribute access and are counted with the class's Function.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+
+class _State:
+    __slots__ = ("count", "last_key", "bound")
+
+    def __init__(self):
+        self.count = 0
+        self.last_key = None
+        self.bound = None  # a weak reference to the bound object handed out
+
+
+class InstanceTraces:
+    def __init__(self, parameters):
+        names = list(parameters)
+        self._self_name = names[0] if names and names[0] == "self" else None
+        self._states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.attributed = 0  # traces counted for an instance (also of instances now gone)
+
+    def _state(self, instance, create: bool) -> _State | None:
+        try:
+            state = self._states.get(instance)
+            if state is None and create:
+                state = self._states[instance] = _State()
+        except TypeError:  # not weakly referenceable (or not hashable)
+            return None
+        return state
+
+    def instance_of(self, arguments: dict):
+        """The instance a trace with these bound arguments runs for, or None."""
+        if self._self_name is None:
+            return None
+        return arguments.get(self._self_name)
+
+    def bound(self, function, instance, make):
+        """The object `instance.f` gives: made once per instance (`a.f is a.f`)."""
+        state = self._state(instance, create=True)
+        if state is None:
+            return make(function, instance)
+        bound = state.bound() if state.bound is not None else None
+        if bound is None:
+            bound = make(function, instance)
+            state.bound = weakref.ref(bound)
+        return bound
+
+    def count(self, instance) -> int:
+        state = self._state(instance, create=False)
+        return state.count if state is not None else 0
+
+    def last_key(self, instance, default):
+        """The signature of the instance's last trace (None before its first); `default`
+        (the Function's last) for a call that is not a method call."""
+        if instance is None:
+            return default
+        state = self._state(instance, create=False)
+        if state is None:
+            return None if self._weakrefable(instance) else default
+        return state.last_key
+
+    def traces_before(self, instance, default: int) -> int:
+        """How many traces the instance (or, for other calls, the Function) had."""
+        if instance is None:
+            return default
+        state = self._state(instance, create=False)
+        return state.count if state is not None else 0
+
+    def note(self, instance, key) -> None:
+        """One more trace, for `instance` (None: not a method call)."""
+        state = self._state(instance, create=True) if instance is not None else None
+        if state is None:
+            return
+        state.count += 1
+        state.last_key = key
+        self.attributed += 1
+
+    def snapshot(self):
+        return self.attributed, {k: (s.count, s.last_key) for k, s in self._states.items()}
+
+    def restore(self, snapshot) -> None:
+        self.attributed, saved = snapshot
+        for instance, state in list(self._states.items()):
+            state.count, state.last_key = saved.get(instance, (0, None))
+
+    def _weakrefable(self, instance) -> bool:
+        try:
+            weakref.ref(instance)
+            hash(instance)
+        except TypeError:
+            return False
+        return True
