@@ -87,13 +87,21 @@ class ScalarIterationError(TypeError, ValueError):
 
 def for_stmt(iterable, body, init, names, target, iterable_text, extra_test=None):
     """`for target in iterable`: a graph loop over the leading axis where `iterable` is a
-    traced tensor of rank >= 1 (TensorFlow's AutoGraph: a while over tf.shape(x)[0]);
-    anything else (a list, a range, a numpy array, a dataset, a Variable, an eager
-    constant) is Fallback (the Python loop over the same object)."""
-    from tapeflow.runtime import graph_loops
+    traced tensor of rank >= 1 (TensorFlow's AutoGraph: a while over tf.shape(x)[0]); a
+    dataset read by a tf.function running eagerly, the body compiled once and run per
+    element (runtime/dataset_loops.py); anything else (a list, a range, a numpy array, a
+    Variable, an eager constant) is Fallback (the Python loop over the same object)."""
+    from tapeflow.runtime import dataset_loops, graph_loops
     from tapeflow.runtime.sub_trace import where_in_user_code
     from tapeflow.tracer.tensor import Tensor
 
+    if graph_loops.active_trace() is None and dataset_loops.reads_dataset(iterable):
+        # A tf.function running eagerly because it reads a dataset: the body compiled once.
+        try:
+            return dataset_loops.run(iterable, body, init, names, extra_test,
+                                     where_in_user_code())
+        except dataset_loops.NotCompiled:
+            return Fallback(iterable)
     if graph_loops.active_trace() is None or not isinstance(iterable, Tensor):
         return Fallback(iterable)
     if not iterable.aval.shape:

@@ -200,7 +200,8 @@ class Iterator:
     a trace would read one pass's elements and bake them into the graph as constants, so
     every later call would see them again. TF compiles such loops (AutoGraph); here the
     trace stops before taking an element (runtime.trace.RunsEagerly) and the call, and
-    every later one with that signature, runs the function's Python with the elements.
+    every later one with that signature, runs the function's Python with the elements,
+    each `for` over the dataset with its body compiled once (runtime/dataset_loops.py).
     A dataset or iterator passed as an argument is seen before any trace starts."""
 
     _runs_functions_eagerly = "a tf.data iterator"

@@ -23,7 +23,7 @@ import numpy as np
 
 # (graph_loops: imported for what it installs, tf.while_loop's graph loops)
 from tapeflow.api import autograph_convert
-from tapeflow.runtime import graph_loops, retraces, specs, unknown_rank  # noqa: F401
+from tapeflow.runtime import dataset_loops, graph_loops, retraces, specs, unknown_rank  # noqa: F401
 from tapeflow.runtime.instances import InstanceTraces
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime._tracing import (  # noqa: F401  (RETRACE_REPORT_AFTER: public here)
@@ -101,6 +101,8 @@ class Function:
         # ran last (its `.path` is that ConcreteFunction).
         self._hot: Callable | None = None
         self._eager_keys: dict[Any, str] = {}
+        self._dataset_keys: set = set()  # eager because they read a dataset: dataset_loops
+        self._dataset_bodies: dict = {}  # their loops' compiled bodies, by code object
         self._trace_count = 0
         # A method's traces, bound objects and last signatures per instance, as TF's
         # Function-per-instance shows them (instances.py).
@@ -166,7 +168,7 @@ class Function:
         if self._reduce_retracing and self.input_signature is None:
             key, spec_shapes = self._relaxed(key)
         if key in self._eager_keys:
-            return self._fn(*args, **kwargs)
+            return self._run_eagerly(key, args, kwargs)
         arg_values = [leaf for _, leaf in paths if sig.is_input(leaf)]
         tried: list[ConcreteFunction] = []
         result = self._run_traced(key, arg_values, args, kwargs, tried)
@@ -178,7 +180,7 @@ class Function:
             if result is not GUARD_FAILED:
                 return result
             if key in self._eager_keys:
-                return self._fn(*args, **kwargs)
+                return self._run_eagerly(key, args, kwargs)
             result = self._run_spec_path(key, arg_values, args, kwargs, tried)
             if result is not GUARD_FAILED:
                 return result
@@ -194,7 +196,23 @@ class Function:
                     reason = e.reason
             self._hot = None
             self._eager_keys[key] = reason
+            self._dataset_keys.add(key)
+            return self._run_eagerly(key, args, kwargs)
+
+    def _run_eagerly(self, key, args, kwargs):
+        """A call of a signature that runs eagerly: the Python function as written, except
+        for a function that reads a tf.data dataset, whose AutoGraph-converted loops over
+        it compile their bodies (runtime/dataset_loops.py), as TF compiles such loops."""
+        if key not in self._dataset_keys or not self._autograph:
             return self._fn(*args, **kwargs)
+        fn = autograph_convert.converted(self._fn)
+        saved = dataset_loops.compiling_options.value
+        dataset_loops.compiling_options.value = (self._backend, self._compile,
+                                                 self._dataset_bodies)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            dataset_loops.compiling_options.value = saved
 
     def _run_traced(self, key, arg_values, args, kwargs, tried: list):
         """The result of the first traced path for `key` (not in `tried`) whose guards hold
@@ -356,7 +374,9 @@ class Function:
                 del self._fast_paths[fast]
             self._concretes = [c for c in self._concretes if not any(c is d for d in dropped)]
         while len(self._eager_keys) > self.max_signatures:
-            del self._eager_keys[next(iter(self._eager_keys))]
+            oldest = next(iter(self._eager_keys))
+            del self._eager_keys[oldest]
+            self._dataset_keys.discard(oldest)
 
     _trace = trace_path
     _run_trace = run_trace
@@ -422,8 +442,9 @@ class Function:
         except RunsEagerly as e:
             raise ValueError(
                 f"{self.__name__}.get_concrete_function: {e.reason}, so this function runs "
-                "eagerly and has no graph (TF compiles such a loop with AutoGraph); pass "
-                "the elements as tensor arguments to trace it") from None
+                "its Python eagerly and has no graph of its own (only the bodies of its "
+                "loops over the dataset are compiled, where TF compiles the whole loop); "
+                "pass the elements as tensor arguments to trace it") from None
 
     def _get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
         """The traced path for these arguments (tracing them if needed). Arguments may be
