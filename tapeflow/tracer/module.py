@@ -42,55 +42,74 @@ class Module:
 
     @property
     def variables(self) -> tuple[Variable, ...]:
-        return tuple(self._flatten(lambda x: isinstance(x, Variable)))
+        return tuple(self._flatten(predicate=lambda x: isinstance(x, Variable)))
 
     @property
     def trainable_variables(self) -> tuple[Variable, ...]:
-        return tuple(self._flatten(lambda x: isinstance(x, Variable) and x.trainable))
+        return tuple(self._flatten(predicate=lambda x: isinstance(x, Variable) and x.trainable))
 
     @property
     def submodules(self) -> tuple[Module, ...]:
-        return tuple(self._flatten(lambda x: isinstance(x, Module)))
+        return tuple(self._flatten(predicate=lambda x: isinstance(x, Module)))
 
-    def _flatten(self, keep) -> list:
-        """Leaves of the attributes kept by `keep`, in TensorFlow's order: a module's own
-        attributes first (by name; lists in order, dicts by key), then its submodules, each
-        the same way. Every object appears once."""
-        out, seen = [], {id(self)}
-        pending = [self]
-        while pending:
-            module = pending.pop(0)
-            submodules = []
-            for value in module._attributes():
-                for leaf in _leaves(value):
-                    if id(leaf) in seen:
-                        continue
-                    seen.add(id(leaf))
-                    if keep(leaf):
-                        out.append(leaf)
-                    if isinstance(leaf, Module):
-                        submodules.append(leaf)
-            # Depth first over submodules, as TF recurses into each before the next.
-            pending[:0] = submodules
-        return out
+    def _flatten(self, recursive=True, predicate=None, attribute_traversal_key=None,
+                 with_path=False, expand_composites=False):
+        """TF's `tf.Module._flatten`: a generator of the leaves of the module's attributes
+        that `predicate` keeps (all, without one), in TensorFlow's order: a module's own
+        attributes first (by name, or by `attribute_traversal_key` of the name; lists in
+        order, dicts by key), then, with `recursive`, each submodule the same way, depth
+        first. Every object appears once. `with_path`: (path, leaf) pairs, the path the
+        attribute names and list indices / dict keys leading to the leaf.
+        (`expand_composites` is accepted: tapeflow has no composite tensors to expand.)"""
+        keep = predicate if predicate is not None else (lambda _: True)
+        return _flatten_module(self, (), recursive, keep, attribute_traversal_key,
+                               with_path, {id(self)})
 
     def _attributes(self):
-        # tf.Module lists variables by attribute name, so the order never depends on the
-        # order of assignments in __init__.
-        return [v for k, v in sorted(vars(self).items()) if k not in ("_name", "_scope_name")]
+        return [value for _, value in self._named_attributes()]
+
+    def _named_attributes(self, key=None):
+        """(name, value) of the attributes searched for variables and submodules.
+        tf.Module lists them by attribute name, so the order never depends on the order
+        of assignments in __init__."""
+        items = [(k, v) for k, v in vars(self).items() if k not in ("_name", "_scope_name")]
+        return sorted(items, key=(lambda kv: key(kv[0])) if key is not None
+                      else (lambda kv: kv[0]))
 
 
-def _leaves(value):
-    """`value` flattened as tf.nest does: lists and tuples in order, dicts by sorted key."""
-    stack = [value]
-    while stack:
-        obj = stack.pop()
-        if isinstance(obj, dict):
-            stack.extend(reversed([obj[k] for k in sorted(obj, key=str)]))
-        elif isinstance(obj, list | tuple):
-            stack.extend(reversed(obj))
-        else:
-            yield obj
+def _flatten_module(module, path, recursive, keep, key, with_path, seen):
+    if type(module)._attributes is not Module._attributes:
+        # (Keras layers order their attributes themselves: named by position.)
+        named = [(str(i), v) for i, v in enumerate(module._attributes())]
+    else:
+        named = module._named_attributes(key)
+    submodules = []
+    for name, value in named:
+        for leaf_path, leaf in _leaves_with_paths(value):
+            if id(leaf) in seen:
+                continue
+            seen.add(id(leaf))
+            full = path + (name, *leaf_path)
+            if keep(leaf):
+                yield (full, leaf) if with_path else leaf
+            if recursive and isinstance(leaf, Module):
+                submodules.append((full, leaf))
+    # Depth first over submodules, as TF recurses into each before the next.
+    for sub_path, sub in submodules:
+        yield from _flatten_module(sub, sub_path, recursive, keep, key, with_path, seen)
+
+
+def _leaves_with_paths(value, path=()):
+    """`value` flattened as tf.nest does (lists and tuples in order, dicts by sorted key),
+    each leaf with the indices and keys leading to it."""
+    if isinstance(value, dict):
+        for k in sorted(value, key=str):
+            yield from _leaves_with_paths(value[k], path + (k,))
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _leaves_with_paths(item, path + (i,))
+    else:
+        yield path, value
 
 
 def snake_case(name: str) -> str:

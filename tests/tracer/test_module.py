@@ -242,3 +242,31 @@ def test_module_with_a_reference_cycle():
 
     m = Cyclic()
     assert [float(v.numpy()) for v in m.variables] == [2.0, 3.0, 1.0]  # 'pair' < 'v'
+
+
+def test_flatten_takes_tensorflows_arguments_and_gives_paths():
+    class Inner(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(1.0)
+            self.k = 3
+            self.items = [tf.Variable(2.0), {"b": tf.Variable(3.0), "a": 5}]
+
+    class Outer(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = Inner()
+            self.v = tf.Variable(0.0)
+
+    outer = Outer()
+    flat = outer._flatten(with_path=True)
+    assert not isinstance(flat, list | tuple)  # a generator, as TF's
+    assert [path for path, _ in flat] == [
+        ("inner",), ("v",), ("inner", "items", 0), ("inner", "items", 1, "a"),
+        ("inner", "items", 1, "b"), ("inner", "k"), ("inner", "w")]
+    assert [path for path, _ in outer._flatten(recursive=False, with_path=True)] == [
+        ("inner",), ("v",)]
+    variables = list(outer._flatten(predicate=lambda x: isinstance(x, tf.Variable),
+                                    attribute_traversal_key=lambda name: -ord(name[0])))
+    # Attributes by descending first letter: v, then inner's w, items[0], items[1]['b'].
+    assert [float(v.numpy()) for v in variables] == [0.0, 1.0, 2.0, 3.0]
