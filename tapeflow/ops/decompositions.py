@@ -7,6 +7,9 @@ each part is its share of the full rule (the rules are linear in the cotangents,
 over the parts is TensorFlow's rule). The eager kernel is numpy's LAPACK call; the Numba
 lowering calls the same np.linalg function inside the compiled code, once per matrix of the
 batch. Each VJP is written with tapeflow ops, so gradients of gradients work.
+
+An inf or NaN: eager QR returns NaNs, as TF; compiled QR raises InvalidArgumentError naming
+qr (numba's np.linalg refuses non-finite input, as for svd and inv). eigh raises, as TF.
 """
 
 from __future__ import annotations
@@ -194,6 +197,11 @@ def _eigh_rule(x: ShapedArray, *, part: str) -> ShapedArray:
 
 
 def _eigh(x, *, part):
+    # TF's kernel fails on an inf or NaN in the triangle it reads, where LAPACK would return
+    # NaNs; the compiled kernel (numba's eigh) refuses any inf or NaN, upper triangle too.
+    if not np.isfinite(np.tril(x)).all():
+        raise InvalidArgumentError("eigh: self-adjoint eigen decomposition was not "
+                                   "successful: the input has infs or NaNs")
     try:
         with np.errstate(all="ignore"):
             e, v = np.linalg.eigh(x)

@@ -197,6 +197,9 @@ ROWS: dict[str, Row] = {
     "linalg.cholesky": Row([floats((3, 3))], lambda x: tf.linalg.cholesky(
         tf.matmul(x, x, transpose_b=True) + 3.0 * tf.eye(3))),
     "linalg.svd": Row([X], tf.linalg.svd),
+    "linalg.qr": Row([X], lambda x: tf.linalg.qr(x, full_matrices=True)),
+    "linalg.eigh": Row([floats((3, 3))], tf.linalg.eigh),
+    "linalg.eigvalsh": Row([floats((3, 3))], tf.linalg.eigvalsh),
     "linalg.matrix_transpose": unary("linalg.matrix_transpose"),
     # Control flow on Python values (a tensor predicate is a guard by design).
     "cond": Row([X], lambda x: tf.cond(True, lambda: x * 2.0, lambda: x)),
