@@ -322,7 +322,7 @@ NOT_TENSOR_FUNCTIONS = {
        for name in ["py_function", "numpy_function"]},
     **{f"strings.{name}": "eager only: string tensors raise under tracing when they depend "
        "on traced values; tests/api/test_dtypes_more.py" for name in [
-        "as_string", "bytes_split", "join", "length", "lower", "reduce_join",
+        "as_string", "bytes_split", "format", "join", "length", "lower", "reduce_join",
         "regex_full_match", "regex_replace", "split", "strip", "substr", "to_number",
         "unicode_decode", "unicode_split", "upper"]},
     "io.decode_raw": "eager only (strings); tests/api/test_dtypes_more.py",
