@@ -1334,4 +1334,73 @@ True
 True
 tf.Tensor([-1.  3.], shape=(2,), dtype=float64)
 """),
+    ('strings format scalars and vectors', """
+print(tf.strings.format("x={} y={}", (tf.constant(1.5), tf.constant([1, 2, 3]))))
+print(tf.strings.format("v: {}", tf.range(10)))
+print(tf.strings.format("v: {}", [tf.range(10)], summarize=2))
+print(tf.strings.format("v: {}", tf.range(10), summarize=-1))
+print(tf.strings.format("{} {} {}", [tf.constant(1 / 3), tf.constant(0.1, tf.float64),
+                                     tf.constant([True, False])]))
+print(tf.strings.format("s: {}", tf.constant(["ab", 'q"t'])))
+print(tf.strings.format("a <> b <>", [1, 2.5], placeholder="<>"))
+try:
+    tf.strings.format("{} {}", [1])
+except ValueError as e:
+    print("ValueError")
+""", """tf.Tensor(b'x=1.5 y=[1 2 3]', shape=(), dtype=string)
+tf.Tensor(b'v: [0 1 2 ... 7 8 9]', shape=(), dtype=string)
+tf.Tensor(b'v: [0 1 ... 8 9]', shape=(), dtype=string)
+tf.Tensor(b'v: [0 1 2 3 4 5 6 7 8 9]', shape=(), dtype=string)
+tf.Tensor(b'0.333333343 0.1 [1 0]', shape=(), dtype=string)
+tf.Tensor(b's: ["ab" "q\\\\"t"]', shape=(), dtype=string)
+tf.Tensor(b'a 1 b 2.5', shape=(), dtype=string)
+ValueError
+"""),
+    ('strings format matrices', """
+print(tf.strings.format("m: {}", tf.reshape(tf.range(12), [3, 4])))
+print(tf.strings.format("{}", tf.reshape(tf.range(100), [10, 10])))
+print(tf.strings.format("{}", tf.reshape(tf.range(27.), [3, 3, 3]), summarize=1))
+print(tf.strings.format("{}", tf.zeros([2, 0])))
+""", """tf.Tensor(b'm: [[0 1 2 3]\\n [4 5 6 7]\\n [8 9 10 11]]', shape=(), dtype=string)
+tf.Tensor(b'[[0 1 2 ... 7 8 9]\\n [10 11 12 ... 17 18 19]\\n [20 21 22 ... 27 28 29]\\n ...\\n [70 71 72 ... 77 78 79]\\n [80 81 82 ... 87 88 89]\\n [90 91 92 ... 97 98 99]]', shape=(), dtype=string)
+tf.Tensor(b'[[[0 ... 2]\\n  ...\\n  [6 ... 8]]\\n\\n ...\\n\\n [[18 ... 20]\\n  ...\\n  [24 ... 26]]]', shape=(), dtype=string)
+tf.Tensor(b'[\\n ...]', shape=(), dtype=string)
+"""),
+    ('ragged arithmetic', """
+r = tf.ragged.constant([[1, 2], [], [3]])
+print(r + 1)
+print(2 * r - r)
+print(1 - r)
+print(r * r)
+print(r / 2)
+f = tf.ragged.constant([[[1.5], [2., 3.]], [[4.]]])
+print(f * 2. + f)
+try:
+    r + tf.ragged.constant([[1], [2], [3]])
+except Exception as e:
+    print(isinstance(e, tf.errors.InvalidArgumentError))
+try:
+    r + 1.5
+except Exception as e:
+    print(isinstance(e, tf.errors.InvalidArgumentError))
+""", """<tf.RaggedTensor [[2, 3], [], [4]]>
+<tf.RaggedTensor [[1, 2], [], [3]]>
+<tf.RaggedTensor [[0, -1], [], [-2]]>
+<tf.RaggedTensor [[1, 4], [], [9]]>
+<tf.RaggedTensor [[0.5, 1.0], [], [1.5]]>
+<tf.RaggedTensor [[[4.5], [6.0, 9.0]], [[12.0]]]>
+True
+True
+"""),
+    ('ragged bounding_shape', """
+r = tf.RaggedTensor.from_row_lengths([1, 2, 3, 4], row_lengths=[3, 0, 1])
+print(r.bounding_shape())
+print(r.bounding_shape(axis=1))
+print(tf.ragged.constant([[[1], [2, 3]], [[4]]]).bounding_shape())
+print(tf.ragged.constant([[], []]).bounding_shape())
+""", """tf.Tensor([3 3], shape=(2,), dtype=int64)
+tf.Tensor(3, shape=(), dtype=int64)
+tf.Tensor([2 2 2], shape=(3,), dtype=int64)
+tf.Tensor([2 0], shape=(2,), dtype=int64)
+"""),
 )
