@@ -8,6 +8,7 @@ variables (those are constants of the trace) and raise a clear error for any tha
 
 from __future__ import annotations
 
+import builtins  # this module's `format` is tf.strings.format
 import re
 
 import numpy as np
@@ -237,8 +238,8 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
         if arr.dtype.kind == "b":
             text = "true" if v else "false"
         else:
-            text = format(v.item() if hasattr(v, "item") else v, spec)
-        return format(text, width_spec).encode() if width_spec else text.encode()
+            text = builtins.format(v.item() if hasattr(v, "item") else v, spec)
+        return builtins.format(text, width_spec).encode() if width_spec else text.encode()
 
     return _make_constant(_map(arr, fmt))
 
