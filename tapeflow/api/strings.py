@@ -288,7 +288,7 @@ def regex_full_match(input, pattern, name=None):
 # --------------------------------------------------------------------------------------------
 
 
-def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa: A001
+def format(template, inputs, placeholder="{}", summarize=3, name=None):
     """`tf.strings.format`: `template` with each `placeholder` replaced by the next input's
     text, a scalar string tensor. A tensor's text is TF's Tensor::SummarizeValue (print_v2):
     numpy-like brackets without column padding, at most `summarize` elements at each end of

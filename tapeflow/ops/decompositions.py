@@ -172,7 +172,7 @@ qr_p.def_vjp(per_input(_qr_vjp))
 QR = namedtuple("Qr", ["q", "r"])
 
 
-def qr(input, full_matrices=False, name=None):  # noqa: A002
+def qr(input, full_matrices=False, name=None):
     """`tf.linalg.qr`: (q, r) with input = q @ r, q's columns orthonormal and r upper
     triangular; reduced (q [..., m, min(m, n)]) unless full_matrices (q [..., m, m]). The
     signs are LAPACK's, as TF's CPU kernel. A namedtuple `Qr(q, r)`, as TF's."""

@@ -261,6 +261,17 @@ def _tf_sym(x):
     return x + tf.linalg.matrix_transpose(x) + tf.linalg.diag(4.0 * tf.range(n, dtype=x.dtype))
 
 
+def _row_and_column_sums(q, r):
+    """The first two row sums of Q plus the first two column sums of R (tf or numpy)."""
+    return q.sum(-1)[..., :2] + r.sum(-2)[..., :2] if isinstance(q, np.ndarray) else (
+        tf.reduce_sum(q, -1)[..., :2] + tf.reduce_sum(r, -2)[..., :2])
+
+
+def _scaled_gram(e, v):
+    """V diag(e) V^T."""
+    return tf.matmul(v * e[..., None, :], v, transpose_b=True)
+
+
 ROWS += [
     # Cholesky of a symmetric input built from x: finite differences stay symmetric.
     Composite("cholesky:gram", lambda x: tf.linalg.cholesky(_tf_gram(x)),
@@ -277,16 +288,14 @@ ROWS += [
               args(normal((2, 3, 2))), lambda x: x, (0,)),
     Composite("svd:s-only", lambda x: tf.linalg.svd(x, compute_uv=False),
               args(normal((3, 2))), lambda x: np.linalg.svd(x, compute_uv=False), (0,)),
-    # QR: the product gives A back (its gradient is the identity map); squared columns of
-    # Q and R through the public API, tall and wide.
+    # QR: the product gives A back (its gradient is the identity map); sums of Q's rows and
+    # R's columns (both parts' VJPs at once) through the public API.
     Composite("qr:reconstruct-tall", lambda x: tf.matmul(*tf.linalg.qr(x)),
               args(normal((2, 4, 3))), lambda x: x, (0,)),
     Composite("qr:reconstruct-wide", lambda x: tf.matmul(*tf.linalg.qr(x)),
               args(normal((2, 4))), lambda x: x, (0,)),
-    Composite("qr:q-and-r", lambda x: (lambda q, r: tf.reduce_sum(q, -1)[..., :2]
-                                       + tf.reduce_sum(r, -2)[..., :2])(*tf.linalg.qr(x)),
-              args(normal((3, 2))),
-              lambda x: (lambda q, r: q.sum(-1)[:2] + r.sum(-2)[:2])(*np.linalg.qr(x)),
+    Composite("qr:q-and-r", lambda x: _row_and_column_sums(*tf.linalg.qr(x)),
+              args(normal((3, 2))), lambda x: _row_and_column_sums(*np.linalg.qr(x)),
               (0,)),
     # eigh of a symmetric input built from x (finite differences stay symmetric): the
     # eigenvalues, squared eigenvectors (sign-invariant) and V diag(e) V^T, which is A.
@@ -295,8 +304,7 @@ ROWS += [
               (0,)),
     Composite("eigh:v-squared", lambda x: tf.square(tf.linalg.eigh(_tf_sym(x))[1]),
               args(normal((3, 3))), lambda x: np.linalg.eigh(_sym(x))[1] ** 2, (0,)),
-    Composite("eigh:reconstruct", lambda x: (lambda e, v: tf.matmul(
-        v * e[..., None, :], v, transpose_b=True))(*tf.linalg.eigh(_tf_sym(x))),
+    Composite("eigh:reconstruct", lambda x: _scaled_gram(*tf.linalg.eigh(_tf_sym(x))),
               args(normal((2, 3, 3))), _sym, (0,)),
     Composite("inv:adjoint", lambda x: tf.linalg.inv(x, adjoint=True),
               args(lambda rng: rng.standard_normal((3, 3)) + 3 * np.eye(3)),
