@@ -33,3 +33,4 @@ from tapeflow.ops.matrix_parts import (  # noqa: E402, F401
     triangular_solve,
 )
 from tapeflow.ops.extras import l2_normalize  # noqa: E402, F401
+from tapeflow.ops.decompositions import eigh, eigvalsh, qr  # noqa: F401

@@ -3,8 +3,9 @@
 A RaggedTensor is `flat_values` (a dense tensor of every element, row after row) with the
 row boundaries of each ragged axis (`row_splits`), as TensorFlow stores it. It prints and
 converts as TF's does (`<tf.RaggedTensor [[1, 2], [3]]>`, `to_list()`, `to_tensor()`,
-`row_lengths()`, a shape with None for ragged axes). It is not differentiated through and
-not accepted by other ops: convert it with `to_tensor()` first.
+`row_lengths()`, `bounding_shape()`, a shape with None for ragged axes). `+ - * / //` with a
+scalar or a RaggedTensor of the same rows act on the values, as TF's. It is not
+differentiated through and not accepted by other ops: convert it with `to_tensor()` first.
 """
 
 from __future__ import annotations
@@ -147,6 +148,81 @@ class RaggedTensor:
                              f"{self._flat.shape[0]} places")
         return RaggedTensor(flat, self._splits)
 
+    def bounding_shape(self, axis=None, name=None, out_type=None) -> Tensor:
+        """The shape of the smallest dense tensor holding every row: [nrows, the longest
+        row of each ragged axis, the inner dims], int64 (or `out_type`); one entry with
+        `axis`."""
+        shape = np.array(_dense_shape(self._flat, self._splits), dtype=np.int64)
+        if out_type is not None:
+            shape = shape.astype(_as_dtype(out_type).as_numpy_dtype)
+        if axis is not None:
+            axis = int(axis)
+            if not -shape.size <= axis < shape.size:
+                raise InvalidArgumentError(f"bounding_shape: axis {axis} is out of range for "
+                                           f"a RaggedTensor of rank {shape.size}")
+            shape = shape[axis]
+        return _make_constant(shape)
+
+    # ---- arithmetic: elementwise on the values, rows unchanged ------------------------------
+
+    def _values_op(self, other, op, reverse: bool = False) -> RaggedTensor:
+        """`op(self, other)` (or `op(other, self)`) on the flat values, as TF's ragged
+        dispatch for a scalar or a RaggedTensor with the same row partitions; the dense
+        op's dtype rules apply (int32 + 1.5 is an InvalidArgumentError, as TF)."""
+        from tapeflow.tracer.tensor import convert_to_tensor
+
+        if isinstance(other, RaggedTensor):
+            if len(other._splits) != len(self._splits):
+                raise InvalidArgumentError(
+                    f"RaggedTensor {op.__name__}: ragged ranks differ ({self.ragged_rank} vs "
+                    f"{other.ragged_rank}); elementwise ops need the same row partitions")
+            for axis, (a, b) in enumerate(zip(self._splits, other._splits), start=1):
+                if not np.array_equal(a, b):
+                    raise InvalidArgumentError(
+                        f"RaggedTensor {op.__name__}: the row lengths of ragged axis {axis} "
+                        f"differ ({np.diff(a).tolist()} vs {np.diff(b).tolist()}); "
+                        "elementwise ops need the same row partitions")
+            other_values = convert_to_tensor(other._flat)
+        else:
+            other_values = other if hasattr(other, "_tapeflow_tensor") else None
+            if other_values is None:
+                other_values = convert_to_tensor(other, dtype_hint=self.dtype)
+            if other_values.shape.rank != 0:
+                raise InvalidArgumentError(
+                    f"RaggedTensor {op.__name__}: only a scalar or a RaggedTensor with the "
+                    f"same rows is supported here, got a dense {other_values.shape}")
+        values = convert_to_tensor(self._flat)
+        out = op(other_values, values) if reverse else op(values, other_values)
+        return RaggedTensor(np.asarray(out.numpy()), self._splits)
+
+    def __add__(self, other):
+        return self._values_op(other, _ops().add)
+
+    def __radd__(self, other):
+        return self._values_op(other, _ops().add, reverse=True)
+
+    def __sub__(self, other):
+        return self._values_op(other, _ops().subtract)
+
+    def __rsub__(self, other):
+        return self._values_op(other, _ops().subtract, reverse=True)
+
+    def __mul__(self, other):
+        return self._values_op(other, _ops().multiply)
+
+    def __rmul__(self, other):
+        return self._values_op(other, _ops().multiply, reverse=True)
+
+    def __truediv__(self, other):
+        return self._values_op(other, _ops().truediv)
+
+    def __floordiv__(self, other):
+        return self._values_op(other, _ops().floordiv)
+
+    def __neg__(self):
+        return RaggedTensor(np.asarray(_ops().negative(self.flat_values).numpy()),
+                            self._splits)
+
     def __getitem__(self, key):
         if isinstance(key, int | np.integer):
             n = self.nrows_int()
@@ -171,6 +247,13 @@ class RaggedTensor:
     def __iter__(self):
         for i in range(self.nrows_int()):
             yield self[i]
+
+
+def _ops():
+    """The dense math ops (imported on first use: tf.ragged is loaded lazily)."""
+    from tapeflow.api import math
+
+    return math
 
 
 def _index_vector(x, op: str, arg: str) -> np.ndarray:

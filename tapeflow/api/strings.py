@@ -8,6 +8,7 @@ variables (those are constants of the trace) and raise a clear error for any tha
 
 from __future__ import annotations
 
+import builtins  # this module's `format` is tf.strings.format
 import re
 
 import numpy as np
@@ -237,8 +238,8 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
         if arr.dtype.kind == "b":
             text = "true" if v else "false"
         else:
-            text = format(v.item() if hasattr(v, "item") else v, spec)
-        return format(text, width_spec).encode() if width_spec else text.encode()
+            text = builtins.format(v.item() if hasattr(v, "item") else v, spec)
+        return builtins.format(text, width_spec).encode() if width_spec else text.encode()
 
     return _make_constant(_map(arr, fmt))
 
@@ -280,3 +281,105 @@ def regex_full_match(input, pattern, name=None):
     arr = _text(input, "regex_full_match")
     compiled = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
     return _make_constant(_map(arr, lambda b: compiled.fullmatch(b) is not None, np.bool_))
+
+
+# --------------------------------------------------------------------------------------------
+# format: tensors summarised into a template, as TF's StringFormat kernel writes them
+# --------------------------------------------------------------------------------------------
+
+
+def format(template, inputs, placeholder="{}", summarize=3, name=None):
+    """`tf.strings.format`: `template` with each `placeholder` replaced by the next input's
+    text, a scalar string tensor. A tensor's text is TF's Tensor::SummarizeValue (print_v2):
+    numpy-like brackets without column padding, at most `summarize` elements at each end of
+    every axis with `...` between (-1: all), floats in the fewest of 6 or 9 significant
+    digits (15 or 17 for float64) that read back as the same value, bools as 1 and 0,
+    strings quoted and C-escaped. The placeholder is plain text (no `{{` escapes)."""
+    if _is_tracer(inputs):  # a lone tensor is wrapped in a list, as TF
+        inputs = [inputs]
+    expected = template.count(placeholder)
+    if expected != len(inputs):  # len() of a Python scalar is TF's TypeError too
+        raise ValueError(f"The template expects {expected} tensors, but the inputs only has "
+                         f"{len(inputs)}. Please ensure the number of placeholders in "
+                         "template matches inputs length.")
+    pieces = template.split(placeholder)
+    out = [pieces[0]]
+    for i, (x, rest) in enumerate(zip(inputs, pieces[1:])):
+        x = x if _is_tracer(x) else _convert_to_tensor(x)
+        _refuse_traced(x, "format", f"inputs[{i}]")
+        out += [_summarize(np.asarray(x._concrete()), int(summarize)), rest]
+    text = np.empty((), dtype=object)
+    text[()] = "".join(out).encode("utf-8", "surrogateescape")
+    return _make_constant(text)
+
+
+def _summarize(arr: np.ndarray, summarize: int) -> str:
+    """TF's SummarizeValue(summarize, print_v2=True) of one tensor's values."""
+    element = _element_text(arr.dtype)
+    # `limit` elements at most, and that many at each end of every axis.
+    limit = arr.size if summarize < 0 else min(summarize, arr.size)
+    if arr.ndim == 0:
+        return (element(arr[()]) if limit else "") + ("..." if arr.size > limit else "")
+    return _summarize_axis(arr, limit, (), element)
+
+
+def _summarize_axis(arr: np.ndarray, ends: int, index: tuple, element) -> str:
+    """TF's PrintOneDimV2 for the block arr[index]: the first and last `ends` entries of
+    the next axis, `...` between when some are left out. Entries of the last axis are
+    separated by a space; blocks of an outer axis by as many newlines as axes below it,
+    then one space per depth."""
+    axis = len(index)
+    if axis == arr.ndim:
+        return element(arr[index])
+    count = arr.shape[axis]
+    below = arr.ndim - axis - 1  # axes below this one
+    gap = " " if below == 0 else "\n" * below + " " * (axis + 1)
+    text = gap.join(_summarize_axis(arr, ends, index + (i,), element)
+                    for i in range(min(ends, count)))
+    # As TF, the gap goes before `...` and each later entry even when nothing precedes
+    # them (summarize=0 prints "[ ...]").
+    if count > 2 * ends:
+        text += gap + "..."
+    for i in range(max(ends, count - ends), count):
+        text += gap + _summarize_axis(arr, ends, index + (i,), element)
+    return "[" + text + "]"
+
+
+def _element_text(dtype: np.dtype):
+    """One element as TF's PrintOneElement writes it (strings::StrCat of the value)."""
+    if dtype.kind == "f":
+        # TF's FloatToBuffer / DoubleToBuffer: %.6g (%.15g) unless that does not read back
+        # as the same value, then %.9g (%.17g). float16 is printed as its float32 value.
+        short, full, kind = (15, 17, np.float64) if dtype == np.float64 else (6, 9, np.float32)
+
+        def text(v):
+            v = kind(v)
+            s = f"{v:.{short}g}"
+            return s if kind(float(s)) == v else f"{v:.{full}g}"
+
+        return text
+    if dtype.kind == "b":
+        return lambda v: "1" if v else "0"
+    if dtype.kind in "iu":
+        return lambda v: str(int(v))
+    if dtype.kind in "OSU":
+        return lambda v: '"' + _c_escape(v if isinstance(v, bytes) else str(v).encode()) + '"'
+    return lambda v: "?"  # complex numbers: TF's kernel has no text for them either
+
+
+_ESCAPES = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", ord('"'): '\\"',
+            ord("'"): "\\'", ord("\\"): "\\\\"}
+
+
+def _c_escape(b: bytes) -> str:
+    """absl::Utf8SafeCEscape: C escapes for quotes, backslashes and control bytes (octal);
+    bytes >= 0x80 (UTF-8) are kept."""
+    out = bytearray()
+    for c in b:
+        if c in _ESCAPES:
+            out += _ESCAPES[c].encode()
+        elif c < 0x20 or c == 0x7F:
+            out += f"\\{c:03o}".encode()
+        else:
+            out.append(c)
+    return out.decode("utf-8", "surrogateescape")  # any bytes survive the join

@@ -402,4 +402,7 @@ LAPACK_FAILURES = {
     "matrix_solve": "the matrix is not invertible",
     "cholesky": "the matrix is not positive definite",
     "svd": "the decomposition did not converge",
+    # ops/decompositions.py: numba's qr and eigh refuse infs and NaNs (LinAlgError).
+    "qr": "the input is not finite",
+    "eigh": "the input is not finite or the decomposition did not converge",
 }

@@ -250,6 +250,28 @@ def _tf_gram(x):
     return tf.matmul(x, x, transpose_b=True) + n * tf.eye(n, dtype=x.dtype)
 
 
+def _sym(x):
+    """A symmetric matrix with well separated eigenvalues, from any square x."""
+    n = x.shape[-1]
+    return x + np.swapaxes(x, -1, -2) + np.diag(4.0 * np.arange(n))
+
+
+def _tf_sym(x):
+    n = x.shape[-1]
+    return x + tf.linalg.matrix_transpose(x) + tf.linalg.diag(4.0 * tf.range(n, dtype=x.dtype))
+
+
+def _row_and_column_sums(q, r):
+    """The first two row sums of Q plus the first two column sums of R (tf or numpy)."""
+    return q.sum(-1)[..., :2] + r.sum(-2)[..., :2] if isinstance(q, np.ndarray) else (
+        tf.reduce_sum(q, -1)[..., :2] + tf.reduce_sum(r, -2)[..., :2])
+
+
+def _scaled_gram(e, v):
+    """V diag(e) V^T."""
+    return tf.matmul(v * e[..., None, :], v, transpose_b=True)
+
+
 ROWS += [
     # Cholesky of a symmetric input built from x: finite differences stay symmetric.
     Composite("cholesky:gram", lambda x: tf.linalg.cholesky(_tf_gram(x)),
@@ -266,6 +288,24 @@ ROWS += [
               args(normal((2, 3, 2))), lambda x: x, (0,)),
     Composite("svd:s-only", lambda x: tf.linalg.svd(x, compute_uv=False),
               args(normal((3, 2))), lambda x: np.linalg.svd(x, compute_uv=False), (0,)),
+    # QR: the product gives A back (its gradient is the identity map); sums of Q's rows and
+    # R's columns (both parts' VJPs at once) through the public API.
+    Composite("qr:reconstruct-tall", lambda x: tf.matmul(*tf.linalg.qr(x)),
+              args(normal((2, 4, 3))), lambda x: x, (0,)),
+    Composite("qr:reconstruct-wide", lambda x: tf.matmul(*tf.linalg.qr(x)),
+              args(normal((2, 4))), lambda x: x, (0,)),
+    Composite("qr:q-and-r", lambda x: _row_and_column_sums(*tf.linalg.qr(x)),
+              args(normal((3, 2))), lambda x: _row_and_column_sums(*np.linalg.qr(x)),
+              (0,)),
+    # eigh of a symmetric input built from x (finite differences stay symmetric): the
+    # eigenvalues, squared eigenvectors (sign-invariant) and V diag(e) V^T, which is A.
+    Composite("eigvalsh:sym", lambda x: tf.linalg.eigvalsh(x + tf.linalg.matrix_transpose(x)),
+              args(normal((2, 3, 3))), lambda x: np.linalg.eigvalsh(x + np.swapaxes(x, -1, -2)),
+              (0,)),
+    Composite("eigh:v-squared", lambda x: tf.square(tf.linalg.eigh(_tf_sym(x))[1]),
+              args(normal((3, 3))), lambda x: np.linalg.eigh(_sym(x))[1] ** 2, (0,)),
+    Composite("eigh:reconstruct", lambda x: _scaled_gram(*tf.linalg.eigh(_tf_sym(x))),
+              args(normal((2, 3, 3))), _sym, (0,)),
     Composite("inv:adjoint", lambda x: tf.linalg.inv(x, adjoint=True),
               args(lambda rng: rng.standard_normal((3, 3)) + 3 * np.eye(3)),
               lambda x: np.linalg.inv(x).T, (0,)),
@@ -664,6 +704,10 @@ def test_linspace_end_points_are_exact_and_ints_give_float64():
     (lambda: tf.linalg.solve(tf.eye(2), tf.ones([3, 1])), r"matrix_solve: rhs f32\[3,1\]"),
     (lambda: tf.linalg.cholesky(-tf.eye(2)), "cholesky: the matrix is not positive definite"),
     (lambda: tf.linalg.svd(tf.ones([3])), r"svd: expects matrices"),
+    (lambda: tf.linalg.qr(tf.ones([3])), r"qr: input must have rank >= 2 .* f32\[3\]"),
+    (lambda: tf.linalg.qr(tf.constant([[1, 2]])), "qr: input must be a float tensor"),
+    (lambda: tf.linalg.eigh(tf.ones([2, 3])), r"eigh: tensor must be square .* f32\[2,3\]"),
+    (lambda: tf.linalg.eigvalsh(tf.ones([2])), r"eigvalsh: tensor must have rank >= 2"),
     (lambda: tf.tensor_scatter_nd_update(tf.zeros([3]), [[-1]], [1.0]),
      r"tensor_scatter_nd_update: indices\[0, 0\] = -1 is out of range \[0, 3\)"),
 ])

@@ -761,6 +761,68 @@ MATRIX_ROWS = [
 ]
 
 
+def symmetric(shape, dtype=F64):
+    """Symmetric matrices with well separated eigenvalues (a random symmetric part plus
+    diag(0, 4, 8, ...)), so eigenvectors are smooth in the input."""
+    def make(rng):
+        x = rng.standard_normal(shape)
+        n = shape[-1]
+        return np.asarray(x + np.swapaxes(x, -1, -2) + np.diag(4.0 * np.arange(n)), dtype)
+
+    return make
+
+
+def _qr_ref(part, mode="reduced"):
+    return lambda x: np.linalg.qr(x, mode=mode)[0 if part == "q" else 1]
+
+
+def _eigh_ref(part):
+    return lambda x: np.linalg.eigh(x)[0 if part == "e" else 1]
+
+
+# QR's signs follow one rule (R's diagonal sign is that of -A's pivot column), locally
+# constant, so Q and R are smooth in A and checked against finite differences directly.
+# eigh reads A's lower triangle, so finite differences of single elements see TF's
+# lower-triangle gradient (zero above the diagonal); eigenvectors' signs are LAPACK's
+# choice, so their gradients are checked through sign-invariant functions in
+# tests/ops/test_composites.py.
+DECOMPOSITION_ROWS = [
+    case("qr", args(normal((4, 3))), _qr_ref("q"), params={"part": "q",
+                                                          "full_matrices": False},
+         id="q-tall", rtol=1e-10),
+    case("qr", args(normal((4, 3))), _qr_ref("r"), params={"part": "r",
+                                                          "full_matrices": False},
+         id="r-tall", rtol=1e-10),
+    case("qr", args(normal((2, 3, 3))), _qr_ref("q"), params={"part": "q",
+                                                             "full_matrices": False},
+         id="q-square-batched", rtol=1e-10),
+    case("qr", args(normal((2, 4))), _qr_ref("q"), params={"part": "q",
+                                                          "full_matrices": True},
+         id="q-wide", rtol=1e-10),
+    case("qr", args(normal((2, 2, 4))), _qr_ref("r"), params={"part": "r",
+                                                             "full_matrices": False},
+         id="r-wide-batched", rtol=1e-10),
+    case("qr", args(normal((3, 3), F32)), _qr_ref("r"), params={"part": "r",
+                                                               "full_matrices": False},
+         id="r-f32"),
+    # The gradient of a tall full-mode QR is refused, as TF's (test_decompositions.py).
+    case("qr", args(normal((4, 2))), _qr_ref("q", "complete"),
+         params={"part": "q", "full_matrices": True}, grad_argnums=(), id="q-tall-full",
+         rtol=1e-10),
+    case("qr", args(normal((2, 4, 2))), _qr_ref("r", "complete"),
+         params={"part": "r", "full_matrices": True}, grad_argnums=(),
+         id="r-tall-full-batched", rtol=1e-10),
+    case("eigh", args(symmetric((3, 3))), _eigh_ref("e"), params={"part": "e"}, id="e",
+         rtol=1e-10),
+    case("eigh", args(symmetric((2, 3, 3), F32)), _eigh_ref("e"), params={"part": "e"},
+         id="e-batched-f32", atol=1e-5),
+    case("eigh", args(symmetric((3, 3))), _eigh_ref("v"), params={"part": "v"},
+         grad_argnums=(), id="v", rtol=1e-10),
+    case("eigh", args(symmetric((2, 2, 2))), _eigh_ref("v"), params={"part": "v"},
+         grad_argnums=(), id="v-batched", rtol=1e-10),
+]
+
+
 def _custom_grad(g):
     return (2 * g,)
 
@@ -886,7 +948,7 @@ NO_GRADIENT_ROWS = [
 
 OP_TABLE: list[OpCase] = (
     UNARY_ROWS + BINARY_ROWS + SELECT_ROWS + CAST_ROWS + REDUCTION_ROWS + MATMUL_ROWS
-    + SHAPE_ROWS + ORDER_ROWS + MATRIX_ROWS + CUSTOM_ROWS
+    + SHAPE_ROWS + ORDER_ROWS + MATRIX_ROWS + DECOMPOSITION_ROWS + CUSTOM_ROWS
     + RANDOM_ROWS + CHECK_ROWS + SOFTMAX_ROWS + NO_GRADIENT_ROWS
 )
 

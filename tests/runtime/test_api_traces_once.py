@@ -197,6 +197,9 @@ ROWS: dict[str, Row] = {
     "linalg.cholesky": Row([floats((3, 3))], lambda x: tf.linalg.cholesky(
         tf.matmul(x, x, transpose_b=True) + 3.0 * tf.eye(3))),
     "linalg.svd": Row([X], tf.linalg.svd),
+    "linalg.qr": Row([X], lambda x: tf.linalg.qr(x, full_matrices=True)),
+    "linalg.eigh": Row([floats((3, 3))], tf.linalg.eigh),
+    "linalg.eigvalsh": Row([floats((3, 3))], tf.linalg.eigvalsh),
     "linalg.matrix_transpose": unary("linalg.matrix_transpose"),
     # The TF op sweep's additions (tests/conformance/tf_ops).
     "add_n": Row([X, floats((3, 4))], lambda x, y: tf.add_n([x, y, x])),
@@ -352,7 +355,7 @@ NOT_TENSOR_FUNCTIONS = {
        for name in ["py_function", "numpy_function"]},
     **{f"strings.{name}": "eager only: string tensors raise under tracing when they depend "
        "on traced values; tests/api/test_dtypes_more.py" for name in [
-        "as_string", "bytes_split", "join", "length", "lower", "reduce_join",
+        "as_string", "bytes_split", "format", "join", "length", "lower", "reduce_join",
         "regex_full_match", "regex_replace", "split", "strip", "substr", "to_number",
         "unicode_decode", "unicode_split", "upper"]},
     "io.decode_raw": "eager only (strings); tests/api/test_dtypes_more.py",

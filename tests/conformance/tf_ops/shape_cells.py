@@ -1200,4 +1200,207 @@ print(tf.ones_like([True]))
 tf.Tensor([0.], shape=(1,), dtype=float32)
 tf.Tensor([ True], shape=(1,), dtype=bool)
 """),
+    ('linalg qr reduced and full', """
+a = tf.constant([[1., 2.], [3., 4.], [5., 6.]], dtype=tf.float64)
+q, r = tf.linalg.qr(a)
+print(type(tf.linalg.qr(a)).__name__, q.shape, r.shape)
+print(np.round(r.numpy(), 6) + 0.0)
+print(np.round(q.numpy(), 6) + 0.0)
+print(np.round((q @ r).numpy(), 6) + 0.0)
+q, r = tf.linalg.qr(a, full_matrices=True)
+print(q.shape, r.shape)
+print(np.round(tf.matmul(q, q, transpose_a=True).numpy(), 6) + 0.0)
+print(np.round(r.numpy(), 6) + 0.0)
+""", """Qr (3, 2) (2, 2)
+[[-5.91608  -7.437357]
+ [ 0.        0.828079]]
+[[-0.169031  0.897085]
+ [-0.507093  0.276026]
+ [-0.845154 -0.345033]]
+[[1. 2.]
+ [3. 4.]
+ [5. 6.]]
+(3, 3) (3, 2)
+[[1. 0. 0.]
+ [0. 1. 0.]
+ [0. 0. 1.]]
+[[-5.91608  -7.437357]
+ [ 0.        0.828079]
+ [ 0.        0.      ]]
+"""),
+    ('linalg qr wide and batched', """
+a = tf.reshape(tf.range(12, dtype=tf.float64), [2, 2, 3])
+for full in (False, True):
+    q, r = tf.linalg.qr(a, full_matrices=full)
+    print(q.shape, r.shape, q.dtype)
+print(np.round(tf.linalg.qr(a)[1].numpy(), 4) + 0.0)
+print(tf.linalg.qr(tf.zeros([0, 2]))[1].shape)
+""", """(2, 2, 2) (2, 2, 3) <dtype: 'float64'>
+(2, 2, 2) (2, 2, 3) <dtype: 'float64'>
+[[[ -3.      -4.      -5.    ]
+  [  0.      -1.      -2.    ]]
+
+ [[-10.8167 -12.2034 -13.5902]
+  [  0.      -0.2774  -0.5547]]]
+(0, 2)
+"""),
+    ('linalg qr gradients', """
+x = tf.Variable([[1., 3., 5.], [2., 4., 6.]], dtype=tf.float64)
+with tf.GradientTape() as tape:
+    q, r = tf.linalg.qr(x)
+    loss = tf.reduce_sum(q) + tf.reduce_sum(r)
+print(np.round(tape.gradient(loss, x).numpy(), 5))
+y = tf.Variable([[1., 2.], [3., 4.], [5., 6.]], dtype=tf.float64)
+with tf.GradientTape() as tape:
+    q, r = tf.linalg.qr(y)
+    loss = tf.reduce_sum(q * q * [[1., 2.]]) + tf.reduce_sum(r * r)
+print(np.round(tape.gradient(loss, y).numpy(), 5))
+with tf.GradientTape() as tape:
+    q, r = tf.linalg.qr(y, full_matrices=True)
+    loss = tf.reduce_sum(q)
+try:
+    tape.gradient(loss, y)
+except Exception as e:
+    print(type(e).__name__)
+""", """[[ 3.84604 -1.34164 -1.34164]
+ [-3.04105 -0.44721 -0.44721]]
+[[ 2.  4.]
+ [ 6.  8.]
+ [10. 12.]]
+NotImplementedError
+"""),
+    ('linalg eigh and eigvalsh', """
+a = tf.constant([[2., 1.], [1., 3.]])
+e, v = tf.linalg.eigh(a)
+print(e.shape, e.dtype, np.round(e.numpy(), 5))
+print(np.round(np.abs(v.numpy()), 5))
+print(np.round((v @ tf.linalg.diag(e) @ tf.transpose(v)).numpy(), 5))
+print(tf.linalg.eigvalsh(tf.constant([[2., 5.], [1., 3.]], tf.float64)))
+e, v = tf.linalg.eigh(tf.reshape(tf.range(8.), [2, 2, 2]))
+print(e.shape, v.shape)
+print(np.round(e.numpy(), 4))
+print(tf.linalg.eigvalsh(tf.zeros([0, 0])))
+""", """(2,) <dtype: 'float32'> [1.38197 3.61803]
+[[0.85065 0.52573]
+ [0.52573 0.85065]]
+[[2. 1.]
+ [1. 3.]]
+tf.Tensor([1.38196601 3.61803399], shape=(2,), dtype=float64)
+(2, 2) (2, 2, 2)
+[[-1.      4.    ]
+ [-0.6847 11.6847]]
+tf.Tensor([], shape=(0,), dtype=float32)
+"""),
+    ('linalg eigh gradients', """
+x = tf.Variable([[2., 1., 0.5], [1., 3., 0.2], [0.5, 0.2, 4.]], dtype=tf.float64)
+with tf.GradientTape(persistent=True) as tape:
+    e, v = tf.linalg.eigh(x)
+    loss = tf.reduce_sum(e * [1., 2., 3.]) + tf.reduce_sum(tf.square(v) * [[1.], [2.], [3.]])
+    values = tf.reduce_sum(tf.linalg.eigvalsh(x) ** 2)
+print(np.round(tape.gradient(loss, x).numpy(), 5))
+print(np.round(tape.gradient(values, x).numpy(), 5))
+z = tf.Variable(tf.eye(2, dtype=tf.float64))
+with tf.GradientTape() as tape:
+    loss = tf.reduce_sum(tf.linalg.eigh(z)[1] ** 2 * [[1.], [3.]])
+print(tape.gradient(loss, z))
+""", """[[1.39429 0.      0.     ]
+ [1.14615 1.9101  0.     ]
+ [0.81322 0.55435 2.69561]]
+[[4.  0.  0. ]
+ [4.  6.  0. ]
+ [2.  0.8 8. ]]
+tf.Tensor(
+[[0. 0.]
+ [0. 0.]], shape=(2, 2), dtype=float64)
+"""),
+    ('linalg qr and eigh errors', """
+for f, x in [(tf.linalg.qr, tf.ones([3])), (tf.linalg.eigh, tf.ones([3])),
+             (tf.linalg.eigh, tf.ones([2, 3])), (tf.linalg.eigvalsh, tf.ones([2, 3, 4])),
+             (tf.linalg.qr, tf.constant([[1, 2], [3, 4]])),
+             (tf.linalg.eigvalsh, tf.constant([[1, 2], [3, 4]])),
+             (tf.linalg.eigh, tf.constant([[1., 0.], [np.nan, 1.]]))]:
+    try:
+        f(x)
+        print("ok")
+    except Exception as e:
+        print(isinstance(e, tf.errors.InvalidArgumentError))
+print(tf.linalg.eigvalsh(tf.constant([[1., np.nan], [2., 1.]], tf.float64)))
+""", """True
+True
+True
+True
+True
+True
+True
+tf.Tensor([-1.  3.], shape=(2,), dtype=float64)
+"""),
+    ('strings format scalars and vectors', """
+print(tf.strings.format("x={} y={}", (tf.constant(1.5), tf.constant([1, 2, 3]))))
+print(tf.strings.format("v: {}", tf.range(10)))
+print(tf.strings.format("v: {}", [tf.range(10)], summarize=2))
+print(tf.strings.format("v: {}", tf.range(10), summarize=-1))
+print(tf.strings.format("{} {} {}", [tf.constant(1 / 3), tf.constant(0.1, tf.float64),
+                                     tf.constant([True, False])]))
+print(tf.strings.format("s: {}", tf.constant(["ab", 'q"t'])))
+print(tf.strings.format("a <> b <>", [1, 2.5], placeholder="<>"))
+try:
+    tf.strings.format("{} {}", [1])
+except ValueError as e:
+    print("ValueError")
+""", """tf.Tensor(b'x=1.5 y=[1 2 3]', shape=(), dtype=string)
+tf.Tensor(b'v: [0 1 2 ... 7 8 9]', shape=(), dtype=string)
+tf.Tensor(b'v: [0 1 ... 8 9]', shape=(), dtype=string)
+tf.Tensor(b'v: [0 1 2 3 4 5 6 7 8 9]', shape=(), dtype=string)
+tf.Tensor(b'0.333333343 0.1 [1 0]', shape=(), dtype=string)
+tf.Tensor(b's: ["ab" "q\\\\"t"]', shape=(), dtype=string)
+tf.Tensor(b'a 1 b 2.5', shape=(), dtype=string)
+ValueError
+"""),
+    ('strings format matrices', """
+print(tf.strings.format("m: {}", tf.reshape(tf.range(12), [3, 4])))
+print(tf.strings.format("{}", tf.reshape(tf.range(100), [10, 10])))
+print(tf.strings.format("{}", tf.reshape(tf.range(27.), [3, 3, 3]), summarize=1))
+print(tf.strings.format("{}", tf.zeros([2, 0])))
+""", """tf.Tensor(b'm: [[0 1 2 3]\\n [4 5 6 7]\\n [8 9 10 11]]', shape=(), dtype=string)
+tf.Tensor(b'[[0 1 2 ... 7 8 9]\\n [10 11 12 ... 17 18 19]\\n [20 21 22 ... 27 28 29]\\n ...\\n [70 71 72 ... 77 78 79]\\n [80 81 82 ... 87 88 89]\\n [90 91 92 ... 97 98 99]]', shape=(), dtype=string)
+tf.Tensor(b'[[[0 ... 2]\\n  ...\\n  [6 ... 8]]\\n\\n ...\\n\\n [[18 ... 20]\\n  ...\\n  [24 ... 26]]]', shape=(), dtype=string)
+tf.Tensor(b'[\\n ...]', shape=(), dtype=string)
+"""),
+    ('ragged arithmetic', """
+r = tf.ragged.constant([[1, 2], [], [3]])
+print(r + 1)
+print(2 * r - r)
+print(1 - r)
+print(r * r)
+print(r / 2)
+f = tf.ragged.constant([[[1.5], [2., 3.]], [[4.]]])
+print(f * 2. + f)
+try:
+    r + tf.ragged.constant([[1], [2], [3]])
+except Exception as e:
+    print(isinstance(e, tf.errors.InvalidArgumentError))
+try:
+    r + 1.5
+except Exception as e:
+    print(isinstance(e, tf.errors.InvalidArgumentError))
+""", """<tf.RaggedTensor [[2, 3], [], [4]]>
+<tf.RaggedTensor [[1, 2], [], [3]]>
+<tf.RaggedTensor [[0, -1], [], [-2]]>
+<tf.RaggedTensor [[1, 4], [], [9]]>
+<tf.RaggedTensor [[0.5, 1.0], [], [1.5]]>
+<tf.RaggedTensor [[[4.5], [6.0, 9.0]], [[12.0]]]>
+True
+True
+"""),
+    ('ragged bounding_shape', """
+r = tf.RaggedTensor.from_row_lengths([1, 2, 3, 4], row_lengths=[3, 0, 1])
+print(r.bounding_shape())
+print(r.bounding_shape(axis=1))
+print(tf.ragged.constant([[[1], [2, 3]], [[4]]]).bounding_shape())
+print(tf.ragged.constant([[], []]).bounding_shape())
+""", """tf.Tensor([3 3], shape=(2,), dtype=int64)
+tf.Tensor(3, shape=(), dtype=int64)
+tf.Tensor([2 2 2], shape=(3,), dtype=int64)
+tf.Tensor([2 0], shape=(2,), dtype=int64)
+"""),
 )
