@@ -355,7 +355,7 @@ def test_get_concrete_function_of_a_function_reading_a_dataset_says_why_not():
         return sum(dataset)
 
     with pytest.raises(ValueError, match=r"total.get_concrete_function: .*tf.data dataset.*"
-                                         r"runs eagerly"):
+                                         r"runs its Python eagerly"):
         total.get_concrete_function(Dataset.range(3))
 
 
