@@ -24,3 +24,14 @@ from tapeflow.ops import (  # noqa: F401
     top_k,
 )
 from tapeflow.ops.conv import conv2d  # noqa: F401
+
+# ---- sweep-nn2: pooling and the convolutions built on conv2d's window taps ------------------
+from tapeflow.ops.conv_more import conv1d, conv2d_transpose, depthwise_conv2d  # noqa: F401, E402
+from tapeflow.ops.pooling import (  # noqa: F401, E402
+    avg_pool,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool,
+    max_pool1d,
+    max_pool2d,
+)
