@@ -35,3 +35,15 @@ from tapeflow.ops.pooling import (  # noqa: F401, E402
     max_pool1d,
     max_pool2d,
 )
+from tapeflow.ops.nn_more import (  # noqa: F401, E402
+    batch_normalization,
+    bias_add,
+    compute_average_loss,
+    crelu,
+    embedding_lookup,
+    l2_loss,
+    log_poisson_loss,
+    normalize_moments,
+    scale_regularization_loss,
+    weighted_cross_entropy_with_logits,
+)
