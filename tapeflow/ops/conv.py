@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, dtype_of, promote, shape_of
+from tapeflow.ops.elementwise import where
 from tapeflow.ops.layout import pad
 from tapeflow.ops.linalg import matmul
-from tapeflow.ops.elementwise import where
 from tapeflow.ops.shape import concat, full_like, reshape, transpose
 
 OP = "conv2d"

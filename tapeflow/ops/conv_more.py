@@ -59,7 +59,7 @@ def _one(value, what: str, op: str, channels_first: bool) -> int:
     return values[0]
 
 
-def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None,  # noqa: A002
+def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None,
            name=None):
     """`tf.nn.conv1d`: input [N, W, C] (or NCW), filters [kw, C, F] -> [N, Wo, F]."""
     op = "conv1d"
@@ -94,7 +94,7 @@ def _static_shape(output_shape, op: str) -> list[int]:
     return sizes
 
 
-def conv2d_transpose(input, filters, output_shape, strides, padding="SAME",  # noqa: A002
+def conv2d_transpose(input, filters, output_shape, strides, padding="SAME",
                      data_format="NHWC", dilations=None, name=None):
     """`tf.nn.conv2d_transpose`: input [N, H, W, C_in], filters [kh, kw, C_out, C_in] ->
     `output_shape` [N, Ho, Wo, C_out], the input's gradient of a conv2d (module docstring)."""
@@ -142,7 +142,7 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME",  # n
     return transpose(y, (0, 3, 1, 2)) if channels_first else y
 
 
-def depthwise_conv2d(input, filter, strides, padding, data_format=None,  # noqa: A002
+def depthwise_conv2d(input, filter, strides, padding, data_format=None,
                      dilations=None, name=None):
     """`tf.nn.depthwise_conv2d`: input [N, H, W, C], filter [kh, kw, C, M] ->
     [N, Ho, Wo, C * M], channel c * M + m the convolution of channel c with filter[..., c, m].
@@ -160,7 +160,7 @@ def depthwise_conv2d(input, filter, strides, padding, data_format=None,  # noqa:
     if channels_first:
         x = transpose(x, (0, 2, 3, 1))
         strides = [strides[0], strides[2], strides[3], strides[1]]
-    n, h, wd, c = shape_of(x)
+    c = shape_of(x)[3]
     kh, kw, fc, m = shape_of(w)
     if fc != c:
         raise InvalidArgumentError(f"{op}: the input has {c} channels, the filter expects "

@@ -138,22 +138,22 @@ def _real_counts(size: int, k: int, stride: int, padding, axis: int, op: str) ->
     return np.array([real[o * stride:o * stride + k].sum() for o in range(out)])
 
 
-def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):  # noqa: A002
+def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     """`tf.nn.max_pool2d`: the maximum of each window of NHWC (or NCHW) `input`."""
     return _pool("max", input, ksize, strides, padding, data_format, 2, "max_pool2d")
 
 
-def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):  # noqa: A002
+def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     """`tf.nn.avg_pool2d`: the mean of each window (SAME: of its real inputs)."""
     return _pool("avg", input, ksize, strides, padding, data_format, 2, "avg_pool2d")
 
 
-def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):  # noqa: A002
+def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
     """`tf.nn.max_pool1d`: the maximum of each window of NWC (or NCW) `input`."""
     return _pool("max", input, ksize, strides, padding, data_format, 1, "max_pool1d")
 
 
-def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):  # noqa: A002
+def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
     """`tf.nn.avg_pool1d`: the mean of each window of NWC (or NCW) `input`."""
     return _pool("avg", input, ksize, strides, padding, data_format, 1, "avg_pool1d")
 
@@ -173,11 +173,11 @@ def _by_rank(kind: str, input, ksize, strides, padding, data_format, op: str):
     return _pool(kind, x, ksize, strides, padding, data_format, spatial, op)
 
 
-def max_pool(input, ksize, strides, padding, data_format=None, name=None):  # noqa: A002
+def max_pool(input, ksize, strides, padding, data_format=None, name=None):
     """`tf.nn.max_pool`: 1-D or 2-D max pooling, chosen by the input's rank (3 or 4)."""
     return _by_rank("max", input, ksize, strides, padding, data_format, "max_pool")
 
 
-def avg_pool(input, ksize, strides, padding, data_format=None, name=None):  # noqa: A002
+def avg_pool(input, ksize, strides, padding, data_format=None, name=None):
     """`tf.nn.avg_pool`: 1-D or 2-D average pooling, chosen by the input's rank (3 or 4)."""
     return _by_rank("avg", input, ksize, strides, padding, data_format, "avg_pool")
