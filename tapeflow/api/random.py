@@ -14,3 +14,6 @@ from tapeflow.tracer.random import (  # noqa: F401
     truncated_normal,
     uniform,
 )
+
+# ---- sweep-nn2: samplers built from the generator's draws ------------------------------------
+from tapeflow.tracer.random_more import gamma, poisson, shuffle  # noqa: F401

@@ -16,10 +16,13 @@ max((out - 1) * s + k' - in, 0) in total, the smaller half before; explicit padd
 
 from __future__ import annotations
 
+import numpy as np
+
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, dtype_of, promote, shape_of
+from tapeflow.ops.elementwise import where
 from tapeflow.ops.layout import pad
 from tapeflow.ops.linalg import matmul
-from tapeflow.ops.shape import concat, reshape, transpose
+from tapeflow.ops.shape import concat, full_like, reshape, transpose
 
 OP = "conv2d"
 
@@ -78,6 +81,31 @@ def _padding(padding, size: int, k: int, stride: int, axis: int, op: str):
     return before, after, out
 
 
+def window_taps(x, ksize, strides, dilations, padding, op: str, fill=None):
+    """The kh * kw taps of every window of NHWC `x`: for tap (i, j), in row-major order, the
+    strided slice [N, Ho, Wo, C] of the (zero-padded) input that tap sees in each output
+    position. Returns (taps, Ho, Wo). conv2d concatenates them (im2col); the pools and the
+    depthwise convolution (tapeflow/ops/pooling.py, conv_more.py) combine them otherwise, so
+    the window arithmetic lives only here. `fill` (a scalar, default 0) is the padding's
+    value: max pooling pads with -inf, which a window then never picks."""
+    (kh, kw), (sh, sw), (dh, dw) = ksize, strides, dilations
+    _, h, wd, _ = shape_of(x)
+    top, bottom, ho = _padding(padding, h, (kh - 1) * dh + 1, sh, 1, op)
+    left, right, wo = _padding(padding, wd, (kw - 1) * dw + 1, sw, 2, op)
+    if top or bottom or left or right:
+        paddings = [[0, 0], [top, bottom], [left, right], [0, 0]]
+        x = pad(x, paddings)
+        if fill is not None:
+            # A select on a constant mask, not pad's constant_values: that adds mask * value,
+            # and 0 * -inf would be nan inside the input.
+            inside = np.pad(np.ones((1, h, wd, 1), dtype=bool),
+                            paddings)
+            x = where(inside, x, full_like(x, fill))
+    taps = [x[:, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw, :]
+            for i in range(kh) for j in range(kw)]
+    return taps, ho, wo
+
+
 def conv2d(input, filters, strides=1, padding="VALID", data_format="NHWC", dilations=None,
            name=None):
     """TensorFlow's tf.nn.conv2d: `input` [N, H, W, C] (NHWC; NCHW is transposed to it),
@@ -95,7 +123,7 @@ def conv2d(input, filters, strides=1, padding="VALID", data_format="NHWC", dilat
                           f"{list(shape_of(x))} and {list(shape_of(w))}")
     if data_format == "NCHW":
         x = transpose(x, (0, 2, 3, 1))
-    _, h, wd, c = shape_of(x)
+    c = shape_of(x)[3]
     kh, kw, fc, f = shape_of(w)
     if fc != c:
         raise InvalidArgumentError(f"{OP}: the input has {c} channels, the filters expect "
@@ -103,12 +131,7 @@ def conv2d(input, filters, strides=1, padding="VALID", data_format="NHWC", dilat
                                    f"{list(shape_of(w))})")
     sh, sw = _pair(strides, "strides", OP)
     dh, dw = _pair(dilations, "dilations", OP)
-    top, bottom, ho = _padding(padding, h, (kh - 1) * dh + 1, sh, 1, OP)
-    left, right, wo = _padding(padding, wd, (kw - 1) * dw + 1, sw, 2, OP)
-    if top or bottom or left or right:
-        x = pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]])
-    taps = [x[:, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw, :]
-            for i in range(kh) for j in range(kw)]
+    taps, ho, wo = window_taps(x, (kh, kw), (sh, sw), (dh, dw), padding, OP)
     patches = taps[0] if len(taps) == 1 else concat(taps, axis=3)
     y = matmul(reshape(patches, (-1, kh * kw * c)), reshape(w, (kh * kw * c, f)))
     y = reshape(y, (-1, ho, wo, f))

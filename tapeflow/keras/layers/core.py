@@ -153,17 +153,13 @@ class Dropout(Layer):
         x = _as_tensor(inputs, "Dropout")
         if not training or self.rate == 0:
             return x
-        shape = tuple(x.aval.shape)
-        if self.noise_shape is not None:
-            shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
-        dtype = x.aval.dtype
-        if self._generator is not None:
-            u = self._generator.uniform(shape, dtype=dtype)
-        else:
-            u = _tf().random.uniform(shape, dtype=dtype)
-        keep = ops.greater_equal(u, np.asarray(self.rate, dtype))
-        scaled = ops.multiply(x, np.asarray(1.0 / (1.0 - self.rate), dtype))
-        return ops.where(keep, scaled, ops.zeros_like(scaled))
+        # The mask and scaling are tf.nn.dropout's (one place); only the draw differs.
+        from tapeflow.tracer.random_more import apply_dropout
+
+        draw = (self._generator.uniform if self._generator is not None
+                else _tf().random.uniform)
+        return apply_dropout(x, self.rate, self.noise_shape,
+                             lambda shape, dtype: draw(shape, dtype=dtype))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
