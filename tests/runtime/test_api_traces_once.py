@@ -233,6 +233,37 @@ ROWS: dict[str, Row] = {
     "linalg.triangular_solve": Row([floats((3, 3)), floats((3, 2))], lambda a, b:
                                    tf.linalg.triangular_solve(a + 3.0 * tf.eye(3), b)),
     "linalg.lstsq": Row([floats((4, 3)), floats((4, 2))], tf.linalg.lstsq),
+    **{p: Row([floats((1, 6, 6, 2))], lambda x, p=p: resolve(p)(x, 2, 2, "SAME"))
+       for p in ["nn.avg_pool", "nn.avg_pool2d", "nn.max_pool", "nn.max_pool2d"]},
+    **{p: Row([floats((1, 6, 2))], lambda x, p=p: resolve(p)(x, 2, 2, "VALID"))
+       for p in ["nn.avg_pool1d", "nn.max_pool1d"]},
+    "nn.conv1d": Row([floats((1, 6, 2)), floats((3, 2, 4))],
+                     lambda x, w: tf.nn.conv1d(x, w, 1, "SAME")),
+    "nn.conv2d_transpose": Row([floats((1, 3, 3, 2)), floats((3, 3, 4, 2))],
+                               lambda x, w: tf.nn.conv2d_transpose(x, w, [1, 6, 6, 4], 2)),
+    "nn.depthwise_conv2d": Row([floats((1, 6, 6, 2)), floats((3, 3, 2, 2))], lambda x, w:
+                               tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "SAME")),
+    "nn.bias_add": Row([X, floats((4,))], tf.nn.bias_add),
+    "nn.l2_loss": unary("nn.l2_loss"),
+    "nn.crelu": unary("nn.crelu"),
+    "nn.batch_normalization": Row([X, floats((4,)), floats((4,)), floats((4,)),
+                                   floats((4,))],
+                                  lambda x, m, v, o, s: tf.nn.batch_normalization(
+                                      x, m, v, o, s, 1e-3)),
+    "nn.normalize_moments": Row([floats(()), floats((4,)), floats((4,))],
+                                lambda n, m, v: tf.nn.normalize_moments(n, m, v, None)),
+    "nn.weighted_cross_entropy_with_logits": Row(
+        [floats((3, 4), 0.0, 1.0), X], lambda y, z: tf.nn.weighted_cross_entropy_with_logits(
+            y, z, 2.0)),
+    "nn.log_poisson_loss": Row([X, floats((3, 4))], tf.nn.log_poisson_loss),
+    "nn.compute_average_loss": Row([floats((5,))],
+                                   lambda x: tf.nn.compute_average_loss(x)),
+    "nn.scale_regularization_loss": Row([floats(())], tf.nn.scale_regularization_loss),
+    "nn.dropout": Row([X], lambda x: tf.nn.dropout(x, 0.5)),
+    "nn.embedding_lookup": Row([X, ints((5,), 0, 3)], tf.nn.embedding_lookup),
+    "random.shuffle": Row([X], tf.random.shuffle),
+    "random.gamma": Row([floats((3,))], lambda a: tf.random.gamma([2], a)),
+    "random.poisson": Row([floats((3,))], lambda r: tf.random.poisson([2], r)),
     # Control flow on Python values (a tensor predicate is a guard by design).
     "cond": Row([X], lambda x: tf.cond(True, lambda: x * 2.0, lambda: x)),
     "case": Row([X], lambda x: tf.case([(False, lambda: x)], default=lambda: x + 1.0)),
