@@ -33,7 +33,8 @@ from tapeflow.ops.reductions import normalize_axes, reduce_mean, reduce_sum, red
 from tapeflow.ops.shape import ones_like, zeros_like
 
 
-def _float(op: str, x):
+def float_operand(op: str, x):
+    """`x` as a tensor of a float dtype (TypeError naming the op otherwise)."""
     (x,) = promote(op, x)
     if dtype_of(x).kind != "f":
         raise OpTypeError(f"{op}: expects a float tensor, got {dtype_of(x).name} "
@@ -43,13 +44,13 @@ def _float(op: str, x):
 
 def reciprocal(x, name=None):
     """1 / x."""
-    x = _float("reciprocal", x)
+    x = float_operand("reciprocal", x)
     return divide(ones_like(x), x)
 
 
 def rsqrt(x, name=None):
     """1 / sqrt(x)."""
-    x = _float("rsqrt", x)
+    x = float_operand("rsqrt", x)
     return divide(ones_like(x), sqrt(x))
 
 
@@ -73,19 +74,19 @@ def divide_no_nan(x, y, name=None):
 
 def is_nan(x, name=None):
     """Whether each element is nan (nan is the one value not equal to itself)."""
-    x = _float("is_nan", x)
+    x = float_operand("is_nan", x)
     return not_equal(x, x)
 
 
 def is_inf(x, name=None):
     """Whether each element is +inf or -inf."""
-    x = _float("is_inf", x)
+    x = float_operand("is_inf", x)
     return equal(abs(x), np.array(np.inf, dtype=dtype_of(x)))
 
 
 def is_finite(x, name=None):
     """Whether each element is neither nan nor infinite."""
-    x = _float("is_finite", x)
+    x = float_operand("is_finite", x)
     return logical_not(logical_or(is_nan(x), is_inf(x)))
 
 
@@ -103,13 +104,13 @@ def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
     if x.aval.dtype.kind in "iu":
         squares = reduce_sum(multiply(x, x), axis, keepdims)
         return cast(sqrt(cast(squares, np.float64)), x.aval.dtype)
-    x = _float("reduce_euclidean_norm", x)
+    x = float_operand("reduce_euclidean_norm", x)
     return sqrt(reduce_sum(multiply(x, x), axis, keepdims))
 
 
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
     """x / sqrt(max(sum(x^2 over axis), epsilon))."""
-    x = _float("l2_normalize", x)
+    x = float_operand("l2_normalize", x)
     axis = dim if axis is None else axis
     square_sum = reduce_sum(multiply(x, x), axis, keepdims=True)
     return divide(x, sqrt(maximum(square_sum, float(epsilon))))
@@ -117,7 +118,7 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
 
 def moments(x, axes, shift=None, keepdims=False, name=None):
     """`tf.nn.moments`: (mean, variance) over `axes`."""
-    x = _float("moments", x)
+    x = float_operand("moments", x)
     axes = normalize_axes(axes, len(shape_of(x)), "moments")
     return reduce_mean(x, axes, keepdims), reduce_variance(x, axes, keepdims)
 

@@ -30,18 +30,10 @@ from tapeflow.ops.elementwise import (
     subtract,
     where,
 )
-from tapeflow.ops.extras import divide_no_nan, rsqrt
+from tapeflow.ops.extras import divide_no_nan, float_operand, rsqrt
 from tapeflow.ops.nn import relu
 from tapeflow.ops.reductions import reduce_sum
 from tapeflow.ops.shape import concat, gather, reshape, zeros_like
-
-
-def _float(op: str, x):
-    (x,) = promote(op, x)
-    if dtype_of(x).kind != "f":
-        raise OpTypeError(f"{op}: expects a float tensor, got {dtype_of(x).name} "
-                          f"{list(shape_of(x))} (cast it with tf.cast)")
-    return x
 
 
 def bias_add(value, bias, data_format=None, name=None):
@@ -76,7 +68,7 @@ def bias_add(value, bias, data_format=None, name=None):
 
 def l2_loss(t, name=None):
     """`tf.nn.l2_loss`: sum(t^2) / 2."""
-    x = _float("l2_loss", t)
+    x = float_operand("l2_loss", t)
     return multiply(reduce_sum(multiply(x, x)), 0.5)
 
 
@@ -94,7 +86,7 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
     """`tf.nn.batch_normalization`: scale * (x - mean) / sqrt(variance + epsilon) + offset,
     computed as TF's x * inv + (offset - mean * inv) with inv = scale * rsqrt(var + eps)."""
     op = "batch_normalization"
-    x = _float(op, x)
+    x = float_operand(op, x)
     x, mean, variance = promote(op, x, mean, variance)
     inv = rsqrt(add(variance, variance_epsilon))
     if scale is not None:
@@ -111,7 +103,7 @@ def normalize_moments(counts, mean_ss, variance_ss, shift, name=None):
     sumsq / n - (sum / n)^2."""
     op = "normalize_moments"
     mean_ss, variance_ss = promote(op, mean_ss, variance_ss)
-    mean_ss = _float(op, mean_ss)
+    mean_ss = float_operand(op, mean_ss)
     divisor = divide(1.0, promote(op, mean_ss, counts)[1])
     shifted_mean = multiply(mean_ss, divisor)
     mean = shifted_mean if shift is None else add(shifted_mean, promote(op, mean_ss, shift)[1])
@@ -132,7 +124,7 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
     overflows nor loses precision (TF's formula)."""
     op = "weighted_cross_entropy_with_logits"
     z, x = promote(op, labels, logits)
-    x = _float(op, x)
+    x = float_operand(op, x)
     _same_shape(op, x, z, ("logits", "labels"))
     log_weight = add(multiply(subtract(promote(op, x, pos_weight)[1], 1), z), 1)
     softplus_neg = add(log1p(exp(negative(abs(x)))), relu(negative(x)))
@@ -145,7 +137,7 @@ def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
     z log z - z + 0.5 log(2 pi z) for it, added where z > 1 (as TF)."""
     op = "log_poisson_loss"
     z, c = promote(op, targets, log_input)
-    c = _float(op, c)
+    c = float_operand(op, c)
     _same_shape(op, c, z, ("log_input", "targets"))
     loss = subtract(exp(c), multiply(c, z))
     if not compute_full_loss:

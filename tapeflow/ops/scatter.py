@@ -309,18 +309,26 @@ def scatter_nd(indices, updates, shape, name=None):
 def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     """`tf.tensor_scatter_nd_update`: `tensor` with the elements (or slices) at the index
     tuples of `indices` replaced by `updates`."""
-    tensor, updates = promote("tensor_scatter_nd_update", tensor, updates)
-    indices = _indices(indices, "tensor_scatter_nd_update")
+    rows, flat, updates, shape = _scatter_rows("tensor_scatter_nd_update", tensor, indices,
+                                               updates)
+    return reshape(bind(scatter_set_p, rows, flat, updates), shape)
+
+
+def _scatter_rows(op: str, tensor, indices, updates):
+    """(tensor as rows, the flat row index of each update, updates, tensor's shape) for a
+    scatter into `tensor` at the index tuples of `indices`, after checking that `updates`
+    has the shape they address."""
+    tensor, updates = promote(op, tensor, updates)
+    indices = _indices(indices, op)
     shape = tuple(shape_of(tensor))
-    flat, k = _flat_rows(indices, shape, "tensor_scatter_nd_update")
+    flat, k = _flat_rows(indices, shape, op)
     expected = tuple(shape_of(indices))[:-1] + shape[k:]
     if tuple(shape_of(updates)) != expected:
         raise InvalidArgumentError(
-            f"tensor_scatter_nd_update: updates of shape {list(shape_of(updates))} do not "
-            f"match indices of shape {list(shape_of(indices))} into shape {list(shape)} "
-            f"(expected {list(expected)})")
+            f"{op}: updates of shape {list(shape_of(updates))} do not match indices of shape "
+            f"{list(shape_of(indices))} into shape {list(shape)} (expected {list(expected)})")
     rows = reshape(tensor, (prod(shape[:k]),) + shape[k:])
-    return reshape(bind(scatter_set_p, rows, flat, updates), shape)
+    return rows, flat, updates, shape
 
 
 def tensor_scatter_nd_add(tensor, indices, updates, name=None):
@@ -339,17 +347,7 @@ def _tensor_scatter_extremum(kind: str):
     op = f"tensor_scatter_nd_{kind}"
 
     def scatter(tensor, indices, updates, name=None):
-        tensor, updates = promote(op, tensor, updates)
-        indices = _indices(indices, op)
-        shape = tuple(shape_of(tensor))
-        flat, k = _flat_rows(indices, shape, op)
-        expected = tuple(shape_of(indices))[:-1] + shape[k:]
-        if tuple(shape_of(updates)) != expected:
-            raise InvalidArgumentError(
-                f"{op}: updates of shape {list(shape_of(updates))} do not match indices of "
-                f"shape {list(shape_of(indices))} into shape {list(shape)} (expected "
-                f"{list(expected)})")
-        rows = reshape(tensor, (prod(shape[:k]),) + shape[k:])
+        rows, flat, updates, shape = _scatter_rows(op, tensor, indices, updates)
         return reshape(bind(scatter_extremum_p, rows, flat, updates, kind=kind), shape)
 
     scatter.__name__ = op
