@@ -36,6 +36,7 @@ from tapeflow.ops.elementwise import (
     _wrap_unary,
     add,
     binary,
+    equal,
     exp,
     greater,
     less,
@@ -46,7 +47,7 @@ from tapeflow.ops.elementwise import (
     unary,
     where,
 )
-from tapeflow.ops.shape import _normalize_axis, full_like, ones_like
+from tapeflow.ops.shape import _normalize_axis, full_like, ones_like, zeros_like
 
 
 def _scipy(name: str):
@@ -345,9 +346,16 @@ def _cumlogsumexp_vjp(g, out, x, *, axis, exclusive, reverse):
     minus_inf = full_like(g, -np.inf)
     log_pos = where(greater(g, 0), log(where(greater(g, 0), g, ones_like(g))), minus_inf)
     log_neg = where(less(g, 0), log(where(less(g, 0), negative(g), ones_like(g))), minus_inf)
-    pos = exp(add(bind(cumlogsumexp_p, subtract(log_pos, out), **flags), x))
-    neg = exp(add(bind(cumlogsumexp_p, subtract(log_neg, out), **flags), x))
-    return subtract(pos, neg)
+    # Where out_j is -inf (every x it sums is -inf, as the first output of an exclusive
+    # scan), its terms exp(x_i - out_j) would be nan (-inf + inf): they are taken as 0.
+    empty = equal(out, minus_inf)
+    safe_out = where(empty, zeros_like(out), out)
+
+    def part(log_g):
+        terms = where(empty, minus_inf, subtract(log_g, safe_out))
+        return exp(add(bind(cumlogsumexp_p, terms, **flags), x))
+
+    return subtract(part(log_pos), part(log_neg))
 
 
 cumlogsumexp_p.def_vjp(per_input(_cumlogsumexp_vjp))
