@@ -113,7 +113,14 @@ angle_p.def_lowering(Scalar(lambda z: f"math.atan2(({z}).imag, ({z}).real)"))
 def complex(real, imag, name=None):  # noqa: A001 - TensorFlow's name
     """`tf.complex`: real + imag * 1j. The parts must share a float dtype (float32 gives
     complex64, float64 complex128); Python numbers are float32 parts, as TF."""
-    re, im = promote("complex", real, imag)
+    # A plain TypeError, as TF's (a Python-level check there, not an op error).
+    try:
+        re, im = promote("complex", real, imag)
+    except OpTypeError as e:
+        raise TypeError(str(e)) from None
+    if dtype_of(re) not in _COMPLEX_OF:
+        raise TypeError(f"complex: the real and imag parts must both be float32 or both "
+                        f"float64, got {dtype_of(re).name} and {dtype_of(im).name}")
     return bind(complex_p, re, im)
 
 

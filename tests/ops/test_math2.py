@@ -119,7 +119,7 @@ def test_gradient_through_complex_is_not_taken():
 
 
 @pytest.mark.parametrize("call, error, words", [
-    (lambda: tf.complex(tf.constant([1]), tf.constant([2])), TypeError, ["complex", "i32"]),
+    (lambda: tf.complex(tf.constant([1]), tf.constant([2])), TypeError, ["complex", "int32"]),
     (lambda: tf.complex(tf.constant([1.0]), tf.constant([2.0], tf.float64)), TypeError,
      ["complex", "f64"]),
     (lambda: tf.math.angle(tf.constant([1])), TypeError, ["angle", "int32"]),
