@@ -165,6 +165,9 @@ from tapeflow.api.printing import print_ as print  # noqa: A001 - TensorFlow's n
 
 newaxis = None
 
+# The second math sweep: tf.complex and tf.saturate_cast at the top level, as in TF.
+from tapeflow.ops import complex, saturate_cast  # noqa: E402, F401, A004
+
 
 # What a tape step rarely needs is imported on first use (PEP 562), so that `import tapeflow`,
 # on the path of every fresh process's first step, stays short: these modules and what they
@@ -175,6 +178,7 @@ newaxis = None
 # themselves, so that importing one of their modules first sets the same attribute.
 _LAZY_NAMESPACES = {
     "autograph": "tapeflow.api.autograph",
+    "bitwise": "tapeflow.api.bitwise",      # tf.bitwise
     "config": "tapeflow.api.config",
     "data": "tapeflow.data",                # tf.data
     "debugging": "tapeflow.api.debugging",

@@ -85,3 +85,40 @@ from tapeflow.ops import round as rint  # noqa: F401  # TF's rint: halves to eve
 from tapeflow.ops import mod as floormod  # noqa: F401
 
 from tapeflow.ops.linalg import conj  # noqa: E402, F401 - with the conjugate transposes
+
+# The second math sweep: complex parts, special functions, segment reductions, counting.
+from tapeflow.ops import (  # noqa: E402, F401
+    accumulate_n,
+    angle,
+    bincount,
+    confusion_matrix,
+    cumulative_logsumexp,
+    digamma,
+    erfinv,
+    imag,
+    in_top_k,
+    is_non_decreasing,
+    is_strictly_increasing,
+    lgamma,
+    multiply_no_nan,
+    ndtri,
+    polygamma,
+    polyval,
+    real,
+    reciprocal_no_nan,
+    scalar_mul,
+    segment_max,
+    segment_mean,
+    segment_min,
+    segment_prod,
+    segment_sum,
+    unsorted_segment_max,
+    unsorted_segment_mean,
+    unsorted_segment_min,
+    unsorted_segment_prod,
+    unsorted_segment_sqrt_n,
+    unsorted_segment_sum,
+    xdivy,
+    xlog1py,
+    xlogy,
+)

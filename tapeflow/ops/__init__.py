@@ -176,3 +176,43 @@ from tapeflow.ops import random as _random
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     """min(max(t, lo), hi); at a bound the gradient is 1, since ties go to `t`."""
     return minimum(maximum(t, clip_value_min), clip_value_max)
+
+# The second math sweep (TF 2.21's tf.math, tf.bitwise and complex names): special functions,
+# complex parts, bitwise ops, segment reductions and counting.
+from tapeflow.ops import bitwise  # noqa: E402, F401 - registers the bitwise primitives
+from tapeflow.ops.complex import angle, complex, imag, real  # noqa: E402, F401, A004
+from tapeflow.ops.special import (  # noqa: E402, F401
+    cumulative_logsumexp,
+    digamma,
+    erfinv,
+    lgamma,
+    multiply_no_nan,
+    ndtri,
+    polygamma,
+)
+from tapeflow.ops.mathextra import (  # noqa: E402, F401
+    accumulate_n,
+    is_non_decreasing,
+    is_strictly_increasing,
+    polyval,
+    reciprocal_no_nan,
+    saturate_cast,
+    scalar_mul,
+    xdivy,
+    xlog1py,
+    xlogy,
+)
+from tapeflow.ops.segments import (  # noqa: E402, F401
+    segment_max,
+    segment_mean,
+    segment_min,
+    segment_prod,
+    segment_sum,
+    unsorted_segment_max,
+    unsorted_segment_mean,
+    unsorted_segment_min,
+    unsorted_segment_prod,
+    unsorted_segment_sqrt_n,
+    unsorted_segment_sum,
+)
+from tapeflow.ops.counting import bincount, confusion_matrix, in_top_k  # noqa: E402, F401

@@ -11,6 +11,7 @@ import numpy as np
 
 from tapeflow import ops
 from tapeflow.graph.ir import Var, _var_ids, new_var
+from tapeflow.ops import bitwise as _bitwise  # &, |, ^, ~: logical of bools, bitwise of ints
 from tapeflow.ops import dims
 from tapeflow.ops.core import InvalidArgumentError, ShapedArray, default_dtype, to_array
 from tapeflow.perthread import PerThreadValue
@@ -83,25 +84,25 @@ class TensorOperators:
         return ops.abs(self)
 
     def __invert__(self):
-        return ops.logical_not(self)
+        return _bitwise.logical_operator("not", self)
 
     def __and__(self, other):
-        return ops.logical_and(self, other)
+        return _bitwise.logical_operator("and", self, other)
 
     def __or__(self, other):
-        return ops.logical_or(self, other)
+        return _bitwise.logical_operator("or", self, other)
 
     def __xor__(self, other):
-        return ops.logical_xor(self, other)
+        return _bitwise.logical_operator("xor", self, other)
 
     def __rand__(self, other):
-        return ops.logical_and(other, self)
+        return _bitwise.logical_operator("and", other, self)
 
     def __ror__(self, other):
-        return ops.logical_or(other, self)
+        return _bitwise.logical_operator("or", other, self)
 
     def __rxor__(self, other):
-        return ops.logical_xor(other, self)
+        return _bitwise.logical_operator("xor", other, self)
 
     def __lt__(self, other):
         return ops.less(self, other)

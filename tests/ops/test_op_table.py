@@ -946,10 +946,113 @@ NO_GRADIENT_ROWS = [
          params={"op_name": "AdjustContrastv2"}, grad="lookup", id="f32"),
 ]
 
+# --------------------------------------------------------------------------------------------
+# The second math sweep: complex parts, bitwise ops, special functions, cumulative_logsumexp,
+# scatter_mul (segment products)
+# --------------------------------------------------------------------------------------------
+
+
+def _scipy_ref(name):
+    def ref(*xs):
+        import scipy.special
+
+        return getattr(scipy.special, name)(*xs)
+
+    return ref
+
+
+def _shift_ref(shift):
+    return lambda x, y: shift(x, np.clip(y, 0, x.dtype.itemsize * 8 - 1).astype(x.dtype))
+
+
+def _cumlogsumexp_ref(axis, exclusive, reverse):
+    # log of the running sum of exp(x), in float64 (the values stay small in these rows)
+    return lambda x: np.log(_scan_ref(np.add, 0, axis, exclusive, reverse)(np.exp(x)))
+
+
+def _scatter_mul_ref(size):
+    def ref(u, idx):
+        out = np.ones((size,) + u.shape[idx.ndim:], dtype=u.dtype)
+        for j, i in enumerate(idx.ravel()):
+            out[i] = out[i] * u.reshape((idx.size,) + u.shape[idx.ndim:])[j]
+        return out
+
+    return ref
+
+
+def _polygamma_ref(n, x):
+    import scipy.special
+
+    return scipy.special.polygamma(n.astype(I64), x)
+
+
+MATH2_ROWS = [
+    # Complex numbers: the tape differentiates real floats only, so these rows check values
+    # (and the compiled lowering); their VJPs are TF's, for a complex cotangent.
+    case("complex", args(normal((2, 3), F32), normal((3,), F32)),
+         lambda re, im: (re + 1j * im).astype(np.complex64), grad_argnums=(), id="f32-bcast"),
+    case("complex", args(normal((2, 3)), normal((2, 3))), lambda re, im: re + 1j * im,
+         grad_argnums=(), id="f64"),
+    case("real", args(complex_normal((2, 3))), np.real, grad_argnums=(), id="c128"),
+    case("imag", args(complex_normal((4,), np.complex64)), np.imag, grad_argnums=(),
+         id="c64"),
+    case("angle", args(complex_normal((2, 3))), np.angle, grad_argnums=(), id="c128"),
+    # Bitwise ops of integers (no gradient); shifts by amounts out of [0, bits) are clamped.
+    case("bitwise_and", args(small_ints((3, 4), -50, 50, I32), small_ints((4,), -50, 50, I32)),
+         np.bitwise_and, grad="none", id="i32-bcast"),
+    case("bitwise_or", args(small_ints((3, 4), -50, 50, I64), small_ints((3, 4), -50, 50, I64)),
+         np.bitwise_or, grad="none", id="i64"),
+    case("bitwise_xor", args(small_ints((3, 4), -50, 50, I32), small_ints((3, 4), 0, 9, I32)),
+         np.bitwise_xor, grad="none", id="i32"),
+    case("invert", args(small_ints((2, 5), -50, 50, I64)), np.invert, grad="none", id="i64"),
+    case("invert", args(small_ints((7,), -50, 50, I32)), np.invert, grad="none", id="i32"),
+    case("left_shift", args(small_ints((3, 4), -9, 9, I32), small_ints((3, 4), -3, 40, I32)),
+         _shift_ref(np.left_shift), grad="none", id="i32-clamped"),
+    case("left_shift", args(small_ints((6,), -9, 9, I64), small_ints((6,), 0, 70, I64)),
+         _shift_ref(np.left_shift), grad="none", id="i64"),
+    case("right_shift", args(small_ints((3, 4), -200, 200, I32), small_ints((4,), -3, 40, I32)),
+         _shift_ref(np.right_shift), grad="none", id="i32-arithmetic"),
+    # Special functions, away from their poles (offset_grid: whole numbers + [0.2, 0.8]).
+    case("lgamma", args(offset_grid((3, 4), 0.2, 0.8)), _scipy_ref("gammaln"), id="f64"),
+    case("lgamma", args(uniform((5,), 0.1, 8.0, F32)), _scipy_ref("gammaln"), id="f32"),
+    case("digamma", args(offset_grid((3, 4), 0.2, 0.8)), _scipy_ref("psi"), id="f64"),
+    case("digamma", args(uniform((5,), 0.1, 30.0, F32)), _scipy_ref("psi"), id="f32"),
+    case("polygamma", args(fixed([[1.0], [2.0], [3.0]], F64), uniform((3, 4), 0.3, 20.0)),
+         _polygamma_ref, grad_argnums=(1,), rtol=1e-11, id="orders-1-3"),
+    case("erfinv", args(uniform((3, 4), -0.95, 0.95)), _scipy_ref("erfinv"), rtol=1e-11,
+         id="f64"),
+    case("erfinv", args(uniform((6,), -0.999, 0.999, F32)), _scipy_ref("erfinv"), id="f32"),
+    case("erfinv", args(fixed([1 - 1e-12, -1 + 1e-9, 0.99999], F64)), _scipy_ref("erfinv"),
+         grad_argnums=(), rtol=1e-11, id="f64-tails"),
+    case("ndtri", args(uniform((3, 4), 0.02, 0.98)), _scipy_ref("ndtri"), rtol=1e-11,
+         id="f64"),
+    case("ndtri", args(fixed([1e-300, 1e-20, 1e-5, 1 - 1e-10, 0.5], F64)), _scipy_ref("ndtri"),
+         grad_argnums=(), rtol=1e-11, id="f64-tails"),
+    # mul_no_nan at y == 0: 0, and the slope in y is x (TF's mul_no_nan(x, g)).
+    case("mul_no_nan", args(normal((3, 4)), small_ints((3, 4), -1, 2)),
+         lambda x, y: np.where(y == 0, 0.0, x * y), id="zeros-in-y"),
+    case("mul_no_nan", args(normal((3, 1), F32), normal((4,), F32)), np.multiply,
+         id="f32-bcast"),
+    *[case("cumlogsumexp", args(normal((3, 4))), _cumlogsumexp_ref(axis, ex, rev),
+           params={"axis": axis, "exclusive": ex, "reverse": rev},
+           # exclusive outputs start at -inf, where finite differences are nan: their VJP
+           # is checked against TF's numbers in tests/ops/test_math2.py.
+           grad_argnums=() if ex else (0,), id=f"axis{axis}-ex{int(ex)}-rev{int(rev)}")
+      for axis in (0, 1) for ex, rev in SCAN_FLAGS],
+    case("scatter_mul", args(normal((5, 3)), fixed([0, 2, 0, 1, 2], I32)), _scatter_mul_ref(4),
+         params={"size": 4}, grad_argnums=(0,), id="f64"),
+    case("scatter_mul", args(fixed([[0.0, 2.0], [3.0, 0.0], [0.0, 1.5], [2.0, 2.0]], F64),
+                             fixed([0, 0, 0, 1], I64)), _scatter_mul_ref(2),
+         params={"size": 2}, grad_argnums=(0,), order=1, id="zeros"),
+    case("scatter_mul", args(small_ints((2, 2, 3), -3, 4, I32), fixed([[0, 1], [1, 1]], I32)),
+         _scatter_mul_ref(3), params={"size": 3}, grad_argnums=(), id="i32-2d-ids"),
+]
+
 OP_TABLE: list[OpCase] = (
     UNARY_ROWS + BINARY_ROWS + SELECT_ROWS + CAST_ROWS + REDUCTION_ROWS + MATMUL_ROWS
     + SHAPE_ROWS + ORDER_ROWS + MATRIX_ROWS + DECOMPOSITION_ROWS + CUSTOM_ROWS
     + RANDOM_ROWS + CHECK_ROWS + SOFTMAX_ROWS + NO_GRADIENT_ROWS
+    + MATH2_ROWS
 )
 
 rows = pytest.mark.parametrize("row", OP_TABLE, ids=lambda r: r.id)

@@ -1056,4 +1056,432 @@ print(tf.nn.leaky_relu(tf.constant([-2, 3])))
 """, """tf.Tensor([0 3 6], shape=(3,), dtype=int32)
 tf.Tensor([-0.4  3. ], shape=(2,), dtype=float32)
 """),
+    # The second math sweep: complex parts, tf.bitwise, special functions, the xlogy
+    # family, saturate_cast, polyval, segment reductions, bincount, confusion_matrix,
+    # in_top_k.
+    ('complex from float parts, and its parts', """
+z = tf.complex(tf.constant([1.0, -2.0]), tf.constant([3.0, 0.5]))
+print(z)
+print(tf.math.real(z), tf.math.imag(z))
+print(tf.math.conj(z))
+print(tf.abs(z))
+print(tf.complex(tf.constant([1.0], tf.float64), tf.constant([2.0], tf.float64)))
+print(tf.complex(tf.constant([1.0, 2.0]), tf.constant(3.0)))
+""", """tf.Tensor([ 1.+3.j  -2.+0.5j], shape=(2,), dtype=complex64)
+tf.Tensor([ 1. -2.], shape=(2,), dtype=float32) tf.Tensor([3.  0.5], shape=(2,), dtype=float32)
+tf.Tensor([ 1.-3.j  -2.-0.5j], shape=(2,), dtype=complex64)
+tf.Tensor([3.1622777 2.0615528], shape=(2,), dtype=float32)
+tf.Tensor([1.+2.j], shape=(1,), dtype=complex128)
+tf.Tensor([1.+3.j 2.+3.j], shape=(2,), dtype=complex64)
+"""),
+    ('angle of complex and of real tensors', """
+z = tf.complex(tf.constant([1.0, -1.0, 0.0], tf.float64), tf.constant([1.0, 0.0, -2.0], tf.float64))
+print(tf.math.angle(z))
+print(tf.math.angle(tf.constant([-1.0, 2.0, 0.0, -0.0])))
+print(tf.math.real(tf.constant([1])), tf.math.imag(tf.constant([1.5])))
+""", """tf.Tensor([ 0.78539816  3.14159265 -1.57079633], shape=(3,), dtype=float64)
+tf.Tensor([3.1415927 0.        0.        0.       ], shape=(4,), dtype=float32)
+tf.Tensor([1], shape=(1,), dtype=int32) tf.Tensor([0.], shape=(1,), dtype=float32)
+"""),
+    ('complex of ints or mixed floats is refused', """
+for re, im in [(tf.constant([1]), tf.constant([2])), (tf.constant([1.0]), tf.constant([2.0], tf.float64))]:
+    try:
+        tf.complex(re, im)
+    except tf.errors.InvalidArgumentError:
+        print("InvalidArgumentError")
+    except TypeError:
+        print("TypeError")
+""", """TypeError
+TypeError
+"""),
+    ('printing complex tensors', """
+print(tf.constant(1+2j))
+print(tf.constant([[1+2j, 3.5-1j], [0j, -1e-3+1e5j]], tf.complex64))
+print(tf.constant([complex(float('nan'), float('inf')), 1j]))
+""", """tf.Tensor((1+2j), shape=(), dtype=complex128)
+tf.Tensor(
+[[ 1.0e+00+2.e+00j  3.5e+00-1.e+00j]
+ [ 0.0e+00+0.e+00j -1.0e-03+1.e+05j]], shape=(2, 2), dtype=complex64)
+tf.Tensor([nan+infj  0. +1.j], shape=(2,), dtype=complex128)
+"""),
+    ('bitwise and, or, xor, invert', """
+a = tf.constant([12, 10, -3])
+b = tf.constant([10, 6, 5])
+print(tf.bitwise.bitwise_and(a, b), tf.bitwise.bitwise_or(a, b), tf.bitwise.bitwise_xor(a, b))
+print(tf.bitwise.invert(a))
+print(tf.bitwise.invert(tf.constant([0, 5], tf.uint8)))
+print(tf.bitwise.bitwise_and(a, 6))
+""", """tf.Tensor([8 2 5], shape=(3,), dtype=int32) tf.Tensor([14 14 -3], shape=(3,), dtype=int32) tf.Tensor([ 6 12 -8], shape=(3,), dtype=int32)
+tf.Tensor([-13 -11   2], shape=(3,), dtype=int32)
+tf.Tensor([255 250], shape=(2,), dtype=uint8)
+tf.Tensor([4 2 4], shape=(3,), dtype=int32)
+"""),
+    ('shifts clamp the amount to the bit width', """
+a = tf.constant([12, 10, -3])
+print(tf.bitwise.left_shift(a, tf.constant([1, 31, 33])))
+print(tf.bitwise.left_shift(a, tf.constant([-1, 32, 64])))
+print(tf.bitwise.right_shift(a, tf.constant([1, 40, -1])))
+print(tf.bitwise.right_shift(tf.constant([200], tf.uint8), tf.constant([9], tf.uint8)))
+""", """tf.Tensor([         24           0 -2147483648], shape=(3,), dtype=int32)
+tf.Tensor([         12           0 -2147483648], shape=(3,), dtype=int32)
+tf.Tensor([ 6  0 -3], shape=(3,), dtype=int32)
+tf.Tensor([1], shape=(1,), dtype=uint8)
+"""),
+    ('operators on int tensors are bitwise', """
+a = tf.constant([12, 10, -3])
+b = tf.constant([10, 6, 5])
+print(a & b, a | b, a ^ b, ~a)
+print(6 & a, a | 1)
+print(~tf.constant([True, False]))
+""", """tf.Tensor([8 2 5], shape=(3,), dtype=int32) tf.Tensor([14 14 -3], shape=(3,), dtype=int32) tf.Tensor([ 6 12 -8], shape=(3,), dtype=int32) tf.Tensor([-13 -11   2], shape=(3,), dtype=int32)
+tf.Tensor([4 2 4], shape=(3,), dtype=int32) tf.Tensor([13 11 -3], shape=(3,), dtype=int32)
+tf.Tensor([False  True], shape=(2,), dtype=bool)
+"""),
+    ('bitwise ops refuse floats, bools and mixed ints', """
+for f in [lambda: tf.bitwise.bitwise_and(tf.constant([1.0]), tf.constant([2.0])),
+          lambda: tf.bitwise.bitwise_or(tf.constant([True]), tf.constant([False])),
+          lambda: tf.bitwise.bitwise_xor(tf.constant([1]), tf.constant([1], tf.int64)),
+          lambda: tf.bitwise.invert(tf.constant([1.0]))]:
+    try:
+        f()
+    except tf.errors.InvalidArgumentError:
+        print("InvalidArgumentError")
+    except TypeError:
+        print("TypeError")
+""", """InvalidArgumentError
+InvalidArgumentError
+InvalidArgumentError
+InvalidArgumentError
+"""),
+    ('xlogy, xlog1py, xdivy are 0 where x is 0', """
+x = tf.constant([0.0, 0.0, 2.0, 3.0])
+y = tf.constant([0.0, -1.0, 0.5, float('inf')])
+print(tf.math.xlogy(x, y))
+print(tf.math.xlog1py(x, y - 1))
+print(tf.math.xdivy(x, y))
+""", """tf.Tensor([ 0.         0.        -1.3862944        inf], shape=(4,), dtype=float32)
+tf.Tensor([ 0.         0.        -1.3862944        inf], shape=(4,), dtype=float32)
+tf.Tensor([0. 0. 4. 0.], shape=(4,), dtype=float32)
+"""),
+    ('multiply_no_nan and reciprocal_no_nan', """
+print(tf.math.multiply_no_nan(tf.constant([float('nan'), float('inf'), 2.0]), tf.constant([0.0, 0.0, 3.0])))
+print(tf.math.reciprocal_no_nan(tf.constant([0.0, 2.0, -0.0, float('inf')])))
+""", """tf.Tensor([0. 0. 6.], shape=(3,), dtype=float32)
+tf.Tensor([0.  0.5 0.  0. ], shape=(4,), dtype=float32)
+"""),
+    ('gradients of xlogy and multiply_no_nan at zero', """
+v = tf.Variable([0.0, 1.0, 2.0])
+w = tf.Variable([0.0, 0.0, 0.5])
+with tf.GradientTape(persistent=True) as tape:
+    a = tf.reduce_sum(tf.math.xlogy(v, w))
+    b = tf.reduce_sum(tf.math.multiply_no_nan(v, w))
+for t in tape.gradient(a, [v, w]) + tape.gradient(b, [v, w]):
+    print(t.numpy())
+""", """[ 0.              -inf -0.6931472]
+[ 0. inf  4.]
+[0.  0.  0.5]
+[0. 1. 2.]
+"""),
+    ('lgamma and digamma at poles and infinities', """
+print(tf.math.lgamma(tf.constant([-2.5, -1.0, 0.0, 0.5, 1.0, 10.0, float('inf'), float('-inf')], tf.float64)))
+print(tf.math.digamma(tf.constant([-2.5, -1.0, 0.0, 0.5, 1.0, 10.0, float('inf')], tf.float64)))
+""", """tf.Tensor(
+[-0.05624372         inf         inf  0.57236494  0.         12.80182748
+         inf         inf], shape=(8,), dtype=float64)
+tf.Tensor(
+[ 1.10315664         nan         nan -1.96351003 -0.57721566  2.25175259
+         inf], shape=(7,), dtype=float64)
+"""),
+    ('polygamma orders', """
+print(tf.math.polygamma(tf.constant([0., 1., 2., 1.5, -1.], tf.float64), tf.constant([2.0, 2.0, 2.0, 2.0, 2.0], tf.float64)))
+""", """tf.Tensor([ 0.42278434  0.64493407 -0.40411381         nan         nan], shape=(5,), dtype=float64)
+"""),
+    ('erfinv and ndtri, with their ends', """
+print(tf.math.erfinv(tf.constant([-1.0, -0.5, 0.0, 0.3, 0.999, 1.0, 1.5], tf.float64)))
+print(tf.math.ndtri(tf.constant([0.0, 1e-30, 0.025, 0.5, 0.9, 1.0, 1.5], tf.float64)))
+""", """tf.Tensor(
+[       -inf -0.47693628  0.          0.27246271  2.32675377         inf
+         nan], shape=(7,), dtype=float64)
+tf.Tensor(
+[        -inf -11.46402469  -1.95996398   0.           1.28155157
+          inf          nan], shape=(7,), dtype=float64)
+"""),
+    ('gradients of lgamma and digamma', """
+x = tf.Variable([0.5, 1.5, 2.5], dtype=tf.float64)
+with tf.GradientTape(persistent=True) as tape:
+    a = tf.reduce_sum(tf.math.lgamma(x))
+    b = tf.reduce_sum(tf.math.digamma(x))
+print(tape.gradient(a, x).numpy())
+print(tape.gradient(b, x).numpy())
+""", """[-1.96351003  0.03648997  0.70315664]
+[4.9348022  0.9348022  0.49035776]
+"""),
+    ('special functions refuse ints', """
+for f in [tf.math.lgamma, tf.math.digamma, tf.math.erfinv, lambda t: tf.math.xlogy(t, t), tf.math.cumulative_logsumexp]:
+    try:
+        f(tf.constant([1, 2]))
+    except tf.errors.InvalidArgumentError:
+        print("InvalidArgumentError")
+    except TypeError:
+        print("TypeError")
+""", """InvalidArgumentError
+InvalidArgumentError
+InvalidArgumentError
+InvalidArgumentError
+InvalidArgumentError
+"""),
+    ('saturate_cast clamps to the target range', """
+print(tf.saturate_cast(tf.constant([-5.0, 300.0, 12.7, float('nan')]), tf.uint8))
+print(tf.saturate_cast(tf.constant([-1e10, 1e10, 3.9]), tf.int32))
+print(tf.saturate_cast(tf.constant([-1e10, 1e10, 2147483647.5], tf.float64), tf.int32))
+print(tf.saturate_cast(tf.constant([-1000, 1000, 5]), tf.int8))
+print(tf.saturate_cast(tf.constant([1e300, -1e300, 1.5], tf.float64), tf.float32))
+print(tf.saturate_cast(tf.constant([200], tf.uint8), tf.int8))
+print(tf.saturate_cast(tf.constant([-5, 7]), tf.uint32))
+print(tf.saturate_cast(tf.constant([1e300+1j]), tf.float32))
+""", """tf.Tensor([  0 255  12   0], shape=(4,), dtype=uint8)
+tf.Tensor([-2147483648  2147483520           3], shape=(3,), dtype=int32)
+tf.Tensor([-2147483648  2147483647  2147483647], shape=(3,), dtype=int32)
+tf.Tensor([-128  127    5], shape=(3,), dtype=int8)
+tf.Tensor([ 3.4028235e+38 -3.4028235e+38  1.5000000e+00], shape=(3,), dtype=float32)
+tf.Tensor([127], shape=(1,), dtype=int8)
+tf.Tensor([0 7], shape=(2,), dtype=uint32)
+tf.Tensor([3.4028235e+38], shape=(1,), dtype=float32)
+"""),
+    ('scalar_mul, polyval, accumulate_n', """
+print(tf.math.scalar_mul(2.0, tf.constant([1.0, 2.0])))
+print(tf.math.scalar_mul(tf.constant(3.0), tf.constant([1.0, 2.0])))
+print(tf.math.polyval([2.0, -1.0, 3.0], tf.constant([0.0, 1.0, 2.0])))
+print(tf.math.polyval([], tf.constant([1.0, 2.0])))
+print(tf.math.polyval([1, 2], tf.constant([3, 4])))
+print(tf.math.accumulate_n([tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0])]))
+try:
+    tf.math.scalar_mul(tf.constant([3.0, 1.0]), tf.constant([1.0, 2.0]))
+except ValueError:
+    print("ValueError")
+try:
+    tf.math.accumulate_n([tf.constant([1.0, 2.0]), tf.constant([3.0])])
+except ValueError:
+    print("ValueError")
+""", """tf.Tensor([2. 4.], shape=(2,), dtype=float32)
+tf.Tensor([3. 6.], shape=(2,), dtype=float32)
+tf.Tensor([3. 4. 9.], shape=(3,), dtype=float32)
+tf.Tensor([0. 0.], shape=(2,), dtype=float32)
+tf.Tensor([5 6], shape=(2,), dtype=int32)
+tf.Tensor([4. 6.], shape=(2,), dtype=float32)
+ValueError
+ValueError
+"""),
+    ('is_non_decreasing and is_strictly_increasing', """
+print(tf.math.is_non_decreasing([1, 1, 2]), tf.math.is_strictly_increasing([1, 1, 2]))
+print(tf.math.is_non_decreasing(tf.constant([[1.0, 2.0], [0.0, 3.0]])))
+print(tf.math.is_strictly_increasing([5]), tf.math.is_strictly_increasing(tf.constant([], tf.float32)))
+print(tf.math.is_non_decreasing(tf.constant([1.0, float('nan')])))
+try:
+    tf.math.is_non_decreasing(tf.constant([True, False]))
+except TypeError:
+    print("TypeError")
+""", """tf.Tensor(True, shape=(), dtype=bool) tf.Tensor(False, shape=(), dtype=bool)
+tf.Tensor(False, shape=(), dtype=bool)
+tf.Tensor(True, shape=(), dtype=bool) tf.Tensor(True, shape=(), dtype=bool)
+tf.Tensor(False, shape=(), dtype=bool)
+TypeError
+"""),
+    ('cumulative_logsumexp with exclusive and reverse', """
+c = tf.constant([[0.0, 1.0, -1000.0], [2.0, 2.0, 3.0]])
+print(tf.math.cumulative_logsumexp(c, axis=1))
+print(tf.math.cumulative_logsumexp(c, axis=1, exclusive=True))
+print(tf.math.cumulative_logsumexp(c, axis=0, reverse=True))
+print(tf.math.cumulative_logsumexp(c, axis=1, exclusive=True, reverse=True))
+print(tf.math.cumulative_logsumexp(tf.constant([float('-inf'), float('-inf'), 1.0, float('inf')])))
+""", """tf.Tensor(
+[[0.        1.3132617 1.3132617]
+ [2.        2.6931472 3.5514448]], shape=(2, 3), dtype=float32)
+tf.Tensor(
+[[     -inf 0.        1.3132617]
+ [     -inf 2.        2.6931472]], shape=(2, 3), dtype=float32)
+tf.Tensor(
+[[2.126928  2.3132617 3.       ]
+ [2.        2.        3.       ]], shape=(2, 3), dtype=float32)
+tf.Tensor(
+[[    1.        -1000.                 -inf]
+ [    3.3132617     3.                 -inf]], shape=(2, 3), dtype=float32)
+tf.Tensor([-inf -inf   1.  inf], shape=(4,), dtype=float32)
+"""),
+    ('sorted segment reductions, a missing id holds 0 (1 for prod)', """
+d = tf.constant([[1.0, 2.0], [3.0, -4.0], [5.0, 6.0], [-7.0, 8.0]])
+ids = tf.constant([0, 0, 2, 2])
+for f in [tf.math.segment_sum, tf.math.segment_mean, tf.math.segment_max, tf.math.segment_min, tf.math.segment_prod]:
+    print(f(d, ids).numpy().tolist())
+print(tf.math.segment_mean(tf.constant([1, 2, 4]), [0, 0, 0]))
+print(tf.math.segment_max(tf.constant([1, 2, 3]), [0, 2, 2]))
+""", """[[4.0, -2.0], [0.0, 0.0], [-2.0, 14.0]]
+[[2.0, -1.0], [0.0, 0.0], [-1.0, 7.0]]
+[[3.0, 2.0], [0.0, 0.0], [5.0, 8.0]]
+[[1.0, -4.0], [0.0, 0.0], [-7.0, 6.0]]
+[[3.0, -8.0], [1.0, 1.0], [-35.0, 48.0]]
+tf.Tensor([2], shape=(1,), dtype=int32)
+tf.Tensor([1 0 3], shape=(3,), dtype=int32)
+"""),
+    ('unsorted segment reductions, empty segments and dropped negative ids', """
+d = tf.constant([[1.0, 2.0], [3.0, -4.0], [5.0, 6.0], [-7.0, 8.0]])
+for f in [tf.math.unsorted_segment_sum, tf.math.unsorted_segment_mean, tf.math.unsorted_segment_max,
+          tf.math.unsorted_segment_min, tf.math.unsorted_segment_prod, tf.math.unsorted_segment_sqrt_n]:
+    print(f(d, [2, 0, 2, -1], num_segments=4))
+print(tf.math.unsorted_segment_max(tf.constant([1, 2]), [0, 0], 2))
+print(tf.math.unsorted_segment_mean(tf.constant([1, 2]), [0, 0], 2))
+print(tf.math.unsorted_segment_sum(d, [[0, 1], [1, 1], [0, 0], [2, 2]], 3))
+""", """tf.Tensor(
+[[ 3. -4.]
+ [ 0.  0.]
+ [ 6.  8.]
+ [ 0.  0.]], shape=(4, 2), dtype=float32)
+tf.Tensor(
+[[ 3. -4.]
+ [ 0.  0.]
+ [ 3.  4.]
+ [ 0.  0.]], shape=(4, 2), dtype=float32)
+tf.Tensor(
+[[ 3.0000000e+00 -4.0000000e+00]
+ [-3.4028235e+38 -3.4028235e+38]
+ [ 5.0000000e+00  6.0000000e+00]
+ [-3.4028235e+38 -3.4028235e+38]], shape=(4, 2), dtype=float32)
+tf.Tensor(
+[[ 3.0000000e+00 -4.0000000e+00]
+ [ 3.4028235e+38  3.4028235e+38]
+ [ 1.0000000e+00  2.0000000e+00]
+ [ 3.4028235e+38  3.4028235e+38]], shape=(4, 2), dtype=float32)
+tf.Tensor(
+[[ 3. -4.]
+ [ 1.  1.]
+ [ 5. 12.]
+ [ 1.  1.]], shape=(4, 2), dtype=float32)
+tf.Tensor(
+[[ 3.       -4.      ]
+ [ 0.        0.      ]
+ [ 4.242641  5.656854]
+ [ 0.        0.      ]], shape=(4, 2), dtype=float32)
+tf.Tensor([          2 -2147483648], shape=(2,), dtype=int32)
+tf.Tensor([1.5 0. ], shape=(2,), dtype=float64)
+tf.Tensor([12.  1.  1.], shape=(3,), dtype=float32)
+"""),
+    ('segment ids out of range, unsorted, or of the wrong shape', """
+d = tf.constant([[1.0, 2.0], [3.0, -4.0], [5.0, 6.0], [-7.0, 8.0]])
+for f in [lambda: tf.math.segment_sum(d, [0, 2, 1, 2]),
+          lambda: tf.math.segment_sum(d, [0, 1]),
+          lambda: tf.math.segment_sum(d, [0.0, 1.0, 1.0, 1.0]),
+          lambda: tf.math.unsorted_segment_sum(d, [0, 5, 1, 1], 3),
+          lambda: tf.math.unsorted_segment_sum(d, [0, 1, 1], 3),
+          lambda: tf.math.unsorted_segment_sum(d, [0, 1, 1, 1], -1),
+          lambda: tf.math.unsorted_segment_sum(tf.constant([True]), [0], 1)]:
+    try:
+        f()
+    except tf.errors.InvalidArgumentError:
+        print("InvalidArgumentError")
+    except TypeError:
+        print("TypeError")
+""", """InvalidArgumentError
+InvalidArgumentError
+InvalidArgumentError
+InvalidArgumentError
+InvalidArgumentError
+InvalidArgumentError
+InvalidArgumentError
+"""),
+    ('segment gradients: ties share, zeros in products', """
+v = tf.Variable([1.0, 3.0, 3.0, 2.0, 0.0, 5.0])
+sid = tf.constant([0, 0, 0, 1, 2, 2])
+w = tf.constant([1.0, 2.0, 3.0])
+for f in [tf.math.segment_sum, tf.math.segment_max, tf.math.segment_min, tf.math.segment_prod, tf.math.segment_mean]:
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(f(v, sid) * w)
+    print(tape.gradient(loss, v).numpy())
+with tf.GradientTape() as tape:
+    loss = tf.reduce_sum(tf.math.unsorted_segment_prod(v, [0, 0, 4, -1, 2, 2], 5) * [1., 2., 3., 4., 5.])
+print(tape.gradient(loss, v).numpy())
+""", """[1. 1. 1. 2. 3. 3.]
+[0.  0.5 0.5 2.  0.  3. ]
+[1. 0. 0. 2. 3. 0.]
+[ 9.  3.  3.  2. 15.  0.]
+[0.33333334 0.33333334 0.33333334 2.         1.5        1.5       ]
+[ 3.  1.  5.  0. 15.  0.]
+"""),
+    ('bincount: weights, minlength, maxlength, dtype, axis', """
+arr = tf.constant([1, 1, 3, 0])
+print(tf.math.bincount(arr))
+print(tf.math.bincount(tf.constant([1, 1, 3]), minlength=6))
+print(tf.math.bincount(tf.constant([1, 1, 3, 5]), maxlength=2))
+print(tf.math.bincount(tf.constant([1, 1, 3]), weights=tf.constant([0.5, 1.0, 2.0])))
+print(tf.math.bincount(tf.constant([1, 1, 3]), dtype=tf.float32))
+print(tf.math.bincount(tf.constant([], tf.int32)))
+print(tf.math.bincount(tf.constant([[1, 2], [2, 2]])))
+print(tf.math.bincount(tf.constant([[1, 2], [2, 2]]), axis=-1))
+print(tf.math.bincount(tf.constant([1, 1, 3]), binary_output=True))
+print(tf.math.bincount(tf.constant([1, 1, 3]), weights=tf.constant([2, 3, 4])))
+try:
+    tf.math.bincount(tf.constant([-1, 2]))
+except tf.errors.InvalidArgumentError:
+    print("InvalidArgumentError")
+""", """tf.Tensor([1 2 0 1], shape=(4,), dtype=int32)
+tf.Tensor([0 2 0 1 0 0], shape=(6,), dtype=int32)
+tf.Tensor([0 2], shape=(2,), dtype=int32)
+tf.Tensor([0.  1.5 0.  2. ], shape=(4,), dtype=float32)
+tf.Tensor([0. 2. 0. 1.], shape=(4,), dtype=float32)
+tf.Tensor([], shape=(0,), dtype=int32)
+tf.Tensor([0 1 3], shape=(3,), dtype=int32)
+tf.Tensor(
+[[0 1 1]
+ [0 0 2]], shape=(2, 3), dtype=int32)
+tf.Tensor([0 1 0 1], shape=(4,), dtype=int32)
+tf.Tensor([0 5 0 4], shape=(4,), dtype=int32)
+InvalidArgumentError
+"""),
+    ('confusion_matrix', """
+print(tf.math.confusion_matrix([1, 2, 4], [2, 2, 4]))
+print(tf.math.confusion_matrix([1, 2, 0], [2, 2, 0], num_classes=4))
+print(tf.math.confusion_matrix([1, 2, 0], [2, 2, 0], num_classes=3, weights=[0.5, 1.0, 2.0], dtype=tf.float32))
+for f in [lambda: tf.math.confusion_matrix([-1, 2], [2, 2]),
+          lambda: tf.math.confusion_matrix([1, 5], [2, 2], num_classes=3),
+          lambda: tf.math.confusion_matrix([1, 2], [2, 2, 1])]:
+    try:
+        f()
+    except tf.errors.InvalidArgumentError:
+        print("InvalidArgumentError")
+""", """tf.Tensor(
+[[0 0 0 0 0]
+ [0 0 1 0 0]
+ [0 0 1 0 0]
+ [0 0 0 0 0]
+ [0 0 0 0 1]], shape=(5, 5), dtype=int32)
+tf.Tensor(
+[[1 0 0 0]
+ [0 0 1 0]
+ [0 0 1 0]
+ [0 0 0 0]], shape=(4, 4), dtype=int32)
+tf.Tensor(
+[[2.  0.  0. ]
+ [0.  0.  0.5]
+ [0.  0.  1. ]], shape=(3, 3), dtype=float32)
+InvalidArgumentError
+InvalidArgumentError
+InvalidArgumentError
+"""),
+    ('in_top_k: ties, out of range targets, non-finite rows', """
+p = tf.constant([[0.1, 0.8, 0.1], [0.3, 0.3, 0.4], [0.5, 0.5, 0.0], [float('nan'), 0.2, 0.1]])
+print(tf.math.in_top_k([1, 0, 1, 1], p, 1))
+print(tf.math.in_top_k([2, 0, 2, 0], p, 2))
+print(tf.math.in_top_k([3, -1, 0, 0], p, 1))
+print(tf.math.in_top_k([1, 0, 1, 1], p, 0))
+print(tf.math.in_top_k([0, 1], tf.constant([[float('inf'), 2.], [3., float('-inf')]]), 1))
+try:
+    tf.math.in_top_k([1, 0], p, 1)
+except tf.errors.InvalidArgumentError:
+    print("InvalidArgumentError")
+""", """tf.Tensor([ True False  True False], shape=(4,), dtype=bool)
+tf.Tensor([ True  True False False], shape=(4,), dtype=bool)
+tf.Tensor([False False  True False], shape=(4,), dtype=bool)
+tf.Tensor([False False False False], shape=(4,), dtype=bool)
+tf.Tensor([False False], shape=(2,), dtype=bool)
+InvalidArgumentError
+"""),
 )
