@@ -264,6 +264,33 @@ ROWS: dict[str, Row] = {
     "random.shuffle": Row([X], tf.random.shuffle),
     "random.gamma": Row([floats((3,))], lambda a: tf.random.gamma([2], a)),
     "random.poisson": Row([floats((3,))], lambda r: tf.random.poisson([2], r)),
+    **{p: Row([ints((3, 4), 0, 16), ints((3, 4), 0, 16)], lambda a, b, p=p: resolve(p)(a, b))
+       for p in ["bitwise.bitwise_and", "bitwise.bitwise_or", "bitwise.bitwise_xor"]},
+    **{p: Row([ints((3, 4), 0, 16), ints((3, 4), 0, 4)], lambda a, b, p=p: resolve(p)(a, b))
+       for p in ["bitwise.left_shift", "bitwise.right_shift"]},
+    "bitwise.invert": Row([ints((3, 4), 0, 16)], tf.bitwise.invert),
+    "complex": Row([X, floats((3, 4))], lambda a, b: tf.math.real(tf.complex(a, b) * 2.0)),
+    **{p: Row([X, floats((3, 4))], lambda a, b, p=p: tf.math.abs(resolve(p)(
+        tf.complex(a, b)))) for p in ["math.real", "math.imag", "math.angle"]},
+    **{p: unary(p) for p in [
+        "math.lgamma", "math.digamma", "math.reciprocal_no_nan", "math.is_non_decreasing",
+        "math.is_strictly_increasing"]},
+    "math.polygamma": Row([X], lambda x: tf.math.polygamma(tf.ones_like(x), x)),
+    "math.erfinv": Row([floats((3, 4), -0.9, 0.9)], tf.math.erfinv),
+    "math.ndtri": Row([floats((3, 4), 0.1, 0.9)], tf.math.ndtri),
+    **{p: binary(p) for p in ["math.xlogy", "math.xlog1py", "math.xdivy",
+                              "math.multiply_no_nan"]},
+    "math.accumulate_n": Row([X, floats((3, 4))], lambda a, b: tf.math.accumulate_n([a, b])),
+    "math.cumulative_logsumexp": Row([X], lambda x: tf.math.cumulative_logsumexp(x, 1)),
+    "math.scalar_mul": Row([X], lambda x: tf.math.scalar_mul(2.0, x)),
+    "math.polyval": Row([floats(()), floats(()), X], lambda a, b, x: tf.math.polyval([a, b], x)),
+    "saturate_cast": Row([floats((3, 4), -300.0, 300.0)], lambda x: tf.saturate_cast(x, tf.uint8)),
+    "math.in_top_k": Row([floats((3, 4)), ints((3,), 0, 4)],
+                         lambda p, t: tf.math.in_top_k(t, p, 2)),
+    **{p: Row([X, ints((3,), 0, 2)], lambda x, ids, p=p: resolve(p)(x, ids, 2))
+       for p in ["math.unsorted_segment_sum", "math.unsorted_segment_mean",
+                 "math.unsorted_segment_max", "math.unsorted_segment_min",
+                 "math.unsorted_segment_prod", "math.unsorted_segment_sqrt_n"]},
     # Control flow on Python values (a tensor predicate is a guard by design).
     "cond": Row([X], lambda x: tf.cond(True, lambda: x * 2.0, lambda: x)),
     "case": Row([X], lambda x: tf.case([(False, lambda: x)], default=lambda: x + 1.0)),
@@ -342,6 +369,14 @@ ROWS.update({
 
 # Public functions that take no tensors to trace: decorators, configuration, dtype lookup.
 NOT_TENSOR_FUNCTIONS = {
+    **{p: "a size that depends on the segment ids' values: eager or on constants; traced "
+          "values raise DataDependentShapeError (tests/ops/test_math2.py)"
+       for p in ["math.segment_sum", "math.segment_mean", "math.segment_max",
+                 "math.segment_min", "math.segment_prod"]},
+    "math.bincount": "a size that depends on values (unless minlength >= maxlength): "
+                     "tests/ops/test_math2.py",
+    "math.confusion_matrix": "a size that depends on values without num_classes: "
+                             "tests/ops/test_math2.py",
     "debugging.enable_check_numerics": "a switch; tests/api/test_debugging.py",
     "debugging.disable_check_numerics": "a switch; tests/api/test_debugging.py",
     "function": "the decorator itself",
