@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from tests.conformance.guides.cells import Cell
 from tests.conformance.tf_ops.grad_cells import CELLS as GRADIENTS
+from tests.conformance.tf_ops.keras_cells import CELLS as KERAS
 from tests.conformance.tf_ops.math_cells import CELLS as MATH
 from tests.conformance.tf_ops.shape_cells import CELLS as SHAPES
 
-ALL: list[Cell] = MATH + SHAPES + GRADIENTS
-AREAS = ("math", "shapes", "gradients")
+ALL: list[Cell] = MATH + SHAPES + GRADIENTS + KERAS
+AREAS = ("math", "shapes", "gradients", "keras")

@@ -1,0 +1,225 @@
+"""Op cells: keras (see cells.py for what a cell is and how its text was confirmed).
+
+`tf.keras` against TensorFlow 2.21's Keras 3: optimizers' variables after three steps of
+`apply_gradients`, learning-rate schedules at several steps, clipping, losses (function and
+class forms, reductions, sample weights), metrics' running values, layers with fixed weights
+and `fit`/`evaluate`/`predict` of small models. Weights are set explicitly (no random draws)
+and floats are printed rounded with numpy, so the text depends only on the arithmetic. An
+error is printed by its class only.
+"""
+
+from __future__ import annotations
+
+from tests.conformance.guides.cells import Cell, _cells
+
+# Three steps of apply_gradients on one variable, then its value and the step count.
+_STEPS = """
+v = tf.Variable([1.0, -2.0, 3.0])
+for g in ([0.5, -1.0, 2.0], [0.1, 0.2, -0.3], [1.0, 1.0, 1.0]):
+    opt.apply_gradients([(tf.constant(g), v)])
+print(np.round(v.numpy(), 5))
+print(int(opt.iterations.numpy()))
+"""
+
+
+def _opt(make: str) -> str:
+    return f"opt = {make}\n" + _STEPS
+
+
+CELLS: list[Cell] = _cells(
+    "keras",
+    ('SGD plain', _opt("tf.keras.optimizers.SGD(learning_rate=0.1)"), """[ 0.84 -2.02  2.73]
+3
+"""),
+    ('SGD momentum', _opt("tf.keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)"), """[ 0.7455 -1.867   2.415 ]
+3
+"""),
+    ('SGD nesterov', _opt("tf.keras.optimizers.SGD(0.1, momentum=0.5, nesterov=True)"), """[ 0.73875 -1.9975   2.5275 ]
+3
+"""),
+    ('Adam defaults', _opt("tf.keras.optimizers.Adam(learning_rate=0.1)"), """[ 0.7346  -1.86546  2.77819]
+3
+"""),
+    ('Adam betas and epsilon', _opt(
+        "tf.keras.optimizers.Adam(0.05, beta_1=0.5, beta_2=0.9, epsilon=0.1)"), """[ 0.91029 -1.97516  2.91594]
+3
+"""),
+    ('Adam amsgrad', _opt("tf.keras.optimizers.Adam(0.1, amsgrad=True)"), """[ 0.7346  -1.86546  2.77819]
+3
+"""),
+    ('AdamW weight decay', _opt("tf.keras.optimizers.AdamW(0.1, weight_decay=0.1)"), """[ 0.70769 -1.80855  2.69163]
+3
+"""),
+    ('AdamW default decay', _opt("tf.keras.optimizers.AdamW(0.1)"), """[ 0.73351 -1.86316  2.77469]
+3
+"""),
+    ('Adam weight_decay', _opt("tf.keras.optimizers.Adam(0.1, weight_decay=0.5)"), """[ 0.60574 -1.59251  2.36282]
+3
+"""),
+    ('RMSprop defaults', _opt("tf.keras.optimizers.RMSprop(learning_rate=0.1)"), """[ 0.33124 -1.98175  2.58103]
+3
+"""),
+    ('RMSprop rho momentum', _opt("tf.keras.optimizers.RMSprop(0.1, rho=0.5, momentum=0.9)"),
+     """[ 0.40674 -1.81537  2.57361]
+3
+"""),
+    ('RMSprop centered', _opt("tf.keras.optimizers.RMSprop(0.1, centered=True)"), """[ 0.27864 -1.96728  2.55474]
+3
+"""),
+    ('Adagrad', _opt("tf.keras.optimizers.Adagrad(learning_rate=0.5)"), """[ 0.06534 -1.95872  2.35994]
+3
+"""),
+    ('Adagrad initial accumulator', _opt(
+        "tf.keras.optimizers.Adagrad(0.5, initial_accumulator_value=1.0, epsilon=0.01)"), """[ 0.40105 -2.00347  2.41721]
+3
+"""),
+    ('Adamax', _opt("tf.keras.optimizers.Adamax(learning_rate=0.1)"), """[ 0.78688 -1.87677  2.81704]
+3
+"""),
+    ('Nadam', _opt("tf.keras.optimizers.Nadam(learning_rate=0.1)"), """[ 0.76719 -1.97734  2.84865]
+3
+"""),
+    ('Adadelta', _opt("tf.keras.optimizers.Adadelta(learning_rate=1.0, rho=0.9)"), """[ 0.99743 -2.00033  2.99855]
+3
+"""),
+    ('Ftrl', _opt("tf.keras.optimizers.Ftrl(learning_rate=0.5)"), """[-0.46918 -1.3557   1.89142]
+3
+"""),
+    ('Ftrl l1 l2', _opt("tf.keras.optimizers.Ftrl(0.5, l1_regularization_strength=0.1, "
+                        "l2_regularization_strength=0.2, learning_rate_power=-0.5)"), """[-0.3474  -1.11239  1.69697]
+3
+"""),
+    ('Lion', _opt("tf.keras.optimizers.Lion(learning_rate=0.1)"), """[ 0.7 -2.1  2.9]
+3
+"""),
+    ('Nadam betas on two variables', """
+a = tf.Variable([1.0, -2.0])
+b = tf.Variable([[0.5], [0.25]])
+opt = tf.keras.optimizers.Nadam(0.05, beta_1=0.8, beta_2=0.9)
+for k in range(3):
+    opt.apply_gradients([(tf.constant([1.0, k - 1.0]), a), (tf.constant([[0.3], [-0.2]]), b)])
+print(np.round(a.numpy(), 5), np.round(b.numpy().ravel(), 5))
+""", """[ 0.8596  -1.97805] [0.3596 0.3904]
+"""),
+    ('optimizers by name', """
+for name in ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adamax", "nadam", "adadelta",
+             "ftrl", "lion"):
+    opt = tf.keras.optimizers.get(name)
+    print(type(opt).__name__, round(float(opt.learning_rate.numpy()), 6))
+""", """SGD 0.01
+Adam 0.001
+AdamW 0.001
+RMSprop 0.001
+Adagrad 0.001
+Adamax 0.001
+Nadam 0.001
+Adadelta 0.001
+Ftrl 0.001
+Lion 0.001
+"""),
+    ('clipnorm clips each gradient', _opt("tf.keras.optimizers.SGD(1.0, clipnorm=1.0)"), """[ 0.10443 -2.34091  1.84978]
+3
+"""),
+    ('clipvalue', _opt("tf.keras.optimizers.SGD(1.0, clipvalue=0.5)"), """[-0.1 -2.2  2.3]
+3
+"""),
+    ('global_clipnorm', """
+a = tf.Variable([1.0, 2.0])
+b = tf.Variable([3.0])
+opt = tf.keras.optimizers.SGD(1.0, global_clipnorm=1.0)
+opt.apply_gradients([(tf.constant([3.0, 0.0]), a), (tf.constant([4.0]), b)])
+print(np.round(a.numpy(), 5), np.round(b.numpy(), 5))
+""", """[0.4 2. ] [2.2]
+"""),
+    ('iterations is an int64 variable', """
+v = tf.Variable([1.0])
+opt = tf.keras.optimizers.SGD(0.1)
+print(opt.iterations.numpy().dtype)
+opt.apply_gradients([(tf.constant([1.0]), v)])
+opt.apply_gradients([(tf.constant([1.0]), v)])
+print(opt.iterations.numpy())
+""", """int64
+2
+"""),
+    ('optimizer variables count', """
+a = tf.Variable([1.0, 2.0])
+b = tf.Variable(3.0)
+for opt in (tf.keras.optimizers.SGD(0.1), tf.keras.optimizers.SGD(0.1, momentum=0.9),
+            tf.keras.optimizers.Adam(0.1), tf.keras.optimizers.Adam(0.1, amsgrad=True),
+            tf.keras.optimizers.RMSprop(0.1, momentum=0.5, centered=True),
+            tf.keras.optimizers.Adagrad(0.1), tf.keras.optimizers.Nadam(0.1),
+            tf.keras.optimizers.Ftrl(0.1), tf.keras.optimizers.Lion(0.1)):
+    opt.build([a, b])
+    print(type(opt).__name__, len(opt.variables))
+""", """SGD 2
+SGD 4
+Adam 6
+Adam 8
+RMSprop 8
+Adagrad 4
+Nadam 7
+Ftrl 6
+Lion 4
+"""),
+    ('learning rate as a variable', """
+v = tf.Variable([1.0])
+opt = tf.keras.optimizers.SGD(0.1)
+opt.apply_gradients([(tf.constant([1.0]), v)])
+opt.learning_rate = 0.5
+opt.apply_gradients([(tf.constant([1.0]), v)])
+print(np.round(v.numpy(), 5), np.round(float(opt.learning_rate.numpy()), 5))
+""", """[0.4] 0.5
+"""),
+    ('ExponentialDecay', """
+s = tf.keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+print([round(float(s(k)), 6) for k in (0, 1, 5, 10, 25)])
+s = tf.keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5, staircase=True)
+print([round(float(s(k)), 6) for k in (0, 9, 10, 19, 25)])
+""", """[0.1, 0.093303, 0.070711, 0.05, 0.017678]
+[0.1, 0.1, 0.05, 0.05, 0.025]
+"""),
+    ('PiecewiseConstantDecay', """
+s = tf.keras.optimizers.schedules.PiecewiseConstantDecay([5, 10], [1.0, 0.5, 0.1])
+print([round(float(s(k)), 6) for k in (0, 5, 6, 10, 11, 100)])
+""", """[1.0, 1.0, 0.5, 0.5, 0.1, 0.1]
+"""),
+    ('CosineDecay', """
+s = tf.keras.optimizers.schedules.CosineDecay(0.1, decay_steps=10)
+print([round(float(s(k)), 6) for k in (0, 2, 5, 10, 20)])
+s = tf.keras.optimizers.schedules.CosineDecay(0.1, 10, alpha=0.2)
+print([round(float(s(k)), 6) for k in (0, 5, 10)])
+s = tf.keras.optimizers.schedules.CosineDecay(0.0, 10, warmup_target=0.1, warmup_steps=4)
+print([round(float(s(k)), 6) for k in (0, 2, 4, 9, 14, 20)])
+""", """[0.1, 0.090451, 0.05, 0.0, 0.0]
+[0.1, 0.06, 0.02]
+[0.0, 0.05, 0.1, 0.05, 0.0, 0.0]
+"""),
+    ('InverseTimeDecay', """
+s = tf.keras.optimizers.schedules.InverseTimeDecay(0.1, decay_steps=10, decay_rate=0.5)
+print([round(float(s(k)), 6) for k in (0, 5, 10, 25)])
+s = tf.keras.optimizers.schedules.InverseTimeDecay(0.1, 10, 0.5, staircase=True)
+print([round(float(s(k)), 6) for k in (0, 9, 10, 25)])
+""", """[0.1, 0.08, 0.066667, 0.044444]
+[0.1, 0.1, 0.066667, 0.05]
+"""),
+    ('PolynomialDecay', """
+s = tf.keras.optimizers.schedules.PolynomialDecay(0.1, decay_steps=10, end_learning_rate=0.01)
+print([round(float(s(k)), 6) for k in (0, 5, 10, 20)])
+s = tf.keras.optimizers.schedules.PolynomialDecay(0.1, 10, 0.01, power=2.0)
+print([round(float(s(k)), 6) for k in (0, 5, 10, 20)])
+s = tf.keras.optimizers.schedules.PolynomialDecay(0.1, 10, 0.01, cycle=True)
+print([round(float(s(k)), 6) for k in (0, 5, 10, 15, 25)])
+""", """[0.1, 0.055, 0.01, 0.01]
+[0.1, 0.0325, 0.01, 0.01]
+[0.1, 0.055, 0.01, 0.0325, 0.025]
+"""),
+    ('schedule drives the optimizer', """
+s = tf.keras.optimizers.schedules.ExponentialDecay(1.0, decay_steps=1, decay_rate=0.5)
+opt = tf.keras.optimizers.SGD(s)
+v = tf.Variable([0.0])
+for _ in range(3):
+    opt.apply_gradients([(tf.constant([1.0]), v)])
+print(np.round(v.numpy(), 5))
+""", """[-1.75]
+"""),
+)
