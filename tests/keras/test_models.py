@@ -144,8 +144,8 @@ def test_fit_on_a_dataset_like_iterable_and_errors():
     assert len(history.history["loss"]) == 2
     with pytest.raises(ValueError, match="different numbers of examples"):
         model.fit(x, y[:10], verbose=0)
-    with pytest.raises(ValueError, match="unknown optimizer 'adamax'"):
-        model.compile(optimizer="adamax", loss="mse")
+    with pytest.raises(ValueError, match="unknown optimizer 'adamaxx'"):
+        model.compile(optimizer="adamaxx", loss="mse")
 
 
 def test_layer_freezing_removes_weights_from_training():

@@ -239,6 +239,10 @@ class TrainingMixin:
             raise TypeError(f"compile: unsupported argument(s) {', '.join(sorted(kwargs))}")
         self.optimizer = _optimizers.get(optimizer)
         self.loss = None if loss is None else _losses.get(loss)
+        if self.loss is not None and not isinstance(self.loss, _losses.Loss):
+            # A function (by name or given) is wrapped as Keras does, so that sample weights
+            # and the 'sum_over_batch_size' reduction apply to it as to a Loss.
+            self.loss = _losses.LossFunctionWrapper(self.loss)
         self._loss_tracker = _metrics.Mean(name="loss")
         self.compiled_metrics = [_metrics.get(m, self.loss) for m in metrics or []]
         self.run_eagerly = bool(run_eagerly)

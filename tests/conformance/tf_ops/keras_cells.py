@@ -223,3 +223,237 @@ print(np.round(v.numpy(), 5))
 """, """[-1.75]
 """),
 )
+
+# ---- losses -------------------------------------------------------------------------------------
+
+_REG = """
+y_true = np.array([[0.0, 1.0, 2.0], [1.5, -1.0, 0.5]], np.float32)
+y_pred = np.array([[0.5, 1.0, 1.0], [1.0, 0.5, 0.75]], np.float32)
+"""
+_POS = """
+y_true = np.array([[0.5, 1.0, 2.0], [1.5, 3.0, 0.5]], np.float32)
+y_pred = np.array([[0.25, 1.5, 1.0], [2.0, 0.5, 0.75]], np.float32)
+"""
+_PROB = """
+y_true = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], np.float32)
+y_pred = np.array([[0.2, 0.7, 0.1], [0.25, 0.5, 0.25]], np.float32)
+"""
+
+
+def _loss(data: str, cls: str, fn: str) -> str:
+    """The class under each reduction, with a sample weight, and the function form."""
+    return data + f"""
+for reduction in ("sum_over_batch_size", "sum", "none"):
+    loss = tf.keras.losses.{cls}(reduction=reduction)
+    print(reduction, np.round(loss(y_true, y_pred).numpy(), 5))
+print("weighted", np.round(tf.keras.losses.{cls}()(y_true, y_pred,
+                                                  sample_weight=[0.25, 2.0]).numpy(), 5))
+print("function", np.round(tf.keras.losses.{fn}(y_true, y_pred).numpy(), 5))
+"""
+
+
+CELLS += _cells(
+    "keras",
+    ('MeanSquaredError', _loss(_REG, "MeanSquaredError", "mse"), """sum_over_batch_size 0.63542
+sum 1.27083
+none [0.41667 0.85417]
+weighted 0.90625
+function [0.41667 0.85417]
+"""),
+    ('MeanAbsoluteError', _loss(_REG, "MeanAbsoluteError", "mae"), """sum_over_batch_size 0.625
+sum 1.25
+none [0.5  0.75]
+weighted 0.8125
+function [0.5  0.75]
+"""),
+    ('MeanAbsolutePercentageError', _loss(_POS, "MeanAbsolutePercentageError",
+                                          "mape"), """sum_over_batch_size 52.77778
+sum 105.55556
+none [50.      55.55556]
+weighted 61.80556
+function [50.      55.55556]
+"""),
+    ('MeanSquaredLogarithmicError', _loss(_POS, "MeanSquaredLogarithmicError",
+                                          "msle"), """sum_over_batch_size 0.21108
+sum 0.42216
+none [0.08248 0.33968]
+weighted 0.34999
+function [0.08248 0.33968]
+"""),
+    ('Huber', _loss(_REG, "Huber", "huber"), """sum_over_batch_size 0.29688
+sum 0.59375
+none [0.20833 0.38542]
+weighted 0.41146
+function [0.20833 0.38542]
+"""),
+    ('Huber delta', _REG + """
+print(np.round(tf.keras.losses.Huber(delta=0.5)(y_true, y_pred).numpy(), 5))
+print(np.round(tf.keras.losses.huber(y_true, y_pred, delta=0.25).numpy(), 5))
+""", """0.21354
+[0.10417 0.15625]
+"""),
+    ('LogCosh', _loss(_REG, "LogCosh", "logcosh"), """sum_over_batch_size 0.26006
+sum 0.52013
+none [0.18463 0.33549]
+weighted 0.35857
+function [0.18463 0.33549]
+"""),
+    ('BinaryCrossentropy', _loss(_PROB, "BinaryCrossentropy", "binary_crossentropy"), """sum_over_batch_size 0.50872
+sum 1.01743
+none [0.22839 0.78904]
+weighted 0.81759
+function [0.22839 0.78904]
+"""),
+    ('BinaryCrossentropy from logits and smoothing', """
+y_true = np.array([[0.0, 1.0], [1.0, 1.0]], np.float32)
+logits = np.array([[-1.5, 2.0], [0.5, -30.0]], np.float32)
+print(np.round(tf.keras.losses.BinaryCrossentropy(from_logits=True)(y_true, logits).numpy(), 5))
+print(np.round(tf.keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.2)(
+    y_true, logits).numpy(), 5))
+print(np.round(tf.keras.losses.binary_crossentropy(y_true, tf.sigmoid(logits),
+                                                   label_smoothing=0.1).numpy(), 5))
+print(np.round(tf.keras.losses.binary_crossentropy(y_true, [[0.0, 1.0], [1.0, 0.0]]).numpy(), 4))
+""", """7.7006
+7.0506
+[0.25167 7.90563]
+[0.    8.059]
+"""),
+    ('CategoricalCrossentropy', _loss(_PROB, "CategoricalCrossentropy",
+                                      "categorical_crossentropy"), """sum_over_batch_size 0.87148
+sum 1.74297
+none [0.35667 1.38629]
+weighted 1.43088
+function [0.35667 1.38629]
+"""),
+    ('CategoricalCrossentropy logits, smoothing, axis', """
+y_true = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], np.float32)
+logits = np.array([[1.0, 3.0, -1.0], [0.5, 0.5, 2.0]], np.float32)
+print(np.round(tf.keras.losses.CategoricalCrossentropy(from_logits=True)(y_true, logits).numpy(), 5))
+print(np.round(tf.keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.3)(
+    y_true, logits).numpy(), 5))
+print(np.round(tf.keras.losses.categorical_crossentropy(y_true.T, tf.nn.softmax(logits.T, axis=0),
+                                                        axis=0).numpy(), 5))
+print(np.round(tf.keras.losses.categorical_crossentropy(y_true, [[2.0, 6.0, 2.0], [1.0, 1.0, 2.0]]).numpy(), 5))
+""", """1.00596
+1.23096
+[0.14293 1.86898]
+[0.51083 1.38629]
+"""),
+    ('SparseCategoricalCrossentropy', """
+labels = np.array([1, 0, 2])
+probs = np.array([[0.2, 0.7, 0.1], [0.25, 0.5, 0.25], [0.1, 0.1, 0.8]], np.float32)
+for reduction in ("sum_over_batch_size", "sum", "none"):
+    loss = tf.keras.losses.SparseCategoricalCrossentropy(reduction=reduction)
+    print(reduction, np.round(loss(labels, probs).numpy(), 5))
+print(np.round(tf.keras.losses.SparseCategoricalCrossentropy()(labels, probs,
+                                                               sample_weight=[1.0, 0.0, 3.0]).numpy(), 5))
+print(np.round(tf.keras.losses.sparse_categorical_crossentropy(labels[:, None], probs).numpy(), 5))
+print(np.round(tf.keras.losses.sparse_categorical_crossentropy(labels, 2 * probs).numpy(), 5))
+""", """sum_over_batch_size 0.65537
+sum 1.96611
+none [0.35667 1.38629 0.22314]
+0.34204
+[0.35667 1.38629 0.22314]
+[0.47    1.38629 0.33647]
+"""),
+    ('SparseCategoricalCrossentropy from logits, ignore_class', """
+labels = np.array([1, 0, 2])
+logits = np.array([[1.0, 3.0, -1.0], [0.5, 0.5, 2.0], [0.0, 0.0, 0.0]], np.float32)
+print(np.round(tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, logits).numpy(), 5))
+loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+print(np.round(loss(labels, logits).numpy(), 5))
+loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0, reduction="none")
+print(np.round(loss(labels, logits).numpy(), 5))
+""", """1.03684
+0.62077
+[0.14293 0.      1.09861]
+"""),
+    ('KLDivergence', _loss(_PROB.replace("[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]",
+                                         "[0.1, 0.8, 0.1], [0.6, 0.2, 0.2]"),
+                           "KLDivergence", "kld"), """sum_over_batch_size 0.16745
+sum 0.3349
+none [0.03751 0.29739]
+weighted 0.30208
+function [0.03751 0.29739]
+"""),
+    ('Poisson', _loss(_POS, "Poisson", "poisson"), """sum_over_batch_size 1.24521
+sum 2.49041
+none [1.01256 1.47785]
+weighted 1.60442
+function [1.01256 1.47785]
+"""),
+    ('CosineSimilarity', _loss(_REG, "CosineSimilarity", "cosine_similarity"), """sum_over_batch_size -0.72017
+sum -1.44035
+none [-0.89443 -0.54592]
+weighted -0.65772
+function [-0.89443 -0.54592]
+"""),
+    ('CosineSimilarity axis', _REG + """
+print(np.round(tf.keras.losses.CosineSimilarity(axis=0)(y_true, y_pred).numpy(), 5))
+""", """-0.71076
+"""),
+    ('Hinge', _loss(_REG.replace("[0.0, 1.0, 2.0], [1.5, -1.0, 0.5]",
+                                 "[0.0, 1.0, 1.0], [1.0, -1.0, 0.0]"), "Hinge", "hinge"), """sum_over_batch_size 0.58333
+sum 1.16667
+none [0.33333 0.83333]
+weighted 0.875
+function [0.33333 0.83333]
+"""),
+    ('SquaredHinge', _loss(_REG.replace("[0.0, 1.0, 2.0], [1.5, -1.0, 0.5]",
+                                        "[0.0, 1.0, 1.0], [1.0, -1.0, 0.0]"),
+                           "SquaredHinge", "squared_hinge"), """sum_over_batch_size 0.70833
+sum 1.41667
+none [0.33333 1.08333]
+weighted 1.125
+function [0.33333 1.08333]
+"""),
+    ('CategoricalHinge', _loss(_PROB, "CategoricalHinge", "categorical_hinge"), """sum_over_batch_size 0.875
+sum 1.75
+none [0.5  1.25]
+weighted 1.3125
+function [0.5  1.25]
+"""),
+    ('loss names and get', """
+for name in ("mse", "mae", "mape", "msle", "huber", "log_cosh", "binary_crossentropy",
+             "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
+             "poisson", "cosine_similarity", "hinge", "squared_hinge", "categorical_hinge"):
+    print(name, getattr(tf.keras.losses.get(name), "__name__", None))
+print(tf.keras.losses.MeanSquaredError().name, tf.keras.losses.Huber().name,
+      tf.keras.losses.BinaryCrossentropy().name, tf.keras.losses.KLDivergence().name)
+""", """mse mean_squared_error
+mae mean_absolute_error
+mape mean_absolute_percentage_error
+msle mean_squared_logarithmic_error
+huber huber
+log_cosh log_cosh
+binary_crossentropy binary_crossentropy
+categorical_crossentropy categorical_crossentropy
+sparse_categorical_crossentropy sparse_categorical_crossentropy
+kl_divergence kl_divergence
+poisson poisson
+cosine_similarity cosine_similarity
+hinge hinge
+squared_hinge squared_hinge
+categorical_hinge categorical_hinge
+mean_squared_error huber_loss binary_crossentropy kl_divergence
+"""),
+    ('loss sample weight per element', _REG + """
+w = np.array([[1.0, 0.0, 2.0], [0.5, 0.5, 0.5]], np.float32)
+try:
+    tf.keras.losses.MeanSquaredError()(y_true, y_pred, sample_weight=w)
+except (tf.errors.InvalidArgumentError, ValueError) as e:
+    print(type(e).__name__)
+print(np.round(tf.keras.losses.MeanSquaredError(reduction="none")(y_true, y_pred,
+                                                                  sample_weight=[[2.0], [1.0]]).numpy(), 5))
+""", """InvalidArgumentError
+[[0.83333]
+ [0.85417]]
+"""),
+    ('loss 1-D targets against a column', """
+y = np.array([1.0, 0.0], np.float32)
+print(np.round(tf.keras.losses.MeanSquaredError()(y, np.array([[1.5], [1.0]], np.float32)).numpy(), 5))
+print(np.round(tf.keras.losses.BinaryCrossentropy()(y, np.array([[0.8], [0.3]], np.float32)).numpy(), 5))
+""", """0.625
+0.28991
+"""),
+)
