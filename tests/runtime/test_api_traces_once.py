@@ -307,6 +307,11 @@ ROWS.update({
                                               tf.keras.metrics.categorical_accuracy),
     "keras.metrics.sparse_categorical_accuracy": Row(
         [ints((3,), 0, 4), PROBS], tf.keras.metrics.sparse_categorical_accuracy),
+    "keras.metrics.top_k_categorical_accuracy": Row(
+        [PROBS, PROBS], lambda t, p: tf.keras.metrics.top_k_categorical_accuracy(t, p, k=2)),
+    "keras.metrics.sparse_top_k_categorical_accuracy": Row(
+        [ints((3,), 0, 4), PROBS],
+        lambda t, p: tf.keras.metrics.sparse_top_k_categorical_accuracy(t, p, k=2)),
 })
 
 # Public functions that take no tensors to trace: decorators, configuration, dtype lookup.

@@ -457,3 +457,151 @@ print(np.round(tf.keras.losses.BinaryCrossentropy()(y, np.array([[0.8], [0.3]], 
 0.28991
 """),
 )
+
+# ---- metrics ------------------------------------------------------------------------------------
+
+CELLS += _cells(
+    "keras",
+    ('Mean and Sum with weights and reset', """
+m = tf.keras.metrics.Mean()
+m.update_state([1.0, 2.0, 3.0])
+m.update_state([10.0], sample_weight=[0.5])
+print(np.round(float(m.result()), 5))
+m.reset_state()
+print(float(m.result()))
+s = tf.keras.metrics.Sum()
+s.update_state([[1.0, 2.0], [3.0, 4.0]], sample_weight=[1.0, 0.5])
+print(float(s.result()))
+""", """3.14286
+0.0
+6.5
+"""),
+    ('Accuracy and BinaryAccuracy', """
+a = tf.keras.metrics.Accuracy()
+a.update_state([1, 2, 3, 4], [1, 2, 0, 4])
+print(float(a.result()))
+a.update_state([1, 2], [0, 0], sample_weight=[1.0, 3.0])
+print(np.round(float(a.result()), 5))
+b = tf.keras.metrics.BinaryAccuracy()
+b.update_state([[1.0], [0.0], [1.0], [0.0]], [[0.6], [0.4], [0.3], [0.5]])
+print(float(b.result()))
+b = tf.keras.metrics.BinaryAccuracy(threshold=0.35)
+b.update_state([[1.0], [0.0], [1.0], [0.0]], [[0.6], [0.4], [0.3], [0.5]])
+print(float(b.result()))
+""", """0.75
+0.375
+0.75
+0.25
+"""),
+    ('CategoricalAccuracy and SparseCategoricalAccuracy', """
+probs = np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3], [0.3, 0.3, 0.4]], np.float32)
+c = tf.keras.metrics.CategoricalAccuracy()
+c.update_state([[0, 1, 0], [0, 0, 1], [0, 0, 1]], probs)
+print(np.round(float(c.result()), 5))
+s = tf.keras.metrics.SparseCategoricalAccuracy()
+s.update_state([1, 2, 2], probs, sample_weight=[1.0, 1.0, 2.0])
+print(float(s.result()))
+s.update_state([[0], [0], [0]], probs)
+print(np.round(float(s.result()), 5))
+""", """0.66667
+0.75
+0.57143
+"""),
+    ('TopKCategoricalAccuracy', """
+probs = np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3], [0.3, 0.3, 0.4]], np.float32)
+t = tf.keras.metrics.TopKCategoricalAccuracy(k=2)
+t.update_state([[1, 0, 0], [0, 0, 1], [0, 1, 0]], probs)
+print(np.round(float(t.result()), 5))
+t = tf.keras.metrics.SparseTopKCategoricalAccuracy(k=1)
+t.update_state([1, 0, 1], probs)
+print(np.round(float(t.result()), 5))
+""", """0.66667
+0.66667
+"""),
+    ('Precision and Recall', """
+y = np.array([1, 0, 1, 1, 0, 0], np.float32)
+p = np.array([0.9, 0.6, 0.4, 0.7, 0.2, 0.5], np.float32)
+for m in (tf.keras.metrics.Precision(), tf.keras.metrics.Recall(),
+          tf.keras.metrics.Precision(thresholds=0.3), tf.keras.metrics.Recall(thresholds=0.8)):
+    m.update_state(y, p)
+    print(type(m).__name__, np.round(float(m.result()), 5))
+m = tf.keras.metrics.Precision()
+m.update_state(y, p, sample_weight=[1.0, 3.0, 1.0, 1.0, 1.0, 1.0])
+print(np.round(float(m.result()), 5))
+m.reset_state()
+print(float(m.result()))
+""", """Precision 0.66667
+Recall 0.66667
+Precision 0.6
+Recall 0.33333
+0.4
+0.0
+"""),
+    ('AUC', """
+y = np.array([1, 0, 1, 1, 0, 0], np.float32)
+p = np.array([0.9, 0.6, 0.4, 0.7, 0.2, 0.5], np.float32)
+m = tf.keras.metrics.AUC()
+m.update_state(y, p)
+print(np.round(float(m.result()), 4))
+m = tf.keras.metrics.AUC(curve="PR")
+m.update_state(y, p)
+print(np.round(float(m.result()), 4))
+""", """0.7778
+0.8512
+"""),
+    ('MeanSquaredError and RootMeanSquaredError metrics', """
+y = np.array([[0.0, 1.0], [2.0, 3.0]], np.float32)
+p = np.array([[0.5, 1.0], [1.0, 5.0]], np.float32)
+m = tf.keras.metrics.MeanSquaredError()
+m.update_state(y, p)
+print(np.round(float(m.result()), 5))
+r = tf.keras.metrics.RootMeanSquaredError()
+r.update_state(y, p)
+print(np.round(float(r.result()), 5))
+r.update_state(y, p, sample_weight=[1.0, 0.0])
+print(np.round(float(r.result()), 5))
+a = tf.keras.metrics.MeanAbsoluteError()
+a.update_state(y, p, sample_weight=[2.0, 1.0])
+print(np.round(float(a.result()), 5))
+""", """1.3125
+1.14564
+0.95743
+0.66667
+"""),
+    ('metric names and variables', """
+for m in (tf.keras.metrics.Mean(), tf.keras.metrics.Accuracy(), tf.keras.metrics.BinaryAccuracy(),
+          tf.keras.metrics.SparseCategoricalAccuracy(), tf.keras.metrics.MeanSquaredError(),
+          tf.keras.metrics.RootMeanSquaredError(), tf.keras.metrics.TopKCategoricalAccuracy()):
+    print(m.name, len(m.variables))
+# (Keras numbers the names of later Precision/Recall instances: precision_1, ...)
+print(len(tf.keras.metrics.Precision().variables), len(tf.keras.metrics.Recall().variables),
+      len(tf.keras.metrics.AUC().variables))
+""", """mean 2
+accuracy 2
+binary_accuracy 2
+sparse_categorical_accuracy 2
+mean_squared_error 2
+root_mean_squared_error 2
+top_k_categorical_accuracy 2
+2 2 4
+"""),
+    ('metric called directly returns the running result', """
+m = tf.keras.metrics.Mean()
+print(float(m([1.0, 3.0])), float(m([5.0])))
+""", """2.0 3.0
+"""),
+    ('Mean counts examples, not elements', """
+m = tf.keras.metrics.Mean()
+m.update_state([[1.0, 2.0, 3.0]])
+m.update_state([10.0])
+print(float(m.result()))
+m = tf.keras.metrics.Mean()
+m.update_state([[1.0, 2.0], [3.0, 4.0]], sample_weight=[1.0, 0.5])
+print(np.round(float(m.result()), 5))
+m.update_state([1.0, 2.0, 3.0], sample_weight=2.0)
+print(np.round(float(m.result()), 5))
+""", """6.0
+2.16667
+2.07143
+"""),
+)
