@@ -295,6 +295,6 @@ def get(identifier, loss=None):
 
 
 # After the base classes they subclass (that module imports Metric from this one).
-from tapeflow.keras.confusion_metrics import AUC, Precision, Recall  # noqa: E402
+from tapeflow.keras.confusion_metrics import AUC, Precision, Recall
 
 _BY_NAME.update({"precision": Precision, "recall": Recall, "auc": AUC})
