@@ -605,3 +605,202 @@ print(np.round(float(m.result()), 5))
 2.07143
 """),
 )
+
+# ---- layers -------------------------------------------------------------------------------------
+
+_C = "tf.keras.initializers.Constant"
+CELLS += _cells(
+    "keras",
+    ('Dense with constant weights, activation and no bias', f"""
+x = np.array([[1.0, -2.0, 0.5]], np.float32)
+d = tf.keras.layers.Dense(2, activation="relu", kernel_initializer={_C}(0.5),
+                          bias_initializer={_C}(-0.25))
+print(np.round(d(x).numpy(), 5))
+d = tf.keras.layers.Dense(2, use_bias=False)
+d.build((None, 3))
+d.set_weights([np.arange(6, dtype=np.float32).reshape(3, 2)])
+print(d(x).numpy())
+print([w.shape for w in d.weights], d.count_params())
+""", """[[0. 0.]]
+[[-2.  -2.5]]
+[TensorShape([3, 2])] 6
+"""),
+    ('Dense weights names, order and get_weights', f"""
+d = tf.keras.layers.Dense(2, kernel_initializer={_C}(1.0), name="dense_a")
+d.build((None, 3))
+print([w.name for w in d.weights])
+print([w.path for w in d.weights])
+print([np.round(w, 5).tolist() for w in d.get_weights()])
+print(len(d.trainable_weights), len(d.non_trainable_weights))
+""", """['kernel', 'bias']
+['dense_a/kernel', 'dense_a/bias']
+[[[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]], [0.0, 0.0]]
+2 0
+"""),
+    ('Dense on a rank-3 input', f"""
+d = tf.keras.layers.Dense(2, kernel_initializer={_C}(0.5))
+print(d(np.ones((2, 3, 4), np.float32)).shape)
+""", """(2, 3, 2)
+"""),
+    ('Conv2D valid and same with strides', f"""
+x = np.arange(2 * 5 * 5 * 1, dtype=np.float32).reshape(2, 5, 5, 1) / 10
+c = tf.keras.layers.Conv2D(2, 3, kernel_initializer={_C}(0.1), bias_initializer={_C}(0.5))
+y = c(x)
+print(y.shape, np.round(y.numpy()[0, :, :, 0], 4).tolist())
+c = tf.keras.layers.Conv2D(1, (2, 2), strides=2, padding="same", kernel_initializer={_C}(1.0))
+y = c(x)
+print(y.shape, np.round(y.numpy()[1, :, :, 0], 4).tolist())
+print([w.shape for w in c.weights], c.count_params())
+""", """(2, 3, 3, 2) [[1.0399999618530273, 1.1299999952316284, 1.2200000286102295], [1.4900000095367432, 1.5800000429153442, 1.6699999570846558], [1.940000057220459, 2.0299999713897705, 2.119999885559082]]
+(2, 3, 3, 1) [[11.199999809265137, 12.0, 6.300000190734863], [15.199999809265137, 16.0, 8.300000190734863], [9.100000381469727, 9.5, 4.900000095367432]]
+[TensorShape([2, 2, 1, 1]), TensorShape([1])] 5
+"""),
+    ('BatchNormalization training and inference', """
+x = np.array([[1.0, 2.0], [3.0, 6.0], [5.0, 4.0]], np.float32)
+bn = tf.keras.layers.BatchNormalization(momentum=0.9, epsilon=0.01)
+print(np.round(bn(x, training=True).numpy(), 4))
+print(np.round(bn.moving_mean.numpy(), 5), np.round(bn.moving_variance.numpy(), 5))
+print(np.round(bn(x, training=False).numpy(), 4))
+print([w.name for w in bn.weights], len(bn.trainable_weights))
+""", """[[-1.2225 -1.2225]
+ [ 0.      1.2225]
+ [ 1.2225  0.    ]]
+[0.3 0.4] [1.16667 1.16667]
+[[0.6453 1.475 ]
+ [2.4891 5.1625]
+ [4.3328 3.3188]]
+['gamma', 'beta', 'moving_mean', 'moving_variance'] 2
+"""),
+    ('LayerNormalization', """
+x = np.array([[1.0, 2.0, 4.0], [3.0, 3.0, 0.0]], np.float32)
+ln = tf.keras.layers.LayerNormalization(epsilon=0.001)
+print(np.round(ln(x).numpy(), 4))
+ln = tf.keras.layers.LayerNormalization(axis=0, epsilon=0.1, center=False)
+print(np.round(ln(x).numpy(), 4), [w.name for w in ln.weights])
+""", """[[-1.0687 -0.2672  1.3359]
+ [ 0.7069  0.7069 -1.4139]]
+[[-0.9535 -0.8452  0.9877]
+ [ 0.9535  0.8452 -0.9877]] ['gamma']
+"""),
+    ('Dropout is the identity at inference', """
+x = np.ones((2, 3), np.float32)
+d = tf.keras.layers.Dropout(0.5)
+print(d(x).numpy().tolist(), d(x, training=False).numpy().tolist())
+y = d(np.ones((1000,), np.float32), training=True).numpy()
+print(sorted(set(y.tolist())))
+""", """[[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]] [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+[0.0, 2.0]
+"""),
+    ('Embedding lookup', """
+e = tf.keras.layers.Embedding(4, 2)
+e.build((None,))
+e.set_weights([np.arange(8, dtype=np.float32).reshape(4, 2)])
+print(e(np.array([[0, 3], [2, 2]])).numpy().tolist())
+print([w.name for w in e.weights], e.count_params())
+""", """[[[0.0, 1.0], [6.0, 7.0]], [[4.0, 5.0], [4.0, 5.0]]]
+['embeddings'] 8
+"""),
+    ('Flatten, Reshape and Activation', """
+x = np.arange(12, dtype=np.float32).reshape(2, 3, 2) - 5
+print(tf.keras.layers.Flatten()(x).shape)
+print(tf.keras.layers.Reshape((2, 3))(x).shape, tf.keras.layers.Reshape((-1, 2, 1))(x).shape)
+print(tf.keras.layers.Activation("relu")(x).numpy()[0].tolist())
+print(np.round(tf.keras.layers.Activation("sigmoid")(x).numpy()[1, 0], 5))
+""", """(2, 6)
+(2, 2, 3) (2, 3, 2, 1)
+[[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]
+[0.73106 0.8808 ]
+"""),
+    ('global pooling layers', """
+x = np.arange(2 * 4 * 4 * 2, dtype=np.float32).reshape(2, 4, 4, 2)
+print(tf.keras.layers.GlobalAveragePooling2D()(x).numpy().tolist())
+print(tf.keras.layers.GlobalAveragePooling2D(keepdims=True)(x).shape)
+print(tf.keras.layers.GlobalMaxPooling2D()(x).shape)
+""", """[[15.0, 16.0], [47.0, 48.0]]
+(2, 1, 1, 2)
+(2, 2)
+"""),
+    ('Concatenate and Add', """
+a = np.array([[1.0, 2.0]], np.float32)
+b = np.array([[10.0, 20.0]], np.float32)
+print(tf.keras.layers.Concatenate()([a, b]).numpy().tolist())
+print(tf.keras.layers.Concatenate(axis=0)([a, b]).numpy().tolist())
+print(tf.keras.layers.Add()([a, b, a]).numpy().tolist())
+""", """[[1.0, 2.0, 10.0, 20.0]]
+[[1.0, 2.0], [10.0, 20.0]]
+[[12.0, 24.0]]
+"""),
+)
+
+# ---- models -------------------------------------------------------------------------------------
+
+_DATA = """
+x = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [2.0, 1.0], [0.5, -1.0], [-1.0, 2.0]],
+             np.float32)
+y = (x @ np.array([[1.5], [-2.0]], np.float32) + 0.5).astype(np.float32)
+"""
+CELLS += _cells(
+    "keras",
+    ('Sequential fit, evaluate and predict with SGD', _DATA + f"""
+model = tf.keras.Sequential([tf.keras.Input((2,)),
+                             tf.keras.layers.Dense(1, kernel_initializer={_C}(0.1))])
+model.compile(optimizer=tf.keras.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+h = model.fit(x, y, epochs=3, batch_size=2, shuffle=False, verbose=0)
+print({{k: np.round(v, 4).tolist() for k, v in h.history.items()}})
+print(np.round(model.evaluate(x, y, verbose=0), 4).tolist())
+print(np.round(model.predict(x[:2], verbose=0), 4).tolist())
+""", """{'loss': [6.8278, 2.9989, 1.3496], 'mae': [2.1342, 1.41, 0.9346]}
+[0.6781, 0.6626]
+[[-1.2640000581741333], [1.2338000535964966]]
+"""),
+    ('functional model fit with Adam and validation', _DATA + f"""
+inputs = tf.keras.Input((2,))
+h = tf.keras.layers.Dense(3, activation="tanh", kernel_initializer={_C}(0.2))(inputs)
+outputs = tf.keras.layers.Dense(1, kernel_initializer={_C}(-0.3))(h)
+model = tf.keras.Model(inputs, outputs)
+model.compile(optimizer=tf.keras.optimizers.Adam(0.1), loss="mae")
+h = model.fit(x[:4], y[:4], epochs=2, batch_size=4, validation_data=(x[4:], y[4:]),
+              shuffle=False, verbose=0)
+print(sorted(h.history), np.round(h.history["loss"], 4).tolist(),
+      np.round(h.history["val_loss"], 4).tolist())
+print(model.count_params(), len(model.weights), len(model.trainable_variables))
+""", """['loss', 'val_loss'] [1.4563, 1.2647] [4.0803, 4.0662]
+13 4 4
+"""),
+    ('fit with sample weights and a loss function', _DATA + f"""
+w = np.array([1.0, 0.0, 2.0, 1.0, 0.5, 0.0], np.float32)
+model = tf.keras.Sequential([tf.keras.Input((2,)),
+                             tf.keras.layers.Dense(1, kernel_initializer={_C}(0.1))])
+model.compile(optimizer=tf.keras.optimizers.SGD(0.05), loss=tf.keras.losses.mse)
+h = model.fit(x, y, sample_weight=w, epochs=2, batch_size=3, shuffle=False, verbose=0)
+print(np.round(h.history["loss"], 4).tolist())
+print(np.round(model.evaluate(x, y, sample_weight=w, verbose=0), 4))
+""", """[1.6594, 1.4946]
+1.286
+"""),
+    ('classifier with accuracy', f"""
+x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.2, 0.1]], np.float32)
+y = np.array([0, 1, 1, 0])
+model = tf.keras.Sequential([tf.keras.Input((2,)),
+                             tf.keras.layers.Dense(2, kernel_initializer={_C}(0.3),
+                                                   activation="softmax")])
+model.compile(optimizer=tf.keras.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy",
+              metrics=["accuracy"])
+h = model.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0)
+print({{k: np.round(v, 4).tolist() for k, v in h.history.items()}})
+print(np.round(model.evaluate(x, y, verbose=0, return_dict=True)["loss"], 4))
+""", """{'accuracy': [0.5, 0.75], 'loss': [0.6931, 0.6393]}
+0.5951
+"""),
+    ('batchnorm model moving statistics after fit', _DATA + f"""
+model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.BatchNormalization(),
+                             tf.keras.layers.Dense(1, kernel_initializer={_C}(0.1))])
+model.compile(optimizer=tf.keras.optimizers.SGD(0.05), loss="mse")
+model.fit(x, y, epochs=1, batch_size=3, shuffle=False, verbose=0)
+bn = model.layers[0]
+print(np.round(bn.moving_mean.numpy(), 5), np.round(bn.moving_variance.numpy(), 5))
+print(len(model.weights), len(model.trainable_weights), len(model.non_trainable_weights))
+""", """[0.0116  0.01327] [0.9973  0.99786]
+6 4 2
+"""),
+)
