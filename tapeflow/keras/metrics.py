@@ -10,6 +10,7 @@ import numpy as np
 from tapeflow import ops
 from tapeflow.keras import losses as _losses
 from tapeflow.keras._naming import lookup
+from tapeflow.keras.losses import _same_rank
 from tapeflow.tracer.module import snake_case as _snake
 from tapeflow.tracer.tensor import convert_to_tensor
 from tapeflow.tracer.variable import Variable
@@ -72,33 +73,48 @@ class Metric:
         return f"<{type(self).__name__} name={self.name!r}>"
 
 
+def _samplewise(values, sample_weight, reduce_fn, dtype):
+    """Keras 3's reduce_to_samplewise_values: sample weights line up with the leading axes of
+    the values (not the trailing ones, as broadcasting would), so the values are first
+    reduced (with `reduce_fn`) over the axes the weights lack, then weighted; what is left
+    beyond the batch axis is reduced too. Returns the per-example values and weights."""
+    v = _tensor(values, dtype)
+    w = None
+    if sample_weight is not None:
+        v, w = _same_rank(v, _tensor(sample_weight, dtype))
+        rank_w, rank_v = len(w.aval.shape), len(v.aval.shape)
+        if rank_v > rank_w:
+            v = reduce_fn(v, list(range(rank_w, rank_v)))
+        if tuple(w.aval.shape) != tuple(v.aval.shape):
+            w = ops.broadcast_to(w, v.aval.shape)
+        v = ops.multiply(v, w)
+        if rank_w > 1:
+            w = reduce_fn(w, list(range(1, rank_w)))
+    if len(v.aval.shape) > 1:
+        v = reduce_fn(v, list(range(1, len(v.aval.shape))))
+    return v, w
+
+
 class Sum(Metric):
-    """The sum of every value seen (weighted by sample_weight)."""
+    """The sum of every value seen (weighted by sample_weight, which lines up with the
+    leading axes of the values)."""
 
     def __init__(self, name="sum", dtype=None):
         super().__init__(name, dtype)
         self.total = self.add_variable("total")
 
     def update_state(self, values, sample_weight=None):
-        v = _tensor(values, self.dtype)
-        if sample_weight is not None:
-            v = ops.multiply(v, _weights(sample_weight, v, self.dtype))
+        v, _ = _samplewise(values, sample_weight, ops.reduce_sum, self.dtype)
         self.total.assign_add(ops.reduce_sum(v))
 
     def result(self):
         return ops.identity(self.total)
 
 
-def _weights(sample_weight, values, dtype):
-    w = _tensor(sample_weight, dtype)
-    while len(w.aval.shape) > len(values.aval.shape) and w.aval.shape[-1] == 1:
-        w = ops.squeeze(w, -1)
-    return ops.broadcast_to(w, values.aval.shape) if tuple(w.aval.shape) != tuple(
-        values.aval.shape) else w
-
-
 class Mean(Metric):
-    """The (weighted) mean of every value seen: total / count, 0 before any value."""
+    """The (weighted) mean over the examples seen: each example's values are first averaged
+    (so an example counts once whatever its size, as Keras 3), then total / count, 0 before
+    any value."""
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name, dtype)
@@ -106,15 +122,15 @@ class Mean(Metric):
         self.count = self.add_variable("count")
 
     def update_state(self, values, sample_weight=None):
-        v = _tensor(values, self.dtype)
-        if sample_weight is None:
-            self.total.assign_add(ops.reduce_sum(v))
-            # The number of values as a sum of ones: right for sizes unknown at trace time.
+        v, w = _samplewise(values, sample_weight, ops.reduce_mean, self.dtype)
+        self.total.assign_add(ops.reduce_sum(v))
+        if w is not None:
+            self.count.assign_add(ops.reduce_sum(w))
+        elif len(v.aval.shape) >= 1:
+            # The number of examples as a sum of ones: right for sizes unknown at trace time.
             self.count.assign_add(ops.reduce_sum(ops.ones_like(v)))
-            return
-        w = _weights(sample_weight, v, self.dtype)
-        self.total.assign_add(ops.reduce_sum(ops.multiply(v, w)))
-        self.count.assign_add(ops.reduce_sum(w))
+        else:
+            self.count.assign_add(np.asarray(1.0, self.dtype))
 
     def result(self):
         # divide_no_nan: 0 while count is 0 (the divisor is made 1 there).
@@ -164,6 +180,32 @@ def sparse_categorical_accuracy(y_true, y_pred):
     return ops.cast(ops.equal(ops.cast(t, np.int32), _argmax_last(p)), np.float32)
 
 
+def _in_top_k(labels, y_pred, k: int):
+    """1.0 where the label's prediction is among the k largest of its row: fewer than k
+    predictions are strictly larger (so ties at the boundary count as in, as tf.math.in_top_k),
+    and the prediction is finite."""
+    p = _tensor(y_pred)
+    n = p.aval.shape[-1]
+    positions = np.arange(n, dtype=np.int32)
+    is_label = ops.equal(ops.expand_dims(ops.cast(labels, np.int32), -1), positions)
+    target = ops.reduce_sum(ops.where(is_label, p, ops.zeros_like(p)), -1, keepdims=True)
+    larger = ops.reduce_sum(ops.cast(ops.greater(p, target), np.int32), -1)
+    finite = ops.is_finite(ops.squeeze(target, -1))
+    return ops.cast(ops.logical_and(ops.less(larger, np.int32(k)), finite), np.float32)
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k=5):
+    return _in_top_k(_argmax_last(y_true), y_pred, k)
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
+    p = _tensor(y_pred)
+    t = _tensor(y_true)
+    if len(t.aval.shape) == len(p.aval.shape) and t.aval.shape[-1] == 1:
+        t = ops.squeeze(t, -1)
+    return _in_top_k(t, p, k)
+
+
 class Accuracy(MeanMetricWrapper):
     def __init__(self, name="accuracy", dtype=None):
         super().__init__(accuracy, name, dtype)
@@ -194,12 +236,40 @@ class MeanAbsoluteError(MeanMetricWrapper):
         super().__init__(_losses.mean_absolute_error, name, dtype)
 
 
+class TopKCategoricalAccuracy(MeanMetricWrapper):
+    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+        super().__init__(top_k_categorical_accuracy, name, dtype, k=k)
+
+
+class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
+        super().__init__(sparse_top_k_categorical_accuracy, name, dtype, k=k)
+
+
+class RootMeanSquaredError(Mean):
+    """sqrt of the (weighted) mean of the squared errors over the examples seen."""
+
+    def __init__(self, name="root_mean_squared_error", dtype=None):
+        super().__init__(name, dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        true, pred = _losses._pair(y_true, y_pred, "root_mean_squared_error")
+        error = ops.subtract(pred, true)
+        super().update_state(ops.multiply(error, error), sample_weight)
+
+    def result(self):
+        return ops.sqrt(super().result())
+
+
 _BY_NAME = {
     "mean": Mean, "sum": Sum, "accuracy": Accuracy, "binary_accuracy": BinaryAccuracy,
     "categorical_accuracy": CategoricalAccuracy,
     "sparse_categorical_accuracy": SparseCategoricalAccuracy,
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+    "root_mean_squared_error": RootMeanSquaredError,
 }
 
 
@@ -222,3 +292,9 @@ def get(identifier, loss=None):
         return MeanMetricWrapper(identifier)
     raise ValueError(f"cannot interpret {identifier!r} as a metric")
 
+
+
+# After the base classes they subclass (that module imports Metric from this one).
+from tapeflow.keras.confusion_metrics import AUC, Precision, Recall
+
+_BY_NAME.update({"precision": Precision, "recall": Recall, "auc": AUC})

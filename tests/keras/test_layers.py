@@ -285,3 +285,34 @@ def test_elu_gradient_is_finite_for_large_inputs():
 def test_unknown_activation_lists_the_choices():
     with pytest.raises(ValueError, match="elu, exponential, gelu"):
         tf.keras.activations.get("relux")
+
+
+def test_build_called_directly_marks_the_layer_built_so_set_weights_holds():
+    # Keras 3: layer.build(shape) then set_weights; the first call must use those weights.
+    # Before, the call built the layer again: new random weights beside the ones set.
+    d = tf.keras.layers.Dense(2, use_bias=False)
+    d.build((None, 3))
+    assert d.built
+    d.set_weights([np.arange(6, dtype=np.float32).reshape(3, 2)])
+    out = d(np.array([[1.0, -2.0, 0.5]], np.float32))
+    np.testing.assert_array_equal(out.numpy(), [[-2.0, -2.5]])
+    assert len(d.weights) == 1 and d.count_params() == 6
+    e = tf.keras.layers.Embedding(4, 2)
+    e.build((None,))
+    e.set_weights([np.arange(8, dtype=np.float32).reshape(4, 2)])
+    np.testing.assert_array_equal(e(np.array([3])).numpy(), [[6.0, 7.0]])
+    assert len(e.weights) == 1
+
+
+def test_reshape_global_pooling_concatenate_and_add():
+    L = tf.keras.layers
+    x = np.arange(2 * 4 * 4 * 2, dtype=np.float32).reshape(2, 4, 4, 2)
+    assert L.Reshape((-1, 4))(x).shape == (2, 8, 4)
+    np.testing.assert_array_equal(L.GlobalAveragePooling2D()(x).numpy(), x.mean((1, 2)))
+    np.testing.assert_array_equal(L.GlobalMaxPooling2D()(x).numpy(), x.max((1, 2)))
+    a, b = np.ones((1, 2), np.float32), np.full((1, 3), 2.0, np.float32)
+    np.testing.assert_array_equal(L.Concatenate()([a, b]).numpy(), [[1, 1, 2, 2, 2]])
+    np.testing.assert_array_equal(L.Add()([a, a, a]).numpy(), [[3, 3]])
+    inputs = tf.keras.Input((2,))
+    out = L.Concatenate()([L.Dense(3)(inputs), L.Add()([inputs, inputs])])
+    assert tf.keras.Model(inputs, out)(a).shape == (1, 5)

@@ -210,7 +210,7 @@ def test_unknown_variable_raises_and_changes_nothing():
 
 def test_unknown_name_lists_the_choices():
     assert isinstance(K.get("Adam"), K.Adam)
-    with pytest.raises(ValueError, match="adagrad, adam, adamw, rmsprop, sgd"):
+    with pytest.raises(ValueError, match="adadelta, adagrad, adam, adamax, adamw, ftrl, lion, nadam, rmsprop, sgd"):
         K.get("adamx")
 
 

@@ -350,10 +350,13 @@ ROWS.update({
         "silu", "softmax", "softplus", "tanh"]},
     **{f"keras.losses.{n}": Row([floats((3, 4)), floats((3, 4))],
                                 lambda t, p, n=n: resolve(f"keras.losses.{n}")(t, p))
-       for n in ["mean_squared_error", "mean_absolute_error", "huber"]},
+       for n in ["mean_squared_error", "mean_absolute_error", "huber", "mean_absolute_percentage_error",
+                 "mean_squared_logarithmic_error", "log_cosh", "poisson", "cosine_similarity",
+                 "hinge", "squared_hinge"]},
     **{f"keras.losses.{n}": Row([floats((3, 4), 0.0, 1.0), PROBS],
                                 lambda t, p, n=n: resolve(f"keras.losses.{n}")(t, p))
-       for n in ["binary_crossentropy", "categorical_crossentropy"]},
+       for n in ["binary_crossentropy", "categorical_crossentropy", "kl_divergence",
+                 "categorical_hinge"]},
     "keras.losses.sparse_categorical_crossentropy": Row(
         [ints((3,), 0, 4), PROBS],
         lambda t, p: tf.keras.losses.sparse_categorical_crossentropy(t, p)),
@@ -365,6 +368,11 @@ ROWS.update({
                                               tf.keras.metrics.categorical_accuracy),
     "keras.metrics.sparse_categorical_accuracy": Row(
         [ints((3,), 0, 4), PROBS], tf.keras.metrics.sparse_categorical_accuracy),
+    "keras.metrics.top_k_categorical_accuracy": Row(
+        [PROBS, PROBS], lambda t, p: tf.keras.metrics.top_k_categorical_accuracy(t, p, k=2)),
+    "keras.metrics.sparse_top_k_categorical_accuracy": Row(
+        [ints((3,), 0, 4), PROBS],
+        lambda t, p: tf.keras.metrics.sparse_top_k_categorical_accuracy(t, p, k=2)),
 })
 
 # Public functions that take no tensors to trace: decorators, configuration, dtype lookup.

@@ -12,6 +12,18 @@ from tapeflow.keras.layers.core import (
     Lambda,
 )
 from tapeflow.keras.layers.normalization import BatchNormalization, LayerNormalization
+from tapeflow.keras.layers.reshaping import (
+    Add,
+    Concatenate,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
+    Reshape,
+)
 
-__all__ = ["Activation", "BatchNormalization", "Conv2D", "Dense", "Dropout", "Embedding", "Flatten",
-           "InputLayer", "KerasTensor", "Lambda", "Layer", "LayerNormalization"]
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool2D = GlobalMaxPooling2D
+
+__all__ = ["Activation", "Add", "BatchNormalization", "Concatenate", "Conv2D", "Dense", "Dropout",
+           "Embedding", "Flatten", "GlobalAveragePooling2D", "GlobalAvgPool2D",
+           "GlobalMaxPool2D", "GlobalMaxPooling2D", "InputLayer", "KerasTensor", "Lambda",
+           "Layer", "LayerNormalization", "Reshape"]

@@ -8,6 +8,7 @@ as Keras does, so `model(x, training=True)` reaches every Dropout and BatchNorma
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import math
@@ -137,6 +138,22 @@ def _with_call_arguments(error: Exception, layer, inputs, args, kwargs,
 class Layer(Module):
     """Subclass and write `build(input_shape)` (create weights with `add_weight`) and
     `call(inputs, training=None)`."""
+
+    def __init_subclass__(cls, **kwargs):
+        # As Keras 3, a `build` called directly (layer.build(shape), then set_weights) marks
+        # the layer built, so that its first call does not build it again over the weights
+        # already set.
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_marks_built", False):
+            @functools.wraps(build)
+            def build_and_mark(self, *args, **kw):
+                result = build(self, *args, **kw)
+                self.built = True
+                return result
+
+            build_and_mark._marks_built = True
+            cls.build = build_and_mark
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
                  input_dim=None, batch_input_shape=None, **kwargs):

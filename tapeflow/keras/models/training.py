@@ -239,8 +239,16 @@ class TrainingMixin:
             raise TypeError(f"compile: unsupported argument(s) {', '.join(sorted(kwargs))}")
         self.optimizer = _optimizers.get(optimizer)
         self.loss = None if loss is None else _losses.get(loss)
+        if self.loss is not None and not isinstance(self.loss, _losses.Loss):
+            # A function (by name or given) is wrapped as Keras does, so that sample weights
+            # and the 'sum_over_batch_size' reduction apply to it as to a Loss.
+            self.loss = _losses.LossFunctionWrapper(self.loss)
         self._loss_tracker = _metrics.Mean(name="loss")
         self.compiled_metrics = [_metrics.get(m, self.loss) for m in metrics or []]
+        for given, metric in zip(metrics or [], self.compiled_metrics):
+            if isinstance(given, str):
+                # Keras 3 names a metric given by name after that name ('mae' logs 'mae').
+                metric.name = given
         self.run_eagerly = bool(run_eagerly)
         self._train_function = self._test_function = self._predict_function = None
 
@@ -408,7 +416,7 @@ class TrainingMixin:
         results, index = {}, 0
         for index, batch in enumerate(batches, start=1):
             _, results = test(*self._parts(batch))
-        logs = {k: float(v.numpy()) for k, v in results.items()}
+        logs = {k: float(results[k].numpy()) for k in sorted(results)}
         bar.update(index, logs, final=True)
         if return_dict:
             return logs
@@ -432,7 +440,9 @@ class TrainingMixin:
 
 
 def _floats(results: dict) -> dict[str, float]:
-    return {k: float(v) for k, v in results.items()}
+    """The logs as floats, by name in sorted order (as Keras 3's pythonify_logs, so
+    history.history lists 'accuracy' before 'loss')."""
+    return {k: float(results[k]) for k in sorted(results)}
 
 
 def _validation_parts(validation_data):

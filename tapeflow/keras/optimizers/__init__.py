@@ -1,11 +1,23 @@
-"""`tf.keras.optimizers`: SGD, Adam, AdamW, RMSprop, Adagrad and their learning-rate
-schedules; `get` turns a name into an optimizer."""
+"""`tf.keras.optimizers`: SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, Nadam, Adadelta, Ftrl,
+Lion and their learning-rate schedules; `get` turns a name into an optimizer."""
 
 from tapeflow.keras.optimizers import schedules
 from tapeflow.keras.optimizers.optimizer import Optimizer
-from tapeflow.keras.optimizers.rules import SGD, Adagrad, Adam, AdamW, RMSprop
+from tapeflow.keras.optimizers.rules import (
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    Ftrl,
+    Lion,
+    Nadam,
+    RMSprop,
+)
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
+            "adamax": Adamax, "nadam": Nadam, "adadelta": Adadelta, "ftrl": Ftrl, "lion": Lion}
 
 
 def get(identifier):
@@ -23,4 +35,5 @@ def get(identifier):
                      f"({', '.join(sorted(_BY_NAME))}) or an Optimizer")
 
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "get", "schedules"]
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "Nadam",
+           "Optimizer", "RMSprop", "get", "schedules"]

@@ -73,6 +73,7 @@ class Optimizer:
         self._slots: list[dict[str, Variable]] = []
         self._decay_excluded: set[int] = set()
         self._decay_excluded_names: tuple[str, ...] = ()
+        self._extra_variables: list[Variable] = []  # per-optimizer state beyond the slots
 
     # ---- the learning rate --------------------------------------------------------------------
 
@@ -113,7 +114,7 @@ class Optimizer:
             out.append(self._learning_rate)
         for slots in self._slots:
             out.extend(slots[name] for name in self._slot_names if name in slots)
-        return out
+        return out + self._extra_variables
 
     def build(self, var_list) -> None:
         """Create the slots of every variable in `var_list` (once: later calls with more
@@ -238,6 +239,7 @@ class Optimizer:
         grads = self._clip([g for g, _ in checked])
         lr = self._current_learning_rate()
         rates: dict[np.dtype, Tensor] = {}
+        self._before_updates()
         for grad, var in zip(grads, (v for _, v in checked)):
             dtype = var.aval.dtype
             if dtype not in rates:
@@ -262,6 +264,10 @@ class Optimizer:
         if self.clipvalue is not None:
             return [ops.clip_by_value(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
+
+    def _before_updates(self) -> None:
+        """Work done once per step before the variables are updated (Nadam's product of
+        momentum factors)."""
 
     def update_step(self, gradient: Tensor, variable: Variable, learning_rate: Tensor,
                     slots: dict[str, Variable]) -> None:

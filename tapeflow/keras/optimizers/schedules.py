@@ -134,4 +134,65 @@ class CosineDecay(LearningRateSchedule):
                 "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
 
 
-__all__ = ["CosineDecay", "ExponentialDecay", "LearningRateSchedule", "PiecewiseConstantDecay"]
+class InverseTimeDecay(LearningRateSchedule):
+    """initial_learning_rate / (1 + decay_rate * step / decay_steps); with `staircase` the
+    quotient step / decay_steps is floored."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name="InverseTimeDecay"):
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.decay_steps = _positive(name, "decay_steps", decay_steps)
+        self.decay_rate = float(decay_rate)
+        self.staircase = bool(staircase)
+        self.name = name
+
+    def __call__(self, step):
+        p = ops.divide(_float_step(step), np.float32(self.decay_steps))
+        if self.staircase:
+            p = ops.floor(p)
+        return ops.divide(np.float32(self.initial_learning_rate),
+                          ops.add(np.float32(1.0), ops.multiply(np.float32(self.decay_rate), p)))
+
+    def get_config(self) -> dict:
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
+                "staircase": self.staircase, "name": self.name}
+
+
+class PolynomialDecay(LearningRateSchedule):
+    """(initial - end) * (1 - step / decay_steps) ** power + end, the step held at
+    decay_steps after it; with `cycle`, decay_steps is instead stretched to the first multiple
+    of itself at or above the step (1 * decay_steps at step 0), so the decay restarts."""
+
+    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001,
+                 power=1.0, cycle=False, name="PolynomialDecay"):
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.decay_steps = _positive(name, "decay_steps", decay_steps)
+        self.end_learning_rate = float(end_learning_rate)
+        self.power = float(power)
+        self.cycle = bool(cycle)
+        self.name = name
+
+    def __call__(self, step):
+        x = _float_step(step)
+        steps = np.float32(self.decay_steps)
+        if self.cycle:
+            multiplier = ops.where(ops.equal(x, np.float32(0.0)), ops.fill([], np.float32(1.0)),
+                                   ops.ceil(ops.divide(x, steps)))
+            steps = ops.multiply(steps, multiplier)
+        else:
+            x = ops.minimum(x, steps)
+        remaining = ops.subtract(np.float32(1.0), ops.divide(x, steps))
+        return ops.add(ops.multiply(np.float32(self.initial_learning_rate
+                                               - self.end_learning_rate),
+                                    ops.pow(remaining, np.float32(self.power))),
+                       np.float32(self.end_learning_rate))
+
+    def get_config(self) -> dict:
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "end_learning_rate": self.end_learning_rate,
+                "power": self.power, "cycle": self.cycle, "name": self.name}
+
+
+__all__ = ["CosineDecay", "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
+           "PiecewiseConstantDecay", "PolynomialDecay"]

@@ -1,0 +1,806 @@
+"""Op cells: keras (see cells.py for what a cell is and how its text was confirmed).
+
+`tf.keras` against TensorFlow 2.21's Keras 3: optimizers' variables after three steps of
+`apply_gradients`, learning-rate schedules at several steps, clipping, losses (function and
+class forms, reductions, sample weights), metrics' running values, layers with fixed weights
+and `fit`/`evaluate`/`predict` of small models. Weights are set explicitly (no random draws)
+and floats are printed rounded with numpy, so the text depends only on the arithmetic. An
+error is printed by its class only.
+"""
+
+from __future__ import annotations
+
+from tests.conformance.guides.cells import Cell, _cells
+
+# Three steps of apply_gradients on one variable, then its value and the step count.
+_STEPS = """
+v = tf.Variable([1.0, -2.0, 3.0])
+for g in ([0.5, -1.0, 2.0], [0.1, 0.2, -0.3], [1.0, 1.0, 1.0]):
+    opt.apply_gradients([(tf.constant(g), v)])
+print(np.round(v.numpy(), 5))
+print(int(opt.iterations.numpy()))
+"""
+
+
+def _opt(make: str) -> str:
+    return f"opt = {make}\n" + _STEPS
+
+
+CELLS: list[Cell] = _cells(
+    "keras",
+    ('SGD plain', _opt("tf.keras.optimizers.SGD(learning_rate=0.1)"), """[ 0.84 -2.02  2.73]
+3
+"""),
+    ('SGD momentum', _opt("tf.keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)"), """[ 0.7455 -1.867   2.415 ]
+3
+"""),
+    ('SGD nesterov', _opt("tf.keras.optimizers.SGD(0.1, momentum=0.5, nesterov=True)"), """[ 0.73875 -1.9975   2.5275 ]
+3
+"""),
+    ('Adam defaults', _opt("tf.keras.optimizers.Adam(learning_rate=0.1)"), """[ 0.7346  -1.86546  2.77819]
+3
+"""),
+    ('Adam betas and epsilon', _opt(
+        "tf.keras.optimizers.Adam(0.05, beta_1=0.5, beta_2=0.9, epsilon=0.1)"), """[ 0.91029 -1.97516  2.91594]
+3
+"""),
+    ('Adam amsgrad', _opt("tf.keras.optimizers.Adam(0.1, amsgrad=True)"), """[ 0.7346  -1.86546  2.77819]
+3
+"""),
+    ('AdamW weight decay', _opt("tf.keras.optimizers.AdamW(0.1, weight_decay=0.1)"), """[ 0.70769 -1.80855  2.69163]
+3
+"""),
+    ('AdamW default decay', _opt("tf.keras.optimizers.AdamW(0.1)"), """[ 0.73351 -1.86316  2.77469]
+3
+"""),
+    ('Adam weight_decay', _opt("tf.keras.optimizers.Adam(0.1, weight_decay=0.5)"), """[ 0.60574 -1.59251  2.36282]
+3
+"""),
+    ('RMSprop defaults', _opt("tf.keras.optimizers.RMSprop(learning_rate=0.1)"), """[ 0.33124 -1.98175  2.58103]
+3
+"""),
+    ('RMSprop rho momentum', _opt("tf.keras.optimizers.RMSprop(0.1, rho=0.5, momentum=0.9)"),
+     """[ 0.40674 -1.81537  2.57361]
+3
+"""),
+    ('RMSprop centered', _opt("tf.keras.optimizers.RMSprop(0.1, centered=True)"), """[ 0.27864 -1.96728  2.55474]
+3
+"""),
+    ('Adagrad', _opt("tf.keras.optimizers.Adagrad(learning_rate=0.5)"), """[ 0.06534 -1.95872  2.35994]
+3
+"""),
+    ('Adagrad initial accumulator', _opt(
+        "tf.keras.optimizers.Adagrad(0.5, initial_accumulator_value=1.0, epsilon=0.01)"), """[ 0.40105 -2.00347  2.41721]
+3
+"""),
+    ('Adamax', _opt("tf.keras.optimizers.Adamax(learning_rate=0.1)"), """[ 0.78688 -1.87677  2.81704]
+3
+"""),
+    ('Nadam', _opt("tf.keras.optimizers.Nadam(learning_rate=0.1)"), """[ 0.76719 -1.97734  2.84865]
+3
+"""),
+    ('Adadelta', _opt("tf.keras.optimizers.Adadelta(learning_rate=1.0, rho=0.9)"), """[ 0.99743 -2.00033  2.99855]
+3
+"""),
+    ('Ftrl', _opt("tf.keras.optimizers.Ftrl(learning_rate=0.5)"), """[-0.46918 -1.3557   1.89142]
+3
+"""),
+    ('Ftrl l1 l2', _opt("tf.keras.optimizers.Ftrl(0.5, l1_regularization_strength=0.1, "
+                        "l2_regularization_strength=0.2, learning_rate_power=-0.5)"), """[-0.3474  -1.11239  1.69697]
+3
+"""),
+    ('Lion', _opt("tf.keras.optimizers.Lion(learning_rate=0.1)"), """[ 0.7 -2.1  2.9]
+3
+"""),
+    ('Nadam betas on two variables', """
+a = tf.Variable([1.0, -2.0])
+b = tf.Variable([[0.5], [0.25]])
+opt = tf.keras.optimizers.Nadam(0.05, beta_1=0.8, beta_2=0.9)
+for k in range(3):
+    opt.apply_gradients([(tf.constant([1.0, k - 1.0]), a), (tf.constant([[0.3], [-0.2]]), b)])
+print(np.round(a.numpy(), 5), np.round(b.numpy().ravel(), 5))
+""", """[ 0.8596  -1.97805] [0.3596 0.3904]
+"""),
+    ('optimizers by name', """
+for name in ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adamax", "nadam", "adadelta",
+             "ftrl", "lion"):
+    opt = tf.keras.optimizers.get(name)
+    print(type(opt).__name__, round(float(opt.learning_rate.numpy()), 6))
+""", """SGD 0.01
+Adam 0.001
+AdamW 0.001
+RMSprop 0.001
+Adagrad 0.001
+Adamax 0.001
+Nadam 0.001
+Adadelta 0.001
+Ftrl 0.001
+Lion 0.001
+"""),
+    ('clipnorm clips each gradient', _opt("tf.keras.optimizers.SGD(1.0, clipnorm=1.0)"), """[ 0.10443 -2.34091  1.84978]
+3
+"""),
+    ('clipvalue', _opt("tf.keras.optimizers.SGD(1.0, clipvalue=0.5)"), """[-0.1 -2.2  2.3]
+3
+"""),
+    ('global_clipnorm', """
+a = tf.Variable([1.0, 2.0])
+b = tf.Variable([3.0])
+opt = tf.keras.optimizers.SGD(1.0, global_clipnorm=1.0)
+opt.apply_gradients([(tf.constant([3.0, 0.0]), a), (tf.constant([4.0]), b)])
+print(np.round(a.numpy(), 5), np.round(b.numpy(), 5))
+""", """[0.4 2. ] [2.2]
+"""),
+    ('iterations is an int64 variable', """
+v = tf.Variable([1.0])
+opt = tf.keras.optimizers.SGD(0.1)
+print(opt.iterations.numpy().dtype)
+opt.apply_gradients([(tf.constant([1.0]), v)])
+opt.apply_gradients([(tf.constant([1.0]), v)])
+print(opt.iterations.numpy())
+""", """int64
+2
+"""),
+    ('optimizer variables count', """
+a = tf.Variable([1.0, 2.0])
+b = tf.Variable(3.0)
+for opt in (tf.keras.optimizers.SGD(0.1), tf.keras.optimizers.SGD(0.1, momentum=0.9),
+            tf.keras.optimizers.Adam(0.1), tf.keras.optimizers.Adam(0.1, amsgrad=True),
+            tf.keras.optimizers.RMSprop(0.1, momentum=0.5, centered=True),
+            tf.keras.optimizers.Adagrad(0.1), tf.keras.optimizers.Nadam(0.1),
+            tf.keras.optimizers.Ftrl(0.1), tf.keras.optimizers.Lion(0.1)):
+    opt.build([a, b])
+    print(type(opt).__name__, len(opt.variables))
+""", """SGD 2
+SGD 4
+Adam 6
+Adam 8
+RMSprop 8
+Adagrad 4
+Nadam 7
+Ftrl 6
+Lion 4
+"""),
+    ('learning rate as a variable', """
+v = tf.Variable([1.0])
+opt = tf.keras.optimizers.SGD(0.1)
+opt.apply_gradients([(tf.constant([1.0]), v)])
+opt.learning_rate = 0.5
+opt.apply_gradients([(tf.constant([1.0]), v)])
+print(np.round(v.numpy(), 5), np.round(float(opt.learning_rate.numpy()), 5))
+""", """[0.4] 0.5
+"""),
+    ('ExponentialDecay', """
+s = tf.keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+print([round(float(s(k)), 6) for k in (0, 1, 5, 10, 25)])
+s = tf.keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5, staircase=True)
+print([round(float(s(k)), 6) for k in (0, 9, 10, 19, 25)])
+""", """[0.1, 0.093303, 0.070711, 0.05, 0.017678]
+[0.1, 0.1, 0.05, 0.05, 0.025]
+"""),
+    ('PiecewiseConstantDecay', """
+s = tf.keras.optimizers.schedules.PiecewiseConstantDecay([5, 10], [1.0, 0.5, 0.1])
+print([round(float(s(k)), 6) for k in (0, 5, 6, 10, 11, 100)])
+""", """[1.0, 1.0, 0.5, 0.5, 0.1, 0.1]
+"""),
+    ('CosineDecay', """
+s = tf.keras.optimizers.schedules.CosineDecay(0.1, decay_steps=10)
+print([round(float(s(k)), 6) for k in (0, 2, 5, 10, 20)])
+s = tf.keras.optimizers.schedules.CosineDecay(0.1, 10, alpha=0.2)
+print([round(float(s(k)), 6) for k in (0, 5, 10)])
+s = tf.keras.optimizers.schedules.CosineDecay(0.0, 10, warmup_target=0.1, warmup_steps=4)
+print([round(float(s(k)), 6) for k in (0, 2, 4, 9, 14, 20)])
+""", """[0.1, 0.090451, 0.05, 0.0, 0.0]
+[0.1, 0.06, 0.02]
+[0.0, 0.05, 0.1, 0.05, 0.0, 0.0]
+"""),
+    ('InverseTimeDecay', """
+s = tf.keras.optimizers.schedules.InverseTimeDecay(0.1, decay_steps=10, decay_rate=0.5)
+print([round(float(s(k)), 6) for k in (0, 5, 10, 25)])
+s = tf.keras.optimizers.schedules.InverseTimeDecay(0.1, 10, 0.5, staircase=True)
+print([round(float(s(k)), 6) for k in (0, 9, 10, 25)])
+""", """[0.1, 0.08, 0.066667, 0.044444]
+[0.1, 0.1, 0.066667, 0.05]
+"""),
+    ('PolynomialDecay', """
+s = tf.keras.optimizers.schedules.PolynomialDecay(0.1, decay_steps=10, end_learning_rate=0.01)
+print([round(float(s(k)), 6) for k in (0, 5, 10, 20)])
+s = tf.keras.optimizers.schedules.PolynomialDecay(0.1, 10, 0.01, power=2.0)
+print([round(float(s(k)), 6) for k in (0, 5, 10, 20)])
+s = tf.keras.optimizers.schedules.PolynomialDecay(0.1, 10, 0.01, cycle=True)
+print([round(float(s(k)), 6) for k in (0, 5, 10, 15, 25)])
+""", """[0.1, 0.055, 0.01, 0.01]
+[0.1, 0.0325, 0.01, 0.01]
+[0.1, 0.055, 0.01, 0.0325, 0.025]
+"""),
+    ('schedule drives the optimizer', """
+s = tf.keras.optimizers.schedules.ExponentialDecay(1.0, decay_steps=1, decay_rate=0.5)
+opt = tf.keras.optimizers.SGD(s)
+v = tf.Variable([0.0])
+for _ in range(3):
+    opt.apply_gradients([(tf.constant([1.0]), v)])
+print(np.round(v.numpy(), 5))
+""", """[-1.75]
+"""),
+)
+
+# ---- losses -------------------------------------------------------------------------------------
+
+_REG = """
+y_true = np.array([[0.0, 1.0, 2.0], [1.5, -1.0, 0.5]], np.float32)
+y_pred = np.array([[0.5, 1.0, 1.0], [1.0, 0.5, 0.75]], np.float32)
+"""
+_POS = """
+y_true = np.array([[0.5, 1.0, 2.0], [1.5, 3.0, 0.5]], np.float32)
+y_pred = np.array([[0.25, 1.5, 1.0], [2.0, 0.5, 0.75]], np.float32)
+"""
+_PROB = """
+y_true = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], np.float32)
+y_pred = np.array([[0.2, 0.7, 0.1], [0.25, 0.5, 0.25]], np.float32)
+"""
+
+
+def _loss(data: str, cls: str, fn: str) -> str:
+    """The class under each reduction, with a sample weight, and the function form."""
+    return data + f"""
+for reduction in ("sum_over_batch_size", "sum", "none"):
+    loss = tf.keras.losses.{cls}(reduction=reduction)
+    print(reduction, np.round(loss(y_true, y_pred).numpy(), 5))
+print("weighted", np.round(tf.keras.losses.{cls}()(y_true, y_pred,
+                                                  sample_weight=[0.25, 2.0]).numpy(), 5))
+print("function", np.round(tf.keras.losses.{fn}(y_true, y_pred).numpy(), 5))
+"""
+
+
+CELLS += _cells(
+    "keras",
+    ('MeanSquaredError', _loss(_REG, "MeanSquaredError", "mse"), """sum_over_batch_size 0.63542
+sum 1.27083
+none [0.41667 0.85417]
+weighted 0.90625
+function [0.41667 0.85417]
+"""),
+    ('MeanAbsoluteError', _loss(_REG, "MeanAbsoluteError", "mae"), """sum_over_batch_size 0.625
+sum 1.25
+none [0.5  0.75]
+weighted 0.8125
+function [0.5  0.75]
+"""),
+    ('MeanAbsolutePercentageError', _loss(_POS, "MeanAbsolutePercentageError",
+                                          "mape"), """sum_over_batch_size 52.77778
+sum 105.55556
+none [50.      55.55556]
+weighted 61.80556
+function [50.      55.55556]
+"""),
+    ('MeanSquaredLogarithmicError', _loss(_POS, "MeanSquaredLogarithmicError",
+                                          "msle"), """sum_over_batch_size 0.21108
+sum 0.42216
+none [0.08248 0.33968]
+weighted 0.34999
+function [0.08248 0.33968]
+"""),
+    ('Huber', _loss(_REG, "Huber", "huber"), """sum_over_batch_size 0.29688
+sum 0.59375
+none [0.20833 0.38542]
+weighted 0.41146
+function [0.20833 0.38542]
+"""),
+    ('Huber delta', _REG + """
+print(np.round(tf.keras.losses.Huber(delta=0.5)(y_true, y_pred).numpy(), 5))
+print(np.round(tf.keras.losses.huber(y_true, y_pred, delta=0.25).numpy(), 5))
+""", """0.21354
+[0.10417 0.15625]
+"""),
+    ('LogCosh', _loss(_REG, "LogCosh", "logcosh"), """sum_over_batch_size 0.26006
+sum 0.52013
+none [0.18463 0.33549]
+weighted 0.35857
+function [0.18463 0.33549]
+"""),
+    ('BinaryCrossentropy', _loss(_PROB, "BinaryCrossentropy", "binary_crossentropy"), """sum_over_batch_size 0.50872
+sum 1.01743
+none [0.22839 0.78904]
+weighted 0.81759
+function [0.22839 0.78904]
+"""),
+    ('BinaryCrossentropy from logits and smoothing', """
+y_true = np.array([[0.0, 1.0], [1.0, 1.0]], np.float32)
+logits = np.array([[-1.5, 2.0], [0.5, -30.0]], np.float32)
+print(np.round(tf.keras.losses.BinaryCrossentropy(from_logits=True)(y_true, logits).numpy(), 5))
+print(np.round(tf.keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.2)(
+    y_true, logits).numpy(), 5))
+print(np.round(tf.keras.losses.binary_crossentropy(y_true, tf.sigmoid(logits),
+                                                   label_smoothing=0.1).numpy(), 5))
+print(np.round(tf.keras.losses.binary_crossentropy(y_true, [[0.0, 1.0], [1.0, 0.0]]).numpy(), 4))
+""", """7.7006
+7.0506
+[0.25167 7.90563]
+[0.    8.059]
+"""),
+    ('CategoricalCrossentropy', _loss(_PROB, "CategoricalCrossentropy",
+                                      "categorical_crossentropy"), """sum_over_batch_size 0.87148
+sum 1.74297
+none [0.35667 1.38629]
+weighted 1.43088
+function [0.35667 1.38629]
+"""),
+    ('CategoricalCrossentropy logits, smoothing, axis', """
+y_true = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], np.float32)
+logits = np.array([[1.0, 3.0, -1.0], [0.5, 0.5, 2.0]], np.float32)
+print(np.round(tf.keras.losses.CategoricalCrossentropy(from_logits=True)(y_true, logits).numpy(), 5))
+print(np.round(tf.keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.3)(
+    y_true, logits).numpy(), 5))
+print(np.round(tf.keras.losses.categorical_crossentropy(y_true.T, tf.nn.softmax(logits.T, axis=0),
+                                                        axis=0).numpy(), 5))
+print(np.round(tf.keras.losses.categorical_crossentropy(y_true, [[2.0, 6.0, 2.0], [1.0, 1.0, 2.0]]).numpy(), 5))
+""", """1.00596
+1.23096
+[0.14293 1.86898]
+[0.51083 1.38629]
+"""),
+    ('SparseCategoricalCrossentropy', """
+labels = np.array([1, 0, 2])
+probs = np.array([[0.2, 0.7, 0.1], [0.25, 0.5, 0.25], [0.1, 0.1, 0.8]], np.float32)
+for reduction in ("sum_over_batch_size", "sum", "none"):
+    loss = tf.keras.losses.SparseCategoricalCrossentropy(reduction=reduction)
+    print(reduction, np.round(loss(labels, probs).numpy(), 5))
+print(np.round(tf.keras.losses.SparseCategoricalCrossentropy()(labels, probs,
+                                                               sample_weight=[1.0, 0.0, 3.0]).numpy(), 5))
+print(np.round(tf.keras.losses.sparse_categorical_crossentropy(labels[:, None], probs).numpy(), 5))
+print(np.round(tf.keras.losses.sparse_categorical_crossentropy(labels, 2 * probs).numpy(), 5))
+""", """sum_over_batch_size 0.65537
+sum 1.96611
+none [0.35667 1.38629 0.22314]
+0.34204
+[0.35667 1.38629 0.22314]
+[0.47    1.38629 0.33647]
+"""),
+    ('SparseCategoricalCrossentropy from logits, ignore_class', """
+labels = np.array([1, 0, 2])
+logits = np.array([[1.0, 3.0, -1.0], [0.5, 0.5, 2.0], [0.0, 0.0, 0.0]], np.float32)
+print(np.round(tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, logits).numpy(), 5))
+loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+print(np.round(loss(labels, logits).numpy(), 5))
+loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0, reduction="none")
+print(np.round(loss(labels, logits).numpy(), 5))
+""", """1.03684
+0.62077
+[0.14293 0.      1.09861]
+"""),
+    ('KLDivergence', _loss(_PROB.replace("[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]",
+                                         "[0.1, 0.8, 0.1], [0.6, 0.2, 0.2]"),
+                           "KLDivergence", "kld"), """sum_over_batch_size 0.16745
+sum 0.3349
+none [0.03751 0.29739]
+weighted 0.30208
+function [0.03751 0.29739]
+"""),
+    ('Poisson', _loss(_POS, "Poisson", "poisson"), """sum_over_batch_size 1.24521
+sum 2.49041
+none [1.01256 1.47785]
+weighted 1.60442
+function [1.01256 1.47785]
+"""),
+    ('CosineSimilarity', _loss(_REG, "CosineSimilarity", "cosine_similarity"), """sum_over_batch_size -0.72017
+sum -1.44035
+none [-0.89443 -0.54592]
+weighted -0.65772
+function [-0.89443 -0.54592]
+"""),
+    ('CosineSimilarity axis', _REG + """
+print(np.round(tf.keras.losses.CosineSimilarity(axis=0)(y_true, y_pred).numpy(), 5))
+""", """-0.71076
+"""),
+    ('Hinge', _loss(_REG.replace("[0.0, 1.0, 2.0], [1.5, -1.0, 0.5]",
+                                 "[0.0, 1.0, 1.0], [1.0, -1.0, 0.0]"), "Hinge", "hinge"), """sum_over_batch_size 0.58333
+sum 1.16667
+none [0.33333 0.83333]
+weighted 0.875
+function [0.33333 0.83333]
+"""),
+    ('SquaredHinge', _loss(_REG.replace("[0.0, 1.0, 2.0], [1.5, -1.0, 0.5]",
+                                        "[0.0, 1.0, 1.0], [1.0, -1.0, 0.0]"),
+                           "SquaredHinge", "squared_hinge"), """sum_over_batch_size 0.70833
+sum 1.41667
+none [0.33333 1.08333]
+weighted 1.125
+function [0.33333 1.08333]
+"""),
+    ('CategoricalHinge', _loss(_PROB, "CategoricalHinge", "categorical_hinge"), """sum_over_batch_size 0.875
+sum 1.75
+none [0.5  1.25]
+weighted 1.3125
+function [0.5  1.25]
+"""),
+    ('loss names and get', """
+for name in ("mse", "mae", "mape", "msle", "huber", "log_cosh", "binary_crossentropy",
+             "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
+             "poisson", "cosine_similarity", "hinge", "squared_hinge", "categorical_hinge"):
+    print(name, getattr(tf.keras.losses.get(name), "__name__", None))
+print(tf.keras.losses.MeanSquaredError().name, tf.keras.losses.Huber().name,
+      tf.keras.losses.BinaryCrossentropy().name, tf.keras.losses.KLDivergence().name)
+""", """mse mean_squared_error
+mae mean_absolute_error
+mape mean_absolute_percentage_error
+msle mean_squared_logarithmic_error
+huber huber
+log_cosh log_cosh
+binary_crossentropy binary_crossentropy
+categorical_crossentropy categorical_crossentropy
+sparse_categorical_crossentropy sparse_categorical_crossentropy
+kl_divergence kl_divergence
+poisson poisson
+cosine_similarity cosine_similarity
+hinge hinge
+squared_hinge squared_hinge
+categorical_hinge categorical_hinge
+mean_squared_error huber_loss binary_crossentropy kl_divergence
+"""),
+    ('loss sample weight per element', _REG + """
+w = np.array([[1.0, 0.0, 2.0], [0.5, 0.5, 0.5]], np.float32)
+try:
+    tf.keras.losses.MeanSquaredError()(y_true, y_pred, sample_weight=w)
+except (tf.errors.InvalidArgumentError, ValueError) as e:
+    print(type(e).__name__)
+print(np.round(tf.keras.losses.MeanSquaredError(reduction="none")(y_true, y_pred,
+                                                                  sample_weight=[[2.0], [1.0]]).numpy(), 5))
+""", """InvalidArgumentError
+[[0.83333]
+ [0.85417]]
+"""),
+    ('loss 1-D targets against a column', """
+y = np.array([1.0, 0.0], np.float32)
+print(np.round(tf.keras.losses.MeanSquaredError()(y, np.array([[1.5], [1.0]], np.float32)).numpy(), 5))
+print(np.round(tf.keras.losses.BinaryCrossentropy()(y, np.array([[0.8], [0.3]], np.float32)).numpy(), 5))
+""", """0.625
+0.28991
+"""),
+)
+
+# ---- metrics ------------------------------------------------------------------------------------
+
+CELLS += _cells(
+    "keras",
+    ('Mean and Sum with weights and reset', """
+m = tf.keras.metrics.Mean()
+m.update_state([1.0, 2.0, 3.0])
+m.update_state([10.0], sample_weight=[0.5])
+print(np.round(float(m.result()), 5))
+m.reset_state()
+print(float(m.result()))
+s = tf.keras.metrics.Sum()
+s.update_state([[1.0, 2.0], [3.0, 4.0]], sample_weight=[1.0, 0.5])
+print(float(s.result()))
+""", """3.14286
+0.0
+6.5
+"""),
+    ('Accuracy and BinaryAccuracy', """
+a = tf.keras.metrics.Accuracy()
+a.update_state([1, 2, 3, 4], [1, 2, 0, 4])
+print(float(a.result()))
+a.update_state([1, 2], [0, 0], sample_weight=[1.0, 3.0])
+print(np.round(float(a.result()), 5))
+b = tf.keras.metrics.BinaryAccuracy()
+b.update_state([[1.0], [0.0], [1.0], [0.0]], [[0.6], [0.4], [0.3], [0.5]])
+print(float(b.result()))
+b = tf.keras.metrics.BinaryAccuracy(threshold=0.35)
+b.update_state([[1.0], [0.0], [1.0], [0.0]], [[0.6], [0.4], [0.3], [0.5]])
+print(float(b.result()))
+""", """0.75
+0.375
+0.75
+0.25
+"""),
+    ('CategoricalAccuracy and SparseCategoricalAccuracy', """
+probs = np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3], [0.3, 0.3, 0.4]], np.float32)
+c = tf.keras.metrics.CategoricalAccuracy()
+c.update_state([[0, 1, 0], [0, 0, 1], [0, 0, 1]], probs)
+print(np.round(float(c.result()), 5))
+s = tf.keras.metrics.SparseCategoricalAccuracy()
+s.update_state([1, 2, 2], probs, sample_weight=[1.0, 1.0, 2.0])
+print(float(s.result()))
+s.update_state([[0], [0], [0]], probs)
+print(np.round(float(s.result()), 5))
+""", """0.66667
+0.75
+0.57143
+"""),
+    ('TopKCategoricalAccuracy', """
+probs = np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3], [0.3, 0.3, 0.4]], np.float32)
+t = tf.keras.metrics.TopKCategoricalAccuracy(k=2)
+t.update_state([[1, 0, 0], [0, 0, 1], [0, 1, 0]], probs)
+print(np.round(float(t.result()), 5))
+t = tf.keras.metrics.SparseTopKCategoricalAccuracy(k=1)
+t.update_state([1, 0, 1], probs)
+print(np.round(float(t.result()), 5))
+""", """0.66667
+0.66667
+"""),
+    ('Precision and Recall', """
+y = np.array([1, 0, 1, 1, 0, 0], np.float32)
+p = np.array([0.9, 0.6, 0.4, 0.7, 0.2, 0.5], np.float32)
+for m in (tf.keras.metrics.Precision(), tf.keras.metrics.Recall(),
+          tf.keras.metrics.Precision(thresholds=0.3), tf.keras.metrics.Recall(thresholds=0.8)):
+    m.update_state(y, p)
+    print(type(m).__name__, np.round(float(m.result()), 5))
+m = tf.keras.metrics.Precision()
+m.update_state(y, p, sample_weight=[1.0, 3.0, 1.0, 1.0, 1.0, 1.0])
+print(np.round(float(m.result()), 5))
+m.reset_state()
+print(float(m.result()))
+""", """Precision 0.66667
+Recall 0.66667
+Precision 0.6
+Recall 0.33333
+0.4
+0.0
+"""),
+    ('AUC', """
+y = np.array([1, 0, 1, 1, 0, 0], np.float32)
+p = np.array([0.9, 0.6, 0.4, 0.7, 0.2, 0.5], np.float32)
+m = tf.keras.metrics.AUC()
+m.update_state(y, p)
+print(np.round(float(m.result()), 4))
+m = tf.keras.metrics.AUC(curve="PR")
+m.update_state(y, p)
+print(np.round(float(m.result()), 4))
+""", """0.7778
+0.8512
+"""),
+    ('MeanSquaredError and RootMeanSquaredError metrics', """
+y = np.array([[0.0, 1.0], [2.0, 3.0]], np.float32)
+p = np.array([[0.5, 1.0], [1.0, 5.0]], np.float32)
+m = tf.keras.metrics.MeanSquaredError()
+m.update_state(y, p)
+print(np.round(float(m.result()), 5))
+r = tf.keras.metrics.RootMeanSquaredError()
+r.update_state(y, p)
+print(np.round(float(r.result()), 5))
+r.update_state(y, p, sample_weight=[1.0, 0.0])
+print(np.round(float(r.result()), 5))
+a = tf.keras.metrics.MeanAbsoluteError()
+a.update_state(y, p, sample_weight=[2.0, 1.0])
+print(np.round(float(a.result()), 5))
+""", """1.3125
+1.14564
+0.95743
+0.66667
+"""),
+    ('metric names and variables', """
+for m in (tf.keras.metrics.Mean(), tf.keras.metrics.Accuracy(), tf.keras.metrics.BinaryAccuracy(),
+          tf.keras.metrics.SparseCategoricalAccuracy(), tf.keras.metrics.MeanSquaredError(),
+          tf.keras.metrics.RootMeanSquaredError(), tf.keras.metrics.TopKCategoricalAccuracy()):
+    print(m.name, len(m.variables))
+# (Keras numbers the names of later Precision/Recall instances: precision_1, ...)
+print(len(tf.keras.metrics.Precision().variables), len(tf.keras.metrics.Recall().variables),
+      len(tf.keras.metrics.AUC().variables))
+""", """mean 2
+accuracy 2
+binary_accuracy 2
+sparse_categorical_accuracy 2
+mean_squared_error 2
+root_mean_squared_error 2
+top_k_categorical_accuracy 2
+2 2 4
+"""),
+    ('metric called directly returns the running result', """
+m = tf.keras.metrics.Mean()
+print(float(m([1.0, 3.0])), float(m([5.0])))
+""", """2.0 3.0
+"""),
+    ('Mean counts examples, not elements', """
+m = tf.keras.metrics.Mean()
+m.update_state([[1.0, 2.0, 3.0]])
+m.update_state([10.0])
+print(float(m.result()))
+m = tf.keras.metrics.Mean()
+m.update_state([[1.0, 2.0], [3.0, 4.0]], sample_weight=[1.0, 0.5])
+print(np.round(float(m.result()), 5))
+m.update_state([1.0, 2.0, 3.0], sample_weight=2.0)
+print(np.round(float(m.result()), 5))
+""", """6.0
+2.16667
+2.07143
+"""),
+)
+
+# ---- layers -------------------------------------------------------------------------------------
+
+_C = "tf.keras.initializers.Constant"
+CELLS += _cells(
+    "keras",
+    ('Dense with constant weights, activation and no bias', f"""
+x = np.array([[1.0, -2.0, 0.5]], np.float32)
+d = tf.keras.layers.Dense(2, activation="relu", kernel_initializer={_C}(0.5),
+                          bias_initializer={_C}(-0.25))
+print(np.round(d(x).numpy(), 5))
+d = tf.keras.layers.Dense(2, use_bias=False)
+d.build((None, 3))
+d.set_weights([np.arange(6, dtype=np.float32).reshape(3, 2)])
+print(d(x).numpy())
+print([w.shape for w in d.weights], d.count_params())
+""", """[[0. 0.]]
+[[-2.  -2.5]]
+[TensorShape([3, 2])] 6
+"""),
+    ('Dense weights names, order and get_weights', f"""
+d = tf.keras.layers.Dense(2, kernel_initializer={_C}(1.0), name="dense_a")
+d.build((None, 3))
+print([w.name for w in d.weights])
+print([w.path for w in d.weights])
+print([np.round(w, 5).tolist() for w in d.get_weights()])
+print(len(d.trainable_weights), len(d.non_trainable_weights))
+""", """['kernel', 'bias']
+['dense_a/kernel', 'dense_a/bias']
+[[[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]], [0.0, 0.0]]
+2 0
+"""),
+    ('Dense on a rank-3 input', f"""
+d = tf.keras.layers.Dense(2, kernel_initializer={_C}(0.5))
+print(d(np.ones((2, 3, 4), np.float32)).shape)
+""", """(2, 3, 2)
+"""),
+    ('Conv2D valid and same with strides', f"""
+x = np.arange(2 * 5 * 5 * 1, dtype=np.float32).reshape(2, 5, 5, 1) / 10
+c = tf.keras.layers.Conv2D(2, 3, kernel_initializer={_C}(0.1), bias_initializer={_C}(0.5))
+y = c(x)
+print(y.shape, np.round(y.numpy()[0, :, :, 0], 4).tolist())
+c = tf.keras.layers.Conv2D(1, (2, 2), strides=2, padding="same", kernel_initializer={_C}(1.0))
+y = c(x)
+print(y.shape, np.round(y.numpy()[1, :, :, 0], 4).tolist())
+print([w.shape for w in c.weights], c.count_params())
+""", """(2, 3, 3, 2) [[1.0399999618530273, 1.1299999952316284, 1.2200000286102295], [1.4900000095367432, 1.5800000429153442, 1.6699999570846558], [1.940000057220459, 2.0299999713897705, 2.119999885559082]]
+(2, 3, 3, 1) [[11.199999809265137, 12.0, 6.300000190734863], [15.199999809265137, 16.0, 8.300000190734863], [9.100000381469727, 9.5, 4.900000095367432]]
+[TensorShape([2, 2, 1, 1]), TensorShape([1])] 5
+"""),
+    ('BatchNormalization training and inference', """
+x = np.array([[1.0, 2.0], [3.0, 6.0], [5.0, 4.0]], np.float32)
+bn = tf.keras.layers.BatchNormalization(momentum=0.9, epsilon=0.01)
+print(np.round(bn(x, training=True).numpy(), 4))
+print(np.round(bn.moving_mean.numpy(), 5), np.round(bn.moving_variance.numpy(), 5))
+print(np.round(bn(x, training=False).numpy(), 4))
+print([w.name for w in bn.weights], len(bn.trainable_weights))
+""", """[[-1.2225 -1.2225]
+ [ 0.      1.2225]
+ [ 1.2225  0.    ]]
+[0.3 0.4] [1.16667 1.16667]
+[[0.6453 1.475 ]
+ [2.4891 5.1625]
+ [4.3328 3.3188]]
+['gamma', 'beta', 'moving_mean', 'moving_variance'] 2
+"""),
+    ('LayerNormalization', """
+x = np.array([[1.0, 2.0, 4.0], [3.0, 3.0, 0.0]], np.float32)
+ln = tf.keras.layers.LayerNormalization(epsilon=0.001)
+print(np.round(ln(x).numpy(), 4))
+ln = tf.keras.layers.LayerNormalization(axis=0, epsilon=0.1, center=False)
+print(np.round(ln(x).numpy(), 4), [w.name for w in ln.weights])
+""", """[[-1.0687 -0.2672  1.3359]
+ [ 0.7069  0.7069 -1.4139]]
+[[-0.9535 -0.8452  0.9877]
+ [ 0.9535  0.8452 -0.9877]] ['gamma']
+"""),
+    ('Dropout is the identity at inference', """
+x = np.ones((2, 3), np.float32)
+d = tf.keras.layers.Dropout(0.5)
+print(d(x).numpy().tolist(), d(x, training=False).numpy().tolist())
+y = d(np.ones((1000,), np.float32), training=True).numpy()
+print(sorted(set(y.tolist())))
+""", """[[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]] [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+[0.0, 2.0]
+"""),
+    ('Embedding lookup', """
+e = tf.keras.layers.Embedding(4, 2)
+e.build((None,))
+e.set_weights([np.arange(8, dtype=np.float32).reshape(4, 2)])
+print(e(np.array([[0, 3], [2, 2]])).numpy().tolist())
+print([w.name for w in e.weights], e.count_params())
+""", """[[[0.0, 1.0], [6.0, 7.0]], [[4.0, 5.0], [4.0, 5.0]]]
+['embeddings'] 8
+"""),
+    ('Flatten, Reshape and Activation', """
+x = np.arange(12, dtype=np.float32).reshape(2, 3, 2) - 5
+print(tf.keras.layers.Flatten()(x).shape)
+print(tf.keras.layers.Reshape((2, 3))(x).shape, tf.keras.layers.Reshape((-1, 2, 1))(x).shape)
+print(tf.keras.layers.Activation("relu")(x).numpy()[0].tolist())
+print(np.round(tf.keras.layers.Activation("sigmoid")(x).numpy()[1, 0], 5))
+""", """(2, 6)
+(2, 2, 3) (2, 3, 2, 1)
+[[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]
+[0.73106 0.8808 ]
+"""),
+    ('global pooling layers', """
+x = np.arange(2 * 4 * 4 * 2, dtype=np.float32).reshape(2, 4, 4, 2)
+print(tf.keras.layers.GlobalAveragePooling2D()(x).numpy().tolist())
+print(tf.keras.layers.GlobalAveragePooling2D(keepdims=True)(x).shape)
+print(tf.keras.layers.GlobalMaxPooling2D()(x).shape)
+""", """[[15.0, 16.0], [47.0, 48.0]]
+(2, 1, 1, 2)
+(2, 2)
+"""),
+    ('Concatenate and Add', """
+a = np.array([[1.0, 2.0]], np.float32)
+b = np.array([[10.0, 20.0]], np.float32)
+print(tf.keras.layers.Concatenate()([a, b]).numpy().tolist())
+print(tf.keras.layers.Concatenate(axis=0)([a, b]).numpy().tolist())
+print(tf.keras.layers.Add()([a, b, a]).numpy().tolist())
+""", """[[1.0, 2.0, 10.0, 20.0]]
+[[1.0, 2.0], [10.0, 20.0]]
+[[12.0, 24.0]]
+"""),
+)
+
+# ---- models -------------------------------------------------------------------------------------
+
+_DATA = """
+x = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [2.0, 1.0], [0.5, -1.0], [-1.0, 2.0]],
+             np.float32)
+y = (x @ np.array([[1.5], [-2.0]], np.float32) + 0.5).astype(np.float32)
+"""
+CELLS += _cells(
+    "keras",
+    ('Sequential fit, evaluate and predict with SGD', _DATA + f"""
+model = tf.keras.Sequential([tf.keras.Input((2,)),
+                             tf.keras.layers.Dense(1, kernel_initializer={_C}(0.1))])
+model.compile(optimizer=tf.keras.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+h = model.fit(x, y, epochs=3, batch_size=2, shuffle=False, verbose=0)
+print({{k: np.round(v, 4).tolist() for k, v in h.history.items()}})
+print(np.round(model.evaluate(x, y, verbose=0), 4).tolist())
+print(np.round(model.predict(x[:2], verbose=0), 4).tolist())
+""", """{'loss': [6.8278, 2.9989, 1.3496], 'mae': [2.1342, 1.41, 0.9346]}
+[0.6781, 0.6626]
+[[-1.2640000581741333], [1.2338000535964966]]
+"""),
+    ('functional model fit with Adam and validation', _DATA + f"""
+inputs = tf.keras.Input((2,))
+h = tf.keras.layers.Dense(3, activation="tanh", kernel_initializer={_C}(0.2))(inputs)
+outputs = tf.keras.layers.Dense(1, kernel_initializer={_C}(-0.3))(h)
+model = tf.keras.Model(inputs, outputs)
+model.compile(optimizer=tf.keras.optimizers.Adam(0.1), loss="mae")
+h = model.fit(x[:4], y[:4], epochs=2, batch_size=4, validation_data=(x[4:], y[4:]),
+              shuffle=False, verbose=0)
+print(sorted(h.history), np.round(h.history["loss"], 4).tolist(),
+      np.round(h.history["val_loss"], 4).tolist())
+print(model.count_params(), len(model.weights), len(model.trainable_variables))
+""", """['loss', 'val_loss'] [1.4563, 1.2647] [4.0803, 4.0662]
+13 4 4
+"""),
+    ('fit with sample weights and a loss function', _DATA + f"""
+w = np.array([1.0, 0.0, 2.0, 1.0, 0.5, 0.0], np.float32)
+model = tf.keras.Sequential([tf.keras.Input((2,)),
+                             tf.keras.layers.Dense(1, kernel_initializer={_C}(0.1))])
+model.compile(optimizer=tf.keras.optimizers.SGD(0.05), loss=tf.keras.losses.mse)
+h = model.fit(x, y, sample_weight=w, epochs=2, batch_size=3, shuffle=False, verbose=0)
+print(np.round(h.history["loss"], 4).tolist())
+print(np.round(model.evaluate(x, y, sample_weight=w, verbose=0), 4))
+""", """[1.6594, 1.4946]
+1.286
+"""),
+    ('classifier with accuracy', f"""
+x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.2, 0.1]], np.float32)
+y = np.array([0, 1, 1, 0])
+model = tf.keras.Sequential([tf.keras.Input((2,)),
+                             tf.keras.layers.Dense(2, kernel_initializer={_C}(0.3),
+                                                   activation="softmax")])
+model.compile(optimizer=tf.keras.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy",
+              metrics=["accuracy"])
+h = model.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0)
+print({{k: np.round(v, 4).tolist() for k, v in h.history.items()}})
+print(np.round(model.evaluate(x, y, verbose=0, return_dict=True)["loss"], 4))
+""", """{'accuracy': [0.5, 0.75], 'loss': [0.6931, 0.6393]}
+0.5951
+"""),
+    ('batchnorm model moving statistics after fit', _DATA + f"""
+model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.BatchNormalization(),
+                             tf.keras.layers.Dense(1, kernel_initializer={_C}(0.1))])
+model.compile(optimizer=tf.keras.optimizers.SGD(0.05), loss="mse")
+model.fit(x, y, epochs=1, batch_size=3, shuffle=False, verbose=0)
+bn = model.layers[0]
+print(np.round(bn.moving_mean.numpy(), 5), np.round(bn.moving_variance.numpy(), 5))
+print(len(model.weights), len(model.trainable_weights), len(model.non_trainable_weights))
+""", """[0.0116  0.01327] [0.9973  0.99786]
+6 4 2
+"""),
+)
