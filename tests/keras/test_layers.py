@@ -316,3 +316,19 @@ def test_reshape_global_pooling_concatenate_and_add():
     inputs = tf.keras.Input((2,))
     out = L.Concatenate()([L.Dense(3)(inputs), L.Add()([inputs, inputs])])
     assert tf.keras.Model(inputs, out)(a).shape == (1, 5)
+
+
+def test_windowed_pooling_layers_match_tf_nn_pooling_and_refuse_bad_arguments():
+    x = tf.constant(np.arange(2 * 5 * 5 * 3, dtype=np.float32).reshape(2, 5, 5, 3) % 7)
+    np.testing.assert_array_equal(tf.keras.layers.MaxPooling2D()(x).numpy(),
+                                  tf.nn.max_pool2d(x, 2, 2, "VALID").numpy())
+    np.testing.assert_array_equal(
+        tf.keras.layers.AveragePooling2D(3, strides=1, padding="same")(x).numpy(),
+        tf.nn.avg_pool2d(x, 3, 1, "SAME").numpy())
+    assert tf.keras.layers.MaxPool2D((2, 3), strides=(1, 2))(x).shape == (2, 4, 2, 3)
+    with pytest.raises(ValueError, match="padding"):
+        tf.keras.layers.MaxPooling2D(padding="full")
+    with pytest.raises(ValueError, match="pool_size"):
+        tf.keras.layers.AveragePooling2D(pool_size=0)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="4-D"):
+        tf.keras.layers.MaxPooling2D()(tf.ones((5, 5, 3)))

@@ -12,6 +12,7 @@ from tapeflow.keras.layers.core import (
     Lambda,
 )
 from tapeflow.keras.layers.normalization import BatchNormalization, LayerNormalization
+from tapeflow.keras.layers.pooling import AveragePooling2D, MaxPooling2D
 from tapeflow.keras.layers.reshaping import (
     Add,
     Concatenate,
@@ -22,8 +23,10 @@ from tapeflow.keras.layers.reshaping import (
 
 GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
 
-__all__ = ["Activation", "Add", "BatchNormalization", "Concatenate", "Conv2D", "Dense", "Dropout",
+__all__ = ["Activation", "Add", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Concatenate", "Conv2D", "Dense", "Dropout",
            "Embedding", "Flatten", "GlobalAveragePooling2D", "GlobalAvgPool2D",
            "GlobalMaxPool2D", "GlobalMaxPooling2D", "InputLayer", "KerasTensor", "Lambda",
-           "Layer", "LayerNormalization", "Reshape"]
+           "Layer", "LayerNormalization", "MaxPool2D", "MaxPooling2D", "Reshape"]

@@ -803,4 +803,12 @@ print(len(model.weights), len(model.trainable_weights), len(model.non_trainable_
 """, """[0.0116  0.01327] [0.9973  0.99786]
 6 4 2
 """),
+    ('windowed pooling layers', """
+x = tf.constant(np.arange(2 * 5 * 5 * 3, dtype=np.float32).reshape(2, 5, 5, 3) % 7)
+for layer in [tf.keras.layers.MaxPooling2D(),
+              tf.keras.layers.AveragePooling2D(pool_size=3, strides=1, padding="same"),
+              tf.keras.layers.MaxPool2D((2, 3), strides=(1, 2))]:
+    y = layer(x)
+    print(y.shape, np.round(y.numpy()[0, :, :, 0], 4).tolist())
+""", '(2, 2, 2, 3) [[4.0, 6.0], [6.0, 5.0]]\n(2, 5, 5, 3) [[2.0, 2.3333001136779785, 3.0, 3.6666998863220215, 4.0], [2.5, 2.4444000720977783, 3.1110999584198, 3.0, 3.3333001136779785], [3.5, 2.6666998863220215, 3.3333001136779785, 2.4444000720977783, 3.1666998863220215], [3.3333001136779785, 2.8889000415802, 3.5555999279022217, 2.6666998863220215, 3.0], [3.25, 3.0, 3.6666998863220215, 3.1666998863220215, 3.5]]\n(2, 4, 2, 3) [[6.0, 6.0], [5.0, 6.0], [6.0, 5.0], [6.0, 6.0]]\n'),
 )
