@@ -85,8 +85,12 @@ def _elementwise_loop(lines, n_inputs: int = 1):
 def _lgamma(x):
     import scipy.special
 
-    # scipy's gammaln(-inf) is -inf; TF's (and C's) lgamma is +inf there.
-    return np.where(x == -np.inf, np.inf, scipy.special.gammaln(x)).astype(x.dtype)
+    # scipy's gammaln(-inf) is -inf; TF's (and C's) lgamma is +inf there. scipy's is also
+    # inf for subnormal x, where lgamma(x) = -log|x| + O(x) exactly enough (C's gives that).
+    with np.errstate(divide="ignore"):
+        tiny = -np.log(np.abs(x))
+    out = np.where(np.abs(x) < np.finfo(np.float64).tiny, tiny, scipy.special.gammaln(x))
+    return np.where(x == -np.inf, np.inf, out).astype(x.dtype)
 
 
 lgamma_p = unary("lgamma", _lgamma, "log |Gamma(x)|")

@@ -172,7 +172,7 @@ def test_functions_with_an_input_signature_get_a_hot_path_that_still_checks_it()
         np.testing.assert_allclose(float(f(x)), x.shape[0] * 3 * 2 * scale)
     assert f._hot is not hot  # the last size's specialisation is hot now (it was compiled)
     assert f.experimental_get_tracing_count() == 1
-    with pytest.raises(tf.errors.InvalidArgumentError, match="argument x"):
+    with pytest.raises(TypeError, match="argument x"):  # TF's class for a signature mismatch
         f(np.ones((2, 4), np.float32))  # refused, naming the argument, on the slow path
     with pytest.raises(TypeError, match="argument x"):
         f(np.ones((2, 3), np.float64))
