@@ -610,8 +610,14 @@ def function(fn=None, *, input_signature=None, max_specializations: int = 8,
     the reference interpreter, and switch to native code when it is ready) or "sync" (the
     first call of a graph waits for its compile; benchmarks and tests)."""
     for option in unused:
+        # TF's other options, accepted: jit_compile / experimental_compile (tapeflow always
+        # compiles), metadata for TF's graph tooling (implements, attributes,
+        # autograph_options), and experimental_follow_type_hints, which TF 2.21 itself no
+        # longer acts on (a float argument annotated tf.Tensor still traces per value).
         if option not in ("jit_compile", "reduce_retracing", "autograph",
-                          "experimental_relax_shapes", "name"):
+                          "experimental_relax_shapes", "name", "experimental_compile",
+                          "experimental_implements", "experimental_attributes",
+                          "experimental_autograph_options", "experimental_follow_type_hints"):
             raise TypeError(f"tapeflow.function() got an unexpected argument {option!r}")
 
     def wrap(f):

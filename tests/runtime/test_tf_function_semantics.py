@@ -316,3 +316,17 @@ def test_a_tensor_spec_prints_as_tensorflow_prints_it():
     ]:
         assert str(spec) == repr(spec) == text
         assert f"{spec}" == text
+
+
+def test_tensorflows_other_options_are_accepted_and_unknown_ones_refused(quiet_retraces):
+    @tf.function(jit_compile=True, experimental_compile=True, experimental_implements="f",
+                 experimental_attributes={"a": 1}, experimental_autograph_options=None,
+                 experimental_follow_type_hints=True)
+    def f(x: tf.Tensor):
+        return x * 2.0
+
+    # As TF 2.21: follow_type_hints does not convert Python floats (a trace per value).
+    assert [float(f(v)) for v in (1.0, 2.0)] == [2.0, 4.0]
+    assert f.experimental_get_tracing_count() == 2
+    with pytest.raises(TypeError, match="unexpected argument 'experimental_fast'"):
+        tf.function(lambda x: x, experimental_fast=True)
