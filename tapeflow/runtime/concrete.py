@@ -99,6 +99,13 @@ class ConcreteFunction:
                 isinstance(x, list | tuple | dict) for x in structure)
             else "nested"
         )
+        # Captured variables whose shape may change (declared with None sizes): the shapes
+        # the path was traced with, checked on every call (another shape: GUARD_FAILED, and
+        # the function traces again for it), so no generated call path skips the check.
+        first = len(traced.graph.inputs) - len(traced.captured)
+        self._flexible = [(v, traced.graph.inputs[first + k].aval.shape)
+                          for k, v in enumerate(traced.captured)
+                          if getattr(v, "_shape_spec", None) is not None]
         if self._symbols:
             self.graph = traced.graph  # printed with its symbolic sizes
             self._static = None
@@ -159,7 +166,12 @@ class ConcreteFunction:
         lines = [g.where() for g, _ in self.traced.guards]
         lines += [f"the sizes ({g})" + (f" at {source_text(g.source)}" if g.source else "")
                   for g in self.traced.shape_guards]
+        lines += [f"the shape of variable {v.name!r} (traced as {tuple(shape)})"
+                  for v, shape in self._flexible]
         return lines
+
+    def _variable_shapes_hold(self) -> bool:
+        return all(v._value.aval.shape == shape for v, shape in self._flexible)
 
     def __str__(self) -> str:
         """As TensorFlow prints a ConcreteFunction: its signature (the traced graph's text is
@@ -274,7 +286,8 @@ class ConcreteFunction:
         compiled = self._static
         if compiled is None:
             compiled = self._by_sizes.get(tuple(shapes[i][axis] for i, axis, _ in self._symbols))
-        if compiled is None or compiled.dispatch is None or self.traced.effects:
+        if compiled is None or compiled.dispatch is None or self.traced.effects \
+                or self._flexible:
             return None
         found = compiled.dispatch_by_key.get(call_key)
         if found is None:
@@ -288,6 +301,8 @@ class ConcreteFunction:
     def run(self, arg_values: list):
         """Run the graph on the argument arrays (a list); GUARD_FAILED when a guard does
         not hold, and then nothing is committed."""
+        if self._flexible and not self._variable_shapes_hold():
+            return GUARD_FAILED
         compiled = self._static
         if compiled is None:
             compiled = self._for_sizes(arg_values)
@@ -307,7 +322,7 @@ class ConcreteFunction:
                     arg_values + [v._value._value for v in self.traced.captured])
         except Exception as e:  # noqa: BLE001 - any error: the guards decide what it means
             return self._error_or_guard_failed(arg_values, e)
-        if self.backend == "numba" and not self.traced.effects:
+        if self.backend == "numba" and not self.traced.effects and not self._flexible:
             # Compiled: later calls go straight.
             compiled.make_dispatch(self.traced, self._pack, self._error_or_guard_failed)
         for guard, index in self.traced.guards:

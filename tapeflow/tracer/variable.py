@@ -61,7 +61,8 @@ class Variable(TensorOperators):
     `tf.Variable(...)` makes a ResourceVariable, as in TensorFlow (`type(v).__name__` is what
     the guides print); subclasses of Variable are made as themselves."""
 
-    __slots__ = ("_value", "_name", "trainable", "_uid", "_constraint", "__weakref__")
+    __slots__ = ("_value", "_name", "trainable", "_uid", "_constraint", "_shape_spec",
+                 "__weakref__")
 
     def __new__(cls, *args, **kwargs):
         return object.__new__(ResourceVariable if cls is Variable else cls)
@@ -78,6 +79,9 @@ class Variable(TensorOperators):
             # Detach: the variable owns its state; reading it later starts a new path.
             value = make_constant(value._concrete())
         self._value = value
+        # `shape=` with None sizes (or validate_shape=False): the shapes `assign` may give
+        # the variable, as TF's (`TensorShape(None)`: any). None: its initial shape only.
+        self._shape_spec = _declared_shape(value, shape, validate_shape)
         # Inside tf.name_scope("a") the name is "a/<name>", as TensorFlow's.
         self._name = name_scope.current_scope() + (name or "Variable")
         self.trainable = bool(trainable)
@@ -92,6 +96,13 @@ class Variable(TensorOperators):
     @property
     def aval(self) -> ShapedArray:
         return self._value.aval
+
+    @property
+    def shape(self):
+        """The declared shape (`shape=`, None where sizes may change), else the value's."""
+        if self._shape_spec is not None:
+            return self._shape_spec
+        return TensorOperators.shape.__get__(self)
 
     @property
     def name(self) -> str:
@@ -198,6 +209,13 @@ class Variable(TensorOperators):
                     f"{op} to variable {self.name!r}: the slice has shape {tuple(shape)}, the "
                     f"value shape {tuple(tensor.shape)}")
             return tensor
+        if op == "assign" and self._shape_spec is not None:
+            if not self._shape_spec.is_compatible_with(tensor.shape):
+                raise ValueError(
+                    f"Cannot assign value to variable ' {self.name}': Shape mismatch.The "
+                    f"variable shape {self._shape_spec}, and the assigned value shape "
+                    f"{tuple(tensor.shape)} are incompatible.")
+            return tensor
         if tensor.shape != aval.shape and op == "assign":
             # TensorFlow's ValueError, word for word (its odd spacing included), so that code
             # printing the message shows TF's text; it names the variable and both shapes.
@@ -253,6 +271,22 @@ def _forget_slice(key: int, _ref) -> None:
     tensor_module.sliced_from.pop(key, None)
 
 
+def _declared_shape(value: Tensor, shape, validate_shape: bool):
+    """A Variable's declared shape where it is not the value's own: a TensorShape with
+    None sizes (or of unknown rank), which the initial value must fit (TF's ValueError)."""
+    from tapeflow.tracer.tensor_shape import TensorShape
+
+    if not validate_shape:
+        return TensorShape(None)
+    if shape is None:
+        return None
+    declared = TensorShape(shape)
+    if not declared.is_compatible_with(value.shape):
+        raise ValueError(f"Variable: the initial value's shape {tuple(value.shape)} is not "
+                         f"compatible with shape={declared}")
+    return None if declared.is_fully_defined() else declared
+
+
 class ResourceVariable(Variable):
     """The class of the variables `tf.Variable(...)` makes (TensorFlow's name for it)."""
 
@@ -277,6 +311,7 @@ class _UnreadVariable(ResourceVariable):
     trainable = _shared("trainable")
     _uid = _shared("_uid")
     _constraint = _shared("_constraint")
+    _shape_spec = _shared("_shape_spec")
 
     @classmethod
     def of(cls, variable: Variable) -> _UnreadVariable:

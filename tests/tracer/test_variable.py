@@ -66,3 +66,44 @@ def test_a_constraint_is_kept_not_applied_by_assign():
     v.assign([-1.0, 3.0])
     np.testing.assert_array_equal(v.numpy(), [-1.0, 3.0])
     assert v.constraint is clip and tf.Variable(1.0).constraint is None
+
+
+def test_a_declared_shape_with_none_sizes_lets_assign_change_them():
+    v = tf.Variable([1.0], shape=tf.TensorShape(None))
+    assert str(v.shape) == "<unknown>"
+    v.assign([1.0, 2.0, 3.0])
+    assert v.numpy().tolist() == [1.0, 2.0, 3.0] and str(v.shape) == "<unknown>"
+    assert "shape=<unknown>" in repr(v)
+    w = tf.Variable([[1.0]], shape=[None, 1])
+    assert w.shape == tf.TensorShape([None, 1])
+    w.assign([[1.0], [2.0]])
+    with pytest.raises(ValueError, match=r"variable shape \(None, 1\).*\(1, 2\)"):
+        w.assign([[1.0, 2.0]])
+    assert w.numpy().tolist() == [[1.0], [2.0]]  # a refused assign changes nothing
+    assert str(tf.Variable(1.0, validate_shape=False).shape) == "<unknown>"
+    assert tf.Variable([1.0, 2.0], shape=[2]).shape == (2,)  # fully defined: as before
+
+
+def test_an_initial_value_must_fit_the_declared_shape():
+    with pytest.raises(ValueError, match="not compatible with shape"):
+        tf.Variable([1.0, 2.0], shape=[3])
+
+
+def test_a_traced_function_reads_a_variable_whose_shape_changed(quiet_retraces):
+    v = tf.Variable([1.0, 2.0, 3.0], shape=[None])
+
+    @tf.function
+    def total():
+        return tf.reduce_sum(v)
+
+    @tf.function
+    def grow():
+        v.assign(tf.concat([v, [1.0]], 0))
+        return tf.size(v)
+
+    assert float(total()) == 6.0
+    v.assign([5.0])
+    assert float(total()) == 5.0  # traced again for the new shape, not the stale one
+    assert [int(grow()) for _ in range(3)] == [2, 3, 4]
+    assert v.numpy().tolist() == [5.0, 1.0, 1.0, 1.0]
+    assert float(total()) == 8.0
