@@ -13,6 +13,7 @@ import numpy as np
 
 from tapeflow import ops
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError
+from tapeflow.ops.errors import OutOfRangeError
 from tapeflow.ops.core import canonical_dtype as _canonical_dtype
 from tapeflow.ops.core import is_tracer as _is_tracer
 from tapeflow.tracer.dtypes import from_numpy as _from_numpy
@@ -79,7 +80,7 @@ class TensorArray:
             raise InvalidArgumentError(f"TensorArray.write: index {i} is negative")
         if i >= len(self._items):
             if not self._dynamic:
-                raise InvalidArgumentError(
+                raise OutOfRangeError(
                     f"TensorArray.write: index {i} is out of range for a TensorArray of size "
                     f"{len(self._items)} (create it with dynamic_size=True to grow)")
             self._items.extend([None] * (i + 1 - len(self._items)))
@@ -93,7 +94,7 @@ class TensorArray:
     def read(self, index, name=None):
         i = _index(index, "read")
         if not 0 <= i < len(self._items):
-            raise InvalidArgumentError(f"TensorArray.read: index {i} is out of range for a "
+            raise OutOfRangeError(f"TensorArray.read: index {i} is out of range for a "
                                        f"TensorArray of size {len(self._items)}")
         t = self._items[i]
         if t is _READ:
@@ -131,7 +132,7 @@ class TensorArray:
 
     def _element(self, i: int, op: str):
         if not 0 <= i < len(self._items):
-            raise InvalidArgumentError(f"TensorArray.{op}: index {i} is out of range for a "
+            raise OutOfRangeError(f"TensorArray.{op}: index {i} is out of range for a "
                                        f"TensorArray of size {len(self._items)}")
         t = self._items[i]
         if t is _READ:

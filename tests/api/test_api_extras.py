@@ -58,7 +58,7 @@ def test_tensor_array_write_read_stack_unstack():
 
 def test_tensor_array_bad_input():
     ta = tf.TensorArray(tf.float32, size=1)
-    with pytest.raises(ValueError, match="out of range.*dynamic_size"):
+    with pytest.raises(tf.errors.OutOfRangeError, match="out of range.*dynamic_size"):
         ta.write(3, 1.0)
     with pytest.raises(TypeError, match="int32.*float32"):
         ta.write(0, tf.constant(1))
@@ -118,3 +118,11 @@ def test_types_experimental_names():
     cf = f.get_concrete_function(tf.constant(1.0))
     assert isinstance(cf, tf.types.experimental.ConcreteFunction)
     assert tf.types.experimental.TensorLike is not None
+
+
+def test_tensor_array_indices_past_its_size_are_out_of_range_as_tfs():
+    ta = tf.TensorArray(tf.float32, size=2)
+    with pytest.raises(tf.errors.OutOfRangeError, match="index 7"):
+        ta.read(7)
+    with pytest.raises(IndexError):  # (OutOfRangeError is an IndexError too)
+        ta.write(5, 1.0)
