@@ -402,9 +402,9 @@ def _eager_piece(d, summarize: int) -> str:
     if isinstance(d, bytes):
         return repr(d)
     values = np.ravel(_tensor(d).numpy())
-    if values.dtype.kind in "SO":
-        return ", ".join(repr(v) for v in values[:summarize])
-    return ", ".join(str(v) for v in values[:summarize])
+    show = repr if values.dtype.kind in "SO" else str
+    more = [", ..."] if values.size > summarize else []
+    return ", ".join(show(v) for v in values[:summarize]) + "".join(more)
 
 
 def _eager_assert(cond, data, summarize):
