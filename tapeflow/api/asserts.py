@@ -61,6 +61,12 @@ def _graph_name(x) -> str:
     return (hook(x) if hook is not None else None) or ""
 
 
+def _label(what: str, x) -> str:
+    """`x (x:0) = ` for a value of the graph, `y = ` for a constant (TF's data labels)."""
+    name = _graph_name(x)
+    return f"{what} ({name}) = " if name else f"{what} = "
+
+
 def _summarize(summarize) -> int:
     return SUMMARIZE if summarize is None else int(summarize)
 
@@ -103,8 +109,8 @@ def _binary_assert(symbol: str, x, y, message, summarize) -> None:
     condition = f"Condition x {symbol} y did not hold"
     if _traced(x, y, cond):
         template = ([] if message is None else [_text(message)]) + [
-            f"{condition} element-wise:", f"x ({_graph_name(x)}) = ", None,
-            f"y ({_graph_name(y)}) = ", None]
+            f"{condition} element-wise:", _label("x", x), None,
+            _label("y", y), None]
         check_in_kernel(cond, template, [x, y], summarize)
         return None
     holds = np.asarray(cond.numpy())
@@ -165,7 +171,7 @@ def _sign_assert(symbol: str, x, message, summarize) -> None:
     condition = f"Condition x {symbol} 0 did not hold element-wise:"
     if _traced(x, cond):
         template = ([] if message is None else [_text(message)]) + [
-            condition, f"x ({_graph_name(x)}) = ", None]
+            condition, _label("x", x), None]
         check_in_kernel(cond, template, [x], summarize)
         return None
     if np.asarray(cond.numpy()).all():
@@ -212,7 +218,7 @@ def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=N
     tolerance = f"x and y not equal to tolerance rtol = {rtol}, atol = {atol}"
     if _traced(x, y, cond, rtol, atol):
         template = ([] if message is None else [_text(message)]) + [
-            tolerance, f"x ({_graph_name(x)}) = ", None, f"y ({_graph_name(y)}) = ", None]
+            tolerance, _label("x", x), None, _label("y", y), None]
         check_in_kernel(cond, template, [x, y], summarize)
         return None
     return _eager_assert(cond, [_text(message), tolerance, f"x ({_describe(x)}) = ", x,
