@@ -220,3 +220,40 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(_LAZY_NAMESPACES) | set(_LAZY_NAMES))
+
+# The debugging sweep: tf.debugging's assertions under TF's top-level names, and small
+# top-level helpers (tapeflow/api/asserts.py, tapeflow/api/toplevel.py).
+from tapeflow.api.asserts import (  # noqa: E402
+    Assert,
+    assert_equal,
+    assert_greater,
+    assert_less,
+    assert_rank,
+)
+from tapeflow.api.toplevel import (  # noqa: E402
+    control_dependencies,
+    dynamic_partition,
+    dynamic_stitch,
+    ensure_shape,
+    get_current_name_scope,
+    get_logger,
+    get_static_value,
+    group,
+    histogram_fixed_width,
+    identity_n,
+    inside_function,
+    is_tensor,
+    make_ndarray,
+    no_op,
+    parallel_stack,
+)
+
+_LAZY_NAMES.update({
+    "as_string": ("tapeflow.api.strings", "as_string"),
+    # TF 2.21's top-level initializers are the Keras ones (init_ops_v2's classes).
+    "constant_initializer": ("tapeflow.keras.initializers", "Constant"),
+    "ones_initializer": ("tapeflow.keras.initializers", "Ones"),
+    "zeros_initializer": ("tapeflow.keras.initializers", "Zeros"),
+    "random_normal_initializer": ("tapeflow.keras.initializers", "RandomNormal"),
+    "random_uniform_initializer": ("tapeflow.keras.initializers", "RandomUniform"),
+})

@@ -78,3 +78,33 @@ def disable_check_numerics():
         if _previous_hook is not None:
             core.set_bind_hook(_previous_hook)
             _previous_hook = None
+
+
+# tf.debugging's assertions (tapeflow/api/asserts.py).
+from tapeflow.api.asserts import (  # noqa: E402
+    Assert,
+    assert_all_finite,
+    assert_equal,
+    assert_greater,
+    assert_greater_equal,
+    assert_integer,
+    assert_less,
+    assert_less_equal,
+    assert_near,
+    assert_negative,
+    assert_non_negative,
+    assert_non_positive,
+    assert_none_equal,
+    assert_positive,
+    assert_rank,
+    assert_rank_at_least,
+    assert_rank_in,
+    assert_same_float_dtype,
+    assert_scalar,
+    assert_shapes,
+    assert_type,
+    is_numeric_tensor,
+)
+from tapeflow.api import asserts as _asserts  # noqa: E402
+
+__all__ += _asserts.__all__

@@ -38,3 +38,6 @@ from tapeflow.ops.errors import (  # noqa: F401  # noqa: F401
     error_code_from_exception_type,
     exception_type_from_error_code,
 )
+
+# Python reading a value the trace does not have (tapeflow/runtime/specs.py).
+from tapeflow.runtime.specs import OperatorNotAllowedInGraphError  # noqa: E402, F401

@@ -209,3 +209,106 @@ def native_numerics_error(error: FloatingPointError) -> Exception:
         _, message, kind, *position = args
         return InvalidArgumentError(numerics_message(message, kind, position))
     return error
+
+
+# --------------------------------------------------------------------------------------------
+# assert_that: tf.debugging's assertions on traced values (tapeflow/api/asserts.py)
+# --------------------------------------------------------------------------------------------
+
+# The first (and only) argument of the FloatingPointError a compiled assertion raises. The
+# kernel cannot format the data the error shows, so the runtime runs the graph once more on
+# the interpreter, whose kernel raises the full InvalidArgumentError (`failed_assertion`).
+ASSERT_ERROR = "tapeflow.assert"
+
+assert_p = Primitive(
+    "assert_that", doc="cond itself, after checking that every element is true (raises); "
+                       "the other inputs are the data its error shows"
+)
+
+
+@assert_p.def_abstract_eval
+def _assert_rule(cond: ShapedArray, *data: ShapedArray, template, summarize) -> ShapedArray:
+    if cond.dtype.kind != "b":
+        raise OpTypeError(f"Assert: the condition must be a bool tensor, got {cond}")
+    return cond
+
+
+def format_data(value: np.ndarray, summarize: int) -> str:
+    """A tensor as TF's Assert prints it: nested brackets, at most `summarize` elements per
+    axis then `...` (`[1 -1]`, `[[1 2]...]`), numbers in their shortest form."""
+    value = np.asarray(value)
+
+    def element(v) -> str:
+        if value.dtype.kind == "f":
+            return f"{float(v):g}"
+        if value.dtype.kind in "SU":
+            return v.decode() if isinstance(v, bytes) else str(v)
+        return str(v.item() if hasattr(v, "item") else v)
+
+    def nested(v) -> str:
+        if v.ndim == 0:
+            return element(v)
+        parts = [nested(row) for row in v[:summarize]]
+        more = "..." if v.shape[0] > summarize else ""
+        return "[" + " ".join(parts) + more + "]"
+
+    return nested(value)
+
+
+def assert_message(template, data, summarize: int) -> str:
+    """TF's graph-mode text: `assertion failed: [message] [x (x:0) = ] [1 2] ...`, each piece
+    of `template` (a string, or None for the next data tensor); strings in brackets."""
+    values = iter(data)
+    pieces = [format_data(next(values), summarize) if piece is None else f"[{piece}]"
+              for piece in template]
+    return "assertion failed: " + " ".join(pieces)
+
+
+def _assert(cond, *data, template, summarize):
+    if not np.all(cond):
+        raise InvalidArgumentError(assert_message(template, data, summarize))
+    return cond
+
+
+assert_p.def_impl(_assert)
+
+
+def _assert_vjp(cts, out, inputs, wanted, **params):
+    return (None,) * len(inputs)  # a condition and data to show: nothing to differentiate
+
+
+_assert_vjp.nondifferentiable = True
+assert_p.def_vjp(_assert_vjp)
+
+
+@assert_p.def_lowering
+@LoopKernel
+def _assert_lowering(out, ins, avals, *, template, summarize):
+    # A copy of the condition that raises at its first false element; the data inputs are
+    # only read by the interpreter's kernel when the runtime formats the error.
+    cond = ins[0]
+    out_aval = avals[0]
+    names = lw.loop_vars(out_aval.ndim)
+    here = lw.index(names)
+    body = [
+        f"_v = {cond}[{here}]",
+        "if not _v:",
+        f"    raise FloatingPointError({ASSERT_ERROR!r})",
+        f"{out}[{here}] = _v",
+    ]
+    return [f"{out} = {lw.empty(out_aval.shape, lw.dtype_expr(out_aval.dtype))}"] + \
+        lw.loop_nest(out_aval.shape, body)
+
+
+def is_failed_assertion(error: FloatingPointError) -> bool:
+    return error.args[:1] == (ASSERT_ERROR,)
+
+
+def failed_assertion(run_on_interpreter, inputs) -> Exception:
+    """The error of a compiled call whose assertion failed: the graph run again on the
+    interpreter (`run_on_interpreter(inputs)`), whose kernel raises with the data."""
+    try:
+        run_on_interpreter(inputs)
+    except InvalidArgumentError as e:
+        return e
+    return InvalidArgumentError("assertion failed")  # not reached: the same graph fails

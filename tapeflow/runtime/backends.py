@@ -18,7 +18,13 @@ import numpy as np
 from tapeflow.codegen.loops import TRIG_BEYOND_EXACT
 from tapeflow.graph.interp import Interpreter
 from tapeflow.graph.ir import source_text
-from tapeflow.ops.checks import native_error_message, native_numerics_error, raised_by
+from tapeflow.ops.checks import (
+    failed_assertion,
+    is_failed_assertion,
+    native_error_message,
+    native_numerics_error,
+    raised_by,
+)
 from tapeflow.ops.core import InvalidArgumentError
 from tapeflow.ops.matrix import LAPACK_FAILURES
 from tapeflow.ops.shape import IndexOutOfRangeError
@@ -193,6 +199,8 @@ class NumbaExecutor:
                 # sin/cos of an argument the vectorised kernels do not reduce exactly: numpy's
                 # libm does (codegen/loops.py); such calls run on the interpreter.
                 return self.exact_outputs(args)
+            if is_failed_assertion(e):  # tf.debugging's assertions: the error shows the data
+                raise failed_assertion(self.exact_outputs, args) from None
             raise native_numerics_error(e) from None
         except np.linalg.LinAlgError as e:  # a singular or not positive definite matrix
             raise native_linalg_error(e, self.graph) from None

@@ -43,7 +43,7 @@ import numpy as np
 
 from tapeflow import nest
 from tapeflow.codegen.loops import TRIG_BEYOND_EXACT
-from tapeflow.ops.checks import native_numerics_error
+from tapeflow.ops.checks import failed_assertion, is_failed_assertion, native_numerics_error
 from tapeflow.ops.core import ShapedArray
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime.backends import (
@@ -80,6 +80,7 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
         "OTHER_SIGNATURE": OTHER_SIGNATURE, "native_linalg_error": native_linalg_error,
         "LinAlgError": np.linalg.LinAlgError,
         "native_numerics_error": native_numerics_error,
+        "is_failed_assertion": is_failed_assertion, "failed_assertion": failed_assertion,
     }
     lines = [] if call_key is None else _signature_checks(call_key, graph, env)
     names = []
@@ -131,6 +132,10 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
         "except IndexError as e:",
         f"    return on_error([{arg_names}], replacing(native_index_error(e, graph)))",
         "except FloatingPointError as e:",
+        # A failed tf.debugging assertion: its error, with the data, from the interpreter.
+        "    if is_failed_assertion(e):",
+        f"        return on_error([{arg_names}], replacing(failed_assertion(exact_outputs, "
+        f"[{', '.join(names[:len(graph.inputs)])}])))",
         "    if e.args[:1] != (TRIG_BEYOND_EXACT,):",
         f"        return on_error([{arg_names}], replacing(native_numerics_error(e)))",
         # sin/cos beyond the vectorised kernels' exact range: this call's outputs from numpy

@@ -42,6 +42,21 @@ def active_trace() -> "Trace | None":
     return _active[-1] if _active else None
 
 
+def keep_check(check: Tensor) -> None:
+    """Make the in-kernel check `check` (a result nothing else uses) run on every call of
+    the function being traced. Inside a graph loop's body or a graph branch it cannot be an
+    output of the function's graph: the loop is not converted (the unrolled path runs)."""
+    trace = active_trace()
+    if trace is None:
+        return
+    from tapeflow.runtime import sub_trace
+
+    if isinstance(trace.effects, sub_trace.EffectSink):
+        raise sub_trace.CannotConvert(
+            f"a tf.debugging assertion at {sub_trace.where_in_user_code()}")
+    trace.checks.append((check, user_source()))
+
+
 @dataclass(frozen=True)
 class Guard:
     """Python read `var` as a `kind` and saw `expected`; the path is valid while it holds.
@@ -152,6 +167,10 @@ class Trace:
     fn: Any = None  # the Python function run (its `return` statements label the outputs)
     # Effects to repeat on every call (runtime/effects.py: tf.print), in trace order.
     effects: list = field(default_factory=list)
+    # In-kernel checks whose results nothing else uses (tf.debugging's assertions,
+    # ops/checks.py: assert_that), with their user lines: outputs of the graph, so that
+    # every call runs them (and a failed one commits nothing).
+    checks: list = field(default_factory=list)
     # A trace from TensorSpecs alone: its values are stand-ins, so Python may not read them.
     values_unknown: bool = False
     created_variables: int = 0  # Variables the function created while this trace ran
@@ -238,6 +257,8 @@ class Trace:
                 for leaf in nest.flatten(result)]
         used += [variable._value for variable, _ in self.recorder.written.values()]
         used += [leaf for effect in self.effects for leaf in effect.leaves]
+        if not self.values_unknown:  # (a trace from specs checks stand-in values)
+            used += [t for t, _ in self.checks]  # an assertion that failed on the trace's values
         for t in used:
             if isinstance(t, Tensor) and t._var in deferred:
                 raise deferred[t._var]
@@ -365,6 +386,9 @@ def close_trace(trace: Trace, arg_inputs: list[tuple[str, Tensor]], result) -> T
     effects = [(e, [output(t) for t in e.leaves if isinstance(t, Tensor)])
                for e in trace.effects]
     labels += ["tf.print" for _, indices in effects for _ in indices]
+    for check, source in trace.checks:
+        output(check)
+        labels.append(f"assert at {source_text(source)}" if source else "assert")
 
     defined = set(inputs)
     consts = {}

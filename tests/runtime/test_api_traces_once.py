@@ -446,6 +446,61 @@ NOT_TENSOR_FUNCTIONS = {
 }
 
 
+# The debugging sweep: tf.debugging's assertions (value checks run in the kernel) and the
+# small top-level helpers (tapeflow/api/asserts.py, tapeflow/api/toplevel.py).
+POS = floats((3, 4), 0.5, 2.0)
+NEG = floats((3, 4), -2.0, -0.5)
+ROWS.update({
+    **{p: Row([POS, floats((3, 4), 3.0, 4.0)], lambda a, b, p=p: resolve(p)(a, b) or a)
+       for p in ["debugging.assert_less", "debugging.assert_less_equal",
+                 "debugging.assert_none_equal"]},
+    **{p: Row([floats((3, 4), 3.0, 4.0), POS], lambda a, b, p=p: resolve(p)(a, b) or a)
+       for p in ["debugging.assert_greater", "debugging.assert_greater_equal"]},
+    "debugging.assert_equal": Row([POS], lambda a: tf.debugging.assert_equal(a, a + 0.0) or a),
+    "debugging.assert_near": Row([POS], lambda a: tf.debugging.assert_near(a, a * 1.0) or a),
+    **{p: Row([POS], lambda a, p=p: resolve(p)(a) or a)
+       for p in ["debugging.assert_positive", "debugging.assert_non_negative"]},
+    **{p: Row([NEG], lambda a, p=p: resolve(p)(a) or a)
+       for p in ["debugging.assert_negative", "debugging.assert_non_positive"]},
+    "debugging.assert_all_finite": Row([POS], lambda a: tf.debugging.assert_all_finite(a, "a")),
+    "debugging.assert_integer": Row([ints((3,), 0, 5)],
+                                    lambda i: tf.debugging.assert_integer(i) or i),
+    "debugging.assert_type": Row([POS], lambda a: tf.debugging.assert_type(a, tf.float32) or a),
+    "debugging.assert_scalar": Row([floats(())], lambda a: tf.debugging.assert_scalar(a) or a),
+    "debugging.assert_rank": Row([POS], lambda a: tf.debugging.assert_rank(a, 2) or a),
+    "debugging.assert_rank_at_least": Row(
+        [POS], lambda a: tf.debugging.assert_rank_at_least(a, 1) or a),
+    "debugging.assert_rank_in": Row([POS], lambda a: tf.debugging.assert_rank_in(a, [1, 2]) or a),
+    "debugging.assert_shapes": Row([POS, floats((3,))], lambda a, b: tf.debugging.assert_shapes(
+        [(a, ("N", 4)), (b, ("N",))]) or a),
+    "debugging.assert_same_float_dtype": Row([POS], lambda a: a * tf.cast(
+        1, tf.debugging.assert_same_float_dtype([a]))),
+    "debugging.is_numeric_tensor": Row([POS], lambda a: a * float(
+        tf.debugging.is_numeric_tensor(a))),
+    "debugging.Assert": Row([POS], lambda a: tf.debugging.Assert(
+        tf.reduce_all(a > 0.0), [a, "a"]) or a),
+    "is_tensor": Row([POS], lambda a: a * float(tf.is_tensor(a))),
+    "get_static_value": Row([POS], lambda a: a if tf.get_static_value(a) is None else -a),
+    "ensure_shape": Row([POS], lambda a: tf.ensure_shape(a, [None, 4])),
+    "identity_n": Row([POS, floats((2,))], lambda a, b: tf.identity_n([a, b])),
+    "parallel_stack": Row([POS, floats((3, 4))], lambda a, b: tf.parallel_stack([a, b])),
+    "histogram_fixed_width": Row([POS], lambda a: tf.histogram_fixed_width(a, [0.0, 2.5], 5)),
+    "make_ndarray": Row([POS], lambda a: a + tf.make_ndarray(tf.ones((3, 4)))),
+    "group": Row([POS], lambda a: tf.group(a) or a),
+    "no_op": Row([POS], lambda a: tf.no_op() or a),
+    "dynamic_stitch": Row([POS, floats((1, 4))], lambda a, b: tf.dynamic_stitch(
+        [tf.constant([0, 2, 1]), tf.constant([3])], [a, b])),
+})
+NOT_TENSOR_FUNCTIONS.update({
+    "dynamic_partition": "a size that depends on the partitions' values: refused under "
+                         "tracing as boolean_mask (tests/api/test_asserts.py)",
+    "control_dependencies": "a context manager (tests/api/test_asserts.py)",
+    "inside_function": "reports the tracing state (tests/api/test_asserts.py)",
+    "get_current_name_scope": "reports the name scope; takes no tensor",
+    "get_logger": "returns the logging.Logger; takes no tensor",
+})
+
+
 def test_every_public_function_has_a_row():
     covered = {id(resolve(p)) for p in list(ROWS) + list(NOT_TENSOR_FUNCTIONS)}
     missing = sorted(min(paths, key=len) for key, paths in public_functions().items()
