@@ -939,6 +939,11 @@ CHECK_ROWS = [
          id="f64"),
     case("check_numerics", args(normal((5,), F32)), lambda x: x, params={"message": "m"},
          id="f32"),
+    # tf.debugging's assertions: a true condition passes through (the data only shows in the
+    # error); failing ones are in tests/api/test_asserts.py.
+    case("assert_that", args(lambda rng: np.ones((4,), bool), normal((4,))),
+         lambda c, d: c, params={"template": ("m", None), "summarize": 3}, grad="none",
+         id="true-with-data"),
 ]
 
 NO_GRADIENT_ROWS = [
