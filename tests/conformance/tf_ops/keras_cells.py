@@ -831,4 +831,67 @@ try:
 except ValueError as e:
     print(type(e).__name__)
 """, 'hard_silu hard_silu mish\n[[-0.3034 -0.3034]] mish\nValueError\n'),
+    ('Keras 3 loss-mean metrics and confusion counts', """
+M = tf.keras.metrics
+yt = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]], np.float32)
+yp = np.array([[0.2, 0.7, 0.1], [0.5, 0.3, 0.2], [0.3, 0.3, 0.4], [0.6, 0.3, 0.1]], np.float32)
+w = np.array([1.0, 0.5], np.float32)
+for m in [M.BinaryCrossentropy(), M.CategoricalCrossentropy(label_smoothing=0.1),
+          M.KLDivergence(), M.Poisson(), M.CosineSimilarity(), M.Hinge(), M.SquaredHinge(),
+          M.CategoricalHinge(), M.LogCoshError(), M.MeanSquaredLogarithmicError()]:
+    m.update_state(yt, yp)
+    m.update_state(yt[:2], yp[:2], sample_weight=w)
+    print(m.name, np.round(m.result().numpy(), 4))
+s = M.SparseCategoricalCrossentropy(from_logits=True)
+s.update_state(np.array([1, 0, 2, 1]), yp * 4 - 2)
+print(s.name, np.round(s.result().numpy(), 4))
+y = np.array([1, 0, 1, 1, 0, 0], np.float32)
+p = np.array([0.9, 0.6, 0.4, 0.7, 0.2, 0.5], np.float32)
+for m in [M.TruePositives(), M.TrueNegatives(), M.FalsePositives(thresholds=[0.3, 0.65]),
+          M.FalseNegatives(thresholds=0.45)]:
+    m.update_state(y, p, sample_weight=[1.0, 3.0, 1.0, 1.0, 2.0, 1.0])
+    print(type(m).__name__, m.result().numpy())
+m.reset_state()
+print(m.result().numpy())
+""", 'binary_crossentropy 0.4324\ncategorical_crossentropy 0.7619\nkl_divergence 0.7042\npoisson 0.5681\ncosine_similarity 0.7728\nhinge 0.9879\nsquared_hinge 1.1242\ncategorical_hinge 0.8\nlogcosh 0.0652\nmean_squared_logarithmic_error 0.0664\nsparse_categorical_crossentropy 0.7941\nTruePositives 2.0\nTrueNegatives 3.0\nFalsePositives [4. 0.]\nFalseNegatives 1.0\n0.0\n'),
+    ('F1, F-beta, R2 and IoU metrics', """
+M = tf.keras.metrics
+yt = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]], np.float32)
+yp = np.array([[0.2, 0.7, 0.1], [0.5, 0.3, 0.2], [0.3, 0.3, 0.4], [0.6, 0.3, 0.1]], np.float32)
+for average in [None, "micro", "macro", "weighted"]:
+    f1 = M.F1Score(average=average)
+    f1.update_state(yt, yp)
+    fb = M.FBetaScore(average=average, beta=2.0, threshold=0.35)
+    fb.update_state(yt, yp, sample_weight=[1.0, 0.5, 2.0, 1.0])
+    print(average, np.round(f1.result().numpy(), 4), np.round(fb.result().numpy(), 4))
+rt = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 5.0], [4.0, 3.0]], np.float32)
+rp = np.array([[1.5, 2.0], [1.8, 0.5], [3.3, 4.0], [3.0, 3.5]], np.float32)
+for r2 in [M.R2Score(), M.R2Score(class_aggregation="variance_weighted_average"),
+           M.R2Score(class_aggregation=None), M.R2Score(num_regressors=2)]:
+    r2.update_state(rt, rp)
+    print(np.round(r2.result().numpy(), 4))
+iou = M.MeanIoU(num_classes=3)
+iou.update_state([0, 1, 2, 1, 0], [0, 1, 1, 1, 2])
+print(iou.name, np.round(iou.result().numpy(), 4))
+iou = M.IoU(num_classes=3, target_class_ids=[0, 2], sparse_y_true=False, sparse_y_pred=False)
+iou.update_state(yt, yp)
+print(np.round(iou.result().numpy(), 4))
+try:
+    M.F1Score().update_state([1.0, 0.0], [0.3, 0.6])
+except ValueError as e:
+    print(type(e).__name__)
+""", 'None [0.6667 0.6667 1.    ] [0.7143 0.5556 1.    ]\nmicro 0.75 0.7778\nmacro 0.7778 0.7566\nweighted 0.75 0.7707\n0.7763\n0.7905\n[0.724  0.8286]\n0.6868\nmean_io_u 0.3889\n0.75\nValueError\n'),
+    ('Keras 3 metrics in compile and fit', """
+x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.2, 0.1], [0.5, 0.9], [0.9, 0.3]], np.float32)
+y = np.array([[1, 0], [0, 1], [0, 1], [1, 0], [0, 1], [1, 0]], np.float32)
+model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(
+    2, kernel_initializer=tf.keras.initializers.Constant(0.3), activation="softmax")])
+model.compile(optimizer=tf.keras.optimizers.SGD(0.5), loss="categorical_crossentropy",
+              metrics=["kl_divergence", tf.keras.metrics.F1Score(average="macro"),
+                       tf.keras.metrics.TruePositives(), tf.keras.metrics.R2Score(),
+                       tf.keras.metrics.CosineSimilarity(), "msle"])
+h = model.fit(x, y, epochs=2, batch_size=3, shuffle=False, verbose=0)
+print({k: np.round(v, 4).tolist() for k, v in sorted(h.history.items())})
+print({k: round(float(v), 4) for k, v in sorted(model.evaluate(x, y, verbose=0, return_dict=True).items())})
+""", "{'cosine_similarity': [0.7017, 0.7566], 'f1_score': [0.5, 0.625], 'kl_divergence': [0.7, 0.6199], 'loss': [0.7, 0.6199], 'msle': [0.1251, 0.1067], 'r2_score': [-0.0143, 0.1438], 'true_positives': [1.0, 4.0]}\n{'cosine_similarity': 0.807, 'f1_score': 1.0, 'kl_divergence': 0.5477, 'loss': 0.5477, 'msle': 0.09, 'r2_score': 0.2875, 'true_positives': 6.0}\n"),
 )
