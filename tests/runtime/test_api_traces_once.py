@@ -445,6 +445,8 @@ NOT_TENSOR_FUNCTIONS = {
         "activations", "initializers", "losses", "metrics", "optimizers"]},
     "keras.activations.serialize": "names a function; takes no tensor",
     "keras.activations.deserialize": "looks a name up; takes no tensor",
+    "keras.initializers.serialize": "describes an initializer; takes no tensor",
+    "keras.initializers.deserialize": "looks a name or config up; takes no tensor",
     "keras.models.summary.print_summary": "prints a model's layers (model.summary())",
     "explain_gradient": "reads what a tape recorded and says why a gradient is None; computes "
                         "nothing (tests/tracer/test_explain_gradient.py)",

@@ -894,4 +894,23 @@ h = model.fit(x, y, epochs=2, batch_size=3, shuffle=False, verbose=0)
 print({k: np.round(v, 4).tolist() for k, v in sorted(h.history.items())})
 print({k: round(float(v), 4) for k, v in sorted(model.evaluate(x, y, verbose=0, return_dict=True).items())})
 """, "{'cosine_similarity': [0.7017, 0.7566], 'f1_score': [0.5, 0.625], 'kl_divergence': [0.7, 0.6199], 'loss': [0.7, 0.6199], 'msle': [0.1251, 0.1067], 'r2_score': [-0.0143, 0.1438], 'true_positives': [1.0, 4.0]}\n{'cosine_similarity': 0.807, 'f1_score': 1.0, 'kl_divergence': 0.5477, 'loss': 0.5477, 'msle': 0.09, 'r2_score': 0.2875, 'true_positives': 6.0}\n"),
+    ('Identity and Orthogonal initializers, lowercase names, serialize', """
+I = tf.keras.initializers
+print(I.Identity(gain=2.0)((2, 3)).numpy().tolist())
+for shape in [(3, 5), (5, 3), (2, 3, 4)]:
+    q = I.Orthogonal(gain=2.0, seed=1)(shape).numpy()
+    m = q.reshape(-1, shape[-1])
+    g = m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m
+    print(q.shape, q.dtype, np.allclose(g, 4 * np.eye(len(g)), atol=1e-5))
+print(I.constant is I.Constant, I.orthogonal is I.Orthogonal, I.lecun_normal is I.LecunNormal)
+print(I.serialize(I.Constant(0.5)))
+print(I.serialize(I.Orthogonal(gain=2.0)))
+print(type(I.deserialize("identity")).__name__, type(I.get({"class_name": "Constant", "config": {"value": 2.0}})).__name__)
+a = I.RandomNormal(seed=7)((2, 2)).numpy()
+print(np.array_equal(a, I.RandomNormal(seed=7)((2, 2)).numpy()))
+try:
+    I.Identity()((2, 3, 4))
+except ValueError as e:
+    print(type(e).__name__)
+""", "[[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]\n(3, 5) float32 True\n(5, 3) float32 True\n(2, 3, 4) float32 True\nTrue True True\n{'module': 'keras.initializers', 'class_name': 'Constant', 'config': {'value': 0.5}, 'registered_name': None}\n{'module': 'keras.initializers', 'class_name': 'Orthogonal', 'config': {'seed': None, 'gain': 2.0}, 'registered_name': None}\nIdentity Constant\nTrue\nValueError\n"),
 )
