@@ -888,12 +888,12 @@ model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(
     2, kernel_initializer=tf.keras.initializers.Constant(0.3), activation="softmax")])
 model.compile(optimizer=tf.keras.optimizers.SGD(0.5), loss="categorical_crossentropy",
               metrics=["kl_divergence", tf.keras.metrics.F1Score(average="macro"),
-                       tf.keras.metrics.TruePositives(), tf.keras.metrics.R2Score(),
+                       tf.keras.metrics.TruePositives(name="tp"), tf.keras.metrics.R2Score(),
                        tf.keras.metrics.CosineSimilarity(), "msle"])
 h = model.fit(x, y, epochs=2, batch_size=3, shuffle=False, verbose=0)
 print({k: np.round(v, 4).tolist() for k, v in sorted(h.history.items())})
 print({k: round(float(v), 4) for k, v in sorted(model.evaluate(x, y, verbose=0, return_dict=True).items())})
-""", "{'cosine_similarity': [0.7017, 0.7566], 'f1_score': [0.5, 0.625], 'kl_divergence': [0.7, 0.6199], 'loss': [0.7, 0.6199], 'msle': [0.1251, 0.1067], 'r2_score': [-0.0143, 0.1438], 'true_positives': [1.0, 4.0]}\n{'cosine_similarity': 0.807, 'f1_score': 1.0, 'kl_divergence': 0.5477, 'loss': 0.5477, 'msle': 0.09, 'r2_score': 0.2875, 'true_positives': 6.0}\n"),
+""", "{'cosine_similarity': [0.7017, 0.7566], 'f1_score': [0.5, 0.625], 'kl_divergence': [0.7, 0.6199], 'loss': [0.7, 0.6199], 'msle': [0.1251, 0.1067], 'r2_score': [-0.0143, 0.1438], 'tp': [1.0, 4.0]}\n{'cosine_similarity': 0.807, 'f1_score': 1.0, 'kl_divergence': 0.5477, 'loss': 0.5477, 'msle': 0.09, 'r2_score': 0.2875, 'tp': 6.0}\n"),
     ('Identity and Orthogonal initializers, lowercase names, serialize', """
 I = tf.keras.initializers
 print(I.Identity(gain=2.0)((2, 3)).numpy().tolist())
