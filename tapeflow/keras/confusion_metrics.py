@@ -154,3 +154,30 @@ class AUC(_ConfusionMetric):
         else:
             heights = ops.maximum(y[:n - 1], y[1:])
         return ops.reduce_sum(ops.multiply(ops.subtract(x[:n - 1], x[1:]), heights))
+
+
+class _Count(_ConfusionMetric):
+    """One count of the confusion matrix at `thresholds` (0.5 by default): a scalar for one
+    threshold, a vector for several (as Keras)."""
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(0.5 if thresholds is None else thresholds, name, dtype)
+
+    def result(self):
+        return self._single(ops.identity(getattr(self, self._counts[0])))
+
+
+class TruePositives(_Count):
+    _counts = ("true_positives",)
+
+
+class TrueNegatives(_Count):
+    _counts = ("true_negatives",)
+
+
+class FalsePositives(_Count):
+    _counts = ("false_positives",)
+
+
+class FalseNegatives(_Count):
+    _counts = ("false_negatives",)

@@ -21,6 +21,22 @@ def _random():
     return tapeflow.random
 
 
+def _normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None):
+    """A normal draw: from the seed alone when one is given (Keras 3: a seeded initializer
+    gives the same values every call, whatever was drawn before), else from tf.random's
+    stream (reproducible under tf.random.set_seed)."""
+    if seed is not None:
+        return _random().stateless_normal(shape, [int(seed), 0], mean, stddev, dtype=dtype)
+    return _random().normal(shape, mean, stddev, dtype=dtype)
+
+
+def _uniform(shape, minval, maxval, dtype=np.float32, seed=None):
+    """A uniform draw in [minval, maxval), seeded as `_normal`."""
+    if seed is not None:
+        return _random().stateless_uniform(shape, [int(seed), 0], minval, maxval, dtype=dtype)
+    return _random().uniform(shape, minval, maxval, dtype=dtype)
+
+
 def _array(t) -> np.ndarray:
     return np.asarray(t._concrete() if hasattr(t, "_concrete") else t)
 
@@ -40,6 +56,10 @@ class Initializer:
 
     def get_config(self) -> dict:
         return {}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
 
 
 class Zeros(Initializer):
@@ -70,8 +90,10 @@ class RandomNormal(Initializer):
 
     def array(self, shape, dtype=None) -> np.ndarray:
         dt = _canonical_dtype(dtype or np.float32)
-        return _array(_random().normal(tuple(shape), self.mean, self.stddev, dtype=dt,
-                                       seed=self.seed))
+        return _array(_normal(tuple(shape), self.mean, self.stddev, dt, self.seed))
+
+    def get_config(self) -> dict:
+        return {"seed": self.seed, "mean": self.mean, "stddev": self.stddev}
 
 
 class RandomUniform(Initializer):
@@ -80,8 +102,10 @@ class RandomUniform(Initializer):
 
     def array(self, shape, dtype=None) -> np.ndarray:
         dt = _canonical_dtype(dtype or np.float32)
-        return _array(_random().uniform(tuple(shape), self.minval, self.maxval, dtype=dt,
-                                        seed=self.seed))
+        return _array(_uniform(tuple(shape), self.minval, self.maxval, dt, self.seed))
+
+    def get_config(self) -> dict:
+        return {"seed": self.seed, "minval": self.minval, "maxval": self.maxval}
 
 
 class TruncatedNormal(Initializer):
@@ -94,9 +118,12 @@ class TruncatedNormal(Initializer):
         dt = _canonical_dtype(dtype or np.float32)
         return (self.mean + self.stddev * _truncated_standard(tuple(shape), self.seed)).astype(dt)
 
+    def get_config(self) -> dict:
+        return {"seed": self.seed, "mean": self.mean, "stddev": self.stddev}
+
 
 def _truncated_standard(shape, seed) -> np.ndarray:
-    values = _array(_random().normal(shape, dtype=np.float64, seed=seed))
+    values = _array(_normal(shape, dtype=np.float64, seed=seed))
     rounds = 0
     while True:
         bad = np.abs(values) > 2.0
@@ -105,8 +132,7 @@ def _truncated_standard(shape, seed) -> np.ndarray:
         rounds += 1
         # A fixed seed would redraw the same numbers: vary it per round.
         redraw_seed = None if seed is None else seed + rounds
-        values[bad] = _array(_random().normal((int(bad.sum()),), dtype=np.float64,
-                                              seed=redraw_seed))
+        values[bad] = _array(_normal((int(bad.sum()),), dtype=np.float64, seed=redraw_seed))
 
 
 def _fans(shape) -> tuple[float, float]:
@@ -141,54 +167,109 @@ class VarianceScaling(Initializer):
             stddev = math.sqrt(variance) / 0.87962566103423978
             return (stddev * _truncated_standard(tuple(shape), self.seed)).astype(dt)
         if self.distribution == "untruncated_normal":
-            return _array(_random().normal(tuple(shape), 0.0, math.sqrt(variance), dtype=dt,
-                                           seed=self.seed))
+            return _array(_normal(tuple(shape), 0.0, math.sqrt(variance), dt, self.seed))
         limit = math.sqrt(3.0 * variance)
-        return _array(_random().uniform(tuple(shape), -limit, limit, dtype=dt, seed=self.seed))
+        return _array(_uniform(tuple(shape), -limit, limit, dt, self.seed))
 
     def get_config(self) -> dict:
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
                 "seed": self.seed}
 
 
-class GlorotUniform(VarianceScaling):
+class _Preset(VarianceScaling):
+    """A VarianceScaling with fixed scale, mode and distribution: its config is the seed
+    alone (as Keras 3), so `from_config` rebuilds it."""
+
+    def get_config(self) -> dict:
+        return {"seed": self.seed}
+
+
+class GlorotUniform(_Preset):
     def __init__(self, seed=None):
         super().__init__(1.0, "fan_avg", "uniform", seed)
 
 
-class GlorotNormal(VarianceScaling):
+class GlorotNormal(_Preset):
     def __init__(self, seed=None):
         super().__init__(1.0, "fan_avg", "truncated_normal", seed)
 
 
-class HeNormal(VarianceScaling):
+class HeNormal(_Preset):
     def __init__(self, seed=None):
         super().__init__(2.0, "fan_in", "truncated_normal", seed)
 
 
-class HeUniform(VarianceScaling):
+class HeUniform(_Preset):
     def __init__(self, seed=None):
         super().__init__(2.0, "fan_in", "uniform", seed)
 
 
-class LecunNormal(VarianceScaling):
+class LecunNormal(_Preset):
     def __init__(self, seed=None):
         super().__init__(1.0, "fan_in", "truncated_normal", seed)
 
 
-class LecunUniform(VarianceScaling):
+class LecunUniform(_Preset):
     def __init__(self, seed=None):
         super().__init__(1.0, "fan_in", "uniform", seed)
 
 
+class Identity(Initializer):
+    """gain times the identity matrix (ones on the main diagonal) of a 2D shape."""
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def array(self, shape, dtype=None) -> np.ndarray:
+        shape = tuple(shape)
+        if len(shape) != 2:
+            raise ValueError(f"Identity initializer: only 2D shapes; got shape={shape} of rank "
+                             f"{len(shape)}")
+        return (self.gain * np.eye(*shape)).astype(_canonical_dtype(dtype or np.float32))
+
+    def get_config(self) -> dict:
+        return {"gain": self.gain}
+
+
+class Orthogonal(Initializer):
+    """A random orthogonal matrix times `gain` (Saxe et al., 2014): the Q of the QR
+    decomposition of a normal draw of shape (max(rows, cols), min(rows, cols)), its columns'
+    signs fixed by diag(R) so Q is uniformly distributed, transposed when rows < cols. Rows are
+    every axis but the last flattened, so a kernel of any rank >= 2 is orthogonal as a
+    (rows, cols) matrix: rows orthonormal if rows <= cols, columns otherwise."""
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain, self.seed = gain, seed
+
+    def array(self, shape, dtype=None) -> np.ndarray:
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal initializer: the shape must be at least 2D; got "
+                             f"shape={shape} of rank {len(shape)}")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        draw = _array(_normal((max(rows, cols), min(rows, cols)), dtype=np.float64,
+                              seed=self.seed))
+        q, r = np.linalg.qr(draw)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q.reshape(shape)).astype(_canonical_dtype(dtype or np.float32))
+
+    def get_config(self) -> dict:
+        return {"seed": self.seed, "gain": self.gain}
+
+
 _BY_NAME = {
-    "zeros": Zeros, "ones": Ones, "constant": Constant,
+    "zeros": Zeros, "ones": Ones, "constant": Constant, "identity": Identity,
+    "orthogonal": Orthogonal,
     "random_normal": RandomNormal, "random_uniform": RandomUniform,
     "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_normal": HeNormal, "he_uniform": HeUniform,
     "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform,
 }
+# Keras 3's longer class names.
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
 
 
 def get(identifier):
@@ -196,8 +277,8 @@ def get(identifier):
     an instance, or a callable(shape, dtype)."""
     if identifier is None:
         return None
-    if isinstance(identifier, str):
-        return lookup(_BY_NAME, identifier, "initializer")()
+    if isinstance(identifier, (str, dict)):
+        return deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
     if callable(identifier):
@@ -218,3 +299,30 @@ def _array_of(init, shape: tuple, dtype) -> np.ndarray:
 zeros, ones = Zeros, Ones
 glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
 he_normal, he_uniform = HeNormal, HeUniform
+# Keras 3's lowercase names are the classes themselves (tf.keras.initializers.constant is
+# Constant).
+constant, identity, orthogonal = Constant, Identity, Orthogonal
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling, lecun_normal, lecun_uniform = VarianceScaling, LecunNormal, LecunUniform
+
+
+def serialize(initializer) -> dict:
+    """Keras 3's config dict: {'module', 'class_name', 'config', 'registered_name'}."""
+    if not isinstance(initializer, Initializer):
+        raise ValueError(f"initializers.serialize: expected an Initializer, got {initializer!r}")
+    return {"module": "keras.initializers", "class_name": type(initializer).__name__,
+            "config": initializer.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """An initializer from a name ('orthogonal', 'Orthogonal') or a config dict (what
+    `serialize` gives; {'class_name': ..., 'config': {...}})."""
+    if isinstance(config, str):
+        if custom_objects and config in custom_objects:
+            return custom_objects[config]()
+        return lookup(_BY_NAME, config, "initializer")()
+    if isinstance(config, dict) and "class_name" in config:
+        name = config["class_name"]
+        cls = (custom_objects or {}).get(name) or lookup(_BY_NAME, name, "initializer")
+        return cls.from_config(dict(config.get("config") or {}))
+    raise ValueError(f"initializers.deserialize: cannot interpret {config!r}")

@@ -294,7 +294,61 @@ def get(identifier, loss=None):
 
 
 
-# After the base classes they subclass (that module imports Metric from this one).
-from tapeflow.keras.confusion_metrics import AUC, Precision, Recall
+# After the base classes they subclass (those modules import Metric from this one).
+from tapeflow.keras.confusion_metrics import (  # noqa: E402
+    AUC,
+    FalseNegatives,
+    FalsePositives,
+    Precision,
+    Recall,
+    TrueNegatives,
+    TruePositives,
+)
+from tapeflow.keras.loss_metrics import (  # noqa: E402
+    CLASSES as _LOSS_METRICS,
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    CategoricalHinge,
+    CosineSimilarity,
+    Hinge,
+    KLDivergence,
+    LogCoshError,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    Poisson,
+    SparseCategoricalCrossentropy,
+    SquaredHinge,
+)
+from tapeflow.keras.score_metrics import F1Score, FBetaScore, IoU, MeanIoU, R2Score  # noqa: E402
 
-_BY_NAME.update({"precision": Precision, "recall": Recall, "auc": AUC})
+# Keras 3's metric names: each class by its snake_case name, and the short ones.
+_BY_NAME.update({_snake(cls.__name__): cls for cls in (
+    Precision, Recall, AUC, TruePositives, TrueNegatives, FalsePositives, FalseNegatives,
+    F1Score, FBetaScore, R2Score, *_LOSS_METRICS)})
+_BY_NAME.update({"auc": AUC, "bce": BinaryCrossentropy, "mape": MeanAbsolutePercentageError,
+                 "msle": MeanSquaredLogarithmicError})
+
+# Keras 3's tf.keras.metrics holds the loss functions too (tf.keras.metrics.mse is
+# tf.keras.losses.mse): a metric given as one of them is the mean of its values.
+from tapeflow.keras.losses import (  # noqa: E402
+    KLD,
+    MAE,
+    MAPE,
+    MSE,
+    MSLE,
+    binary_crossentropy,
+    categorical_crossentropy,
+    categorical_hinge,
+    hinge,
+    huber,
+    kld,
+    kullback_leibler_divergence,
+    logcosh,
+    mae,
+    mape,
+    mse,
+    msle,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+)

@@ -131,7 +131,7 @@ def test_accuracies():
 def test_unknown_metric_lists_the_choices():
     assert isinstance(ME.get("acc", LO.SparseCategoricalCrossentropy()),
                       ME.SparseCategoricalAccuracy)
-    with pytest.raises(ValueError, match="accuracy, auc, binary_accuracy"):
+    with pytest.raises(ValueError, match="accuracy, auc, bce, binary_accuracy"):
         ME.get("f1")
 
 

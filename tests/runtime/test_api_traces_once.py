@@ -347,7 +347,11 @@ ROWS.update({
                                lambda a, b: tf.clip_by_global_norm([a, b], 1.0)),
     **{f"keras.activations.{n}": unary(f"keras.activations.{n}") for n in [
         "elu", "exponential", "gelu", "leaky_relu", "linear", "relu", "selu", "sigmoid",
-        "silu", "softmax", "softplus", "tanh"]},
+        "silu", "softmax", "softplus", "tanh", "celu", "glu", "hard_sigmoid", "hard_silu",
+        "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "log_sigmoid",
+        "log_softmax", "mish", "relu6", "softsign", "sparse_plus", "sparse_sigmoid",
+        "squareplus"]},
+    "keras.activations.threshold": Row([X], lambda x: tf.keras.activations.threshold(x, 1.0, 0.0)),
     **{f"keras.losses.{n}": Row([floats((3, 4)), floats((3, 4))],
                                 lambda t, p, n=n: resolve(f"keras.losses.{n}")(t, p))
        for n in ["mean_squared_error", "mean_absolute_error", "huber", "mean_absolute_percentage_error",
@@ -440,6 +444,9 @@ NOT_TENSOR_FUNCTIONS = {
     **{f"keras.{m}.get": "looks a name up; takes no tensor" for m in [
         "activations", "initializers", "losses", "metrics", "optimizers"]},
     "keras.activations.serialize": "names a function; takes no tensor",
+    "keras.activations.deserialize": "looks a name up; takes no tensor",
+    "keras.initializers.serialize": "describes an initializer; takes no tensor",
+    "keras.initializers.deserialize": "looks a name or config up; takes no tensor",
     "keras.models.summary.print_summary": "prints a model's layers (model.summary())",
     "explain_gradient": "reads what a tape recorded and says why a gradient is None; computes "
                         "nothing (tests/tracer/test_explain_gradient.py)",

@@ -811,4 +811,106 @@ for layer in [tf.keras.layers.MaxPooling2D(),
     y = layer(x)
     print(y.shape, np.round(y.numpy()[0, :, :, 0], 4).tolist())
 """, '(2, 2, 2, 3) [[4.0, 6.0], [6.0, 5.0]]\n(2, 5, 5, 3) [[2.0, 2.3333001136779785, 3.0, 3.6666998863220215, 4.0], [2.5, 2.4444000720977783, 3.1110999584198, 3.0, 3.3333001136779785], [3.5, 2.6666998863220215, 3.3333001136779785, 2.4444000720977783, 3.1666998863220215], [3.3333001136779785, 2.8889000415802, 3.5555999279022217, 2.6666998863220215, 3.0], [3.25, 3.0, 3.6666998863220215, 3.1666998863220215, 3.5]]\n(2, 4, 2, 3) [[6.0, 6.0], [5.0, 6.0], [6.0, 5.0], [6.0, 6.0]]\n'),
+    ('Keras 3 activations by function', """
+A = tf.keras.activations
+x = tf.constant([[-4.0, -1.0, -0.3, 0.0], [0.2, 0.5, 1.0, 3.5]])
+for name in ["celu", "glu", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "hard_shrink",
+             "soft_shrink", "tanh_shrink", "log_sigmoid", "log_softmax", "mish", "relu6",
+             "softsign", "sparse_plus", "squareplus"]:
+    print(name, np.round(getattr(A, name)(x).numpy(), 4).tolist())
+print(np.round(A.threshold(x, 0.3, -2.0).numpy(), 4).tolist())
+print(np.round(A.relu(x, negative_slope=0.1, max_value=2.0, threshold=0.3).numpy(), 4).tolist())
+""", 'celu [[-0.9817000031471252, -0.632099986076355, -0.25920000672340393, 0.0], [0.20000000298023224, 0.5, 1.0, 3.5]]\nglu [[-1.7022000551223755, -0.5], [0.1462000012397766, 0.4853000044822693]]\nhard_sigmoid [[0.0, 0.33329999446868896, 0.44999998807907104, 0.5], [0.53329998254776, 0.583299994468689, 0.666700005531311, 1.0]]\nhard_silu [[-0.0, -0.33329999446868896, -0.13500000536441803, 0.0], [0.10670000314712524, 0.29170000553131104, 0.666700005531311, 3.5]]\nhard_swish [[-0.0, -0.33329999446868896, -0.13500000536441803, 0.0], [0.10670000314712524, 0.29170000553131104, 0.666700005531311, 3.5]]\nhard_tanh [[-1.0, -1.0, -0.30000001192092896, 0.0], [0.20000000298023224, 0.5, 1.0, 1.0]]\nhard_shrink [[-4.0, -1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 3.5]]\nsoft_shrink [[-3.5, -0.5, 0.0, 0.0], [0.0, 0.0, 0.5, 3.0]]\ntanh_shrink [[-3.000699996948242, -0.23839999735355377, -0.008700000122189522, 0.0], [0.0026000000070780516, 0.03790000081062317, 0.23839999735355377, 2.501800060272217]]\nlog_sigmoid [[-4.018199920654297, -1.3133000135421753, -0.8543999791145325, -0.6930999755859375], [-0.5981000065803528, -0.4740999937057495, -0.3133000135421753, -0.02979999966919422]]\nlog_softmax [[-4.754700183868408, -1.754699945449829, -1.0547000169754028, -0.7547000050544739], [-3.455899953842163, -3.155900001525879, -2.655900001525879, -0.1559000015258789]]\nmish [[-0.07259999960660934, -0.3034000098705292, -0.15109999477863312, 0.0], [0.13259999454021454, 0.3752000033855438, 0.8651000261306763, 3.49399995803833]]\nrelu6 [[0.0, 0.0, 0.0, 0.0], [0.20000000298023224, 0.5, 1.0, 3.5]]\nsoftsign [[-0.800000011920929, -0.5, -0.23080000281333923, 0.0], [0.16670000553131104, 0.33329999446868896, 0.5, 0.7778000235557556]]\nsparse_plus [[0.0, 0.0, 0.12250000238418579, 0.25], [0.36000001430511475, 0.5625, 1.0, 3.5]]\nsquareplus [[0.2361000031232834, 0.6179999709129333, 0.8611999750137329, 1.0], [1.1050000190734863, 1.2807999849319458, 1.6180000305175781, 3.7655999660491943]]\n[[-2.0, -2.0, -2.0, -2.0], [-2.0, 0.5, 1.0, 3.5]]\n[[-0.4300000071525574, -0.12999999523162842, -0.05999999865889549, -0.029999999329447746], [-0.009999999776482582, 0.5, 1.0, 2.0]]\n'),
+    ('activations by name: get, serialize, layers', """
+A = tf.keras.activations
+print(A.get("hard_swish").__name__, A.serialize(A.hard_swish), A.deserialize("mish").__name__)
+layer = tf.keras.layers.Dense(2, activation="mish", kernel_initializer=tf.keras.initializers.Constant(0.5))
+print(np.round(layer(tf.constant([[1.0, -3.0]])).numpy(), 5), layer.get_config()["activation"])
+try:
+    A.get("not_an_activation")
+except ValueError as e:
+    print(type(e).__name__)
+""", 'hard_silu hard_silu mish\n[[-0.3034 -0.3034]] mish\nValueError\n'),
+    ('Keras 3 loss-mean metrics and confusion counts', """
+M = tf.keras.metrics
+yt = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]], np.float32)
+yp = np.array([[0.2, 0.7, 0.1], [0.5, 0.3, 0.2], [0.3, 0.3, 0.4], [0.6, 0.3, 0.1]], np.float32)
+w = np.array([1.0, 0.5], np.float32)
+for m in [M.BinaryCrossentropy(), M.CategoricalCrossentropy(label_smoothing=0.1),
+          M.KLDivergence(), M.Poisson(), M.CosineSimilarity(), M.Hinge(), M.SquaredHinge(),
+          M.CategoricalHinge(), M.LogCoshError(), M.MeanSquaredLogarithmicError()]:
+    m.update_state(yt, yp)
+    m.update_state(yt[:2], yp[:2], sample_weight=w)
+    print(m.name, np.round(m.result().numpy(), 4))
+s = M.SparseCategoricalCrossentropy(from_logits=True)
+s.update_state(np.array([1, 0, 2, 1]), yp * 4 - 2)
+print(s.name, np.round(s.result().numpy(), 4))
+y = np.array([1, 0, 1, 1, 0, 0], np.float32)
+p = np.array([0.9, 0.6, 0.4, 0.7, 0.2, 0.5], np.float32)
+for m in [M.TruePositives(), M.TrueNegatives(), M.FalsePositives(thresholds=[0.3, 0.65]),
+          M.FalseNegatives(thresholds=0.45)]:
+    m.update_state(y, p, sample_weight=[1.0, 3.0, 1.0, 1.0, 2.0, 1.0])
+    print(type(m).__name__, m.result().numpy())
+m.reset_state()
+print(m.result().numpy())
+""", 'binary_crossentropy 0.4324\ncategorical_crossentropy 0.7619\nkl_divergence 0.7042\npoisson 0.5681\ncosine_similarity 0.7728\nhinge 0.9879\nsquared_hinge 1.1242\ncategorical_hinge 0.8\nlogcosh 0.0652\nmean_squared_logarithmic_error 0.0664\nsparse_categorical_crossentropy 0.7941\nTruePositives 2.0\nTrueNegatives 3.0\nFalsePositives [4. 0.]\nFalseNegatives 1.0\n0.0\n'),
+    ('F1, F-beta, R2 and IoU metrics', """
+M = tf.keras.metrics
+yt = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]], np.float32)
+yp = np.array([[0.2, 0.7, 0.1], [0.5, 0.3, 0.2], [0.3, 0.3, 0.4], [0.6, 0.3, 0.1]], np.float32)
+for average in [None, "micro", "macro", "weighted"]:
+    f1 = M.F1Score(average=average)
+    f1.update_state(yt, yp)
+    fb = M.FBetaScore(average=average, beta=2.0, threshold=0.35)
+    fb.update_state(yt, yp, sample_weight=[1.0, 0.5, 2.0, 1.0])
+    print(average, np.round(f1.result().numpy(), 4), np.round(fb.result().numpy(), 4))
+rt = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 5.0], [4.0, 3.0]], np.float32)
+rp = np.array([[1.5, 2.0], [1.8, 0.5], [3.3, 4.0], [3.0, 3.5]], np.float32)
+for r2 in [M.R2Score(), M.R2Score(class_aggregation="variance_weighted_average"),
+           M.R2Score(class_aggregation=None), M.R2Score(num_regressors=2)]:
+    r2.update_state(rt, rp)
+    print(np.round(r2.result().numpy(), 4))
+iou = M.MeanIoU(num_classes=3)
+iou.update_state([0, 1, 2, 1, 0], [0, 1, 1, 1, 2])
+print(iou.name, np.round(iou.result().numpy(), 4))
+iou = M.IoU(num_classes=3, target_class_ids=[0, 2], sparse_y_true=False, sparse_y_pred=False)
+iou.update_state(yt, yp)
+print(np.round(iou.result().numpy(), 4))
+try:
+    M.F1Score().update_state([1.0, 0.0], [0.3, 0.6])
+except ValueError as e:
+    print(type(e).__name__)
+""", 'None [0.6667 0.6667 1.    ] [0.7143 0.5556 1.    ]\nmicro 0.75 0.7778\nmacro 0.7778 0.7566\nweighted 0.75 0.7707\n0.7763\n0.7905\n[0.724  0.8286]\n0.6868\nmean_io_u 0.3889\n0.75\nValueError\n'),
+    ('Keras 3 metrics in compile and fit', """
+x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.2, 0.1], [0.5, 0.9], [0.9, 0.3]], np.float32)
+y = np.array([[1, 0], [0, 1], [0, 1], [1, 0], [0, 1], [1, 0]], np.float32)
+model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(
+    2, kernel_initializer=tf.keras.initializers.Constant(0.3), activation="softmax")])
+model.compile(optimizer=tf.keras.optimizers.SGD(0.5), loss="categorical_crossentropy",
+              metrics=["kl_divergence", tf.keras.metrics.F1Score(average="macro"),
+                       tf.keras.metrics.TruePositives(name="tp"), tf.keras.metrics.R2Score(),
+                       tf.keras.metrics.CosineSimilarity(), "msle"])
+h = model.fit(x, y, epochs=2, batch_size=3, shuffle=False, verbose=0)
+print({k: np.round(v, 4).tolist() for k, v in sorted(h.history.items())})
+print({k: round(float(v), 4) for k, v in sorted(model.evaluate(x, y, verbose=0, return_dict=True).items())})
+""", "{'cosine_similarity': [0.7017, 0.7566], 'f1_score': [0.5, 0.625], 'kl_divergence': [0.7, 0.6199], 'loss': [0.7, 0.6199], 'msle': [0.1251, 0.1067], 'r2_score': [-0.0143, 0.1438], 'tp': [1.0, 4.0]}\n{'cosine_similarity': 0.807, 'f1_score': 1.0, 'kl_divergence': 0.5477, 'loss': 0.5477, 'msle': 0.09, 'r2_score': 0.2875, 'tp': 6.0}\n"),
+    ('Identity and Orthogonal initializers, lowercase names, serialize', """
+I = tf.keras.initializers
+print(I.Identity(gain=2.0)((2, 3)).numpy().tolist())
+for shape in [(3, 5), (5, 3), (2, 3, 4)]:
+    q = I.Orthogonal(gain=2.0, seed=1)(shape).numpy()
+    m = q.reshape(-1, shape[-1])
+    g = m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m
+    print(q.shape, q.dtype, np.allclose(g, 4 * np.eye(len(g)), atol=1e-5))
+print(I.constant is I.Constant, I.orthogonal is I.Orthogonal, I.lecun_normal is I.LecunNormal)
+print(I.serialize(I.Constant(0.5)))
+print(I.serialize(I.Orthogonal(gain=2.0)))
+print(type(I.deserialize("identity")).__name__, type(I.get({"class_name": "Constant", "config": {"value": 2.0}})).__name__)
+a = I.RandomNormal(seed=7)((2, 2)).numpy()
+print(np.array_equal(a, I.RandomNormal(seed=7)((2, 2)).numpy()))
+try:
+    I.Identity()((2, 3, 4))
+except ValueError as e:
+    print(type(e).__name__)
+""", "[[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]\n(3, 5) float32 True\n(5, 3) float32 True\n(2, 3, 4) float32 True\nTrue True True\n{'module': 'keras.initializers', 'class_name': 'Constant', 'config': {'value': 0.5}, 'registered_name': None}\n{'module': 'keras.initializers', 'class_name': 'Orthogonal', 'config': {'seed': None, 'gain': 2.0}, 'registered_name': None}\nIdentity Constant\nTrue\nValueError\n"),
 )
