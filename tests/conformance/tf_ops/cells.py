@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from tests.conformance.guides.cells import Cell
 from tests.conformance.tf_ops.grad_cells import CELLS as GRADIENTS
+from tests.conformance.tf_ops.image_cells import CELLS as IMAGE
 from tests.conformance.tf_ops.keras_cells import CELLS as KERAS
 from tests.conformance.tf_ops.math_cells import CELLS as MATH
 from tests.conformance.tf_ops.nn_cells import CELLS as NN
 from tests.conformance.tf_ops.shape_cells import CELLS as SHAPES
 
-ALL: list[Cell] = MATH + SHAPES + GRADIENTS + NN + KERAS
-AREAS = ("math", "shapes", "gradients", "nn", "keras")
+ALL: list[Cell] = MATH + SHAPES + GRADIENTS + NN + KERAS + IMAGE
+AREAS = ("math", "shapes", "gradients", "nn", "keras", "image")
