@@ -203,8 +203,12 @@ def adjust_brightness(image, delta):
 
 
 def adjust_contrast(images, contrast_factor, name=None):
-    """(x - mean) * contrast_factor + mean per image and channel, in float (integer images
-    converted and back, saturating, as TF)."""
+    """(x - mean) * contrast_factor + mean per image and channel. Integer images are
+    converted to float32 and back, saturating, as TF; float images are computed in their
+    own dtype (float64 too, where TF would round through float32)."""
+    images = as_image(images)
+    if dtype_of(images).kind == "f":
+        return _adjust_contrast_float(images, contrast_factor)
     flt, dtype = _to_float(images)
     return _from_float(_adjust_contrast_float(flt, contrast_factor), dtype)
 
