@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapeflow.ops.core import is_tracer, shape_of
 from tapeflow import ops
+from tapeflow.ops.core import is_tracer, shape_of
 
 
 def as_image(image):

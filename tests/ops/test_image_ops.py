@@ -109,22 +109,22 @@ BAD = [
     (lambda: tf.image.central_crop(cases.RGB, 1.5), ValueError,
      r"central_crop: central_fraction must be within \(0, 1\], got 1.5"),
     (lambda: tf.image.crop_to_bounding_box(cases.RGB3, 3, 0, 3, 7), ValueError,
-     r"crop_to_bounding_box: the image height 5 must be >= offset_height \+ target_height "
-     r"= 3 \+ 3 \(image shape \[5, 7, 3\]\)"),
+     (r"crop_to_bounding_box: the image height 5 must be >= offset_height \+ target_height "
+      r"= 3 \+ 3 \(image shape \[5, 7, 3\]\)")),
     (lambda: tf.image.crop_to_bounding_box(cases.RGB3, 0, -1, 3, 3), ValueError,
      r"crop_to_bounding_box: offset_width must be >= 0, got -1"),
     (lambda: tf.image.crop_to_bounding_box(cases.RGB3, 0, 0, 3, 0), ValueError,
      r"crop_to_bounding_box: target_width must be > 0, got 0"),
     (lambda: tf.image.pad_to_bounding_box(cases.RGB, 0, 2, 6, 8), ValueError,
-     r"pad_to_bounding_box: the image width 7 must be <= target_width - offset_width = "
-     r"8 - 2 \(image shape \[2, 5, 7, 3\]\)"),
+     (r"pad_to_bounding_box: the image width 7 must be <= target_width - offset_width = "
+      r"8 - 2 \(image shape \[2, 5, 7, 3\]\)")),
     (lambda: tf.image.resize_with_crop_or_pad(cases.RGB, 0, 3), ValueError,
      r"resize_with_crop_or_pad: target_height must be > 0"),
     (lambda: tf.image.resize(cases.RGB, [2, 2, 2]), ValueError,
      r"resize: 'size' must be a 1-D Tensor of 2 elements"),
     (lambda: tf.image.resize(cases.RGB, [0, 2]), tf.errors.InvalidArgumentError,
-     r"resize: output dimensions must be positive, got size \[0, 2\] for images of shape "
-     r"\[2, 5, 7, 3\]"),
+     (r"resize: output dimensions must be positive, got size \[0, 2\] for images of shape "
+      r"\[2, 5, 7, 3\]")),
     (lambda: tf.image.resize(cases.RGB, [3, 3], "cubic"), ValueError,
      r"resize: Resize method is not implemented: cubic"),
     (lambda: tf.image.resize(cases.RGB, [3, 3], "area"), NotImplementedError,
@@ -132,11 +132,11 @@ BAD = [
     (lambda: tf.image.convert_image_dtype(np.array([True]), tf.float32), AttributeError,
      r"convert_image_dtype: image dtype must be either floating point or integer, got bool"),
     (lambda: tf.image.rgb_to_grayscale(cases.RGB[..., :2]), tf.errors.InvalidArgumentError,
-     r"rgb_to_grayscale: images must have 3 channels \(the last axis\), got shape "
-     r"\[2, 5, 7, 2\]"),
+     (r"rgb_to_grayscale: images must have 3 channels \(the last axis\), got shape "
+      r"\[2, 5, 7, 2\]")),
     (lambda: tf.image.grayscale_to_rgb(cases.RGB), ValueError,
-     r"grayscale_to_rgb: the last dimension of a grayscale image should be size 1, got "
-     r"shape \[2, 5, 7, 3\]"),
+     (r"grayscale_to_rgb: the last dimension of a grayscale image should be size 1, got "
+      r"shape \[2, 5, 7, 3\]")),
     (lambda: tf.image.rgb_to_hsv(cases.RGB[..., :2]), tf.errors.FailedPreconditionError,
      r"rgb_to_hsv: images must have 3 channels"),
     (lambda: tf.image.rgb_to_hsv(cases.U8), TypeError,
@@ -152,11 +152,11 @@ BAD = [
     (lambda: tf.image.image_gradients(cases.RGB3), ValueError,
      r"image_gradients expects a 4D tensor \[batch_size, h, w, d\], not \[5, 7, 3\]"),
     (lambda: tf.image.sobel_edges(cases.RGB3), tf.errors.InvalidArgumentError,
-     r"sobel_edges: image must be 4-D \[batch, height, width, channels\], got shape "
-     r"\[5, 7, 3\]"),
+     (r"sobel_edges: image must be 4-D \[batch, height, width, channels\], got shape "
+      r"\[5, 7, 3\]")),
     (lambda: tf.image.psnr(cases.RGB, cases.RGB3[:4], 1.0), ValueError,
-     r"psnr: a and b must be images of the same \[height, width, channels\], got shapes "
-     r"\[2, 5, 7, 3\] and \[4, 7, 3\]"),
+     (r"psnr: a and b must be images of the same \[height, width, channels\], got shapes "
+      r"\[2, 5, 7, 3\] and \[4, 7, 3\]")),
     (lambda: tf.image.ssim(cases.RGB, cases.OTHER, 1.0), tf.errors.InvalidArgumentError,
      r"ssim: images of shape \[2, 5, 7, 3\] are smaller than the filter \(11x11\)"),
     (lambda: tf.image.extract_patches(cases.RGB, [2, 2], [1, 1, 1, 1], [1, 1, 1, 1],
