@@ -379,6 +379,46 @@ ROWS.update({
         lambda t, p: tf.keras.metrics.sparse_top_k_categorical_accuracy(t, p, k=2)),
 })
 
+# ---- sweep-image: tf.image (tests/ops/test_image_ops.py, tests/ops/test_image_random.py) ----
+IMG = floats((2, 5, 6, 3), 0.0, 1.0)
+UINT8_IMG = ints((2, 5, 6, 3), 0, 256, np.uint8)
+ROWS.update({
+    **{f"image.{n}": Row([IMG], lambda x, n=n: resolve(f"image.{n}")(x)) for n in [
+        "flip_left_right", "flip_up_down", "rot90", "transpose", "rgb_to_grayscale",
+        "rgb_to_hsv", "hsv_to_rgb", "per_image_standardization", "total_variation",
+        "image_gradients", "sobel_edges", "random_flip_left_right", "random_flip_up_down"]},
+    "image.central_crop": Row([IMG], lambda x: tf.image.central_crop(x, 0.5)),
+    "image.crop_to_bounding_box": Row([IMG],
+                                      lambda x: tf.image.crop_to_bounding_box(x, 1, 2, 3, 3)),
+    "image.pad_to_bounding_box": Row([IMG],
+                                     lambda x: tf.image.pad_to_bounding_box(x, 1, 2, 7, 9)),
+    "image.resize_with_crop_or_pad": Row([IMG],
+                                         lambda x: tf.image.resize_with_crop_or_pad(x, 3, 8)),
+    "image.resize": Row([IMG], lambda x: tf.image.resize(x, [7, 4])),
+    "image.resize_with_pad": Row([IMG], lambda x: tf.image.resize_with_pad(x, 8, 8)),
+    "image.convert_image_dtype": Row([UINT8_IMG],
+                                     lambda x: tf.image.convert_image_dtype(x, tf.float32)),
+    "image.grayscale_to_rgb": Row([floats((2, 5, 6, 1))], tf.image.grayscale_to_rgb),
+    "image.adjust_brightness": Row([UINT8_IMG], lambda x: tf.image.adjust_brightness(x, 0.1)),
+    "image.adjust_saturation": Row([IMG], lambda x: tf.image.adjust_saturation(x, 1.5)),
+    "image.adjust_hue": Row([IMG], lambda x: tf.image.adjust_hue(x, 0.2)),
+    "image.adjust_gamma": Row([IMG], lambda x: tf.image.adjust_gamma(x, 2.0)),
+    "image.psnr": Row([IMG, IMG], lambda a, b: tf.image.psnr(a, b, 1.0)),
+    "image.ssim": Row([IMG, IMG], lambda a, b: tf.image.ssim(a, b, 1.0, filter_size=3)),
+    "image.extract_patches": Row([IMG], lambda x: tf.image.extract_patches(
+        x, [1, 2, 2, 1], [1, 2, 2, 1], [1, 1, 1, 1], "VALID")),
+    "image.random_brightness": Row([IMG], lambda x: tf.image.random_brightness(x, 0.2)),
+    "image.random_contrast": Row([IMG], lambda x: tf.image.random_contrast(x, 0.5, 1.5)),
+    "image.random_saturation": Row([IMG], lambda x: tf.image.random_saturation(x, 0.5, 1.5)),
+    "image.random_hue": Row([IMG], lambda x: tf.image.random_hue(x, 0.2)),
+    "image.random_crop": Row([IMG], lambda x: tf.image.random_crop(x, [2, 3, 3, 3])),
+    **{f"image.stateless_random_{n}": Row(
+        [IMG, ints((2,), 0, 1000)], lambda x, s, n=n: resolve(f"image.stateless_random_{n}")(
+            x, *([0.2] if n == "brightness" else []), seed=s))
+       for n in ["flip_left_right", "flip_up_down", "brightness"]},
+})
+
+
 # Public functions that take no tensors to trace: decorators, configuration, dtype lookup.
 NOT_TENSOR_FUNCTIONS = {
     **{p: "a size that depends on the segment ids' values: eager or on constants; traced "
@@ -550,3 +590,4 @@ def test_shape_arguments_from_tf_shape_of_a_none_size_record_no_guard():
         assert f(tf.ones((n, 3))).shape == (2 * n, 3)
     assert f.experimental_get_tracing_count() == 1
     assert [g for cs in f._paths.values() for c in cs for g in c.guards] == []
+
