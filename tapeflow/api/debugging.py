@@ -81,7 +81,7 @@ def disable_check_numerics():
 
 
 # tf.debugging's assertions (tapeflow/api/asserts.py).
-from tapeflow.api.asserts import (  # noqa: E402
+from tapeflow.api.asserts import (  # noqa: E402, F401 - the namespace tf.debugging
     Assert,
     assert_all_finite,
     assert_equal,

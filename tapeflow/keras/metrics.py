@@ -304,7 +304,7 @@ from tapeflow.keras.confusion_metrics import (  # noqa: E402
     TrueNegatives,
     TruePositives,
 )
-from tapeflow.keras.loss_metrics import (  # noqa: E402
+from tapeflow.keras.loss_metrics import (  # noqa: E402, F401 - the namespace's classes
     CLASSES as _LOSS_METRICS,
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -319,7 +319,13 @@ from tapeflow.keras.loss_metrics import (  # noqa: E402
     SparseCategoricalCrossentropy,
     SquaredHinge,
 )
-from tapeflow.keras.score_metrics import F1Score, FBetaScore, IoU, MeanIoU, R2Score  # noqa: E402
+from tapeflow.keras.score_metrics import (  # noqa: E402, F401 - the namespace's classes
+    F1Score,
+    FBetaScore,
+    IoU,
+    MeanIoU,
+    R2Score,
+)
 
 # Keras 3's metric names: each class by its snake_case name, and the short ones.
 _BY_NAME.update({_snake(cls.__name__): cls for cls in (
@@ -330,7 +336,7 @@ _BY_NAME.update({"auc": AUC, "bce": BinaryCrossentropy, "mape": MeanAbsolutePerc
 
 # Keras 3's tf.keras.metrics holds the loss functions too (tf.keras.metrics.mse is
 # tf.keras.losses.mse): a metric given as one of them is the mean of its values.
-from tapeflow.keras.losses import (  # noqa: E402
+from tapeflow.keras.losses import (  # noqa: E402, F401 - the namespace's functions
     KLD,
     MAE,
     MAPE,

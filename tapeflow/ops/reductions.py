@@ -22,7 +22,6 @@ from tapeflow.ops.core import (
     per_input,
     prod,
     promote,
-    shape_of,
 )
 from tapeflow.ops.dims import Dim
 from tapeflow.ops.elementwise import (

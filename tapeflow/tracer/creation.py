@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapeflow.ops.core import InvalidArgumentError, canonical_dtype, dtype_name
+from tapeflow.ops.core import InvalidArgumentError, canonical_dtype
 from tapeflow.tracer.tensor import Tensor, make_constant
 
 
