@@ -33,7 +33,7 @@ __all__ = ["Activation", "Add", "AveragePooling2D", "AvgPool2D", "BatchNormaliza
 
 # Keras 3's common layers beyond the first set: activations, shape, merge, noise,
 # convolution, 1-D pooling and normalization layers.
-from tapeflow.keras.layers.activation_layers import (  # noqa: E402
+from tapeflow.keras.layers.activation_layers import (
     ELU,
     Identity,
     LeakyReLU,
@@ -41,13 +41,13 @@ from tapeflow.keras.layers.activation_layers import (  # noqa: E402
     ReLU,
     Softmax,
 )
-from tapeflow.keras.layers.conv_more import (  # noqa: E402
+from tapeflow.keras.layers.conv_more import (
     Conv1D,
     Conv2DTranspose,
     DepthwiseConv2D,
     SeparableConv2D,
 )
-from tapeflow.keras.layers.merging import (  # noqa: E402
+from tapeflow.keras.layers.merging import (
     Average,
     Dot,
     Maximum,
@@ -55,23 +55,23 @@ from tapeflow.keras.layers.merging import (  # noqa: E402
     Multiply,
     Subtract,
 )
-from tapeflow.keras.layers.noise import (  # noqa: E402
+from tapeflow.keras.layers.noise import (
     AlphaDropout,
     GaussianDropout,
     GaussianNoise,
     SpatialDropout1D,
     SpatialDropout2D,
 )
-from tapeflow.keras.layers.normalization import (  # noqa: E402
+from tapeflow.keras.layers.normalization import (
     GroupNormalization,
     UnitNormalization,
 )
-from tapeflow.keras.layers.pooling import AveragePooling1D, MaxPooling1D  # noqa: E402
-from tapeflow.keras.layers.reshaping import (  # noqa: E402
+from tapeflow.keras.layers.pooling import AveragePooling1D, MaxPooling1D
+from tapeflow.keras.layers.reshaping import (
     GlobalAveragePooling1D,
     GlobalMaxPooling1D,
 )
-from tapeflow.keras.layers.reshaping_more import (  # noqa: E402
+from tapeflow.keras.layers.reshaping_more import (
     Cropping1D,
     Cropping2D,
     Permute,
@@ -90,12 +90,47 @@ AvgPool1D = AveragePooling1D
 GlobalAvgPool1D = GlobalAveragePooling1D
 GlobalMaxPool1D = GlobalMaxPooling1D
 
-__all__ += ["AlphaDropout", "AvgPool1D", "Average", "AveragePooling1D", "Conv1D",
-            "Conv2DTranspose", "Convolution1D", "Convolution2DTranspose", "Cropping1D",
-            "Cropping2D", "DepthwiseConv2D", "Dot", "ELU", "GaussianDropout", "GaussianNoise",
-            "GlobalAveragePooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D",
-            "GlobalMaxPooling1D", "GroupNormalization", "Identity", "LeakyReLU", "MaxPool1D",
-            "MaxPooling1D", "Maximum", "Minimum", "Multiply", "PReLU", "Permute", "ReLU",
-            "RepeatVector", "SeparableConv2D", "SeparableConvolution2D", "Softmax",
-            "SpatialDropout1D", "SpatialDropout2D", "Subtract", "UnitNormalization",
-            "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D"]
+__all__ += [
+    "ELU",
+    "AlphaDropout",
+    "Average",
+    "AveragePooling1D",
+    "AvgPool1D",
+    "Conv1D",
+    "Conv2DTranspose",
+    "Convolution1D",
+    "Convolution2DTranspose",
+    "Cropping1D",
+    "Cropping2D",
+    "DepthwiseConv2D",
+    "Dot",
+    "GaussianDropout",
+    "GaussianNoise",
+    "GlobalAveragePooling1D",
+    "GlobalAvgPool1D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPooling1D",
+    "GroupNormalization",
+    "Identity",
+    "LeakyReLU",
+    "MaxPool1D",
+    "MaxPooling1D",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "PReLU",
+    "Permute",
+    "ReLU",
+    "RepeatVector",
+    "SeparableConv2D",
+    "SeparableConvolution2D",
+    "Softmax",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "Subtract",
+    "UnitNormalization",
+    "UpSampling1D",
+    "UpSampling2D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+]

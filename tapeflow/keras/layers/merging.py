@@ -15,7 +15,7 @@ from tapeflow.keras.layers.core import _as_tensor
 def _merge_inputs(layer, inputs, exactly: int | None = None) -> list:
     name = type(layer).__name__
     if not isinstance(inputs, list | tuple):
-        raise ValueError(f"A `{name}` layer ({layer.name!r}) should be called on a list of "
+        raise ValueError(f"A `{name}` layer ({layer.name!r}) should be called on a list of "  # noqa: TRY004 - Keras raises ValueError
                          f"inputs, got {type(inputs).__name__}")
     if exactly is not None and len(inputs) != exactly:
         raise ValueError(f"A `{name}` layer ({layer.name!r}) should be called on exactly "
