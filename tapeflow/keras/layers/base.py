@@ -136,7 +136,7 @@ def _with_call_arguments(error: Exception, layer, inputs, args, kwargs,
     return wrapped.with_traceback(error.__traceback__)
 
 
-def keras_snake_case(name: str) -> str:
+def _keras_snake_case(name: str) -> str:
     """A layer's default name as Keras 3 makes it, which differs from tf.Module's for digits
     before a capital: Conv2D -> conv2d, Conv2DTranspose -> conv2d_transpose, Cropping1D ->
     cropping1d (tf.Module's rule gives conv2_d)."""
@@ -170,7 +170,7 @@ class Layer(Module):
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) "
                             f"{', '.join(sorted(kwargs))}")
-        super().__init__(name or _unique_layer_name(keras_snake_case(type(self).__name__)))
+        super().__init__(name or _unique_layer_name(_keras_snake_case(type(self).__name__)))
         self._own_weights: list[Variable] = []
         self._always_frozen: list[int] = []  # weights made with trainable=False
         self._trainable = bool(trainable)
