@@ -12,6 +12,7 @@ import functools
 import inspect
 import itertools
 import math
+import re
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from tapeflow.api import autograph_calls
 from tapeflow.keras import initializers
 from tapeflow.keras.variable import KerasVariable
 from tapeflow.ops.core import InvalidArgumentError
-from tapeflow.tracer.module import Module, _unique_layer_name, snake_case
+from tapeflow.tracer.module import Module, _unique_layer_name
 from tapeflow.tracer.tensor import Tensor
 from tapeflow.tracer.variable import Variable
 
@@ -135,6 +136,15 @@ def _with_call_arguments(error: Exception, layer, inputs, args, kwargs,
     return wrapped.with_traceback(error.__traceback__)
 
 
+def _keras_snake_case(name: str) -> str:
+    """A layer's default name as Keras 3 makes it, which differs from tf.Module's for digits
+    before a capital: Conv2D -> conv2d, Conv2DTranspose -> conv2d_transpose, Cropping1D ->
+    cropping1d (tf.Module's rule gives conv2_d)."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
 class Layer(Module):
     """Subclass and write `build(input_shape)` (create weights with `add_weight`) and
     `call(inputs, training=None)`."""
@@ -160,7 +170,7 @@ class Layer(Module):
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) "
                             f"{', '.join(sorted(kwargs))}")
-        super().__init__(name or _unique_layer_name(snake_case(type(self).__name__)))
+        super().__init__(name or _unique_layer_name(_keras_snake_case(type(self).__name__)))
         self._own_weights: list[Variable] = []
         self._always_frozen: list[int] = []  # weights made with trainable=False
         self._trainable = bool(trainable)

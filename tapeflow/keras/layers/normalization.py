@@ -1,8 +1,9 @@
-"""BatchNormalization and LayerNormalization."""
+"""BatchNormalization, LayerNormalization, GroupNormalization and UnitNormalization."""
 
 from __future__ import annotations
 
 from tapeflow import ops
+from tapeflow.keras import initializers
 from tapeflow.keras.layers.base import Layer
 from tapeflow.ops.reductions import normalize_axes as _normalize_axes
 from tapeflow.tracer.tensor import convert_to_tensor
@@ -123,3 +124,88 @@ class LayerNormalization(_Normalization):
         return self._normalize(x, mean, variance, axes)
 
 
+
+
+class UnitNormalization(Layer):
+    """Each example scaled to unit L2 norm along `axis` (an int or a list of axes):
+    x * min(1 / sqrt(sum(x^2)), 1 / epsilon), Keras 3's ops.normalize with epsilon 1e-7, so
+    an all-zero slice stays zero."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = list(axis) if isinstance(axis, list | tuple) else int(axis)
+
+    def call(self, inputs):
+        x = _as_tensor(inputs, "UnitNormalization")
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        axes = list(_normalize_axes(axes, len(x.aval.shape), "UnitNormalization"))
+        inv_norm = ops.rsqrt(ops.reduce_sum(ops.square(x), axes, keepdims=True))
+        return ops.multiply(x, ops.minimum(inv_norm, 1.0 / 1e-7))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis}
+
+
+class GroupNormalization(_Normalization):
+    """The channels along `axis` split into `groups` groups; each example normalised by the
+    mean and variance of each group (over the group's channels and all other non-batch
+    axes), then scaled and shifted per channel. groups=1 is a LayerNormalization over all
+    axes; groups equal to the channels is an InstanceNormalization."""
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", **kwargs):
+        super().__init__(int(axis), epsilon, center, scale, beta_initializer,
+                         gamma_initializer, **kwargs)
+        self.groups = int(groups)
+
+    def build(self, input_shape):
+        axis = self._axes(len(input_shape))[0]
+        channels = input_shape[axis]
+        if channels is None:
+            raise ValueError(f"GroupNormalization {self.name!r}: axis {self.axis} of the input "
+                             f"must have a known size, got shape {tuple(input_shape)}")
+        if self.groups == -1:
+            self.groups = int(channels)
+        if channels < self.groups:
+            raise ValueError(f"GroupNormalization {self.name!r}: number of groups "
+                             f"({self.groups}) cannot be more than the number of channels "
+                             f"({channels}); input shape {tuple(input_shape)}")
+        if channels % self.groups:
+            raise ValueError(f"GroupNormalization {self.name!r}: the number of channels "
+                             f"({channels}) must be a multiple of the number of groups "
+                             f"({self.groups}); input shape {tuple(input_shape)}")
+        self._build_affine((int(channels),))
+
+    def call(self, inputs):
+        x = _as_tensor(inputs, "GroupNormalization")
+        shape = list(x.aval.shape)
+        axis = self._axes(len(shape))[0]
+        # [..., channels, ...] -> [..., groups, channels / groups, ...]: the statistics are
+        # over every axis but the batch and the groups.
+        grouped_shape = ([-1] + shape[1:axis] + [self.groups, shape[axis] // self.groups] +
+                         shape[axis + 1:])
+        grouped = ops.reshape(x, grouped_shape)
+        reduced = [a for a in range(1, len(grouped_shape)) if a != axis]
+        mean, variance = _moments(grouped, reduced)
+        inv = ops.rsqrt(ops.add(variance, self.epsilon))
+        param_shape = [1] * len(grouped_shape)
+        param_shape[axis], param_shape[axis + 1] = self.groups, shape[axis] // self.groups
+        if self.gamma is not None:
+            inv = ops.multiply(inv, ops.reshape(self.gamma, param_shape))
+        # x * inv - mean * inv (+ beta): Keras 3's arrangement of the arithmetic.
+        shift = ops.negative(ops.multiply(mean, inv))
+        if self.beta is not None:
+            shift = ops.add(shift, ops.reshape(self.beta, param_shape))
+        y = ops.add(ops.multiply(grouped, inv), shift)
+        return ops.reshape(y, [-1] + shape[1:])
+
+    def get_config(self) -> dict:
+        def serialized(value):
+            init = initializers.get(value)
+            return (initializers.serialize(init)
+                    if isinstance(init, initializers.Initializer) else init)
+
+        return {**super().get_config(), "groups": self.groups, "axis": self.axis,
+                "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+                "beta_initializer": serialized(self.beta_initializer),
+                "gamma_initializer": serialized(self.gamma_initializer)}

@@ -60,6 +60,43 @@ class GlobalMaxPooling2D(_GlobalPooling2D):
     _reduce = staticmethod(ops.reduce_max)
 
 
+
+class _GlobalPooling1D(_GlobalPooling2D):
+    """The 1-D forms: [batch, steps, channels] -> [batch, channels] (Keras's default
+    data_format, channels last)."""
+
+    def call(self, inputs):
+        x = _as_tensor(inputs, type(self).__name__)
+        if len(x.aval.shape) != 3:
+            raise ValueError(f"{type(self).__name__} {self.name!r}: inputs must be 3-D "
+                             f"[batch, steps, channels], got shape {tuple(x.aval.shape)}")
+        return type(self)._reduce(x, [1], keepdims=self.keepdims)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "data_format": "channels_last",
+                "keepdims": self.keepdims}
+
+
+class GlobalAveragePooling1D(_GlobalPooling1D):
+    """The mean over the steps; with a `mask` ([batch, steps], 1 for real steps), the mean of
+    the real steps only, as Keras 3."""
+
+    _reduce = staticmethod(ops.reduce_mean)
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        x = _as_tensor(inputs, "GlobalAveragePooling1D")
+        weights = ops.expand_dims(ops.cast(mask, x.aval.dtype), -1)
+        total = ops.reduce_sum(ops.multiply(x, weights), 1, keepdims=self.keepdims)
+        return ops.divide(total, ops.reduce_sum(weights, 1, keepdims=self.keepdims))
+
+
+class GlobalMaxPooling1D(_GlobalPooling1D):
+    """The maximum over the steps: [batch, steps, channels] -> [batch, channels]."""
+
+    _reduce = staticmethod(ops.reduce_max)
+
 def _inputs_list(inputs, layer) -> list:
     if not isinstance(inputs, list | tuple) or len(inputs) < 1:
         raise ValueError(f"{type(layer).__name__} {layer.name!r}: expects a list of inputs, "

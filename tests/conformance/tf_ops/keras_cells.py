@@ -914,3 +914,233 @@ except ValueError as e:
     print(type(e).__name__)
 """, "[[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]\n(3, 5) float32 True\n(5, 3) float32 True\n(2, 3, 4) float32 True\nTrue True True\n{'module': 'keras.initializers', 'class_name': 'Constant', 'config': {'value': 0.5}, 'registered_name': None}\n{'module': 'keras.initializers', 'class_name': 'Orthogonal', 'config': {'seed': None, 'gain': 2.0}, 'registered_name': None}\nIdentity Constant\nTrue\nValueError\n"),
 )
+
+# ---- more layers: activations, shapes, merges, noise, convolutions, pooling, norms ------------
+
+CELLS += _cells(
+    "keras",
+('Activation layers: ReLU options, LeakyReLU, ELU, Softmax, Identity', """
+x = np.array([[-3.0, -1.0, -0.5, 0.0, 0.5, 2.0, 7.0]], np.float32)
+L = tf.keras.layers
+for layer in [L.ReLU(), L.ReLU(max_value=6.0), L.ReLU(negative_slope=0.1), L.ReLU(threshold=1.0),
+              L.ReLU(max_value=5.0, negative_slope=0.2, threshold=0.5), L.LeakyReLU(),
+              L.LeakyReLU(negative_slope=0.05), L.ELU(), L.ELU(alpha=0.5), L.Softmax(), L.Identity()]:
+    print(type(layer).__name__, np.round(layer(x).numpy(), 5).tolist())
+print(L.ReLU(max_value=6.0).get_config()["max_value"], L.LeakyReLU().get_config()["negative_slope"])
+m = L.Softmax(axis=0)(np.array([[1.0, 2.0], [3.0, 1.0]], np.float32))
+print(np.round(m.numpy(), 5).tolist())
+print(np.round(L.Softmax()(np.array([[1.0, 2.0, 3.0]], np.float32), mask=np.array([[1, 0, 1]])).numpy(), 5).tolist())
+print(np.round(L.Softmax(axis=[1, 2])(np.arange(8, dtype=np.float32).reshape(2, 2, 2)).numpy(), 5).tolist())
+try:
+    L.ReLU(threshold=-1.0)
+except ValueError as e:
+    print(type(e).__name__)
+""", 'ReLU [[0.0, 0.0, 0.0, 0.0, 0.5, 2.0, 7.0]]\nReLU [[0.0, 0.0, 0.0, 0.0, 0.5, 2.0, 6.0]]\nReLU [[-0.30000001192092896, -0.10000000149011612, -0.05000000074505806, 0.0, 0.5, 2.0, 7.0]]\nReLU [[0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 7.0]]\nReLU [[-0.699999988079071, -0.30000001192092896, -0.20000000298023224, -0.10000000149011612, 0.0, 2.0, 5.0]]\nLeakyReLU [[-0.8999999761581421, -0.30000001192092896, -0.15000000596046448, 0.0, 0.5, 2.0, 7.0]]\nLeakyReLU [[-0.15000000596046448, -0.05000000074505806, -0.02500000037252903, 0.0, 0.5, 2.0, 7.0]]\nELU [[-0.9502099752426147, -0.6321200132369995, -0.39346998929977417, 0.0, 0.5, 2.0, 7.0]]\nELU [[-0.4751099944114685, -0.31606000661849976, -0.19673000276088715, 0.0, 0.5, 2.0, 7.0]]\nSoftmax [[3.9999998989515007e-05, 0.00033000000985339284, 0.0005499999970197678, 0.0008999999845400453, 0.0014900000533089042, 0.006670000031590462, 0.9900100231170654]]\nIdentity [[-3.0, -1.0, -0.5, 0.0, 0.5, 2.0, 7.0]]\n6.0 0.3\n[[0.11919999867677689, 0.7310600280761719], [0.8808000087738037, 0.2689400017261505]]\n[[0.11919999867677689, 0.0, 0.8808000087738037]]\n[[[0.03206000104546547, 0.08714000135660172], [0.23688000440597534, 0.6439099907875061]], [[0.03206000104546547, 0.08714000135660172], [0.23688000440597534, 0.6439099907875061]]]\nValueError\n'),
+('PReLU weights, shared_axes and a gradient', f"""
+p = tf.keras.layers.PReLU(alpha_initializer={_C}(0.25), shared_axes=[1])
+x = np.array([[[-2.0, 1.0], [3.0, -4.0], [-1.0, -1.0]]], np.float32)
+print(np.round(p(x).numpy(), 5).tolist())
+print([(w.name, tuple(w.shape)) for w in p.weights], p.count_params())
+with tf.GradientTape() as tape:
+    y = tf.reduce_sum(p(x))
+print(np.round(tape.gradient(y, p.alpha).numpy(), 5).tolist())
+q = tf.keras.layers.PReLU()
+print(q(x).shape, tuple(q.alpha.shape), q.get_config()["shared_axes"])
+""", "[[[-0.5, 1.0], [3.0, -1.0], [-0.25, -0.25]]]\n[('alpha', (1, 2))] 2\n[[-3.0, -5.0]]\n(1, 3, 2) (3, 2) None\n"),
+('Permute, RepeatVector, Cropping and ZeroPadding', """
+L = tf.keras.layers
+x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+print(L.Permute((2, 1))(x).shape, L.Permute((2, 1))(x).numpy()[0, :, 0].tolist())
+print(L.RepeatVector(3)(np.array([[1.0, 2.0]], np.float32)).numpy().tolist())
+print(L.Cropping1D()(x).numpy()[0].tolist(), L.Cropping1D((0, 2))(x).shape)
+img = np.arange(2 * 4 * 5 * 1, dtype=np.float32).reshape(2, 4, 5, 1)
+print(L.Cropping2D(((1, 0), (1, 2)))(img).numpy()[0, :, :, 0].tolist())
+print(L.Cropping2D(1)(img).shape, L.Cropping2D((1, 2))(img).shape)
+print(L.ZeroPadding1D(1)(x).shape, L.ZeroPadding1D((0, 2))(x).numpy()[0, :, 0].tolist())
+print(L.ZeroPadding2D()(img).shape, L.ZeroPadding2D(((1, 0), (0, 2)))(img).numpy()[0, :, :, 0].tolist())
+print(L.Cropping2D(1).get_config()["cropping"], L.ZeroPadding2D((1, 2)).get_config()["padding"])
+for make, arg in [(L.RepeatVector(2), x), (L.Cropping1D(2), x), (L.Permute((2, 1)), img)]:
+    try:
+        make(arg)
+    except ValueError as e:
+        print(type(e).__name__)
+""", '(2, 4, 3) [0.0, 1.0, 2.0, 3.0]\n[[[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]]]\n[[4.0, 5.0, 6.0, 7.0]] (2, 1, 4)\n[[6.0, 7.0], [11.0, 12.0], [16.0, 17.0]]\n(2, 2, 3, 1) (2, 2, 1, 1)\n(2, 5, 4) [0.0, 4.0, 8.0, 0.0, 0.0]\n(2, 6, 7, 1) [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 1.0, 2.0, 3.0, 4.0, 0.0, 0.0], [5.0, 6.0, 7.0, 8.0, 9.0, 0.0, 0.0], [10.0, 11.0, 12.0, 13.0, 14.0, 0.0, 0.0], [15.0, 16.0, 17.0, 18.0, 19.0, 0.0, 0.0]]\n((1, 1), (1, 1)) ((1, 1), (2, 2))\nValueError\nValueError\nValueError\n'),
+('UpSampling1D and UpSampling2D nearest and bilinear', """
+L = tf.keras.layers
+x = np.arange(6, dtype=np.float32).reshape(1, 3, 2)
+print(L.UpSampling1D(2)(x).numpy()[0].tolist())
+img = np.arange(4, dtype=np.float32).reshape(1, 2, 2, 1)
+print(L.UpSampling2D()(img).numpy()[0, :, :, 0].tolist())
+print(L.UpSampling2D((1, 3))(img).shape)
+print(np.round(L.UpSampling2D(2, interpolation="bilinear")(img).numpy()[0, :, :, 0], 4).tolist())
+print(L.UpSampling2D(2).get_config()["size"])
+""", '[[0.0, 1.0], [0.0, 1.0], [2.0, 3.0], [2.0, 3.0], [4.0, 5.0], [4.0, 5.0]]\n[[0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 1.0], [2.0, 2.0, 3.0, 3.0], [2.0, 2.0, 3.0, 3.0]]\n(1, 2, 6, 1)\n[[0.0, 0.25, 0.75, 1.0], [0.5, 0.75, 1.25, 1.5], [1.5, 1.75, 2.25, 2.5], [2.0, 2.25, 2.75, 3.0]]\n(2, 2)\n'),
+('Merge layers: Multiply, Subtract, Average, Maximum, Minimum', """
+L = tf.keras.layers
+a = np.array([[1.0, -2.0, 3.0]], np.float32)
+b = np.array([[0.5, 4.0, -1.0]], np.float32)
+c = np.array([[2.0, 2.0, 2.0]], np.float32)
+print(L.Multiply()([a, b, c]).numpy().tolist(), L.Subtract()([a, b]).numpy().tolist())
+print(np.round(L.Average()([a, b, c]).numpy(), 5).tolist())
+print(L.Maximum()([a, b, c]).numpy().tolist(), L.Minimum()([a, b]).numpy().tolist())
+print(L.Multiply()([np.ones((2, 3, 4), np.float32), np.full((2, 1, 4), 2.0, np.float32)]).shape)
+inputs = [tf.keras.Input((3,)), tf.keras.Input((3,))]
+model = tf.keras.Model(inputs, L.Subtract()(inputs))
+print(model([a, b]).numpy().tolist())
+for layer, args in [(L.Subtract(), [a, b, c]), (L.Multiply(), [a, np.ones((1, 4), np.float32)])]:
+    try:
+        layer(args)
+    except ValueError as e:
+        print(type(e).__name__)
+""", '[[1.0, -16.0, -6.0]] [[0.5, -6.0, 4.0]]\n[[1.1666699647903442, 1.3333300352096558, 1.3333300352096558]]\n[[2.0, 4.0, 3.0]] [[0.5, -2.0, -1.0]]\n(2, 3, 4)\n[[0.5, -6.0, 4.0]]\nValueError\nValueError\n'),
+('Dot with axes and normalize', """
+L = tf.keras.layers
+a = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, -2.0]], np.float32)
+b = np.array([[4.0, 5.0, 6.0], [2.0, 2.0, 2.0]], np.float32)
+print(L.Dot(axes=1)([a, b]).numpy().tolist())
+print(np.round(L.Dot(axes=-1, normalize=True)([a, b]).numpy(), 5).tolist())
+x = np.arange(12, dtype=np.float32).reshape(2, 2, 3)
+y = np.arange(18, dtype=np.float32).reshape(2, 3, 3) / 10
+out = L.Dot(axes=(2, 1))([x, y])
+print(out.shape, np.round(out.numpy()[1], 4).tolist())
+print(L.Dot(axes=1)([x, np.ones((2, 2, 5), np.float32)]).shape)
+print(L.Dot(axes=(1, 1))([x, np.ones((2, 2), np.float32)]).numpy().tolist())
+print(L.Dot(axes=(1, 2)).get_config()["axes"])
+try:
+    L.Dot(axes=1)([a, np.ones((2, 4), np.float32)])
+except ValueError as e:
+    print(type(e).__name__)
+""", '[[32.0], [-2.0]]\n[[0.9746299982070923], [-0.2581999897956848]]\n(2, 2, 3) [[25.799999237060547, 27.899999618530273, 30.0], [36.599998474121094, 39.599998474121094, 42.599998474121094]]\n(2, 3, 5)\n[[3.0, 5.0, 7.0], [15.0, 17.0, 19.0]]\n(1, 2)\nValueError\n'),
+('Noise layers are the identity at inference', """
+L = tf.keras.layers
+x = np.arange(12, dtype=np.float32).reshape(2, 3, 2)
+for layer in [L.GaussianNoise(0.5), L.GaussianDropout(0.3), L.AlphaDropout(0.2),
+              L.SpatialDropout1D(0.5), L.SpatialDropout2D(0.5)]:
+    arg = x.reshape(2, 3, 2, 1) if type(layer).__name__.endswith("2D") else x
+    print(type(layer).__name__, np.array_equal(layer(arg).numpy(), arg), np.array_equal(layer(arg, training=False).numpy(), arg))
+    print(sorted(k for k in layer.get_config() if k not in ("dtype",)))
+y = L.AlphaDropout(0.999999)(np.zeros((1, 3), np.float32), training=True)
+print(np.round(y.numpy(), 3).tolist())
+t = L.SpatialDropout1D(0.5)(np.ones((4, 5, 6), np.float32), training=True).numpy()
+print(all(len(np.unique(t[b, :, c])) == 1 for b in range(4) for c in range(6)), set(np.unique(t).tolist()) <= {0.0, 2.0})
+n = L.GaussianNoise(1.0)(np.zeros((200, 100), np.float32), training=True).numpy()
+print(abs(float(n.std()) - 1.0) < 0.05)
+d = L.GaussianDropout(0.5)(np.ones((200, 100), np.float32), training=True).numpy()
+print(abs(float(d.mean()) - 1.0) < 0.05, abs(float(d.std()) - 1.0) < 0.05)
+try:
+    L.SpatialDropout2D(0.5)(x, training=True)
+except ValueError as e:
+    print(type(e).__name__)
+""", "GaussianNoise True True\n['name', 'seed', 'stddev', 'trainable']\nGaussianDropout True True\n['name', 'rate', 'seed', 'trainable']\nAlphaDropout True True\n['name', 'rate', 'seed', 'trainable']\nSpatialDropout1D True True\n['name', 'rate', 'seed']\nSpatialDropout2D True True\n['data_format', 'name', 'rate', 'seed']\n[[-0.0010000000474974513, -0.0010000000474974513, -0.0010000000474974513]]\nTrue True\nTrue\nTrue True\nValueError\n"),
+('Conv1D valid, same, causal, strides and dilation', f"""
+x = np.arange(2 * 6 * 2, dtype=np.float32).reshape(2, 6, 2) / 10
+for kw in [dict(), dict(padding="same"), dict(padding="causal"), dict(strides=2),
+           dict(dilation_rate=2, padding="causal"), dict(padding="same", strides=2)]:
+    c = tf.keras.layers.Conv1D(2, 3, kernel_initializer={_C}(0.5), bias_initializer={_C}(0.1), **kw)
+    y = c(x)
+    print(kw, y.shape, np.round(y.numpy()[1, :, 0], 4).tolist())
+c = tf.keras.layers.Conv1D(2, 3)
+c.build((None, 6, 2))
+print([(w.name, tuple(w.shape)) for w in c.weights])
+k = np.arange(12, dtype=np.float32).reshape(3, 2, 2) / 10 - 0.5
+c.set_weights([k, np.array([0.5, -0.5], np.float32)])
+print(np.round(c(x).numpy()[0], 4).tolist())
+cfg = c.get_config()
+print(cfg["kernel_size"], cfg["strides"], cfg["padding"], cfg["dilation_rate"], cfg["activation"])
+try:
+    c(np.ones((2, 6, 3), np.float32))
+except ValueError as e:
+    print(type(e).__name__)
+""", "{} (2, 4, 2) [4.449999809265137, 5.050000190734863, 5.650000095367432, 6.25]\n{'padding': 'same'} (2, 6, 2) [2.799999952316284, 4.449999809265137, 5.050000190734863, 5.650000095367432, 6.25, 4.400000095367432]\n{'padding': 'causal'} (2, 6, 2) [1.350000023841858, 2.799999952316284, 4.449999809265137, 5.050000190734863, 5.650000095367432, 6.25]\n{'strides': 2} (2, 2, 2) [4.449999809265137, 5.650000095367432]\n{'dilation_rate': 2, 'padding': 'causal'} (2, 6, 2) [1.350000023841858, 1.5499999523162842, 3.0, 3.4000000953674316, 5.050000190734863, 5.650000095367432]\n{'padding': 'same', 'strides': 2} (2, 3, 2) [4.449999809265137, 5.650000095367432, 4.400000095367432]\n[('kernel', (3, 2, 2)), ('bias', (2,))]\n[[0.8500000238418579, 0.0], [0.8500000238418579, 0.11999999731779099], [0.8500000238418579, 0.23999999463558197], [0.8500000238418579, 0.36000001430511475]]\n(3,) (1,) valid (1,) linear\nValueError\n"),
+('Conv2DTranspose shapes and values', f"""
+x = np.arange(2 * 3 * 3 * 2, dtype=np.float32).reshape(2, 3, 3, 2) / 10
+for kw in [dict(), dict(strides=2), dict(strides=2, padding="same"), dict(strides=(2, 1), padding="valid"),
+           dict(strides=2, output_padding=1), dict(kernel_size=2, strides=2, padding="same")]:
+    ks = kw.pop("kernel_size", 3)
+    c = tf.keras.layers.Conv2DTranspose(2, ks, kernel_initializer={_C}(0.5), bias_initializer={_C}(0.1), **kw)
+    y = c(x)
+    print(kw, y.shape, np.round(y.numpy()[1, :, :, 0], 4).tolist())
+c = tf.keras.layers.Conv2DTranspose(3, 2)
+c.build((None, 3, 3, 2))
+print([(w.name, tuple(w.shape)) for w in c.weights])
+k = np.arange(24, dtype=np.float32).reshape(2, 2, 3, 2) / 10 - 1
+c.set_weights([k, np.array([0.5, -0.5, 0.0], np.float32)])
+print(np.round(c(x).numpy()[0, :, :, 1], 4).tolist())
+""", "{} (2, 5, 5, 2) [[1.9500000476837158, 4.0, 6.25, 4.400000095367432, 2.3499999046325684], [4.400000095367432, 9.100000381469727, 14.199999809265137, 9.899999618530273, 5.199999809265137], [7.449999809265137, 15.399999618530273, 23.950000762939453, 16.600000381469727, 8.649999618530273], [5.599999904632568, 11.5, 17.799999237060547, 12.300000190734863, 6.400000095367432], [3.1500000953674316, 6.400000095367432, 9.850000381469727, 6.800000190734863, 3.549999952316284]]\n{'strides': 2} (2, 7, 7, 2) [[1.9500000476837158, 1.9500000476837158, 4.0, 2.1500000953674316, 4.400000095367432, 2.3499999046325684, 2.3499999046325684], [1.9500000476837158, 1.9500000476837158, 4.0, 2.1500000953674316, 4.400000095367432, 2.3499999046325684, 2.3499999046325684], [4.400000095367432, 4.400000095367432, 9.100000381469727, 4.800000190734863, 9.899999618530273, 5.199999809265137, 5.199999809265137], [2.549999952316284, 2.549999952316284, 5.199999809265137, 2.75, 5.599999904632568, 2.950000047683716, 2.950000047683716], [5.599999904632568, 5.599999904632568, 11.5, 6.0, 12.300000190734863, 6.400000095367432, 6.400000095367432], [3.1500000953674316, 3.1500000953674316, 6.400000095367432, 3.3499999046325684, 6.800000190734863, 3.549999952316284, 3.549999952316284], [3.1500000953674316, 3.1500000953674316, 6.400000095367432, 3.3499999046325684, 6.800000190734863, 3.549999952316284, 3.549999952316284]]\n{'strides': 2, 'padding': 'same'} (2, 6, 6, 2) [[1.9500000476837158, 1.9500000476837158, 4.0, 2.1500000953674316, 4.400000095367432, 2.3499999046325684], [1.9500000476837158, 1.9500000476837158, 4.0, 2.1500000953674316, 4.400000095367432, 2.3499999046325684], [4.400000095367432, 4.400000095367432, 9.100000381469727, 4.800000190734863, 9.899999618530273, 5.199999809265137], [2.549999952316284, 2.549999952316284, 5.199999809265137, 2.75, 5.599999904632568, 2.950000047683716], [5.599999904632568, 5.599999904632568, 11.5, 6.0, 12.300000190734863, 6.400000095367432], [3.1500000953674316, 3.1500000953674316, 6.400000095367432, 3.3499999046325684, 6.800000190734863, 3.549999952316284]]\n{'strides': (2, 1), 'padding': 'valid'} (2, 7, 5, 2) [[1.9500000476837158, 4.0, 6.25, 4.400000095367432, 2.3499999046325684], [1.9500000476837158, 4.0, 6.25, 4.400000095367432, 2.3499999046325684], [4.400000095367432, 9.100000381469727, 14.199999809265137, 9.899999618530273, 5.199999809265137], [2.549999952316284, 5.199999809265137, 8.050000190734863, 5.599999904632568, 2.950000047683716], [5.599999904632568, 11.5, 17.799999237060547, 12.300000190734863, 6.400000095367432], [3.1500000953674316, 6.400000095367432, 9.850000381469727, 6.800000190734863, 3.549999952316284], [3.1500000953674316, 6.400000095367432, 9.850000381469727, 6.800000190734863, 3.549999952316284]]\n{'strides': 2, 'output_padding': 1} (2, 8, 8, 2) [[1.9500000476837158, 1.9500000476837158, 4.0, 2.1500000953674316, 4.400000095367432, 2.3499999046325684, 2.3499999046325684, 0.10000000149011612], [1.9500000476837158, 1.9500000476837158, 4.0, 2.1500000953674316, 4.400000095367432, 2.3499999046325684, 2.3499999046325684, 0.10000000149011612], [4.400000095367432, 4.400000095367432, 9.100000381469727, 4.800000190734863, 9.899999618530273, 5.199999809265137, 5.199999809265137, 0.10000000149011612], [2.549999952316284, 2.549999952316284, 5.199999809265137, 2.75, 5.599999904632568, 2.950000047683716, 2.950000047683716, 0.10000000149011612], [5.599999904632568, 5.599999904632568, 11.5, 6.0, 12.300000190734863, 6.400000095367432, 6.400000095367432, 0.10000000149011612], [3.1500000953674316, 3.1500000953674316, 6.400000095367432, 3.3499999046325684, 6.800000190734863, 3.549999952316284, 3.549999952316284, 0.10000000149011612], [3.1500000953674316, 3.1500000953674316, 6.400000095367432, 3.3499999046325684, 6.800000190734863, 3.549999952316284, 3.549999952316284, 0.10000000149011612], [0.10000000149011612, 0.10000000149011612, 0.10000000149011612, 0.10000000149011612, 0.10000000149011612, 0.10000000149011612, 0.10000000149011612, 0.10000000149011612]]\n{'strides': 2, 'padding': 'same'} (2, 6, 6, 2) [[1.9500000476837158, 1.9500000476837158, 2.1500000953674316, 2.1500000953674316, 2.3499999046325684, 2.3499999046325684], [1.9500000476837158, 1.9500000476837158, 2.1500000953674316, 2.1500000953674316, 2.3499999046325684, 2.3499999046325684], [2.549999952316284, 2.549999952316284, 2.75, 2.75, 2.950000047683716, 2.950000047683716], [2.549999952316284, 2.549999952316284, 2.75, 2.75, 2.950000047683716, 2.950000047683716], [3.1500000953674316, 3.1500000953674316, 3.3499999046325684, 3.3499999046325684, 3.549999952316284, 3.549999952316284], [3.1500000953674316, 3.1500000953674316, 3.3499999046325684, 3.3499999046325684, 3.549999952316284, 3.549999952316284]]\n[('kernel', (2, 2, 3, 2)), ('bias', (3,))]\n[[-0.5699999928474426, -0.8799999952316284, -1.2400000095367432, -0.6299999952316284], [-1.4199999570846558, -1.6200000047683716, -1.3799999952316284, 0.14000000059604645], [-1.7799999713897705, -0.8999999761581421, -0.6600000262260437, 1.2200000286102295], [0.6299999952316284, 3.440000057220459, 4.039999961853027, 2.9700000286102295]]\n"),
+('DepthwiseConv2D and SeparableConv2D', f"""
+x = np.arange(2 * 4 * 4 * 2, dtype=np.float32).reshape(2, 4, 4, 2) / 10
+d = tf.keras.layers.DepthwiseConv2D(2, depth_multiplier=2)
+d.build((None, 4, 4, 2))
+print([(w.name, tuple(w.shape)) for w in d.weights])
+d.set_weights([np.arange(16, dtype=np.float32).reshape(2, 2, 2, 2) / 10 - 0.5, np.array([0.1, 0.2, 0.3, 0.4], np.float32)])
+y = d(x)
+print(y.shape, np.round(y.numpy()[1, :, :, 3], 4).tolist())
+d = tf.keras.layers.DepthwiseConv2D(3, strides=2, padding="same", depthwise_initializer={_C}(0.5))
+print(d(x).shape, np.round(d(x).numpy()[0, :, :, 1], 4).tolist())
+s = tf.keras.layers.SeparableConv2D(3, 2, depth_multiplier=1)
+s.build((None, 4, 4, 2))
+print([(w.name, tuple(w.shape)) for w in s.weights])
+s.set_weights([np.arange(8, dtype=np.float32).reshape(2, 2, 2, 1) / 10, np.arange(6, dtype=np.float32).reshape(1, 1, 2, 3) / 10 - 0.2, np.array([0.1, 0.0, -0.1], np.float32)])
+y = s(x)
+print(y.shape, np.round(y.numpy()[1, :, :, 2], 4).tolist())
+s = tf.keras.layers.SeparableConv2D(2, 3, padding="same", activation="relu", depthwise_initializer={_C}(0.2), pointwise_initializer={_C}(-0.5))
+print(s(x).shape, float(np.max(s(x).numpy())))
+""", "[('kernel', (2, 2, 2, 2)), ('bias', (4,))]\n(2, 3, 3, 4) [[7.199999809265137, 7.519999980926514, 7.840000152587891], [8.479999542236328, 8.800000190734863, 9.119999885559082], [9.760000228881836, 10.079999923706055, 10.399999618530273]]\n(2, 2, 2, 2) [[4.949999809265137, 4.199999809265137], [6.900000095367432, 5.199999809265137]]\n[('depthwise_kernel', (2, 2, 2, 1)), ('pointwise_kernel', (1, 1, 2, 3)), ('bias', (3,))]\n(2, 3, 3, 3) [[1.8320000171661377, 1.9279999732971191, 2.0239999294281006], [2.2160000801086426, 2.312000036239624, 2.4079999923706055], [2.5999999046325684, 2.696000099182129, 2.7920000553131104]]\n(2, 4, 4, 2) 0.0\n"),
+('MaxPooling1D, AveragePooling1D and global 1-D pooling', """
+L = tf.keras.layers
+x = np.array([[[1.0, 0.0], [3.0, -1.0], [2.0, 5.0], [-4.0, 2.0], [0.5, 0.5]]], np.float32)
+print(L.MaxPooling1D()(x).numpy().tolist())
+print(L.MaxPool1D(3, strides=1, padding="same")(x).numpy()[0, :, 0].tolist())
+print(np.round(L.AveragePooling1D(2, padding="same")(x).numpy(), 4).tolist())
+print(np.round(L.AvgPool1D(3, strides=2)(x).numpy(), 4).tolist())
+print(np.round(L.GlobalAveragePooling1D()(x).numpy(), 4).tolist(), L.GlobalMaxPooling1D()(x).numpy().tolist())
+print(L.GlobalAvgPool1D(keepdims=True)(x).shape, L.GlobalMaxPool1D(keepdims=True)(x).shape)
+print(np.round(L.GlobalAveragePooling1D()(x, mask=np.array([[1, 1, 0, 0, 1]])).numpy(), 4).tolist())
+print(L.MaxPooling1D(3).get_config()["pool_size"], L.AveragePooling1D(2, strides=1).get_config()["strides"])
+try:
+    L.MaxPooling1D()(np.ones((2, 4, 4, 1), np.float32))
+except ValueError as e:
+    print(type(e).__name__)
+""", '[[[3.0, 0.0], [2.0, 5.0]]]\n[3.0, 3.0, 3.0, 2.0, 0.5]\n[[[2.0, -0.5], [-1.0, 3.5], [0.5, 0.5]]]\n[[[2.0, 1.333299994468689], [-0.5, 2.5]]]\n[[0.5, 1.2999999523162842]] [[3.0, 5.0]]\n(1, 1, 2) (1, 1, 2)\n[[1.5, -0.16670000553131104]]\n(3,) (1,)\nValueError\n'),
+('UnitNormalization and GroupNormalization', f"""
+L = tf.keras.layers
+x = np.array([[3.0, 4.0, 0.0], [0.0, 0.0, 0.0]], np.float32)
+print(np.round(L.UnitNormalization()(x).numpy(), 5).tolist())
+y = np.arange(12, dtype=np.float32).reshape(2, 2, 3)
+print(np.round(L.UnitNormalization(axis=[1, 2])(y).numpy()[1], 5).tolist())
+g = L.GroupNormalization(groups=2, epsilon=0.01)
+z = np.array([[[1.0, 2.0, 3.0, 5.0], [0.0, -1.0, 4.0, 2.0]]], np.float32)
+print(np.round(g(z).numpy(), 4).tolist())
+print([(w.name, tuple(w.shape)) for w in g.weights])
+g = L.GroupNormalization(groups=-1, gamma_initializer={_C}(2.0), beta_initializer={_C}(0.5))
+print(np.round(g(z).numpy(), 4).tolist())
+g = L.GroupNormalization(groups=1, axis=1, center=False)
+print(np.round(g(z).numpy(), 4).tolist(), len(g.weights))
+for groups in (3, 8):
+    try:
+        L.GroupNormalization(groups=groups)(z)
+    except ValueError as e:
+        print(type(e).__name__)
+""", "[[0.6000000238418579, 0.800000011920929, 0.0], [0.0, 0.0, 0.0]]\n[[0.2825300097465515, 0.32962000370025635, 0.3767099976539612], [0.42379000782966614, 0.47088000178337097, 0.5179700255393982]]\n[[[0.4453999996185303, 1.336300015449524, -0.4453999996185303, 1.336300015449524], [-0.4453999996185303, -1.336300015449524, 0.4453999996185303, -1.336300015449524]]]\n[('gamma', (4,)), ('beta', (4,))]\n[[[2.496000051498413, 2.4995999336242676, -1.496000051498413, 2.4995999336242676], [-1.496000051498413, -1.4996000528335571, 2.496000051498413, -1.4996000528335571]]]\n[[[-0.5343999862670898, 0.0, 0.5343999862670898, 1.6032999753952026], [-1.0688999891281128, -1.6032999753952026, 1.0688999891281128, 0.0]]] 1\nValueError\nValueError\n"),
+('A model with new layers trained by fit', f"""
+L = tf.keras.layers
+x = np.arange(4 * 6 * 2, dtype=np.float32).reshape(4, 6, 2) / 20
+y = np.array([[0.5], [-0.2], [0.1], [0.3]], np.float32)
+model = tf.keras.Sequential([
+    tf.keras.Input((6, 2)),
+    L.Conv1D(3, 3, padding="causal", kernel_initializer={_C}(0.2)),
+    L.PReLU(alpha_initializer={_C}(0.1)),
+    L.ZeroPadding1D(1),
+    L.MaxPooling1D(2),
+    L.UpSampling1D(2),
+    L.GroupNormalization(groups=3),
+    L.GlobalMaxPooling1D(),
+    L.Dense(1, kernel_initializer={_C}(0.3)),
+])
+model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+h = model.fit(x, y, epochs=2, batch_size=2, shuffle=False, verbose=0)
+print(np.round(h.history["loss"], 5).tolist())
+print([type(l).__name__ for l in model.layers])
+print(np.round(model.predict(x, verbose=0), 4).tolist())
+""", "[0.38896, 0.06229]\n['Conv1D', 'PReLU', 'ZeroPadding1D', 'MaxPooling1D', 'UpSampling1D', 'GroupNormalization', 'GlobalMaxPooling1D', 'Dense']\n[[0.31380000710487366], [0.2078000009059906], [0.15950000286102295], [0.13420000672340393]]\n"),
+)
