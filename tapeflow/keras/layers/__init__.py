@@ -30,3 +30,18 @@ __all__ = ["Activation", "Add", "AveragePooling2D", "AvgPool2D", "BatchNormaliza
            "Embedding", "Flatten", "GlobalAveragePooling2D", "GlobalAvgPool2D",
            "GlobalMaxPool2D", "GlobalMaxPooling2D", "InputLayer", "KerasTensor", "Lambda",
            "Layer", "LayerNormalization", "MaxPool2D", "MaxPooling2D", "Reshape"]
+
+# Recurrent layers and their wrappers (recurrent.py, wrappers.py).
+from tapeflow.keras.layers.recurrent import (  # noqa: E402
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+)
+from tapeflow.keras.layers.wrappers import Bidirectional, TimeDistributed  # noqa: E402
+
+__all__ += ["Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN",
+            "SimpleRNNCell", "TimeDistributed"]
