@@ -45,3 +45,13 @@ from tapeflow.keras.layers.wrappers import Bidirectional, TimeDistributed  # noq
 
 __all__ += ["Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN",
             "SimpleRNNCell", "TimeDistributed"]
+
+# Attention layers (attention.py).
+from tapeflow.keras.layers.attention import (  # noqa: E402
+    AdditiveAttention,
+    Attention,
+    EinsumDense,
+    MultiHeadAttention,
+)
+
+__all__ += ["AdditiveAttention", "Attention", "EinsumDense", "MultiHeadAttention"]
