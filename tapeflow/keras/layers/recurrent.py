@@ -298,23 +298,29 @@ class RNN(Layer):
         self.stateful = False
         self.unroll = bool(unroll)
         self.zero_output_for_mask = bool(zero_output_for_mask)
+        self._features = None  # the input's feature size, once built
 
     @property
     def state_size(self):
         return _state_sizes(self.cell)
 
     def _check_shape(self, shape) -> None:
+        name = f"{type(self).__name__} {self.name!r}"
         if len(shape) != 3:
-            raise ValueError(f"{type(self).__name__} {self.name!r}: expected inputs of rank 3 "
-                             f"(batch, time, features), got shape {tuple(shape)}")
+            raise ValueError(f"{name}: expected inputs of rank 3 (batch, time, features), got "
+                             f"shape {tuple(shape)}")
         if shape[-1] is None:
-            raise ValueError(f"{type(self).__name__} {self.name!r}: the features axis must be "
-                             f"known, got shape {tuple(shape)}")
+            raise ValueError(f"{name}: the features axis must be known, got shape "
+                             f"{tuple(shape)}")
+        if self._features is not None and shape[-1] != self._features:
+            raise ValueError(f"{name}: the layer was built for {self._features} features, got "
+                             f"inputs of shape {tuple(shape)}")
 
     def build(self, input_shape):
         shape = tuple(nest.flatten(input_shape)) if isinstance(input_shape, list) \
             else tuple(input_shape)
         self._check_shape(shape)
+        self._features = shape[-1]
         if not self.cell.built:
             self.cell.build((shape[0], *shape[2:]))
             self.cell.built = True
