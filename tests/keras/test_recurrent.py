@@ -175,3 +175,14 @@ def test_unsupported_arguments_say_so():
         L.LSTM(2, stateful=True)
     with pytest.raises(NotImplementedError, match="dropout"):
         L.GRU(2, dropout=0.2)
+
+
+def test_an_input_of_unknown_length_keeps_the_time_axis_unknown():
+    inp = tf.keras.Input((None, 3))
+    seq = L.Bidirectional(L.LSTM(4, return_sequences=True))(inp)
+    out, state = L.GRU(2, return_sequences=True, return_state=True)(seq)
+    steps = L.TimeDistributed(L.Dense(5))(out)
+    assert (seq.shape, out.shape, state.shape, steps.shape) == (
+        (None, None, 8), (None, None, 2), (None, 2), (None, None, 5))
+    model = tf.keras.Model(inp, steps)
+    assert model(np.ones((2, 6, 3), np.float32)).shape == (2, 6, 5)

@@ -32,7 +32,7 @@ __all__ = ["Activation", "Add", "AveragePooling2D", "AvgPool2D", "BatchNormaliza
            "Layer", "LayerNormalization", "MaxPool2D", "MaxPooling2D", "Reshape"]
 
 # Recurrent layers and their wrappers (recurrent.py, wrappers.py).
-from tapeflow.keras.layers.recurrent import (  # noqa: E402
+from tapeflow.keras.layers.recurrent import (
     GRU,
     LSTM,
     RNN,
@@ -41,13 +41,22 @@ from tapeflow.keras.layers.recurrent import (  # noqa: E402
     SimpleRNN,
     SimpleRNNCell,
 )
-from tapeflow.keras.layers.wrappers import Bidirectional, TimeDistributed  # noqa: E402
+from tapeflow.keras.layers.wrappers import Bidirectional, TimeDistributed
 
-__all__ += ["Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN",
-            "SimpleRNNCell", "TimeDistributed"]
+__all__ += [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "Bidirectional",
+    "GRUCell",
+    "LSTMCell",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "TimeDistributed",
+]
 
 # Attention layers (attention.py).
-from tapeflow.keras.layers.attention import (  # noqa: E402
+from tapeflow.keras.layers.attention import (
     AdditiveAttention,
     Attention,
     EinsumDense,

@@ -18,8 +18,7 @@ import numpy as np
 
 from tapeflow import nest
 from tapeflow.keras import activations, initializers
-from tapeflow.keras.layers.base import Layer
-from tapeflow.ops.core import InvalidArgumentError
+from tapeflow.keras.layers.base import KerasTensor, Layer
 from tapeflow.tracer.tensor import convert_to_tensor
 
 
@@ -49,6 +48,20 @@ def _prefix_paths(layer: Layer, prefix: str) -> None:
     for v in layer.weights:
         if not v.path.startswith(prefix + "/"):
             v._name = f"{prefix}/{v._name}"
+
+
+def _keep_time_unknown(layer: Layer, inputs, result):
+    """A symbolic call finds output shapes by calling on a length-1 example; where the
+    input's time axis is unknown (Input((None, features))), so is every output's that has
+    one (rank >= 3)."""
+    if not (isinstance(inputs, KerasTensor) and len(inputs.shape) > 1
+            and inputs.shape[1] is None):
+        return result
+    for t in nest.flatten(result):
+        if isinstance(t, KerasTensor) and len(t.shape) >= 3:
+            t.shape = (t.shape[0], None, *t.shape[2:])
+    layer._output_shape = nest.map_structure(lambda k: k.shape, result)
+    return result
 
 
 def _check_no_dropout(owner: str, dropout, recurrent_dropout) -> None:
@@ -303,6 +316,9 @@ class RNN(Layer):
     @property
     def state_size(self):
         return _state_sizes(self.cell)
+
+    def _call_symbolic(self, inputs, args, kwargs):
+        return _keep_time_unknown(self, inputs, super()._call_symbolic(inputs, args, kwargs))
 
     def _check_shape(self, shape) -> None:
         name = f"{type(self).__name__} {self.name!r}"

@@ -4,7 +4,14 @@
 from __future__ import annotations
 
 from tapeflow.keras.layers.base import Layer
-from tapeflow.keras.layers.recurrent import RNN, _as_tensor, _CellLayer, _prefix_paths, _tf
+from tapeflow.keras.layers.recurrent import (
+    RNN,
+    _as_tensor,
+    _CellLayer,
+    _keep_time_unknown,
+    _prefix_paths,
+    _tf,
+)
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -22,7 +29,7 @@ def _renamed_copy(layer, name: str, **changes):
         kwargs.update(changes)
         copy = RNN(cell, name=name, **kwargs)
     else:
-        raise ValueError(f"Bidirectional: expected an RNN layer, got {layer!r}")
+        raise ValueError(f"Bidirectional: expected an RNN layer, got {layer!r}")  # noqa: TRY004 - Keras's ValueError
     return copy
 
 
@@ -35,7 +42,7 @@ class Bidirectional(Layer):
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None,
                  **kwargs):
         if not isinstance(layer, Layer):
-            raise ValueError(f"Bidirectional: expected a Keras layer, got {layer!r}")
+            raise ValueError(f"Bidirectional: expected a Keras layer, got {layer!r}")  # noqa: TRY004
         if merge_mode not in _MERGE_MODES:
             raise ValueError(f"Bidirectional: merge_mode must be one of {_MERGE_MODES}, got "
                              f"{merge_mode!r}")
@@ -57,6 +64,9 @@ class Bidirectional(Layer):
         self.merge_mode = merge_mode
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
+
+    def _call_symbolic(self, inputs, args, kwargs):
+        return _keep_time_unknown(self, inputs, super()._call_symbolic(inputs, args, kwargs))
 
     def build(self, input_shape):
         if len(input_shape) != 3:
@@ -111,9 +121,12 @@ class TimeDistributed(Layer):
 
     def __init__(self, layer, **kwargs):
         if not isinstance(layer, Layer):
-            raise ValueError(f"TimeDistributed: expected a Keras layer, got {layer!r}")
+            raise ValueError(f"TimeDistributed: expected a Keras layer, got {layer!r}")  # noqa: TRY004
         super().__init__(**kwargs)
         self.layer = layer
+
+    def _call_symbolic(self, inputs, args, kwargs):
+        return _keep_time_unknown(self, inputs, super()._call_symbolic(inputs, args, kwargs))
 
     def build(self, input_shape):
         if len(input_shape) < 3:
