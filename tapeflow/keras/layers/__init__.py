@@ -134,3 +134,36 @@ __all__ += [
     "ZeroPadding1D",
     "ZeroPadding2D",
 ]
+# Recurrent layers and their wrappers (recurrent.py, wrappers.py).
+from tapeflow.keras.layers.recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+)
+from tapeflow.keras.layers.wrappers import Bidirectional, TimeDistributed
+
+__all__ += [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "Bidirectional",
+    "GRUCell",
+    "LSTMCell",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "TimeDistributed",
+]
+
+# Attention layers (attention.py).
+from tapeflow.keras.layers.attention import (
+    AdditiveAttention,
+    Attention,
+    EinsumDense,
+    MultiHeadAttention,
+)
+
+__all__ += ["AdditiveAttention", "Attention", "EinsumDense", "MultiHeadAttention"]

@@ -1144,3 +1144,73 @@ print([type(l).__name__ for l in model.layers])
 print(np.round(model.predict(x, verbose=0), 4).tolist())
 """, "[0.38896, 0.06229]\n['Conv1D', 'PReLU', 'ZeroPadding1D', 'MaxPooling1D', 'UpSampling1D', 'GroupNormalization', 'GlobalMaxPooling1D', 'Dense']\n[[0.31380000710487366], [0.2078000009059906], [0.15950000286102295], [0.13420000672340393]]\n"),
 )
+
+# Recurrent and attention layers (tapeflow/keras/layers/recurrent.py, wrappers.py,
+# attention.py). Fixed weights: sin of a ramp, one recipe per layer.
+_FIXED = """
+def fixed(layer, scale=0.5):
+    layer.set_weights([np.sin(np.arange(np.prod(w.shape)) * 0.7 + i).reshape(w.shape)
+                       .astype(np.float32) * scale for i, w in enumerate(layer.weights)])
+x = np.cos(np.arange(24) * 1.3).reshape(2, 4, 3).astype(np.float32)
+"""
+
+CELLS += _cells(
+    "keras",
+    ('SimpleRNN, LSTM and GRU on fixed weights', _FIXED + """
+L = tf.keras.layers
+for layer in [L.SimpleRNN(2, return_sequences=True), L.LSTM(2, return_state=True),
+              L.GRU(2, go_backwards=True), L.GRU(2, reset_after=False)]:
+    layer(x)
+    fixed(layer)
+    out = layer(x)
+    print(type(layer).__name__, [(w.path.split("/", 1)[1], tuple(w.shape)) for w in layer.weights])
+    for t in (out if isinstance(out, tuple) else [out]):
+        print(np.round(t.numpy(), 4))
+""", "SimpleRNN [('simple_rnn_cell/kernel', (3, 2)), ('simple_rnn_cell/recurrent_kernel', (2, 2)), ('simple_rnn_cell/bias', (2,))]\n[[[ 0.4161  0.6649]\n  [ 0.8479  0.2269]\n  [ 0.3159  0.3324]\n  [ 0.8075  0.7641]]\n\n [[ 0.3849 -0.3849]\n  [ 0.1366  0.5832]\n  [ 0.8524  0.4777]\n  [ 0.4754  0.0467]]]\nLSTM [('lstm_cell/kernel', (3, 8)), ('lstm_cell/recurrent_kernel', (2, 8)), ('lstm_cell/bias', (8,))]\n[[-0.1497 -0.1275]\n [-0.308  -0.1269]]\n[[-0.1497 -0.1275]\n [-0.308  -0.1269]]\n[[-0.3593 -0.297 ]\n [-0.551  -0.1743]]\nGRU [('gru_cell/kernel', (3, 6)), ('gru_cell/recurrent_kernel', (2, 6)), ('gru_cell/bias', (2, 6))]\n[[ 0.0035 -0.2268]\n [-0.2817 -0.3656]]\nGRU [('gru_cell/kernel', (3, 6)), ('gru_cell/recurrent_kernel', (2, 6)), ('gru_cell/bias', (6,))]\n[[-0.1672 -0.1249]\n [-0.4202 -0.3435]]\n"),
+    ('Bidirectional and TimeDistributed', _FIXED + """
+L = tf.keras.layers
+for layer in [L.Bidirectional(L.LSTM(2, return_sequences=True)),
+              L.Bidirectional(L.GRU(2, return_state=True), merge_mode="ave"),
+              L.TimeDistributed(L.Dense(2))]:
+    layer(x)
+    fixed(layer)
+    out = layer(x)
+    print(type(layer).__name__, len(layer.weights), [tuple(w.shape) for w in layer.weights])
+    for t in (out if isinstance(out, tuple) else [out]):
+        print(np.round(t.numpy(), 4))
+""", 'Bidirectional 6 [(3, 8), (2, 8), (8,), (3, 8), (2, 8), (8,)]\n[[[-0.1265 -0.2044  0.1379  0.1461]\n  [-0.0661 -0.0401  0.0513  0.0475]\n  [-0.2922 -0.2478  0.1118  0.117 ]\n  [-0.1497 -0.1275  0.0027  0.0769]]\n\n [[-0.1389  0.028   0.1296  0.0782]\n  [-0.2299 -0.2483  0.128   0.1266]\n  [-0.1131 -0.0626  0.0096  0.0398]\n  [-0.308  -0.1269  0.1018  0.0638]]]\nBidirectional 6 [(3, 6), (2, 6), (2, 6), (3, 6), (2, 6), (2, 6)]\n[[0.0266 0.0091]\n [0.11   0.0844]]\n[[-0.0842 -0.1983]\n [-0.364  -0.3615]]\n[[0.1373 0.2166]\n [0.584  0.5302]]\nTimeDistributed 2 [(3, 2), (2,)]\n[[[ 0.409   1.0837]\n  [ 0.8152  0.2929]\n  [-0.1402  0.2026]\n  [ 0.8407  1.1245]]\n\n [[ 0.3719 -0.1237]\n  [ 0.0716  0.7666]\n  [ 0.9764  0.7223]\n  [-0.0369 -0.1036]]]\n'),
+    ('MultiHeadAttention, Attention and AdditiveAttention', _FIXED + """
+L = tf.keras.layers
+v = np.sin(np.arange(30) * 0.5).reshape(2, 5, 3).astype(np.float32)
+mask = np.array([[[1, 1, 0, 1, 1]] * 4, [[1, 0, 0, 0, 1]] * 4], bool)
+mha = L.MultiHeadAttention(num_heads=2, key_dim=2)
+mha(x, v)
+fixed(mha)
+out, scores = mha(x, v, attention_mask=mask, return_attention_scores=True)
+print([(w.path.split("/", 1)[1], tuple(w.shape)) for w in mha.weights])
+print(np.round(out.numpy(), 4))
+print(np.round(scores.numpy()[1], 4))
+att = L.Attention(use_scale=True, score_mode="concat")
+att([x, v])
+fixed(att)
+print(np.round(att([x, v], mask=[None, mask[:, 0]]).numpy(), 4))
+add = L.AdditiveAttention()
+add([x, v])
+fixed(add)
+out, w = add([x, v], return_attention_scores=True)
+print(np.round(out.numpy(), 4))
+print(np.round(w.numpy()[0], 4))
+""", "[('query/kernel', (3, 2, 2)), ('query/bias', (2, 2)), ('key/kernel', (3, 2, 2)), ('key/bias', (2, 2)), ('value/kernel', (3, 2, 2)), ('value/bias', (2, 2)), ('attention_output/kernel', (2, 2, 3)), ('attention_output/bias', (3,))]\n[[[0.1993 0.3675 0.3628]\n  [0.2096 0.3779 0.3686]\n  [0.2012 0.3689 0.3632]\n  [0.2028 0.3713 0.3652]]\n\n [[0.1964 0.3602 0.3546]\n  [0.1965 0.3603 0.3546]\n  [0.1964 0.3602 0.3546]\n  [0.1965 0.3602 0.3546]]]\n[[[0.4985 0.     0.     0.     0.5015]\n  [0.4948 0.     0.     0.     0.5052]\n  [0.4981 0.     0.     0.     0.5019]\n  [0.4971 0.     0.     0.     0.5029]]\n\n [[0.4968 0.     0.     0.     0.5032]\n  [0.4951 0.     0.     0.     0.5049]\n  [0.5005 0.     0.     0.     0.4995]\n  [0.4943 0.     0.     0.     0.5057]]]\n[[[-0.0649  0.1612  0.3478]\n  [-0.0649  0.1612  0.3478]\n  [-0.0649  0.1612  0.3478]\n  [-0.0649  0.1612  0.3478]]\n\n [[ 0.8709  0.99    0.8667]\n  [ 0.8709  0.99    0.8667]\n  [ 0.8709  0.99    0.8667]\n  [ 0.8709  0.99    0.8667]]]\n[[[0.0943 0.2492 0.3431]\n  [0.0918 0.2365 0.3234]\n  [0.0944 0.245  0.3356]\n  [0.0969 0.2667 0.3712]]\n\n [[0.3445 0.4187 0.3904]\n  [0.3547 0.4213 0.3847]\n  [0.3012 0.3774 0.3612]\n  [0.3574 0.4446 0.423 ]]]\n[[0.2669 0.2527 0.1354 0.1151 0.2299]\n [0.248  0.2557 0.1415 0.1206 0.2342]\n [0.2592 0.2624 0.129  0.1259 0.2236]\n [0.27   0.2523 0.125  0.1058 0.2469]]\n"),
+    ('an LSTM model trained with fit', _FIXED + """
+L = tf.keras.layers
+xs = np.sin(np.arange(8 * 4 * 3) * 0.37).reshape(8, 4, 3).astype(np.float32)
+ys = np.cos(np.arange(8) * 0.9).reshape(8, 1).astype(np.float32)
+model = tf.keras.Sequential([tf.keras.Input((4, 3)), L.Bidirectional(L.LSTM(3)), L.Dense(1)])
+for layer in model.layers:
+    fixed(layer, 0.4)
+model.compile(optimizer=tf.keras.optimizers.Adam(0.05), loss="mse")
+h = model.fit(xs, ys, epochs=2, batch_size=4, shuffle=False, verbose=0)
+print(np.round(h.history["loss"], 4))
+print(np.round(model.predict(xs[:3], verbose=0), 4))
+""", '[0.634  0.5589]\n[[0.0967]\n [0.0889]\n [0.1125]]\n'),
+)
