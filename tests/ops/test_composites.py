@@ -461,20 +461,12 @@ ROWS += [
               args(signed((4,), 0.2, 2.0)), lambda x: np.sqrt(np.abs(x)).sum() ** 2, (0,)),
 ]
 
-rows = pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
-
-
 def _inputs(row, seed=0):
     return row.make_args(np.random.default_rng(seed))
 
 
-def test_ids_are_unique():
-    ids = [r.id for r in ROWS]
-    assert len(ids) == len(set(ids))
-
-
-@rows
-def test_eager_matches_numpy(row):
+def check_eager(row):
+    """a. eager against the numpy reference (float32 inputs keep float32)."""
     xs = _inputs(row)
     got = row.fn(*[tf.constant(x) for x in xs]).numpy()
     want = np.asarray(row.ref(*xs))
@@ -515,11 +507,8 @@ def _central(f, x, eps=1e-6):
     return grad
 
 
-GRAD_ROWS = [r for r in ROWS if r.grad_argnums]
-
-
-@pytest.mark.parametrize("row", GRAD_ROWS, ids=lambda r: r.id)
-def test_gradient_matches_finite_differences(row):
+def check_gradient(row):
+    """b. the taped gradient against central finite differences, in float64."""
     xs = _f64(_inputs(row))
     ct = _cotangent(row, xs)
     grads = _gradient(row, xs, ct)
@@ -532,8 +521,8 @@ def test_gradient_matches_finite_differences(row):
                                    err_msg=f"gradient of input {i}")
 
 
-@pytest.mark.parametrize("row", [r for r in GRAD_ROWS if r.order >= 2], ids=lambda r: r.id)
-def test_second_order_matches_finite_differences(row):
+def check_second_order(row):
+    """c. the gradient of the gradient (nested tapes) against finite differences of it."""
     xs = _f64(_inputs(row))
     ct = _cotangent(row, xs)
     rng = np.random.default_rng(3)
@@ -559,9 +548,8 @@ def test_second_order_matches_finite_differences(row):
                                    atol=1e-6, err_msg=f"second-order gradient of input {i}")
 
 
-@pytest.mark.slow
-@rows
-def test_compiled_matches_eager(row):
+def check_compiled(row):
+    """d. `@tf.function` (Numba) against eager, value and gradient."""
     xs = _inputs(row)
     if any(np.asarray(x).dtype.itemsize < 4 and np.asarray(x).dtype != np.bool_ for x in xs):
         pytest.skip("compiled code takes 32- and 64-bit numbers (8/16-bit run interpreted)")
@@ -583,6 +571,38 @@ def test_compiled_matches_eager(row):
     np.testing.assert_allclose(out.numpy(), eager_out.numpy(), rtol=2e-6, atol=1e-6)
     for g, e in zip(grads, eager_grads):
         np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=2e-6, atol=1e-6)
+
+
+# The four checks as tests over this module's table; tests/ops/test_composites_sweep.py runs
+# the same checks over its own.
+rows = pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
+GRAD_ROWS = [r for r in ROWS if r.grad_argnums]
+
+
+def test_ids_are_unique():
+    ids = [r.id for r in ROWS]
+    assert len(ids) == len(set(ids))
+
+
+@rows
+def test_eager_matches_numpy(row):
+    check_eager(row)
+
+
+@pytest.mark.parametrize("row", GRAD_ROWS, ids=lambda r: r.id)
+def test_gradient_matches_finite_differences(row):
+    check_gradient(row)
+
+
+@pytest.mark.parametrize("row", [r for r in GRAD_ROWS if r.order >= 2], ids=lambda r: r.id)
+def test_second_order_matches_finite_differences(row):
+    check_second_order(row)
+
+
+@pytest.mark.slow
+@rows
+def test_compiled_matches_eager(row):
+    check_compiled(row)
 
 
 # --------------------------------------------------------------------------------------------
