@@ -35,6 +35,11 @@ class Composite:
     rtol: float = 1e-6
     atol: float = 1e-6
     kw: dict = field(default_factory=dict)
+    # Finite differences (checks b and c): step and tolerances, looser only for ops that
+    # compute in float32 whatever the input (tf.image's, as TensorFlow's).
+    fd_eps: float = 1e-6
+    fd_rtol: float = 1e-5
+    fd_atol: float = 1e-7
 
 
 def normal(shape, dtype=F64):
@@ -517,8 +522,8 @@ def check_gradient(row):
             values = [tf.constant(xi if k == i else x) for k, x in enumerate(xs)]
             return float(_loss(row, values, ct).numpy())
 
-        np.testing.assert_allclose(g, _central(f, xs[i]), rtol=1e-5, atol=1e-7,
-                                   err_msg=f"gradient of input {i}")
+        np.testing.assert_allclose(g, _central(f, xs[i], row.fd_eps), rtol=row.fd_rtol,
+                                   atol=row.fd_atol, err_msg=f"gradient of input {i}")
 
 
 def check_second_order(row):
@@ -544,8 +549,9 @@ def check_second_order(row):
             shifted = [xi if m == i else x for m, x in enumerate(xs)]
             return sum(float(np.sum(g * wj)) for g, wj in zip(_gradient(row, shifted, ct), w))
 
-        np.testing.assert_allclose(second[k].numpy(), _central(f, xs[i]), rtol=1e-5,
-                                   atol=1e-6, err_msg=f"second-order gradient of input {i}")
+        np.testing.assert_allclose(second[k].numpy(), _central(f, xs[i], row.fd_eps),
+                                   rtol=row.fd_rtol, atol=max(row.fd_atol, 1e-6),
+                                   err_msg=f"second-order gradient of input {i}")
 
 
 def check_compiled(row):
