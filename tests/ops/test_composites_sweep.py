@@ -552,6 +552,8 @@ MATH_ROWS = [
               lambda a, b, x: a * x + b, (0, 1, 2)),
     Composite("scalar_mul", tf.math.scalar_mul, args(normal(()), normal((2, 3))),
               lambda a, x: a * x, (0, 1)),
+    Composite("scalar_mul:toplevel", lambda x: tf.scalar_mul(-1.5, x), args(normal((3,))),
+              lambda x: -1.5 * x, (0,)),
     Composite("accumulate_n", lambda a, b, c: tf.math.accumulate_n([a, b, c]),
               args(normal((2, 3)), normal((2, 3)), normal((2, 3))),
               lambda a, b, c: a + b + c, (0, 1, 2)),
@@ -879,3 +881,9 @@ def test_second_order_matches_finite_differences(row):
 def test_compiled_matches_eager(row):
     check_compiled(row)
 
+
+def test_scalar_mul_is_at_the_top_level_as_in_tensorflow():
+    # tf.scalar_mul was only reachable as tf.math.scalar_mul.
+    assert tf.scalar_mul is tf.math.scalar_mul
+    np.testing.assert_allclose(tf.scalar_mul(2.0, tf.constant([1.0, -3.0])).numpy(),
+                               [2.0, -6.0])
