@@ -601,15 +601,20 @@ MATH_ROWS = [
               lambda x: tf.strided_slice(x, [0, 0, 1], [0, 0, 3], [1, 1, 1], ellipsis_mask=1,
                                          new_axis_mask=2),
               args(normal((2, 3, 4))), lambda x: x[..., None, 1:3], (0,)),
-    Composite("dynamic_stitch", lambda i0, i1, d0, d1: tf.dynamic_stitch([i0, i1], [d0, d1]),
-              args(fixed([0, 3], I32), fixed([[1, 4], [2, 5]], I32), normal((2, 2)),
-                   normal((2, 2, 2))), _stitch_ref, (2, 3)),
+    # Indices are constants: the result's size depends on their values, which a compiled
+    # function refuses to read from a traced argument (DataDependentShapeError).
+    Composite("dynamic_stitch",
+              lambda d0, d1: tf.dynamic_stitch([[0, 3], [[1, 4], [2, 5]]], [d0, d1]),
+              args(normal((2, 2)), normal((2, 2, 2))),
+              lambda d0, d1: _stitch_ref(np.array([0, 3]), np.array([[1, 4], [2, 5]]), d0, d1),
+              (0, 1)),
     # Index 2 is written twice and the later write wins: the overwritten value gets a zero
     # gradient, as finite differences say (TF's gather of the gradient gives it one too).
     Composite("dynamic_stitch:overlap",
-              lambda i0, i1, d0, d1: tf.dynamic_stitch([i0, i1], [d0, d1]),
-              args(fixed([0, 2, 1], I32), fixed([2, 3], I32), normal((3,)), normal((2,))),
-              _stitch_ref, (2, 3)),
+              lambda d0, d1: tf.dynamic_stitch([[0, 2, 1], [2, 3]], [d0, d1]),
+              args(normal((3,)), normal((2,))),
+              lambda d0, d1: _stitch_ref(np.array([0, 2, 1]), np.array([2, 3]), d0, d1),
+              (0, 1)),
     Composite("tensor_scatter_nd_max", tf.tensor_scatter_nd_max,
               args(spread((3, 2)), fixed([[0, 1], [2, 0], [1, 1]], I32), spread((3,))),
               _scatter_nd_extremum_ref("max"), (0, 2)),
