@@ -167,6 +167,7 @@ newaxis = None
 
 # The second math sweep: tf.complex and tf.saturate_cast at the top level, as in TF.
 from tapeflow.ops import complex, saturate_cast  # noqa: E402, F401, A004
+from tapeflow.ops import scalar_mul  # noqa: E402, F401 - tf.scalar_mul, as tf.math's
 
 
 # What a tape step rarely needs is imported on first use (PEP 562), so that `import tapeflow`,

@@ -35,6 +35,11 @@ class Composite:
     rtol: float = 1e-6
     atol: float = 1e-6
     kw: dict = field(default_factory=dict)
+    # Finite differences (checks b and c): step and tolerances, looser only for ops that
+    # compute in float32 whatever the input (tf.image's, as TensorFlow's).
+    fd_eps: float = 1e-6
+    fd_rtol: float = 1e-5
+    fd_atol: float = 1e-7
 
 
 def normal(shape, dtype=F64):
@@ -461,20 +466,12 @@ ROWS += [
               args(signed((4,), 0.2, 2.0)), lambda x: np.sqrt(np.abs(x)).sum() ** 2, (0,)),
 ]
 
-rows = pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
-
-
 def _inputs(row, seed=0):
     return row.make_args(np.random.default_rng(seed))
 
 
-def test_ids_are_unique():
-    ids = [r.id for r in ROWS]
-    assert len(ids) == len(set(ids))
-
-
-@rows
-def test_eager_matches_numpy(row):
+def check_eager(row):
+    """a. eager against the numpy reference (float32 inputs keep float32)."""
     xs = _inputs(row)
     got = row.fn(*[tf.constant(x) for x in xs]).numpy()
     want = np.asarray(row.ref(*xs))
@@ -515,11 +512,8 @@ def _central(f, x, eps=1e-6):
     return grad
 
 
-GRAD_ROWS = [r for r in ROWS if r.grad_argnums]
-
-
-@pytest.mark.parametrize("row", GRAD_ROWS, ids=lambda r: r.id)
-def test_gradient_matches_finite_differences(row):
+def check_gradient(row):
+    """b. the taped gradient against central finite differences, in float64."""
     xs = _f64(_inputs(row))
     ct = _cotangent(row, xs)
     grads = _gradient(row, xs, ct)
@@ -528,12 +522,12 @@ def test_gradient_matches_finite_differences(row):
             values = [tf.constant(xi if k == i else x) for k, x in enumerate(xs)]
             return float(_loss(row, values, ct).numpy())
 
-        np.testing.assert_allclose(g, _central(f, xs[i]), rtol=1e-5, atol=1e-7,
-                                   err_msg=f"gradient of input {i}")
+        np.testing.assert_allclose(g, _central(f, xs[i], row.fd_eps), rtol=row.fd_rtol,
+                                   atol=row.fd_atol, err_msg=f"gradient of input {i}")
 
 
-@pytest.mark.parametrize("row", [r for r in GRAD_ROWS if r.order >= 2], ids=lambda r: r.id)
-def test_second_order_matches_finite_differences(row):
+def check_second_order(row):
+    """c. the gradient of the gradient (nested tapes) against finite differences of it."""
     xs = _f64(_inputs(row))
     ct = _cotangent(row, xs)
     rng = np.random.default_rng(3)
@@ -555,16 +549,18 @@ def test_second_order_matches_finite_differences(row):
             shifted = [xi if m == i else x for m, x in enumerate(xs)]
             return sum(float(np.sum(g * wj)) for g, wj in zip(_gradient(row, shifted, ct), w))
 
-        np.testing.assert_allclose(second[k].numpy(), _central(f, xs[i]), rtol=1e-5,
-                                   atol=1e-6, err_msg=f"second-order gradient of input {i}")
+        np.testing.assert_allclose(second[k].numpy(), _central(f, xs[i], row.fd_eps),
+                                   rtol=row.fd_rtol, atol=max(row.fd_atol, 1e-6),
+                                   err_msg=f"second-order gradient of input {i}")
 
 
-@pytest.mark.slow
-@rows
-def test_compiled_matches_eager(row):
+def check_compiled(row):
+    """d. `@tf.function` (Numba) against eager, value and gradient."""
     xs = _inputs(row)
     if any(np.asarray(x).dtype.itemsize < 4 and np.asarray(x).dtype != np.bool_ for x in xs):
         pytest.skip("compiled code takes 32- and 64-bit numbers (8/16-bit run interpreted)")
+    if any(np.asarray(x).dtype.kind == "c" for x in xs):
+        pytest.skip("compiled code takes real numbers (complex graphs run interpreted)")
     ct = _cotangent(row, xs)
 
     def step(*values):
@@ -583,6 +579,38 @@ def test_compiled_matches_eager(row):
     np.testing.assert_allclose(out.numpy(), eager_out.numpy(), rtol=2e-6, atol=1e-6)
     for g, e in zip(grads, eager_grads):
         np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=2e-6, atol=1e-6)
+
+
+# The four checks as tests over this module's table; tests/ops/test_composites_sweep.py runs
+# the same checks over its own.
+rows = pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
+GRAD_ROWS = [r for r in ROWS if r.grad_argnums]
+
+
+def test_ids_are_unique():
+    ids = [r.id for r in ROWS]
+    assert len(ids) == len(set(ids))
+
+
+@rows
+def test_eager_matches_numpy(row):
+    check_eager(row)
+
+
+@pytest.mark.parametrize("row", GRAD_ROWS, ids=lambda r: r.id)
+def test_gradient_matches_finite_differences(row):
+    check_gradient(row)
+
+
+@pytest.mark.parametrize("row", [r for r in GRAD_ROWS if r.order >= 2], ids=lambda r: r.id)
+def test_second_order_matches_finite_differences(row):
+    check_second_order(row)
+
+
+@pytest.mark.slow
+@rows
+def test_compiled_matches_eager(row):
+    check_compiled(row)
 
 
 # --------------------------------------------------------------------------------------------
