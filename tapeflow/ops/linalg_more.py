@@ -17,6 +17,7 @@ from tapeflow.ops.linalg import _swap_last, conj, matmul
 from tapeflow.ops.matrix import solve, svd_p
 from tapeflow.ops.matrix_parts import (
     _cholesky_solve,
+    _dtype,
     _with_diagonal,
     band_part,
     set_diag,
@@ -33,8 +34,8 @@ def _float_matrix(op: str, x, arg: str = "a"):
     if len(shape) < 2:
         raise ValueError(f"{op}: input `{arg}` must have at least 2 dimensions (saw: "
                          f"{len(shape)}, shape {list(shape)})")
-    if x.aval.dtype.kind != "f":
-        raise OpTypeError(f"{op}: `{arg}` must be a float tensor, got {x.aval.dtype.name}")
+    if _dtype(x).kind != "f":
+        raise OpTypeError(f"{op}: `{arg}` must be a float tensor, got {_dtype(x).name}")
     return shape
 
 
@@ -48,7 +49,7 @@ def pinv(a, rcond=None, validate_args=False, name=None):
     at or below rcond * max(s) counted as zero (default rcond: 10 max(m, n) eps, TF's)."""
     (x,) = promote("pinv", a)
     shape = _float_matrix("pinv", x)
-    dtype = x.aval.dtype
+    dtype = _dtype(x)
     if rcond is None:
         rcond = 10.0 * max(shape[-2:]) * float(np.finfo(dtype).eps)
     s = bind(svd_p, x, part="s", full_matrices=False)
@@ -65,7 +66,7 @@ def matrix_rank(a, tol=None, validate_args=False, name=None):
     max(m, n) max(s), TF's), as int32."""
     (x,) = promote("matrix_rank", a)
     shape = _float_matrix("matrix_rank", x)
-    dtype = x.aval.dtype
+    dtype = _dtype(x)
     s = bind(svd_p, x, part="s", full_matrices=False)
     if tol is None:
         tol = multiply(reduce_max(s, axis=-1, keepdims=True),
@@ -95,12 +96,15 @@ def cholesky_solve(chol, rhs, name=None):
     two triangular solves, L Y = rhs then L^T X = Y."""
     c, b = promote("cholesky_solve", chol, rhs)
     _solve_shapes("cholesky_solve", "chol", c, b)
-    return _cholesky_solve(c, b)
+    cshape, bshape = tuple(shape_of(c)), tuple(shape_of(b))
+    batch = _batch_of("cholesky_solve", cshape[:-2], bshape[:-2])
+    return _cholesky_solve(broadcast_to(c, batch + cshape[-2:]),
+                           broadcast_to(b, batch + bshape[-2:]))
 
 
 def _unit_lower(lower_upper):
     """L of a packed LU: its strict lower triangle, ones on the diagonal."""
-    ones = np.ones(tuple(shape_of(lower_upper))[:-1], lower_upper.aval.dtype)
+    ones = np.ones(tuple(shape_of(lower_upper))[:-1], _dtype(lower_upper))
     return set_diag(band_part(lower_upper, -1, 0), ones)
 
 
@@ -130,6 +134,7 @@ def lu_solve(lower_upper, perm, rhs, validate_args=False, name=None):
         raise ValueError(f"lu_solve: `perm` must be [..., {lshape[-1]}], got shape {list(p)}")
     batch = _batch_of("lu_solve", lshape[:-2], p[:-1], bshape[:-2])
     permuted = _rows(b, perm, batch)
+    lu = broadcast_to(lu, batch + lshape[-2:])  # matrix_solve wants one batch shape
     y = triangular_solve(_unit_lower(lu), permuted, lower=True)
     return triangular_solve(lu, y, lower=False)
 
@@ -149,7 +154,7 @@ def lu_matrix_inverse(lower_upper, perm, validate_args=False, name=None):
     """`tf.linalg.lu_matrix_inverse`: A^-1 from A's LU factors (lu_solve of the identity)."""
     (lu,) = promote("lu_matrix_inverse", lower_upper)
     shape = _float_matrix("lu_matrix_inverse", lu, "lower_upper")
-    eye = np.eye(shape[-1], dtype=lu.aval.dtype)
+    eye = np.eye(shape[-1], dtype=_dtype(lu))
     return lu_solve(lu, perm, broadcast_to(eye, shape))
 
 
@@ -161,7 +166,7 @@ def lu_matrix_inverse(lower_upper, perm, validate_args=False, name=None):
 def _from_diagonals(template, diagonals: dict):
     """The matrices with `diagonals[k]` (its last axis) as their k-th diagonal, zeros
     elsewhere; `template` gives the matrix shape and dtype."""
-    dense = np.zeros(tuple(shape_of(template)), template.aval.dtype)
+    dense = np.zeros(tuple(shape_of(template)), _dtype(template))
     for k, d in diagonals.items():
         dense = _with_diagonal(dense, d, k)
     return dense
