@@ -19,7 +19,7 @@ from tapeflow.tracer.random import (  # noqa: F401
 from tapeflow.tracer.random_more import gamma, poisson, shuffle  # noqa: F401
 
 # ---- sweep-linalg3: stateless samplers and seed utilities ------------------------------------
-from tapeflow.tracer.random_stateless import (  # noqa: E402, F401
+from tapeflow.tracer.random_stateless import (  # noqa: F401
     create_rng_state,
     fold_in,
     split,

@@ -108,7 +108,7 @@ def reorder(sp_input, name=None) -> SparseTensor:
 
 
 # ---- sweep-linalg3: the rest of tf.sparse (tapeflow/api/sparse_ops.py) ----------------------
-from tapeflow.api.sparse_ops import (  # noqa: E402, F401
+from tapeflow.api.sparse_ops import (  # noqa: F401
     add,
     concat,
     expand_dims,

@@ -104,7 +104,9 @@ def map_values(op, *args, **kwargs):
                 other._dense_shape, first._dense_shape):
             raise InvalidArgumentError("sparse.map_values: the SparseTensors' indices and "
                                        "dense shapes must be equal")
-    unpack = lambda x: x.values if isinstance(x, SparseTensor) else x  # noqa: E731
+    def unpack(x):
+        return x.values if isinstance(x, SparseTensor) else x
+
     values = op(*[unpack(x) for x in args], **{k: unpack(v) for k, v in kwargs.items()})
     return SparseTensor(first._indices, values, first._dense_shape)
 
@@ -281,7 +283,7 @@ def concat(axis, sp_inputs, expand_nonconcat_dims=False, name=None, expand_nonco
     return _make(np.concatenate(indices), np.concatenate(values), out_shape)
 
 
-def slice(sp_input, start, size, name=None):  # noqa: A001
+def slice(sp_input, start, size, name=None):
     """`tf.sparse.slice`: the entries in [start, start + size), the size clipped to the
     dense shape; indices relative to start."""
     _check(sp_input, "slice")

@@ -150,7 +150,7 @@ def _lu_lowering(out, ins, avals, *, part, index_dtype):
     return [f"{out} = {lw.empty(out_aval.shape, dt)}"] + lw.loop_nest(batch, body, "n")
 
 
-def lu(input, output_idx_type=np.int32, name=None):  # noqa: A002
+def lu(input, output_idx_type=np.int32, name=None):
     """`tf.linalg.lu`: `Lu(lu, p)`, L and U packed in one matrix and the permutation with
     input[..., p, :] = L @ U (p as output_idx_type, int32 or int64)."""
     from collections import namedtuple
@@ -200,12 +200,12 @@ def _pade_text(degree: int, a: str, n: int, dt: str) -> list[str]:
     lines = [f"_i = np.eye({n}, {n}, 0, {dt})", f"_p2 = np.dot({a}, {a})"]
     if degree == 13:
         lines += ["_p4 = np.dot(_p2, _p2)", "_p6 = np.dot(_p4, _p2)",
-                  f"_tu = np.dot(_p6, _p6 + {b[11]} * _p4 + {b[9]} * _p2) + {b[7]} * _p6 + "
-                  f"{b[5]} * _p4 + {b[3]} * _p2 + {b[1]} * _i",
+                  (f"_tu = np.dot(_p6, _p6 + {b[11]} * _p4 + {b[9]} * _p2) + {b[7]} * _p6 + "
+                   f"{b[5]} * _p4 + {b[3]} * _p2 + {b[1]} * _i"),
                   f"_u = np.dot({a}, _tu)",
                   f"_tv = {b[12]} * _p6 + {b[10]} * _p4 + {b[8]} * _p2",
-                  f"_v = np.dot(_p6, _tv) + {b[6]} * _p6 + {b[4]} * _p4 + {b[2]} * _p2 + "
-                  f"{b[0]} * _i"]
+                  (f"_v = np.dot(_p6, _tv) + {b[6]} * _p6 + {b[4]} * _p4 + {b[2]} * _p2 + "
+                   f"{b[0]} * _i")]
         return lines
     top = (degree - 1) // 2  # the highest even power is A^(2 top)
     for j in range(2, top + 1):  # A^4 = A^2 A^2, A^6 = A^4 A^2, A^8 = A^6 A^2
@@ -223,8 +223,8 @@ def _expm_text(a: str, n: int, dtype: np.dtype, finite: str) -> list[str]:
     dt = lw.dtype_expr(dtype)
     degrees, bounds, maxnorm = DEGREES[np.dtype(dtype)]
     lines = [f"_norm = np.max(np.sum(np.abs({a}), axis=0))",
-             f"_s = max(np.floor(np.log(_norm / {dt}({maxnorm!r})) / np.log({dt}(2.0))), "
-             f"{dt}(0.0))"]
+             (f"_s = max(np.floor(np.log(_norm / {dt}({maxnorm!r})) / np.log({dt}(2.0))), "
+              f"{dt}(0.0))")]
     for k, degree in enumerate(degrees):
         if k == 0:
             lines.append(f"if _norm < {dt}({bounds[0]!r}):")
@@ -325,7 +325,7 @@ def _expm_vjp(g, out, x):
 expm_p.def_vjp(per_input(_expm_vjp))
 
 
-def expm(input, name=None):  # noqa: A002
+def expm(input, name=None):
     """`tf.linalg.expm`: the matrix exponential of each square matrix [..., n, n]."""
     (x,) = promote("expm", input)
     aval = _aval(x)
