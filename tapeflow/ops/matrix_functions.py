@@ -29,6 +29,8 @@ gradients work.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
 from tapeflow.ops import lowering as lw
@@ -150,6 +152,9 @@ def _lu_lowering(out, ins, avals, *, part, index_dtype):
     return [f"{out} = {lw.empty(out_aval.shape, dt)}"] + lw.loop_nest(batch, body, "n")
 
 
+LU = namedtuple("Lu", ["lu", "p"])
+
+
 def lu(input, output_idx_type=np.int32, name=None):
     """`tf.linalg.lu`: `Lu(lu, p)`, L and U packed in one matrix and the permutation with
     input[..., p, :] = L @ U (p as output_idx_type, int32 or int64)."""
@@ -160,8 +165,7 @@ def lu(input, output_idx_type=np.int32, name=None):
     index_dtype = np.dtype(getattr(output_idx_type, "as_numpy_dtype", output_idx_type))
     if index_dtype not in (np.int32, np.int64):
         raise OpTypeError(f"lu: output_idx_type must be int32 or int64, got {index_dtype}")
-    result = namedtuple("Lu", ["lu", "p"])
-    return result(bind(lu_p, x, part="lu", index_dtype=index_dtype.name),
+    return LU(bind(lu_p, x, part="lu", index_dtype=index_dtype.name),
                   bind(lu_p, x, part="p", index_dtype=index_dtype.name))
 
 
