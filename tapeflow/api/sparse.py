@@ -105,3 +105,26 @@ def reorder(sp_input, name=None) -> SparseTensor:
     order = np.lexsort(sp_input._indices.T[::-1])
     return SparseTensor(sp_input._indices[order], _make_constant(sp_input._values[order]),
                         sp_input._dense_shape)
+
+
+# ---- sweep-linalg3: the rest of tf.sparse (tapeflow/api/sparse_ops.py) ----------------------
+from tapeflow.api.sparse_ops import (  # noqa: F401
+    add,
+    concat,
+    expand_dims,
+    eye,
+    fill_empty_rows,
+    map_values,
+    maximum,
+    minimum,
+    reduce_max,
+    reduce_sum,
+    reset_shape,
+    reshape,
+    retain,
+    slice,
+    softmax,
+    sparse_dense_matmul,
+    to_indicator,
+    transpose,
+)

@@ -110,6 +110,7 @@ from tapeflow.ops.matrix import cholesky, det, inv, matrix_transpose, solve, svd
 from tapeflow.ops.einsum import einsum
 from tapeflow.ops import matrix_parts  # noqa: F401 - registers log_abs_det
 from tapeflow.ops.decompositions import eigh, eigvalsh, qr
+from tapeflow.ops import matrix_functions  # noqa: F401 - registers lu and expm
 from tapeflow.ops.dynamic import (
     DataDependentShapeError,
     boolean_mask,

@@ -3,6 +3,8 @@ primitives (so they trace, compile and differentiate like any other ops)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from tapeflow.ops.core import InvalidArgumentError, dtype_of, promote
 from tapeflow.ops.elementwise import (
     add,
@@ -38,10 +40,14 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
 
 def global_norm(t_list, name=None):
     """sqrt(sum of squares of every element of every tensor in `t_list`); None entries are
-    skipped. The result has the first tensor's dtype."""
+    skipped. The result has the first tensor's dtype (float32 0.0 when every entry is None,
+    as TF)."""
+    if isinstance(t_list, str) or not isinstance(t_list, list | tuple):
+        raise TypeError(f"global_norm: t_list must be a sequence of tensors, got "
+                        f"{type(t_list).__name__}")
     tensors = [promote("global_norm", t)[0] for t in t_list if t is not None]
     if not tensors:
-        raise InvalidArgumentError("global_norm: t_list has no tensors")
+        return sqrt(np.zeros((), np.float32))
     dtype = dtype_of(tensors[0])
     total = None
     for t in tensors:

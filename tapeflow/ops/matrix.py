@@ -405,4 +405,7 @@ LAPACK_FAILURES = {
     # ops/decompositions.py: numba's qr and eigh refuse infs and NaNs (LinAlgError).
     "qr": "the input is not finite",
     "eigh": "the input is not finite or the decomposition did not converge",
+    # ops/matrix_functions.py: a zero pivot; expm's Padé denominator V - U singular.
+    "lu": "the matrix is not invertible",
+    "expm": "the Padé denominator is singular",
 }

@@ -135,7 +135,14 @@ def gamma(shape, alpha, beta=None, dtype=np.float32, seed=None, name=None):
     op = "random.gamma"
     dt = _out_float(dtype, op)
     salt = _random._salt(seed)
-    sizes = _random._sizes(shape, op)
+    return gamma_from(lambda dist, shape, dtype: _draw(dist, shape, dtype, salt, op),
+                      _random._sizes(shape, op), alpha, beta, dt)
+
+
+def gamma_from(draw, sizes, alpha, beta, dt):
+    """gamma's draws of shape sizes + broadcast(alpha, beta).shape, taking its uniforms and
+    normals from `draw(dist, shape, dtype)` (the global generator's, or a stateless seed's:
+    tapeflow/tracer/random_stateless.py)."""
     a = _tensor(alpha, dt)
     b = None if beta is None else _tensor(beta, dt)
     param_shape = tuple(np.broadcast_shapes(tuple(a.aval.shape),
@@ -145,8 +152,8 @@ def gamma(shape, alpha, beta=None, dtype=np.float32, seed=None, name=None):
     boosted = ops.where(ops.less(a64, 1.0), ops.add(a64, 1.0), a64)
     d = ops.subtract(boosted, 1.0 / 3.0)
     c = ops.divide(1.0, ops.sqrt(ops.multiply(d, 9.0)))
-    z = _draw("normal", (ATTEMPTS,) + full, np.float64, salt, op)
-    u = _draw("uniform", (ATTEMPTS,) + full, np.float64, salt, op)
+    z = draw("normal", (ATTEMPTS,) + full, np.float64)
+    u = draw("uniform", (ATTEMPTS,) + full, np.float64)
     v = ops.pow(ops.add(ops.multiply(c, z), 1.0), 3.0)
     positive = ops.greater(v, 0.0)
     safe_v = ops.where(positive, v, ops.ones_like(v))  # log v only where v > 0
@@ -155,7 +162,7 @@ def gamma(shape, alpha, beta=None, dtype=np.float32, seed=None, name=None):
     accepted = ops.logical_and(positive, ops.less(ops.log(u), bound))
     x = _first_accepted(accepted, ops.multiply(d, safe_v))
     # The boost for a < 1: times u^(1/a), u from one more uniform draw.
-    w = _draw("uniform", full, np.float64, salt, op)
+    w = draw("uniform", full, np.float64)
     small = ops.logical_and(ops.less(a64, 1.0), ops.greater(a64, 0.0))
     safe_a = ops.where(small, a64, ops.ones_like(a64))
     x = ops.where(small, ops.multiply(x, ops.pow(w, ops.divide(1.0, safe_a))), x)
@@ -205,7 +212,12 @@ def poisson(shape, lam, dtype=np.float32, seed=None, name=None):
     if dt.kind not in "fiu":
         raise OpTypeError(f"{op}: dtype must be a float or integer type, got {dt.name}")
     salt = _random._salt(seed)
-    sizes = _random._sizes(shape, op)
+    return poisson_from(lambda dist, shape, dtype: _draw(dist, shape, dtype, salt, op),
+                        _random._sizes(shape, op), lam, dt, op)
+
+
+def poisson_from(draw, sizes, lam, dt, op):
+    """poisson's draws of shape sizes + lam.shape, from `draw(dist, shape, dtype)`."""
     rate = _tensor(lam)
     if rate.aval.dtype.kind not in "fiu":
         raise OpTypeError(f"{op}: lam must be numeric, got {rate.aval.dtype.name}")
@@ -221,7 +233,7 @@ def poisson(shape, lam, dtype=np.float32, seed=None, name=None):
     log_fact = _LOG_FACTORIALS.reshape(k.shape)
     pmf = ops.exp(ops.subtract(ops.subtract(ops.multiply(log_lam, k), safe), log_fact))
     cdf = ops.cumsum(pmf, axis=0)
-    u = _draw("uniform", full, np.float64, salt, op)
+    u = draw("uniform", full, np.float64)
     small = ops.reduce_sum(ops.cast(ops.less_equal(cdf, u), np.float64), axis=0)
 
     # PTRS, ATTEMPTS proposals per element.
@@ -230,8 +242,8 @@ def poisson(shape, lam, dtype=np.float32, seed=None, name=None):
     a = ops.add(ops.multiply(b, 0.02483), -0.059)
     inv_alpha = ops.add(ops.divide(1.1328, ops.subtract(b, 3.4)), 1.1239)
     vr = ops.subtract(0.9277, ops.divide(3.6224, ops.subtract(b, 2.0)))
-    uu = ops.subtract(_draw("uniform", (ATTEMPTS,) + full, np.float64, salt, op), 0.5)
-    vv = _draw("uniform", (ATTEMPTS,) + full, np.float64, salt, op)
+    uu = ops.subtract(draw("uniform", (ATTEMPTS,) + full, np.float64), 0.5)
+    vv = draw("uniform", (ATTEMPTS,) + full, np.float64)
     us = ops.subtract(0.5, ops.abs(uu))
     safe_us = ops.maximum(us, 1e-300)
     kk = ops.floor(ops.add(ops.multiply(ops.add(ops.divide(ops.multiply(a, 2.0), safe_us), b),

@@ -1053,11 +1053,55 @@ MATH2_ROWS = [
          _scatter_mul_ref(3), params={"size": 3}, grad_argnums=(), id="i32-2d-ids"),
 ]
 
+def _lu_ref(part):
+    """LAPACK's getrf (scipy): the packed factors, and its row swaps replayed as TF's
+    permutation (input[p] = L U)."""
+    def ref(x):
+        import scipy.linalg
+
+        outs = []
+        for a in x.reshape((-1,) + x.shape[-2:]):
+            lu, swaps = scipy.linalg.lu_factor(a)
+            perm = np.arange(len(a))
+            for k, j in enumerate(swaps):
+                perm[[k, j]] = perm[[j, k]]
+            outs.append(lu if part == "lu" else perm.astype(np.int32))
+        return np.array(outs).reshape(x.shape if part == "lu" else x.shape[:-1])
+    return ref
+
+
+def _expm_ref(x):
+    import scipy.linalg
+
+    return np.array([scipy.linalg.expm(a) for a in x.reshape((-1,) + x.shape[-2:])]
+                    ).reshape(x.shape)
+
+
+# ops/matrix_functions.py. TF registers no gradient for Lu (tests/ops/test_linalg_more.py
+# checks the LookupError); expm's VJP (another expm) is checked to second order.
+MATRIX_FUNCTION_ROWS = [
+    case("lu", args(normal((4, 4))), _lu_ref("lu"), params={"part": "lu",
+                                                           "index_dtype": "int32"},
+         grad_argnums=(), id="lu", rtol=1e-10, atol=1e-12),
+    case("lu", args(normal((2, 3, 3), F32)), _lu_ref("p"), params={"part": "p",
+                                                                  "index_dtype": "int32"},
+         grad_argnums=(), id="p-batched-f32"),
+    case("lu", args(normal((2, 2, 3, 3))), _lu_ref("lu"), params={"part": "lu",
+                                                                 "index_dtype": "int64"},
+         grad_argnums=(), id="lu-batch2", rtol=1e-10, atol=1e-12),
+    case("expm", args(normal((3, 3))), _expm_ref, id="3x3", rtol=1e-12, atol=1e-12,
+         fd_rtol=1e-5),
+    case("expm", args(normal((2, 2, 2), F32)), _expm_ref, id="batched-f32", rtol=1e-5),
+    # A norm above maxnorm: scaled by 2^s and squared back.
+    case("expm", args(uniform((2, 3, 3), 2.0, 4.0)), _expm_ref, id="squared",
+         rtol=1e-7, atol=1e-9, fd_rtol=1e-5, fd_atol=1e-5),  # scipy squares differently
+]
+
 OP_TABLE: list[OpCase] = (
     UNARY_ROWS + BINARY_ROWS + SELECT_ROWS + CAST_ROWS + REDUCTION_ROWS + MATMUL_ROWS
     + SHAPE_ROWS + ORDER_ROWS + MATRIX_ROWS + DECOMPOSITION_ROWS + CUSTOM_ROWS
     + RANDOM_ROWS + CHECK_ROWS + SOFTMAX_ROWS + NO_GRADIENT_ROWS
-    + MATH2_ROWS
+    + MATH2_ROWS + MATRIX_FUNCTION_ROWS
 )
 
 rows = pytest.mark.parametrize("row", OP_TABLE, ids=lambda r: r.id)

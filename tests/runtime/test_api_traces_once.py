@@ -233,6 +233,26 @@ ROWS: dict[str, Row] = {
     "linalg.triangular_solve": Row([floats((3, 3)), floats((3, 2))], lambda a, b:
                                    tf.linalg.triangular_solve(a + 3.0 * tf.eye(3), b)),
     "linalg.lstsq": Row([floats((4, 3)), floats((4, 2))], tf.linalg.lstsq),
+    # sweep-linalg3: LU and expm primitives, composites of the SVD and triangular solves.
+    "linalg.lu": Row([floats((3, 3))], lambda x: tf.linalg.lu(x + 3.0 * tf.eye(3))),
+    "linalg.lu_solve": Row([floats((3, 3)), floats((3, 2))], lambda a, b: tf.linalg.lu_solve(
+        *tf.linalg.lu(a + 3.0 * tf.eye(3)), b)),
+    "linalg.lu_reconstruct": Row([floats((2, 3, 3))], lambda x: tf.linalg.lu_reconstruct(
+        *tf.linalg.lu(x + 3.0 * tf.eye(3)))),
+    "linalg.lu_matrix_inverse": Row([floats((3, 3))], lambda x: tf.linalg.lu_matrix_inverse(
+        *tf.linalg.lu(x + 3.0 * tf.eye(3)))),
+    "linalg.expm": Row([floats((2, 3, 3))], tf.linalg.expm),
+    "linalg.pinv": Row([X], tf.linalg.pinv),
+    "linalg.matrix_rank": Row([X], tf.linalg.matrix_rank),
+    "linalg.cholesky_solve": Row([floats((3, 3)), floats((3, 2))], lambda a, b:
+                                 tf.linalg.cholesky_solve(tf.linalg.cholesky(
+                                     tf.matmul(a, a, transpose_b=True) + tf.eye(3)), b)),
+    "linalg.tridiagonal_solve": Row([floats((3, 4), 2.0, 3.0), floats((4,))], lambda d, b:
+                                    tf.linalg.tridiagonal_solve(d * [[0.1], [1.0], [0.1]], b)),
+    "linalg.banded_triangular_solve": Row([floats((2, 3)), floats((3, 2))],
+                                          tf.linalg.banded_triangular_solve),
+    "linalg.global_norm": Row([X, floats((2,))], lambda a, b: tf.linalg.global_norm(
+        [a, None, b])),
     **{p: Row([floats((1, 6, 6, 2))], lambda x, p=p: resolve(p)(x, 2, 2, "SAME"))
        for p in ["nn.avg_pool", "nn.avg_pool2d", "nn.max_pool", "nn.max_pool2d"]},
     **{p: Row([floats((1, 6, 2))], lambda x, p=p: resolve(p)(x, 2, 2, "VALID"))
@@ -333,6 +353,20 @@ ROWS: dict[str, Row] = {
                                     lambda s: tf.random.stateless_uniform((3,), seed=s)),
     "random.stateless_truncated_normal": Row(
         [ints((2,), 0, 1000)], lambda s: tf.random.stateless_truncated_normal((3,), seed=s)),
+    # sweep-linalg3: stateless samplers and seeds, pure functions of the seed tensor.
+    "random.stateless_gamma": Row([ints((2,), 0, 1000), floats((3,))], lambda s, a:
+                                  tf.random.stateless_gamma((2, 3), seed=s, alpha=a)),
+    "random.stateless_poisson": Row([ints((2,), 0, 1000), floats((3,), 1.0, 20.0)], lambda s, lam:
+                                    tf.random.stateless_poisson((2, 3), seed=s, lam=lam)),
+    "random.stateless_binomial": Row(
+        [ints((2,), 0, 1000), floats((3,), 1.0, 50.0), floats((3,), 0.1, 0.9)],
+        lambda s, n, p: tf.random.stateless_binomial((2, 3), seed=s, counts=n, probs=p)),
+    "random.stateless_parameterized_truncated_normal": Row(
+        [ints((2,), 0, 1000), floats((3,))],
+        lambda s, m: tf.random.stateless_parameterized_truncated_normal(
+            (2, 3), seed=s, means=m, minvals=m - 1.0, maxvals=m + 0.5)),
+    "random.fold_in": Row([ints((2,), 0, 1000), ints((), 0, 9)], tf.random.fold_in),
+    "random.split": Row([ints((2,), 0, 1000)], lambda s: tf.random.split(s, 3)),
     "size": Row([X], tf.size),
     "rank": Row([X], tf.rank),
     "print": Row([X], lambda x: tf.print("x:", x, output_stream=io.StringIO()) or x),
@@ -479,7 +513,12 @@ NOT_TENSOR_FUNCTIONS = {
     "io.decode_raw": "eager only (strings); tests/api/test_dtypes_more.py",
     "ragged.constant": "eager ragged containers; tests/api/test_dtypes_more.py",
     **{f"sparse.{name}": "eager sparse containers; tests/api/test_dtypes_more.py"
-       for name in ["to_dense", "from_dense", "reorder"]},
+       for name in ["to_dense", "from_dense", "reorder", "add", "concat", "expand_dims", "eye",
+                    "fill_empty_rows", "map_values", "maximum", "minimum", "reduce_max",
+                    "reduce_sum", "reset_shape", "reshape", "retain", "slice", "softmax",
+                    "sparse_dense_matmul", "to_indicator", "transpose"]},
+    "random.create_rng_state": "makes a constant state from an int seed; takes no tensor "
+                               "(tests/tracer/test_random_stateless.py)",
     "keras.Input": "makes a symbolic KerasTensor for the functional API; takes no tensor",
     **{f"keras.{m}.get": "looks a name up; takes no tensor" for m in [
         "activations", "initializers", "losses", "metrics", "optimizers"]},

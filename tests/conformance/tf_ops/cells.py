@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from tests.conformance.guides.cells import Cell
 from tests.conformance.tf_ops.debug_cells import CELLS as DEBUG
+from tests.conformance.tf_ops.extra_cells import CELLS as EXTRAS
 from tests.conformance.tf_ops.grad_cells import CELLS as GRADIENTS
 from tests.conformance.tf_ops.image_cells import CELLS as IMAGE
 from tests.conformance.tf_ops.keras_cells import CELLS as KERAS
@@ -18,5 +19,5 @@ from tests.conformance.tf_ops.math_cells import CELLS as MATH
 from tests.conformance.tf_ops.nn_cells import CELLS as NN
 from tests.conformance.tf_ops.shape_cells import CELLS as SHAPES
 
-ALL: list[Cell] = MATH + SHAPES + GRADIENTS + NN + KERAS + DEBUG + IMAGE
-AREAS = ("math", "shapes", "gradients", "nn", "keras", "debug", "image")
+ALL: list[Cell] = MATH + SHAPES + GRADIENTS + NN + KERAS + DEBUG + IMAGE + EXTRAS
+AREAS = ("math", "shapes", "gradients", "nn", "keras", "debug", "image", "extras")
