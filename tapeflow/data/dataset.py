@@ -106,9 +106,11 @@ class Dataset:
         return _FromTensors(tensors)
 
     @staticmethod
-    def range(*args, dtype=np.int64, name=None) -> "Dataset":  # noqa: A003
-        """`range(stop)`, `range(start, stop)`, `range(start, stop, step)` as int64 scalars."""
-        return _Range(args, dtype)
+    def range(*args, output_type=np.int64, name=None, **ignored) -> "Dataset":  # noqa: A003
+        """`range(stop)`, `range(start, stop)`, `range(start, stop, step)` as scalars of
+        `output_type` (int64). Other keywords are ignored, as TF's range ignores them: a
+        `dtype=tf.int32` there still gives int64 elements under TF, so it must here too."""
+        return _Range(args, output_type)
 
     @staticmethod
     def zip(*datasets, name=None) -> "Dataset":
@@ -155,8 +157,9 @@ class Dataset:
         num_shards, index = _count(num_shards, "shard"), _count(index, "shard")
         if not 0 <= index < num_shards:
             raise InvalidArgumentError(f"shard: index {index} is not in [0, {num_shards})")
-        return _Filter(_Enumerate(self, 0), lambda i, _: i % num_shards == index,
-                       unpack=lambda pair: pair[1], eager=False)
+        from tapeflow.data.transforms import _Shard
+
+        return _Shard(self, num_shards, index)
 
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
         return _Map(self, map_func)

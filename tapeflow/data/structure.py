@@ -52,7 +52,8 @@ def _spec_of(element):
 
 
 def _numpy_value(leaf: np.ndarray):
-    return leaf[()] if leaf.ndim == 0 else leaf
+    value = leaf[()] if leaf.ndim == 0 else leaf
+    return bytes(value) if isinstance(value, np.bytes_) else value  # a string is bytes
 
 
 def _structure_of_arrays(tensors):
@@ -99,7 +100,10 @@ def _stack(elements, op: str):
 def _call(fn, element):
     """fn on an element's tensors: a tuple is unpacked into arguments, as tf.data does."""
     tensors = _map(_to_tensor, element)
-    return fn(*tensors) if type(tensors) is tuple else fn(tensors)
+    out = fn(*tensors) if type(tensors) is tuple else fn(tensors)
+    # TF reads a list returned at the top as a tuple of components (its structured
+    # functions: a list is more likely [a, b] results than one tensor to stack)
+    return tuple(out) if isinstance(out, list) else out
 
 
 def _map_pair(fn, first, second):

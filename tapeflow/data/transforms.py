@@ -15,6 +15,7 @@ from tapeflow.data.structure import (
     _leaves,
     _map,
     _map_pair,
+    _pack,
     _stack,
     _structure_of_arrays,
 )
@@ -167,8 +168,8 @@ class _Repeat(_Itemwise):
         n = self._input._cardinality()
         if n == 0:
             return 0
-        if self._count < 0:
-            return INFINITE if n > 0 or n == INFINITE else UNKNOWN
+        if self._count < 0:  # TF's: forever is infinite unless known to be empty
+            return INFINITE
         return n * self._count if n >= 0 else n
 
 
@@ -220,18 +221,32 @@ class _Map(Dataset):
             yield _structure_of_arrays(_call(self._fn, element))
 
     def _spec(self):
-        # The function is run (eagerly, as TF traces it) on zeros of the input's spec, with
-        # every unknown size once 1 and once 2: a size that follows them is unknown too.
-        outputs = []
-        for size in (1, 2):
-            zeros = _map(lambda s: np.zeros([size if d is None else d for d in s.shape],
-                                            s.dtype), self._input.element_spec)
-            outputs.append(_structure_of_arrays(_call(self._fn, zeros)))
-        return _map_pair(lambda a, b: TensorSpec(
-            [d if d == e else None for d, e in zip(a.shape, b.shape)], a.dtype), *outputs)
+        return _probed_spec(self._fn, self._input.element_spec)
 
     def _cardinality(self) -> int:
         return self._input._cardinality()
+
+
+def _probed_spec(fn, input_spec):
+    """The spec of fn's outputs, found by running it (eagerly, where TF traces it) on
+    elements of `input_spec`: zeros with every unknown size 1, zeros with it 2, and ones
+    with it 1. A size that differs between them is unknown (None): one that follows an
+    input size, or an input value (`tf.fill([x], x)` is (0,) on zeros, (1,) on ones)."""
+    outputs = []
+    for size, fill in ((1, 0), (2, 0), (1, 1)):
+        probe = _map(lambda s: np.full([size if d is None else d for d in s.shape], fill,
+                                       s.dtype), input_spec)
+        outputs.append(_structure_of_arrays(_call(fn, probe)))
+
+    def merged(*arrays):
+        shapes = {a.shape for a in arrays}
+        if len({len(s) for s in shapes}) > 1:
+            return TensorSpec(None, arrays[0].dtype)  # the rank follows the input too
+        return TensorSpec([d if len(set(ds)) == 1 else None
+                           for d, *ds in zip(arrays[0].shape, *shapes)], arrays[0].dtype)
+
+    leaves = [[leaf for _, leaf in _leaves(out)] for out in outputs]
+    return _pack(outputs[0], [merged(*column) for column in zip(*leaves)])
 
 
 class _Filter(Dataset):
@@ -261,6 +276,21 @@ class _Filter(Dataset):
         return spec if self._unpack is None else self._unpack(spec)
 
 
+class _Shard(_Filter):
+    """Every num_shards-th element from `index` on; its count known where the input's is."""
+
+    def __init__(self, input_dataset, num_shards, index):
+        super().__init__(_Enumerate(input_dataset, 0), lambda i, _: i % num_shards == index,
+                         unpack=lambda pair: pair[1], eager=False)
+        self._shards, self._index = num_shards, index
+
+    def _cardinality(self) -> int:
+        n = self._input._cardinality()
+        if n < 0:
+            return n
+        return n // self._shards + (self._index < n % self._shards)
+
+
 class _Enumerate(Dataset):
     def __init__(self, input_dataset, start):
         self._input, self._start = input_dataset, _count(start, "enumerate")
@@ -281,7 +311,7 @@ class _Concatenate(Dataset):
         a, b = _leaves(first.element_spec), _leaves(second.element_spec)
         if [p for p, _ in a] != [p for p, _ in b] or any(
                 s.dtype != t.dtype for (_, s), (_, t) in zip(a, b)):
-            raise InvalidArgumentError(
+            raise TypeError(
                 f"concatenate: the datasets' elements differ ({first.element_spec} and "
                 f"{second.element_spec})")
         self._first, self._second = first, second
