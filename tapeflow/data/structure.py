@@ -44,6 +44,8 @@ def _to_numpy(value) -> np.ndarray:
 
 
 def _to_tensor(leaf: np.ndarray) -> Tensor:
+    if not isinstance(leaf, np.ndarray):  # a dataset (a window's component) is itself
+        return leaf
     return make_constant(leaf)
 
 

@@ -16,6 +16,7 @@ from tapeflow.data.structure import (
     _map,
     _map_pair,
     _pack,
+    _spec_of,
     _stack,
     _structure_of_arrays,
 )
@@ -217,8 +218,14 @@ class _Map(Dataset):
         self._input, self._fn = input_dataset, map_func
 
     def _elements(self):
+        from tapeflow.data.streams import skipping_errors
+
         for element in self._input._elements():
-            yield _structure_of_arrays(_call(self._fn, element))
+            try:
+                yield _structure_of_arrays(_call(self._fn, element))
+            except Exception:
+                if not skipping_errors():  # (ignore_errors downstream drops the element)
+                    raise
 
     def _spec(self):
         return _probed_spec(self._fn, self._input.element_spec)
@@ -227,26 +234,47 @@ class _Map(Dataset):
         return self._input._cardinality()
 
 
-def _probed_spec(fn, input_spec):
-    """The spec of fn's outputs, found by running it (eagerly, where TF traces it) on
-    elements of `input_spec`: zeros with every unknown size 1, zeros with it 2, and ones
-    with it 1. A size that differs between them is unknown (None): one that follows an
-    input size, or an input value (`tf.fill([x], x)` is (0,) on zeros, (1,) on ones)."""
-    outputs = []
-    for size, fill in ((1, 0), (2, 0), (1, 1)):
-        probe = _map(lambda s: np.full([size if d is None else d for d in s.shape], fill,
-                                       s.dtype), input_spec)
-        outputs.append(_structure_of_arrays(_call(fn, probe)))
+def _probes(input_spec):
+    """Elements of `input_spec` to run a function on (eagerly, where TF traces it): zeros
+    with every unknown size 1, zeros with it 2, and ones with it 1; a dataset component (a
+    window's) is an empty dataset of its spec."""
+    from tapeflow.data.nested import DatasetSpec, _Values
 
-    def merged(*arrays):
-        shapes = {a.shape for a in arrays}
-        if len({len(s) for s in shapes}) > 1:
-            return TensorSpec(None, arrays[0].dtype)  # the rank follows the input too
+    def leaf(spec, size, fill):
+        if isinstance(spec, DatasetSpec):
+            return _Values([], spec.element_spec)
+        if spec.dtype == object:  # a string: b"" and b"1", not the ints 0 and 1
+            fill = b"1" * fill
+        return np.full([size if d is None else d for d in spec.shape], fill, spec.dtype)
+
+    return [_map(lambda s, size=size, fill=fill: leaf(s, size, fill), input_spec)
+            for size, fill in ((1, 0), (2, 0), (1, 1))]
+
+
+def _merged_specs(specs):
+    """One spec for elements of any of `specs` (of one structure and dtypes): a size that
+    differs between them is unknown (None), as is a rank."""
+    from tapeflow.data.nested import DatasetSpec
+
+    def merged(*leaves):
+        if isinstance(leaves[0], DatasetSpec):
+            return DatasetSpec(_merged_specs([s.element_spec for s in leaves]))
+        shapes = {None if s.shape is None else tuple(s.shape) for s in leaves}
+        if None in shapes or len({len(s) for s in shapes}) > 1:
+            return TensorSpec(None, leaves[0].dtype)
         return TensorSpec([d if len(set(ds)) == 1 else None
-                           for d, *ds in zip(arrays[0].shape, *shapes)], arrays[0].dtype)
+                           for d, *ds in zip(next(iter(shapes)), *shapes)], leaves[0].dtype)
 
-    leaves = [[leaf for _, leaf in _leaves(out)] for out in outputs]
-    return _pack(outputs[0], [merged(*column) for column in zip(*leaves)])
+    columns = [[leaf for _, leaf in _leaves(spec)] for spec in specs]
+    return _pack(specs[0], [merged(*column) for column in zip(*columns)])
+
+
+def _probed_spec(fn, input_spec):
+    """The spec of fn's outputs, from its outputs on `_probes`: a size that differs between
+    them is unknown (None): one that follows an input size, or an input value
+    (`tf.fill([x], x)` is (0,) on zeros, (1,) on ones)."""
+    return _merged_specs([_spec_of(_structure_of_arrays(_call(fn, probe)))
+                          for probe in _probes(input_spec)])
 
 
 class _Filter(Dataset):
@@ -260,7 +288,14 @@ class _Filter(Dataset):
     def _elements(self):
         for element in self._input._elements():
             if self._eager:
-                keep = _call(self._predicate, element)
+                try:
+                    keep = _call(self._predicate, element)
+                except Exception:
+                    from tapeflow.data.streams import skipping_errors
+
+                    if skipping_errors():  # (ignore_errors downstream drops the element)
+                        continue
+                    raise
                 keep = np.asarray(keep.numpy() if is_tracer(keep) else keep)
                 if keep.shape != () or keep.dtype != np.bool_:
                     raise InvalidArgumentError(

@@ -67,3 +67,20 @@ def test_slicing_errors_are_value_errors():
         tf.data.Dataset.from_tensor_slices(([1, 2], [3]))
     with pytest.raises(ValueError, match="scalar"):
         tf.data.Dataset.from_tensor_slices(5)
+
+
+def test_reduce_state_is_a_tensor_from_the_start():
+    ds = tf.data.Dataset.range(5)
+    # TF: a Python 0 is an int32 tensor, and int32 + int64 is an error, not an int64 sum
+    with pytest.raises((TypeError, tf.errors.InvalidArgumentError)):
+        ds.reduce(0, lambda s, x: s + x)
+    total, count = ds.reduce((0.0, 0), lambda s, x: (s[0] + tf.cast(x, tf.float32), s[1] + 1))
+    assert count.dtype == tf.int32 and int(count) == 5 and float(total) == 10.0
+    with pytest.raises(TypeError, match="reduce"):
+        ds.reduce(np.int64(0), lambda s, x: tf.cast(s + x, tf.float32))
+
+
+def test_map_on_strings_finds_its_spec_from_string_probes():
+    ds = tf.data.Dataset.from_tensor_slices(["a", "bb"]).map(
+        lambda s: tf.fill([tf.strings.length(s)], s))
+    assert ds.element_spec.shape.as_list() == [None]
