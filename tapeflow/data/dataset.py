@@ -56,7 +56,7 @@ class Dataset:
         numpy arrays) for the i that `make_indices()` yields, in order; else None. `batch`
         then gathers a batch's rows with one indexing per component instead of stacking
         elements one at a time (60000 MNIST rows per epoch: ~10x less Python work)."""
-        return None
+        return
 
     # ---- iteration ---------------------------------------------------------------------------
 
@@ -94,24 +94,26 @@ class Dataset:
     # ---- sources -----------------------------------------------------------------------------
 
     @staticmethod
-    def from_tensor_slices(tensors, name=None) -> "Dataset":
+    def from_tensor_slices(tensors, name=None) -> Dataset:
         """The slices of every component along its first axis: element i is the structure
         of `tensors` with each component's row i. Tuples and dicts are structure, lists are
         tensors, as in TF."""
         return _TensorSlices(tensors)
 
     @staticmethod
-    def from_tensors(tensors, name=None) -> "Dataset":
+    def from_tensors(tensors, name=None) -> Dataset:
         """One element: `tensors` itself."""
         return _FromTensors(tensors)
 
     @staticmethod
-    def range(*args, dtype=np.int64, name=None) -> "Dataset":  # noqa: A003
-        """`range(stop)`, `range(start, stop)`, `range(start, stop, step)` as int64 scalars."""
-        return _Range(args, dtype)
+    def range(*args, output_type=np.int64, name=None, **ignored) -> Dataset:
+        """`range(stop)`, `range(start, stop)`, `range(start, stop, step)` as scalars of
+        `output_type` (int64). Other keywords are ignored, as TF's range ignores them: a
+        `dtype=tf.int32` there still gives int64 elements under TF, so it must here too."""
+        return _Range(args, output_type)
 
     @staticmethod
-    def zip(*datasets, name=None) -> "Dataset":
+    def zip(*datasets, name=None) -> Dataset:
         """Elements of several datasets side by side (a tuple, or the nesting given), until
         the shortest ends."""
         if len(datasets) == 1 and not isinstance(datasets[0], Dataset):
@@ -120,7 +122,7 @@ class Dataset:
 
     @staticmethod
     def from_generator(generator, output_types=None, output_shapes=None, args=None,
-                       output_signature=None, name=None) -> "Dataset":
+                       output_signature=None, name=None) -> Dataset:
         """The elements `generator(*args)` yields, called again on each iteration, each
         converted to the dtypes of `output_signature` (or of the older `output_types`, with
         `output_shapes`)."""
@@ -155,8 +157,9 @@ class Dataset:
         num_shards, index = _count(num_shards, "shard"), _count(index, "shard")
         if not 0 <= index < num_shards:
             raise InvalidArgumentError(f"shard: index {index} is not in [0, {num_shards})")
-        return _Filter(_Enumerate(self, 0), lambda i, _: i % num_shards == index,
-                       unpack=lambda pair: pair[1], eager=False)
+        from tapeflow.data.transforms import _Shard
+
+        return _Shard(self, num_shards, index)
 
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
         return _Map(self, map_func)
@@ -185,11 +188,101 @@ class Dataset:
     def apply(self, transformation_func):
         return transformation_func(self)
 
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
+                     drop_remainder=False, name=None):
+        from tapeflow.data.streams import _PaddedBatch
+
+        return _PaddedBatch(self, batch_size, padded_shapes, padding_values, drop_remainder)
+
+    def rebatch(self, batch_size, drop_remainder=False, name=None):
+        from tapeflow.data.streams import _Rebatch
+
+        return _Rebatch(self, batch_size, drop_remainder)
+
+    def window(self, size, shift=None, stride=1, drop_remainder=False, name=None):
+        from tapeflow.data.nested import _Window
+
+        return _Window(self, size, shift, stride, drop_remainder)
+
+    def flat_map(self, map_func, name=None):
+        from tapeflow.data.nested import _Interleave
+
+        return _Interleave(self, map_func, 1, 1, op="flat_map")
+
+    def interleave(self, map_func, cycle_length=None, block_length=None,
+                   num_parallel_calls=None, deterministic=None, name=None):
+        from tapeflow.data.nested import _Interleave
+
+        return _Interleave(self, map_func, cycle_length, block_length)
+
+    def group_by_window(self, key_func, reduce_func, window_size=None,
+                        window_size_func=None, name=None):
+        from tapeflow.data.nested import _GroupByWindow
+
+        return _GroupByWindow(self, key_func, reduce_func, window_size, window_size_func)
+
+    def bucket_by_sequence_length(self, element_length_func, bucket_boundaries,
+                                  bucket_batch_sizes, padded_shapes=None,
+                                  padding_values=None, pad_to_bucket_boundary=False,
+                                  no_padding=False, drop_remainder=False, name=None):
+        from tapeflow.data.nested import bucket_by_sequence_length
+
+        return bucket_by_sequence_length(
+            self, element_length_func, bucket_boundaries, bucket_batch_sizes, padded_shapes,
+            padding_values, pad_to_bucket_boundary, no_padding, drop_remainder)
+
+    @staticmethod
+    def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
+        from tapeflow.data.nested import choose_from_datasets
+
+        return choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset)
+
+    @staticmethod
+    def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
+                             rerandomize_each_iteration=None):
+        from tapeflow.data.nested import sample_from_datasets
+
+        return sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset,
+                                    rerandomize_each_iteration)
+
+    def scan(self, initial_state, scan_func, name=None):
+        from tapeflow.data.streams import _Scan
+
+        return _Scan(self, initial_state, scan_func)
+
+    def take_while(self, predicate, name=None):
+        from tapeflow.data.streams import _TakeWhile
+
+        return _TakeWhile(self, predicate)
+
+    def unique(self, name=None):
+        from tapeflow.data.streams import _Unique
+
+        return _Unique(self)
+
+    def ignore_errors(self, log_warning=False, name=None):
+        from tapeflow.data.streams import _IgnoreErrors
+
+        return _IgnoreErrors(self)
+
     def reduce(self, initial_state, reduce_func):
-        """Fold the elements into a state with `reduce_func(state, element)` (eagerly)."""
-        state = initial_state
+        """Fold the elements into a state with `reduce_func(state, element)` (eagerly).
+        As in TF the state is tensors from the start (a Python 0 is an int32 tensor, so
+        adding int64 elements to it is an error, not an int64 sum) and each new state must
+        keep the initial state's structure and dtypes."""
+        from tapeflow.data.structure import _leaves, _structure_of_arrays
+
+        initial = _structure_of_arrays(initial_state)
+        state = _map(_to_tensor, initial)
+        want = [(p, a.dtype) for p, a in _leaves(initial)]
         for element in self:
             state = reduce_func(state, element)
+            got = [(p, a.dtype) for p, a in _leaves(_structure_of_arrays(state))]
+            if got != want:
+                raise TypeError(f"reduce: reduce_func's new state {got} does not have the "
+                                f"structure and dtypes of the initial state {want}")
+            state = _map(lambda t: t if isinstance(t, Tensor) else _to_tensor(
+                _structure_of_arrays(t)), state)
         return state
 
 
@@ -226,6 +319,12 @@ class Iterator:
         except StopIteration:
             raise OutOfRangeError(None, None, "End of sequence") from None
 
+    def get_next_as_optional(self):
+        """The next element as a tf.experimental.Optional (without a value at the end)."""
+        from tapeflow.data.streams import Optional
+
+        return Optional(next(self, None), self.element_spec)
+
     @property
     def element_spec(self):
         return self._dataset.element_spec
@@ -241,7 +340,7 @@ def _stop_a_trace() -> None:
 
 
 # The datasets themselves, after Dataset (they subclass it; its methods make them).
-from tapeflow.data.sources import (  # noqa: E402
+from tapeflow.data.sources import (
     _FromGenerator,
     _FromTensors,
     _Range,
@@ -249,7 +348,7 @@ from tapeflow.data.sources import (  # noqa: E402
     _TensorSlices,
     _Zip,
 )
-from tapeflow.data.transforms import (  # noqa: E402
+from tapeflow.data.transforms import (
     _Batch,
     _Cache,
     _Concatenate,

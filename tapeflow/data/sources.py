@@ -10,9 +10,11 @@ from tapeflow.data.structure import (
     _count,
     _leaves,
     _map,
+    _numpy_value,
     _pack,
     _spec_of,
     _structure_of_arrays,
+    _to_numpy,
 )
 from tapeflow.ops.core import InvalidArgumentError, canonical_dtype
 from tapeflow.runtime.signature import TensorSpec
@@ -24,13 +26,13 @@ class _TensorSlices(Dataset):
         leaves = _leaves(self._data)
         for path, leaf in leaves:
             if leaf.ndim == 0:
-                raise InvalidArgumentError(
+                raise ValueError(
                     f"from_tensor_slices: component {path} is a scalar; slicing needs at "
                     "least one dimension")
         lengths = {path: leaf.shape[0] for path, leaf in leaves}
         if len(set(lengths.values())) > 1:
             listed = ", ".join(f"{p} has {n}" for p, n in lengths.items())
-            raise InvalidArgumentError(
+            raise ValueError(
                 f"from_tensor_slices: components have different lengths ({listed}); each "
                 "component's first dimension is the number of elements, so they must agree")
         self._n = next(iter(lengths.values())) if lengths else 0
@@ -38,7 +40,8 @@ class _TensorSlices(Dataset):
     def _elements(self):
         data = self._data
         for i in range(self._n):
-            yield _map(lambda a: a[i], data)
+            # `a[i, ...]` keeps a row of a string (object) array a 0-d array, not bytes
+            yield _map(lambda a: a[i, ...], data)
 
     def _spec(self):
         return _map(lambda a: TensorSpec(a.shape[1:], a.dtype), self._data)
@@ -119,6 +122,9 @@ class _FromGenerator(Dataset):
     def __init__(self, generator, args, output_signature):
         if not callable(generator):
             raise InvalidArgumentError("from_generator: `generator` must be callable")
+        # TF hands the generator its args as numpy values of tensors (3 -> np.int32(3),
+        # 'ab' -> b'ab'), converted once, not the Python objects given
+        args = tuple(_numpy_value(_to_numpy(a)) for a in args)
         self._generator, self._args, self._signature = generator, args, output_signature
 
     def _elements(self):

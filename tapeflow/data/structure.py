@@ -44,6 +44,8 @@ def _to_numpy(value) -> np.ndarray:
 
 
 def _to_tensor(leaf: np.ndarray) -> Tensor:
+    if not isinstance(leaf, np.ndarray):  # a dataset (a window's component) is itself
+        return leaf
     return make_constant(leaf)
 
 
@@ -52,7 +54,8 @@ def _spec_of(element):
 
 
 def _numpy_value(leaf: np.ndarray):
-    return leaf[()] if leaf.ndim == 0 else leaf
+    value = leaf[()] if leaf.ndim == 0 else leaf
+    return bytes(value) if isinstance(value, np.bytes_) else value  # a string is bytes
 
 
 def _structure_of_arrays(tensors):
@@ -99,7 +102,10 @@ def _stack(elements, op: str):
 def _call(fn, element):
     """fn on an element's tensors: a tuple is unpacked into arguments, as tf.data does."""
     tensors = _map(_to_tensor, element)
-    return fn(*tensors) if type(tensors) is tuple else fn(tensors)
+    out = fn(*tensors) if type(tensors) is tuple else fn(tensors)
+    # TF reads a list returned at the top as a tuple of components (its structured
+    # functions: a list is more likely [a, b] results than one tensor to stack)
+    return tuple(out) if isinstance(out, list) else out
 
 
 def _map_pair(fn, first, second):

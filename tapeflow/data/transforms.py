@@ -15,6 +15,8 @@ from tapeflow.data.structure import (
     _leaves,
     _map,
     _map_pair,
+    _pack,
+    _spec_of,
     _stack,
     _structure_of_arrays,
 )
@@ -167,8 +169,8 @@ class _Repeat(_Itemwise):
         n = self._input._cardinality()
         if n == 0:
             return 0
-        if self._count < 0:
-            return INFINITE if n > 0 or n == INFINITE else UNKNOWN
+        if self._count < 0:  # TF's: forever is infinite unless known to be empty
+            return INFINITE
         return n * self._count if n >= 0 else n
 
 
@@ -216,22 +218,63 @@ class _Map(Dataset):
         self._input, self._fn = input_dataset, map_func
 
     def _elements(self):
+        from tapeflow.data.streams import skipping_errors
+
         for element in self._input._elements():
-            yield _structure_of_arrays(_call(self._fn, element))
+            try:
+                yield _structure_of_arrays(_call(self._fn, element))
+            except Exception:
+                if not skipping_errors():  # (ignore_errors downstream drops the element)
+                    raise
 
     def _spec(self):
-        # The function is run (eagerly, as TF traces it) on zeros of the input's spec, with
-        # every unknown size once 1 and once 2: a size that follows them is unknown too.
-        outputs = []
-        for size in (1, 2):
-            zeros = _map(lambda s: np.zeros([size if d is None else d for d in s.shape],
-                                            s.dtype), self._input.element_spec)
-            outputs.append(_structure_of_arrays(_call(self._fn, zeros)))
-        return _map_pair(lambda a, b: TensorSpec(
-            [d if d == e else None for d, e in zip(a.shape, b.shape)], a.dtype), *outputs)
+        return _probed_spec(self._fn, self._input.element_spec)
 
     def _cardinality(self) -> int:
         return self._input._cardinality()
+
+
+def _probes(input_spec):
+    """Elements of `input_spec` to run a function on (eagerly, where TF traces it): zeros
+    with every unknown size 1, zeros with it 2, and ones with it 1; a dataset component (a
+    window's) is an empty dataset of its spec."""
+    from tapeflow.data.nested import DatasetSpec, _Values
+
+    def leaf(spec, size, fill):
+        if isinstance(spec, DatasetSpec):
+            return _Values([], spec.element_spec)
+        if spec.dtype == object:  # a string: b"" and b"1", not the ints 0 and 1
+            fill = b"1" * fill
+        return np.full([size if d is None else d for d in spec.shape], fill, spec.dtype)
+
+    return [_map(lambda s, size=size, fill=fill: leaf(s, size, fill), input_spec)
+            for size, fill in ((1, 0), (2, 0), (1, 1))]
+
+
+def _merged_specs(specs):
+    """One spec for elements of any of `specs` (of one structure and dtypes): a size that
+    differs between them is unknown (None), as is a rank."""
+    from tapeflow.data.nested import DatasetSpec
+
+    def merged(*leaves):
+        if isinstance(leaves[0], DatasetSpec):
+            return DatasetSpec(_merged_specs([s.element_spec for s in leaves]))
+        shapes = {None if s.shape is None else tuple(s.shape) for s in leaves}
+        if None in shapes or len({len(s) for s in shapes}) > 1:
+            return TensorSpec(None, leaves[0].dtype)
+        return TensorSpec([d if len(set(ds)) == 1 else None
+                           for d, *ds in zip(next(iter(shapes)), *shapes)], leaves[0].dtype)
+
+    columns = [[leaf for _, leaf in _leaves(spec)] for spec in specs]
+    return _pack(specs[0], [merged(*column) for column in zip(*columns)])
+
+
+def _probed_spec(fn, input_spec):
+    """The spec of fn's outputs, from its outputs on `_probes`: a size that differs between
+    them is unknown (None): one that follows an input size, or an input value
+    (`tf.fill([x], x)` is (0,) on zeros, (1,) on ones)."""
+    return _merged_specs([_spec_of(_structure_of_arrays(_call(fn, probe)))
+                          for probe in _probes(input_spec)])
 
 
 class _Filter(Dataset):
@@ -245,7 +288,14 @@ class _Filter(Dataset):
     def _elements(self):
         for element in self._input._elements():
             if self._eager:
-                keep = _call(self._predicate, element)
+                try:
+                    keep = _call(self._predicate, element)
+                except Exception:
+                    from tapeflow.data.streams import skipping_errors
+
+                    if skipping_errors():  # (ignore_errors downstream drops the element)
+                        continue
+                    raise
                 keep = np.asarray(keep.numpy() if is_tracer(keep) else keep)
                 if keep.shape != () or keep.dtype != np.bool_:
                     raise InvalidArgumentError(
@@ -259,6 +309,21 @@ class _Filter(Dataset):
     def _spec(self):
         spec = self._input.element_spec
         return spec if self._unpack is None else self._unpack(spec)
+
+
+class _Shard(_Filter):
+    """Every num_shards-th element from `index` on; its count known where the input's is."""
+
+    def __init__(self, input_dataset, num_shards, index):
+        super().__init__(_Enumerate(input_dataset, 0), lambda i, _: i % num_shards == index,
+                         unpack=lambda pair: pair[1], eager=False)
+        self._shards, self._index = num_shards, index
+
+    def _cardinality(self) -> int:
+        n = self._input._cardinality()
+        if n < 0:
+            return n
+        return n // self._shards + (self._index < n % self._shards)
 
 
 class _Enumerate(Dataset):
@@ -281,7 +346,7 @@ class _Concatenate(Dataset):
         a, b = _leaves(first.element_spec), _leaves(second.element_spec)
         if [p for p, _ in a] != [p for p, _ in b] or any(
                 s.dtype != t.dtype for (_, s), (_, t) in zip(a, b)):
-            raise InvalidArgumentError(
+            raise TypeError(
                 f"concatenate: the datasets' elements differ ({first.element_spec} and "
                 f"{second.element_spec})")
         self._first, self._second = first, second

@@ -10,6 +10,7 @@ One module per area keeps each list readable; the cells are written in our own w
 from __future__ import annotations
 
 from tests.conformance.guides.cells import Cell
+from tests.conformance.tf_ops.data_cells import CELLS as DATA
 from tests.conformance.tf_ops.debug_cells import CELLS as DEBUG
 from tests.conformance.tf_ops.extra_cells import CELLS as EXTRAS
 from tests.conformance.tf_ops.grad_cells import CELLS as GRADIENTS
@@ -19,5 +20,5 @@ from tests.conformance.tf_ops.math_cells import CELLS as MATH
 from tests.conformance.tf_ops.nn_cells import CELLS as NN
 from tests.conformance.tf_ops.shape_cells import CELLS as SHAPES
 
-ALL: list[Cell] = MATH + SHAPES + GRADIENTS + NN + KERAS + DEBUG + IMAGE + EXTRAS
-AREAS = ("math", "shapes", "gradients", "nn", "keras", "debug", "image", "extras")
+ALL: list[Cell] = MATH + SHAPES + GRADIENTS + NN + KERAS + DEBUG + IMAGE + EXTRAS + DATA
+AREAS = ("math", "shapes", "gradients", "nn", "keras", "debug", "image", "extras", "data")
