@@ -455,6 +455,10 @@ ROWS.update({
 
 # Public functions that take no tensors to trace: decorators, configuration, dtype lookup.
 NOT_TENSOR_FUNCTIONS = {
+    **{f"data.experimental.{n}": "tf.data pipeline functions: datasets, not tensors "
+                                 "(tests/data/test_nested_and_streams.py)"
+       for n in ["assert_cardinality", "cardinality", "choose_from_datasets",
+                 "sample_from_datasets"]},
     **{p: "a size that depends on the segment ids' values: eager or on constants; traced "
           "values raise DataDependentShapeError (tests/ops/test_math2.py)"
        for p in ["math.segment_sum", "math.segment_mean", "math.segment_max",
