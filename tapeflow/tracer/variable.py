@@ -47,6 +47,22 @@ write_hook = PerThreadValue(_commit_now)
 _drain = collections.deque(maxlen=0).extend
 
 
+class _Deferred:
+    """The hook of tapeflow.checkpoint.deferred (restore-on-create): `active` while a restore
+    waits for variables not made yet; a new variable then sets `dirty`, and the next read
+    calls `apply()`, which gives the new variables their saved values before they are used.
+    Idle, it costs one attribute test per read."""
+
+    __slots__ = ("active", "dirty", "apply")
+
+    def __init__(self):
+        self.active = self.dirty = False
+        self.apply = None
+
+
+deferred = _Deferred()
+
+
 def assign_all(variables, values) -> None:
     """Set each variable's value to the matching one of `values` in a step that neither a
     KeyboardInterrupt nor another thread can split: `_drain(map(setattr, ...))` is one call
@@ -92,6 +108,8 @@ class Variable(TensorOperators):
         self._uid = next(_creation_ids)
         for hook in creation_hooks:
             hook(self)
+        if deferred.active:
+            deferred.dirty = True
 
     @property
     def aval(self) -> ShapedArray:
@@ -113,10 +131,14 @@ class Variable(TensorOperators):
         return self._constraint
 
     def _concrete(self) -> np.ndarray:
+        if deferred.dirty:
+            deferred.apply()
         return self._value._concrete()
 
     def _read(self) -> Tensor:
         """The current value, announced to tapes (this is what ops consume)."""
+        if deferred.dirty:
+            deferred.apply()
         for hook in read_hooks:
             hook(self)
         return self._value
