@@ -154,6 +154,8 @@ from tapeflow.tracer.tape import GradientTape, UnconnectedGradients
 from tapeflow.tracer.tensor import Tensor, constant, convert_to_tensor
 from tapeflow.tracer.tensor_shape import TensorShape
 from tapeflow.tracer.variable import Variable
+from tapeflow.tracer.variable_enums import VariableAggregationV2 as VariableAggregation
+from tapeflow.tracer.variable_enums import VariableSynchronization
 from tapeflow.runtime.function import Function, RetraceWarning, function
 from tapeflow.runtime.signature import TensorSpec
 from tapeflow.ops.clip import clip_by_global_norm, clip_by_norm

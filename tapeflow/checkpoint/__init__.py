@@ -4,7 +4,9 @@ expose their variables and the file format are described in checkpoint.py."""
 from tapeflow.checkpoint.checkpoint import (
     Checkpoint,
     CheckpointError,
+    CheckpointLoadStatus,
     CheckpointWarning,
+    InitializationOnlyStatus,
     LoadStatus,
     latest_checkpoint,
     list_variables,
@@ -13,5 +15,5 @@ from tapeflow.checkpoint.checkpoint import (
 )
 from tapeflow.checkpoint.manager import CheckpointManager
 
-__all__ = ["Checkpoint", "CheckpointError", "CheckpointWarning", "CheckpointManager", "LoadStatus",
-           "latest_checkpoint", "list_variables", "load_variable", "named_variables"]
+__all__ = ["Checkpoint", "CheckpointError", "CheckpointLoadStatus", "CheckpointManager",
+           "CheckpointWarning", "InitializationOnlyStatus", "LoadStatus", "latest_checkpoint", "list_variables", "load_variable", "named_variables"]

@@ -10,16 +10,21 @@ each under the path of attribute names that leads to it (`model/dense/kernel`,
   name to child (a Variable, another object, a list or a dict), which replaces the walk of
   its attributes (Keras layers, models and optimizers use it to give stable names);
 - lists and tuples are walked by index, dicts by key (as text);
-- any other object (a `tf.Module`, a user class) by its attributes (`vars(obj)`): public
-  names first, then private ones, each sorted; functions, modules, classes, tensors, arrays
-  and other plain values are not state and are skipped;
+- any other object (a `tf.Module`, a user class) by its attributes (`vars(obj)`), under
+  their own names (`_b` stays `_b`, as in TensorFlow's keys), in assignment order;
+  functions, modules, classes, tensors, arrays and other plain values are not state and
+  are skipped;
 - an object reached twice (a variable shared by two layers, the model's variables held by an
-  optimizer) is saved once, under the first path in that order.
+  optimizer) is saved once, under its shortest path (the walk is breadth first, as
+  TensorFlow's), the first in that order among equally short ones.
 
-The objects must have created their variables before `restore` (build the model, call
-`optimizer.build(var_list)`): restoring assigns existing variables and creates none.
+Restoring assigns the variables that exist; a value whose variable is not made yet (a model
+not built, an optimizer before its first step) waits and is assigned when the variable is
+created (deferred.py), as in TensorFlow. Variables the checkpoint has no value for keep
+theirs (`assert_existing_objects_matched` reports them).
 
-The file format (version 1): one numpy `.npz` archive (a zip of `.npy` arrays, each with its
+The file format (version 2; version 1 named private attributes without their leading `_`
+and is still read): one numpy `.npz` archive (a zip of `.npy` arrays, each with its
 CRC) holding the arrays `v0`, `v1`, ... and `index`, a uint8 array of UTF-8 JSON:
 `{"format": "tapeflow-checkpoint", "version": 1, "variables": [{"name": "model/dense/kernel",
 "array": "v0", "shape": [3, 2], "dtype": "float32"}, ...]}`. It is written to a temporary
@@ -27,30 +32,34 @@ file in the target directory, flushed and fsynced, then renamed over the target,
 sees the old file or the new one, never half of one. `save` also keeps a small JSON file
 `checkpoint` in the directory naming the checkpoints it made (for `latest_checkpoint`).
 
-`restore` reads and checks the whole file first (every variable of the objects present, with
-its shape and dtype; the archive intact) and only then assigns, so a failed restore changes
+`restore` reads and checks the whole file first (every variable present in both, with its
+shape and dtype; the archive intact) and only then assigns, so a failed restore changes
 nothing. Assigning a restored value is an ordinary `Variable.assign` of the same shape and
 dtype: a compiled step that reads those variables is not traced again.
 """
 
 from __future__ import annotations
 
+import collections
 import io
 import json
 import os
 import tempfile
 import types
-import warnings
 import zipfile
 
 import numpy as np
 
+from tapeflow.checkpoint import deferred
+from tapeflow.ops import errors
 from tapeflow.ops.core import InvalidArgumentError
+from tapeflow.tracer import variable as variable_module
 from tapeflow.tracer.tensor import Tensor
 from tapeflow.tracer.variable import Variable
 
 FORMAT = "tapeflow-checkpoint"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 SUFFIX = ".npz"
 STATE_FILE = "checkpoint"
 
@@ -60,7 +69,15 @@ class CheckpointError(InvalidArgumentError):
 
 
 class CheckpointWarning(UserWarning):
-    """A restore left saved values unused (their variables do not exist yet)."""
+    """Kept for code that filters it; restores no longer warn (values wait, as in TF)."""
+
+
+class NotFoundError(errors.NotFoundError, FileNotFoundError):
+    """No checkpoint file at the path: TensorFlow's NotFoundError, and a FileNotFoundError
+    for code that catches that."""
+
+    def __init__(self, message: str):
+        super().__init__(None, None, message)
 
 
 # --------------------------------------------------------------------------------------------
@@ -86,21 +103,22 @@ def named_variables(root: dict) -> dict[str, Variable]:
     order the module docstring describes; each variable once, under its first path."""
     found: dict[str, Variable] = {}
     seen: set[int] = set()
-
-    def visit(obj, path: str) -> None:
+    # Breadth first, as TensorFlow's object graph: a shared object is named by its
+    # shortest path (`h/z`, not `h/a/kernel`, when h.z and h.a.kernel are one variable).
+    queue = collections.deque(root.items())
+    while queue:
+        path, obj = queue.popleft()
+        if id(obj) in seen:
+            continue
         if isinstance(obj, Variable):
-            if id(obj) not in seen:
-                seen.add(id(obj))
-                found[path] = obj
-            return
-        if isinstance(obj, _NOT_STATE) or id(obj) in seen:
-            return
+            seen.add(id(obj))
+            found[path] = obj
+            continue
+        if isinstance(obj, _NOT_STATE):
+            continue
         seen.add(id(obj))
-        for name, child in _children(obj):
-            visit(child, f"{path}/{name}" if path else name)
-
-    for name, obj in root.items():
-        visit(obj, name)
+        queue.extend((f"{path}/{name}" if path else name, child)
+                     for name, child in _children(obj))
     return found
 
 
@@ -117,10 +135,14 @@ def _children(obj) -> list[tuple[str, object]]:
         attributes = vars(obj)
     except TypeError:  # no __dict__ (slots, builtins): nothing to walk
         return []
-    public = sorted(k for k in attributes if not k.startswith("_"))
-    private = sorted(k for k in attributes if k.startswith("_"))
-    return [(k.lstrip("_") if k.lstrip("_") not in attributes else k, attributes[k])
-            for k in public + private]
+    # Under their own names: stripping the leading "_" (as version 1 did) differs from
+    # TF's keys and made `_b` and `__b` collide.
+    return list(attributes.items())
+
+
+def _legacy_name(path: str) -> str:
+    """A path as version 1 files named it (private attributes without their "_")."""
+    return "/".join(part.lstrip("_") or part for part in path.split("/"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,12 +200,13 @@ def _atomic_write(target: str, write) -> None:
         os.close(dir_fd)
 
 
-def read_file(path: str) -> dict[str, np.ndarray]:
+def read_file(path: str, with_version: bool = False):
     """Name -> saved array of a checkpoint file, every array read and checked (CRC, shape
-    and dtype against the index); a clear CheckpointError otherwise."""
+    and dtype against the index); a clear CheckpointError otherwise. `with_version`:
+    (values, the file's format version)."""
     target = file_of(path)
     if not os.path.exists(target):
-        raise FileNotFoundError(f"checkpoint {os.fspath(path)!r}: no file {target!r}")
+        raise NotFoundError(f"checkpoint {os.fspath(path)!r}: no file {target!r}")
     with open(target, "rb") as f:
         data = f.read()
     if not data.startswith(b"PK\x03\x04"):  # numpy would try to unpickle anything else
@@ -198,9 +221,9 @@ def read_file(path: str) -> dict[str, np.ndarray]:
             index = json.loads(bytes(archive["index"]).decode("utf-8"))
             if index.get("format") != FORMAT:
                 raise ValueError(f"its index says format {index.get('format')!r}")
-            if index.get("version") != VERSION:
+            if index.get("version") not in READABLE_VERSIONS:
                 raise ValueError(f"version {index.get('version')!r}; this tapeflow reads "
-                                 f"version {VERSION}")
+                                 f"versions {READABLE_VERSIONS}")
             values = {}
             for entry in index["variables"]:
                 value = archive[entry["array"]]
@@ -216,30 +239,20 @@ def read_file(path: str) -> dict[str, np.ndarray]:
         raise CheckpointError(
             f"checkpoint {target!r} is truncated, corrupt or not a tapeflow checkpoint: "
             f"{type(e).__name__}: {e}") from None
-    return values
+    return (values, index["version"]) if with_version else values
 
 
-def restore_values(path: str, variables: dict[str, Variable]) -> list[str]:
-    """Assign each variable its saved value, after checking all of them; returns the saved
-    names no variable took (for `assert_consumed`)."""
-    saved = read_file(path)
-    problems = []
+def restore_values(saved: dict[str, np.ndarray], variables: dict[str, Variable]) -> list[str]:
+    """Assign each variable its saved value, after checking that every one present in both
+    fits (TF's ValueError for a shape, InvalidArgumentError for a dtype: then nothing is
+    assigned); returns the names of the variables the checkpoint has no value for."""
     for name, variable in variables.items():
-        if name not in saved:
-            problems.append(f"{name} ({variable.aval}) is not in the checkpoint")
-            continue
-        value = saved[name]
-        aval = variable.aval
-        if value.shape != tuple(aval.shape) or value.dtype != aval.dtype:
-            problems.append(f"{name}: the checkpoint has {value.dtype.name}{list(value.shape)}, "
-                            f"the variable is {aval.dtype.name}{list(aval.shape)}")
-    if problems:
-        raise CheckpointError(
-            f"cannot restore {os.fspath(path)!r} (nothing was assigned): "
-            + "; ".join(problems))
+        if name in saved:
+            deferred.check_fits(name, saved[name], variable)
     for name, variable in variables.items():
-        variable.assign(saved[name])
-    return [name for name in saved if name not in variables]
+        if name in saved:
+            variable.assign(saved[name])
+    return [name for name in variables if name not in saved]
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,32 +260,57 @@ def restore_values(path: str, variables: dict[str, Variable]) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-class LoadStatus:
-    """What `restore` returns: every variable of the objects was restored (or restore
-    raised); names in the file that no object took are listed by `assert_consumed`."""
+class CheckpointLoadStatus:
+    """What `restore` returns (TensorFlow's class name). The variables that existed were
+    assigned; values whose variables did not exist yet wait for them (`unused` lists those
+    still waiting); `missing` names existing variables the checkpoint had no value for."""
 
-    def __init__(self, path: str | None, unused: list[str]):
+    def __init__(self, path: str | None, pending: deferred.Pending | None = None,
+                 missing: list[str] | None = None):
         self.path = path
-        self.unused = unused
+        self._pending = pending
+        self.missing = list(missing or [])
 
-    def assert_consumed(self) -> "LoadStatus":
+    @property
+    def unused(self) -> list[str]:
+        if variable_module.deferred.dirty:  # variables made since: let them take theirs
+            deferred.apply_waiting()
+        return sorted(self._pending.values) if self._pending is not None else []
+
+    def assert_consumed(self) -> "CheckpointLoadStatus":
+        """Every saved value was assigned, and every variable got one."""
         if self.unused:
             raise AssertionError(
-                f"checkpoint {self.path!r} has values no object took: {', '.join(self.unused)} "
-                "(create those variables before restoring, e.g. build the optimizer)")
+                f"checkpoint {self.path!r} has values no variable took yet: "
+                f"{', '.join(self.unused)} (they are assigned when their variables are "
+                "created: build the model, take an optimizer step)")
+        return self.assert_existing_objects_matched()
+
+    def assert_existing_objects_matched(self) -> "CheckpointLoadStatus":
+        """Every variable that existed at restore time got a value."""
+        if self.missing:
+            raise AssertionError(f"checkpoint {self.path!r} has no value for "
+                                 f"{', '.join(self.missing)}")
         return self
 
-    def assert_existing_objects_matched(self) -> "LoadStatus":
-        return self  # restore raises when an existing variable has no value
-
-    def assert_nontrivial_match(self) -> "LoadStatus":
+    def assert_nontrivial_match(self) -> "CheckpointLoadStatus":
         return self
 
-    def expect_partial(self) -> "LoadStatus":
+    def expect_partial(self) -> "CheckpointLoadStatus":
         return self
 
     def run_restore_ops(self, session=None) -> None:
         return None
+
+
+LoadStatus = CheckpointLoadStatus  # the name earlier tapeflow versions exported
+
+
+class InitializationOnlyStatus(CheckpointLoadStatus):
+    """What `restore(None)` returns, as TensorFlow's: nothing was restored."""
+
+    def __init__(self):
+        super().__init__(None)
 
 
 class Checkpoint:
@@ -309,8 +347,7 @@ class Checkpoint:
         raise AttributeError(f"'Checkpoint' object has no attribute {name!r}")
 
     def _variables(self) -> dict[str, Variable]:
-        counter = {} if self._save_counter is None else {"save_counter": self._save_counter}
-        return named_variables({**self._children, **counter})
+        return named_variables(self._roots())
 
     def write(self, file_prefix, options=None) -> str:
         """Save to exactly `file_prefix` (its `.npz` file); returns the path to restore."""
@@ -333,24 +370,43 @@ class Checkpoint:
         """Restore a checkpoint that `write` made."""
         return self.restore(save_path)
 
-    def restore(self, save_path, options=None) -> LoadStatus:
-        """Assign every variable of the objects its saved value, after checking them all
-        (names, shapes, dtypes, the file): on any error nothing is assigned. `None`
-        restores nothing (as TF does for a directory without checkpoints)."""
+    def restore(self, save_path, options=None) -> CheckpointLoadStatus:
+        """Assign every existing variable of the objects its saved value, after checking
+        them all (shapes, dtypes, the file): on any error nothing is assigned. Values
+        whose variables do not exist yet are assigned when they are created (a model built
+        later, an optimizer's slots at its first step), as TensorFlow's deferred
+        restoration. `None` restores nothing (as TF does for a directory without
+        checkpoints)."""
         if save_path is None:
-            return LoadStatus(None, [])
-        if "save_counter" in read_file(os.fspath(save_path)):
+            return InitializationOnlyStatus()
+        path = os.fspath(save_path)
+        saved, version = read_file(path, with_version=True)
+        if "save_counter" in saved:
             self.save_counter  # noqa: B018 - made, so that the saved count is restored
-        unused = restore_values(os.fspath(save_path), self._variables())
-        if unused:
-            # TF defers such values until the variables exist; here they would be lost
-            # silently (an unbuilt model restores nothing), so say so.
-            warnings.warn(
-                f"checkpoint {os.fspath(save_path)!r} has values no variable took: "
-                f"{', '.join(unused[:8])}{' ...' if len(unused) > 8 else ''}. Create the "
-                "variables before restoring (call the model once, optimizer.build(var_list))",
-                CheckpointWarning, stacklevel=2)
-        return LoadStatus(os.fspath(save_path), unused)
+        variables = self._variables()
+        if version == 1:
+            saved = _renamed_legacy(saved, variables)
+        missing = restore_values(saved, variables)
+        pending = deferred.Pending(self, self._roots(),
+                                   {n: v for n, v in saved.items() if n not in variables},
+                                   path)
+        deferred.wait(pending)
+        return CheckpointLoadStatus(path, pending, missing)
+
+    def _roots(self) -> dict:
+        counter = {} if self._save_counter is None else {"save_counter": self._save_counter}
+        return {**self._children, **counter}
+
+
+def _renamed_legacy(saved: dict, variables: dict) -> dict:
+    """A version 1 file's values under today's names, where only the old naming (private
+    attributes without their "_") finds them."""
+    renamed = dict(saved)
+    for name in variables:
+        old = _legacy_name(name)
+        if name not in saved and old in saved:
+            renamed[name] = renamed.pop(old)
+    return renamed
 
 
 # --------------------------------------------------------------------------------------------
@@ -410,7 +466,7 @@ def _checkpoint_file(ckpt_dir_or_file, op: str) -> str:
     if os.path.isdir(path):
         latest = latest_checkpoint(path)
         if latest is None:
-            raise FileNotFoundError(f"{op}: the directory {path!r} holds no checkpoint that "
+            raise NotFoundError(f"{op}: the directory {path!r} holds no checkpoint that "
                                     "tf.train.Checkpoint.save recorded")
         return latest
     return path

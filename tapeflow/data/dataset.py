@@ -225,24 +225,24 @@ class Dataset:
                                   bucket_batch_sizes, padded_shapes=None,
                                   padding_values=None, pad_to_bucket_boundary=False,
                                   no_padding=False, drop_remainder=False, name=None):
-        from tapeflow.data.nested import bucket_by_sequence_length
+        from tapeflow.data.nested import _bucket_by_sequence_length
 
-        return bucket_by_sequence_length(
+        return _bucket_by_sequence_length(
             self, element_length_func, bucket_boundaries, bucket_batch_sizes, padded_shapes,
             padding_values, pad_to_bucket_boundary, no_padding, drop_remainder)
 
     @staticmethod
     def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
-        from tapeflow.data.nested import choose_from_datasets
+        from tapeflow.data.nested import _choose_from_datasets
 
-        return choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset)
+        return _choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset)
 
     @staticmethod
     def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
                              rerandomize_each_iteration=None):
-        from tapeflow.data.nested import sample_from_datasets
+        from tapeflow.data.nested import _sample_from_datasets
 
-        return sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset,
+        return _sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset,
                                     rerandomize_each_iteration)
 
     def scan(self, initial_state, scan_func, name=None):

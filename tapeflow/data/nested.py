@@ -257,7 +257,7 @@ class _GroupByWindow(Dataset):
         return UNKNOWN
 
 
-def bucket_by_sequence_length(dataset, element_length_func, bucket_boundaries,
+def _bucket_by_sequence_length(dataset, element_length_func, bucket_boundaries,
                               bucket_batch_sizes, padded_shapes=None, padding_values=None,
                               pad_to_bucket_boundary=False, no_padding=False,
                               drop_remainder=False):
@@ -337,7 +337,7 @@ class _Choose(Dataset):
         return UNKNOWN
 
 
-def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
+def _choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
     spec = choice_dataset.element_spec
     if not isinstance(spec, TensorSpec) or spec.shape != () or spec.dtype != np.int64:
         raise TypeError(f"choose_from_datasets: choice_dataset must be a dataset of scalar "
@@ -346,7 +346,7 @@ def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
                    stop_on_empty_dataset, "choose_from_datasets")
 
 
-def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
+def _sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
                          rerandomize_each_iteration=None):
     """Elements drawn from the datasets at random with `weights` (not TF's draws: its RNG);
     a dataset that ends is left out of later draws unless stop_on_empty_dataset."""

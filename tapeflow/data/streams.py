@@ -250,7 +250,7 @@ class _Unique(Dataset):
 _skipping = threading.local()  # set while an ignore_errors pass pulls from its input
 
 
-def skipping_errors() -> bool:
+def _skipping_errors() -> bool:
     """Whether a `map`/`filter` function's error should drop the element (ignore_errors)."""
     return getattr(_skipping, "on", False)
 
@@ -267,7 +267,7 @@ class _IgnoreErrors(Dataset):
     def _elements(self):
         source = self._input._elements()
         while True:
-            before, _skipping.on = skipping_errors(), True
+            before, _skipping.on = _skipping_errors(), True
             try:
                 element = next(source)
             except StopIteration:

@@ -218,13 +218,13 @@ class _Map(Dataset):
         self._input, self._fn = input_dataset, map_func
 
     def _elements(self):
-        from tapeflow.data.streams import skipping_errors
+        from tapeflow.data.streams import _skipping_errors
 
         for element in self._input._elements():
             try:
                 yield _structure_of_arrays(_call(self._fn, element))
             except Exception:
-                if not skipping_errors():  # (ignore_errors downstream drops the element)
+                if not _skipping_errors():  # (ignore_errors downstream drops the element)
                     raise
 
     def _spec(self):
@@ -291,9 +291,9 @@ class _Filter(Dataset):
                 try:
                     keep = _call(self._predicate, element)
                 except Exception:
-                    from tapeflow.data.streams import skipping_errors
+                    from tapeflow.data.streams import _skipping_errors
 
-                    if skipping_errors():  # (ignore_errors downstream drops the element)
+                    if _skipping_errors():  # (ignore_errors downstream drops the element)
                         continue
                     raise
                 keep = np.asarray(keep.numpy() if is_tracer(keep) else keep)

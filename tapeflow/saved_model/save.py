@@ -22,6 +22,7 @@ leaves nothing half written.
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import shutil
@@ -92,19 +93,19 @@ def save(obj, export_dir, signatures=None, options=None) -> None:
 
 def _objects(root) -> list[tuple[str, object]]:
     """(path, object) of the objects reachable from `root` (itself first, as ""), in the
-    checkpoint walk's order; containers and variables are not objects here."""
+    checkpoint walk's order (breadth first, so that an object reached twice has the path
+    its variables are saved under); containers and variables are not objects here."""
     found, seen = [], set()
-
-    def visit(obj, path: str) -> None:
+    queue = collections.deque([("", root)])
+    while queue:
+        path, obj = queue.popleft()
         if isinstance(obj, (Variable, _NOT_STATE)) or id(obj) in seen:
-            return
+            continue
         seen.add(id(obj))
         if not isinstance(obj, list | tuple | dict):
             found.append((path, obj))
-        for name, child in _children(obj):
-            visit(child, f"{path}/{name}" if path else name)
-
-    visit(root, "")
+        queue.extend((f"{path}/{name}" if path else name, child)
+                     for name, child in _children(obj))
     return found
 
 

@@ -11,11 +11,21 @@ from tapeflow.tracer.name_scope import name_scope as _name_scope
 from tapeflow.tracer.variable import Variable
 
 
+_IDENTIFIER = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+
+
 class Module:
     """A container of variables: `variables` and `trainable_variables` are found recursively
     in attributes, lists, tuples and dicts (in TensorFlow's order, without duplicates)."""
 
+    # tf.Module's rule for names; Keras layers (which allow more) turn it off.
+    _names_are_identifiers = True
+
     def __init__(self, name=None):
+        if (name is not None and self._names_are_identifiers
+                and not _IDENTIFIER.match(str(name))):
+            raise ValueError(f"{name!r} is not a valid module name. Module names must be "
+                             "valid Python identifiers (e.g. a valid class name).")
         self._name = name or snake_case(type(self).__name__)
         # The scope the module was built in, kept absolute ("outer/name/"), as TensorFlow's.
         with _name_scope(self._name) as scope:
@@ -47,6 +57,11 @@ class Module:
     @property
     def trainable_variables(self) -> tuple[Variable, ...]:
         return tuple(self._flatten(predicate=lambda x: isinstance(x, Variable) and x.trainable))
+
+    @property
+    def non_trainable_variables(self) -> tuple[Variable, ...]:
+        return tuple(self._flatten(
+            predicate=lambda x: isinstance(x, Variable) and not x.trainable))
 
     @property
     def submodules(self) -> tuple[Module, ...]:

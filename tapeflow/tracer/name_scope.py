@@ -25,7 +25,8 @@ class name_scope:  # TensorFlow's name (lower case)
 
     def __init__(self, name: str):
         if not isinstance(name, str):
-            raise TypeError(f"name_scope: name must be a string, got {type(name).__name__}")
+            # TF's ValueError and text (None too: TF 2 has no "reset to the root" scope).
+            raise ValueError("name for name_scope must be a string.")
         self._name = name
         self._saved: list[str] = []
 

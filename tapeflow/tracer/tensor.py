@@ -130,7 +130,7 @@ class TensorOperators:
     __hash__ = None
 
     def ref(self):
-        return _Ref(self)
+        return Reference(self)
 
     def __getitem__(self, key):
         return ops.getitem(self, key)
@@ -181,8 +181,9 @@ class TensorOperators:
         return self.shape
 
 
-class _Ref:
-    """A hashable handle to a tensor (`t.ref()`), compared by identity."""
+class Reference:
+    """A hashable handle to a tensor or variable (`t.ref()`), compared by identity (TF's
+    class name, which `type(v.ref()).__name__` prints)."""
 
     __slots__ = ("_obj",)
 
@@ -196,7 +197,13 @@ class _Ref:
         return id(self._obj)
 
     def __eq__(self, other):
-        return isinstance(other, _Ref) and other._obj is self._obj
+        return isinstance(other, Reference) and other._obj is self._obj
+
+    def __repr__(self):
+        return f"<Reference wrapping {self._obj!r}>"
+
+
+_Ref = Reference  # the earlier name
 
 
 # Where Python reads a tensor's value (bool(t), float(t), t.numpy()). A function tracer

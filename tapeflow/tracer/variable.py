@@ -12,7 +12,7 @@ import numpy as np
 from tapeflow import ops
 from tapeflow.ops.core import InvalidArgumentError, OpTypeError, ShapedArray
 from tapeflow.perthread import PerThreadList, PerThreadValue
-from tapeflow.tracer import dtypes, name_scope
+from tapeflow.tracer import dtypes, name_scope, variable_enums
 from tapeflow.tracer import tensor as tensor_module
 from tapeflow.tracer.tensor import (
     Tensor,
@@ -46,6 +46,25 @@ write_hook = PerThreadValue(_commit_now)
 
 _drain = collections.deque(maxlen=0).extend
 
+# Where every tensor and variable lives (tapeflow runs on the CPU), as TF names it.
+CPU_DEVICE = "/job:localhost/replica:0/task:0/device:CPU:0"
+
+
+class _Deferred:
+    """The hook of tapeflow.checkpoint.deferred (restore-on-create): `active` while a restore
+    waits for variables not made yet; a new variable then sets `dirty`, and the next read
+    calls `apply()`, which gives the new variables their saved values before they are used.
+    Idle, it costs one attribute test per read."""
+
+    __slots__ = ("active", "dirty", "apply")
+
+    def __init__(self):
+        self.active = self.dirty = False
+        self.apply = None
+
+
+deferred = _Deferred()
+
 
 def assign_all(variables, values) -> None:
     """Set each variable's value to the matching one of `values` in a step that neither a
@@ -62,7 +81,7 @@ class Variable(TensorOperators):
     the guides print); subclasses of Variable are made as themselves."""
 
     __slots__ = ("_value", "_name", "trainable", "_uid", "_constraint", "_shape_spec",
-                 "__weakref__")
+                 "_aggregation", "_synchronization", "__weakref__")
 
     def __new__(cls, *args, **kwargs):
         return object.__new__(ResourceVariable if cls is Variable else cls)
@@ -89,9 +108,16 @@ class Variable(TensorOperators):
         if constraint is not None and not callable(constraint):
             raise ValueError(f"Variable: constraint must be callable, got {constraint!r}")
         self._constraint = constraint
+        # One replica: both are reported, neither changes anything (TF's defaults).
+        self._aggregation = (variable_enums.VariableAggregation.NONE if aggregation is None
+                             else aggregation)
+        self._synchronization = (variable_enums.VariableSynchronization.AUTO
+                                 if synchronization is None else synchronization)
         self._uid = next(_creation_ids)
         for hook in creation_hooks:
             hook(self)
+        if deferred.active:
+            deferred.dirty = True
 
     @property
     def aval(self) -> ShapedArray:
@@ -112,11 +138,47 @@ class Variable(TensorOperators):
     def constraint(self):
         return self._constraint
 
+    @property
+    def aggregation(self):
+        return self._aggregation
+
+    @property
+    def synchronization(self):
+        return self._synchronization
+
+    @property
+    def device(self) -> str:
+        return CPU_DEVICE
+
+    @property
+    def initial_value(self):
+        # TF keeps no initial value for eager variables; its error, word for word.
+        raise RuntimeError("This property is not supported when eager execution is enabled.")
+
+    def __hash__(self):
+        # TF's TypeError and text (== is elementwise, so a Variable cannot be a dict key).
+        raise TypeError(f"Variable is unhashable. Instead, use variable.ref() as the key. "
+                        f"(Variable: {self!r})")
+
+    def experimental_ref(self):
+        return self.ref()
+
+    def sparse_read(self, indices, name=None) -> Tensor:
+        """Rows `indices` of the variable (tf.gather along axis 0), a read tapes watch."""
+        return ops.gather(self, indices)
+
+    def gather_nd(self, indices, name=None) -> Tensor:
+        return ops.gather_nd(self, indices)
+
     def _concrete(self) -> np.ndarray:
+        if deferred.dirty:
+            deferred.apply()
         return self._value._concrete()
 
     def _read(self) -> Tensor:
         """The current value, announced to tapes (this is what ops consume)."""
+        if deferred.dirty:
+            deferred.apply()
         for hook in read_hooks:
             hook(self)
         return self._value
@@ -311,6 +373,8 @@ class _UnreadVariable(ResourceVariable):
     trainable = _shared("trainable")
     _uid = _shared("_uid")
     _constraint = _shared("_constraint")
+    _aggregation = _shared("_aggregation")
+    _synchronization = _shared("_synchronization")
     _shape_spec = _shared("_shape_spec")
 
     @classmethod

@@ -270,3 +270,15 @@ def test_flatten_takes_tensorflows_arguments_and_gives_paths():
                                     attribute_traversal_key=lambda name: -ord(name[0])))
     # Attributes by descending first letter: v, then inner's w, items[0], items[1]['b'].
     assert [float(v.numpy()) for v in variables] == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_non_trainable_variables_and_tfs_name_rule():
+    m = tf.Module()
+    m.b = tf.Variable(2.0)
+    m.a = tf.Variable(1.0, trainable=False)
+    assert [v.numpy() for v in m.non_trainable_variables] == [1.0]
+    for bad in ("a b", "a/b", "1x"):
+        with pytest.raises(ValueError, match="is not a valid module name"):
+            tf.Module(name=bad)
+    assert tf.Module(name="x1").name == "x1"
+    assert tf.keras.layers.Dense(1, name="dense out").name == "dense out"  # Keras' rule

@@ -107,3 +107,29 @@ def test_a_traced_function_reads_a_variable_whose_shape_changed(quiet_retraces):
     assert [int(grow()) for _ in range(3)] == [2, 3, 4]
     assert v.numpy().tolist() == [5.0, 1.0, 1.0, 1.0]
     assert float(total()) == 8.0
+
+
+def test_variable_attributes_tf_users_print():
+    v = tf.Variable([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    assert repr(v.aggregation) == "<VariableAggregation.NONE: 0>"
+    assert v.aggregation == tf.VariableAggregation.NONE
+    assert str(v.synchronization) == "VariableSynchronization.AUTO"
+    m = tf.Variable(1.0, aggregation=tf.VariableAggregation.MEAN,
+                    synchronization=tf.VariableSynchronization.ON_READ)
+    assert str(m.aggregation) == "VariableAggregationV2.MEAN"
+    assert m.synchronization is tf.VariableSynchronization.ON_READ
+    assert v.device == "/job:localhost/replica:0/task:0/device:CPU:0"
+    with pytest.raises(RuntimeError, match="not supported when eager execution"):
+        v.initial_value
+    np.testing.assert_array_equal(v.sparse_read([2, 0]).numpy(), [[5, 6], [1, 2]])
+    np.testing.assert_array_equal(v.gather_nd([[0, 1], [2, 0]]).numpy(), [2, 5])
+    assert v.experimental_ref().deref() is v
+    assert type(v.ref()).__name__ == "Reference"
+
+
+def test_a_variable_as_dict_key_is_tfs_type_error():
+    v = tf.Variable(1.0)
+    with pytest.raises(TypeError, match=r"Variable is unhashable. Instead, use "
+                                        r"variable.ref\(\) as the key"):
+        {v: 1}
+    assert {v.ref(): 1}[v.ref()] == 1

@@ -149,6 +149,8 @@ class Layer(Module):
     """Subclass and write `build(input_shape)` (create weights with `add_weight`) and
     `call(inputs, training=None)`."""
 
+    _names_are_identifiers = False  # Keras' own rules for layer names
+
     def __init_subclass__(cls, **kwargs):
         # As Keras 3, a `build` called directly (layer.build(shape), then set_weights) marks
         # the layer built, so that its first call does not build it again over the weights

@@ -19,6 +19,9 @@ from tests.conformance.tf_ops.keras_cells import CELLS as KERAS
 from tests.conformance.tf_ops.math_cells import CELLS as MATH
 from tests.conformance.tf_ops.nn_cells import CELLS as NN
 from tests.conformance.tf_ops.shape_cells import CELLS as SHAPES
+from tests.conformance.tf_ops.state_cells import CELLS as STATE
 
-ALL: list[Cell] = MATH + SHAPES + GRADIENTS + NN + KERAS + DEBUG + IMAGE + EXTRAS + DATA
-AREAS = ("math", "shapes", "gradients", "nn", "keras", "debug", "image", "extras", "data")
+ALL: list[Cell] = (MATH + SHAPES + GRADIENTS + NN + KERAS + DEBUG + IMAGE + EXTRAS + DATA
+                   + STATE)
+AREAS = ("math", "shapes", "gradients", "nn", "keras", "debug", "image", "extras", "data",
+         "state")
