@@ -158,15 +158,13 @@ LU = namedtuple("Lu", ["lu", "p"])
 def lu(input, output_idx_type=np.int32, name=None):
     """`tf.linalg.lu`: `Lu(lu, p)`, L and U packed in one matrix and the permutation with
     input[..., p, :] = L @ U (p as output_idx_type, int32 or int64)."""
-    from collections import namedtuple
-
     (x,) = promote("lu", input)
     _float_matrices("lu", "input", _aval(x), square=True)
     index_dtype = np.dtype(getattr(output_idx_type, "as_numpy_dtype", output_idx_type))
     if index_dtype not in (np.int32, np.int64):
         raise OpTypeError(f"lu: output_idx_type must be int32 or int64, got {index_dtype}")
     return LU(bind(lu_p, x, part="lu", index_dtype=index_dtype.name),
-                  bind(lu_p, x, part="p", index_dtype=index_dtype.name))
+              bind(lu_p, x, part="p", index_dtype=index_dtype.name))
 
 
 # --------------------------------------------------------------------------------------------
