@@ -21,6 +21,8 @@ import ast
 import inspect
 import textwrap
 
+from tapeflow.api.autograph_names import assigned, reads
+
 _OPTIONS = ("ag__.ConversionOptions(recursive=True, user_requested=True, "
             "optional_features=(), internal_convert_user_code=True)")
 
@@ -51,22 +53,6 @@ def _expr(text: str) -> ast.expr:
 
 def _stmts(text: str) -> list[ast.stmt]:
     return ast.parse(textwrap.dedent(text)).body
-
-
-def _assigned(nodes) -> list[str]:
-    """Names a list of statements binds, in order of first binding."""
-    names: list[str] = []
-    for node in nodes:
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store) \
-                    and sub.id not in names:
-                names.append(sub.id)
-    return names
-
-
-def _read(nodes) -> set[str]:
-    return {sub.id for node in nodes for sub in ast.walk(node)
-            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load)}
 
 
 _ALLOWED = (ast.Assign, ast.AugAssign, ast.Expr, ast.If, ast.While, ast.For, ast.Pass)
@@ -107,7 +93,7 @@ class _Converter:
         if returns:
             self._check_expressions(last.value)
         defined = [a.arg for a in args.args]
-        rest_reads = _read([last]) if returns else set()
+        rest_reads = reads([last]) if returns else set()
         inner = self.block(body, defined, rest_reads)
         if returns:
             inner = _stmts("do_return = False\nretval_ = ag__.UndefinedReturnValue()") + inner
@@ -157,7 +143,7 @@ class _Converter:
         `after_reads`: names the code after the block reads."""
         out: list[ast.stmt] = []
         for i, stmt in enumerate(body):
-            later = _read(body[i + 1:]) | after_reads
+            later = reads(body[i + 1:]) | after_reads
             if isinstance(stmt, ast.If):
                 out += self.if_(stmt, defined, later)
             elif isinstance(stmt, ast.While):
@@ -172,7 +158,7 @@ class _Converter:
                                          value=self.calls(stmt.value)))
             else:
                 out.append(self.expression_statement(stmt))
-            for name in _assigned([stmt]):
+            for name in assigned([stmt]):
                 if name not in defined:
                     defined.append(name)
         return out
@@ -220,7 +206,7 @@ class _Converter:
         return names
 
     def if_(self, stmt: ast.If, defined, later) -> list[ast.stmt]:
-        modified = _assigned(stmt.body + stmt.orelse)
+        modified = assigned(stmt.body + stmt.orelse)
         names = self._outputs(modified, later)
         inner_defined = list(defined)
         body = self.block(stmt.body, list(inner_defined), later)
@@ -236,9 +222,9 @@ class _Converter:
         return out + [ast.Expr(call)]
 
     def while_(self, stmt: ast.While, defined, later) -> list[ast.stmt]:
-        modified = _assigned(stmt.body)
-        names = self._outputs(modified, later | _read(stmt.body) | _read([stmt.test]))
-        body = self.block(stmt.body, list(defined), later | _read([stmt]))
+        modified = assigned(stmt.body)
+        names = self._outputs(modified, later | reads(stmt.body) | reads([stmt.test]))
+        body = self.block(stmt.body, list(defined), later | reads([stmt]))
         out, get, set_ = self._state(names)
         loop_body, loop_test = self.name("loop_body"), self.name("loop_test")
         out.append(self._nested(loop_body, [], names, body))
@@ -252,9 +238,9 @@ class _Converter:
 
     def for_(self, stmt: ast.For, defined, later) -> list[ast.stmt]:
         target = stmt.target.id
-        modified = [n for n in _assigned(stmt.body) if n != target]
-        names = self._outputs(modified, later | _read(stmt.body))
-        body = self.block(stmt.body, list(defined) + [target], later | _read([stmt]))
+        modified = [n for n in assigned(stmt.body) if n != target]
+        names = self._outputs(modified, later | reads(stmt.body))
+        body = self.block(stmt.body, list(defined) + [target], later | reads([stmt]))
         out, get, set_ = self._state(names)
         loop_body = self.name("loop_body")
         out.append(self._nested(loop_body, ["itr"], names,

@@ -48,6 +48,7 @@ import weakref
 
 from tapeflow.api.autograph_calls import CallRewriter, calls_anything, marked_do_not_convert
 from tapeflow.api.autograph_exits import break_flag, lower_exits
+from tapeflow.api.autograph_names import assigned, live_in, reads, walk
 
 _cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # code -> code or None
 _made: "weakref.WeakSet" = weakref.WeakSet()  # the converted code objects
@@ -186,75 +187,11 @@ def _has(node, kinds) -> bool:
     return any(isinstance(sub, kinds) for sub in ast.walk(node))
 
 
-# --------------------------------------------------------------------------------------------
-# Which names a statement reads and assigns (not looking into nested functions or classes)
-# --------------------------------------------------------------------------------------------
-
-
-def _walk(nodes):
-    """Every node under `nodes`, in evaluation order where it matters (an assignment's value
-    before its targets), skipping the bodies of nested functions, lambdas and classes."""
-    stack = list(reversed(nodes))
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            continue
-        if isinstance(node, ast.Assign):
-            children = [node.value, *node.targets]
-        elif isinstance(node, ast.AugAssign):
-            children = [_as_load(node.target), node.value, node.target]
-        elif isinstance(node, ast.AnnAssign):
-            children = [c for c in (node.value, node.target) if c is not None]
-        elif isinstance(node, ast.For):
-            children = [node.iter, node.target, *node.body, *node.orelse]
-        else:
-            children = list(ast.iter_child_nodes(node))
-        stack.extend(reversed(children))
-
-
-def _as_load(target):
-    if isinstance(target, ast.Name):
-        return ast.Name(target.id, ast.Load())
-    return ast.Pass()
-
-
-def _reads(nodes) -> set[str]:
-    return {n.id for n in _walk(nodes) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
-
-def _assigned(nodes) -> list[str]:
-    """Names bound (in order of first binding), including by nested def/class statements."""
-    names: list[str] = []
-    for n in _walk(nodes):
-        name = None
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store | ast.Del):
-            name = n.id
-        elif isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            name = n.name
-        if name is not None and name not in names:
-            names.append(name)
-    return names
-
-
-def _live_in(nodes) -> set[str]:
-    """Names read before any assignment to them, in evaluation order (a read in a later
-    iteration of the enclosing loop sees the previous iteration's value)."""
-    stored, live = set(), set()
-    for n in _walk(nodes):
-        if isinstance(n, ast.Name):
-            if isinstance(n.ctx, ast.Load) and n.id not in stored:
-                live.add(n.id)
-            elif isinstance(n.ctx, ast.Store):
-                stored.add(n.id)
-    return live
-
-
 def _escapes(body) -> bool:
     """Whether a loop body leaves the loop other than by finishing an iteration or by its
     own `break`/`continue` (autograph_exits.py lowers those), or is something a body
     function cannot hold."""
-    for n in _walk(body):
+    for n in walk(body):
         if isinstance(n, ast.Return | ast.Yield | ast.YieldFrom | ast.Await | ast.Global
                       | ast.Nonlocal | ast.Try | ast.AsyncWith | ast.AsyncFor):
             return True
@@ -297,7 +234,7 @@ class _Converter:
         converted; `live_after`: the names read after the block."""
         out: list[ast.stmt] = []
         for k, stmt in enumerate(body):
-            later = _reads(body[k + 1:]) | live_after
+            later = reads(body[k + 1:]) | live_after
             out += self.statement(stmt, later, in_loop)
         return out
 
@@ -315,7 +252,7 @@ class _Converter:
             for field in ("body", "orelse"):
                 block = getattr(stmt, field, None)
                 if block:
-                    setattr(stmt, field, self.block(block, later | _reads([stmt]), in_loop))
+                    setattr(stmt, field, self.block(block, later | reads([stmt]), in_loop))
         return [stmt]
 
     @staticmethod
@@ -337,8 +274,8 @@ class _Converter:
                 and not _escapes(stmt.body))
 
     def _carried(self, body, later: set[str], also_read=()) -> list[str]:
-        live = _live_in(body) | set(also_read)
-        return [n for n in _assigned(body) if n in later or n in live]
+        live = live_in(body) | set(also_read)
+        return [n for n in assigned(body) if n in later or n in live]
 
     def for_(self, stmt: ast.For, later: set[str]) -> list[ast.stmt]:
         k = next(self._ids)
@@ -401,7 +338,7 @@ class _Converter:
         k = next(self._ids)
         self.converted += 1
         body, breaks = lower_exits(_copy(stmt.body), k)
-        test_reads = _reads([stmt.test]) | set(self._flag(k, breaks))
+        test_reads = reads([stmt.test]) | set(self._flag(k, breaks))
         carried = self._carried(body, later | test_reads, test_reads)
         args = ", ".join(carried)
         test_fn = _parse(f"def ag__test_{k}({args}):\n    return None", stmt)[0]
@@ -440,7 +377,7 @@ class _Converter:
 
     def if_(self, stmt: ast.If, later: set[str]) -> list[ast.stmt]:
         k = next(self._ids)
-        outputs = [n for n in _assigned(stmt.body + stmt.orelse) if n in later]
+        outputs = [n for n in assigned(stmt.body + stmt.orelse) if n in later]
         args = ", ".join(outputs)
         pred = _parse(f"ag__pred_{k} = None", stmt)[0]
         pred.value = stmt.test
@@ -471,7 +408,7 @@ def _branches(body) -> bool:
     """Whether a loop body may branch on a value: an `if`, a `while`, a conditional
     expression or `and`/`or` (ag__.for_range makes such a loop a graph loop even when
     its count is known when tracing)."""
-    return any(isinstance(n, ast.If | ast.While | ast.IfExp | ast.BoolOp) for n in _walk(body))
+    return any(isinstance(n, ast.If | ast.While | ast.IfExp | ast.BoolOp) for n in walk(body))
 
 
 def _uncalled(func):
