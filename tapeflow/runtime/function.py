@@ -24,7 +24,6 @@ import numpy as np
 # (graph_loops: imported for what it installs, tf.while_loop's graph loops)
 from tapeflow.api import autograph_convert
 from tapeflow.runtime import dataset_loops, graph_loops, retraces, specs, unknown_rank  # noqa: F401
-from tapeflow.runtime.instances import InstanceTraces
 from tapeflow.runtime import signature as sig
 from tapeflow.runtime._tracing import (  # noqa: F401  (RETRACE_REPORT_AFTER: public here)
     RETRACE_REPORT_AFTER,
@@ -34,8 +33,10 @@ from tapeflow.runtime._tracing import (  # noqa: F401  (RETRACE_REPORT_AFTER: pu
     warn,
 )
 from tapeflow.runtime.backends import check_backend, check_compile, default_backend
+from tapeflow.runtime.call_keys import fast_key, runs_eagerly_reason, signature_hot_path
 from tapeflow.runtime.concrete import GUARD_FAILED, ConcreteFunction
 from tapeflow.runtime.dispatch import OTHER_SIGNATURE
+from tapeflow.runtime.instances import BoundFunction, InstanceTraces
 from tapeflow.runtime.trace import RunsEagerly
 from tapeflow.runtime.trace import _active as _active_traces
 from tapeflow.tracer import tape as tape_module
@@ -141,7 +142,7 @@ class Function:
                     return result
             # The lean path: positional tensors, arrays and Python scalars whose signature
             # was seen before, no tape recording the call.
-            fast = _fast_key(args)
+            fast = fast_key(args)
             known = self._fast_paths.get(fast) if fast is not None else None
             if known is not None:
                 values = [a._value if type(a) is Tensor else a for a in args
@@ -187,7 +188,7 @@ class Function:
             specializations = self._paths.get(key, [])
             if len(specializations) >= self.max_specializations:
                 return self._give_up(key, specializations, args, kwargs)
-            reason = _runs_eagerly(paths)
+            reason = runs_eagerly_reason(paths)
             if reason is None:
                 try:
                     return self._trace_and_add(arguments, paths, key, arg_values, args,
@@ -227,7 +228,7 @@ class Function:
             )
             if result is not GUARD_FAILED:
                 if self.input_signature is not None and not kwargs:
-                    self._hot = _signature_hot_path(concrete, args)
+                    self._hot = signature_hot_path(concrete, args)
                 with contextlib.suppress(KeyError):  # (dropped by another thread meanwhile)
                     self._paths.move_to_end(key)  # most recently used last: one atomic step
                 return result
@@ -270,7 +271,7 @@ class Function:
         path's, for positional calls without an input_signature)."""
         self._paths.setdefault(key, []).append(concrete)
         self._drop_old_signatures(keep=key)
-        fast = _fast_key(args) if not kwargs and self.input_signature is None else None
+        fast = fast_key(args) if not kwargs and self.input_signature is None else None
         if fast is not None:
             # The same list as in _paths: paths traced later are seen by the lean path too.
             self._fast_paths[fast] = self._paths[key]
@@ -528,77 +529,10 @@ class Function:
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
-        return self._per_instance.bound(self, instance, _BoundFunction)
+        return self._per_instance.bound(self, instance, BoundFunction)
 
     def __repr__(self) -> str:
         return f"<tapeflow.function {self.__name__} ({self._trace_count} traces)>"
-
-
-class _BoundFunction:
-    """A decorated method bound to its instance; `self` is part of the signature."""
-
-    def __init__(self, function: Function, instance):
-        self._function = function
-        self._instance = instance
-
-    def __call__(self, *args, **kwargs):
-        return self._function(self._instance, *args, **kwargs)
-
-    def get_concrete_function(self, *args, **kwargs):
-        return self._function.get_concrete_function(self._instance, *args, **kwargs)
-
-    def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
-        return self._function.pretty_printed_concrete_signatures(verbose)
-
-    def experimental_get_tracing_count(self) -> int:
-        """This instance's traces (TF's per-instance Function counts its own)."""
-        return self._function._per_instance.count(self._instance)
-
-    def wait_compiled(self, timeout: float | None = None) -> bool:
-        return self._function.wait_compiled(timeout)
-
-
-def _runs_eagerly(paths) -> str | None:
-    """Why a call with these arguments runs its Python eagerly, or None: an argument that
-    a graph cannot take (a tf.data dataset or iterator: Python makes its elements on every
-    call; TF compiles a loop over one with AutoGraph). Checked before tracing, so the
-    function's Python runs once for such a call, not a trace and then eagerly."""
-    for path, leaf in paths:
-        reason = getattr(leaf, "_runs_functions_eagerly", None)
-        if isinstance(reason, str):
-            return f"argument {path} is {reason}"
-    return None
-
-
-def _signature_hot_path(concrete: ConcreteFunction, args: tuple) -> Callable | None:
-    """The hot path for calls like this one to a function with an input_signature, where
-    the lean path does not apply (it keys Python numbers as static values; the signature
-    converts them). Only for calls of tensors and arrays alone: their exact shapes and
-    dtypes then key the dispatcher (11.9 -> ~2 us a call for a W2-sized step)."""
-    if tape_module._recording or not all(type(a) is Tensor or type(a) is np.ndarray
-                                         for a in args):
-        return None
-    return concrete.dispatcher_for(_fast_key(args))
-
-
-def _fast_key(args) -> tuple | None:
-    """The signature of a flat positional call, read straight off the arguments: tensors
-    by their type, arrays by shape and dtype, Python scalars by type and value. None for
-    anything else (containers, Variables, objects): `_keyed` decides those."""
-    key = []
-    for a in args:
-        kind = type(a)
-        if kind is Tensor:
-            key.append(a._var.aval)
-        elif kind is np.ndarray:
-            key.append((a.shape, a.dtype))
-        elif kind is float:
-            key.append((kind, sig.float_token(a)))  # -0.0 is not 0.0; nan is nan
-        elif kind is int or kind is bool or kind is str or a is None:
-            key.append((kind, a))
-        else:
-            return None
-    return tuple(key)
 
 
 def function(fn=None, *, input_signature=None, max_specializations: int = 8,

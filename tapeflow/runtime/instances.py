@@ -105,3 +105,29 @@ class InstanceTraces:
         except TypeError:
             return False
         return True
+
+
+class BoundFunction:
+    """What `instance.f` is for a decorated method `f` (one per instance, InstanceTraces.bound):
+    calls pass the instance as `self`, which is part of the signature; the tracing count is
+    this instance's."""
+
+    def __init__(self, function, instance):
+        self._function = function
+        self._instance = instance
+
+    def __call__(self, *args, **kwargs):
+        return self._function(self._instance, *args, **kwargs)
+
+    def get_concrete_function(self, *args, **kwargs):
+        return self._function.get_concrete_function(self._instance, *args, **kwargs)
+
+    def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
+        return self._function.pretty_printed_concrete_signatures(verbose)
+
+    def experimental_get_tracing_count(self) -> int:
+        """This instance's traces (TF's per-instance Function counts its own)."""
+        return self._function._per_instance.count(self._instance)
+
+    def wait_compiled(self, timeout: float | None = None) -> bool:
+        return self._function.wait_compiled(timeout)
