@@ -274,7 +274,7 @@ class ConcreteFunction:
 
     def dispatcher_for(self, call_key: tuple) -> Callable | None:
         """The generated call path that takes a flat positional call of signature
-        `call_key` (Function's `_fast_key`) itself: `call(args)` -> the result, GUARD_FAILED,
+        `call_key` (`call_keys.fast_key`) itself: `call(args)` -> the result, GUARD_FAILED,
         or dispatch.OTHER_SIGNATURE for a call of another signature; `call.path` is this
         ConcreteFunction. A path with symbolic sizes gets the one of its specialisation for
         the key's sizes (exact shapes are part of the key). None where there is none: a

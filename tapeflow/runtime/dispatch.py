@@ -65,7 +65,7 @@ def make_dispatcher(executor, graph, traced, copied, pack: str, guard_failed,
     committed then). The result is packed as `pack` says (ConcreteFunction's kinds: "leaf",
     "tuple" or "nested"). The input checks are the executor's own, unrolled.
 
-    With `call_key` (Function's signature of a flat positional call, `_fast_key`), the
+    With `call_key` (the signature of a flat positional call, `call_keys.fast_key`), the
     dispatcher takes the call's positional arguments themselves, checks that they have
     that signature (else returns OTHER_SIGNATURE, before running anything) and unwraps the
     tensors, so a call that hits it needs nothing else from Function.
@@ -205,7 +205,7 @@ def _replacing(error: Exception) -> Exception:
 
 def _signature_checks(call_key: tuple, graph, env: dict) -> list[str]:
     """Lines that bind the positional arguments and return OTHER_SIGNATURE unless they have
-    the signature `call_key` (as Function._fast_key reads it): a Tensor or ndarray where
+    the signature `call_key` (as call_keys.fast_key reads it): a Tensor or ndarray where
     the key has one, of the graph input's shape and dtype (a Tensor's value has its aval's
     shape and dtype), and Python scalars of the type and value the trace saw. Tensors and
     arrays are accepted for each other: both key a call the same way in `_keyed`."""
