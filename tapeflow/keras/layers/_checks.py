@@ -4,6 +4,7 @@ naming the layer, what it expected and the shape it got)."""
 from __future__ import annotations
 
 from tapeflow.keras.layers.core import _as_tensor
+from tapeflow.ops.core import InvalidArgumentError
 
 
 def ranked(layer, inputs, ndim: int, what: str = ""):
@@ -15,6 +16,17 @@ def ranked(layer, inputs, ndim: int, what: str = ""):
         raise ValueError(f'Input 0 of layer "{layer.name}" ({type(layer).__name__}) is '
                          f"incompatible with the layer: expected ndim={ndim}{axes}, found "
                          f"ndim={len(shape)}. Full shape received: {shape}")
+    return x
+
+
+def images(layer, inputs):
+    """`inputs` as a batch of images [batch, height, width, channels]; the first layers'
+    check (Conv2D's words, an InvalidArgumentError), kept for the 2-D pooling layers."""
+    x = _as_tensor(inputs, type(layer).__name__)
+    if len(x.aval.shape) != 4:
+        raise InvalidArgumentError(f"{type(layer).__name__} {layer.name!r}: inputs must be "
+                                   f"4-D [batch, height, width, channels], got shape "
+                                   f"{tuple(x.aval.shape)}")
     return x
 
 

@@ -4,9 +4,8 @@ avg_pool2d over each example; no weights), and MaxPooling1D and AveragePooling1D
 
 from __future__ import annotations
 
-from tapeflow.keras.layers._checks import ranked
+from tapeflow.keras.layers._checks import images, ranked
 from tapeflow.keras.layers.base import Layer
-from tapeflow.keras.layers.core import _as_tensor
 from tapeflow.ops.core import InvalidArgumentError
 from tapeflow.ops.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 
@@ -37,11 +36,7 @@ class _Pooling2D(Layer):
         self.padding = str(padding).lower()
 
     def call(self, inputs):
-        x = _as_tensor(inputs, type(self).__name__)
-        if len(x.aval.shape) != 4:
-            raise InvalidArgumentError(f"{type(self).__name__} {self.name!r}: inputs must be "
-                                       f"4-D [batch, height, width, channels], got shape "
-                                       f"{tuple(x.aval.shape)}")
+        x = images(self, inputs)
         return type(self)._pool(x, self.pool_size, self.strides, self.padding.upper())
 
     def get_config(self) -> dict:

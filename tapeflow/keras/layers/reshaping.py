@@ -4,6 +4,7 @@ GlobalMaxPooling2D, Concatenate and Add (no weights)."""
 from __future__ import annotations
 
 from tapeflow import ops
+from tapeflow.keras.layers._checks import images
 from tapeflow.keras.layers.base import Layer
 from tapeflow.keras.layers.core import _as_tensor
 from tapeflow.ops.core import InvalidArgumentError
@@ -40,11 +41,7 @@ class _GlobalPooling2D(Layer):
         self.keepdims = bool(keepdims)
 
     def call(self, inputs):
-        x = _as_tensor(inputs, type(self).__name__)
-        if len(x.aval.shape) != 4:
-            raise InvalidArgumentError(f"{type(self).__name__} {self.name!r}: inputs must be "
-                                       f"4-D [batch, height, width, channels], got shape "
-                                       f"{tuple(x.aval.shape)}")
+        x = images(self, inputs)
         return type(self)._reduce(x, [1, 2], keepdims=self.keepdims)
 
 
