@@ -175,10 +175,9 @@ def pad_to_bounding_box(image, offset_height, offset_width, target_height, targe
     return ops.pad(image, paddings)
 
 
-def resize_with_crop_or_pad(image, target_height, target_width):
-    """`image` centrally cropped and/or zero-padded to [target_height, target_width]: the
-    crop drops (size - target) // 2 leading rows, the pad adds (target - size) // 2."""
-    op = "resize_with_crop_or_pad"
+def target_size(op: str, image, target_height, target_width):
+    """(image, height, width) for an op that makes `image` [target_height, target_width]:
+    the rank checked, the sizes Python ints > 0 (TF's ValueError otherwise)."""
     image = check_rank(op, image)
     height = static_int(target_height, op, "target_height")
     width = static_int(target_width, op, "target_width")
@@ -186,6 +185,14 @@ def resize_with_crop_or_pad(image, target_height, target_width):
         if value <= 0:
             raise ValueError(f"{op}: {arg} must be > 0, got {value} (image shape "
                              f"{list(shape_of(image))})")
+    return image, height, width
+
+
+def resize_with_crop_or_pad(image, target_height, target_width):
+    """`image` centrally cropped and/or zero-padded to [target_height, target_width]: the
+    crop drops (size - target) // 2 leading rows, the pad adds (target - size) // 2."""
+    op = "resize_with_crop_or_pad"
+    image, height, width = target_size(op, image, target_height, target_width)
     h, w = _hw(image)
     cropped = _crop(image, max((h - height) // 2, 0), max((w - width) // 2, 0),
                     min(height, h), min(width, w))

@@ -21,7 +21,7 @@ import numpy as np
 
 from tapeflow import ops
 from tapeflow.ops.core import InvalidArgumentError, dtype_of, is_tracer, shape_of
-from tapeflow.ops.image_geometry import check_rank, pad_to_bounding_box, static_int
+from tapeflow.ops.image_geometry import check_rank, pad_to_bounding_box, target_size
 
 
 class ResizeMethod:
@@ -129,13 +129,7 @@ def resize_with_pad(image, target_height, target_width, method=ResizeMethod.BILI
     """`image` resized to fit [target_height, target_width] keeping its aspect ratio, then
     zero-padded (centred) to that size; the arithmetic in float32, as TF's."""
     op = "resize_with_pad"
-    image = check_rank(op, image)
-    height = static_int(target_height, op, "target_height")
-    width = static_int(target_width, op, "target_width")
-    for arg, value in (("target_width", width), ("target_height", height)):
-        if value <= 0:
-            raise ValueError(f"{op}: {arg} must be > 0, got {value} (image shape "
-                             f"{list(shape_of(image))})")
+    image, height, width = target_size(op, image, target_height, target_width)
     batched = len(shape_of(image)) == 4
     if not batched:
         image = ops.expand_dims(image, 0)
