@@ -37,29 +37,38 @@ def _positive(name: str, key: str, value) -> float:
     return value
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """initial_learning_rate * decay_rate ** (step / decay_steps); with `staircase` the
-    exponent is floored, so the rate drops every `decay_steps` steps."""
+class _StepRatioDecay(LearningRateSchedule):
+    """A decay of initial_learning_rate by decay_rate over p = step / decay_steps (floored
+    with `staircase`): what ExponentialDecay and InverseTimeDecay share."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name="ExponentialDecay"):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
         self.initial_learning_rate = float(initial_learning_rate)
         self.decay_steps = _positive(name, "decay_steps", decay_steps)
         self.decay_rate = float(decay_rate)
         self.staircase = bool(staircase)
         self.name = name
 
-    def __call__(self, step):
+    def _ratio(self, step):
         p = ops.divide(_float_step(step), np.float32(self.decay_steps))
-        if self.staircase:
-            p = ops.floordiv(p, np.float32(1.0))
-        return ops.multiply(np.float32(self.initial_learning_rate),
-                            ops.pow(np.float32(self.decay_rate), p))
+        return ops.floor(p) if self.staircase else p
 
     def get_config(self) -> dict:
         return {"initial_learning_rate": self.initial_learning_rate,
                 "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
                 "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_StepRatioDecay):
+    """initial_learning_rate * decay_rate ** (step / decay_steps); with `staircase` the
+    exponent is floored, so the rate drops every `decay_steps` steps."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name="ExponentialDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
+
+    def __call__(self, step):
+        return ops.multiply(np.float32(self.initial_learning_rate),
+                            ops.pow(np.float32(self.decay_rate), self._ratio(step)))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -134,29 +143,18 @@ class CosineDecay(LearningRateSchedule):
                 "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepRatioDecay):
     """initial_learning_rate / (1 + decay_rate * step / decay_steps); with `staircase` the
     quotient step / decay_steps is floored."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
-        self.initial_learning_rate = float(initial_learning_rate)
-        self.decay_steps = _positive(name, "decay_steps", decay_steps)
-        self.decay_rate = float(decay_rate)
-        self.staircase = bool(staircase)
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = ops.divide(_float_step(step), np.float32(self.decay_steps))
-        if self.staircase:
-            p = ops.floor(p)
         return ops.divide(np.float32(self.initial_learning_rate),
-                          ops.add(np.float32(1.0), ops.multiply(np.float32(self.decay_rate), p)))
-
-    def get_config(self) -> dict:
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
+                          ops.add(np.float32(1.0), ops.multiply(np.float32(self.decay_rate),
+                                                                self._ratio(step))))
 
 
 class PolynomialDecay(LearningRateSchedule):
