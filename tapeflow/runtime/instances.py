@@ -60,26 +60,34 @@ class InstanceTraces:
             state.bound = weakref.ref(bound)
         return bound
 
+    def tracks(self, instance) -> bool:
+        """Whether `instance`'s traces are kept apart (a method call on an instance that can
+        be weakly referenced); other calls count with the Function."""
+        if instance is None or self._self_name is None:
+            return False
+        try:
+            weakref.ref(instance)
+            hash(instance)
+        except TypeError:
+            return False
+        return True
+
     def count(self, instance) -> int:
+        """The traces made for a tracked instance."""
         state = self._state(instance, create=False)
         return state.count if state is not None else 0
 
     def last_key(self, instance, default):
-        """The signature of the instance's last trace (None before its first); `default`
-        (the Function's last) for a call that is not a method call."""
-        if instance is None:
+        """The signature of a tracked instance's last trace (None before its first);
+        `default` (the Function's last) for any other call."""
+        if not self.tracks(instance):
             return default
         state = self._state(instance, create=False)
-        if state is None:
-            return None if self._weakrefable(instance) else default
-        return state.last_key
+        return state.last_key if state is not None else None
 
     def traces_before(self, instance, default: int) -> int:
-        """How many traces the instance (or, for other calls, the Function) had."""
-        if instance is None:
-            return default
-        state = self._state(instance, create=False)
-        return state.count if state is not None else 0
+        """How many traces a tracked instance had; `default` (the Function's) otherwise."""
+        return self.count(instance) if self.tracks(instance) else default
 
     def note(self, instance, key) -> None:
         """One more trace, for `instance` (None: not a method call)."""
@@ -97,14 +105,6 @@ class InstanceTraces:
         self.attributed, saved = snapshot
         for instance, state in list(self._states.items()):
             state.count, state.last_key = saved.get(instance, (0, None))
-
-    def _weakrefable(self, instance) -> bool:
-        try:
-            weakref.ref(instance)
-            hash(instance)
-        except TypeError:
-            return False
-        return True
 
 
 class BoundFunction:
@@ -126,8 +126,12 @@ class BoundFunction:
         return self._function.pretty_printed_concrete_signatures(verbose)
 
     def experimental_get_tracing_count(self) -> int:
-        """This instance's traces (TF's per-instance Function counts its own)."""
-        return self._function._per_instance.count(self._instance)
+        """This instance's traces (TF's per-instance Function counts its own); an instance
+        that takes no weak reference is counted with the Function."""
+        per_instance = self._function._per_instance
+        if per_instance.tracks(self._instance):
+            return per_instance.count(self._instance)
+        return self._function.experimental_get_tracing_count()
 
     def wait_compiled(self, timeout: float | None = None) -> bool:
         return self._function.wait_compiled(timeout)

@@ -72,3 +72,22 @@ def test_a_plain_function_still_counts_every_trace(quiet_retraces):
     f(tf.constant(1.0))
     f(tf.constant([1.0]))
     assert f.experimental_get_tracing_count() == 2
+
+
+def test_an_instance_without_weak_references_counts_with_the_class(quiet_retraces):
+    class Slotted:
+        __slots__ = ("k",)
+
+        def __init__(self, k):
+            self.k = k
+
+        @tf.function
+        def apply(self, x):
+            return x * self.k
+
+    a = Slotted(2.0)
+    a.apply(tf.constant(1.0))
+    a.apply(tf.constant([1.0, 2.0]))
+    # Its traces cannot be kept apart: the bound method reports the class Function's.
+    assert a.apply.experimental_get_tracing_count() == 2
+    assert Slotted.apply.experimental_get_tracing_count() == 2
