@@ -128,7 +128,7 @@ class Variable(TensorOperators):
         """The declared shape (`shape=`, None where sizes may change), else the value's."""
         if self._shape_spec is not None:
             return self._shape_spec
-        return TensorOperators.shape.__get__(self)
+        return super().shape
 
     @property
     def name(self) -> str:
