@@ -1,6 +1,6 @@
 """The sweep's composites (tf.nn losses, pooling and convolutions, tf.linalg's matrix parts,
-tf.math's no-nan and segment ops, tf.image), checked row by row by tests/ops/test_composites.py's
-four checks: eager against an independent numpy reference (brute-force loops for convolutions
+tf.math's no-nan and segment ops, tf.image): rows that tests/ops/test_composites.py checks with
+the table's four checks (tests/ops/composite_checks.py): eager against an independent numpy reference (brute-force loops for convolutions
 and pooling), the gradient against central finite differences in float64, the second-order
 gradient against finite differences of the gradient (rows with order=2), and `@tf.function`
 (Numba; slow tier) against eager.
@@ -14,20 +14,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 
 import tapeflow as tf
-from tests.ops.test_composites import (
+from tests.ops.composite_checks import (
     F32,
     F64,
     I32,
     I64,
     Composite,
     args,
-    check_compiled,
-    check_eager,
-    check_gradient,
-    check_second_order,
     fixed,
     normal,
     signed,
@@ -857,38 +852,3 @@ IMAGE_ROWS = [
 ]
 
 ROWS = NN_ROWS + POOL_ROWS + CONV_ROWS + LINALG_ROWS + MATH_ROWS + IMAGE_ROWS
-rows = pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
-GRAD_ROWS = [r for r in ROWS if r.grad_argnums]
-
-
-def test_ids_are_unique():
-    ids = [r.id for r in ROWS]
-    assert len(ids) == len(set(ids))
-
-
-@rows
-def test_eager_matches_numpy(row):
-    check_eager(row)
-
-
-@pytest.mark.parametrize("row", GRAD_ROWS, ids=lambda r: r.id)
-def test_gradient_matches_finite_differences(row):
-    check_gradient(row)
-
-
-@pytest.mark.parametrize("row", [r for r in GRAD_ROWS if r.order >= 2], ids=lambda r: r.id)
-def test_second_order_matches_finite_differences(row):
-    check_second_order(row)
-
-
-@pytest.mark.slow
-@rows
-def test_compiled_matches_eager(row):
-    check_compiled(row)
-
-
-def test_scalar_mul_is_at_the_top_level_as_in_tensorflow():
-    # tf.scalar_mul was only reachable as tf.math.scalar_mul.
-    assert tf.scalar_mul is tf.math.scalar_mul
-    np.testing.assert_allclose(tf.scalar_mul(2.0, tf.constant([1.0, -3.0])).numpy(),
-                               [2.0, -6.0])
